@@ -1,0 +1,1 @@
+"""auth: accounts, credentials, and the only signer of access tokens."""

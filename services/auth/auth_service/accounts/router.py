@@ -1,0 +1,40 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from auth_service.accounts import service
+from auth_service.accounts.schemas import (
+    LoginRequest,
+    RegisterRequest,
+    RegisterResponse,
+    TokenResponse,
+)
+from auth_service.keys.signing import TokenIssuer
+from shared.app import SessionDep
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+
+def _issuer(request: Request) -> TokenIssuer:
+    issuer: TokenIssuer = request.app.state.token_issuer
+    return issuer
+
+
+IssuerDep = Annotated[TokenIssuer, Depends(_issuer)]
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    summary="Open an account; it starts with free credit",
+)
+async def register(body: RegisterRequest, session: SessionDep) -> RegisterResponse:
+    account, user = await service.register(session, body)
+    return RegisterResponse(
+        account_id=account.id, user_id=user.id, email=user.email, company_name=account.company_name
+    )
+
+
+@router.post("/login", summary="Exchange e-mail and password for a bearer token")
+async def login(body: LoginRequest, session: SessionDep, issuer: IssuerDep) -> TokenResponse:
+    return await service.login(session, issuer, body)

@@ -1,0 +1,199 @@
+"""The platform's event contract: every event that crosses a service boundary.
+
+Events live here rather than in the producing service because they are the interface
+between services, read by producer and consumers alike; services keep their own domain.
+One discriminated union, read through one TypeAdapter.
+"""
+
+from datetime import UTC, datetime
+from typing import Annotated, ClassVar, Literal
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    """Envelope fields every event carries."""
+
+    model_config = ConfigDict(frozen=True)
+
+    topic: ClassVar[str]
+    aggregate_type: ClassVar[str]
+
+    event_id: UUID = Field(default_factory=uuid4)
+    occurred_at: datetime = Field(default_factory=utcnow)
+    account_id: UUID | None
+
+    @property
+    def aggregate_id(self) -> str:
+        """Kafka key: keeps every event of one aggregate on one partition, in order."""
+        raise NotImplementedError
+
+
+class AccountRegistered(Event):
+    topic: ClassVar[str] = "auth.accounts"
+    aggregate_type: ClassVar[str] = "account"
+    type: Literal["account.registered"] = "account.registered"
+    account_id: UUID
+    email: str
+    company_name: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.account_id)
+
+
+class MessageEvent(Event):
+    topic: ClassVar[str] = "dispatch.messages"
+    aggregate_type: ClassVar[str] = "message"
+    account_id: UUID
+    message_id: UUID
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.message_id)
+
+
+class MessageAccepted(MessageEvent):
+    type: Literal["message.accepted"] = "message.accepted"
+    to: str
+    sender: str
+    encoding: Literal["gsm7", "ucs2"]
+    segments: int
+    country_code: str | None = None
+
+
+class MessagePartSubmitted(MessageEvent):
+    """The SMSC accepted one part and gave it its id: what a receipt will refer to."""
+
+    type: Literal["message.part_submitted"] = "message.part_submitted"
+    part_index: int
+    smsc_message_id: str
+    submitted_at: datetime
+
+
+class ChargeEvent(Event):
+    topic: ClassVar[str] = "billing.charges"
+    aggregate_type: ClassVar[str] = "message"
+    account_id: UUID
+    message_id: UUID
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.message_id)
+
+
+class ChargeAuthorized(ChargeEvent):
+    type: Literal["charge.authorized"] = "charge.authorized"
+    amount: str  # decimal string: money is never a float
+    currency: str
+
+
+class ChargeDeclined(ChargeEvent):
+    type: Literal["charge.declined"] = "charge.declined"
+    code: str
+    reason: str
+
+
+class DeliverSmReceived(Event):
+    """A deliver_sm PDU as the SMSC sent it; dlr decides whether it's a receipt or an MO.
+
+    The account is unknown until dlr matches the receipt, so account_id is None here.
+    """
+
+    topic: ClassVar[str] = "dispatch.smpp-inbound"
+    aggregate_type: ClassVar[str] = "deliver_sm"
+    type: Literal["smpp.deliver_sm_received"] = "smpp.deliver_sm_received"
+    account_id: UUID | None = None
+    source_addr: str
+    destination_addr: str
+    esm_class: int
+    data_coding: int
+    short_message_hex: str
+    receipted_message_id: str | None = None
+    message_state: int | None = None
+    network_error_code_hex: str | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.receipted_message_id or self.source_addr
+
+
+PartStatus = Literal["delivered", "undelivered", "expired", "rejected", "unknown"]
+
+
+class MessagePartStatusReported(Event):
+    """dlr matched a receipt to a part; dispatch applies it to the message."""
+
+    topic: ClassVar[str] = "dlr.receipts"
+    aggregate_type: ClassVar[str] = "message"
+    type: Literal["message.part_status_reported"] = "message.part_status_reported"
+    account_id: UUID
+    message_id: UUID
+    part_index: int
+    smsc_message_id: str
+    status: PartStatus
+    error_code: str | None = None
+    reported_at: datetime
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.message_id)
+
+
+class InboundMessageReceived(Event):
+    """An SMS a handset sent to one of our numbers (mobile-originated)."""
+
+    topic: ClassVar[str] = "dlr.receipts"
+    aggregate_type: ClassVar[str] = "inbound_message"
+    type: Literal["inbound.received"] = "inbound.received"
+    account_id: UUID | None = None
+    inbound_id: UUID
+    from_number: str
+    to_number: str
+    text: str
+    received_at: datetime
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.inbound_id)
+
+
+AnyEvent = Annotated[
+    AccountRegistered
+    | MessageAccepted
+    | MessagePartSubmitted
+    | ChargeAuthorized
+    | ChargeDeclined
+    | DeliverSmReceived
+    | MessagePartStatusReported
+    | InboundMessageReceived,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+ALL_TOPICS: tuple[str, ...] = (
+    AccountRegistered.topic,
+    MessageEvent.topic,
+    ChargeEvent.topic,
+    DeliverSmReceived.topic,
+    MessagePartStatusReported.topic,
+)
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"
+
+
+def parse_event(raw: bytes | str) -> AnyEvent:
+    return EVENT_ADAPTER.validate_json(raw)
+
+
+def serialise_event(event: Event) -> bytes:
+    return event.model_dump_json().encode()

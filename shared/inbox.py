@@ -1,0 +1,155 @@
+"""Inbox consumer: each event is handled once per consumer, in the handler's own transaction.
+
+The event id is inserted into `inbox` in the same transaction as the handler's changes, so a
+redelivered event (relay retry, rebalance, crash before the offset commit) is dropped. Offsets
+are committed only after the database commit. An event that keeps failing goes to the
+topic's dead-letter topic instead of blocking its partition forever.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from pydantic import ValidationError
+from sqlalchemy import DateTime, String, Uuid
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import is_postgres
+from shared.events import AnyEvent, dead_letter_topic, parse_event, utcnow
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+
+
+class InboxMixin:
+    """Mix into a service's own declarative Base as table `inbox`."""
+
+    __tablename__ = "inbox"
+
+    consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PoisonEvent(Exception):
+    """The payload can never be handled; retrying is pointless."""
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        name: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        inbox_model: type[InboxMixin],
+        consumer: AIOKafkaConsumer,
+        dead_letter_producer: AIOKafkaProducer,
+        handlers: Mapping[str, Handler],
+        after_commit: Callable[[], None] = lambda: None,
+        batch_size: int = 500,
+        max_attempts: int = 5,
+    ) -> None:
+        self.name = name
+        self._sessionmaker = sessionmaker
+        self._inbox = inbox_model
+        self._consumer = consumer
+        self._dead_letters = dead_letter_producer
+        self._handlers = handlers
+        self._after_commit = after_commit
+        self._batch_size = batch_size
+        self._max_attempts = max_attempts
+        self.handled = 0
+        self.duplicates = 0
+        self.dead_lettered = 0
+
+    async def run(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=500, max_records=self._batch_size)
+            records = [record for partition in batches.values() for record in partition]
+            if not records:
+                continue
+            await self.process(records)
+            await self._consumer.commit()
+
+    async def process(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        wanted = [record for record in records if self._event_type(record) in self._handlers]
+        if not wanted:
+            return
+        # One transaction for the whole batch is the fast path; if any event in it fails,
+        # fall back to one transaction per event so a single bad event can't block the rest.
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                for record in wanted:
+                    await self._handle(session, self._decode(record))
+        except Exception:
+            log.warning("%s: batch of %d failed, retrying one by one", self.name, len(wanted))
+            for record in wanted:
+                await self._process_one(record)
+        self._after_commit()
+
+    async def _process_one(self, record: ConsumerRecord[Any, Any]) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                async with self._sessionmaker() as session, session.begin():
+                    await self._handle(session, self._decode(record))
+                return
+            except PoisonEvent as exc:
+                await self._dead_letter(record, exc)
+                return
+            except Exception as exc:
+                if attempt == self._max_attempts:
+                    log.exception("%s: giving up on event at %s", self.name, _where(record))
+                    await self._dead_letter(record, exc)
+                    return
+                await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
+
+    async def _handle(self, session: AsyncSession, event: AnyEvent) -> None:
+        if not await self._claim(session, event.event_id):
+            self.duplicates += 1
+            return
+        await self._handlers[event.type](session, event)
+        self.handled += 1
+
+    async def _claim(self, session: AsyncSession, event_id: UUID) -> bool:
+        dialect_insert = postgresql.insert if is_postgres(session) else sqlite.insert
+        statement = (
+            dialect_insert(self._inbox)
+            .values(consumer=self.name, event_id=event_id, processed_at=utcnow())
+            .on_conflict_do_nothing()
+        )
+        result = await session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def _decode(self, record: ConsumerRecord[Any, Any]) -> AnyEvent:
+        try:
+            return parse_event(record.value)
+        except ValidationError as exc:
+            raise PoisonEvent(str(exc)) from exc
+
+    @staticmethod
+    def _event_type(record: ConsumerRecord[Any, Any]) -> str | None:
+        for key, value in record.headers or ():
+            if key == "event_type":
+                return bytes(value).decode()
+        try:
+            return parse_event(record.value).type
+        except ValidationError:
+            return None
+
+    async def _dead_letter(self, record: ConsumerRecord[Any, Any], error: Exception) -> None:
+        self.dead_lettered += 1
+        headers = [*(record.headers or ()), ("error", repr(error)[:1000].encode())]
+        headers.append(("failed_at", datetime.now().isoformat().encode()))
+        await self._dead_letters.send_and_wait(
+            dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
+        )
+
+
+def _where(record: ConsumerRecord[Any, Any]) -> str:
+    return f"{record.topic}[{record.partition}]@{record.offset}"

@@ -1,0 +1,44 @@
+"""Typed settings base: one Settings class per service, each with its own env prefix."""
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+
+class ServiceSettings(BaseSettings):
+    """Fields every service has. Subclasses set `model_config` with their own `env_prefix`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Environment = "development"
+    database_url: str = "sqlite+aiosqlite:///./.var/service.db"
+    # Shared by the whole platform, so it is read without the service prefix.
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"),
+    )
+    # Topics are Strimzi resources in production; locally each service creates what it uses.
+    create_topics: bool = True
+    topic_partitions: int = 3
+    consumer_batch_size: int = 500
+    outbox_batch_size: int = 500
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _normalise_database_url(self) -> "ServiceSettings":
+        # Operators (CloudNativePG) hand out plain postgresql:// URIs; we talk asyncpg.
+        for plain in ("postgresql://", "postgres://"):
+            if self.database_url.startswith(plain):
+                self.database_url = "postgresql+asyncpg://" + self.database_url[len(plain) :]
+        return self
+
+
+class VerifyingServiceSettings(ServiceSettings):
+    """A service that checks bearer tokens issued by auth."""
+
+    jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
+    jwt_issuer: str = "smsgw-auth"
+    jwt_audience: str = "smsgw"

@@ -1,0 +1,89 @@
+"""auth against PostgreSQL and the broker: accounts, tokens, and the event billing relies on."""
+
+import asyncio
+from uuid import UUID
+
+import httpx
+import jwt
+import pytest
+
+from shared.events import AccountRegistered, parse_event
+from shared.kafka import new_consumer
+from shared.security import JwksCache, TokenVerifier
+from tests.support.apps import AuthClient
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def test_register_login_and_verify_token(auth_service: AuthClient) -> None:
+    account_id, token = await auth_service.new_account("Verify Ltd")
+
+    verifier = TokenVerifier(JwksCache(auth_service.jwks_url), "smsgw-auth", "smsgw")
+    principal = await verifier.verify(token)
+
+    assert principal.account_id == account_id
+    assert jwt.get_unverified_header(token)["alg"] == "RS256"
+
+
+async def test_duplicate_email_is_a_conflict_problem(auth_service: AuthClient) -> None:
+    body = {"email": "dup@example.com", "password": "long enough pw", "company_name": "Dup"}
+    async with httpx.AsyncClient(base_url=auth_service.base_url) as client:
+        first = await client.post("/v1/auth/register", json=body)
+        second = await client.post("/v1/auth/register", json={**body, "email": "DUP@example.com"})
+
+    assert first.status_code == 201
+    assert second.status_code == 409
+    assert second.headers["content-type"] == "application/problem+json"
+    assert second.json()["code"] == "email_taken"
+
+
+async def test_wrong_password_and_bad_input_are_problems(auth_service: AuthClient) -> None:
+    await auth_service.new_account()
+    async with httpx.AsyncClient(base_url=auth_service.base_url) as client:
+        wrong = await client.post(
+            "/v1/auth/login", json={"email": "nobody@example.com", "password": "whatever"}
+        )
+        invalid = await client.post(
+            "/v1/auth/register", json={"email": "not-an-email", "password": "x", "company_name": ""}
+        )
+
+    assert wrong.status_code == 401
+    assert wrong.json()["code"] == "invalid_credentials"
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "validation_error"
+    assert {tuple(e["location"]) for e in invalid.json()["errors"]} >= {
+        ("body", "email"),
+        ("body", "password"),
+    }
+
+
+async def test_tampered_token_is_refused(auth_service: AuthClient) -> None:
+    _, token = await auth_service.new_account()
+    header, payload, signature = token.split(".")
+    forged = f"{header}.{payload}.{signature[::-1]}"
+    verifier = TokenVerifier(JwksCache(auth_service.jwks_url), "smsgw-auth", "smsgw")
+
+    with pytest.raises(Exception, match="Invalid or expired token"):
+        await verifier.verify(forged)
+
+
+async def test_registration_publishes_account_registered(
+    auth_service: AuthClient, broker: str
+) -> None:
+    account_id, _ = await auth_service.new_account("Evented GmbH")
+
+    consumer = new_consumer(broker, "test-auth-events", AccountRegistered.topic)
+    await consumer.start()
+    try:
+        seen: list[UUID] = []
+        async with asyncio.timeout(20):
+            while account_id not in seen:
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    for record in records:
+                        event = parse_event(record.value)
+                        assert isinstance(event, AccountRegistered)
+                        seen.append(event.account_id)
+    finally:
+        await consumer.stop()
+    assert seen.count(account_id) == 1

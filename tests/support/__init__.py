@@ -1,0 +1,1 @@
+"""Fixtures' building blocks: real databases, a real broker, real services on real ports."""
