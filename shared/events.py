@@ -114,6 +114,8 @@ class DeliverSmReceived(Event):
     esm_class: int
     data_coding: int
     short_message_hex: str
+    # Decoded by dispatch, which owns the SMPP codec, per data_coding (GSM 03.38, UCS-2, ...).
+    text: str
     receipted_message_id: str | None = None
     message_state: int | None = None
     network_error_code_hex: str | None = None
