@@ -1,0 +1,7 @@
+"""SMPP 3.4 SMSC simulator for development and tests (see SmscSimulator)."""
+
+from .config import OUTCOMES, Outcome, SimulatorConfig
+from .messages import SubmittedMessage
+from .server import SmscSimulator
+
+__all__ = ["OUTCOMES", "Outcome", "SimulatorConfig", "SmscSimulator", "SubmittedMessage"]
