@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make dev` and `make test`. Both create .venv and
+# install what they need first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: dev test lint format bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+## Run the whole platform on embedded defaults (SQLite, Tansu, SMSC simulator) until Ctrl-C.
+dev: $(STAMP)
+	$(PY) -m devstack
+
+## Lint, type-check, then run every test (PostgreSQL when reachable; required when CI=true).
+test: lint
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy shared devstack smsc_simulator services gateway bench
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+## Throughput and memory figures: N messages through the gateway to the simulator.
+bench: $(STAMP)
+	$(PY) bench/e2e.py $(BENCH_ARGS)
+
+clean:
+	rm -rf .var
