@@ -1,0 +1,32 @@
+# One image for every service; each Kubernetes Deployment picks its process with command/args.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+
+WORKDIR /app
+
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --no-create-home --home-dir /nonexistent \
+       --shell /usr/sbin/nologin app
+
+# Dependencies first, so that a code change does not reinstall them. pyproject.toml packages
+# nothing ([tool.setuptools] packages = []): installing "." installs only the dependencies.
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir . \
+    && rm -rf build *.egg-info
+
+COPY shared ./shared
+COPY services ./services
+COPY gateway ./gateway
+COPY smsc_simulator ./smsc_simulator
+
+ENV PYTHONPATH=/app:/app/services/auth:/app/services/contacts:/app/services/dispatch:/app/services/billing:/app/services/dlr:/app/gateway \
+    HOME=/tmp
+
+USER 10001:10001
+EXPOSE 8000
+# The services expose an app factory, create_app(), rather than a module-level app.
+CMD ["uvicorn", "--factory", "gateway.main:create_app", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,626 @@
+"""Render every kustomize overlay under k8s/overlays and check what a cluster would reject and
+what a user of the platform would notice: schemas, probes, pod security, migrations, topics,
+references between objects, and that no secret is committed."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import importlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from pydantic import AliasChoices
+from pydantic_settings import BaseSettings
+
+from shared.events import ALL_TOPICS, dead_letter_topic
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "k8s"
+OVERLAYS_DIR = K8S / "overlays"
+OVERLAYS = sorted(p for p in OVERLAYS_DIR.iterdir() if p.is_dir()) if OVERLAYS_DIR.is_dir() else []
+
+# The oldest Kubernetes minor we support; the schemas ship with kubernetes-validate.
+KUBERNETES_VERSION = "1.33"
+BUILTIN_API_VERSIONS = {
+    "v1",
+    "apps/v1",
+    "batch/v1",
+    "autoscaling/v2",
+    "policy/v1",
+    "networking.k8s.io/v1",
+}
+# Operator-defined kinds: no schema here, so only their identity is checked.
+CUSTOM_KINDS = {
+    "kafka.strimzi.io": {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"},
+    "postgresql.cnpg.io": {"Cluster"},
+}
+
+# Services with their own database and Alembic migrations: name -> settings prefix.
+SERVICES = {
+    "auth": "AUTH",
+    "contacts": "CONTACTS",
+    "dispatch": "DISPATCH",
+    "billing": "BILLING",
+    "dlr": "DLR",
+}
+HTTP_SERVICES = ["gateway", *SERVICES]
+KAFKA_CLUSTER = "smsgw"
+# Secrets created outside git (docs/deploy.md), with the keys the manifests read.
+OUT_OF_BAND_SECRETS = {"auth-signing-key": {"private.pem"}, "smpp-credentials": {"password"}}
+
+Doc = dict[str, Any]
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def kubectl() -> str | None:
+    beside_python = Path(sys.executable).parent / "kubectl"
+    if beside_python.is_file() and os.access(beside_python, os.X_OK):
+        return str(beside_python)
+    return shutil.which("kubectl")
+
+
+@functools.cache
+def render(overlay: Path) -> tuple[Doc, ...]:
+    binary = kubectl()
+    if binary is None:
+        pytest.skip("kubectl not found next to the Python interpreter nor on PATH")
+    result = subprocess.run(
+        [binary, "kustomize", str(overlay)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"kubectl kustomize {overlay} failed:\n{result.stderr}")
+    return tuple(doc for doc in yaml.safe_load_all(result.stdout) if doc)
+
+
+@pytest.fixture(params=OVERLAYS, ids=[p.name for p in OVERLAYS])
+def docs(request: pytest.FixtureRequest) -> tuple[Doc, ...]:
+    return render(request.param)
+
+
+def of_kind(docs: tuple[Doc, ...], kind: str) -> list[Doc]:
+    return [d for d in docs if d.get("kind") == kind]
+
+
+def by_name(docs: tuple[Doc, ...], kind: str) -> dict[str, Doc]:
+    return {d["metadata"]["name"]: d for d in of_kind(docs, kind)}
+
+
+def ident(doc: Doc) -> str:
+    return f"{doc.get('kind')}/{doc.get('metadata', {}).get('name')}"
+
+
+def workloads(docs: tuple[Doc, ...]) -> list[Doc]:
+    return of_kind(docs, "Deployment") + of_kind(docs, "Job")
+
+
+def pod_spec(workload: Doc) -> Doc:
+    return workload["spec"]["template"]["spec"]
+
+
+def containers(workload: Doc) -> list[Doc]:
+    spec = pod_spec(workload)
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def env_of(container: Doc) -> dict[str, Doc]:
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+def config_of(container: Doc, docs: tuple[Doc, ...]) -> dict[str, str]:
+    """The plain settings a container gets from its ConfigMaps and literal env values."""
+    maps = by_name(docs, "ConfigMap")
+    settings: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        ref = source.get("configMapRef")
+        if ref and ref["name"] in maps:
+            settings.update(maps[ref["name"]].get("data", {}))
+    for name, entry in env_of(container).items():
+        if "value" in entry:
+            settings[name] = entry["value"]
+    return settings
+
+
+def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+# --- checks: each returns the problems it found, so that it can be shown to fail ----------
+
+
+def schema_problems(doc: Doc) -> list[str]:
+    api_version = doc.get("apiVersion", "")
+    if api_version in BUILTIN_API_VERSIONS:
+        try:
+            kubernetes_validate.validate(doc, desired_version=KUBERNETES_VERSION, strict=True)
+        except kubernetes_validate.ValidationError as e:
+            path = "/".join(str(p) for p in e.path)
+            return [f"{ident(doc)}: {e.message} (at {path or '/'})"]
+        except kubernetes_validate.SchemaNotFoundError as e:
+            return [f"{ident(doc)}: {e.message}"]
+        return []
+    group = api_version.split("/")[0]
+    if doc.get("kind") not in CUSTOM_KINDS.get(group, set()):
+        return [f"{ident(doc)}: unexpected apiVersion {api_version!r} for this kind"]
+    name = doc.get("metadata", {}).get("name")
+    if not isinstance(name, str) or not name:
+        return [f"{ident(doc)}: custom resource without metadata.name"]
+    return []
+
+
+def probe_problems(deployment: Doc) -> list[str]:
+    problems = []
+    for c in pod_spec(deployment)["containers"]:
+        ports = {p.get("name") for p in c.get("ports", [])} | {
+            p["containerPort"] for p in c.get("ports", [])
+        }
+        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+            get = c.get(probe, {}).get("httpGet", {})
+            if get.get("path") != path:
+                problems.append(f"{ident(deployment)}/{c['name']}: {probe} is not GET {path}")
+            elif get.get("port") not in ports:
+                problems.append(f"{ident(deployment)}/{c['name']}: {probe} port is not declared")
+    return problems
+
+
+def pod_security_problems(workload: Doc) -> list[str]:
+    spec = pod_spec(workload)
+    pod_ctx = spec.get("securityContext", {})
+    problems = []
+    if pod_ctx.get("seccompProfile", {}).get("type") != "RuntimeDefault":
+        problems.append(f"{ident(workload)}: seccompProfile is not RuntimeDefault")
+    tmp_volumes = {v["name"] for v in spec.get("volumes", []) if "emptyDir" in v}
+    for c in containers(workload):
+        where = f"{ident(workload)}/{c['name']}"
+        ctx = {**pod_ctx, **c.get("securityContext", {})}
+        if ctx.get("runAsNonRoot") is not True or ctx.get("runAsUser", 0) == 0:
+            problems.append(f"{where}: may run as root")
+        if ctx.get("readOnlyRootFilesystem") is not True:
+            problems.append(f"{where}: root filesystem is writable")
+        if ctx.get("allowPrivilegeEscalation") is not False:
+            problems.append(f"{where}: privilege escalation allowed")
+        if "ALL" not in ctx.get("capabilities", {}).get("drop", []):
+            problems.append(f"{where}: capabilities not dropped")
+        resources = c.get("resources", {})
+        for kind in ("requests", "limits"):
+            if not {"cpu", "memory"} <= set(resources.get(kind, {})):
+                problems.append(f"{where}: no cpu/memory {kind}")
+        mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+        if mounts.get("/tmp") not in tmp_volumes:
+            problems.append(f"{where}: /tmp is not a writable emptyDir")
+    return problems
+
+
+def secret_problems(doc: Doc) -> list[str]:
+    if doc.get("kind") == "Secret" and (doc.get("data") or doc.get("stringData")):
+        return [f"{ident(doc)}: secret values committed to git"]
+    if doc.get("kind") == "Kustomization" and doc.get("secretGenerator"):
+        return ["a kustomization generates Secrets from files or literals in git"]
+    return []
+
+
+# --- every overlay -------------------------------------------------------------------------
+
+
+def test_dev_and_production_overlays_exist() -> None:
+    assert {p.name for p in OVERLAYS} >= {"dev", "production"}
+
+
+def test_builtin_kinds_match_the_kubernetes_schema(docs: tuple[Doc, ...]) -> None:
+    problems = [p for doc in docs for p in schema_problems(doc)]
+    assert not problems, "\n".join(problems)
+
+
+def test_deployments_probe_healthz_and_readyz(docs: tuple[Doc, ...]) -> None:
+    deployments = of_kind(docs, "Deployment")
+    assert {d["metadata"]["name"] for d in deployments} >= {*HTTP_SERVICES, "dispatch-smpp"}
+    problems = [p for d in deployments for p in probe_problems(d)]
+    assert not problems, "\n".join(problems)
+
+
+def test_pods_run_as_non_root_with_limits(docs: tuple[Doc, ...]) -> None:
+    problems = [p for w in workloads(docs) for p in pod_security_problems(w)]
+    assert not problems, "\n".join(problems)
+
+
+def test_rollouts_never_reduce_capacity(docs: tuple[Doc, ...]) -> None:
+    for d in of_kind(docs, "Deployment"):
+        if d["metadata"]["name"] == "dispatch-smpp":
+            continue  # a singleton by design; see the next test
+        assert d["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0, ident(d)
+
+
+def test_the_smpp_connector_never_runs_twice(docs: tuple[Doc, ...]) -> None:
+    connectors = [
+        d for d in of_kind(docs, "Deployment") if d["metadata"]["name"] == "dispatch-smpp"
+    ]
+    assert connectors
+    for d in connectors:
+        assert d["spec"]["replicas"] == 1, ident(d)
+        assert d["spec"]["strategy"]["type"] == "Recreate", ident(d)
+
+
+def test_every_service_but_the_gateway_has_a_migration_job(docs: tuple[Doc, ...]) -> None:
+    jobs = of_kind(docs, "Job")
+    migrating = {}
+    for job in jobs:
+        (c,) = pod_spec(job)["containers"]
+        argv = c.get("command", []) + c.get("args", [])
+        if argv[:2] == ["alembic", "-c"] and argv[3:] == ["upgrade", "head"]:
+            migrating[argv[2]] = (job, c)
+    expected = {f"services/{name}/alembic.ini" for name in SERVICES}
+    assert set(migrating) == expected
+    for name, prefix in SERVICES.items():
+        job, c = migrating[f"services/{name}/alembic.ini"]
+        assert c.get("workingDir") == "/app", ident(job)
+        assert job["spec"].get("backoffLimit", 0) > 0, ident(job)
+        # The same settings as the service itself.
+        (server,) = [
+            s
+            for s in pod_spec(by_name(docs, "Deployment")[name])["containers"]
+            if s["name"] == name
+        ]
+        assert c.get("envFrom") == server.get("envFrom"), ident(job)
+        assert c.get("env") == server.get("env"), ident(job)
+        assert f"{prefix}_DATABASE_URL" in env_of(c), ident(job)
+
+
+def test_databases_come_from_cloudnativepg_secrets(docs: tuple[Doc, ...]) -> None:
+    clusters = by_name(docs, "Cluster")
+    for w in workloads(docs):
+        for c in containers(w):
+            for var, entry in env_of(c).items():
+                if not var.endswith("_DATABASE_URL"):
+                    continue
+                service = var.removesuffix("_DATABASE_URL").lower()
+                ref = entry.get("valueFrom", {}).get("secretKeyRef", {})
+                assert ref == {"name": f"{service}-db-app", "key": "uri"}, f"{ident(w)} {var}"
+                assert f"{service}-db" in clusters, f"no CNPG Cluster {service}-db"
+
+
+def test_referenced_objects_exist(docs: tuple[Doc, ...]) -> None:
+    config_maps = by_name(docs, "ConfigMap")
+    accounts = by_name(docs, "ServiceAccount")
+    generated = {f"{name}-app": {"uri"} for name in by_name(docs, "Cluster")}
+    secrets = {**OUT_OF_BAND_SECRETS, **generated}
+    problems = []
+    for w in workloads(docs):
+        if pod_spec(w).get("serviceAccountName", "default") not in accounts:
+            problems.append(f"{ident(w)}: unknown ServiceAccount")
+        for c in containers(w):
+            for source in c.get("envFrom", []):
+                if source.get("configMapRef", {}).get("name") not in config_maps:
+                    problems.append(f"{ident(w)}: envFrom {source} does not exist")
+            for entry in c.get("env", []):
+                ref = entry.get("valueFrom", {}).get("secretKeyRef")
+                if ref and ref["key"] not in secrets.get(ref["name"], set()):
+                    problems.append(f"{ident(w)}: {entry['name']} reads unknown Secret {ref}")
+    assert not problems, "\n".join(problems)
+
+
+def test_services_route_to_a_declared_port(docs: tuple[Doc, ...]) -> None:
+    deployments = of_kind(docs, "Deployment")
+    for svc in of_kind(docs, "Service"):
+        selector = svc["spec"]["selector"]
+        backends = [
+            d for d in deployments if selects(selector, d["spec"]["template"]["metadata"]["labels"])
+        ]
+        assert len(backends) == 1, f"{ident(svc)} selects {[ident(d) for d in backends]}"
+        # A migration Job's pod must never receive a Service's traffic.
+        for job in of_kind(docs, "Job"):
+            assert not selects(selector, job["spec"]["template"]["metadata"]["labels"])
+        names = {p.get("name") for c in containers(backends[0]) for p in c.get("ports", [])}
+        for port in svc["spec"]["ports"]:
+            assert port["targetPort"] in names, ident(svc)
+    assert set(by_name(docs, "Service")) == set(HTTP_SERVICES)
+
+
+def test_the_gateway_routes_to_the_services(docs: tuple[Doc, ...]) -> None:
+    services = by_name(docs, "Service")
+    gateway = config_of(pod_spec(by_name(docs, "Deployment")["gateway"])["containers"][0], docs)
+    for name in SERVICES:
+        assert gateway[f"GATEWAY_{name.upper()}_URL"] == f"http://{name}:8000"
+        assert 8000 in {p["port"] for p in services[name]["spec"]["ports"]}
+
+
+def test_the_smpp_worker_is_configured(docs: tuple[Doc, ...]) -> None:
+    (worker,) = pod_spec(by_name(docs, "Deployment")["dispatch-smpp"])["containers"]
+    smpp = config_of(worker, docs)
+    assert {"SMPP_HOST", "SMPP_PORT", "SMPP_SYSTEM_ID", "DISPATCH_SMPP_WINDOW"} <= set(smpp)
+    password = env_of(worker)["SMPP_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    assert password["name"] == "smpp-credentials"
+    # The worker's health server is what its probes reach.
+    assert smpp["DISPATCH_SMPP_HEALTH_HOST"] == "0.0.0.0"
+    assert {p["containerPort"] for p in worker["ports"]} == {int(smpp["DISPATCH_SMPP_HEALTH_PORT"])}
+
+
+def settings_class(app_name: str) -> type[BaseSettings] | None:
+    """The pydantic-settings class a workload of this app reads, if its code exists yet."""
+    module_name = "gateway.config" if app_name == "gateway" else f"{app_name}_service.config"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        return None
+    (cls,) = [
+        obj
+        for obj in vars(module).values()
+        if isinstance(obj, type) and issubclass(obj, BaseSettings) and obj.__module__ == module_name
+    ]
+    return cls
+
+
+def env_names(cls: type[BaseSettings]) -> dict[str, str]:
+    """Environment variable (upper case) -> the field it sets."""
+    prefix = cls.model_config.get("env_prefix", "")
+    names = {}
+    for field_name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        choices = (
+            alias.choices if isinstance(alias, AliasChoices) else [alias or prefix + field_name]
+        )
+        names.update({c.upper(): field_name for c in choices if isinstance(c, str)})
+    return names
+
+
+def manifest_env(container: Doc, docs: tuple[Doc, ...]) -> dict[str, str]:
+    """What the container's environment holds once its Secrets exist."""
+    env = config_of(container, docs)
+    for name, entry in env_of(container).items():
+        ref = entry.get("valueFrom", {}).get("secretKeyRef")
+        if ref and ref["key"] == "uri":
+            cluster = ref["name"].removesuffix("-app")
+            env[name] = f"postgresql://app:pw@{cluster}-rw:5432/app"
+        elif ref:
+            env[name] = f"from Secret {ref['name']}"
+    return env
+
+
+def test_every_process_starts_with_the_settings_it_is_given(
+    docs: tuple[Doc, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = 0
+    for w in workloads(docs):
+        cls = settings_class(w["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"])
+        if cls is None:
+            continue
+        names = env_names(cls)
+        for c in containers(w):
+            env = manifest_env(c, docs)
+            unread = sorted(set(env) - set(names))
+            assert not unread, f"{ident(w)} sets variables {cls.__name__} never reads: {unread}"
+            for var in os.environ:
+                if var.upper() in names:
+                    monkeypatch.delenv(var)
+            for var, value in env.items():
+                monkeypatch.setenv(var, value)
+            try:
+                settings = cls()
+            except ValueError as e:
+                pytest.fail(f"{ident(w)} would not start: {e}")
+            # Whatever the code defaults to for a laptop must be overridden in the cluster.
+            for field, value in settings.model_dump().items():
+                text = str(value)
+                assert "127.0.0.1" not in text, f"{ident(w)}: {field} = {text}"
+                assert "localhost" not in text, f"{ident(w)}: {field} = {text}"
+                assert "sqlite" not in text, f"{ident(w)}: {field} = {text}"
+            if "database_url" in cls.model_fields:
+                assert settings.database_url.startswith("postgresql+asyncpg://"), ident(w)
+            if "create_topics" in cls.model_fields:
+                assert settings.create_topics is False, ident(w)
+            checked += 1
+    if not checked:
+        pytest.skip("no service's settings class is in the source tree yet")
+
+
+def test_every_topic_the_platform_uses_exists(docs: tuple[Doc, ...]) -> None:
+    (kafka,) = of_kind(docs, "Kafka")
+    assert kafka["metadata"]["name"] == KAFKA_CLUSTER
+    pools = [
+        p
+        for p in of_kind(docs, "KafkaNodePool")
+        if p["metadata"]["labels"].get("strimzi.io/cluster") == KAFKA_CLUSTER
+    ]
+    brokers = sum(p["spec"]["replicas"] for p in pools if "broker" in p["spec"]["roles"])
+    min_isr = int(kafka["spec"]["kafka"]["config"]["min.insync.replicas"])
+    topics = {}
+    for t in of_kind(docs, "KafkaTopic"):
+        assert t["metadata"]["labels"].get("strimzi.io/cluster") == KAFKA_CLUSTER, ident(t)
+        topics[t["spec"].get("topicName", t["metadata"]["name"])] = t
+    # The event contract names the topics; every consumed topic has a dead-letter topic.
+    expected = set(ALL_TOPICS) | {dead_letter_topic(t) for t in ALL_TOPICS}
+    assert expected <= set(topics), f"missing KafkaTopics: {sorted(expected - set(topics))}"
+    for name, t in topics.items():
+        # A topic with more replicas than brokers is never created; fewer than min ISR rejects
+        # every write.
+        assert min_isr <= t["spec"]["replicas"] <= brokers, name
+        assert t["spec"]["partitions"] >= 1, name
+
+
+def test_no_secret_values_in_the_rendered_output(docs: tuple[Doc, ...]) -> None:
+    problems = [p for doc in docs for p in secret_problems(doc)]
+    assert not problems, "\n".join(problems)
+
+
+# --- the files themselves, and each overlay's promises -------------------------------------
+
+
+def committed_yaml() -> Iterator[tuple[Path, Doc]]:
+    for path in sorted(K8S.rglob("*.y*ml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if isinstance(doc, dict):
+                yield path, doc
+
+
+def test_no_secret_values_in_any_committed_file() -> None:
+    problems = [f"{path}: {p}" for path, doc in committed_yaml() for p in secret_problems(doc)]
+    assert not problems, "\n".join(problems)
+    for path in K8S.rglob("*"):
+        if path.is_file():
+            assert "PRIVATE KEY-----" not in path.read_text(errors="replace"), path
+
+
+def test_dev_runs_one_of_everything() -> None:
+    docs = render(OVERLAYS_DIR / "dev")
+    assert {d["spec"]["replicas"] for d in of_kind(docs, "Deployment")} == {1}
+    assert [p["spec"]["replicas"] for p in of_kind(docs, "KafkaNodePool")] == [1]
+    assert {t["spec"]["replicas"] for t in of_kind(docs, "KafkaTopic")} == {1}
+    assert {c["spec"]["instances"] for c in of_kind(docs, "Cluster")} == {1}
+    assert not of_kind(docs, "NetworkPolicy"), "network policies are opt-in"
+
+
+def test_production_survives_losing_a_pod() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    hpas = {
+        h["spec"]["scaleTargetRef"]["name"]: h for h in of_kind(docs, "HorizontalPodAutoscaler")
+    }
+    assert set(hpas) == {"gateway", "dispatch"}
+    pdbs = of_kind(docs, "PodDisruptionBudget")
+    for d in of_kind(docs, "Deployment"):
+        name = d["metadata"]["name"]
+        if name == "dispatch-smpp":
+            continue  # a deliberate singleton: a restart pauses sending, never doubles it
+        if name in hpas:
+            assert hpas[name]["spec"]["scaleTargetRef"]["kind"] == "Deployment"
+            assert hpas[name]["spec"]["minReplicas"] >= 2, name
+            # A replicas field would reset the autoscaler's choice on every apply.
+            assert "replicas" not in d["spec"], name
+        else:
+            assert d["spec"]["replicas"] >= 2, name
+        labels = d["spec"]["template"]["metadata"]["labels"]
+        covering = [p for p in pdbs if selects(p["spec"]["selector"]["matchLabels"], labels)]
+        assert len(covering) == 1, f"{name}: {len(covering)} PodDisruptionBudgets"
+    assert {t["spec"]["replicas"] for t in of_kind(docs, "KafkaTopic")} == {3}
+    assert min(c["spec"]["instances"] for c in of_kind(docs, "Cluster")) >= 2
+
+
+def test_production_denies_traffic_by_default() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    policies = by_name(docs, "NetworkPolicy")
+    deny = policies["default-deny"]["spec"]
+    assert set(deny["policyTypes"]) == {"Ingress", "Egress"}
+    assert "ingress" not in deny
+    assert "egress" not in deny
+    for w in workloads(docs):
+        labels = w["spec"]["template"]["metadata"]["labels"]
+        assert selects(deny["podSelector"]["matchLabels"], labels), ident(w)
+    (ingress,) = of_kind(docs, "Ingress")
+    backends = {
+        path["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert backends == {"gateway"}
+
+
+# --- the commands point at code that exists -----------------------------------------------
+
+
+def image_source_roots() -> list[Path]:
+    """The Dockerfile's PYTHONPATH, mapped from /app in the image to the repository."""
+    match = re.search(r"PYTHONPATH=(\S+)", (ROOT / "Dockerfile").read_text())
+    assert match, "Dockerfile sets no PYTHONPATH"
+    return [ROOT / entry.removeprefix("/app").lstrip("/") for entry in match[1].split(":")]
+
+
+def find_module(module: str) -> Path | None:
+    parts = module.split(".")
+    for root in image_source_roots():
+        if (root / parts[0] / "__init__.py").is_file():
+            for candidate in (root.joinpath(*parts).with_suffix(".py"), root.joinpath(*parts)):
+                if candidate.is_file():
+                    return candidate
+                if (candidate / "__main__.py").is_file():
+                    return candidate / "__main__.py"
+            return None
+    return None
+
+
+def base_commands() -> list[Any]:
+    commands = []
+    for path in sorted((K8S / "base").glob("*/*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if isinstance(doc, dict) and doc.get("kind") in ("Deployment", "Job"):
+                for c in pod_spec(doc)["containers"]:
+                    argv = c["command"] + c.get("args", [])
+                    commands.append(
+                        pytest.param(doc["metadata"]["name"], argv, id=doc["metadata"]["name"])
+                    )
+    return commands
+
+
+@pytest.mark.parametrize(("name", "argv"), base_commands())
+def test_commands_start_code_that_exists(name: str, argv: list[str]) -> None:
+    if argv[0] == "alembic":
+        config = ROOT / argv[argv.index("-c") + 1]
+        if not config.is_file():
+            pytest.skip(f"{config.relative_to(ROOT)} is not in the source tree yet")
+        return
+    if argv[0] == "uvicorn":
+        assert "--factory" in argv, f"{name}: the services expose create_app(), not an app"
+        module, _, attribute = argv[argv.index("--factory") + 1].partition(":")
+    else:
+        assert argv[:2] == ["python", "-m"], f"{name}: unexpected command {argv}"
+        module, attribute = argv[2], ""
+    source = find_module(module)
+    if source is None:
+        pytest.skip(f"{module} is not in the source tree yet")
+    if attribute:
+        tree = ast.parse(source.read_text())
+        factories = [
+            node
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == attribute
+        ]
+        assert factories, f"{source.relative_to(ROOT)} defines no {attribute}()"
+        arguments = factories[-1].args
+        required = len(arguments.posonlyargs + arguments.args) - len(arguments.defaults)
+        required += sum(d is None for d in arguments.kw_defaults)
+        assert required == 0, f"{module}:{attribute} cannot be called without arguments"
+
+
+# --- the checks above can fail -------------------------------------------------------------
+
+
+@pytest.fixture
+def deployment() -> Doc:
+    return copy.deepcopy(by_name(render(OVERLAYS_DIR / "dev"), "Deployment")["auth"])
+
+
+def test_checks_reject_a_deployment_without_readiness_probe(deployment: Doc) -> None:
+    del pod_spec(deployment)["containers"][0]["readinessProbe"]
+    assert probe_problems(deployment)
+
+
+def test_checks_reject_a_root_container(deployment: Doc) -> None:
+    pod_spec(deployment)["containers"][0]["securityContext"]["runAsUser"] = 0
+    del pod_spec(deployment)["containers"][0]["resources"]["limits"]
+    assert len(pod_security_problems(deployment)) == 2
+
+
+def test_checks_reject_a_misspelt_field(deployment: Doc) -> None:
+    pod_spec(deployment)["containers"][0]["readinesProbe"] = {}
+    assert schema_problems(deployment)
+    assert schema_problems({"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "Cluster"})
+
+
+def test_checks_reject_a_committed_secret() -> None:
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"}}
+    assert not secret_problems(secret)
+    assert secret_problems({**secret, "stringData": {"password": "hunter2"}})
+    assert secret_problems({"kind": "Kustomization", "secretGenerator": [{"name": "x"}]})
