@@ -22,8 +22,8 @@ def create_service_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
         try:
+            await runtime.start()
             yield
         finally:
             await runtime.stop()

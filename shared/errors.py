@@ -90,7 +90,8 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     code = _CODES_BY_STATUS.get(exc.status_code, "error")
     title = code.replace("_", " ").capitalize()
     detail = exc.detail if isinstance(exc.detail, str) else None
-    return problem_response(exc.status_code, code, title, detail, request.url.path)
+    headers = dict(exc.headers or {})  # e.g. Allow on a 405
+    return problem_response(exc.status_code, code, title, detail, request.url.path, headers)
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:

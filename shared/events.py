@@ -63,7 +63,7 @@ class MessageAccepted(MessageEvent):
     to: str
     sender: str
     encoding: Literal["gsm7", "ucs2"]
-    segments: int
+    segments: int = Field(ge=1)
     country_code: str | None = None
 
 
@@ -71,7 +71,7 @@ class MessagePartSubmitted(MessageEvent):
     """The SMSC accepted one part and gave it its id: what a receipt will refer to."""
 
     type: Literal["message.part_submitted"] = "message.part_submitted"
-    part_index: int
+    part_index: int = Field(ge=1)
     smsc_message_id: str
     submitted_at: datetime
 

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from pydantic import ValidationError
 from sqlalchemy import DateTime, String, Uuid
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,10 +71,20 @@ class InboxConsumer:
 
     async def run(self) -> None:
         while True:
-            batches = await self._consumer.getmany(timeout_ms=500, max_records=self._batch_size)
-            records = [record for partition in batches.values() for record in partition]
-            if not records:
-                continue
+            try:
+                await self._poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # A failed commit (rebalance) or dead-letter send must not end the consumer:
+                # uncommitted events come again and the inbox drops what was already done.
+                log.exception("%s: consumer loop failed; continuing", self.name)
+                await asyncio.sleep(1.0)
+
+    async def _poll_once(self) -> None:
+        batches = await self._consumer.getmany(timeout_ms=500, max_records=self._batch_size)
+        records = [record for partition in batches.values() for record in partition]
+        if records:
             await self.process(records)
             await self._consumer.commit()
 
@@ -94,7 +105,8 @@ class InboxConsumer:
         self._after_commit()
 
     async def _process_one(self, record: ConsumerRecord[Any, Any]) -> None:
-        for attempt in range(1, self._max_attempts + 1):
+        attempt, outage_delay = 0, 0.5
+        while True:
             try:
                 async with self._sessionmaker() as session, session.begin():
                     await self._handle(session, self._decode(record))
@@ -102,8 +114,15 @@ class InboxConsumer:
             except PoisonEvent as exc:
                 await self._dead_letter(record, exc)
                 return
+            except (OperationalError, InterfaceError):
+                # The database is down, not the event bad: wait it out however long it takes,
+                # rather than dead-letter every event that arrives during the outage.
+                log.warning("%s: database unavailable; retrying in %.1fs", self.name, outage_delay)
+                await asyncio.sleep(outage_delay)
+                outage_delay = min(outage_delay * 2, 15.0)
             except Exception as exc:
-                if attempt == self._max_attempts:
+                attempt += 1
+                if attempt >= self._max_attempts:
                     log.exception("%s: giving up on event at %s", self.name, _where(record))
                     await self._dead_letter(record, exc)
                     return
@@ -145,7 +164,7 @@ class InboxConsumer:
     async def _dead_letter(self, record: ConsumerRecord[Any, Any], error: Exception) -> None:
         self.dead_lettered += 1
         headers = [*(record.headers or ()), ("error", repr(error)[:1000].encode())]
-        headers.append(("failed_at", datetime.now().isoformat().encode()))
+        headers.append(("failed_at", utcnow().isoformat().encode()))
         await self._dead_letters.send_and_wait(
             dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
         )

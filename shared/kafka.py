@@ -24,7 +24,11 @@ def new_producer(bootstrap_servers: str) -> AIOKafkaProducer:
     )
 
 
-def new_consumer(bootstrap_servers: str, group_id: str, *topics: str) -> AIOKafkaConsumer:
+def new_consumer(
+    bootstrap_servers: str, group_id: str, *topics: str, session_timeout_ms: int = 6_000
+) -> AIOKafkaConsumer:
+    # Tansu answers a group's first JoinGroup only after half the session timeout, and
+    # start() waits for the assignment: 6 s (Kafka's minimum) keeps that wait at 3 s.
     return AIOKafkaConsumer(
         *topics,
         bootstrap_servers=bootstrap_servers,
@@ -32,8 +36,8 @@ def new_consumer(bootstrap_servers: str, group_id: str, *topics: str) -> AIOKafk
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_interval_ms=300_000,
-        session_timeout_ms=30_000,
-        heartbeat_interval_ms=3_000,
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(500, session_timeout_ms // 3),
         metadata_max_age_ms=30_000,
     )
 

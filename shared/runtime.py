@@ -69,7 +69,12 @@ class ServiceRuntime:
     async def _start_consumer(self, spec: ConsumerSpec) -> None:
         assert self.inbox_model is not None, "a service that consumes needs an inbox table"
         bootstrap = self.settings.kafka_bootstrap_servers
-        kafka_consumer = new_consumer(bootstrap, spec.name, *spec.topics)
+        kafka_consumer = new_consumer(
+            bootstrap,
+            spec.name,
+            *spec.topics,
+            session_timeout_ms=self.settings.consumer_session_timeout_ms,
+        )
         await kafka_consumer.start()
         consumer = InboxConsumer(
             spec.name,
@@ -100,13 +105,17 @@ class ServiceRuntime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        # One last pass so events committed during shutdown don't wait for the next start.
-        try:
-            await asyncio.wait_for(self.relay.publish_batch(), 5)
-        except Exception:
-            log.warning("final outbox flush failed; the rows stay for the next start")
-        await self.producer.stop()
-        await self.engine.dispose()
+        # stop() also cleans up after a start() that failed halfway, so check what exists.
+        if hasattr(self, "relay"):
+            # One last pass so events committed during shutdown don't wait for the next start.
+            try:
+                await asyncio.wait_for(self.relay.publish_batch(), 5)
+            except Exception:
+                log.warning("final outbox flush failed; the rows stay for the next start")
+        if hasattr(self, "producer"):
+            await self.producer.stop()
+        if hasattr(self, "engine"):
+            await self.engine.dispose()
 
     def after_commit(self, session: AsyncSession) -> None:
         if has_new_events(session):

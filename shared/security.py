@@ -12,7 +12,7 @@ import httpx
 import jwt
 from fastapi import Request
 
-from shared.errors import Unauthorized
+from shared.errors import ProblemError, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -30,34 +30,48 @@ class JwksCache:
     """Public keys by `kid`, fetched from auth and refreshed when an unknown kid shows up
     (key rotation), at most once every `min_refresh_seconds`."""
 
-    def __init__(self, jwks_url: str, min_refresh_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        jwks_url: str,
+        min_refresh_seconds: float = 10.0,
+        retry_after_failure_seconds: float = 1.0,
+    ) -> None:
         self._url = jwks_url
         self._keys: dict[str, Any] = {}
-        self._fetched_at = 0.0
+        self._attempted_at = -1e9
+        self._last_failed = False
         self._min_refresh = min_refresh_seconds
+        self._retry_after_failure = retry_after_failure_seconds
         self._lock = asyncio.Lock()
 
     async def key_for(self, kid: str) -> Any:
         if kid not in self._keys:
             await self._refresh()
-        try:
+        if kid in self._keys:
             return self._keys[kid]
-        except KeyError:
-            raise Unauthorized("Token signed with an unknown key") from None
+        if not self._keys and self._last_failed:
+            # auth is unreachable: the token may be fine, so this is our outage, not a 401.
+            raise ProblemError(
+                503, "service_unavailable", "Service unavailable", "Token keys are unavailable"
+            )
+        raise Unauthorized("Token signed with an unknown key")
 
     async def _refresh(self) -> None:
         async with self._lock:
-            if time.monotonic() - self._fetched_at < self._min_refresh and self._keys:
-                return
+            wait = self._retry_after_failure if self._last_failed else self._min_refresh
+            if time.monotonic() - self._attempted_at < wait:
+                return  # rate-limited: forged kids or an auth outage must not flood auth
+            self._attempted_at = time.monotonic()
             try:
-                async with httpx.AsyncClient(timeout=5.0) as client:
+                async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
                     response = await client.get(self._url)
                     response.raise_for_status()
-            except httpx.HTTPError as exc:
+                keys = {jwk["kid"]: jwt.PyJWK(jwk).key for jwk in response.json()["keys"]}
+            except (httpx.HTTPError, ValueError, KeyError, TypeError, jwt.PyJWTError) as exc:
                 log.warning("cannot fetch JWKS from %s: %s", self._url, exc)
-                raise Unauthorized("Token keys are unavailable; try again") from exc
-            self._keys = {jwk["kid"]: jwt.PyJWK(jwk).key for jwk in response.json().get("keys", [])}
-            self._fetched_at = time.monotonic()
+                self._last_failed = True
+                return  # keep serving the keys we have
+            self._keys, self._last_failed = keys, False
 
 
 class TokenVerifier:

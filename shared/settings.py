@@ -24,6 +24,7 @@ class ServiceSettings(BaseSettings):
     create_topics: bool = True
     topic_partitions: int = 3
     consumer_batch_size: int = 500
+    consumer_session_timeout_ms: int = 6_000
     outbox_batch_size: int = 500
     log_level: str = "INFO"
 

@@ -27,18 +27,27 @@ async def served_app(app: FastAPI) -> AsyncIterator[str]:
     """Serve the app with uvicorn on a free loopback port; yields its base URL."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
     )
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
+    async with asyncio.timeout(60):
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        await task
+        async with asyncio.timeout(30):
+            await task
 
 
 class AuthClient:

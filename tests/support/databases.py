@@ -63,17 +63,12 @@ class Databases:
 
 def migrate(service: str, url: str) -> None:
     env = {**os.environ, f"{service.upper()}_DATABASE_URL": url}
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "alembic",
-            "-c",
-            str(ROOT / "services" / service / "alembic.ini"),
-            "upgrade",
-            "head",
-        ],
+    alembic_ini = str(ROOT / "services" / service / "alembic.ini")
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", alembic_ini, "upgrade", "head"],
         env=env,
-        check=True,
         capture_output=True,
+        text=True,
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"migrating {service} failed:\n{result.stderr}")
