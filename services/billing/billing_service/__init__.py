@@ -1,0 +1,1 @@
+"""billing: prepaid balances, the ledger behind them, and charges per message part."""

@@ -1,0 +1,17 @@
+from decimal import Decimal
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import VerifyingServiceSettings
+
+
+class BillingSettings(VerifyingServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="BILLING_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./.var/billing.db"
+    # Amounts are stored in ten-thousandths, so a price with a fifth fraction digit could not
+    # be charged exactly: refuse it at start rather than round money silently.
+    starter_credit: Decimal = Field(default=Decimal("10.00"), ge=0, decimal_places=4)
+    price_per_part: Decimal = Field(default=Decimal("0.05"), ge=0, decimal_places=4)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")

@@ -1,0 +1,25 @@
+"""What billing listens to: new accounts get starter credit, accepted messages get charged."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing_service.ledger import service
+from billing_service.ledger.money import Pricing
+from shared.events import AccountRegistered, MessageAccepted
+from shared.runtime import ConsumerSpec
+
+
+def billing_consumer(pricing: Pricing) -> ConsumerSpec:
+    async def on_account_registered(session: AsyncSession, event: AccountRegistered) -> None:
+        await service.open_account(session, pricing, event.account_id)
+
+    async def on_message_accepted(session: AsyncSession, event: MessageAccepted) -> None:
+        await service.charge_message(session, pricing, event)
+
+    return ConsumerSpec(
+        name="billing",
+        topics=(AccountRegistered.topic, MessageAccepted.topic),
+        handlers={
+            "account.registered": on_account_registered,
+            "message.accepted": on_message_accepted,
+        },
+    )

@@ -1,0 +1,99 @@
+from typing import Any, cast
+from uuid import UUID, uuid4
+
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing_service.ledger.models import Balance, EntryKind, LedgerEntry
+from shared.db import is_postgres
+from shared.events import utcnow
+
+
+class LedgerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _insert(self, model: type[Balance] | type[LedgerEntry]) -> Any:
+        # ON CONFLICT DO NOTHING is dialect-specific SQL; both dialects spell it the same way.
+        dialect_insert = postgresql.insert if is_postgres(self._session) else sqlite.insert
+        return dialect_insert(model)
+
+    async def create_balance(self, account_id: UUID, amount_units: int, currency: str) -> bool:
+        """Open the balance unless it exists; True if this call opened it."""
+        statement = (
+            self._insert(Balance)
+            .values(
+                account_id=account_id,
+                amount_units=amount_units,
+                currency=currency,
+                updated_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=[Balance.account_id])
+        )
+        result = cast(CursorResult[Any], await self._session.execute(statement))
+        return bool(result.rowcount)
+
+    async def add_entry(
+        self,
+        *,
+        account_id: UUID,
+        kind: EntryKind,
+        amount_units: int,
+        idempotency_key: str,
+        message_id: UUID | None = None,
+    ) -> UUID | None:
+        """Write the entry unless one with this key exists; its id if this call wrote it."""
+        statement = (
+            self._insert(LedgerEntry)
+            .values(
+                id=uuid4(),
+                account_id=account_id,
+                message_id=message_id,
+                kind=kind,
+                amount_units=amount_units,
+                idempotency_key=idempotency_key,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=[LedgerEntry.idempotency_key])
+            .returning(LedgerEntry.id)
+        )
+        entry_id: UUID | None = (await self._session.execute(statement)).scalar_one_or_none()
+        return entry_id
+
+    async def remove_entry(self, entry_id: UUID) -> None:
+        await self._session.execute(delete(LedgerEntry).where(LedgerEntry.id == entry_id))
+
+    async def debit(self, account_id: UUID, amount_units: int) -> str | None:
+        """Take the amount if the balance covers it, in one statement so concurrent charges
+        can't both spend the same money; the balance's currency if it did, else None."""
+        statement = (
+            update(Balance)
+            .where(Balance.account_id == account_id, Balance.amount_units >= amount_units)
+            .values(amount_units=Balance.amount_units - amount_units, updated_at=utcnow())
+            .returning(Balance.currency)
+            .execution_options(synchronize_session=False)
+        )
+        currency: str | None = (await self._session.execute(statement)).scalar_one_or_none()
+        return currency
+
+    async def balance(self, account_id: UUID) -> tuple[int, str] | None:
+        # Columns rather than the entity: the identity map would hand back a row loaded
+        # earlier in this transaction, stale after a debit that bypassed the ORM.
+        row = (
+            await self._session.execute(
+                select(Balance.amount_units, Balance.currency).where(
+                    Balance.account_id == account_id
+                )
+            )
+        ).one_or_none()
+        return None if row is None else (row.amount_units, row.currency)
+
+    async def entries(self, account_id: UUID, limit: int) -> list[LedgerEntry]:
+        statement = (
+            select(LedgerEntry)
+            .where(LedgerEntry.account_id == account_id)
+            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+            .limit(limit)
+        )
+        return list((await self._session.scalars(statement)).all())

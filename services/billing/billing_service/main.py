@@ -1,0 +1,23 @@
+from fastapi import FastAPI
+
+from billing_service.config import BillingSettings
+from billing_service.db import Inbox, Outbox
+from billing_service.ledger.consumer import billing_consumer
+from billing_service.ledger.money import Pricing
+from billing_service.ledger.router import router as ledger_router
+from shared.app import create_service_app
+from shared.runtime import ServiceRuntime
+
+
+def create_app(settings: BillingSettings | None = None) -> FastAPI:
+    settings = settings or BillingSettings()
+    pricing = Pricing.from_settings(settings)
+    runtime = ServiceRuntime(
+        settings=settings,
+        outbox_model=Outbox,
+        inbox_model=Inbox,
+        consumer_specs=(billing_consumer(pricing),),
+    )
+    app = create_service_app("billing", runtime, [ledger_router])
+    app.state.pricing = pricing
+    return app

@@ -1,0 +1,29 @@
+"""Phone numbers in, E.164 out."""
+
+import phonenumbers
+
+from shared.errors import ProblemError
+
+
+class InvalidPhoneNumber(ProblemError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(422, "invalid_phone_number", "Invalid phone number", detail)
+
+
+def to_e164(raw: str) -> str:
+    """'+44 7700 900123' -> '+447700900123'.
+
+    International form only: without a country code a national number is ambiguous, and
+    guessing the customer's country would message the wrong person. Possible, not "valid":
+    libphonenumber's range metadata lags operators' allocations (and rejects the reserved
+    test ranges customers try first); the SMSC is the final word on routability.
+    """
+    if not raw.strip().startswith("+"):
+        raise InvalidPhoneNumber("Use international format with a leading +, e.g. +447700900123")
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber("Not a phone number") from exc
+    if number.extension or not phonenumbers.is_possible_number(number):
+        raise InvalidPhoneNumber("Not a possible phone number for its country")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,43 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from contacts_service.contacts import service
+from contacts_service.contacts.schemas import ContactCreate, ContactList, ContactResponse
+from shared.app import PrincipalDep, SessionDep
+
+router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Add a recipient")
+async def create(
+    body: ContactCreate, principal: PrincipalDep, session: SessionDep
+) -> ContactResponse:
+    contact = await service.create_contact(session, principal.account_id, body)
+    return ContactResponse.model_validate(contact)
+
+
+@router.get("", summary="The account's recipients, newest first")
+async def list_(
+    principal: PrincipalDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ContactList:
+    contacts, total = await service.list_contacts(session, principal.account_id, limit, offset)
+    return ContactList(items=[ContactResponse.model_validate(c) for c in contacts], total=total)
+
+
+@router.get("/{contact_id}", summary="One recipient")
+async def get(contact_id: UUID, principal: PrincipalDep, session: SessionDep) -> ContactResponse:
+    contact = await service.get_contact(session, principal.account_id, contact_id)
+    return ContactResponse.model_validate(contact)
+
+
+@router.delete(
+    "/{contact_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Erase a recipient (R17)"
+)
+async def delete(contact_id: UUID, principal: PrincipalDep, session: SessionDep) -> Response:
+    await service.delete_contact(session, principal.account_id, contact_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
