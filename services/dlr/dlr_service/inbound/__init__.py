@@ -1,0 +1,1 @@
+"""Mobile-originated SMS: deliver_sm PDUs that are not receipts."""

@@ -1,0 +1,20 @@
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import DateTime, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dlr_service.db import Base
+
+
+class InboundMessage(Base):
+    """An SMS a handset sent to one of our numbers."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    # SMPP allows 21 octets; the slack is for SMSCs that don't read the spec.
+    from_number: Mapped[str] = mapped_column(String(64))
+    to_number: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,21 @@
+"""Every mapped table of the service, imported in one place for Alembic and the tests."""
+
+from dlr_service.db import Base, Inbox, Outbox
+from dlr_service.inbound.models import InboundMessage
+from dlr_service.receipts.models import (
+    PendingReceipt,
+    PendingReceiptKey,
+    ReceiptRecord,
+    SubmittedPart,
+)
+
+__all__ = [
+    "Base",
+    "Inbox",
+    "InboundMessage",
+    "Outbox",
+    "PendingReceipt",
+    "PendingReceiptKey",
+    "ReceiptRecord",
+    "SubmittedPart",
+]

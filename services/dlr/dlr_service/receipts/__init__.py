@@ -1,0 +1,1 @@
+"""Delivery receipts: parsing, matching to submitted parts, and the status events."""

@@ -1,0 +1,72 @@
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dlr_service.db import Base
+from shared.events import utcnow
+
+# Normalised ids and their other forms: at most 64 characters, 78 as decimal of 64 hex digits.
+_KEY = String(128)
+
+
+class SubmittedPart(Base):
+    """A part the SMSC accepted, under the id receipts will refer to."""
+
+    __tablename__ = "submitted_parts"
+
+    smsc_key: Mapped[str] = mapped_column(_KEY, primary_key=True)  # ids.normalise(raw id)
+    smsc_message_id: Mapped[str] = mapped_column(_KEY)  # as the SMSC wrote it
+    account_id: Mapped[UUID] = mapped_column(Uuid)
+    message_id: Mapped[UUID] = mapped_column(Uuid)
+    part_index: Mapped[int]
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PendingReceipt(Base):
+    """A receipt that arrived before its part was known; resolved when the part arrives."""
+
+    __tablename__ = "pending_receipts"
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
+    smsc_message_id: Mapped[str] = mapped_column(_KEY)
+    state: Mapped[str] = mapped_column(String(16))  # MessageState name
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    raw_text: Mapped[str] = mapped_column(Text)
+    # Indexed so that stale receipts (their part never came) can be swept by age.
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class PendingReceiptKey(Base):
+    """One row per candidate key of a pending receipt, so an arriving part finds it by index."""
+
+    __tablename__ = "pending_receipt_keys"
+
+    pending_receipt_id: Mapped[UUID] = mapped_column(
+        ForeignKey("pending_receipts.id", ondelete="CASCADE"), primary_key=True
+    )
+    smsc_key: Mapped[str] = mapped_column(_KEY, primary_key=True, index=True)
+
+
+class ReceiptRecord(Base):
+    """History of receipts, matched ones with their part; intermediate ones included."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (Index("ix_receipts_message_id_part_index", "message_id", "part_index"),)
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
+    # Null only for a receipt that carried no message id at all: kept for the record.
+    account_id: Mapped[UUID | None] = mapped_column(Uuid)
+    message_id: Mapped[UUID | None] = mapped_column(Uuid)
+    part_index: Mapped[int | None]
+    smsc_message_id: Mapped[str | None] = mapped_column(_KEY)
+    state: Mapped[str] = mapped_column(String(16))  # MessageState name
+    status: Mapped[str | None] = mapped_column(String(16))  # null while intermediate
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    intermediate: Mapped[bool]
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    raw_text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
