@@ -1,0 +1,101 @@
+"""Streaming reverse proxy: the body goes to the service as it arrives and the answer comes
+back as the service sends it, so a large upload or download never sits in gateway memory."""
+
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import Request, Response
+from starlette.background import BackgroundTask
+from starlette.requests import ClientDisconnect
+from starlette.responses import StreamingResponse
+
+from gateway.headers import request_headers, response_headers
+from gateway.routes import is_public, resolve
+from gateway.state import current
+from shared.errors import ProblemError
+from shared.security import bearer_token
+
+log = logging.getLogger(__name__)
+
+
+async def proxy_endpoint(request: Request) -> Response:
+    """Catch-all: route by prefix, check the token before any byte reaches a service."""
+    path = request.url.path
+    service = resolve(path)
+    if service is None:
+        raise ProblemError(404, "not_found", "Not found", f"No API at {path}")
+    gateway = current(request)
+    if not is_public(request.method, path):
+        await gateway.verifier.verify(bearer_token(request))
+    return await forward(request, service, gateway.upstreams[service], gateway.client)
+
+
+async def forward(
+    request: Request, service: str, base_url: str, client: httpx.AsyncClient
+) -> Response:
+    base = httpx.URL(base_url)
+    query = request.scope.get("query_string", b"")
+    # raw_path keeps the client's percent-encoding (e.g. %2F inside an id) byte for byte.
+    path = request.scope.get("raw_path") or request.url.path.encode()
+    raw_path = base.raw_path.rstrip(b"/") + path
+    url = base.copy_with(raw_path=raw_path + (b"?" + query if query else b""))
+    upstream_request = client.build_request(
+        request.method,
+        url,
+        headers=request_headers(request),
+        content=request.stream() if _has_body(request) else None,
+    )
+    try:
+        upstream = await client.send(upstream_request, stream=True)
+    except ClientDisconnect:
+        # The client went away mid-upload; the upstream saw the upload break off too.
+        # 499 (nginx's "client closed request") only marks the access log: nobody reads it.
+        return Response(status_code=499)
+    except httpx.TransportError as exc:
+        # The path only: query strings can carry personal data (phone numbers).
+        log.warning("%s %s -> %s failed: %r", request.method, request.url.path, service, exc)
+        raise _problem_for(exc, service) from exc
+    response = StreamingResponse(
+        _relay(upstream),
+        status_code=upstream.status_code,
+        # Closes the upstream response (and frees its pooled connection) even when the
+        # client went away mid-stream; _relay covers an upstream failing mid-stream.
+        background=BackgroundTask(upstream.aclose),
+    )
+    response.raw_headers = response_headers(upstream, base_url, str(request.base_url))
+    return response
+
+
+async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in upstream.aiter_raw():  # raw: Content-Encoding passes through
+            yield chunk
+    finally:
+        await upstream.aclose()
+
+
+def _has_body(request: Request) -> bool:
+    # Without this, a GET would go up as an empty chunked body, which some servers refuse.
+    headers = request.headers
+    return "transfer-encoding" in headers or headers.get("content-length", "0") != "0"
+
+
+def _problem_for(exc: httpx.TransportError, service: str) -> ProblemError:
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return ProblemError(
+            503,
+            "service_unavailable",
+            "Service unavailable",
+            f"The {service} service is unavailable; try again shortly",
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return ProblemError(
+            504,
+            "gateway_timeout",
+            "Gateway timeout",
+            f"The {service} service did not answer in time",
+        )
+    return ProblemError(
+        502, "bad_gateway", "Bad gateway", f"The {service} service sent an invalid response"
+    )

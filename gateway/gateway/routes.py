@@ -1,0 +1,60 @@
+"""The routing table: which service answers which public path, and which need no token."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    prefix: str
+    service: str
+    # "/v1/messages" must also match "/v1/messages/{id}" but never "/v1/messagesfoo".
+    exact_or_below: bool = False
+
+    def matches(self, path: str) -> bool:
+        if self.exact_or_below:
+            return path == self.prefix or path.startswith(self.prefix + "/")
+        return path.startswith(self.prefix)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("/v1/auth/", "auth"),
+    Route("/.well-known/jwks.json", "auth", exact_or_below=True),
+    Route("/v1/messages", "dispatch", exact_or_below=True),
+    Route("/v1/billing/", "billing"),
+    Route("/v1/contacts", "contacts", exact_or_below=True),
+)
+
+# Exact (method, path) pairs; anything else behind the gateway needs a bearer token.
+PUBLIC: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/v1/auth/register"),
+        ("POST", "/v1/auth/login"),
+        ("GET", "/.well-known/jwks.json"),
+        ("HEAD", "/.well-known/jwks.json"),
+    }
+)
+
+_BY_LENGTH = sorted(ROUTES, key=lambda route: len(route.prefix), reverse=True)
+
+
+def resolve(path: str) -> str | None:
+    """The service for `path` (longest prefix wins), or None when no public route matches.
+
+    Paths with dot segments are refused rather than normalised: the upstream (or httpx on
+    the way) would resolve them to a different path than the one checked here.
+    """
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return None
+    for route in _BY_LENGTH:
+        if route.matches(path):
+            return route.service
+    return None
+
+
+def is_public(method: str, path: str) -> bool:
+    return (method.upper(), path) in PUBLIC
+
+
+def public_services() -> list[str]:
+    """Services with at least one public route, in table order, without repeats."""
+    return list(dict.fromkeys(route.service for route in ROUTES))

@@ -1,0 +1,73 @@
+"""What the gateway holds for its lifetime, shared by every request."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+import httpx
+from fastapi import Request
+
+from gateway.config import GatewaySettings
+from gateway.openapi import OpenApiCache
+from shared.security import JwksCache, TokenVerifier
+
+# Below uvicorn's default keep-alive (5 s), so the gateway drops an idle connection before
+# the service does and never sends a request down a socket the other end is closing.
+_KEEPALIVE_EXPIRY_SECONDS = 4.0
+
+
+@dataclass(frozen=True)
+class Gateway:
+    settings: GatewaySettings
+    client: httpx.AsyncClient
+    verifier: TokenVerifier
+    upstreams: dict[str, str]
+    openapi: OpenApiCache
+
+
+def current(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+@asynccontextmanager
+async def open_gateway(settings: GatewaySettings) -> AsyncIterator[Gateway]:
+    verifier = TokenVerifier(
+        JwksCache(settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
+    )
+    async with _upstream_client(settings) as client:
+        yield Gateway(settings, client, verifier, settings.upstreams(), OpenApiCache())
+
+
+def _upstream_client(settings: GatewaySettings) -> httpx.AsyncClient:
+    """One pooled client for every upstream call the process makes."""
+    client = httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            settings.upstream_timeout_seconds,
+            connect=settings.connect_timeout_seconds,
+            # Waiting long for a free pooled connection only hides overload: fail fast (503).
+            pool=settings.connect_timeout_seconds,
+        ),
+        limits=httpx.Limits(
+            max_connections=settings.max_connections,
+            max_keepalive_connections=settings.max_connections,
+            keepalive_expiry=_KEEPALIVE_EXPIRY_SECONDS,
+        ),
+        # A shared cookie jar would hand one client's cookies to the next client's requests.
+        cookies=CookieJar(policy=_NoCookies()),
+        # Upstreams are in-cluster: an HTTP(S)_PROXY meant for egress must not apply.
+        trust_env=False,
+    )
+    # httpx's default Accept-Encoding/User-Agent/Accept would replace what the client sent
+    # (or didn't): a gzip body nobody asked for must not reach a client.
+    client.headers.clear()
+    return client
+
+
+class _NoCookies(DefaultCookiePolicy):
+    def set_ok(self, cookie: object, request: object) -> bool:
+        return False
+
+    def return_ok(self, cookie: object, request: object) -> bool:
+        return False

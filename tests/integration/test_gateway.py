@@ -1,0 +1,456 @@
+"""The gateway over real HTTP: the real auth service, a small real echo service standing in
+for dispatch, billing and contacts, and the gateway itself, each on its own port."""
+
+import asyncio
+import hashlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from devstack.ports import free_port
+from gateway.config import GatewaySettings
+from gateway.main import create_app
+from tests.support.apps import AuthClient, served_app
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+SERVER_WAIT_SECONDS = 30
+DEAD_URL = f"http://127.0.0.1:{free_port()}"  # nothing listens here
+
+
+class TokenResponse(BaseModel):
+    """Deliberately not auth's TokenResponse: the merged document must keep both apart."""
+
+    message_id: str
+
+
+class Balance(BaseModel):
+    amount: str
+
+
+class InternalSecret(BaseModel):
+    value: str
+
+
+def echo_app() -> FastAPI:
+    """Answers every request with what arrived; records each call in app.state.calls."""
+    app = FastAPI(title="echo")
+    app.state.calls = []
+
+    async def echo(request: Request) -> Response:
+        body = await request.body()
+        call: dict[str, Any] = {
+            "method": request.method,
+            "path": request.url.path,
+            "raw_path": request.scope["raw_path"].decode(),
+            "query": request.url.query,
+            "headers": dict(request.headers),
+            "body_length": len(body),
+            "body_sha256": hashlib.sha256(body).hexdigest(),
+            "body": body.decode(errors="replace") if len(body) < 65536 else None,
+        }
+        request.app.state.calls.append(call)
+        if "sleep" in request.query_params:
+            await asyncio.sleep(float(request.query_params["sleep"]))
+        if request.query_params.get("raw") == "1":
+            return Response(body, media_type="application/octet-stream")
+        return JSONResponse(call)
+
+    # Documented routes give the echo a real OpenAPI document; the handler ignores models.
+    app.add_api_route("/v1/messages", echo, methods=["POST"], response_model=TokenResponse)
+    app.add_api_route("/v1/messages/{message_id}", echo, methods=["GET"])
+    app.add_api_route("/v1/billing/balance", echo, methods=["GET"], response_model=Balance)
+    app.add_api_route("/v1/contacts", echo, methods=["GET"])
+    app.add_api_route("/internal/things", echo, methods=["GET"], response_model=InternalSecret)
+    app.add_api_route("/readyz", echo, methods=["GET"])
+    app.add_api_route(
+        "/{path:path}",
+        echo,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    return app
+
+
+@asynccontextmanager
+async def bounded(context: AbstractAsyncContextManager[str]) -> AsyncIterator[str]:
+    """served_app with its start and its stop each bounded in time."""
+    stack = AsyncExitStack()
+    async with asyncio.timeout(SERVER_WAIT_SECONDS):
+        url = await stack.enter_async_context(context)
+    try:
+        yield url
+    finally:
+        async with asyncio.timeout(SERVER_WAIT_SECONDS):
+            await stack.aclose()
+
+
+@pytest.fixture(scope="module")
+async def echo() -> AsyncIterator[tuple[FastAPI, str]]:
+    app = echo_app()
+    async with bounded(served_app(app)) as url:
+        yield app, url
+
+
+def gateway_settings(auth_url: str, upstream_url: str, **overrides: Any) -> GatewaySettings:
+    urls = {f"{name}_url": upstream_url for name in ("contacts", "dispatch", "billing", "dlr")}
+    return GatewaySettings(**{"auth_url": auth_url, **urls, **overrides})
+
+
+@pytest.fixture(scope="module")
+async def gateway(auth_service: AuthClient, echo: tuple[FastAPI, str]) -> AsyncIterator[str]:
+    """Every upstream alive: real auth, the echo app for all the others."""
+    settings = gateway_settings(auth_service.base_url, echo[1])
+    async with bounded(served_app(create_app(settings))) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def degraded_gateway(
+    auth_service: AuthClient, echo: tuple[FastAPI, str]
+) -> AsyncIterator[str]:
+    """billing points where nothing listens; dispatch answers, but may be too slow."""
+    settings = gateway_settings(
+        auth_service.base_url, echo[1], billing_url=DEAD_URL, upstream_timeout_seconds=0.5
+    )
+    async with bounded(served_app(create_app(settings))) as url:
+        yield url
+
+
+def client(base_url: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base_url, timeout=10)
+
+
+def calls_to(echo: tuple[FastAPI, str], path: str) -> list[dict[str, Any]]:
+    return [call for call in echo[0].state.calls if call["path"] == path]
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["code"] == code
+    return body
+
+
+async def test_register_login_and_jwks_need_no_token(gateway: str) -> None:
+    credentials = {"email": f"gw-{uuid.uuid4().hex[:8]}@example.com", "password": "long enough pw"}
+    async with client(gateway) as http:
+        registered = await http.post(
+            "/v1/auth/register", json={**credentials, "company_name": "Gateway Ltd"}
+        )
+        login = await http.post("/v1/auth/login", json=credentials)
+        jwks = await http.get("/.well-known/jwks.json")
+        sent = await http.post(
+            "/v1/messages",
+            json={"to": "+4915112345678"},
+            headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        )
+
+    assert registered.status_code == 201, registered.text
+    assert login.status_code == 200, login.text
+    assert jwks.status_code == 200
+    assert jwks.json()["keys"]
+    assert sent.status_code == 200  # the token auth just issued opens the private routes
+
+
+async def test_no_token_is_401_and_the_upstream_never_hears_of_it(
+    gateway: str, echo: tuple[FastAPI, str]
+) -> None:
+    path = f"/v1/messages/probe-{uuid.uuid4().hex}"
+    async with client(gateway) as http:
+        response = await http.post(path, json={"to": "+4915112345678"})
+
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["x-request-id"]
+    assert calls_to(echo, path) == []
+
+
+async def test_valid_token_is_proxied_with_everything_intact(
+    gateway: str, echo: tuple[FastAPI, str], auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    async with client(gateway) as http:
+        response = await http.post(
+            "/v1/messages?to=%2B49151&tag=a&tag=b",
+            content=b'{"text": "hello"}',
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "X-Custom": "kept",
+                "Proxy-Authorization": "Basic c2VjcmV0",
+            },
+        )
+
+    assert response.status_code == 200, response.text
+    seen = response.json()
+    assert (seen["method"], seen["path"]) == ("POST", "/v1/messages")
+    assert seen["query"] == "to=%2B49151&tag=a&tag=b"
+    assert seen["body"] == '{"text": "hello"}'
+    headers = seen["headers"]
+    assert headers["authorization"] == f"Bearer {token}"
+    assert headers["x-custom"] == "kept"
+    assert "proxy-authorization" not in headers
+    assert headers["x-forwarded-for"] == "127.0.0.1"
+    assert headers["x-forwarded-proto"] == "http"
+    assert headers["host"] == echo[1].removeprefix("http://")
+    assert not [name for name in headers if name.startswith(("x-account", "x-user", "x-auth"))]
+    assert headers["x-request-id"] == response.headers["x-request-id"]
+    assert len(response.headers["x-request-id"]) >= 16
+
+
+async def test_request_id_and_encoded_path_pass_through(
+    gateway: str, echo: tuple[FastAPI, str], auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    async with client(gateway) as http:
+        response = await http.get(
+            "/v1/contacts/a%2Fb",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "X-Request-ID": "trace-123",
+                "X-Forwarded-For": "198.51.100.7",
+            },
+        )
+
+    assert response.status_code == 200, response.text
+    assert response.headers["x-request-id"] == "trace-123"
+    assert response.json()["headers"]["x-request-id"] == "trace-123"
+    assert response.json()["raw_path"] == "/v1/contacts/a%2Fb"
+    # uvicorn trusts loopback peers' X-Forwarded-For by default, so it already made
+    # 198.51.100.7 the client: the chain must name it once, rightmost.
+    assert response.json()["headers"]["x-forwarded-for"] == "198.51.100.7"
+
+
+def _real_signing_key(tmp_path_factory: pytest.TempPathFactory, token: str) -> bytes:
+    """auth's own dev key, found where conftest's auth_service had it written; signing with
+    it is the only way to show that the gateway checks expiry, not just the signature."""
+    candidates = {path.resolve() for path in tmp_path_factory.getbasetemp().glob("keys*/*.pem")}
+    for path in candidates:
+        pem = path.read_bytes()
+        public = serialization.load_pem_private_key(pem, password=None).public_key()
+        try:
+            jwt.decode(token, public, ["RS256"], audience="smsgw")  # type: ignore[arg-type]
+        except jwt.InvalidSignatureError:
+            continue
+        return pem
+    raise AssertionError(f"auth's signing key is not among {candidates}")
+
+
+def _claims(account_id: uuid.UUID, expires_in: timedelta) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "iss": "smsgw-auth",
+        "aud": "smsgw",
+        "sub": str(uuid.uuid4()),
+        "account_id": str(account_id),
+        "role": "owner",
+        "iat": now - timedelta(hours=2),
+        "exp": now + expires_in,
+    }
+
+
+def _other_key() -> bytes:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+@pytest.mark.parametrize(
+    "make_header",
+    [
+        pytest.param(
+            lambda real_key, kid, account: (
+                "Bearer "
+                + jwt.encode(
+                    _claims(account, timedelta(hours=1)),
+                    _other_key(),
+                    "RS256",
+                    headers={"kid": kid},
+                )
+            ),
+            id="forged-with-another-key",
+        ),
+        pytest.param(
+            lambda real_key, kid, account: (
+                "Bearer "
+                + jwt.encode(
+                    _claims(account, -timedelta(minutes=5)), real_key, "RS256", headers={"kid": kid}
+                )
+            ),
+            id="expired-with-the-real-key",
+        ),
+        pytest.param(lambda real_key, kid, account: "Bearer not-a-jwt", id="garbage"),
+        pytest.param(lambda real_key, kid, account: "Basic dXNlcjpwYXNz", id="not-bearer"),
+    ],
+)
+async def test_bad_tokens_are_401_before_proxying(
+    gateway: str,
+    echo: tuple[FastAPI, str],
+    auth_service: AuthClient,
+    tmp_path_factory: pytest.TempPathFactory,
+    make_header: Callable[[bytes, str, uuid.UUID], str],
+) -> None:
+    account_id, token = await auth_service.new_account()
+    kid = jwt.get_unverified_header(token)["kid"]
+    header = make_header(_real_signing_key(tmp_path_factory, token), kid, account_id)
+    path = f"/v1/messages/probe-{uuid.uuid4().hex}"
+    async with client(gateway) as http:
+        response = await http.get(path, headers={"Authorization": header})
+
+    assert_problem(response, 401, "unauthorized")
+    assert calls_to(echo, path) == []
+
+
+async def test_large_body_streams_through_intact_both_ways(
+    gateway: str, echo: tuple[FastAPI, str], auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    payload = os.urandom(5 * 1024 * 1024)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(payload), 64 * 1024):
+            yield payload[start : start + 64 * 1024]
+
+    async with client(gateway) as http:
+        response = await http.post(
+            "/v1/messages/upload?raw=1",
+            content=chunks(),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    assert response.status_code == 200
+    assert response.content == payload
+    (call,) = calls_to(echo, "/v1/messages/upload")
+    assert call["body_sha256"] == hashlib.sha256(payload).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/nothing", "/v1/messagesX", "/v1/messages/%2E%2E/auth/login", "/"]
+)
+async def test_unknown_paths_are_404_problems(
+    gateway: str, auth_service: AuthClient, path: str
+) -> None:
+    _, token = await auth_service.new_account()
+    async with client(gateway) as http:
+        anonymous = await http.post(path)
+        with_token = await http.get(path, headers={"Authorization": f"Bearer {token}"})
+
+    assert_problem(anonymous, 404, "not_found")
+    assert_problem(with_token, 404, "not_found")
+
+
+async def test_unreachable_upstream_is_503_naming_the_service(
+    degraded_gateway: str, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    async with client(degraded_gateway) as http:
+        response = await http.get(
+            "/v1/billing/balance", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    body = assert_problem(response, 503, "service_unavailable")
+    assert "billing" in body["detail"]
+
+
+async def test_slow_upstream_is_504(degraded_gateway: str, auth_service: AuthClient) -> None:
+    _, token = await auth_service.new_account()
+    async with client(degraded_gateway) as http:
+        response = await http.get(
+            "/v1/messages/slow?sleep=2", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    body = assert_problem(response, 504, "gateway_timeout")
+    assert "dispatch" in body["detail"]
+
+
+async def test_health_and_readiness(gateway: str, degraded_gateway: str) -> None:
+    async with client(gateway) as http:
+        healthz = await http.get("/healthz")
+        ready = await http.get("/readyz")
+    async with client(degraded_gateway) as http:
+        not_ready = await http.get("/readyz")
+
+    assert (healthz.status_code, healthz.json()) == (200, {"status": "ok"})
+    assert ready.status_code == 200, ready.text
+    assert set(ready.json()["checks"].values()) == {"ok"}
+    assert not_ready.status_code == 503
+    checks = not_ready.json()["checks"]
+    assert checks["billing"].startswith("failing")
+    assert checks["auth"] == checks["dispatch"] == "ok"
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        own = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return own.union(*(_refs(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(value) for value in node))
+    return set()
+
+
+async def test_openapi_merges_the_public_routes(gateway: str) -> None:
+    async with client(gateway) as http:
+        response = await http.get("/openapi.json")
+        docs = await http.get("/docs")
+
+    assert response.status_code == 200
+    spec = response.json()
+    assert spec["info"]["title"] == "smsgw API"
+    paths = spec["paths"]
+    assert {
+        "/v1/auth/register",
+        "/v1/auth/login",
+        "/.well-known/jwks.json",
+        "/v1/messages",
+        "/v1/messages/{message_id}",
+        "/v1/billing/balance",
+        "/v1/contacts",
+    } <= set(paths)
+    assert not {"/readyz", "/healthz", "/internal/things", "/{path}"} & set(paths)
+    assert paths["/v1/messages"]["post"]["security"] == [{"bearerAuth": []}]
+    assert paths["/v1/auth/register"]["post"]["security"] == []
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+    schemas = spec["components"]["schemas"]
+    assert {"auth_TokenResponse", "dispatch_TokenResponse"} <= set(schemas)
+    assert "TokenResponse" not in schemas
+    assert "InternalSecret" not in schemas
+    sent = paths["/v1/messages"]["post"]["responses"]["200"]["content"]["application/json"]
+    assert sent["schema"]["$ref"] == "#/components/schemas/dispatch_TokenResponse"
+    dangling = {
+        ref for ref in _refs(spec) if ref.removeprefix("#/components/schemas/") not in schemas
+    }
+    assert dangling == set()
+
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text
+    assert "/openapi.json" in docs.text
+
+
+async def test_openapi_skips_a_service_that_is_down(degraded_gateway: str) -> None:
+    async with client(degraded_gateway) as http:
+        response = await http.get("/openapi.json")
+
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert "/v1/messages" in paths
+    assert "/v1/auth/login" in paths
+    assert "/v1/billing/balance" not in paths
