@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from dispatch_service.sms.encoding import (
     GSM7_MULTI,
     UCS2_MULTI,

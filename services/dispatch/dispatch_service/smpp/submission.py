@@ -2,35 +2,46 @@
 
 from typing import Any, Protocol
 
+from dispatch_service.messages.phone import sender_address_type
 from dispatch_service.sms.encoding import Encoding, data_coding_for, decode_gsm7, encode_part
 from dispatch_service.sms.udh import ESM_CLASS_UDHI, concat_udh
 
-TON_INTERNATIONAL, TON_ALPHANUMERIC = 1, 5
-NPI_ISDN, NPI_UNKNOWN = 1, 0
+TON_INTERNATIONAL, NPI_ISDN = 1, 1
 REGISTERED_DELIVERY_FINAL = 1
 
 
 class Part(Protocol):
-    to_number: str
-    sender: str
-    encoding: str
-    concat_reference: int
-    segments: int
-    part_index: int
-    text: str
+    @property
+    def to_number(self) -> str: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def encoding(self) -> str: ...
+    @property
+    def concat_reference(self) -> int: ...
+    @property
+    def segments(self) -> int: ...
+    @property
+    def part_index(self) -> int: ...
+    @property
+    def text(self) -> str: ...
 
 
-def submit_sm_fields(part: Part) -> dict[str, Any]:
+def submit_sm_fields(
+    part: Part, source_ton: int | None = None, source_npi: int | None = None
+) -> dict[str, Any]:
+    """submit_sm fields; `source_ton`/`source_npi` override what the sender's form implies
+    (some SMSCs want e.g. TON 5 even for numeric senders)."""
     encoding: Encoding = "ucs2" if part.encoding == "ucs2" else "gsm7"
     payload = encode_part(part.text, encoding)
     esm_class = 0
     if part.segments > 1:
         payload = concat_udh(part.concat_reference, part.segments, part.part_index) + payload
         esm_class |= ESM_CLASS_UDHI
-    sender_is_number = part.sender.lstrip("+").isdigit()
+    derived_ton, derived_npi = sender_address_type(part.sender)
     return {
-        "source_addr_ton": TON_INTERNATIONAL if sender_is_number else TON_ALPHANUMERIC,
-        "source_addr_npi": NPI_ISDN if sender_is_number else NPI_UNKNOWN,
+        "source_addr_ton": derived_ton if source_ton is None else source_ton,
+        "source_addr_npi": derived_npi if source_npi is None else source_npi,
         "source_addr": part.sender.lstrip("+"),
         "dest_addr_ton": TON_INTERNATIONAL,
         "dest_addr_npi": NPI_ISDN,

@@ -1,0 +1,52 @@
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from dispatch_service.messages.phone import InvalidSender, parse_sender
+from shared.settings import VerifyingServiceSettings
+
+_DEFAULT_SMPP_PASSWORD = "secret"
+
+
+def _unprefixed(name: str) -> AliasChoices:
+    # The SMSC account belongs to the deployment, not to one service's env namespace.
+    return AliasChoices(name.upper(), name)
+
+
+class DispatchSettings(VerifyingServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DISPATCH_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./.var/dispatch.db"
+    default_sender: str = "SMSGW"
+    max_segments: int = Field(default=10, ge=1, le=255)  # 255: the UDH's part counter
+    # Kafka group id and inbox consumer name; only tests sharing one broker change it.
+    consumer_group: str = "dispatch"
+
+    smpp_host: str = Field(default="127.0.0.1", validation_alias=_unprefixed("smpp_host"))
+    smpp_port: int = Field(default=2775, validation_alias=_unprefixed("smpp_port"))
+    smpp_system_id: str = Field(default="smsgw", validation_alias=_unprefixed("smpp_system_id"))
+    smpp_password: str = Field(
+        default=_DEFAULT_SMPP_PASSWORD, validation_alias=_unprefixed("smpp_password")
+    )
+    smpp_window: int = Field(default=10, ge=1)
+    smpp_enquire_link_seconds: float = Field(default=30, gt=0)
+    # None derives them per sender (alphanumeric: TON 5 / NPI 0, numeric: TON 1 / NPI 1,
+    # see messages.phone.sender_address_type); set both when an SMSC wants fixed values.
+    smpp_source_ton: int | None = Field(default=None, ge=0, le=6)
+    smpp_source_npi: int | None = Field(default=None, ge=0, le=18)
+    # The SMPP worker's /healthz and /readyz for the kubelet; None runs it without them.
+    smpp_health_host: str = "127.0.0.1"
+    smpp_health_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @field_validator("default_sender")
+    @classmethod
+    def _valid_sender(cls, value: str) -> str:
+        try:
+            return parse_sender(value)
+        except InvalidSender as exc:
+            raise ValueError(f"DISPATCH_DEFAULT_SENDER: {exc}") from exc
+
+    @model_validator(mode="after")
+    def _refuse_default_password_in_production(self) -> "DispatchSettings":
+        if self.environment == "production" and self.smpp_password == _DEFAULT_SMPP_PASSWORD:
+            raise ValueError("SMPP_PASSWORD must be set in production")
+        return self

@@ -1,0 +1,1 @@
+"""Outbound messages: intake over HTTP, their parts, and their delivery status."""

@@ -1,0 +1,175 @@
+"""Messages and their parts, with the transitions that keep both consistent.
+
+The state rules themselves live in `status`; these methods apply them to rows and keep
+timestamps, price and error details in step with the status.
+"""
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch_service.db import Base
+from dispatch_service.messages.status import (
+    MESSAGE_FINAL,
+    PART_FINAL,
+    MessageStatus,
+    PartStatus,
+    advance_message,
+    advance_part,
+    aggregate,
+)
+from dispatch_service.sms.encoding import Encoding
+from shared.events import utcnow
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        # A client retry carrying the same key must never create a second message.
+        # Named by hand: the convention's uq name would mention account_id alone.
+        UniqueConstraint(
+            "account_id", "idempotency_key", name="uq_messages_account_id_idempotency_key"
+        ),
+        # Serves tenant-scoped lookups and "newest first" listing.
+        Index("ix_messages_account_id_created_at", "account_id", "created_at"),
+    )
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
+    account_id: Mapped[UUID] = mapped_column(Uuid)
+    to_number: Mapped[str] = mapped_column(String(16))  # E.164: + and at most 15 digits
+    sender: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    encoding: Mapped[Encoding] = mapped_column(String(8))
+    segments: Mapped[int] = mapped_column(SmallInteger)
+    # The concatenation UDH reference shared by all parts (0..255).
+    concat_reference: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[MessageStatus] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    price: Mapped[str | None] = mapped_column(String(32))  # decimal string, never a float
+    currency: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    parts: Mapped[list["MessagePart"]] = relationship(
+        back_populates="message",
+        order_by="MessagePart.part_index",
+        cascade="all, delete-orphan",
+        lazy="raise",
+    )
+
+    def part(self, part_index: int) -> "MessagePart":
+        for part in self.parts:
+            if part.part_index == part_index:
+                return part
+        raise LookupError(f"message {self.id} has no part {part_index}")
+
+    def queue(self, price: str, currency: str, at: datetime) -> bool:
+        """Billing authorised the charge: hand the parts to the SMPP worker."""
+        if advance_message(self.status, "queued") != "queued":
+            return False
+        self.status, self.price, self.currency, self.queued_at = "queued", price, currency, at
+        for part in self.parts:
+            part.status = advance_part(part.status, "queued")
+        return True
+
+    def reject(self, error_code: str, reason: str, at: datetime) -> bool:
+        """Billing declined the charge: nothing will be sent."""
+        if advance_message(self.status, "rejected") != "rejected":
+            return False
+        self.status, self.done_at = "rejected", at
+        self.error_code, self.status_reason = error_code, reason
+        for part in self.parts:
+            part.status = advance_part(part.status, "rejected")
+            part.done_at = part.done_at or at
+        return True
+
+    def record_part(
+        self,
+        part_index: int,
+        proposed: PartStatus,
+        at: datetime,
+        *,
+        smsc_message_id: str | None = None,
+        error_code: str | None = None,
+        reason: str | None = None,
+    ) -> bool:
+        """Apply one part's new status and recompute the message's. False if nothing moved."""
+        part = self.part(part_index)
+        if part.status == "pending":
+            return False  # never authorised, so never handed to the SMSC: nothing to record
+        # Filled in even when the status doesn't move: a receipt that overtook the submit
+        # bookkeeping must not leave the part without the id the SMSC gave it.
+        part.smsc_message_id = part.smsc_message_id or smsc_message_id
+        if proposed == "sent":
+            part.submitted_at = part.submitted_at or at
+        new = advance_part(part.status, proposed)
+        if new == part.status:
+            return False
+        part.status = new
+        # Bumped by hand: a part's progress is news to a client polling the message even
+        # when the message row itself doesn't change.
+        self.updated_at = utcnow()
+        if new == "sent":
+            self.sent_at = self.sent_at or at
+        if new in PART_FINAL:
+            part.done_at, part.error_code = at, error_code
+        if new in PART_FINAL and new != "delivered":
+            # The first part that went wrong explains the message's outcome.
+            self.error_code = self.error_code or error_code
+            self.status_reason = self.status_reason or reason or f"part {part_index} {new}"
+        self._recompute(at)
+        return True
+
+    def _recompute(self, at: datetime) -> None:
+        new = advance_message(self.status, aggregate([part.status for part in self.parts]))
+        if new != self.status:
+            self.status = new
+            if new in MESSAGE_FINAL:
+                self.done_at = at
+
+
+class MessagePart(Base):
+    __tablename__ = "message_parts"
+    __table_args__ = (
+        # The SMPP worker polls for queued parts; almost every row is final, so index only
+        # the few that are waiting.
+        Index(
+            "ix_message_parts_queued",
+            "message_id",
+            postgresql_where=text("status = 'queued'"),
+            sqlite_where=text("status = 'queued'"),
+        ),
+    )
+
+    message_id: Mapped[UUID] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    part_index: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1-based, as in the UDH
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[PartStatus] = mapped_column(String(16))
+    smsc_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+
+    message: Mapped[Message] = relationship(back_populates="parts", lazy="raise")

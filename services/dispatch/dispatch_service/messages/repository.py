@@ -1,0 +1,164 @@
+"""All of dispatch's SQL about messages, for the API, the inbox handlers and the SMPP worker."""
+
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Select, literal_column, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from dispatch_service.messages.models import Message, MessagePart
+from dispatch_service.messages.status import MessageStatus
+from dispatch_service.sms.encoding import Encoding
+
+
+class PartNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PartToSend:
+    """Everything the SMPP worker needs to submit one part, without touching the ORM."""
+
+    message_id: UUID
+    part_index: int  # 1-based: the UDH sequence number
+    account_id: UUID
+    to_number: str  # E.164
+    sender: str
+    encoding: Encoding
+    concat_reference: int  # UDH reference, shared by every part of the message
+    segments: int  # total parts: the UDH part count
+    text: str  # this part's text only
+
+
+def _with_parts() -> Select[Message]:
+    return select(Message).options(selectinload(Message.parts))
+
+
+async def get_for_account(
+    session: AsyncSession, account_id: UUID, message_id: UUID
+) -> Message | None:
+    statement = _with_parts().where(Message.id == message_id, Message.account_id == account_id)
+    message: Message | None = await session.scalar(statement)
+    return message
+
+
+async def get_by_idempotency_key(
+    session: AsyncSession, account_id: UUID, key: str
+) -> Message | None:
+    statement = _with_parts().where(
+        Message.account_id == account_id, Message.idempotency_key == key
+    )
+    message: Message | None = await session.scalar(statement)
+    return message
+
+
+async def list_for_account(
+    session: AsyncSession, account_id: UUID, limit: int, status: MessageStatus | None = None
+) -> Sequence[Message]:
+    statement = (
+        _with_parts()
+        .where(Message.account_id == account_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        statement = statement.where(Message.status == status)
+    return (await session.scalars(statement)).all()
+
+
+async def add(session: AsyncSession, message: Message) -> bool:
+    """Insert a message with its parts; False if its idempotency key is already taken."""
+    try:
+        # A savepoint, so losing the race against a concurrent retry with the same key
+        # leaves the request's transaction usable for reading the winner.
+        async with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return False
+    return True
+
+
+async def lock(session: AsyncSession, message_id: UUID) -> Message | None:
+    """The message and its parts, current and locked until the transaction ends.
+
+    Everything that changes a part and recomputes the message from all its parts locks the
+    message first; otherwise two parts reported at once could each see the other's old
+    status and leave the message "sent" with every part delivered.
+    """
+    statement = (
+        _with_parts()
+        .where(Message.id == message_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    message: Message | None = await session.scalar(statement)
+    return message
+
+
+async def claim_queued_parts(
+    session: AsyncSession, limit: int, exclude: Set[tuple[UUID, int]] = frozenset()
+) -> list[PartToSend]:
+    """Queued parts to submit, oldest message first, parts in order.
+
+    `exclude` holds the parts the caller already has in flight. On PostgreSQL the rows stay
+    locked until the caller's transaction ends and other workers skip them.
+    """
+    statement = (
+        select(
+            MessagePart.message_id,
+            MessagePart.part_index,
+            Message.account_id,
+            Message.to_number,
+            Message.sender,
+            Message.encoding,
+            Message.concat_reference,
+            Message.segments,
+            MessagePart.text,
+        )
+        .join(Message, Message.id == MessagePart.message_id)
+        # A literal, not a bound parameter: PostgreSQL only uses the partial index when it
+        # can prove the predicate, which a generic prepared plan with $1 can't.
+        .where(MessagePart.status == literal_column("'queued'"))
+        .order_by(Message.queued_at, MessagePart.message_id, MessagePart.part_index)
+        .limit(limit)
+        .with_for_update(of=MessagePart, skip_locked=True)
+    )
+    if exclude:
+        in_flight = tuple_(MessagePart.message_id, MessagePart.part_index)
+        statement = statement.where(in_flight.not_in(list(exclude)))
+    rows = (await session.execute(statement)).all()
+    return [PartToSend(*row) for row in rows]
+
+
+async def mark_part_sent(
+    session: AsyncSession, message_id: UUID, part_index: int, smsc_message_id: str, at: datetime
+) -> bool:
+    """The SMSC accepted the part. True if its status moved (False for a late or repeated
+    call, which still fills in a missing smsc_message_id). Emits no event."""
+    message = await _locked_with_part(session, message_id, part_index)
+    return message.record_part(part_index, "sent", at, smsc_message_id=smsc_message_id)
+
+
+async def mark_part_failed(
+    session: AsyncSession,
+    message_id: UUID,
+    part_index: int,
+    error_code: str,
+    reason: str,
+    at: datetime,
+) -> bool:
+    """The part can't be sent (e.g. the SMSC refused the submit for good). True if its
+    status moved."""
+    message = await _locked_with_part(session, message_id, part_index)
+    return message.record_part(part_index, "failed", at, error_code=error_code, reason=reason)
+
+
+async def _locked_with_part(session: AsyncSession, message_id: UUID, part_index: int) -> Message:
+    message = await lock(session, message_id)
+    if message is None or not any(part.part_index == part_index for part in message.parts):
+        raise PartNotFound(f"message {message_id} part {part_index}")
+    return message

@@ -1,0 +1,73 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+
+from dispatch_service.config import DispatchSettings
+from dispatch_service.messages import service
+from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
+from dispatch_service.messages.status import MessageStatus
+from shared.app import PrincipalDep, SessionDep
+
+router = APIRouter(prefix="/v1/messages", tags=["messages"])
+
+
+def _settings(request: Request) -> DispatchSettings:
+    settings = request.app.state.runtime.settings
+    assert isinstance(settings, DispatchSettings)
+    return settings
+
+
+SettingsDep = Annotated[DispatchSettings, Depends(_settings)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Retries with the same key return the original message instead of "
+        "sending a second one.",
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send an SMS",
+    responses={200: {"model": MessageResponse, "description": "Idempotent replay"}},
+)
+async def send_message(
+    body: SendMessageRequest,
+    session: SessionDep,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> MessageResponse:
+    message, created = await service.send_message(
+        session, settings, principal.account_id, body, idempotency_key
+    )
+    response.headers["Location"] = f"{router.prefix}/{message.id}"
+    if not created:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return MessageResponse.of(message)
+
+
+@router.get("/{message_id}", summary="One message and its parts")
+async def get_message(
+    message_id: UUID, session: SessionDep, principal: PrincipalDep
+) -> MessageResponse:
+    return MessageResponse.of(await service.get_message(session, principal.account_id, message_id))
+
+
+@router.get("", summary="The account's messages, newest first")
+async def list_messages(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    status_filter: Annotated[MessageStatus | None, Query(alias="status")] = None,
+) -> MessageList:
+    messages = await service.list_messages(session, principal.account_id, limit, status_filter)
+    return MessageList(items=[MessageResponse.of(message) for message in messages])

@@ -1,0 +1,155 @@
+import secrets
+from collections.abc import Sequence
+from uuid import UUID, uuid4
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch_service.config import DispatchSettings
+from dispatch_service.db import Outbox
+from dispatch_service.messages import repository
+from dispatch_service.messages.models import Message, MessagePart
+from dispatch_service.messages.phone import (
+    InvalidPhoneNumber,
+    InvalidSender,
+    PhoneNumber,
+    parse_phone_number,
+    parse_sender,
+)
+from dispatch_service.messages.schemas import SendMessageRequest
+from dispatch_service.messages.status import MessageStatus
+from dispatch_service.sms.encoding import segment
+from shared.errors import NotFound, ProblemError
+from shared.events import MessageAccepted, utcnow
+from shared.outbox import add_event
+
+
+class InvalidPhoneNumberProblem(ProblemError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(422, "invalid_phone_number", "Invalid phone number", detail)
+
+
+class InvalidSenderProblem(ProblemError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(422, "invalid_sender", "Invalid sender", detail)
+
+
+class MessageTooLong(ProblemError):
+    def __init__(self, segments: int, max_segments: int) -> None:
+        super().__init__(
+            422,
+            "message_too_long",
+            "Message too long",
+            f"the text needs {segments} SMS parts; at most {max_segments} are allowed",
+            segments=segments,
+            max_segments=max_segments,
+        )
+
+
+class IdempotencyKeyReused(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            409,
+            "idempotency_key_reused",
+            "Idempotency key reused",
+            "this Idempotency-Key was already used for a different message",
+        )
+
+
+async def send_message(
+    session: AsyncSession,
+    settings: DispatchSettings,
+    account_id: UUID,
+    request: SendMessageRequest,
+    idempotency_key: str | None = None,
+) -> tuple[Message, bool]:
+    """Accept a message for sending. Returns it and whether it was created just now
+    (False: a retry with the same Idempotency-Key, answered with the original)."""
+    phone, message = _new_message(settings, account_id, request, idempotency_key)
+    if idempotency_key is not None:
+        original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
+        if original is not None:
+            return _replayed(original, message), False
+    if not await repository.add(session, message):
+        # A concurrent request with the same key committed first.
+        assert idempotency_key is not None, "only the idempotency key can collide"
+        original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
+        assert original is not None
+        return _replayed(original, message), False
+    add_event(
+        session,
+        Outbox,
+        MessageAccepted(
+            account_id=account_id,
+            message_id=message.id,
+            to=message.to_number,
+            sender=message.sender,
+            encoding=message.encoding,
+            segments=message.segments,
+            country_code=phone.region,
+        ),
+    )
+    return message, True
+
+
+def _new_message(
+    settings: DispatchSettings,
+    account_id: UUID,
+    request: SendMessageRequest,
+    idempotency_key: str | None,
+) -> tuple[PhoneNumber, Message]:
+    try:
+        phone = parse_phone_number(request.to)
+    except InvalidPhoneNumber as exc:
+        raise InvalidPhoneNumberProblem(str(exc)) from exc
+    try:
+        sender = parse_sender(request.sender) if request.sender is not None else None
+    except InvalidSender as exc:
+        raise InvalidSenderProblem(str(exc)) from exc
+    split = segment(request.text)
+    if split.segments > settings.max_segments:
+        raise MessageTooLong(split.segments, settings.max_segments)
+    now = utcnow()
+    message = Message(
+        id=uuid4(),
+        account_id=account_id,
+        to_number=phone.e164,
+        sender=sender or settings.default_sender,
+        text=request.text,
+        encoding=split.encoding,
+        segments=split.segments,
+        # Only has to differ between messages in flight to the same handset; a random
+        # byte nearly always does, and a clash could only confuse that one reassembly.
+        concat_reference=secrets.randbelow(256),
+        status="accepted",
+        idempotency_key=idempotency_key,
+        created_at=now,
+        updated_at=now,
+        parts=[
+            MessagePart(part_index=index, text=text, status="pending")
+            for index, text in enumerate(split.parts, start=1)
+        ],
+    )
+    return phone, message
+
+
+def _replayed(original: Message, retry: Message) -> Message:
+    # Answering a different request with the original message would hide a client bug
+    # (a key reused across messages) behind a success.
+    sent = (original.to_number, original.sender, original.text)
+    if sent != (retry.to_number, retry.sender, retry.text):
+        raise IdempotencyKeyReused()
+    return original
+
+
+async def get_message(session: AsyncSession, account_id: UUID, message_id: UUID) -> Message:
+    message = await repository.get_for_account(session, account_id, message_id)
+    if message is None:
+        # The same answer for "doesn't exist" and "another account's": ids don't leak.
+        raise NotFound("Message")
+    return message
+
+
+async def list_messages(
+    session: AsyncSession, account_id: UUID, limit: int, status: MessageStatus | None
+) -> Sequence[Message]:
+    return await repository.list_for_account(session, account_id, limit, status)

@@ -1,0 +1,96 @@
+"""The message and part state machines: pure functions, no I/O.
+
+Events arrive at least once and not always in order (a receipt can overtake a retried
+submit, a redelivered event can replay an old status), so every transition goes through
+`advance_*`, which only moves forward and never leaves a final state. Applying the same
+status twice, or an older one late, is therefore a no-op rather than a regression.
+"""
+
+from collections.abc import Collection, Mapping
+from typing import Literal, TypeVar, get_args
+
+MessageStatus = Literal[
+    "accepted", "queued", "sent", "delivered", "undelivered", "failed", "rejected"
+]
+# "pending": the part exists (the API lists it) but billing hasn't authorised it yet,
+# so the SMPP worker must not pick it up.
+PartStatus = Literal[
+    "pending",
+    "queued",
+    "sent",
+    "delivered",
+    "undelivered",
+    "expired",
+    "rejected",
+    "failed",
+    "unknown",
+]
+
+MESSAGE_STATUSES: tuple[MessageStatus, ...] = get_args(MessageStatus)
+PART_STATUSES: tuple[PartStatus, ...] = get_args(PartStatus)
+
+MESSAGE_FINAL: frozenset[MessageStatus] = frozenset(
+    {"delivered", "undelivered", "failed", "rejected"}
+)
+PART_FINAL: frozenset[PartStatus] = frozenset(
+    {"delivered", "undelivered", "expired", "rejected", "failed", "unknown"}
+)
+
+_MESSAGE_NEXT: Mapping[MessageStatus, frozenset[MessageStatus]] = {
+    # Only billing moves a message out of "accepted": nothing is sent before it is charged.
+    "accepted": frozenset({"queued", "rejected"}),
+    # Receipts may overtake the "sent" bookkeeping, so queued may jump straight to an outcome;
+    # "rejected" is not among them: once authorised, a charge is never declined.
+    "queued": frozenset({"sent", "delivered", "undelivered", "failed"}),
+    "sent": frozenset({"delivered", "undelivered", "failed"}),
+    **{final: frozenset() for final in MESSAGE_FINAL},
+}
+
+_PART_NEXT: Mapping[PartStatus, frozenset[PartStatus]] = {
+    # A declined charge ends a part before it was ever queued.
+    "pending": frozenset({"queued", "rejected"}),
+    "queued": frozenset[PartStatus]({"sent", *PART_FINAL}),
+    "sent": PART_FINAL,
+    **{final: frozenset() for final in PART_FINAL},
+}
+
+_S = TypeVar("_S", bound=str)
+
+
+def _advance(graph: Mapping[_S, frozenset[_S]], current: _S, proposed: _S) -> _S:
+    if current not in graph or proposed not in graph:
+        # A status we don't know is a bug upstream; failing beats silently storing it.
+        raise ValueError(f"unknown status transition {current!r} -> {proposed!r}")
+    return proposed if proposed in graph[current] else current
+
+
+def advance_message(current: MessageStatus, proposed: MessageStatus) -> MessageStatus:
+    """The message's status after `proposed` is applied: `proposed` if it moves forward,
+    otherwise `current` unchanged."""
+    return _advance(_MESSAGE_NEXT, current, proposed)
+
+
+def advance_part(current: PartStatus, proposed: PartStatus) -> PartStatus:
+    """The part's status after `proposed` is applied: `proposed` if it moves forward,
+    otherwise `current` unchanged."""
+    return _advance(_PART_NEXT, current, proposed)
+
+
+def aggregate(part_statuses: Collection[PartStatus]) -> MessageStatus:
+    """The message status its parts add up to.
+
+    A message is delivered only when every part is: a handset can't show half a
+    concatenated SMS. Parts that ended any other way make it undelivered, except that a
+    message whose parts all failed on our side (never accepted by the SMSC) is failed.
+    """
+    if not part_statuses:
+        raise ValueError("a message has at least one part")
+    if all(status == "delivered" for status in part_statuses):
+        return "delivered"
+    if all(status in PART_FINAL for status in part_statuses):
+        return "failed" if all(status == "failed" for status in part_statuses) else "undelivered"
+    if any(status == "sent" or status in PART_FINAL for status in part_statuses):
+        return "sent"
+    if all(status == "pending" for status in part_statuses):
+        return "accepted"
+    return "queued"

@@ -1,0 +1,6 @@
+"""Every mapped table of the service, imported in one place for Alembic and the tests."""
+
+from dispatch_service.db import Base, Inbox, Outbox
+from dispatch_service.messages.models import Message, MessagePart
+
+__all__ = ["Base", "Inbox", "Message", "MessagePart", "Outbox"]

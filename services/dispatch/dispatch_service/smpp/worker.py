@@ -1,0 +1,75 @@
+"""`python -m dispatch_service.smpp.worker`: the SMPP connector process.
+
+It shares dispatch's database and outbox with the HTTP process but not its event loop, so
+a burst of API requests never delays a submit_sm (and vice versa).
+"""
+
+import asyncio
+import contextlib
+import signal
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from dispatch_service.config import DispatchSettings
+from dispatch_service.db import Outbox
+from dispatch_service.smpp.connector import Connector
+from shared.logging import configure_logging
+from shared.runtime import ServiceRuntime
+
+
+def health_app(runtime: ServiceRuntime, connector: Connector) -> FastAPI:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        checks = {"smsc_bound": connector.is_bound}
+        try:
+            await runtime.check_database()
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        ready = all(checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+    return app
+
+
+async def main(settings: DispatchSettings | None = None) -> None:
+    settings = settings or DispatchSettings()
+    configure_logging("smpp", settings.log_level)
+    runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
+    await runtime.start()
+    connector = Connector(settings, runtime)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    tasks = [asyncio.create_task(connector.run(), name="connector")]
+    if settings.smpp_health_port:
+        server = uvicorn.Server(
+            uvicorn.Config(
+                health_app(runtime, connector),
+                host=settings.smpp_health_host,
+                port=settings.smpp_health_port,
+                log_level="warning",
+            )
+        )
+        server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]
+        tasks.append(asyncio.create_task(server.serve(), name="health"))
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    for task in tasks:
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.gather(*tasks, return_exceptions=True)
+    await runtime.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,553 @@
+"""dispatch against PostgreSQL, the broker and the real auth: intake, billing's verdict,
+receipts, and the repository functions the SMPP worker calls."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from dispatch_service.config import DispatchSettings
+from dispatch_service.main import create_app
+from dispatch_service.messages import repository
+from dispatch_service.models import Base, Inbox
+from shared.db import session_scope
+from shared.events import (
+    ChargeAuthorized,
+    ChargeDeclined,
+    Event,
+    MessageAccepted,
+    MessagePartStatusReported,
+    parse_event,
+    serialise_event,
+    utcnow,
+)
+from shared.kafka import new_consumer, new_producer
+from shared.runtime import ServiceRuntime
+from tests.support.apps import AuthClient, running_app
+from tests.support.databases import Databases
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+WAIT_SECONDS = 30
+CYRILLIC_71 = "Привет" * 11 + "Приве"  # 71 UCS-2 characters: one more than a single part
+
+
+@dataclass
+class Dispatch:
+    app: FastAPI
+    client: httpx.AsyncClient
+    producer: AIOKafkaProducer
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        runtime: ServiceRuntime = self.app.state.runtime
+        return runtime
+
+    async def send(
+        self, token: str, idempotency_key: str | None = None, **body: Any
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        return await self.client.post("/v1/messages", json=body, headers=headers)
+
+    async def accepted(self, token: str, **body: Any) -> dict[str, Any]:
+        response = await self.send(token, **{"to": "+447700900123", "text": "Hi", **body})
+        assert response.status_code == 202, response.text
+        message: dict[str, Any] = response.json()
+        return message
+
+    async def get(self, token: str, message_id: str) -> httpx.Response:
+        return await self.client.get(
+            f"/v1/messages/{message_id}", headers={"Authorization": f"Bearer {token}"}
+        )
+
+    async def listed(self, token: str, **params: Any) -> list[dict[str, Any]]:
+        response = await self.client.get(
+            "/v1/messages", params=params, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def wait_for(
+        self, token: str, message_id: str, done: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any]:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                message: dict[str, Any] = (await self.get(token, message_id)).json()
+                if done(message):
+                    return message
+                await asyncio.sleep(0.1)
+
+    async def publish(self, event: Event) -> None:
+        await self.producer.send_and_wait(
+            event.topic,
+            value=serialise_event(event),
+            key=event.aggregate_id.encode(),
+            headers=[("event_type", event.type.encode())],  # type: ignore[attr-defined]
+        )
+
+    async def wait_handled(self, event: Event) -> None:
+        """Until dispatch's inbox holds the event: its effect is committed with it."""
+        consumer = self.app.state.runtime.settings.consumer_group
+        statement = select(Inbox.event_id).where(
+            Inbox.consumer == consumer, Inbox.event_id == event.event_id
+        )
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                async with self.runtime.sessionmaker() as session:
+                    if await session.scalar(statement) is not None:
+                        return
+                await asyncio.sleep(0.1)
+
+    async def publish_and_wait(self, event: Event) -> None:
+        await self.publish(event)
+        await self.wait_handled(event)
+
+
+@pytest.fixture(scope="module")
+async def dispatch(
+    databases: Databases, broker: str, auth_service: AuthClient
+) -> AsyncIterator[Dispatch]:
+    settings = DispatchSettings(
+        database_url=await databases.create("dispatch"),
+        kafka_bootstrap_servers=broker,
+        jwks_url=auth_service.jwks_url,
+        environment="test",
+        # Its own group: other modules' dispatch apps on this broker use other databases.
+        consumer_group=f"dispatch-it-{uuid4().hex[:8]}",
+    )
+    app = create_app(settings)
+    producer = new_producer(broker)
+    await producer.start()
+    try:
+        async with running_app(app) as client:
+            yield Dispatch(app, client, producer)
+    finally:
+        await producer.stop()
+
+
+def authorized(message: dict[str, Any], account_id: UUID) -> ChargeAuthorized:
+    return ChargeAuthorized(
+        account_id=account_id, message_id=UUID(message["id"]), amount="0.0800", currency="EUR"
+    )
+
+
+def receipt(
+    message: dict[str, Any], account_id: UUID, part_index: int, status: Any
+) -> MessagePartStatusReported:
+    return MessagePartStatusReported(
+        account_id=account_id,
+        message_id=UUID(message["id"]),
+        part_index=part_index,
+        smsc_message_id=f"smsc-{message['id'][:8]}-{part_index}",
+        status=status,
+        error_code=None if status == "delivered" else "0x0000000B",
+        reported_at=utcnow(),
+    )
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == code
+
+
+# --- intake --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("to", "text", "encoding", "segments"),
+    [
+        ("+447700900123", "Hello", "gsm7", 1),
+        ("+44 7700 900123", "x" * 160, "gsm7", 1),
+        ("+44 (0) 7700-900123", "x" * 161, "gsm7", 2),
+        ("+447700900123", CYRILLIC_71, "ucs2", 2),
+    ],
+)
+async def test_send_accepts_with_e164_encoding_and_parts(
+    dispatch: Dispatch,
+    auth_service: AuthClient,
+    to: str,
+    text: str,
+    encoding: str,
+    segments: int,
+) -> None:
+    _, token = await auth_service.new_account()
+
+    response = await dispatch.send(token, to=to, text=text)
+
+    assert response.status_code == 202, response.text
+    message = response.json()
+    assert response.headers["location"] == f"/v1/messages/{message['id']}"
+    assert message["to"] == "+447700900123"
+    assert (message["encoding"], message["segments"]) == (encoding, segments)
+    assert (message["status"], message["sender"], message["text"]) == ("accepted", "SMSGW", text)
+    assert [p["index"] for p in message["parts"]] == list(range(1, segments + 1))
+    assert {p["status"] for p in message["parts"]} == {"pending"}
+    assert (await dispatch.get(token, message["id"])).json() == message
+
+
+async def test_accepted_message_is_published(
+    dispatch: Dispatch, auth_service: AuthClient, broker: str
+) -> None:
+    account_id, token = await auth_service.new_account()
+    message = await dispatch.accepted(token, text=CYRILLIC_71, sender="ACME")
+
+    group = f"test-dispatch-accepted-{uuid4().hex[:8]}"
+    consumer = new_consumer(broker, group, MessageAccepted.topic)
+    await consumer.start()
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            event = None
+            while event is None:
+                batch = await consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    for record in records:
+                        candidate = parse_event(record.value)
+                        if str(getattr(candidate, "message_id", "")) == message["id"]:
+                            assert record.key == message["id"].encode()
+                            event = candidate
+    finally:
+        await consumer.stop()
+    assert isinstance(event, MessageAccepted)
+    assert event.account_id == account_id
+    assert (event.to, event.sender, event.encoding) == ("+447700900123", "ACME", "ucs2")
+    assert (event.segments, event.country_code) == (2, "GB")
+
+
+@pytest.mark.parametrize(
+    "to",
+    ["07700900123", "447700900123", "+1 555 0100", "+44 7700 900123 ext. 5", "+1 800 FLOWERS", ""],
+)
+async def test_invalid_phone_number_is_refused_and_nothing_stored(
+    dispatch: Dispatch, auth_service: AuthClient, to: str
+) -> None:
+    _, token = await auth_service.new_account()
+
+    assert_problem(await dispatch.send(token, to=to, text="Hi"), 422, "invalid_phone_number")
+    assert await dispatch.listed(token) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("a" * 1530, None),  # 10 parts of 153: the limit
+        ("Ж" * 670, None),  # 10 parts of 67
+        ("a" * 1531, "message_too_long"),
+        ("Ж" * 671, "message_too_long"),
+        ("a" * 1601, "validation_error"),
+        ("", "validation_error"),
+        ("  \n ", "validation_error"),
+    ],
+)
+async def test_text_length(
+    dispatch: Dispatch, auth_service: AuthClient, text: str, code: str | None
+) -> None:
+    _, token = await auth_service.new_account()
+
+    response = await dispatch.send(token, to="+447700900123", text=text)
+
+    if code is None:
+        assert response.status_code == 202, response.text
+        assert response.json()["segments"] == 10
+    else:
+        assert_problem(response, 422, code)
+        assert await dispatch.listed(token) == []
+
+
+@pytest.mark.parametrize(
+    ("sender", "accepted"),
+    [
+        ("ACME Ltd", True),
+        ("Shop24", True),
+        ("+447700900123", True),
+        ("123456789012345", True),
+        ("TooLongSender", False),
+        ("Bad!", False),
+        ("Ünïcode", False),
+        ("1234567890123456", False),
+        ("   ", False),
+    ],
+)
+async def test_sender(
+    dispatch: Dispatch, auth_service: AuthClient, sender: str, accepted: bool
+) -> None:
+    _, token = await auth_service.new_account()
+
+    response = await dispatch.send(token, to="+447700900123", text="Hi", sender=sender)
+
+    if accepted:
+        assert response.status_code == 202, response.text
+        assert response.json()["sender"] == sender
+    else:
+        assert_problem(response, 422, "invalid_sender")
+
+
+async def test_tokens_are_required(dispatch: Dispatch) -> None:
+    responses = [
+        await dispatch.client.post("/v1/messages", json={"to": "+447700900123", "text": "Hi"}),
+        await dispatch.client.get("/v1/messages"),
+        await dispatch.client.get(f"/v1/messages/{uuid4()}"),
+        await dispatch.client.get("/v1/messages", headers={"Authorization": "Bearer nonsense"}),
+    ]
+
+    for response in responses:
+        assert_problem(response, 401, "unauthorized")
+
+
+async def test_other_accounts_messages_are_invisible(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    _, owner = await auth_service.new_account()
+    _, stranger = await auth_service.new_account()
+    message = await dispatch.accepted(owner)
+
+    assert_problem(await dispatch.get(stranger, message["id"]), 404, "not_found")
+    assert_problem(await dispatch.get(owner, str(uuid4())), 404, "not_found")
+    assert await dispatch.listed(stranger) == []
+    assert [m["id"] for m in await dispatch.listed(owner)] == [message["id"]]
+
+
+async def test_list_is_newest_first_limited_and_filtered(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    ids = [(await dispatch.accepted(token, text=f"n{i}"))["id"] for i in range(3)]
+    declined = ChargeDeclined(account_id=account_id, message_id=UUID(ids[0]), code="x", reason="y")
+    await dispatch.publish_and_wait(declined)
+
+    assert [m["id"] for m in await dispatch.listed(token)] == ids[::-1]
+    assert [m["id"] for m in await dispatch.listed(token, limit=2)] == ids[:0:-1]
+    assert [m["id"] for m in await dispatch.listed(token, status="rejected")] == ids[:1]
+    bad = await dispatch.client.get(
+        "/v1/messages", params={"status": "lost"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert_problem(bad, 422, "validation_error")
+
+
+# --- idempotency ---------------------------------------------------------------------------
+
+
+async def test_idempotency_key_replay_returns_the_original(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    _, other_token = await auth_service.new_account()
+    body = {"to": "+447700900123", "text": "Only once"}
+
+    first = await dispatch.send(token, idempotency_key="order-42", **body)
+    retry = await dispatch.send(token, idempotency_key="order-42", **body)
+    reused = await dispatch.send(token, idempotency_key="order-42", **{**body, "text": "Other"})
+    elsewhere = await dispatch.send(other_token, idempotency_key="order-42", **body)
+
+    assert (first.status_code, retry.status_code) == (202, 200)
+    assert retry.json()["id"] == first.json()["id"]
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert_problem(reused, 409, "idempotency_key_reused")
+    assert elsewhere.status_code == 202
+    assert elsewhere.json()["id"] != first.json()["id"]
+    assert [m["id"] for m in await dispatch.listed(token)] == [first.json()["id"]]
+
+
+async def test_concurrent_retries_create_one_message(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    body = {"to": "+447700900123", "text": "Raced"}
+
+    responses = await asyncio.gather(
+        *(dispatch.send(token, idempotency_key="race", **body) for _ in range(5))
+    )
+
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 202]
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert len(await dispatch.listed(token)) == 1
+
+
+# --- billing's verdict -----------------------------------------------------------------------
+
+
+async def test_charge_authorized_queues_the_message(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    message = await dispatch.accepted(token, text=CYRILLIC_71)
+
+    await dispatch.publish(authorized(message, account_id))
+    queued = await dispatch.wait_for(token, message["id"], lambda m: m["status"] != "accepted")
+
+    assert queued["status"] == "queued"
+    assert (queued["price"], queued["currency"]) == ("0.0800", "EUR")
+    assert queued["queued_at"] is not None
+    assert [p["status"] for p in queued["parts"]] == ["queued", "queued"]
+
+
+async def test_charge_declined_rejects_the_message(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    message = await dispatch.accepted(token)
+    declined = ChargeDeclined(
+        account_id=account_id,
+        message_id=UUID(message["id"]),
+        code="insufficient_funds",
+        reason="Balance 0.00 EUR is below the price 0.08 EUR",
+    )
+
+    await dispatch.publish(declined)
+    rejected = await dispatch.wait_for(token, message["id"], lambda m: m["status"] != "accepted")
+
+    assert rejected["status"] == "rejected"
+    assert (rejected["error_code"], rejected["status_reason"]) == (declined.code, declined.reason)
+    assert rejected["done_at"] is not None
+    assert [p["status"] for p in rejected["parts"]] == ["rejected"]
+    # Nothing a late authorisation could do: the message stays rejected and is never queued.
+    await dispatch.publish_and_wait(authorized(message, account_id))
+    assert (await dispatch.get(token, message["id"])).json()["status"] == "rejected"
+
+
+# --- the worker's repository functions and the receipts ---------------------------------------
+
+
+async def _queued(
+    dispatch: Dispatch, auth_service: AuthClient, text: str
+) -> tuple[UUID, str, dict[str, Any]]:
+    account_id, token = await auth_service.new_account()
+    message = await dispatch.accepted(token, text=text)
+    await dispatch.publish(authorized(message, account_id))
+    await dispatch.wait_for(token, message["id"], lambda m: m["status"] == "queued")
+    return account_id, token, message
+
+
+async def _claim(
+    dispatch: Dispatch, message_id: UUID, **kwargs: Any
+) -> list[repository.PartToSend]:
+    async for session in session_scope(dispatch.runtime.sessionmaker):
+        parts = await repository.claim_queued_parts(session, limit=10_000, **kwargs)
+    return [part for part in parts if part.message_id == message_id]
+
+
+async def test_receipts_deliver_the_message_and_late_ones_change_nothing(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token, message = await _queued(dispatch, auth_service, CYRILLIC_71)
+    message_id = UUID(message["id"])
+
+    parts = await _claim(dispatch, message_id)
+    assert [(p.part_index, p.segments, p.encoding) for p in parts] == [
+        (1, 2, "ucs2"),
+        (2, 2, "ucs2"),
+    ]
+    assert "".join(p.text for p in parts) == CYRILLIC_71
+    assert len({p.concat_reference for p in parts}) == 1
+    assert {(p.account_id, p.to_number, p.sender) for p in parts} == {
+        (account_id, "+447700900123", "SMSGW")
+    }
+    assert await _claim(dispatch, message_id, exclude={(message_id, 1)}) == parts[1:]
+
+    sent_at = datetime.now(UTC)
+    async for session in session_scope(dispatch.runtime.sessionmaker):
+        for part in parts:
+            smsc_id = f"smsc-{message['id'][:8]}-{part.part_index}"
+            assert await repository.mark_part_sent(
+                session, message_id, part.part_index, smsc_id, sent_at
+            )
+    sent = (await dispatch.get(token, message["id"])).json()
+    assert sent["status"] == "sent"
+    assert sent["sent_at"] is not None
+    assert [p["smsc_message_id"] for p in sent["parts"]] == [
+        f"smsc-{message['id'][:8]}-1",
+        f"smsc-{message['id'][:8]}-2",
+    ]
+    assert await _claim(dispatch, message_id) == []
+
+    # Part 2's receipt overtakes part 1's: one part delivered is not the message delivered.
+    await dispatch.publish_and_wait(receipt(message, account_id, 2, "delivered"))
+    assert (await dispatch.get(token, message["id"])).json()["status"] == "sent"
+    first_receipt = receipt(message, account_id, 1, "delivered")
+    await dispatch.publish_and_wait(first_receipt)
+    delivered = (await dispatch.get(token, message["id"])).json()
+    assert delivered["status"] == "delivered"
+    assert delivered["done_at"] is not None
+    assert [p["status"] for p in delivered["parts"]] == ["delivered", "delivered"]
+
+    # A redelivered event, a conflicting late receipt and a late submit response.
+    await dispatch.publish(first_receipt)
+    await dispatch.publish_and_wait(receipt(message, account_id, 1, "undelivered"))
+    async for session in session_scope(dispatch.runtime.sessionmaker):
+        late = await repository.mark_part_sent(
+            session, message_id, 1, "smsc-late", datetime.now(UTC)
+        )
+    assert late is False
+    assert (await dispatch.get(token, message["id"])).json() == delivered
+
+
+async def test_undelivered_part_makes_the_message_undelivered(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token, message = await _queued(dispatch, auth_service, "x" * 200)
+    message_id = UUID(message["id"])
+    async for session in session_scope(dispatch.runtime.sessionmaker):
+        for index in (1, 2):
+            await repository.mark_part_sent(session, message_id, index, f"id-{index}", utcnow())
+
+    await dispatch.publish_and_wait(receipt(message, account_id, 1, "delivered"))
+    await dispatch.publish_and_wait(receipt(message, account_id, 2, "expired"))
+
+    result = (await dispatch.get(token, message["id"])).json()
+    assert result["status"] == "undelivered"
+    assert (result["error_code"], result["status_reason"]) == ("0x0000000B", "part 2 expired")
+    assert [p["status"] for p in result["parts"]] == ["delivered", "expired"]
+
+
+async def test_submit_failure_fails_the_message(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    _, token, message = await _queued(dispatch, auth_service, "Hi")
+    message_id = UUID(message["id"])
+
+    async for session in session_scope(dispatch.runtime.sessionmaker):
+        moved = await repository.mark_part_failed(
+            session, message_id, 1, "smpp_0x0b", "Invalid destination address", utcnow()
+        )
+    failed = (await dispatch.get(token, message["id"])).json()
+
+    assert moved is True
+    assert failed["status"] == "failed"
+    assert (failed["error_code"], failed["status_reason"]) == (
+        "smpp_0x0b",
+        "Invalid destination address",
+    )
+    assert failed["parts"][0]["error_code"] == "smpp_0x0b"
+    assert await _claim(dispatch, message_id) == []
+
+
+async def test_unknown_part_is_an_error_for_the_worker(dispatch: Dispatch) -> None:
+    async with dispatch.runtime.sessionmaker() as session:
+        with pytest.raises(repository.PartNotFound):
+            await repository.mark_part_sent(session, uuid4(), 1, "x", utcnow())
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+
+async def test_migrations_match_the_models(dispatch: Dispatch) -> None:
+    def diff(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with dispatch.runtime.engine.connect() as connection:
+        assert await connection.run_sync(diff) == []
