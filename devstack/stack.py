@@ -203,15 +203,24 @@ class Stack:
         raise TimeoutError(f"the platform was not ready after {timeout}s")
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process.popen.poll() is None:
-                process.popen.send_signal(signal.SIGTERM)
-        for process in reversed(self.processes):
-            try:
-                process.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.popen.kill()
-                process.popen.wait()
-            if process.log:
-                process.log.close()
+        # The services first, so they flush their outboxes and unbind while the broker and
+        # the SMSC are still there; then the infrastructure.
+        infrastructure = {"broker", "smsc"}
+        apps = [p for p in self.processes if p.name not in infrastructure]
+        _terminate(apps[::-1])
+        _terminate([p for p in self.processes if p.name in infrastructure])
         self.processes.clear()
+
+
+def _terminate(processes: list[Process]) -> None:
+    for process in processes:
+        if process.popen.poll() is None:
+            process.popen.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.popen.kill()
+            process.popen.wait()
+        if process.log:
+            process.log.close()

@@ -10,3 +10,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         force=True,
     )
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # One line per proxied request or JWKS fetch drowns everything else out.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -1,0 +1,131 @@
+"""The whole platform as real processes: gateway → auth/dispatch/billing → broker → SMPP
+connector → SMSC simulator → receipts → dlr → status. What a customer does, and sees."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from devstack.stack import SERVICES, Stack, StackConfig
+from tests.support.databases import Databases
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+PRICE_PER_PART = Decimal("0.05")
+STARTER_CREDIT = Decimal("10.00")
+CYRILLIC_TWO_PARTS = (
+    "Привет! Ваш код подтверждения 4821. Никому его не сообщайте, даже сотрудникам банка."
+)
+GSM_ONE_PART = "Your table for 2 is booked at 19:30 {Friday} - reply STOP to opt out"
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    databases: Databases, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    var_dir = Path(tmp_path_factory.mktemp("stack"))
+    urls = {name: await databases.create(name) for name in SERVICES}
+    config = StackConfig(
+        var_dir=var_dir,
+        gateway_port=0,
+        database_urls=urls,
+        logs_to_files=True,
+        simulator_args=("--receipt-delay", "0.3", "--first-message-id", "1000"),
+        extra_env={
+            "BILLING_STARTER_CREDIT": str(STARTER_CREDIT),
+            "BILLING_PRICE_PER_PART": str(PRICE_PER_PART),
+        },
+    )
+    platform = Stack(config)
+    await asyncio.to_thread(platform.start, 120)
+    try:
+        yield platform
+    finally:
+        await asyncio.to_thread(platform.stop)
+        _print_logs(var_dir)
+
+
+def _print_logs(var_dir: Path) -> None:
+    for log in sorted((var_dir / "logs").glob("*.log")):
+        lines = log.read_text(errors="replace").splitlines()[-15:]
+        print(f"--- {log.name} (last {len(lines)} lines)\n" + "\n".join(lines))  # noqa: T201
+
+
+async def _signed_up(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    password = "a long enough password"
+    registered = await client.post(
+        "/v1/auth/register",
+        json={"email": email, "password": password, "company_name": f"{email} Ltd"},
+    )
+    assert registered.status_code == 201, registered.text
+    login = await client.post("/v1/auth/login", json={"email": email, "password": password})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def _wait_for_status(
+    client: httpx.AsyncClient, message_id: str, headers: dict[str, str], status: str
+) -> dict[str, Any]:
+    message: dict[str, Any] = {}
+    async with asyncio.timeout(60):
+        while message.get("status") != status:
+            response = await client.get(f"/v1/messages/{message_id}", headers=headers)
+            assert response.status_code == 200, response.text
+            message = response.json()
+            assert message["status"] not in {"rejected", "failed", "undelivered"}, message
+            await asyncio.sleep(0.2)
+    return message
+
+
+async def test_sms_travels_the_whole_way(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=15) as client:
+        alice = await _signed_up(client, "alice@example.com")
+
+        cyrillic = await client.post(
+            "/v1/messages",
+            headers=alice,
+            json={"to": "+7 912 345-67-89", "text": CYRILLIC_TWO_PARTS},
+        )
+        gsm = await client.post(
+            "/v1/messages", headers=alice, json={"to": "+447700900123", "text": GSM_ONE_PART}
+        )
+        assert cyrillic.status_code == 202, cyrillic.text
+        assert gsm.status_code == 202, gsm.text
+        assert (cyrillic.json()["encoding"], cyrillic.json()["segments"]) == ("ucs2", 2)
+        assert (gsm.json()["encoding"], gsm.json()["segments"]) == ("gsm7", 1)
+        assert cyrillic.json()["to"] == "+79123456789"
+
+        delivered = await _wait_for_status(client, cyrillic.json()["id"], alice, "delivered")
+        await _wait_for_status(client, gsm.json()["id"], alice, "delivered")
+
+        assert [part["status"] for part in delivered["parts"]] == ["delivered", "delivered"]
+        assert all(part["smsc_message_id"] for part in delivered["parts"])
+        balance = (await client.get("/v1/billing/balance", headers=alice)).json()
+        assert Decimal(balance["balance"]) == STARTER_CREDIT - 3 * PRICE_PER_PART
+
+
+async def test_tenants_are_isolated_and_tokens_required(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=15) as client:
+        owner = await _signed_up(client, "owner@example.com")
+        stranger = await _signed_up(client, "stranger@example.com")
+        sent = await client.post(
+            "/v1/messages", headers=owner, json={"to": "+447700900456", "text": "private"}
+        )
+        assert sent.status_code == 202, sent.text
+        message_id = sent.json()["id"]
+
+        as_stranger = await client.get(f"/v1/messages/{message_id}", headers=stranger)
+        anonymous = await client.get(f"/v1/messages/{message_id}")
+        bad_number = await client.post(
+            "/v1/messages", headers=owner, json={"to": "12345", "text": "hi"}
+        )
+
+    assert as_stranger.status_code == 404
+    assert as_stranger.headers["content-type"] == "application/problem+json"
+    assert anonymous.status_code == 401
+    assert bad_number.status_code == 422
+    assert bad_number.json()["code"] == "invalid_phone_number"
