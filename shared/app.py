@@ -39,19 +39,21 @@ def create_service_app(
     return app
 
 
-def _runtime(request: Request) -> ServiceRuntime:
+# Dependencies are async even when they don't await: FastAPI runs a plain `def` dependency
+# in its threadpool, a thread hop on every request.
+async def _runtime(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    runtime = _runtime(request)
+    runtime: ServiceRuntime = request.app.state.runtime
     async for session in session_scope(runtime.sessionmaker, runtime.after_commit):
         yield session
 
 
 async def _principal(request: Request) -> Principal:
-    verifier = _runtime(request).verifier
+    verifier = request.app.state.runtime.verifier
     assert verifier is not None, "this service was not configured to verify tokens"
     return await verifier.verify(bearer_token(request))
 

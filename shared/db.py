@@ -40,7 +40,8 @@ class SharedBase(DeclarativeBase):
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+        # pool_recycle rather than pool_pre_ping: a ping is a round trip on every checkout.
+        return create_async_engine(url, pool_recycle=1800, pool_size=10, max_overflow=10, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)

@@ -74,6 +74,7 @@ class ServiceRuntime:
             spec.name,
             *spec.topics,
             session_timeout_ms=self.settings.consumer_session_timeout_ms,
+            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
         )
         await kafka_consumer.start()
         consumer = InboxConsumer(

@@ -25,6 +25,7 @@ class ServiceSettings(BaseSettings):
     topic_partitions: int = 3
     consumer_batch_size: int = 500
     consumer_session_timeout_ms: int = 6_000
+    consumer_fetch_max_wait_ms: int = 25
     outbox_batch_size: int = 500
     log_level: str = "INFO"
 

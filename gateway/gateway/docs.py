@@ -12,7 +12,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/openapi.json")
 async def openapi_document(request: Request) -> JSONResponse:
     gateway = current(request)
-    return JSONResponse(await gateway.openapi.document(gateway.client, gateway.upstreams))
+    return JSONResponse(await gateway.openapi.document(gateway.clients.next(), gateway.upstreams))
 
 
 @router.get("/docs")

@@ -24,7 +24,7 @@ async def readyz(request: Request) -> JSONResponse:
     gateway = current(request)
     names = list(gateway.upstreams)
     outcomes = await asyncio.gather(
-        *(_check(gateway.client, gateway.upstreams[name]) for name in names)
+        *(_check(gateway.clients.next(), gateway.upstreams[name]) for name in names)
     )
     checks = dict(zip(names, outcomes, strict=True))
     ready = all(outcome == "ok" for outcome in checks.values())

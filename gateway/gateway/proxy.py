@@ -28,7 +28,7 @@ async def proxy_endpoint(request: Request) -> Response:
     gateway = current(request)
     if not is_public(request.method, path):
         await gateway.verifier.verify(bearer_token(request))
-    return await forward(request, service, gateway.upstreams[service], gateway.client)
+    return await forward(request, service, gateway.upstreams[service], gateway.clients.next())
 
 
 async def forward(

@@ -15,7 +15,7 @@ from shared.app import SessionDep
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 
-def _issuer(request: Request) -> TokenIssuer:
+async def _issuer(request: Request) -> TokenIssuer:
     issuer: TokenIssuer = request.app.state.token_issuer
     return issuer
 

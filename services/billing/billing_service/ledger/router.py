@@ -10,7 +10,7 @@ from shared.app import PrincipalDep, SessionDep
 router = APIRouter(prefix="/v1/billing", tags=["billing"])
 
 
-def _pricing(request: Request) -> Pricing:
+async def _pricing(request: Request) -> Pricing:
     pricing: Pricing = request.app.state.pricing
     return pricing
 

@@ -12,7 +12,7 @@ from shared.app import PrincipalDep, SessionDep
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
 
-def _settings(request: Request) -> DispatchSettings:
+async def _settings(request: Request) -> DispatchSettings:
     settings = request.app.state.runtime.settings
     assert isinstance(settings, DispatchSettings)
     return settings
