@@ -28,6 +28,9 @@ def start_broker(
         ],
         stdout=output,
         stderr=subprocess.STDOUT,
+        # Ctrl-C in `make dev` must not reach the broker directly: the launcher stops it
+        # last, after the services have flushed.
+        start_new_session=True,
     )
     try:
         wait_for_port("127.0.0.1", port, timeout=20)

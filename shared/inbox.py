@@ -15,13 +15,13 @@ from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from pydantic import ValidationError
-from sqlalchemy import DateTime, String, Uuid
+from sqlalchemy import String, Uuid
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import is_postgres
+from shared.db import UtcDateTime, is_postgres
 from shared.events import AnyEvent, dead_letter_topic, parse_event, utcnow
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class InboxMixin:
 
     consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class PoisonEvent(Exception):

@@ -2,10 +2,11 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID, uuid4
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, String, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from billing_service.db import Base
+from shared.db import UtcDateTime
 from shared.events import utcnow
 
 EntryKind = Literal["starter_credit", "charge"]
@@ -21,7 +22,7 @@ class Balance(Base):
     account_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     amount_units: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class LedgerEntry(Base):
@@ -42,4 +43,4 @@ class LedgerEntry(Base):
     # "starter:<account_id>" or "charge:<message_id>". A unique (account_id, kind, message_id)
     # would not do: NULL message ids never collide, so starter credit could be granted twice.
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,10 +1,11 @@
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contacts_service.db import Base
+from shared.db import UtcDateTime
 from shared.events import utcnow
 
 
@@ -25,5 +26,5 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     # Where and when the recipient agreed to be messaged (R11), as the customer recorded it.
     consent_source: Mapped[str | None] = mapped_column(String(200))
-    consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    consented_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -8,7 +8,6 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 from sqlalchemy import (
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -32,6 +31,7 @@ from dispatch_service.messages.status import (
     aggregate,
 )
 from dispatch_service.sms.encoding import Encoding
+from shared.db import UtcDateTime
 from shared.events import utcnow
 
 
@@ -62,13 +62,11 @@ class Message(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     price: Mapped[str | None] = mapped_column(String(32))  # decimal string, never a float
     currency: Mapped[str | None] = mapped_column(String(3))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
-    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     parts: Mapped[list["MessagePart"]] = relationship(
         back_populates="message",
@@ -168,8 +166,8 @@ class MessagePart(Base):
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[PartStatus] = mapped_column(String(16))
     smsc_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     error_code: Mapped[str | None] = mapped_column(String(64))
 
     message: Mapped[Message] = relationship(back_populates="parts", lazy="raise")

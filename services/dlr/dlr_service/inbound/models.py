@@ -1,10 +1,11 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import DateTime, String, Text, Uuid
+from sqlalchemy import String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dlr_service.db import Base
+from shared.db import UtcDateTime
 
 
 class InboundMessage(Base):
@@ -17,4 +18,4 @@ class InboundMessage(Base):
     from_number: Mapped[str] = mapped_column(String(64))
     to_number: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,10 +1,11 @@
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dlr_service.db import Base
+from shared.db import UtcDateTime
 from shared.events import utcnow
 
 # Normalised ids and their other forms: at most 64 characters, 78 as decimal of 64 hex digits.
@@ -21,7 +22,7 @@ class SubmittedPart(Base):
     account_id: Mapped[UUID] = mapped_column(Uuid)
     message_id: Mapped[UUID] = mapped_column(Uuid)
     part_index: Mapped[int]
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class PendingReceipt(Base):
@@ -33,10 +34,10 @@ class PendingReceipt(Base):
     smsc_message_id: Mapped[str] = mapped_column(_KEY)
     state: Mapped[str] = mapped_column(String(16))  # MessageState name
     error_code: Mapped[str | None] = mapped_column(String(32))
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     raw_text: Mapped[str] = mapped_column(Text)
     # Indexed so that stale receipts (their part never came) can be swept by age.
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class PendingReceiptKey(Base):
@@ -66,7 +67,7 @@ class ReceiptRecord(Base):
     status: Mapped[str | None] = mapped_column(String(16))  # null while intermediate
     error_code: Mapped[str | None] = mapped_column(String(32))
     intermediate: Mapped[bool]
-    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     raw_text: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
