@@ -5,15 +5,17 @@ outbox convention so a CDC connector could replace the relay in production.
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text, Uuid, delete, select
+from sqlalchemy import BigInteger, Integer, Select, String, Text, Uuid, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.db import UtcDateTime
 from shared.events import Event, serialise_event, utcnow
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,7 @@ class OutboxMixin:
     type: Mapped[str] = mapped_column(String(64))
     topic: Mapped[str] = mapped_column(String(128))
     payload: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 def add_event(session: AsyncSession, outbox_model: type[OutboxMixin], event: Event) -> None:
@@ -101,29 +103,43 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         model = self._model
-        async with self._sessionmaker() as session, session.begin():
-            # SKIP LOCKED lets several replicas relay one table without publishing a row twice
-            # concurrently (SQLite ignores it; there a single process holds the write lock).
-            rows = (
-                await session.scalars(
-                    select(model)
-                    .order_by(model.seq)
-                    .limit(self._batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            if not rows:
-                return 0
-            futures = [
-                await self._producer.send(
-                    row.topic,
-                    value=row.payload.encode(),
-                    key=row.aggregateid.encode(),
-                    headers=[("event_type", row.type.encode()), ("event_id", str(row.id).encode())],
-                )
-                for row in rows
-            ]
-            await asyncio.gather(*futures)
-            await session.execute(delete(model).where(model.seq.in_([row.seq for row in rows])))
+        oldest_first = select(model).order_by(model.seq).limit(self._batch_size)
+        async with self._sessionmaker() as session:
+            if session.get_bind().dialect.name == "sqlite":
+                return await self._publish_unlocked(session, oldest_first)
+            async with session.begin():
+                # Rows stay locked while they are published, so several replicas can relay
+                # one table: SKIP LOCKED hands each its own rows, never one row to two.
+                rows = (await session.scalars(oldest_first.with_for_update(skip_locked=True))).all()
+                await self._publish(rows)
+                await session.execute(delete(model).where(model.seq.in_([r.seq for r in rows])))
         self.published += len(rows)
         return len(rows)
+
+    async def _publish_unlocked(self, session: AsyncSession, oldest_first: Select[Any]) -> int:
+        # SQLite has one lock for the whole database: holding it through a Kafka round trip
+        # would stall every other writer. So read, let go, publish, then delete. Two
+        # processes sharing the file may both publish a row; consumers drop the duplicate.
+        async with session.begin():
+            rows = (await session.scalars(oldest_first)).all()
+        if not rows:
+            return 0  # an idle poll must not take the write lock a second time
+        await self._publish(rows)
+        async with session.begin():
+            await session.execute(
+                delete(self._model).where(self._model.seq.in_([r.seq for r in rows]))
+            )
+        self.published += len(rows)
+        return len(rows)
+
+    async def _publish(self, rows: Sequence[OutboxMixin]) -> None:
+        futures = [
+            await self._producer.send(
+                row.topic,
+                value=row.payload.encode(),
+                key=row.aggregateid.encode(),
+                headers=[("event_type", row.type.encode()), ("event_id", str(row.id).encode())],
+            )
+            for row in rows
+        ]
+        await asyncio.gather(*futures)

@@ -35,6 +35,7 @@ PartKey = tuple[UUID, int]
 RETRYABLE_STATUSES = {consts.SMPP_ESME_RTHROTTLED, consts.SMPP_ESME_RMSGQFUL}
 RETRY_AFTER_SECONDS = 1.0
 MAX_BATCH = 500
+IDLE_POLL_MIN_SECONDS, IDLE_POLL_MAX_SECONDS = 0.02, 0.2
 
 T = TypeVar("T")
 _Work = Callable[[AsyncSession], Awaitable[None]]
@@ -107,6 +108,9 @@ class Connector:
             self._session = None
 
     async def _send_queued_parts(self) -> None:
+        # The HTTP process can't wake us across processes, so poll: quickly while parts keep
+        # coming, backing off when idle so an idle connector doesn't hammer the database.
+        idle_wait = IDLE_POLL_MIN_SECONDS
         while True:
             await self._bound.wait()
             session = self._session
@@ -116,8 +120,10 @@ class Connector:
                     db, limit=self._settings.smpp_window * 20, exclude=self._inflight
                 )
             if not parts:
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(idle_wait)
+                idle_wait = min(idle_wait * 2, IDLE_POLL_MAX_SECONDS)
                 continue
+            idle_wait = IDLE_POLL_MIN_SECONDS
             for part in parts:
                 key = (part.message_id, part.part_index)
                 try:
