@@ -96,8 +96,15 @@ class InboxConsumer:
         # fall back to one transaction per event so a single bad event can't block the rest.
         try:
             async with self._sessionmaker() as session, session.begin():
-                for record in wanted:
-                    await self._handle(session, self._decode(record))
+                events = [self._decode(record) for record in wanted]
+                fresh = await self._claim_many(session, [event.event_id for event in events])
+                for event in events:
+                    if event.event_id not in fresh:
+                        self.duplicates += 1
+                        continue
+                    fresh.discard(event.event_id)  # the same event twice in one batch
+                    await self._handlers[event.type](session, event)
+                    self.handled += 1
         except Exception:
             log.warning("%s: batch of %d failed, retrying one by one", self.name, len(wanted))
             for record in wanted:
@@ -136,14 +143,22 @@ class InboxConsumer:
         self.handled += 1
 
     async def _claim(self, session: AsyncSession, event_id: UUID) -> bool:
+        return event_id in await self._claim_many(session, [event_id])
+
+    async def _claim_many(self, session: AsyncSession, event_ids: list[UUID]) -> set[UUID]:
+        """Record the events as handled by this consumer; returns those not seen before.
+        One statement for a whole batch: a round trip per event was a fifth of the work."""
         dialect_insert = postgresql.insert if is_postgres(session) else sqlite.insert
+        now = utcnow()
         statement = (
             dialect_insert(self._inbox)
-            .values(consumer=self.name, event_id=event_id, processed_at=utcnow())
+            .values(
+                [{"consumer": self.name, "event_id": e, "processed_at": now} for e in event_ids]
+            )
             .on_conflict_do_nothing()
+            .returning(self._inbox.event_id)
         )
-        result = await session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return set((await session.scalars(statement)).all())
 
     def _decode(self, record: ConsumerRecord[Any, Any]) -> AnyEvent:
         try:

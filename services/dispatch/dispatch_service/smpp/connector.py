@@ -162,11 +162,17 @@ class Connector:
         self, db: AsyncSession, *, batch: list[SubmitOutcome], retry: list[PartKey]
     ) -> None:
         now = datetime.now(UTC)
+        # One locking query for the whole batch rather than two per part.
+        messages = await repository.lock_many(db, {o.part.message_id for o in batch})
         for outcome in batch:
             part, resp = outcome.part, outcome.response
+            message = messages.get(part.message_id)
+            if message is None:
+                log.error("submitted part of a message that is gone: %s", part.message_id)
+                continue
             if resp.status == consts.SMPP_ESME_ROK:
                 smsc_id = text_field(resp.message_id) or ""
-                await repository.mark_part_sent(db, part.message_id, part.part_index, smsc_id, now)
+                message.record_part(part.part_index, "sent", now, smsc_message_id=smsc_id)
                 add_event(
                     db,
                     Outbox,
@@ -182,13 +188,12 @@ class Connector:
             elif resp.status in RETRYABLE_STATUSES:
                 retry.append((part.message_id, part.part_index))
             else:
-                await repository.mark_part_failed(
-                    db,
-                    part.message_id,
+                message.record_part(
                     part.part_index,
-                    f"smpp_{resp.status:#04x}",
-                    resp.get_status_desc(),
+                    "failed",
                     now,
+                    error_code=f"smpp_{resp.status:#04x}",
+                    reason=resp.get_status_desc(),
                 )
 
     async def _on_deliver(self, pdu: Command) -> None:
