@@ -112,7 +112,7 @@ class OutboxRelay:
                 # one table: SKIP LOCKED hands each its own rows, never one row to two.
                 rows = (await session.scalars(oldest_first.with_for_update(skip_locked=True))).all()
                 await self._publish(rows)
-                await session.execute(delete(model).where(model.seq.in_([r.seq for r in rows])))
+                await session.execute(delete(model).where(model.id.in_([r.id for r in rows])))
         self.published += len(rows)
         return len(rows)
 
@@ -125,9 +125,11 @@ class OutboxRelay:
         if not rows:
             return 0  # an idle poll must not take the write lock a second time
         await self._publish(rows)
+        # By event id, never by seq: SQLite hands a deleted row's seq to the next insert,
+        # so deleting by seq could remove an event that arrived meanwhile, unpublished.
         async with session.begin():
             await session.execute(
-                delete(self._model).where(self._model.seq.in_([r.seq for r in rows]))
+                delete(self._model).where(self._model.id.in_([r.id for r in rows]))
             )
         self.published += len(rows)
         return len(rows)
