@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -95,6 +96,12 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def upsert_insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT that supports ON CONFLICT: both dialects spell it the same way, but
+    SQLAlchemy keeps it on each dialect's own insert()."""
+    return (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
 
 
 async def session_scope(

@@ -2,11 +2,10 @@ from typing import Any, cast
 from uuid import UUID, uuid4
 
 from sqlalchemy import CursorResult, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.ledger.models import Balance, EntryKind, LedgerEntry
-from shared.db import is_postgres
+from shared.db import upsert_insert
 from shared.events import utcnow
 
 
@@ -15,9 +14,7 @@ class LedgerRepository:
         self._session = session
 
     def _insert(self, model: type[Balance] | type[LedgerEntry]) -> Any:
-        # ON CONFLICT DO NOTHING is dialect-specific SQL; both dialects spell it the same way.
-        dialect_insert = postgresql.insert if is_postgres(self._session) else sqlite.insert
-        return dialect_insert(model)
+        return upsert_insert(self._session, model)
 
     async def create_balance(self, account_id: UUID, amount_units: int, currency: str) -> bool:
         """Open the balance unless it exists; True if this call opened it."""

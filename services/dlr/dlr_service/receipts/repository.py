@@ -3,7 +3,6 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import delete, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.receipts.models import (
@@ -12,7 +11,7 @@ from dlr_service.receipts.models import (
     ReceiptRecord,
     SubmittedPart,
 )
-from shared.db import is_postgres
+from shared.db import is_postgres, upsert_insert
 
 
 class ReceiptRepository:
@@ -45,7 +44,6 @@ class ReceiptRepository:
 
     async def upsert_part(self, part: SubmittedPart) -> None:
         """Insert, or take over the key when the SMSC reuses an id for a newer part."""
-        dialect_insert = postgresql.insert if is_postgres(self._session) else sqlite.insert
         values = {
             "smsc_key": part.smsc_key,
             "smsc_message_id": part.smsc_message_id,
@@ -54,7 +52,7 @@ class ReceiptRepository:
             "part_index": part.part_index,
             "submitted_at": part.submitted_at,
         }
-        insert = dialect_insert(SubmittedPart).values(values)
+        insert = upsert_insert(self._session, SubmittedPart).values(values)
         statement = insert.on_conflict_do_update(
             index_elements=[SubmittedPart.smsc_key],
             set_={name: insert.excluded[name] for name in values if name != "smsc_key"},
