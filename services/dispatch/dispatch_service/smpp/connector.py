@@ -103,9 +103,13 @@ class Connector:
             backoff = 0.5
             self._session = session
             self._bound.set()
-            await session.closed.wait()
-            self._bound.clear()
-            self._session = None
+            try:
+                await session.closed.wait()
+            finally:
+                # On shutdown (cancellation) unbind politely instead of dropping the socket.
+                self._bound.clear()
+                self._session = None
+                await asyncio.shield(session.close())
 
     async def _send_queued_parts(self) -> None:
         # The HTTP process can't wake us across processes, so poll: quickly while parts keep

@@ -47,6 +47,7 @@ class SmppSession:
         self._pending: dict[int, asyncio.Future[Command]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self.closed = asyncio.Event()
+        self._unbinding = False
 
     @classmethod
     async def open(
@@ -137,7 +138,10 @@ class SmppSession:
                 else:
                     self.respond("generic_nack", pdu.sequence, status=consts.SMPP_ESME_RINVCMDID)
         except (asyncio.IncompleteReadError, ConnectionError, OSError) as exc:
-            log.warning("SMPP connection lost: %s", exc)
+            if self._unbinding:
+                log.info("SMPP session closed after unbind")
+            else:
+                log.warning("SMPP connection lost: %s", exc)
         except Exception:
             log.exception("SMPP reader failed")
         finally:
@@ -165,6 +169,7 @@ class SmppSession:
 
     async def close(self) -> None:
         if not self.closed.is_set():
+            self._unbinding = True  # the SMSC closes the socket after unbind_resp
             try:
                 await asyncio.wait_for(self.send_request(request("unbind", self._sequences)), 2)
             except (TimeoutError, ConnectionError, OSError):
