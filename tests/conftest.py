@@ -58,4 +58,4 @@ async def auth_service(
         environment="test",
     )
     async with served_app(create_app(settings)) as base_url:
-        yield AuthClient(base_url)
+        yield AuthClient(base_url, settings.dev_key_file)

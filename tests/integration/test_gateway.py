@@ -235,21 +235,6 @@ async def test_request_id_and_encoded_path_pass_through(
     assert response.json()["headers"]["x-forwarded-for"] == "198.51.100.7"
 
 
-def _real_signing_key(tmp_path_factory: pytest.TempPathFactory, token: str) -> bytes:
-    """auth's own dev key, found where conftest's auth_service had it written; signing with
-    it is the only way to show that the gateway checks expiry, not just the signature."""
-    candidates = {path.resolve() for path in tmp_path_factory.getbasetemp().glob("keys*/*.pem")}
-    for path in candidates:
-        pem = path.read_bytes()
-        public = serialization.load_pem_private_key(pem, password=None).public_key()
-        try:
-            jwt.decode(token, public, ["RS256"], audience="smsgw")  # type: ignore[arg-type]
-        except jwt.InvalidSignatureError:
-            continue
-        return pem
-    raise AssertionError(f"auth's signing key is not among {candidates}")
-
-
 def _claims(account_id: uuid.UUID, expires_in: timedelta) -> dict[str, Any]:
     now = datetime.now(UTC)
     return {
@@ -304,12 +289,11 @@ async def test_bad_tokens_are_401_before_proxying(
     gateway: str,
     echo: tuple[FastAPI, str],
     auth_service: AuthClient,
-    tmp_path_factory: pytest.TempPathFactory,
     make_header: Callable[[bytes, str, uuid.UUID], str],
 ) -> None:
     account_id, token = await auth_service.new_account()
     kid = jwt.get_unverified_header(token)["kid"]
-    header = make_header(_real_signing_key(tmp_path_factory, token), kid, account_id)
+    header = make_header(auth_service.signing_key_file.read_bytes(), kid, account_id)
     path = f"/v1/messages/probe-{uuid.uuid4().hex}"
     async with client(gateway) as http:
         response = await http.get(path, headers={"Authorization": header})

@@ -4,6 +4,7 @@ service has to reach it over HTTP (JWKS, the gateway's upstreams)."""
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from uuid import UUID
 
 import httpx
@@ -53,8 +54,10 @@ async def served_app(app: FastAPI) -> AsyncIterator[str]:
 class AuthClient:
     """Registers accounts and logs in against the real auth service."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, signing_key_file: Path) -> None:
         self.base_url = base_url
+        # auth's own dev key: tests sign tokens with it to probe checks beyond the signature.
+        self.signing_key_file = signing_key_file
         self.jwks_url = f"{base_url}/.well-known/jwks.json"
         self._counter = 0
 
