@@ -10,14 +10,17 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Host, port and credentials of every database a run creates come from the same URL.
+_ADMIN = make_url(ADMIN_URL)
 SERVICES = ("auth", "contacts", "dispatch", "billing", "dlr")
 
 
 def postgres_reachable() -> bool:
-    host, port = "127.0.0.1", 5432
+    host, port = _ADMIN.host or "127.0.0.1", _ADMIN.port or 5432
     try:
         with socket.create_connection((host, port), timeout=1):
             return True
@@ -44,7 +47,9 @@ class Databases:
             finally:
                 await connection.close()
             self._created.append(name)
-            url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+            url = _ADMIN.set(drivername="postgresql+asyncpg", database=name).render_as_string(
+                hide_password=False
+            )
         else:
             url = f"sqlite+aiosqlite:///{self._workdir / name}.db"
         await asyncio.to_thread(migrate, service, url)
