@@ -6,7 +6,7 @@ One discriminated union, read through one TypeAdapter.
 """
 
 from datetime import UTC, datetime
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal, get_args
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -27,6 +27,9 @@ class Event(BaseModel):
     event_id: UUID = Field(default_factory=uuid4)
     occurred_at: datetime = Field(default_factory=utcnow)
     account_id: UUID | None
+    # The envelope's schema version: a consumer refuses (dead-letters) versions newer than it
+    # understands instead of half-reading them. Bump it when a field changes meaning.
+    version: int = Field(default=1, ge=1)
 
     @property
     def aggregate_id(self) -> str:
@@ -74,6 +77,9 @@ class MessagePartSubmitted(MessageEvent):
     part_index: int = Field(ge=1)
     smsc_message_id: str
     submitted_at: datetime
+    # Which SMSC link the part went out on: SMSC ids are unique only within one SMSC, so
+    # receipts are matched within the link that sent the part.
+    smsc: str = "default"
 
 
 class ChargeEvent(Event):
@@ -120,6 +126,10 @@ class DeliverSmReceived(Event):
     message_state: int | None = None
     network_error_code_hex: str | None = None
     received_at: datetime = Field(default_factory=utcnow)
+    # The SMSC link it arrived on (see MessagePartSubmitted.smsc).
+    smsc: str = "default"
+    # "deliver_sm" or "data_sm": both carry receipts and mobile-originated messages.
+    command: str = "deliver_sm"
 
     @property
     def aggregate_id(self) -> str:
@@ -179,6 +189,11 @@ AnyEvent = Annotated[
 ]
 
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+EVENT_TYPES: frozenset[str] = frozenset(
+    get_args(model.model_fields["type"].annotation)[0] for model in get_args(get_args(AnyEvent)[0])
+)
+# The newest envelope version this code understands.
+SUPPORTED_VERSION = 1
 
 ALL_TOPICS: tuple[str, ...] = (
     AccountRegistered.topic,
