@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format bench clean
+.PHONY: dev test test-faults lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ dev: $(STAMP)
 ## Lint, type-check, then run every test (PostgreSQL when reachable; required when CI=true).
 test: lint
 	$(PY) -m pytest
+
+## The fault-injection suite: the whole platform on a PostgreSQL of its own, under load, while
+## processes are killed, the SMSC misbehaves and the database restarts; then the invariants.
+test-faults: $(STAMP)
+	$(PY) -m pytest tests/faults -m faults -s -p no:cacheprovider
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
