@@ -283,6 +283,13 @@ class Stack:
             self._after_restart(process)
 
     def _after_restart(self, process: Process) -> None:
+        if process.name == "smsc":
+            reused = "--first-message-id" in self.config.simulator_args
+            process.note(
+                "the SMSC simulator keeps its state in memory: receipts it had not sent yet "
+                "are lost"
+                + ("; its message ids start again from --first-message-id" if reused else "")
+            )
         if process.name != "broker":
             return
         process.note(

@@ -189,3 +189,14 @@ def _cli(var_dir: Path, *command: str) -> str:
         _cli_args(var_dir, *command), capture_output=True, text=True, cwd=ROOT, check=True
     )
     return done.stdout
+
+
+async def test_messages_flow_after_the_smsc_restarts(stack: Stack) -> None:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=15) as client:
+        bob = await _signed_up(client, "bob@example.com")
+        before = stack.pid("smsc")
+
+        stack.kill("smsc")
+
+        await _eventually(lambda: (pid := stack.pid("smsc")) != before and pid)
+        await _delivered(client, bob, "after the SMSC restart")
