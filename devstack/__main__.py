@@ -1,17 +1,30 @@
-"""`make dev`: the whole platform on embedded defaults until Ctrl-C."""
+"""`make dev`: the whole platform on embedded defaults, supervised, until Ctrl-C.
 
+`python -m devstack status | restart NAME | stop NAME | start NAME | kill NAME` controls a
+running one (see devstack/control.py).
+"""
+
+import argparse
 import signal
 import sys
 import time
+from pathlib import Path
 
-from devstack.stack import ROOT, Stack, StackConfig
+from devstack.control import COMMANDS, ControlServer, send
+
+VAR_DIR = Path(__file__).resolve().parents[1] / ".var"
 
 
-def main() -> int:
-    config = StackConfig.from_environment(ROOT / ".var")
+def run(var_dir: Path) -> int:
+    # Imported here so that the control commands start without loading the platform's kit.
+    from devstack.stack import Stack, StackConfig
+
+    config = StackConfig.from_environment(var_dir)
     stack = Stack(config)
     print("starting smsgw: broker, SMSC simulator, migrations, services, gateway ...")
     stack.start()
+    control = ControlServer(stack, var_dir)
+    control.start()
     print()
     print(f"  gateway   {stack.gateway_url}")
     print(f"  API docs  {stack.gateway_url}/docs")
@@ -20,7 +33,8 @@ def main() -> int:
           + ("" if config.smpp_host else " (simulator)"))  # fmt: skip
     for name, port in stack.ports.items():
         print(f"  {name:<9} http://127.0.0.1:{port}  {stack.database_url(name)}")
-    print("\nCtrl-C stops everything.")
+    print("\nA process that dies is restarted. `python -m devstack status` shows them all;")
+    print("restart|stop|start|kill NAME acts on one. Ctrl-C stops everything.")
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -31,15 +45,50 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         while not stopping:
-            for process in stack.processes:
-                if process.popen.poll() is not None:
-                    print(f"{process.name} exited ({process.popen.returncode}); stopping")
-                    stopping = True
+            control.write_state()  # pids change when the supervisor restarts a process
             time.sleep(0.5)
     finally:
         print("stopping ...")
+        control.stop()
         stack.stop()
     return 0
+
+
+def control(var_dir: Path, command: str, name: str | None, sig: int) -> int:
+    request: dict[str, object] = {"command": command, "name": name, "signal": sig}
+    try:
+        answer = send(var_dir, request)
+    except ConnectionError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not answer.get("ok"):
+        print(answer.get("error"), file=sys.stderr)
+        return 1
+    if command == "status":
+        print(f"{'process':<9} {'state':<10} {'pid':>7} {'port':>6} {'restarts':>8}")
+        for process in answer["processes"]:
+            pid, port = process["pid"] or "-", process["port"] or "-"
+            state = process["state"]
+            print(f"{process['name']:<9} {state:<10} {pid:>7} {port:>6} {process['restarts']:>8}")
+    else:
+        pid = answer["pid"] if command in ("start", "restart") else None
+        print(f"{name}: {command} done" + (f" (pid {pid})" if pid else ""))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
+    parser.add_argument("--var-dir", type=Path, default=VAR_DIR)
+    parser.add_argument("command", nargs="?", choices=COMMANDS, help="omit to run the platform")
+    parser.add_argument("name", nargs="?", help="process: auth, dispatch, smpp, gateway, ...")
+    parser.add_argument("--signal", default="KILL", help="for kill: KILL, TERM, INT, ...")
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return run(args.var_dir)
+    if args.command != "status" and not args.name:
+        parser.error(f"{args.command} needs a process name")
+    sig = signal.Signals[f"SIG{args.signal.upper().removeprefix('SIG')}"]
+    return control(args.var_dir, args.command, args.name, int(sig))
 
 
 if __name__ == "__main__":

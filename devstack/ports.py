@@ -9,7 +9,7 @@ def free_port() -> int:
         return port
 
 
-def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
+def wait_for_port(host: str, port: int, timeout: float = 30.0, interval: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -18,4 +18,4 @@ def wait_for_port(host: str, port: int, timeout: float = 30.0) -> None:
         except OSError:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s") from None
-            time.sleep(0.05)
+            time.sleep(interval)

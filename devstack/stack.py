@@ -9,18 +9,21 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import httpx
 
-from devstack.broker import start_broker
+from devstack.broker import broker_command, recreate_topics
 from devstack.ports import free_port, wait_for_port
+from devstack.supervisor import Process, ProcessSpec, Supervisor
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("auth", "contacts", "dispatch", "billing", "dlr")
+INFRASTRUCTURE = ("broker", "smsc")
 PYTHONPATH = os.pathsep.join(
     [str(ROOT), *(str(ROOT / "services" / name) for name in SERVICES), str(ROOT / "gateway")]
 )
+
+__all__ = ["ROOT", "SERVICES", "Process", "Stack", "StackConfig"]
 
 
 @dataclass
@@ -38,6 +41,10 @@ class StackConfig:
     simulator_args: tuple[str, ...] = ()
     extra_env: Mapping[str, str] = field(default_factory=dict)
     logs_to_files: bool = False
+    # Restart a process that dies (with back-off), as Kubernetes would.
+    supervise: bool = True
+    # Serve the simulator's HTTP control API (`--control-port`) at stack.smsc_control_url.
+    smsc_control: bool = False
 
     @classmethod
     def from_environment(cls, var_dir: Path) -> "StackConfig":
@@ -59,30 +66,36 @@ class StackConfig:
         )
 
 
-@dataclass
-class Process:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: IO[bytes] | None = None
-
-
 class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: list[Process] = []
-        self.ports: dict[str, int] = {}
-        self.kafka = config.kafka_bootstrap_servers or ""
+        # Every port is chosen up front, so each process's environment names all its peers
+        # and a restarted process comes back where they expect it.
+        self.ports: dict[str, int] = {name: free_port() for name in SERVICES}
+        self.broker_port = 0 if config.kafka_bootstrap_servers else free_port()
+        self.kafka = config.kafka_bootstrap_servers or f"127.0.0.1:{self.broker_port}"
         self.smpp_host = config.smpp_host or "127.0.0.1"
-        self.smpp_port = config.smpp_port
+        self.smpp_port = config.smpp_port if config.smpp_host else free_port()
+        self.smsc_control_port = free_port() if config.smsc_control else 0
         self.gateway_port = config.gateway_port or free_port()
+        self._supervisor: Supervisor | None = None
 
     @property
     def gateway_url(self) -> str:
         return f"http://{self.config.gateway_host}:{self.gateway_port}"
 
+    @property
+    def smsc_control_url(self) -> str | None:
+        if not self.smsc_control_port or self.config.smpp_host:
+            return None
+        return f"http://127.0.0.1:{self.smsc_control_port}"
+
     def database_url(self, service: str) -> str:
         default = f"sqlite+aiosqlite:///{self.config.var_dir / f'{service}.db'}"
         return self.config.database_urls.get(service, default)
+
+    # --- start and stop the whole platform ---------------------------------------------
 
     def start(self, ready_timeout: float = 90.0) -> None:
         self.config.var_dir.mkdir(parents=True, exist_ok=True)
@@ -94,18 +107,24 @@ class Stack:
         except BaseException:
             self.stop()
             raise
+        # Only now: a process that fails while the platform starts is a start failure.
+        if self.config.supervise:
+            self._supervisor = Supervisor(lambda: self.processes, self._after_restart)
+            self._supervisor.start()
 
     def _start_infrastructure(self) -> None:
         if not self.config.kafka_bootstrap_servers:
-            broker, self.kafka = start_broker(log_file=self._log_path("broker"))
-            self.processes.append(Process("broker", broker))
+            self._spawn("broker", broker_command(self.kafka), port=self.broker_port, quiet=True)
+            wait_for_port("127.0.0.1", self.broker_port, timeout=20)
         if not self.config.smpp_host:
-            self.smpp_port = free_port()
+            control = (
+                ["--control-port", str(self.smsc_control_port)] if self.smsc_control_port else []
+            )
             self._spawn("smsc", [
-                "-m", "smsc_simulator", "--host", "127.0.0.1", "--port", str(self.smpp_port),
-                "--system-id", self.config.smpp_system_id,
-                "--password", self.config.smpp_password, *self.config.simulator_args,
-            ])  # fmt: skip
+                sys.executable, "-m", "smsc_simulator", "--host", "127.0.0.1",
+                "--port", str(self.smpp_port), "--system-id", self.config.smpp_system_id,
+                "--password", self.config.smpp_password, *control, *self.config.simulator_args,
+            ], port=self.smpp_port)  # fmt: skip
             wait_for_port("127.0.0.1", self.smpp_port)
 
     def _migrate(self) -> None:
@@ -133,21 +152,22 @@ class Stack:
 
     def _start_services(self) -> None:
         for name in SERVICES:
-            self.ports[name] = free_port()
-            self._spawn(name, self._uvicorn(f"{name}_service.main:create_app", self.ports[name]))
-        self._spawn("smpp", ["-m", "dispatch_service.smpp.worker"], env_for="dispatch")
+            factory = f"{name}_service.main:create_app"
+            self._spawn(name, self._uvicorn(factory, self.ports[name]), port=self.ports[name])
+        self._spawn("smpp", [sys.executable, "-m", "dispatch_service.smpp.worker"], "dispatch")
         self._spawn(
             "gateway",
             self._uvicorn("gateway.main:create_app", self.gateway_port, self.config.gateway_host),
+            port=self.gateway_port,
         )
 
     def _uvicorn(self, factory: str, port: int, host: str = "127.0.0.1") -> list[str]:
-        return ["-m", "uvicorn", "--factory", factory, "--host", host, "--port", str(port),
-                "--no-access-log", "--log-level", "warning"]  # fmt: skip
+        return [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", host,
+                "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
 
     def _env(self, service: str) -> dict[str, str]:
         prefix = service.upper()
-        auth = f"http://127.0.0.1:{self.ports.get('auth', 0)}"
+        auth = f"http://127.0.0.1:{self.ports['auth']}"
         env = {
             **os.environ,
             "PYTHONPATH": PYTHONPATH,
@@ -168,21 +188,27 @@ class Stack:
             env[f"{prefix}_DATABASE_URL"] = self.database_url(service)
         return env
 
-    def _spawn(self, name: str, args: list[str], env_for: str | None = None) -> None:
-        log_path = self._log_path(name)
-        log = open(log_path, "ab") if log_path else None  # noqa: SIM115
-        popen = subprocess.Popen(
-            [sys.executable, *args],
-            cwd=ROOT,
+    def _spawn(
+        self,
+        name: str,
+        argv: list[str],
+        env_for: str | None = None,
+        port: int | None = None,
+        quiet: bool = False,
+    ) -> None:
+        spec = ProcessSpec(
+            name=name,
+            argv=tuple(argv),
             env=self._env(env_for or name),
-            stdout=log,
-            stderr=subprocess.STDOUT if log else None,
-            # Own process group: Ctrl-C in `make dev` reaches us once, and we stop the rest.
-            start_new_session=True,
+            cwd=ROOT,
+            port=port,
+            log_path=self.log_path(name),
+            quiet=quiet,
         )
-        self.processes.append(Process(name, popen, log))
+        self.processes.append(Process(spec))
 
-    def _log_path(self, name: str) -> Path | None:
+    def log_path(self, name: str) -> Path | None:
+        """The process's log file (appended to across restarts) when logs_to_files is on."""
         if not self.config.logs_to_files:
             return None
         (self.config.var_dir / "logs").mkdir(parents=True, exist_ok=True)
@@ -191,8 +217,9 @@ class Stack:
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            supervised = self._supervisor is not None and self._supervisor.active
             for process in self.processes:
-                if process.popen.poll() is not None:
+                if not supervised and process.wanted and not process.running:
                     raise RuntimeError(f"{process.name} exited with {process.popen.returncode}")
             try:
                 if httpx.get(f"{self.gateway_url}/readyz", timeout=2).status_code == 200:
@@ -203,24 +230,93 @@ class Stack:
         raise TimeoutError(f"the platform was not ready after {timeout}s")
 
     def stop(self) -> None:
+        if self._supervisor:
+            self._supervisor.stop()
+            self._supervisor = None
         # The services first, so they flush their outboxes and unbind while the broker and
         # the SMSC are still there; then the infrastructure.
-        infrastructure = {"broker", "smsc"}
-        apps = [p for p in self.processes if p.name not in infrastructure]
+        apps = [p for p in self.processes if p.name not in INFRASTRUCTURE]
         _terminate(apps[::-1])
-        _terminate([p for p in self.processes if p.name in infrastructure])
+        _terminate([p for p in self.processes if p.name in INFRASTRUCTURE])
         self.processes.clear()
+
+    # --- one process at a time: for fault-injection tests and `python -m devstack` -----
+
+    def process(self, name: str) -> Process:
+        for process in self.processes:
+            if process.name == name:
+                return process
+        known = ", ".join(p.name for p in self.processes)
+        raise KeyError(f"no process {name!r}; there are: {known}")
+
+    def pid(self, name: str) -> int | None:
+        process = self.process(name)
+        return process.popen.pid if process.running else None
+
+    @property
+    def restarts(self) -> dict[str, int]:
+        """How often the supervisor has restarted each process after it died."""
+        return {process.name: process.restarts for process in self.processes}
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Send `sig`; if the process dies of it, the supervisor (if on) restarts it."""
+        self.process(name).kill(sig)
+
+    def stop_process(self, name: str) -> None:
+        """Stop it (SIGTERM, then SIGKILL after 15 s) and keep it down until start_process."""
+        self.process(name).stop()
+
+    def start_process(self, name: str) -> None:
+        """Start it now if it is not running (also cancels a pending back-off)."""
+        process = self.process(name)
+        with process.lock:
+            if process.start():
+                process.note(f"{name} started (pid {process.popen.pid})")
+                self._after_restart(process)
+
+    def restart(self, name: str) -> None:
+        process = self.process(name)
+        with process.lock:
+            process.stop()
+            process.start()
+            process.note(f"{name} restarted (pid {process.popen.pid})")
+            self._after_restart(process)
+
+    def _after_restart(self, process: Process) -> None:
+        if process.name == "smsc":
+            reused = "--first-message-id" in self.config.simulator_args
+            process.note(
+                "the SMSC simulator keeps its state in memory: receipts it had not sent yet "
+                "are lost"
+                + ("; its message ids start again from --first-message-id" if reused else "")
+            )
+        if process.name != "broker":
+            return
+        process.note(
+            "the broker runs in memory: it came back without topics or consumer-group "
+            "offsets, and events it held that were not yet consumed are lost; "
+            "re-creating the topics"
+        )
+        for problem in recreate_topics(self.kafka):
+            process.note(f"a client re-created a topic first: {problem}")
+
+    def status(self) -> list[dict[str, object]]:
+        return [
+            {
+                "name": process.name,
+                "state": process.state,
+                "pid": process.popen.pid if process.running else None,
+                "port": process.spec.port,
+                "restarts": process.restarts,
+                "exit_code": process.popen.returncode,
+                "log": str(process.spec.log_path) if process.spec.log_path else None,
+            }
+            for process in self.processes
+        ]
 
 
 def _terminate(processes: list[Process]) -> None:
     for process in processes:
-        if process.popen.poll() is None:
-            process.popen.send_signal(signal.SIGTERM)
+        process.signal_stop()
     for process in processes:
-        try:
-            process.popen.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.popen.kill()
-            process.popen.wait()
-        if process.log:
-            process.log.close()
+        process.wait_stopped()

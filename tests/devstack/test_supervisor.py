@@ -1,0 +1,99 @@
+"""The supervisor on its own, with tiny shell processes instead of the platform: back-off,
+and no double start however kill/stop/start race it."""
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from devstack.supervisor import Process, ProcessSpec, Supervisor
+
+
+def _shell(tmp_path: Path, script: str) -> ProcessSpec:
+    # Every start appends its pid, so the test can see each process ever started.
+    return ProcessSpec(
+        name="worker",
+        argv=("/bin/sh", "-c", f"echo $$ >> {tmp_path / 'pids'}; {script}"),
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        cwd=tmp_path,
+        log_path=tmp_path / "worker.log",
+    )
+
+
+@pytest.fixture
+def supervised() -> Iterator[list[Process]]:
+    processes: list[Process] = []
+    supervisor = Supervisor(lambda: processes, after_restart=lambda _: None, interval=0.01)
+    supervisor.start()
+    yield processes
+    supervisor.stop()
+    for process in processes:
+        process.stop(timeout=5)
+
+
+def _wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for us: its parent (this test) just hasn't reaped it yet.
+    status = Path(f"/proc/{pid}/stat")
+    return status.exists() and status.read_text().split()[2] != "Z"
+
+
+def test_a_crashing_process_is_restarted_with_a_doubling_back_off(
+    tmp_path: Path, supervised: list[Process]
+) -> None:
+    supervised.append(Process(_shell(tmp_path, "exit 3")))
+
+    _wait_until(lambda: supervised[0].restarts >= 3)
+
+    notes = (tmp_path / "worker.log").read_text().splitlines()
+    assert notes[:3] == [
+        "devstack: worker exited with 3; restarting in 0.5s (restart 1)",
+        "devstack: worker exited with 3; restarting in 1s (restart 2)",
+        "devstack: worker exited with 3; restarting in 2s (restart 3)",
+    ]
+
+
+def test_kill_stop_and_start_racing_the_supervisor_never_start_it_twice(
+    tmp_path: Path, supervised: list[Process]
+) -> None:
+    process = Process(_shell(tmp_path, "exec sleep 60"))
+    supervised.append(process)
+
+    def storm(seed: int) -> None:
+        for n in range(40):
+            action = (n + seed) % 3
+            if action == 0:
+                try:
+                    process.kill(signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            elif action == 1:
+                process.stop(timeout=5)
+            else:
+                process.start()
+
+    threads = [threading.Thread(target=storm, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    process.start()
+    time.sleep(1)  # long enough for the supervisor to act on any exit left pending
+
+    started = [int(pid) for pid in (tmp_path / "pids").read_text().split()]
+    assert len(started) > 10  # the storm really did start and kill it many times
+    assert [pid for pid in started if _alive(pid)] == [process.popen.pid]
