@@ -16,7 +16,14 @@ Control API (HTTP JSON on 127.0.0.1, --control-port):
                          registered_delivery, short_message_hex, message_id (null: none issued),
                          status (submit_sm_resp command_status; null: never answered),
                          received_at (epoch seconds), receipts_sent
-  GET  /stats            counters (submits, responses_by_status, receipts_*, sessions_bound, ...)
+  GET  /stats            submits, submits_accepted, submits_unanswered, responses_by_status
+                         ({"0": n, "88": m}: decimal command_status -> count), receipts_sent
+                         (deliver_sm written, copies and resends included), receipts_acked,
+                         receipts_redelivered, receipts_nacked, receipts_pending (not yet
+                         acknowledged), receipts_held (waiting for a bind or a silence's end),
+                         sessions_bound, connections_open, connections_accepted,
+                         connections_dropped (ended without unbind), drops_injected,
+                         generic_nacks
   GET  /faults           the active fault state
   POST /faults           JSON, fields optional and combinable; answers the active fault state:
     {"drop_connections": true}     abort every ESME socket now, without unbind
@@ -29,6 +36,12 @@ Control API (HTTP JSON on 127.0.0.1, --control-port):
      "receipt_mode_seconds": N}    receipt timing for the submits made in the next N s
                                    (absent: until changed)
     {"clear": true}                every fault off, start-up error/receipt modes included
+  Invalid fields answer 422 {"error": ...} and change nothing.
+
+Malformed input: an unknown command_id gets generic_nack ESME_RINVCMDID; a body that does not
+fit its command's layout gets generic_nack ESME_RINVCMDLEN (ESME_RSYSERR if smpplib cannot
+decode a TLV); a command_length below 16 or above 64 KiB gets generic_nack ESME_RINVCMDLEN
+with sequence 0 and the connection is closed. No other session is affected.
 """
 
 from __future__ import annotations

@@ -80,23 +80,24 @@ class Faults:
     def silence_remaining(self) -> float:
         return max(0.0, self._silence_until - time.monotonic())
 
-    def _error_rule(self) -> tuple[int, float] | None:
-        if self._error is not None and _active(self._error.until, time.monotonic()):
-            return self._error.status, self._error.share
-        if self.config.error_status:
-            return self.config.error_status, self.config.error_share
-        return None
+    def _error_rule(self) -> _ErrorFault | None:
+        """The error mode in force: a posted one while it lasts, else the start-up one."""
+        rule = self._posted_error(time.monotonic())
+        if rule is None and self.config.error_status:
+            rule = _ErrorFault(self.config.error_status, self.config.error_share, None)
+        return (
+            rule if rule is not None and rule.status else None
+        )  # error_status 0 switches the mode off
 
     def submit_error(self) -> int | None:
         """The status to answer the submit_sm being handled with, or None to accept it."""
         rule = self._error_rule()
-        if rule is None or not rule[0]:
+        if rule is None:
             return None
-        status, share = rule
-        self._error_debt += share
+        self._error_debt += rule.share
         if self._error_debt >= 1.0 - 1e-9:
             self._error_debt -= 1.0
-            return status
+            return rule.status
         return None
 
     def receipt_mode(self) -> ReceiptMode:
@@ -109,7 +110,15 @@ class Faults:
         return self.config.late_delay if self._late_delay is None else self._late_delay
 
     def apply(self, request: FaultRequest) -> None:
+        """Apply all of the request or, if any part of it cannot be applied, none of it."""
         now = time.monotonic()
+        error_alone = request.error_status is None and (
+            request.error_share is not None or request.error_seconds is not None
+        )
+        if error_alone and (request.clear or self._posted_error(now) is None):
+            raise FaultError("error_share/error_seconds need error_status")
+        if request.receipt_mode_seconds is not None and request.receipt_mode is None:
+            raise FaultError("receipt_mode_seconds needs receipt_mode")
         if request.clear:
             self._silence_until = 0.0
             self._error = self._receipt = self._late_delay = None
@@ -126,22 +135,22 @@ class Faults:
                 None if request.receipt_mode_seconds is None else now + request.receipt_mode_seconds
             )
             self._receipt = _ReceiptFault(request.receipt_mode, until)
-        elif request.receipt_mode_seconds is not None:
-            raise FaultError("receipt_mode_seconds needs receipt_mode")
+
+    def _posted_error(self, now: float) -> _ErrorFault | None:
+        if self._error is not None and _active(self._error.until, now):
+            return self._error
+        return None
 
     def _apply_error(self, request: FaultRequest, now: float) -> None:
         given = (request.error_status, request.error_share, request.error_seconds)
         if all(value is None for value in given):
             return
-        current = (
-            self._error if self._error is not None and _active(self._error.until, now) else None
-        )
+        current = self._posted_error(now)
         if request.error_status is not None:
             status, share, until = request.error_status, 1.0, None
-        elif current is not None:
-            status, share, until = current.status, current.share, current.until
         else:
-            raise FaultError("error_share/error_seconds need error_status")
+            assert current is not None  # checked by apply() before changing anything
+            status, share, until = current.status, current.share, current.until
         if request.error_share is not None:
             share = request.error_share
         if request.error_seconds is not None:
@@ -151,13 +160,14 @@ class Faults:
 
     def snapshot(self) -> dict[str, Any]:
         now = time.monotonic()
-        error: dict[str, Any] | None = None
-        if self._error is not None and _active(self._error.until, now):
-            remaining = _remaining(self._error.until, now)
-            error = {"status": self._error.status, "share": self._error.share, "seconds": remaining}
-        elif self.config.error_status:
-            error = {"status": self.config.error_status, "share": self.config.error_share,
-                     "seconds": None}  # fmt: skip
+        rule = self._error_rule()
+        error = None
+        if rule is not None:
+            error = {
+                "status": rule.status,
+                "share": rule.share,
+                "seconds": _remaining(rule.until, now),
+            }
         receipt_remaining = None
         if self._receipt is not None and _active(self._receipt.until, now):
             receipt_remaining = _remaining(self._receipt.until, now)

@@ -53,6 +53,10 @@ class ReceiptDesk:
     def pending(self) -> int:
         return len(self._open)
 
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
     def submitted(
         self, msg: SubmittedMessage, record: SubmitRecord, origin: Session, mode: ReceiptMode
     ) -> None:

@@ -114,7 +114,8 @@ class SmscSimulator:
             "receipts_acked": journal.receipts_acked,
             "receipts_redelivered": journal.receipts_redelivered,
             "receipts_nacked": journal.receipts_nacked,
-            "receipts_pending": self.receipts.pending,
+            "receipts_pending": self.receipts.pending,  # not yet acknowledged
+            "receipts_held": self.receipts.held,  # waiting for a receiver or a silence's end
             "sessions_bound": self.bound_sessions,
             "connections_open": sum(1 for s in self._sessions if s.alive),
             "connections_accepted": journal.connections_accepted,
