@@ -7,8 +7,9 @@ Prints `SMSC simulator listening on HOST:PORT` once it accepts SMPP connections 
 
 Receipts are at-least-once: a deliver_sm is sent again until a deliver_sm_resp with status 0
 answers it (after --receipt-ack-timeout without an answer, --receipt-retry-delay after an error
-answer, or when its connection drops); with no receiver or transceiver of the same system_id
-bound, receipts are held and sent on the next bind.
+answer, or when its connection drops), at most --receipt-window unanswered per session; with
+no receiver or transceiver of the same system_id bound, receipts are held and sent on the next
+bind.
 
 Control API (HTTP JSON on 127.0.0.1, --control-port):
   GET  /submits?since=K  every submit_sm received with index >= K: index, session, system_id,
@@ -127,6 +128,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="seconds before resending a receipt answered with an error status",
     )
     parser.add_argument(
+        "--receipt-window",
+        type=int,
+        default=64,
+        help="receipts in flight (unanswered) per session at most",
+    )
+    parser.add_argument(
         "--error-status",
         type=_status,
         default=None,
@@ -160,6 +167,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         late_delay=args.late_delay,
         receipt_ack_timeout=args.receipt_ack_timeout,
         receipt_retry_delay=args.receipt_retry_delay,
+        receipt_window=args.receipt_window,
         error_status=args.error_status,
         error_share=args.error_share,
         message_id_format=args.message_id_format,

@@ -50,6 +50,8 @@ class SimulatorConfig:
     # one answered with an error status is sent again after receipt_retry_delay.
     receipt_ack_timeout: float = 10.0
     receipt_retry_delay: float = 1.0
+    # Receipts in flight (sent, not yet answered) per session at most.
+    receipt_window: int = 64
     # Baseline error mode: this share of submit_sm is answered with error_status (no id).
     error_status: int | None = None
     error_share: float = 1.0

@@ -61,6 +61,12 @@ class ControlServer:
                 status, payload = HTTPStatus.OK, await self._route(method, target, body)
             except HttpError as exc:
                 status, payload = exc.status, {"error": exc.detail}
+            except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+                raise
+            except Exception as exc:
+                # A simulator bug must show up in the fault suite as a 500, not a hung request.
+                logger.exception("control request failed")
+                status, payload = HTTPStatus.INTERNAL_SERVER_ERROR, {"error": repr(exc)}
             data = json.dumps(payload).encode()
             writer.write(
                 f"HTTP/1.1 {status.value} {status.phrase}\r\n"
@@ -69,7 +75,7 @@ class ControlServer:
                 + data
             )
             await writer.drain()
-        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError, ValueError) as exc:
+        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError) as exc:
             logger.info("control request failed: %r", exc)
         finally:
             writer.close()

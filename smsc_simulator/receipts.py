@@ -1,16 +1,19 @@
 """Delivery receipts: when they go out, to which session, and redelivery until acknowledged.
 
 Receipts are at-least-once, as on a real store-and-forward SMSC: a deliver_sm counts as
-delivered only once a deliver_sm_resp with status 0 answers it. One not answered within
-receipt_ack_timeout, answered with an error, or in flight on a connection that drops is sent
-again — to the submitting session if it can still take it, else to another receiver or
-transceiver of the same system_id, else held until one binds.
+delivered only once a deliver_sm_resp with status 0 answers it. At most receipt_window of them
+are unanswered per session, as SMSCs window deliver_sm too: an ESME slow to answer is fed at
+its own pace instead of having the ack timeout expire on a backlog it has not read yet.
+One not answered within receipt_ack_timeout, answered with an error, or in flight on a
+connection that drops is sent again — to the submitting session if it can still take it,
+else to another receiver or transceiver of the same system_id, else held until one binds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -47,7 +50,9 @@ class ReceiptDesk:
     def __init__(self, sim: SmscSimulator) -> None:
         self.sim = sim
         self._open: set[Delivery] = set()  # every delivery not yet acknowledged
-        self._held: list[Delivery] = []
+        # Receipts due but not in flight, per system_id, oldest first: waiting for a bound
+        # receiver, a free slot in its window, or the end of a silence.
+        self._held: dict[str, deque[Delivery]] = {}
 
     @property
     def pending(self) -> int:
@@ -55,7 +60,7 @@ class ReceiptDesk:
 
     @property
     def held(self) -> int:
-        return len(self._held)
+        return sum(len(queue) for queue in self._held.values())
 
     def submitted(
         self, msg: SubmittedMessage, record: SubmitRecord, origin: Session, mode: ReceiptMode
@@ -72,29 +77,47 @@ class ReceiptDesk:
             delivery = Delivery(msg, record, origin, fields)
             self._open.add(delivery)
             if mode == "before_response":
-                self._send(delivery)
+                self._due(delivery)
             else:
                 self._later(delivery, delay)
 
     def _later(self, delivery: Delivery, delay: float) -> None:
-        delivery.timer = asyncio.get_running_loop().call_later(delay, self._send, delivery)
+        delivery.timer = asyncio.get_running_loop().call_later(delay, self._due, delivery)
 
-    def _send(self, delivery: Delivery) -> None:
+    def _due(self, delivery: Delivery, first: bool = False) -> None:
+        """Queue a receipt for its account (at the front if it was sent before) and pump."""
         delivery.timer = None
-        if self.sim.faults.silent():
-            self._held.append(delivery)  # flushed when the silence ends
-            return
+        queue = self._held.setdefault(delivery.msg.system_id, deque())
+        if first:
+            queue.appendleft(delivery)
+        else:
+            queue.append(delivery)
+        self._pump(delivery.msg.system_id)
+
+    def _target(self, delivery: Delivery) -> Session | None:
+        window = self.sim.config.receipt_window
         origin = delivery.origin
-        target = origin if origin.can_receive else self.sim.receiver_for(delivery.msg.system_id)
-        if target is None:
-            self._held.append(delivery)
-            return
-        data = encode("deliver_sm", target.counter, **delivery.fields)
-        if not target.send(data):
-            self._held.append(delivery)
-            return
-        delivery.session, delivery.sequence = target, header(data)[2]
-        target.outstanding[delivery.sequence] = delivery
+        if origin.can_receive and len(origin.outstanding) < window:
+            return origin
+        return self.sim.receiver_for(delivery.msg.system_id, window)
+
+    def _pump(self, system_id: str) -> None:
+        """Send queued receipts in order while a receiving session has room in its window."""
+        queue = self._held.get(system_id)
+        while queue and not self.sim.faults.silent():
+            target = self._target(queue[0])
+            if target is None:
+                return
+            delivery = queue.popleft()
+            data = encode("deliver_sm", target.counter, **delivery.fields)
+            if not target.send(data):
+                queue.appendleft(delivery)
+                return
+            self._in_flight(delivery, target, header(data)[2])
+
+    def _in_flight(self, delivery: Delivery, target: Session, sequence: int) -> None:
+        delivery.session, delivery.sequence = target, sequence
+        target.outstanding[sequence] = delivery
         delivery.attempts += 1
         journal = self.sim.journal
         journal.receipts_sent += 1
@@ -111,7 +134,7 @@ class ReceiptDesk:
             "receipt for %s not acknowledged in time; sending again", delivery.msg.message_id
         )
         self._detach(delivery)
-        self._send(delivery)
+        self._due(delivery, first=True)
 
     def _detach(self, delivery: Delivery) -> None:
         if delivery.timer is not None:
@@ -129,26 +152,21 @@ class ReceiptDesk:
         if command_id == DELIVER_SM_RESP and status == 0:
             self._open.discard(delivery)
             self.sim.journal.receipts_acked += 1
-            return
-        self.sim.journal.receipts_nacked += 1
-        self._later(delivery, self.sim.config.receipt_retry_delay)
+        else:
+            self.sim.journal.receipts_nacked += 1
+            self._later(delivery, self.sim.config.receipt_retry_delay)
+        self._pump(session.system_id)  # a window slot is free
 
     def session_closed(self, session: Session) -> None:
         """Receipts in flight on a connection that is gone may never have arrived: resend."""
-        for delivery in list(session.outstanding.values()):
+        for delivery in reversed(list(session.outstanding.values())):
             self._detach(delivery)
-            self._send(delivery)
+            self._due(delivery, first=True)
 
     def flush(self, system_id: str | None = None) -> None:
         """Send held receipts (all, or those of one account) to whoever can take them now."""
-        waiting: list[Delivery] = []
-        kept: list[Delivery] = []
-        for delivery in self._held:
-            matches = system_id is None or delivery.msg.system_id == system_id
-            (waiting if matches else kept).append(delivery)
-        self._held = kept
-        for delivery in waiting:
-            self._send(delivery)
+        for account in [system_id] if system_id is not None else list(self._held):
+            self._pump(account)
 
     def stop(self) -> None:
         for delivery in self._open:

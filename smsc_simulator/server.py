@@ -172,9 +172,12 @@ class SmscSimulator:
         self.submitted.append(msg)
         return msg
 
-    def receiver_for(self, system_id: str) -> Session | None:
+    def receiver_for(self, system_id: str, window: int | None = None) -> Session | None:
+        """The first bound receiver/transceiver of that account (with room in its window)."""
         for session in self._sessions:
-            if session.can_receive and session.system_id == system_id:
+            if not session.can_receive or session.system_id != system_id:
+                continue
+            if window is None or len(session.outstanding) < window:
                 return session
         return None
 

@@ -39,49 +39,55 @@ GOOD_SUBMIT = _submit_body()
 @dataclass(frozen=True)
 class Case:
     frame: bytes
-    nack: int | None  # the generic_nack status expected, None when no answer is possible
+    # The generic_nack statuses expected, in order: (sequence, command_status).
+    nacks: tuple[tuple[int, int], ...]
     closes: bool = False  # the byte stream cannot be re-synchronised, so the session ends
     bound: bool = True
-    nack_sequence: int = SEQ
 
+
+def _nack(status: int, sequence: int = SEQ) -> tuple[tuple[int, int], ...]:
+    return ((sequence, status),)
+
+
+INVCMDLEN = consts.SMPP_ESME_RINVCMDLEN
+ENQUIRE_LINK = struct.pack(">LLLL", 16, 0x15, 0, SEQ + 1)
 
 CASES = {
-    "unknown command id": Case(_pdu(0x00000099, b""), consts.SMPP_ESME_RINVCMDID),
-    "submit_sm without a body": Case(_pdu(0x04, b""), consts.SMPP_ESME_RINVCMDLEN),
-    "submit_sm cut inside its fields": Case(
-        _pdu(0x04, GOOD_SUBMIT[:12]), consts.SMPP_ESME_RINVCMDLEN
-    ),
+    "unknown command id": Case(_pdu(0x00000099, b""), _nack(consts.SMPP_ESME_RINVCMDID)),
+    "submit_sm without a body": Case(_pdu(0x04, b""), _nack(INVCMDLEN)),
+    "submit_sm cut inside its fields": Case(_pdu(0x04, GOOD_SUBMIT[:12]), _nack(INVCMDLEN)),
     "unterminated source_addr": Case(
-        _pdu(0x04, b"\x00\x01\x01" + b"4" * 40 + b"\x00" * 30), consts.SMPP_ESME_RINVCMDLEN
+        _pdu(0x04, b"\x00\x01\x01" + b"4" * 40 + b"\x00" * 30), _nack(INVCMDLEN)
     ),
     "sm_length beyond the body": Case(
-        _pdu(0x04, GOOD_SUBMIT[:-6] + b"\xc8" + GOOD_SUBMIT[-5:]), consts.SMPP_ESME_RINVCMDLEN
+        _pdu(0x04, GOOD_SUBMIT[:-6] + b"\xc8" + GOOD_SUBMIT[-5:]), _nack(INVCMDLEN)
     ),
-    "truncated TLV": Case(
-        _pdu(0x04, GOOD_SUBMIT + b"\x04\x24\x00\x09ab"), consts.SMPP_ESME_RINVCMDLEN
-    ),
+    "truncated TLV": Case(_pdu(0x04, GOOD_SUBMIT + b"\x04\x24\x00\x09ab"), _nack(INVCMDLEN)),
     "TLV value smpplib cannot decode": Case(
-        _pdu(0x04, GOOD_SUBMIT + b"\x02\x0c\x00\x01\x05"), consts.SMPP_ESME_RSYSERR
+        _pdu(0x04, GOOD_SUBMIT + b"\x02\x0c\x00\x01\x05"), _nack(consts.SMPP_ESME_RSYSERR)
     ),
-    "enquire_link with a body": Case(_pdu(0x15, b"junk"), consts.SMPP_ESME_RINVCMDLEN),
+    "enquire_link with a body": Case(_pdu(0x15, b"junk"), _nack(INVCMDLEN)),
     "bind with an unterminated system_id": Case(
-        _pdu(0x09, b"s" * 40), consts.SMPP_ESME_RINVCMDLEN, bound=False
+        _pdu(0x09, b"s" * 40), _nack(INVCMDLEN), bound=False
     ),
-    "response with a garbage body": Case(_pdu(0x80000005, b"\xff" * 7), None),
+    "response with a garbage body": Case(_pdu(0x80000005, b"\xff" * 7), ()),
+    # Too long: the next PDU is swallowed into this one's body, which then fails its layout.
+    "command_length longer than the PDU": Case(
+        _pdu(0x04, GOOD_SUBMIT, length=16 + len(GOOD_SUBMIT) + 16) + ENQUIRE_LINK,
+        _nack(INVCMDLEN),
+    ),
+    # Too short: the rest of the body is then read as a PDU with an absurd command_length.
+    "command_length shorter than the PDU": Case(
+        _pdu(0x04, GOOD_SUBMIT, length=26), _nack(INVCMDLEN) + _nack(INVCMDLEN, 0), closes=True
+    ),
     "command_length below the header": Case(
-        struct.pack(">LL", 8, 0x15), consts.SMPP_ESME_RINVCMDLEN, closes=True, nack_sequence=0
+        struct.pack(">LL", 8, 0x15), _nack(INVCMDLEN, 0), closes=True
     ),
     "oversized command_length": Case(
-        _pdu(0x04, GOOD_SUBMIT, length=50_000_000),
-        consts.SMPP_ESME_RINVCMDLEN,
-        closes=True,
-        nack_sequence=0,
+        _pdu(0x04, GOOD_SUBMIT, length=50_000_000), _nack(INVCMDLEN, 0), closes=True
     ),
     "garbage bytes": Case(
-        b"GET / HTTP/1.1\r\nHost: smsc\r\n\r\n",
-        consts.SMPP_ESME_RINVCMDLEN,
-        closes=True,
-        nack_sequence=0,
+        b"GET / HTTP/1.1\r\nHost: smsc\r\n\r\n", _nack(INVCMDLEN, 0), closes=True
     ),
 }
 
@@ -95,13 +101,10 @@ async def test_malformed_pdu_is_answered_and_harms_no_one(
 
     await attacker.send_raw(case.frame)
 
-    if case.nack is not None:
-        nack = await attacker.read()
-        assert (nack.command, nack.sequence, nack.status) == (
-            "generic_nack",
-            case.nack_sequence,
-            case.nack,
-        )
+    answers = await attacker.read_many(len(case.nacks))
+    assert [(a.command, a.sequence, a.status) for a in answers] == [
+        ("generic_nack", sequence, status) for sequence, status in case.nacks
+    ]
     if case.closes:
         assert await attacker.closed_by_peer()
     elif case.bound:

@@ -79,3 +79,31 @@ async def test_receipt_of_a_gone_session_goes_to_another_bound_receiver(
     assert (receipt.command, receipt.receipted_message_id) == ("deliver_sm", resp.message_id)
     await receiver.ack(receipt)
     await wait_for(lambda: smsc.receipts.pending == 0)
+
+
+async def test_receipts_in_flight_per_session_are_capped_by_the_window(
+    smsc: SmscSimulator, esme: Connect
+) -> None:
+    smsc.config.receipt_window, smsc.config.receipt_ack_timeout = 2, 60
+    client: Esme = await esme()
+    for _ in range(5):
+        await client.submit()
+    pdus = await client.read_many(7)
+    receipts = [p for p in pdus if p.command == "deliver_sm"]
+    assert len(receipts) == 2
+    await wait_for(lambda: smsc.receipts.held == 3)
+    await client.roundtrip()  # nothing more was written while the window was full
+
+    await client.ack(receipts[0])
+    [third] = await client.read_many(1)  # one slot freed, one more receipt
+    assert third.command == "deliver_sm"
+    await client.roundtrip()
+    await client.ack(receipts[1])
+    await client.ack(third)
+    rest = await client.read_many(2)
+    for receipt in rest:
+        await client.ack(receipt)
+    await wait_for(lambda: smsc.receipts.pending == 0)
+    ids = {p.message_id for p in pdus if p.command == "submit_sm_resp"}
+    assert {r.receipted_message_id for r in [*receipts, third, *rest]} == ids
+    assert len(ids) == 5
