@@ -18,6 +18,10 @@ class FramingError(Exception):
     """The byte stream cannot be split into PDUs any more; the connection must be dropped."""
 
 
+class InvalidLength(FramingError):
+    """command_length is below the header size or above MAX_PDU_LEN: nack, then drop."""
+
+
 class SequenceCounter:
     """The `client` object smpplib's make_pdu/parse_pdu expect (.sequence/.next_sequence())."""
 
@@ -47,7 +51,7 @@ async def read_frame(reader: asyncio.StreamReader) -> bytes | None:
         return None
     (length,) = struct.unpack(">L", prefix)
     if not HEADER_LEN <= length <= MAX_PDU_LEN:
-        raise FramingError(f"invalid command_length {length}")
+        raise InvalidLength(f"invalid command_length {length}")
     try:
         return prefix + await reader.readexactly(length - 4)
     except asyncio.IncompleteReadError as exc:
@@ -76,6 +80,11 @@ def encode(
         pdu.sequence = sequence
     raw: bytes = pdu.generate()
     return raw
+
+
+def header_only(command_id: int, status: int, sequence: int) -> bytes:
+    """A body-less PDU: how SMPP 3.4 answers a request with an error (e.g. submit_sm_resp)."""
+    return struct.pack(">LLLL", HEADER_LEN, command_id, status, sequence)
 
 
 def text_field(value: Any) -> str:

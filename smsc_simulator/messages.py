@@ -110,10 +110,12 @@ def record_submit(
     )
 
 
-def receipt_fields(msg: SubmittedMessage, receipt_id: str, tlvs: bool) -> dict[str, Any]:
+def receipt_fields(
+    msg: SubmittedMessage, receipt_id: str, tlvs: bool, done: datetime | None = None
+) -> dict[str, Any]:
     """Keyword fields for smpplib's make_pdu("deliver_sm", ...)."""
     style = RECEIPT_STYLES[msg.outcome]
-    done = datetime.now(UTC)
+    done = done or datetime.now(UTC)
     # Appendix B's text is ASCII on the wire; anything latin-1 cannot carry becomes '?'.
     snippet = msg.text[:20].encode("latin-1", errors="replace").decode("latin-1")
     text = (

@@ -7,12 +7,17 @@ import contextlib
 import logging
 import socket
 import time
+from typing import Any
 
 from smpplib.command import Command
 
 from .codec import encode, text_field
 from .config import SimulatorConfig
-from .messages import SubmittedMessage, mo_fields, receipt_fields, record_submit
+from .control import ControlServer
+from .faults import FaultRequest, Faults
+from .journal import Journal, SubmitRecord
+from .messages import SubmittedMessage, mo_fields, record_submit
+from .receipts import ReceiptDesk
 from .session import Session
 
 logger = logging.getLogger(__name__)
@@ -21,16 +26,20 @@ logger = logging.getLogger(__name__)
 class SmscSimulator:
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.config = config or SimulatorConfig()
-        self.submitted: list[SubmittedMessage] = []
-        self.receipts_sent = 0
+        self.submitted: list[SubmittedMessage] = []  # accepted submits, in order
+        self.journal = Journal()
+        self.faults = Faults(self.config)
+        self.receipts = ReceiptDesk(self)
         self.port = 0
+        self.control: ControlServer | None = None
         self._server: asyncio.Server | None = None
         self._sessions: list[Session] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._timers: set[asyncio.TimerHandle] = set()
-        # Receipts due while no receiver is bound wait here, as on a store-and-forward SMSC.
-        self._undelivered_receipts: list[SubmittedMessage] = []
+        self._silence_end: asyncio.TimerHandle | None = None
+        self._next_session = 1
         first = self.config.first_message_id
+        # Microseconds since the epoch: a restart starts above every id the previous run issued
+        # unless that run averaged more than one submit per microsecond, far beyond this server.
         self._next_id = first if first is not None else time.time_ns() // 1000
 
     @property
@@ -39,7 +48,11 @@ class SmscSimulator:
 
     @property
     def pending_receipts(self) -> int:
-        return len(self._timers) + len(self._undelivered_receipts)
+        return self.receipts.pending
+
+    @property
+    def receipts_sent(self) -> int:
+        return self.journal.receipts_sent
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
@@ -47,23 +60,69 @@ class SmscSimulator:
         )
         self.port = self._server.sockets[0].getsockname()[1]
         logger.info("SMSC simulator listening on %s:%d", self.config.host, self.port)
+        if self.config.control_port is not None:
+            self.control = ControlServer(self)
+            await self.control.start("127.0.0.1", self.config.control_port)
+
+    @property
+    def control_port(self) -> int | None:
+        return None if self.control is None else self.control.port
 
     async def stop(self) -> None:
+        if self.control is not None:
+            await self.control.stop()
+            self.control = None
         if self._server is not None:
             self._server.close()
-        for timer in self._timers:
-            timer.cancel()
-        self._timers.clear()
+        if self._silence_end is not None:
+            self._silence_end.cancel()
+        self.receipts.stop()
         await self.drop_connections()
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
 
     async def drop_connections(self) -> None:
+        """Abort every ESME connection without unbind, as a network cut would."""
         for session in list(self._sessions):
             session.abort()
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=5)
+
+    async def apply_faults(self, request: FaultRequest) -> dict[str, Any]:
+        self.faults.apply(request)
+        if self._silence_end is not None:
+            self._silence_end.cancel()
+        remaining = self.faults.silence_remaining()
+        # Receipts held back by a silence go out when it ends (or at once if it was cleared).
+        self._silence_end = asyncio.get_running_loop().call_later(remaining, self.receipts.flush)
+        if request.drop_connections:
+            self.journal.drops_injected += 1
+            await self.drop_connections()
+        return self.faults.snapshot()
+
+    def stats(self) -> dict[str, Any]:
+        journal = self.journal
+        return {
+            "submits": len(journal.submits),
+            "submits_accepted": len(self.submitted),
+            "submits_unanswered": sum(1 for r in journal.submits if r.status is None),
+            "responses_by_status": {
+                str(k): v for k, v in sorted(journal.responses_by_status.items())
+            },
+            "receipts_sent": journal.receipts_sent,
+            "receipts_acked": journal.receipts_acked,
+            "receipts_redelivered": journal.receipts_redelivered,
+            "receipts_nacked": journal.receipts_nacked,
+            "receipts_pending": self.receipts.pending,  # not yet acknowledged
+            "receipts_held": self.receipts.held,  # waiting for a receiver or a silence's end
+            "sessions_bound": self.bound_sessions,
+            "connections_open": sum(1 for s in self._sessions if s.alive),
+            "connections_accepted": journal.connections_accepted,
+            "connections_dropped": journal.connections_dropped,
+            "drops_injected": journal.drops_injected,
+            "generic_nacks": journal.generic_nacks,
+        }
 
     async def inject_mo(self, source: str, destination: str, text: str) -> None:
         target = next((s for s in self._sessions if s.can_receive), None)
@@ -80,25 +139,29 @@ class SmscSimulator:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
-        session = Session(self, reader, writer)
+        session = Session(self, reader, writer, self._next_session)
+        self._next_session += 1
+        self.journal.connections_accepted += 1
         self._sessions.append(session)
         try:
             await session.run()
         finally:
             self._tasks.discard(task)
 
-    def _forget(self, session: Session) -> None:
+    def _closed(self, session: Session, unbound: bool) -> None:
         with contextlib.suppress(ValueError):
             self._sessions.remove(session)
+        if not unbound:
+            self.journal.connections_dropped += 1
+        self.receipts.session_closed(session)
 
     def _on_bound(self, session: Session) -> None:
         # Keep bound sessions in bind order so "first bound receiver" means what it says.
-        self._forget(session)
+        with contextlib.suppress(ValueError):
+            self._sessions.remove(session)
         self._sessions.append(session)
-        if session.can_receive and self._undelivered_receipts:
-            waiting, self._undelivered_receipts = self._undelivered_receipts, []
-            for msg in waiting:
-                self._send_receipt(msg, session)
+        if session.can_receive:
+            self.receipts.flush(session.system_id)
 
     def _accept_submit(self, pdu: Command, session: Session) -> SubmittedMessage:
         number = self._next_id
@@ -109,34 +172,14 @@ class SmscSimulator:
         self.submitted.append(msg)
         return msg
 
-    def _schedule_receipt(self, msg: SubmittedMessage, origin: Session) -> None:
-        loop = asyncio.get_running_loop()
-        handle: asyncio.TimerHandle
-
-        def fire() -> None:
-            self._timers.discard(handle)
-            self._send_receipt(msg, origin)
-
-        handle = loop.call_later(self.config.receipt_delay, fire)
-        self._timers.add(handle)
-
-    def _send_receipt(self, msg: SubmittedMessage, origin: Session) -> None:
-        # A transmitter-only bind cannot take deliver_sm: route to a receiver of the same account.
-        target = origin if origin.can_receive else self._receiver_for(msg.system_id)
-        if target is None:
-            self._undelivered_receipts.append(msg)
-            return
-        receipt_id = msg.message_id
-        if self.config.receipt_id_format == "decimal":
-            receipt_id = str(msg.id_number)
-        fields = receipt_fields(msg, receipt_id, self.config.receipt_tlvs)
-        if target.send(encode("deliver_sm", target.counter, **fields)):
-            self.receipts_sent += 1
-        else:
-            self._undelivered_receipts.append(msg)
-
-    def _receiver_for(self, system_id: str) -> Session | None:
+    def receiver_for(self, system_id: str, window: int | None = None) -> Session | None:
+        """The first bound receiver/transceiver of that account (with room in its window)."""
         for session in self._sessions:
-            if session.can_receive and session.system_id == system_id:
+            if not session.can_receive or session.system_id != system_id:
+                continue
+            if window is None or len(session.outstanding) < window:
                 return session
         return None
+
+    def record(self, pdu: Command, session: Session) -> SubmitRecord:
+        return self.journal.record_submit(pdu, session.id, session.system_id)

@@ -12,16 +12,21 @@ from smpplib.exceptions import UnknownCommandError
 
 from .codec import (
     FramingError,
+    InvalidLength,
     SequenceCounter,
     encode,
     header,
+    header_only,
     is_response,
     parse,
     read_frame,
     text_field,
 )
+from .layout import MalformedBody, check_body
 
 if TYPE_CHECKING:
+    from .journal import SubmitRecord
+    from .receipts import Delivery
     from .server import SmscSimulator
 
 logger = logging.getLogger(__name__)
@@ -29,19 +34,28 @@ logger = logging.getLogger(__name__)
 # Drain only when this much is queued: awaiting drain per PDU would cap pipelined throughput.
 DRAIN_THRESHOLD = 256 * 1024
 RECEIVING_MODES = frozenset({"receiver", "transceiver"})
+SUBMIT_SM_RESP = 0x80000004
 
 
 class Session:
     def __init__(
-        self, sim: SmscSimulator, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        sim: SmscSimulator,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        session_id: int = 0,
     ) -> None:
         self.sim = sim
         self.reader = reader
         self.writer = writer
+        self.id = session_id
         self.counter = SequenceCounter()
         self.mode: str | None = None  # "transmitter" | "receiver" | "transceiver" once bound
         self.system_id = ""
         self.peer = writer.get_extra_info("peername")
+        # Receipts written on this connection and not yet answered, by deliver_sm sequence.
+        self.outstanding: dict[int, Delivery] = {}
+        self._unbound = False
 
     @property
     def alive(self) -> bool:
@@ -66,10 +80,14 @@ class Session:
         try:
             while True:
                 frame = await read_frame(self.reader)
-                if frame is None or not self._handle(frame):
+                if frame is None or not self._handle_safely(frame):
                     break
                 if self.writer.transport.get_write_buffer_size() > DRAIN_THRESHOLD:
                     await self.writer.drain()
+        except InvalidLength as exc:
+            # The stream cannot be re-synchronised: say why (sequence unknown), then hang up.
+            logger.info("session %s: %s", self.peer, exc)
+            self._nack(0, consts.SMPP_ESME_RINVCMDLEN)
         except (FramingError, ConnectionError) as exc:
             logger.info("session %s dropped: %s", self.peer, exc)
         except Exception:
@@ -77,51 +95,79 @@ class Session:
             logger.exception("session %s failed", self.peer)
         finally:
             self.mode = None
-            self.sim._forget(self)
+            self.sim._closed(self, self._unbound)
             self.writer.close()
+
+    def _nack(self, sequence: int, status: int) -> None:
+        if self.sim.faults.silent():
+            return
+        self.sim.journal.generic_nacks += 1
+        self.send(encode("generic_nack", self.counter, sequence, status=status))
 
     def _reply(self, request: str, sequence: int, status: int, **fields: Any) -> None:
         try:
             data = encode(f"{request}_resp", self.counter, sequence, status=status, **fields)
         except UnknownCommandError:
             # smpplib has no *_resp class for this request (e.g. cancel_sm): nack it instead.
-            data = encode("generic_nack", self.counter, sequence, status=status)
+            self._nack(sequence, status)
+            return
         self.send(data)
+
+    def _handle_safely(self, frame: bytes) -> bool:
+        """One bad PDU costs a generic_nack, never the session (nor any other session)."""
+        try:
+            return self._handle(frame)
+        except Exception:
+            logger.exception("PDU from %s could not be handled", self.peer)
+            self._nack(header(frame)[2], consts.SMPP_ESME_RSYSERR)
+            return True
+
+    def _decode(self, frame: bytes) -> Command | None:
+        """The parsed request, or None once it has been answered with a generic_nack."""
+        command_id, _, sequence = header(frame)
+        try:
+            check_body(command_id, frame)
+            return parse(frame)
+        except UnknownCommandError:
+            self._nack(sequence, consts.SMPP_ESME_RINVCMDID)
+        except MalformedBody as exc:
+            logger.info("malformed PDU 0x%08X from %s: %s", command_id, self.peer, exc)
+            self._nack(sequence, consts.SMPP_ESME_RINVCMDLEN)
+        except Exception:
+            logger.warning("unparseable PDU 0x%08X from %s", command_id, self.peer, exc_info=True)
+            self._nack(sequence, consts.SMPP_ESME_RSYSERR)
+        return None
 
     def _handle(self, frame: bytes) -> bool:
         """Process one PDU; False means the connection must close."""
         command_id, status, sequence = header(frame)
         if is_response(command_id):
-            # deliver_sm_resp / enquire_link_resp: nothing here waits on them.
             if status != consts.SMPP_ESME_ROK:
                 logger.info(
                     "peer answered 0x%08X seq %d with status 0x%X", command_id, sequence, status
                 )
+            self.sim.receipts.on_response(self, command_id, status, sequence)
             return True
-        try:
-            pdu = parse(frame)
-        except UnknownCommandError:
-            nack = encode("generic_nack", self.counter, sequence, status=consts.SMPP_ESME_RINVCMDID)
-            self.send(nack)
-            return True
-        except Exception:
-            logger.warning("unparseable PDU 0x%08X from %s", command_id, self.peer, exc_info=True)
-            self.send(
-                encode("generic_nack", self.counter, sequence, status=consts.SMPP_ESME_RSYSERR)
-            )
+        pdu = self._decode(frame)
+        if pdu is None:
             return True
         name: str = pdu.command
+        if self.sim.faults.silent():
+            # A hung SMSC: it reads but answers nothing; what it was sent is still recorded.
+            if name == "submit_sm":
+                self.sim.record(pdu, self)
+            return True
         if name.startswith("bind_"):
             return self._on_bind(pdu)
-        if self.mode is None:
-            self._reply(name, sequence, consts.SMPP_ESME_RINVBNDSTS)
-            return True
         if name == "submit_sm":
             self._on_submit(pdu)
+        elif self.mode is None:
+            self._reply(name, sequence, consts.SMPP_ESME_RINVBNDSTS)
         elif name == "enquire_link":
             self._reply(name, sequence, consts.SMPP_ESME_ROK)
         elif name == "unbind":
             self._reply(name, sequence, consts.SMPP_ESME_ROK)
+            self._unbound = True
             return False
         else:
             self._reply(name, sequence, consts.SMPP_ESME_RINVCMDID)
@@ -137,6 +183,7 @@ class Session:
         if (system_id, password) != (config.system_id, config.password):
             logger.warning("bind refused for system_id %r from %s", system_id, self.peer)
             self._reply(name, pdu.sequence, consts.SMPP_ESME_RBINDFAIL)
+            self._unbound = True  # refused, not dropped
             return False
         self._reply(
             name,
@@ -150,14 +197,24 @@ class Session:
         self.sim._on_bound(self)
         return True
 
+    def _refuse_submit(self, sequence: int, status: int, record: SubmitRecord) -> None:
+        self.sim.journal.answered(record, status)
+        self.send(header_only(SUBMIT_SM_RESP, status, sequence))
+
     def _on_submit(self, pdu: Command) -> None:
-        if self.mode == "receiver":
-            self._reply("submit_sm", pdu.sequence, consts.SMPP_ESME_RINVBNDSTS)
+        record = self.sim.record(pdu, self)
+        if self.mode not in ("transmitter", "transceiver"):
+            self._refuse_submit(pdu.sequence, consts.SMPP_ESME_RINVBNDSTS, record)
+            return
+        error = self.sim.faults.submit_error()
+        if error is not None:
+            self._refuse_submit(pdu.sequence, error, record)
             return
         msg = self.sim._accept_submit(pdu, self)
+        self.sim.journal.answered(record, consts.SMPP_ESME_ROK, msg.message_id)
         resp = encode("submit_sm_resp", self.counter, pdu.sequence, message_id=msg.message_id)
-        if self.sim.config.receipt_before_response and msg.wants_receipt:
-            self.sim._send_receipt(msg, self)
-        elif msg.wants_receipt:
-            self.sim._schedule_receipt(msg, self)
+        mode = self.sim.faults.receipt_mode()
+        if msg.wants_receipt:
+            # before_response writes the deliver_sm here, ahead of the resp below.
+            self.sim.receipts.submitted(msg, record, self, mode)
         self.send(resp)
