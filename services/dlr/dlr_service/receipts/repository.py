@@ -126,4 +126,3 @@ class ReceiptRepository:
             .distinct()
         )
         return {status for status in (await self._session.scalars(statement)).all() if status}
-
