@@ -421,6 +421,29 @@ async def test_a_receipt_twice_before_the_submit_response_is_reported_once(
     assert await pending_count(dlr_app, first) == 0
 
 
+async def test_a_part_whose_event_comes_hours_after_its_receipt_gets_it_once(
+    dlr_app: FastAPI, producer: AIOKafkaProducer, receipts: Receipts
+) -> None:
+    smsc_id = str(smsc_number())
+    # The part went out hours ago, but its event reaches dlr only after the receipt (a
+    # stalled relay, say): the receipt waits, and the part's arrival resolves it.
+    part = part_submitted(smsc_id, submitted_at=datetime.now(UTC) - timedelta(hours=5))
+    await publish(producer, receipt(smsc_id))
+    await wait_for_pending(dlr_app, smsc_id)
+
+    await publish(producer, part)
+    await publish(producer, part)  # and the event again, as a redelivery would
+
+    await receipts.wait_until(lambda _: bool(receipts.statuses(part.message_id)))
+    await eventually(lambda: _no_pending(dlr_app, smsc_id))
+    (report,) = receipts.statuses(part.message_id)
+    assert report.status == "delivered"
+
+
+async def _no_pending(app: FastAPI, receipt_id: str) -> bool:
+    return await pending_count(app, receipt_id) == 0
+
+
 async def _pending_at_least(app: FastAPI, receipt_id: str, count: int) -> bool:
     return await pending_count(app, receipt_id) >= count
 

@@ -19,9 +19,9 @@ def fingerprint(event: DeliverSmReceived) -> str:
         event.destination_addr,
         str(event.esm_class),
         str(event.data_coding),
-        event.short_message_hex.lower(),
-        # The decoded text too, for a payload that came in a TLV the bytes above lack.
-        event.text,
+        # The decoded text only stands in for bytes the event lacks (a payload in a TLV):
+        # the bytes are what the SMSC repeats exactly, whatever our decoding makes of them.
+        event.short_message_hex.lower() or f"text:{event.text}",
     )
     digest = sha256()
     for field in fields:
