@@ -34,8 +34,9 @@ async def record_receipt(
     parts = await repository.parts_by_keys(event.smsc, keys)
     match = choose(receipt.smsc_message_id, parts, event.received_at, window)
     if match.part is None and not match.ambiguous:
-        # The SMSC sent the receipt before (or with) its submit_sm_resp, so dispatch hasn't
-        # told us about the part yet; the part's arrival resolves it.
+        # The SMSC sent the receipt before (or with) its submit_sm_resp, or the part's event
+        # is late: the part's arrival resolves it. If it never comes, the sweeper moves the
+        # receipt to the unmatched records after a while.
         await repository.add_pending(_pending(receipt, event), keys)
         return
     await _resolve(session, match, receipt, event.smsc, event.received_at)
