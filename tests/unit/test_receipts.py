@@ -240,3 +240,73 @@ def test_overlong_ids_are_not_converted() -> None:
 )
 def test_esm_class_message_type(esm_class: int, receipt: bool) -> None:
     assert is_receipt(esm_class) is receipt
+
+
+# --- the text is read from the PDU's bytes ---------------------------------------------------
+
+
+def test_ids_with_underscores_survive_a_gsm_decoded_text() -> None:
+    raw = receipt_text("DELIVRD", message_id="abc_123")
+    # What a GSM 03.38 decoding of data_coding 0 makes of 0x5F.
+    event = deliver_sm(raw.replace("_", "§"), short_message_hex=raw.encode().hex())
+
+    receipt = parse_receipt(event)
+
+    assert receipt.smsc_message_id == "abc_123"
+    assert receipt.status == "delivered"
+    assert receipt.raw_text == raw
+
+
+def test_submit_date_with_an_underscore_key_is_read_from_the_bytes() -> None:
+    raw = "id:7 submit_date:2401151230 done_date:2401151231 stat:DELIVRD"
+    event = deliver_sm(raw.replace("_", "§"), short_message_hex=raw.encode().hex())
+
+    assert parse_receipt(event).done_at == datetime(2024, 1, 15, 12, 31, tzinfo=UTC)
+
+
+def test_a_trailing_nul_does_not_stick_to_the_last_field() -> None:
+    raw = "id:7 stat:DELIVRD\x00"
+    event = deliver_sm("id:7 stat:DELIVRD", short_message_hex=raw.encode().hex())
+
+    assert parse_receipt(event).status == "delivered"
+
+
+def test_a_ucs2_receipt_is_read_as_ucs2() -> None:
+    raw = receipt_text("UNDELIV", message_id="x_1")
+    event = deliver_sm("garbled", data_coding=8, short_message_hex=raw.encode("utf-16-be").hex())
+
+    receipt = parse_receipt(event)
+
+    assert (receipt.smsc_message_id, receipt.status) == ("x_1", "undelivered")
+
+
+def test_a_udh_before_the_receipt_text_is_skipped() -> None:
+    raw = receipt_text("DELIVRD", message_id="u_1")
+    udh = bytes([5, 0, 3, 0x2A, 1, 1])
+    event = deliver_sm("garbled", esm_class=0x44, short_message_hex=(udh + raw.encode()).hex())
+
+    assert parse_receipt(event).smsc_message_id == "u_1"
+
+
+def test_without_bytes_the_decoded_text_is_used() -> None:
+    event = deliver_sm(receipt_text("DELIVRD", message_id="t1"), short_message_hex="")
+
+    assert parse_receipt(event).smsc_message_id == "t1"
+
+
+# --- an unknown state is not the last word ---------------------------------------------------
+
+
+def test_an_unknown_tlv_state_yields_to_a_known_stat() -> None:
+    event = deliver_sm(receipt_text("DELIVRD"), receipted_message_id="1", message_state=7)
+
+    receipt = parse_receipt(event)
+
+    assert receipt.state is MessageState.DELIVERED
+    assert receipt.status == "delivered"
+
+
+def test_an_unknown_tlv_state_stands_when_the_text_has_no_stat() -> None:
+    event = deliver_sm("id:1", receipted_message_id="1", message_state=7)
+
+    assert parse_receipt(event).status == "unknown"

@@ -1,18 +1,41 @@
+from dataclasses import dataclass, field
+
 from fastapi import FastAPI
 
 from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
 from dlr_service.db import Inbox, Outbox
+from dlr_service.receipts.sweeper import PendingReceiptSweeper
 from shared.app import create_service_app
 from shared.runtime import ServiceRuntime
 
 
+@dataclass
+class DlrRuntime(ServiceRuntime):
+    """The kit's runtime plus the pending-receipt sweeper, which needs the database."""
+
+    sweeper: PendingReceiptSweeper = field(init=False)
+
+    async def start(self) -> None:
+        await super().start()
+        settings = self.settings
+        assert isinstance(settings, DlrSettings)
+        self.sweeper = PendingReceiptSweeper(
+            self.sessionmaker,
+            ttl=settings.pending_receipt_ttl,
+            interval_seconds=settings.sweep_interval_seconds,
+            batch_size=settings.sweep_batch_size,
+        )
+        self._spawn(self.sweeper.run(), "pending-receipt-sweeper")
+
+
 def create_app(settings: DlrSettings | None = None) -> FastAPI:
-    runtime = ServiceRuntime(
-        settings or DlrSettings(),
+    settings = settings or DlrSettings()
+    runtime = DlrRuntime(
+        settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
-        consumer_specs=(consumer_spec(),),
+        consumer_specs=(consumer_spec(settings),),
     )
     # No public routes yet: dlr only consumes and publishes; the kit adds /healthz and /readyz.
     return create_service_app("dlr", runtime, routers=[])

@@ -5,11 +5,11 @@ Parts are stored under `normalise(smsc_message_id)`; a receipt matches a part wh
 one of `candidates(receipt_id)`, the exact normalised form first.
 
 Tradeoff: a digits-only id is both a valid decimal and a valid hex number, so a receipt
-"107506" also matches a part stored as "1078534" (0x107506). Two live parts whose ids are
-the same number written in different forms would collide; it needs an SMSC that mixes
-forms *and* ids from overlapping ranges, which is rare, and the exact form always wins
-when both parts are known. Without the cross-form candidates, every receipt from an SMSC
-that mixes forms would be lost, which is not rare at all.
+"107506" also matches a part stored as "1078534" (0x107506). Without the cross-form
+candidates, every receipt from an SMSC that mixes forms would be lost, which is not rare at
+all; the collisions they allow are kept small by matching.py: only parts of the receipt's
+SMSC link, submitted within the match window, the exact form first, and a tie between
+alternatives is recorded as ambiguous rather than guessed.
 """
 
 import re

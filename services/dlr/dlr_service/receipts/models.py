@@ -1,7 +1,8 @@
 from datetime import datetime
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
-from sqlalchemy import ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dlr_service.db import Base
@@ -10,6 +11,13 @@ from shared.events import utcnow
 
 # Normalised ids and their other forms: at most 64 characters, 78 as decimal of 64 hex digits.
 _KEY = String(128)
+# The SMSC link's name (MessagePartSubmitted.smsc): ids are unique only within one SMSC.
+_LINK = String(64)
+DEFAULT_LINK = "default"
+
+# What became of a receipt: applied to its part; two or more parts fit equally well, so it
+# was not applied; its part never turned up; it carried no id at all.
+MatchStatus = Literal["matched", "ambiguous", "unmatched", "unidentified"]
 
 
 class SubmittedPart(Base):
@@ -17,6 +25,7 @@ class SubmittedPart(Base):
 
     __tablename__ = "submitted_parts"
 
+    smsc: Mapped[str] = mapped_column(_LINK, primary_key=True, server_default=DEFAULT_LINK)
     smsc_key: Mapped[str] = mapped_column(_KEY, primary_key=True)  # ids.normalise(raw id)
     smsc_message_id: Mapped[str] = mapped_column(_KEY)  # as the SMSC wrote it
     account_id: Mapped[UUID] = mapped_column(Uuid)
@@ -31,6 +40,7 @@ class PendingReceipt(Base):
     __tablename__ = "pending_receipts"
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
+    smsc: Mapped[str] = mapped_column(_LINK, server_default=DEFAULT_LINK)
     smsc_message_id: Mapped[str] = mapped_column(_KEY)
     state: Mapped[str] = mapped_column(String(16))  # MessageState name
     error_code: Mapped[str | None] = mapped_column(String(32))
@@ -58,10 +68,14 @@ class ReceiptRecord(Base):
     __table_args__ = (Index("ix_receipts_message_id_part_index", "message_id", "part_index"),)
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
-    # Null only for a receipt that carried no message id at all: kept for the record.
+    match_status: Mapped[str] = mapped_column(String(16), server_default="matched")
+    smsc: Mapped[str] = mapped_column(_LINK, server_default=DEFAULT_LINK)
+    # Null unless matched: a receipt that was not applied belongs to no part (yet).
     account_id: Mapped[UUID | None] = mapped_column(Uuid)
     message_id: Mapped[UUID | None] = mapped_column(Uuid)
     part_index: Mapped[int | None]
+    # For an ambiguous receipt, the parts that fitted equally well, for whoever reviews it.
+    candidates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     smsc_message_id: Mapped[str | None] = mapped_column(_KEY)
     state: Mapped[str] = mapped_column(String(16))  # MessageState name
     status: Mapped[str | None] = mapped_column(String(16))  # null while intermediate

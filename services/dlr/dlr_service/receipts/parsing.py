@@ -21,6 +21,7 @@ from shared.events import DeliverSmReceived, PartStatus
 
 # esm_class bits 2-5 are the message type (SMPP 3.4 §5.2.12).
 _MESSAGE_TYPE_MASK = 0x3C
+_UDHI = 0x40
 SMSC_DELIVERY_RECEIPT = 0x04
 SME_DELIVERY_ACKNOWLEDGEMENT = 0x08
 INTERMEDIATE_NOTIFICATION = 0x20
@@ -36,6 +37,7 @@ _KEY = re.compile(
 _DATE = re.compile(r"\d{10}(\d{2})?")
 # `err:` is three digits by the book; a longer word is kept, cut to fit its column.
 _ERROR_CODE_MAX = 32
+_UCS2 = 0x08
 
 
 def is_receipt(esm_class: int) -> bool:
@@ -63,6 +65,7 @@ class Receipt:
     state: MessageState
     error_code: str | None
     done_at: datetime | None
+    raw_text: str  # the text the fields were read from, kept with the record
 
     @property
     def status(self) -> PartStatus | None:
@@ -97,17 +100,46 @@ def parse_receipt_text(text: str) -> ReceiptText:
 
 
 def parse_receipt(event: DeliverSmReceived) -> Receipt:
-    fields = parse_receipt_text(event.text)
+    text = receipt_text(event)
+    fields = parse_receipt_text(text)
     return Receipt(
         smsc_message_id=_message_id(event.receipted_message_id) or _message_id(fields.id),
         state=_state(event, fields),
         error_code=_network_error_code(event.network_error_code_hex) or fields.err,
         done_at=fields.done_date,
+        raw_text=text,
     )
 
 
+def receipt_text(event: DeliverSmReceived) -> str:
+    """The receipt's text read from the PDU's bytes, not from dispatch's decoding of them.
+
+    Appendix B text is ASCII whatever data_coding says, but decoded as GSM 03.38 (data_coding
+    0) an `_` (0x5F) becomes `§`, which breaks ids like `abc_123` and `submit_date`. Latin-1
+    maps every byte to itself; only a UCS-2 receipt is read as UCS-2. The decoded text is the
+    fallback when the bytes are missing (a payload that came in a TLV dispatch didn't pass on).
+    """
+    try:
+        raw = bytes.fromhex(event.short_message_hex)
+    except ValueError:
+        raw = b""
+    if raw and event.esm_class & _UDHI:
+        raw = raw[1 + raw[0] :]  # a receipt rarely has a UDH, but its length byte says how long
+    if not raw:
+        return event.text
+    ucs2 = event.data_coding == _UCS2
+    text = raw.decode("utf-16-be", "replace") if ucs2 else raw.decode("latin-1")
+    # Some SMSCs send the C string's terminating NUL along; it would stick to the last word.
+    return text.replace("\x00", " ")
+
+
 def _state(event: DeliverSmReceived, fields: ReceiptText) -> MessageState:
-    state = state_from_tlv(event.message_state) or state_from_stat(fields.stat)
+    tlv, text = state_from_tlv(event.message_state), state_from_stat(fields.stat)
+    # An UNKNOWN in the TLV is the SMSC saying it can't tell: a known `stat:` says more, and
+    # taking the UNKNOWN would end the part as unknown although the receipt says otherwise.
+    if tlv is MessageState.UNKNOWN and text is not None:
+        return text
+    state = tlv or text
     if state is not None:
         return state
     # No usable state at all: a notification that says it is intermediate must not be

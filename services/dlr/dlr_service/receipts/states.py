@@ -1,5 +1,6 @@
 """SMPP 3.4 message states (§5.2.28) and what each means for a message part."""
 
+from collections.abc import Collection
 from enum import IntEnum
 
 from shared.events import PartStatus
@@ -54,3 +55,15 @@ def state_from_stat(word: str | None) -> MessageState | None:
 def final_status(state: MessageState) -> PartStatus | None:
     """The part's final status, or None while the state is intermediate."""
     return _FINAL_STATUS.get(state)
+
+
+def is_news(status: PartStatus, reported: Collection[str]) -> bool:
+    """One report per part, except that "unknown" may be followed by a real outcome.
+
+    A receipt whose state we couldn't read (or that says UNKNOWN) must not be the last word
+    when the SMSC later sends a definite one; but a definite outcome is final, and a second
+    one (a duplicate, or a contradicting receipt) changes nothing downstream.
+    """
+    if status == "unknown":
+        return not reported
+    return all(earlier == "unknown" for earlier in reported)
