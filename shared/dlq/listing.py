@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.dlq import (
     CONSUMER,
@@ -47,14 +46,18 @@ class DeadLetter:
 async def list_dead_letters(
     bootstrap_servers: str, dlq_topic: str, group: str = DEFAULT_GROUP
 ) -> list[DeadLetter]:
-    committed = await _committed_offsets(bootstrap_servers, group)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
+    # In the re-drive group to read its offsets, but assigned, not subscribed: it never
+    # joins the group, so it can't take partitions from a re-drive that is running.
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False
+    )
     await consumer.start()
     try:
         partitions = [
             TopicPartition(dlq_topic, p) for p in sorted(await _partitions(consumer, dlq_topic))
         ]
         consumer.assign(partitions)
+        committed = {tp: await consumer.committed(tp) or 0 for tp in partitions}
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
         letters: list[DeadLetter] = []
@@ -78,16 +81,6 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
     if not partitions:
         raise LookupError(f"no topic {topic!r} on the broker")
     return set(partitions)
-
-
-async def _committed_offsets(bootstrap_servers: str, group: str) -> dict[TopicPartition, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        offsets = await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
-    return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
 
 
 def _letter(record: ConsumerRecord[Any, Any], redriven: bool) -> DeadLetter:

@@ -66,15 +66,18 @@ async def publish(
     value: bytes,
     event_type: str | None = None,
     key: bytes = b"key",
+    event_id: UUID | None = None,
 ) -> None:
     headers = [("event_type", event_type.encode())] if event_type else []
+    if event_id:
+        headers.append(("event_id", str(event_id).encode()))
     await producer.send_and_wait(topic, value=value, key=key, headers=headers)
 
 
 async def publish_event(producer: AIOKafkaProducer, topic: str, event: Event) -> None:
-    """As the outbox relay publishes: the payload plus the event_type header."""
+    """As the outbox relay publishes: the payload, the event_type and event_id headers."""
     event_type: str = event.type  # type: ignore[attr-defined]
-    await publish(producer, topic, serialise_event(event), event_type)
+    await publish(producer, topic, serialise_event(event), event_type, event_id=event.event_id)
 
 
 async def read_topic(broker: str, topic: str) -> list[ConsumerRecord[Any, Any]]:
