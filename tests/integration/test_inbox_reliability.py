@@ -9,9 +9,9 @@ from uuid import UUID, uuid4
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
-from billing_service.db import Inbox
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from billing_service.db import Inbox
 from shared.db import create_engine, create_sessionmaker
 from shared.events import AccountRegistered, MessageAccepted, dead_letter_topic, serialise_event
 from shared.inbox import PoisonEvent
@@ -19,8 +19,8 @@ from shared.kafka import new_producer
 from tests.support.databases import Databases
 from tests.support.inbox import (
     eventually,
-    inbox_ids,
     headers_of,
+    inbox_ids,
     new_topic,
     publish,
     publish_event,
