@@ -159,7 +159,12 @@ class InboxConsumer:
         while True:
             try:
                 async with self._sessionmaker() as session, session.begin():
-                    await self._handle(session, event)
+                    fresh = await self._handle(session, event)
+                # Counted after the commit: a commit lost to an outage is retried.
+                if fresh:
+                    self.handled += 1
+                else:
+                    self.duplicates += 1
                 return
             except PoisonEvent as exc:
                 await self._dead_letter(record, ErrorCode.POISON, repr(exc))
@@ -177,12 +182,12 @@ class InboxConsumer:
                     return
                 await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
 
-    async def _handle(self, session: AsyncSession, event: AnyEvent) -> None:
+    async def _handle(self, session: AsyncSession, event: AnyEvent) -> bool:
+        """Handle the event unless this consumer already has; returns whether it did."""
         if not await self._claim(session, event.event_id):
-            self.duplicates += 1
-            return
+            return False
         await self._handlers[event.type](session, event)
-        self.handled += 1
+        return True
 
     async def _claim(self, session: AsyncSession, event_id: UUID) -> bool:
         return event_id in await self._claim_many(session, [event_id])
