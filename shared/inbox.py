@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import UtcDateTime, upsert_insert
-from shared.dlq import ErrorCode, dead_letter_headers, header
+from shared.dlq import REDRIVEN_FOR, ErrorCode, dead_letter_headers, header
 from shared.events import AnyEvent, dead_letter_topic, utcnow
 from shared.inbox_records import Rejected, decode
 from shared.outage import is_database_outage
@@ -113,6 +113,8 @@ class InboxConsumer:
     async def process(self, records: Sequence[Record]) -> None:
         wanted: list[tuple[Record, AnyEvent]] = []
         for record in records:
+            if header(record.headers, REDRIVEN_FOR) not in (None, self.name):
+                continue  # re-driven for another consumer; this one had handled it
             try:
                 event = decode(record.value, header(record.headers, "event_type"), self._handlers)
             except Rejected as rejected:

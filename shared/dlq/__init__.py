@@ -30,6 +30,9 @@ SOURCE_TOPIC = "source_topic"
 SOURCE_PARTITION = "source_partition"
 SOURCE_OFFSET = "source_offset"
 REDRIVEN_AT = "redriven_at"
+# A re-driven record is for the consumer that dead-lettered it; every other consumer group on
+# the source topic skips it, so re-driving never relies on their inbox still holding its id.
+REDRIVEN_FOR = "redriven_for"
 
 # Replaced on every dead-lettering, and dropped on re-drive: they describe one failure.
 FAILURE_HEADERS = frozenset(

@@ -2,8 +2,9 @@
 
 The tool is a consumer group of its own on the dead-letter topic and commits its offsets
 only after the re-published records are acknowledged: a run that dies half-way re-drives
-the rest next time (at worst a record twice, which the consumers' inbox drops), and a
-finished run is never repeated by the next.
+the rest next time (at worst a record twice, which the consumer's inbox drops), and a
+finished run is never repeated by the next. Each record goes back to the one consumer that
+dead-lettered it (`redriven_for`); the other consumer groups on the topic skip it.
 """
 
 import asyncio
@@ -15,7 +16,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
-from shared.dlq import FAILURE_HEADERS, REDRIVEN_AT, SOURCE_TOPIC, header
+from shared.dlq import CONSUMER, FAILURE_HEADERS, REDRIVEN_AT, REDRIVEN_FOR, SOURCE_TOPIC, header
 from shared.events import utcnow
 from shared.kafka import new_consumer, new_producer
 
@@ -98,9 +99,12 @@ async def _republish(
         headers = [
             (key, bytes(value))
             for key, value in record.headers or ()
-            if key not in FAILURE_HEADERS and key != REDRIVEN_AT
+            if key not in FAILURE_HEADERS and key not in (REDRIVEN_AT, REDRIVEN_FOR)
         ]
         headers.append((REDRIVEN_AT, now))
+        consumer = header(record.headers, CONSUMER)
+        if consumer:
+            headers.append((REDRIVEN_FOR, consumer.encode()))
         futures.append(
             await producer.send(
                 _source_topic(record), value=record.value, key=record.key, headers=headers

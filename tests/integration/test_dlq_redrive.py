@@ -1,5 +1,6 @@
 """Dead letters can be re-driven once the cause is fixed: poison -> DLQ -> fix -> `python -m
-shared.dlq redrive` -> handled, and running the command again re-drives nothing twice."""
+shared.dlq redrive` -> handled, by the consumer that failed only, and running the command
+again re-drives nothing twice."""
 
 import asyncio
 import os
@@ -72,9 +73,17 @@ async def test_dead_letters_are_redriven_once_the_cause_is_fixed(
         if downstream_broken:
             raise RuntimeError("downstream is broken")
 
-    async with running_inbox(
-        broker, topic, sessions, Inbox, {"account.registered": on_registered}, max_attempts=1
-    ) as consumer:
+    async def on_registered_elsewhere(session: AsyncSession, event: AccountRegistered) -> None:
+        pass  # another service's consumer group on the same topic, which never failed
+
+    async with (
+        running_inbox(
+            broker, topic, sessions, Inbox, {"account.registered": on_registered}, max_attempts=1
+        ) as consumer,
+        running_inbox(
+            broker, topic, sessions, Inbox, {"account.registered": on_registered_elsewhere}
+        ) as elsewhere,
+    ):
         for event in events:
             await publish_event(producer, topic, event)
         assert await eventually(lambda: consumer.dead_lettered == 2)
@@ -97,8 +106,13 @@ async def test_dead_letters_are_redriven_once_the_cause_is_fixed(
         await asyncio.sleep(1)  # a second copy, had there been one, would arrive by now
         assert consumer.handled == 2
         assert consumer.duplicates == 0
+        # The consumer that had handled them never sees the re-driven copies, so nothing
+        # depends on its inbox still holding their ids.
+        assert elsewhere.handled == 2
+        assert elsewhere.duplicates == 0
 
     redriven = [headers_of(r) for r in await read_topic(broker, topic)][2:]
     assert len(redriven) == 2
     assert all("redriven_at" in h and "error_code" not in h for h in redriven)
+    assert all(h["redriven_for"] == consumer.name for h in redriven)
     assert all(h["event_type"] == "account.registered" for h in redriven)
