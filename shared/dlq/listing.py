@@ -74,10 +74,9 @@ async def list_dead_letters(
 
 
 async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    if topic not in await consumer.topics():  # fetches the cluster's metadata
+        raise LookupError(f"no topic {topic!r} on the broker")
     partitions = consumer.partitions_for_topic(topic)
-    if partitions is None:
-        await consumer._client.force_metadata_update()  # no public call waits for it
-        partitions = consumer.partitions_for_topic(topic)
     if not partitions:
         raise LookupError(f"no topic {topic!r} on the broker")
     return set(partitions)

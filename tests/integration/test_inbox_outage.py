@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from uuid import uuid4
 
+import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.db import Inbox
@@ -29,10 +31,10 @@ from tests.support.inbox import (
 )
 from tests.support.postgres_server import PostgresServer, postgres_bin_dir
 
-pytestmark = [
-    pytest.mark.asyncio(loop_scope="session"),
-    pytest.mark.skipif(postgres_bin_dir() is None, reason="no PostgreSQL binaries to run"),
-]
+# Only the tests that run a PostgreSQL of their own; the classification checks need none.
+needs_postgres_binaries = pytest.mark.skipif(
+    postgres_bin_dir() is None, reason="no PostgreSQL binaries to run"
+)
 
 
 @pytest.fixture
@@ -61,6 +63,8 @@ def registered() -> AccountRegistered:
     return AccountRegistered(account_id=uuid4(), email="a@example.com", company_name="A")
 
 
+@pytest.mark.asyncio(loop_scope="session")
+@needs_postgres_binaries
 async def test_a_database_restart_dead_letters_nothing(
     broker: str, server: PostgresServer, producer: AIOKafkaProducer
 ) -> None:
@@ -101,6 +105,8 @@ async def test_a_database_restart_dead_letters_nothing(
     assert await read_topic(broker, dead_letter_topic(topic)) == []
 
 
+@pytest.mark.asyncio(loop_scope="session")
+@needs_postgres_binaries
 async def test_what_asyncpg_raises_for_a_stopped_server_counts_as_an_outage(
     server: PostgresServer,
 ) -> None:
@@ -128,3 +134,32 @@ async def test_what_asyncpg_raises_for_a_stopped_server_counts_as_an_outage(
     assert len(errors) == 2
     assert all(is_database_outage(error) for error in errors), [repr(e) for e in errors]
     assert not is_database_outage(ValueError("a bug"))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.exceptions.CannotConnectNowError("the database system is starting up"),
+        asyncpg.exceptions.AdminShutdownError("terminating connection"),
+        asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"),
+        asyncpg.exceptions.TooManyConnectionsError("too many clients"),
+        DBAPIError("SELECT 1", None, asyncpg.exceptions.CannotConnectNowError("starting up")),
+        ConnectionResetError(104, "reset by peer"),
+    ],
+    ids=repr,
+)
+def test_failover_errors_count_as_an_outage(error: Exception) -> None:
+    assert is_database_outage(error)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        asyncpg.exceptions.UniqueViolationError("duplicate key"),
+        DBAPIError("INSERT", None, asyncpg.exceptions.NotNullViolationError("null value")),
+        ValueError("a bug in a handler"),
+    ],
+    ids=repr,
+)
+def test_errors_of_the_work_itself_are_no_outage(error: Exception) -> None:
+    assert not is_database_outage(error)
