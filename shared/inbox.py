@@ -2,30 +2,35 @@
 
 The event id is inserted into `inbox` in the same transaction as the handler's changes, so a
 redelivered event (relay retry, rebalance, crash before the offset commit) is dropped. Offsets
-are committed only after the database commit. An event that keeps failing goes to the
-topic's dead-letter topic instead of blocking its partition forever.
+are committed only after the database commit, and after any failure the consumer rewinds to
+the committed offsets, so nothing it fetched is skipped. An event that keeps failing, and a
+record that is no usable event at all, go to the topic's dead-letter topic (shared.dlq)
+instead of blocking its partition forever; a database outage is waited out, never
+dead-lettered.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
-from pydantic import ValidationError
-from sqlalchemy import String, Uuid
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy import String, Uuid, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import UtcDateTime, upsert_insert
-from shared.events import AnyEvent, dead_letter_topic, parse_event, utcnow
+from shared.dlq import REDRIVEN_FOR, ErrorCode, dead_letter_headers, header
+from shared.events import AnyEvent, dead_letter_topic, utcnow
+from shared.inbox_records import Rejected, decode
+from shared.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
+Record: TypeAlias = ConsumerRecord[Any, Any]
 
 
 class InboxMixin:
@@ -35,7 +40,8 @@ class InboxMixin:
 
     consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Indexed for pruning: without it every prune pass scans the whole table.
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
 
 
 class PoisonEvent(Exception):
@@ -64,21 +70,38 @@ class InboxConsumer:
         self._after_commit = after_commit
         self._batch_size = batch_size
         self._max_attempts = max_attempts
+        self._rewind = False
         self.handled = 0
         self.duplicates = 0
         self.dead_lettered = 0
+        self.unknown_types = 0
+        self.outage_waits = 0
 
     async def run(self) -> None:
         while True:
             try:
+                if self._rewind:
+                    await self._rewind_to_committed()
                 await self._poll_once()
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # A failed commit (rebalance) or dead-letter send must not end the consumer:
-                # uncommitted events come again and the inbox drops what was already done.
-                log.exception("%s: consumer loop failed; continuing", self.name)
+                # A failed commit (rebalance) or dead-letter send must not end the consumer.
+                # The fetch position is already past the failed batch, so the next commit
+                # would skip it: go back to the committed offsets first, and the inbox drops
+                # whatever of the batch was already done.
+                self._rewind = True
+                log.exception("%s: consumer loop failed; rewinding and continuing", self.name)
                 await asyncio.sleep(1.0)
+
+    async def _rewind_to_committed(self) -> None:
+        for partition in self._consumer.assignment():
+            offset = await self._consumer.committed(partition)
+            if offset is None:  # nothing committed yet: where auto_offset_reset=earliest began
+                await self._consumer.seek_to_beginning(partition)
+            else:
+                self._consumer.seek(partition, offset)
+        self._rewind = False
 
     async def _poll_once(self) -> None:
         batches = await self._consumer.getmany(timeout_ms=500, max_records=self._batch_size)
@@ -87,59 +110,86 @@ class InboxConsumer:
             await self.process(records)
             await self._consumer.commit()
 
-    async def process(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
-        wanted = [record for record in records if self._event_type(record) in self._handlers]
+    async def process(self, records: Sequence[Record]) -> None:
+        wanted: list[tuple[Record, AnyEvent]] = []
+        for record in records:
+            if header(record.headers, REDRIVEN_FOR) not in (None, self.name):
+                continue  # re-driven for another consumer; this one had handled it
+            try:
+                event = decode(record.value, header(record.headers, "event_type"), self._handlers)
+            except Rejected as rejected:
+                await self._reject(record, rejected)
+                continue
+            if event is not None:
+                wanted.append((record, event))
         if not wanted:
             return
         # One transaction for the whole batch is the fast path; if any event in it fails,
         # fall back to one transaction per event so a single bad event can't block the rest.
-        try:
-            async with self._sessionmaker() as session, session.begin():
-                events = [self._decode(record) for record in wanted]
-                fresh = await self._claim_many(session, [event.event_id for event in events])
-                for event in events:
-                    if event.event_id not in fresh:
-                        self.duplicates += 1
-                        continue
-                    fresh.discard(event.event_id)  # the same event twice in one batch
-                    await self._handlers[event.type](session, event)
-                    self.handled += 1
-        except Exception:
-            log.warning("%s: batch of %d failed, retrying one by one", self.name, len(wanted))
-            for record in wanted:
-                await self._process_one(record)
+        outage = _OutageWait(self)
+        while True:
+            try:
+                await self._handle_batch([event for _, event in wanted])
+                break
+            except Exception as exc:
+                if is_database_outage(exc):
+                    await outage.wait(exc)
+                    continue
+                log.warning("%s: batch of %d failed, retrying one by one", self.name, len(wanted))
+                for record, event in wanted:
+                    await self._process_one(record, event)
+                break
         self._after_commit()
 
-    async def _process_one(self, record: ConsumerRecord[Any, Any]) -> None:
-        attempt, outage_delay = 0, 0.5
+    async def _handle_batch(self, events: list[AnyEvent]) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            fresh = await self._claim_many(session, [event.event_id for event in events])
+            handled = duplicates = 0
+            for event in events:
+                if event.event_id not in fresh:
+                    duplicates += 1
+                    continue
+                fresh.discard(event.event_id)  # the same event twice in one batch
+                await self._handlers[event.type](session, event)
+                handled += 1
+        # Counted after the commit: a batch retried one by one must not count twice.
+        self.handled += handled
+        self.duplicates += duplicates
+
+    async def _process_one(self, record: Record, event: AnyEvent) -> None:
+        attempt, outage = 0, _OutageWait(self)
         while True:
             try:
                 async with self._sessionmaker() as session, session.begin():
-                    await self._handle(session, self._decode(record))
+                    fresh = await self._handle(session, event)
+                # Counted after the commit: a commit lost to an outage is retried.
+                if fresh:
+                    self.handled += 1
+                else:
+                    self.duplicates += 1
                 return
             except PoisonEvent as exc:
-                await self._dead_letter(record, exc)
+                await self._dead_letter(record, ErrorCode.POISON, repr(exc))
                 return
-            except (OperationalError, InterfaceError):
-                # The database is down, not the event bad: wait it out however long it takes,
-                # rather than dead-letter every event that arrives during the outage.
-                log.warning("%s: database unavailable; retrying in %.1fs", self.name, outage_delay)
-                await asyncio.sleep(outage_delay)
-                outage_delay = min(outage_delay * 2, 15.0)
             except Exception as exc:
+                if is_database_outage(exc):
+                    # The database is down, not the event bad: wait it out however long it
+                    # takes, and don't count it as an attempt.
+                    await outage.wait(exc)
+                    continue
                 attempt += 1
                 if attempt >= self._max_attempts:
                     log.exception("%s: giving up on event at %s", self.name, _where(record))
-                    await self._dead_letter(record, exc)
+                    await self._dead_letter(record, ErrorCode.HANDLER_FAILED, repr(exc))
                     return
                 await asyncio.sleep(min(0.1 * 2**attempt, 5.0))
 
-    async def _handle(self, session: AsyncSession, event: AnyEvent) -> None:
+    async def _handle(self, session: AsyncSession, event: AnyEvent) -> bool:
+        """Handle the event unless this consumer already has; returns whether it did."""
         if not await self._claim(session, event.event_id):
-            self.duplicates += 1
-            return
+            return False
         await self._handlers[event.type](session, event)
-        self.handled += 1
+        return True
 
     async def _claim(self, session: AsyncSession, event_id: UUID) -> bool:
         return event_id in await self._claim_many(session, [event_id])
@@ -158,30 +208,74 @@ class InboxConsumer:
         )
         return set((await session.scalars(statement)).all())
 
-    def _decode(self, record: ConsumerRecord[Any, Any]) -> AnyEvent:
-        try:
-            return parse_event(record.value)
-        except ValidationError as exc:
-            raise PoisonEvent(str(exc)) from exc
+    async def _reject(self, record: Record, rejected: Rejected) -> None:
+        if rejected.code is ErrorCode.UNKNOWN_TYPE:
+            self.unknown_types += 1
+        log.warning(
+            "%s: %s record at %s: %s", self.name, rejected.code, _where(record), rejected.reason
+        )
+        await self._dead_letter(record, rejected.code, rejected.reason)
 
-    @staticmethod
-    def _event_type(record: ConsumerRecord[Any, Any]) -> str | None:
-        for key, value in record.headers or ():
-            if key == "event_type":
-                return bytes(value).decode()
-        try:
-            return parse_event(record.value).type
-        except ValidationError:
-            return None
-
-    async def _dead_letter(self, record: ConsumerRecord[Any, Any], error: Exception) -> None:
-        self.dead_lettered += 1
-        headers = [*(record.headers or ()), ("error", repr(error)[:1000].encode())]
-        headers.append(("failed_at", utcnow().isoformat().encode()))
+    async def _dead_letter(self, record: Record, code: ErrorCode, error: str) -> None:
+        headers = dead_letter_headers(
+            record.headers or (),
+            code=code,
+            error=error,
+            consumer=self.name,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
         await self._dead_letters.send_and_wait(
             dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
         )
+        self.dead_lettered += 1
 
 
-def _where(record: ConsumerRecord[Any, Any]) -> str:
+class _OutageWait:
+    """Backoff while the database is away: 0.5 s doubling to 15 s, a log line each time."""
+
+    def __init__(self, consumer: InboxConsumer) -> None:
+        self._consumer = consumer
+        self._delay = 0.5
+
+    async def wait(self, error: Exception) -> None:
+        self._consumer.outage_waits += 1
+        log.warning(
+            "%s: database unavailable (%s: %s); retrying in %.1fs",
+            self._consumer.name,
+            type(error).__name__,
+            str(error)[:200],
+            self._delay,
+        )
+        await asyncio.sleep(self._delay)
+        self._delay = min(self._delay * 2, 15.0)
+
+
+async def prune_inbox(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    inbox_model: type[InboxMixin],
+    processed_before: datetime,
+    batch_size: int = 5_000,
+) -> int:
+    """Delete inbox rows processed before `processed_before`, a batch per transaction so no
+    pass holds locks (or SQLite's one write lock) for long; returns how many went."""
+    model, total = inbox_model, 0
+    while True:
+        oldest = (
+            select(model.consumer, model.event_id)
+            .where(model.processed_at < processed_before)
+            .limit(batch_size)
+        )
+        async with sessionmaker() as session, session.begin():
+            result: Any = await session.execute(
+                delete(model).where(tuple_(model.consumer, model.event_id).in_(oldest))
+            )
+        total += result.rowcount
+        if result.rowcount < batch_size:
+            return total
+        await asyncio.sleep(0)  # let the consumers in between batches
+
+
+def _where(record: Record) -> str:
     return f"{record.topic}[{record.partition}]@{record.offset}"

@@ -1,6 +1,11 @@
 """Transactional outbox: events are rows written in the same transaction as the state
 change, and a relay publishes them to Kafka afterwards. Column names follow Debezium's
 outbox convention so a CDC connector could replace the relay in production.
+
+A row the broker will never accept (too large, invalid) would block every row behind it, so
+the relay moves it aside (`failed_at`, `failure`) and goes on; `python -m shared.dlq
+outbox-retry` puts it back in line. Anything that may pass on a retry (broker down,
+timeouts) is retried, never moved aside.
 """
 
 import asyncio
@@ -11,16 +16,42 @@ from typing import Any
 from uuid import UUID
 
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import BigInteger, Integer, Select, String, Text, Uuid, delete, select
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTimestampError,
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    PolicyViolationError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    UnsupportedForMessageFormatError,
+)
+from sqlalchemy import BigInteger, Integer, Select, String, Text, Uuid, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import UtcDateTime
 from shared.events import Event, serialise_event, utcnow
+from shared.outage import is_database_outage
 
 log = logging.getLogger(__name__)
 
 _OUTBOX_DIRTY = "outbox_dirty"
+
+# Errors about the record itself: sending it again gives the same answer. Deliberately a
+# list, not "not retriable": aiokafka marks timeouts and a closed producer non-retriable too,
+# and moving rows aside for those would empty the outbox during a broker outage.
+_UNPUBLISHABLE: tuple[type[KafkaError], ...] = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+    CorruptRecordException,
+    UnsupportedForMessageFormatError,
+    InvalidTimestampError,
+    PolicyViolationError,
+)
 
 
 class OutboxMixin:
@@ -39,6 +70,9 @@ class OutboxMixin:
     topic: Mapped[str] = mapped_column(String(128))
     payload: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set when the broker refused the row for good; the relay skips it until it is retried.
+    failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    failure: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 def add_event(session: AsyncSession, outbox_model: type[OutboxMixin], event: Event) -> None:
@@ -79,21 +113,29 @@ class OutboxRelay:
         self._idle_poll = idle_poll_seconds
         self._wakeup = asyncio.Event()
         self.published = 0
+        self.moved_aside = 0
 
     def notify(self) -> None:
         """Called after a commit that staged events, so they leave without waiting a poll."""
         self._wakeup.set()
 
     async def run(self) -> None:
+        outage_delay = 1.0
         while True:
             try:
                 sent = await self.publish_batch()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                await asyncio.sleep(1.0)
+            except Exception as exc:
+                if is_database_outage(exc):
+                    log.warning("outbox relay: database unavailable (%s); retrying", exc)
+                    await asyncio.sleep(outage_delay)
+                    outage_delay = min(outage_delay * 2, 15.0)
+                else:
+                    log.exception("outbox relay failed; retrying")
+                    await asyncio.sleep(1.0)
                 continue
+            outage_delay = 1.0
             if sent < self._batch_size:
                 self._wakeup.clear()
                 try:
@@ -102,8 +144,15 @@ class OutboxRelay:
                     pass
 
     async def publish_batch(self) -> int:
+        """Publish the oldest pending rows; returns how many rows it dealt with (published or
+        moved aside)."""
         model = self._model
-        oldest_first = select(model).order_by(model.seq).limit(self._batch_size)
+        oldest_first = (
+            select(model)
+            .where(model.failed_at.is_(None))
+            .order_by(model.seq)
+            .limit(self._batch_size)
+        )
         async with self._sessionmaker() as session:
             if session.get_bind().dialect.name == "sqlite":
                 return await self._publish_unlocked(session, oldest_first)
@@ -111,9 +160,8 @@ class OutboxRelay:
                 # Rows stay locked while they are published, so several replicas can relay
                 # one table: SKIP LOCKED hands each its own rows, never one row to two.
                 rows = (await session.scalars(oldest_first.with_for_update(skip_locked=True))).all()
-                await self._publish(rows)
-                await session.execute(delete(model).where(model.id.in_([r.id for r in rows])))
-        self.published += len(rows)
+                failures = await self._publish(rows)
+                await self._settle(session, rows, failures)
         return len(rows)
 
     async def _publish_unlocked(self, session: AsyncSession, oldest_first: Select[Any]) -> int:
@@ -124,24 +172,97 @@ class OutboxRelay:
             rows = (await session.scalars(oldest_first)).all()
         if not rows:
             return 0  # an idle poll must not take the write lock a second time
-        await self._publish(rows)
-        # By event id, never by seq: SQLite hands a deleted row's seq to the next insert,
-        # so deleting by seq could remove an event that arrived meanwhile, unpublished.
+        failures = await self._publish(rows)
         async with session.begin():
-            await session.execute(
-                delete(self._model).where(self._model.id.in_([r.id for r in rows]))
-            )
-        self.published += len(rows)
+            await self._settle(session, rows, failures)
         return len(rows)
 
-    async def _publish(self, rows: Sequence[OutboxMixin]) -> None:
-        futures = [
-            await self._producer.send(
-                row.topic,
-                value=row.payload.encode(),
-                key=row.aggregateid.encode(),
-                headers=[("event_type", row.type.encode()), ("event_id", str(row.id).encode())],
+    async def _settle(
+        self, session: AsyncSession, rows: Sequence[OutboxMixin], failures: dict[UUID, str]
+    ) -> None:
+        # By event id, never by seq: SQLite hands a deleted row's seq to the next insert,
+        # so deleting by seq could remove an event that arrived meanwhile, unpublished.
+        model = self._model
+        published = [row.id for row in rows if row.id not in failures]
+        if published:
+            await session.execute(delete(model).where(model.id.in_(published)))
+        now = utcnow()
+        for event_id, failure in failures.items():
+            await session.execute(
+                update(model).where(model.id == event_id).values(failed_at=now, failure=failure)
             )
-            for row in rows
-        ]
-        await asyncio.gather(*futures)
+        self.published += len(published)
+        self.moved_aside += len(failures)
+
+    async def _publish(self, rows: Sequence[OutboxMixin]) -> dict[UUID, str]:
+        """Send every row; returns the rows the broker refused for good, with the reason.
+        Raises when a row failed for a reason a retry may cure: then nothing is settled
+        and the whole batch goes again (consumers drop what was already delivered)."""
+        outcomes = await self._send_all(rows)
+        suspects = [row for row, error in zip(rows, outcomes, strict=True) if error is not None]
+        for error in outcomes:
+            if error is not None and not _unpublishable(error):
+                raise error
+        # A broker refuses a whole produce request for one bad record, so retry the refused
+        # rows one at a time: only the culprit is moved aside.
+        failures: dict[UUID, str] = {}
+        for row in suspects:
+            try:
+                await (await self._send(row))
+            except Exception as exc:
+                if not _unpublishable(exc):
+                    raise
+                failures[row.id] = f"{type(exc).__name__}: {exc}"[:2000]
+                log.error(
+                    "outbox event %s (%s to %s, %d bytes) cannot be published; moved aside: %s",
+                    row.id,
+                    row.type,
+                    row.topic,
+                    len(row.payload),
+                    failures[row.id],
+                )
+        return failures
+
+    async def _send_all(self, rows: Sequence[OutboxMixin]) -> list[BaseException | None]:
+        futures: list[asyncio.Future[Any]] = []
+        for row in rows:
+            try:
+                futures.append(await self._send(row))
+            except Exception as exc:  # refused before it left: too large, not encodable
+                failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+                failed.set_exception(exc)
+                futures.append(failed)
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        return [result if isinstance(result, BaseException) else None for result in results]
+
+    async def _send(self, row: OutboxMixin) -> asyncio.Future[Any]:
+        return await self._producer.send(
+            row.topic,
+            value=row.payload.encode(),
+            key=row.aggregateid.encode(),
+            headers=[("event_type", row.type.encode()), ("event_id", str(row.id).encode())],
+        )
+
+
+def _unpublishable(error: BaseException) -> bool:
+    if isinstance(error, KafkaError):
+        return isinstance(error, _UNPUBLISHABLE)
+    # Building the record failed (a payload with a lone surrogate doesn't encode): no retry
+    # changes that. Nothing broader: a bug of ours would otherwise move every row aside.
+    return isinstance(error, UnicodeError)
+
+
+async def retry_moved_aside(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    outbox_model: type[OutboxMixin],
+    event_ids: Sequence[UUID] = (),
+) -> int:
+    """Put moved-aside rows (all, or those with `event_ids`) back in line for the relay;
+    they keep their place, so they go out first. Returns how many."""
+    model = outbox_model
+    statement = update(model).where(model.failed_at.is_not(None))
+    if event_ids:
+        statement = statement.where(model.id.in_(event_ids))
+    async with sessionmaker() as session, session.begin():
+        result: Any = await session.execute(statement.values(failed_at=None, failure=None))
+    return int(result.rowcount)

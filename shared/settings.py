@@ -27,6 +27,12 @@ class ServiceSettings(BaseSettings):
     consumer_session_timeout_ms: int = 6_000
     consumer_fetch_max_wait_ms: int = 25
     outbox_batch_size: int = 500
+    # Inbox ids are kept this long to drop redeliveries: an event redelivered later than this
+    # (a consumer that far behind) would be handled again, so keep it at least the topics'
+    # retention. Re-driven dead letters don't depend on it: they go to one consumer only.
+    inbox_retention_days: float = Field(default=7.0, gt=0)
+    inbox_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    inbox_prune_batch_size: int = Field(default=5_000, gt=0)
     log_level: str = "INFO"
 
     @model_validator(mode="after")

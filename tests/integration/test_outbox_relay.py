@@ -42,7 +42,7 @@ async def test_two_relays_on_sqlite_lose_nothing(broker: str, tmp_path: Path) ->
     late_events: list[AccountRegistered] = []
 
     class SlowRelay(OutboxRelay):
-        async def _publish(self, rows: Sequence[OutboxMixin]) -> None:
+        async def _publish(self, rows: Sequence[OutboxMixin]) -> dict[UUID, str]:
             # While this relay is mid-publish, the other one publishes and deletes the same
             # rows, and new events arrive: on SQLite they get the freed row ids back.
             await other.publish_batch()
@@ -50,7 +50,7 @@ async def test_two_relays_on_sqlite_lose_nothing(broker: str, tmp_path: Path) ->
                 late_events.extend(registered() for _ in range(3))
                 for event in late_events:
                     add_event(session, Outbox, event)
-            await super()._publish(rows)
+            return await super()._publish(rows)
 
     first_events = [registered() for _ in range(3)]
     async with sessions() as session, session.begin():
