@@ -29,7 +29,7 @@ async def simulator() -> AsyncIterator[SmscSimulator]:
 
 
 async def _open(sim: SmscSimulator, received: list[Command], window: int = 10) -> SmppSession:
-    async def on_deliver(pdu: Command) -> None:
+    async def on_deliver(session: SmppSession, pdu: Command) -> None:
         received.append(pdu)
         session.respond("deliver_sm_resp", pdu.sequence)
 
@@ -83,7 +83,7 @@ async def test_dropped_connection_fails_outstanding_submits(simulator: SmscSimul
 
 
 async def test_wrong_password_is_refused(simulator: SmscSimulator) -> None:
-    async def ignore(_: Command) -> None:
+    async def ignore(_: SmppSession, __: Command) -> None:
         return None
 
     with pytest.raises(BindFailed):
