@@ -49,7 +49,7 @@ class PartResponse(BaseModel):
             submitted_at=part.submitted_at,
             done_at=part.done_at,
             error_code=part.error_code,
-            attempts=part.attempts,
+            attempts=part.attempts or 0,  # None until the new row is flushed
         )
 
 
