@@ -7,6 +7,7 @@ part row counts its submit attempts, so a duplicate at the SMSC can be explained
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -145,7 +146,6 @@ class Connector:
         # The HTTP process can't wake us across processes, so poll: quickly while parts keep
         # coming, backing off when idle so an idle connector doesn't hammer the database.
         idle_wait = IDLE_POLL_MIN_SECONDS
-        loop = asyncio.get_running_loop()
         while True:
             await self._bound.wait()
             session = self._session
@@ -156,25 +156,36 @@ class Connector:
                 idle_wait = min(idle_wait * 2, IDLE_POLL_MAX_SECONDS)
                 continue
             idle_wait = IDLE_POLL_MIN_SECONDS
-            for sent, part in enumerate(parts):
-                key = (part.message_id, part.part_index)
+            await self._submit_all(session, parts)
+
+    async def _submit_all(self, session: SmppSession, parts: list[repository.PartToSend]) -> None:
+        loop, sent = asyncio.get_running_loop(), 0
+        try:
+            for part in parts:
                 if (pause := self._throttle.wait_needed(loop.time())) > 0:
                     log.info("SMSC throttles us; pausing submits for %.1fs", pause)
                     await asyncio.sleep(pause)
-                try:
-                    fields = submit_sm_fields(
-                        part, self._settings.smpp_source_ton, self._settings.smpp_source_npi
-                    )
-                    future = await session.start_submit(**fields)
-                except SessionClosed:
-                    unsent = [(p.message_id, p.part_index) for p in parts[sent:]]
-                    await self._with_retries(
-                        partial(repository.forget_submit_attempts, keys=unsent),
-                        "un-counting unsent parts",
-                    )
-                    break
-                self._inflight.add(key)
+                fields = submit_sm_fields(
+                    part, self._settings.smpp_source_ton, self._settings.smpp_source_npi
+                )
+                future = await session.start_submit(**fields)
+                sent += 1
+                self._inflight.add((part.message_id, part.part_index))
                 future.add_done_callback(partial(self._on_response, part))
+        except SessionClosed:
+            unsent = [(p.message_id, p.part_index) for p in parts[sent:]]
+            await self._with_retries(
+                partial(repository.forget_submit_attempts, keys=unsent),
+                "un-counting parts that were never sent",
+            )
+        except asyncio.CancelledError:
+            # Shutting down: best effort, so a restart doesn't report these as resent.
+            unsent = [(p.message_id, p.part_index) for p in parts[sent:]]
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2):
+                    async with self._runtime.sessionmaker() as db, db.begin():
+                        await repository.forget_submit_attempts(db, unsent)
+            raise
 
     async def _claim(self, db: AsyncSession) -> list[repository.PartToSend]:
         parts = await repository.claim_queued_parts(

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import fcntl
 import logging
+import re
 import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -106,7 +107,8 @@ class LinkLock:
         database = make_url(str(self._engine.url)).database
         if not database or database == ":memory:":
             return  # an in-memory database can't be shared by two processes anyway
-        path = Path(database).with_name(f"{Path(database).name}.smpp-{self._link}.lock")
+        safe_link = re.sub(r"[^A-Za-z0-9_.-]", "_", self._link)
+        path = Path(database).with_name(f"{Path(database).name}.smpp-{safe_link}.lock")
         handle = path.open("ab")
         waiting_logged = False
         while True:
