@@ -29,6 +29,13 @@ class DispatchSettings(VerifyingServiceSettings):
     )
     smpp_window: int = Field(default=10, ge=1)
     smpp_enquire_link_seconds: float = Field(default=30, gt=0)
+    # A submit_sm unanswered this long frees its window slot and its part goes again; this
+    # many unanswered in a row mean the link is dead even if TCP says otherwise: rebind.
+    smpp_response_timeout_seconds: float = Field(default=10, gt=0)
+    smpp_max_timeouts_in_a_row: int = Field(default=3, ge=1)
+    # Names the SMSC link in events (receipts are matched per link) and in the lock that
+    # keeps a second connector off the same link.
+    smpp_link_name: str = Field(default="default", min_length=1, max_length=64)
     # None derives them per sender (alphanumeric: TON 5 / NPI 0, numeric: TON 1 / NPI 1,
     # see messages.phone.sender_address_type); set both when an SMSC wants fixed values.
     smpp_source_ton: int | None = Field(default=None, ge=0, le=6)

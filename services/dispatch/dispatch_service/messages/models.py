@@ -169,5 +169,11 @@ class MessagePart(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     error_code: Mapped[str | None] = mapped_column(String(64))
+    # The SMPP connector's record of what it put on the wire, so duplicates at the SMSC can
+    # be explained: every submit_sm sent, every one the SMSC answered, and how often the part
+    # went again after a submit that got no answer (the SMSC may have taken that one too).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    answered_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resent_unanswered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     message: Mapped[Message] = relationship(back_populates="parts", lazy="raise")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Select, literal_column, select, tuple_
+from sqlalchemy import Select, case, literal_column, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -179,3 +179,43 @@ async def _locked_with_part(session: AsyncSession, message_id: UUID, part_index:
     if message is None or not any(part.part_index == part_index for part in message.parts):
         raise PartNotFound(f"message {message_id} part {part_index}")
     return message
+
+
+async def record_submit_attempts(session: AsyncSession, keys: Collection[tuple[UUID, int]]) -> None:
+    """The connector is about to submit these parts: count the attempt before it goes on the
+    wire, so even a crash right after sending leaves a record. A part whose earlier attempt
+    got no answer counts as resent after an unanswered submit."""
+    if not keys:
+        return
+    # The right-hand sides see the row as it was, before this update.
+    statement = (
+        update(MessagePart)
+        .where(tuple_(MessagePart.message_id, MessagePart.part_index).in_(list(keys)))
+        .values(
+            attempts=MessagePart.attempts + 1,
+            resent_unanswered=MessagePart.resent_unanswered
+            + case((MessagePart.attempts > MessagePart.answered_attempts, 1), else_=0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(statement)
+
+
+async def forget_submit_attempts(session: AsyncSession, keys: Collection[tuple[UUID, int]]) -> None:
+    """Undo `record_submit_attempts` for parts that were never sent after all."""
+    if not keys:
+        return
+    statement = (
+        update(MessagePart)
+        .where(
+            tuple_(MessagePart.message_id, MessagePart.part_index).in_(list(keys)),
+            MessagePart.attempts > 0,
+        )
+        .values(
+            attempts=MessagePart.attempts - 1,
+            resent_unanswered=MessagePart.resent_unanswered
+            - case((MessagePart.attempts - 1 > MessagePart.answered_attempts, 1), else_=0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(statement)

@@ -37,6 +37,8 @@ class PartResponse(BaseModel):
     submitted_at: datetime | None
     done_at: datetime | None
     error_code: str | None
+    # submit_sm sent for this part; more than one means it was retried (see the SMPP log).
+    attempts: int = 0
 
     @classmethod
     def of(cls, part: MessagePart) -> "PartResponse":
@@ -47,6 +49,7 @@ class PartResponse(BaseModel):
             submitted_at=part.submitted_at,
             done_at=part.done_at,
             error_code=part.error_code,
+            attempts=part.attempts or 0,  # None until the new row is flushed
         )
 
 

@@ -2,10 +2,12 @@
 
 The database is the queue: parts become `queued` when billing authorises the charge, and
 the connector claims them from there. So a restart or a dropped connection loses nothing:
-a part without a recorded submit_sm_resp is still `queued` and is simply sent again.
+a part without a recorded submit_sm_resp is still `queued` and is simply sent again. Each
+part row counts its submit attempts, so a duplicate at the SMSC can be explained.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,8 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.config import DispatchSettings
 from dispatch_service.db import Outbox
 from dispatch_service.messages import repository
+from dispatch_service.smpp.link_lock import LinkLock, LinkLockLost
 from dispatch_service.smpp.session import SessionClosed, SmppSession
 from dispatch_service.smpp.submission import decode_short_message, submit_sm_fields
+from dispatch_service.smpp.throttle import Throttle
 from dispatch_service.smpp.wire import text_field
 from shared.events import DeliverSmReceived, MessagePartSubmitted
 from shared.outbox import add_event
@@ -31,14 +35,20 @@ from shared.runtime import ServiceRuntime
 log = logging.getLogger(__name__)
 
 PartKey = tuple[UUID, int]
-# The SMSC is overloaded rather than refusing the message: try the part again later.
-RETRYABLE_STATUSES = {consts.SMPP_ESME_RTHROTTLED, consts.SMPP_ESME_RMSGQFUL}
-RETRY_AFTER_SECONDS = 1.0
+# submit_sm_resp statuses that say "not now" rather than "never" (SMPP 3.4, 5.1.3): the
+# part is queued again after a back-off instead of failing. ESME_RTHROTTLED: we exceed the
+# agreed rate; ESME_RMSGQFUL: the SMSC's queue is full; ESME_RSYSERR: the SMSC failed
+# internally, not because of the message. Everything else fails the part with its code.
+RETRYABLE_STATUSES = frozenset(
+    {consts.SMPP_ESME_RTHROTTLED, consts.SMPP_ESME_RMSGQFUL, consts.SMPP_ESME_RSYSERR}
+)
+RETRY_BASE_SECONDS, RETRY_MAX_SECONDS = 1.0, 60.0
 MAX_BATCH = 500
 IDLE_POLL_MIN_SECONDS, IDLE_POLL_MAX_SECONDS = 0.02, 0.2
+DB_RETRY_MIN_SECONDS, DB_RETRY_MAX_SECONDS = 0.2, 10.0
 
 T = TypeVar("T")
-_Work = Callable[[AsyncSession], Awaitable[None]]
+_Work = Callable[[AsyncSession], Awaitable[T]]
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,8 @@ class Connector:
         self._inflight: set[PartKey] = set()
         self._outcomes: asyncio.Queue[SubmitOutcome] = asyncio.Queue()
         self._deliveries: asyncio.Queue[Delivery] = asyncio.Queue()
+        self._retries: dict[PartKey, int] = {}
+        self._throttle = Throttle()
         self.submitted = 0
 
     @property
@@ -69,11 +81,28 @@ class Connector:
         return self._bound.is_set()
 
     async def run(self) -> None:
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self._stay_connected())
-            tasks.create_task(self._send_queued_parts())
-            tasks.create_task(self._record_outcomes())
-            tasks.create_task(self._record_deliveries())
+        lock = LinkLock(self._runtime.engine, self._settings.smpp_link_name)
+        while True:
+            async with lock.held():
+                self._reset()
+                try:
+                    async with asyncio.TaskGroup() as tasks:
+                        tasks.create_task(lock.watch())
+                        tasks.create_task(self._stay_connected())
+                        tasks.create_task(self._send_queued_parts())
+                        tasks.create_task(self._record_outcomes())
+                        tasks.create_task(self._record_deliveries())
+                except* LinkLockLost as lost:
+                    # Another connector may own the link by now: stop sending at once and
+                    # queue up for the lock again.
+                    log.warning("%s; unbinding and waiting for the lock", lost.exceptions[0])
+
+    def _reset(self) -> None:
+        # Whatever was in flight under a lost lock is still `queued` in the database.
+        self._inflight = set()
+        self._outcomes = asyncio.Queue()
+        self._deliveries = asyncio.Queue()
+        self._retries = {}
 
     async def _stay_connected(self) -> None:
         settings, backoff = self._settings, 0.5
@@ -87,6 +116,8 @@ class Connector:
                     settings.smpp_window,
                     self._on_deliver,
                     settings.smpp_enquire_link_seconds,
+                    settings.smpp_response_timeout_seconds,
+                    settings.smpp_max_timeouts_in_a_row,
                 )
             except (OSError, TimeoutError) as exc:
                 log.warning(
@@ -119,51 +150,90 @@ class Connector:
             await self._bound.wait()
             session = self._session
             assert session is not None
-            async with self._runtime.sessionmaker() as db:
-                parts = await repository.claim_queued_parts(
-                    db, limit=self._settings.smpp_window * 20, exclude=self._inflight
-                )
+            parts = await self._with_retries(self._claim, "claiming queued parts")
             if not parts:
                 await asyncio.sleep(idle_wait)
                 idle_wait = min(idle_wait * 2, IDLE_POLL_MAX_SECONDS)
                 continue
             idle_wait = IDLE_POLL_MIN_SECONDS
+            await self._submit_all(session, parts)
+
+    async def _submit_all(self, session: SmppSession, parts: list[repository.PartToSend]) -> None:
+        loop, sent = asyncio.get_running_loop(), 0
+        try:
             for part in parts:
-                key = (part.message_id, part.part_index)
-                try:
-                    fields = submit_sm_fields(
-                        part, self._settings.smpp_source_ton, self._settings.smpp_source_npi
-                    )
-                    future = await session.start_submit(**fields)
-                except SessionClosed:
-                    break
-                self._inflight.add(key)
+                if (pause := self._throttle.wait_needed(loop.time())) > 0:
+                    log.info("SMSC throttles us; pausing submits for %.1fs", pause)
+                    await asyncio.sleep(pause)
+                fields = submit_sm_fields(
+                    part, self._settings.smpp_source_ton, self._settings.smpp_source_npi
+                )
+                future = await session.start_submit(**fields)
+                sent += 1
+                self._inflight.add((part.message_id, part.part_index))
                 future.add_done_callback(partial(self._on_response, part))
+        except SessionClosed:
+            unsent = [(p.message_id, p.part_index) for p in parts[sent:]]
+            await self._with_retries(
+                partial(repository.forget_submit_attempts, keys=unsent),
+                "un-counting parts that were never sent",
+            )
+        except asyncio.CancelledError:
+            # Shutting down: best effort, so a restart doesn't report these as resent.
+            unsent = [(p.message_id, p.part_index) for p in parts[sent:]]
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2):
+                    async with self._runtime.sessionmaker() as db, db.begin():
+                        await repository.forget_submit_attempts(db, unsent)
+            raise
+
+    async def _claim(self, db: AsyncSession) -> list[repository.PartToSend]:
+        parts = await repository.claim_queued_parts(
+            db, limit=self._settings.smpp_window * 20, exclude=self._inflight
+        )
+        # Counted before they go on the wire: a crash right after sending still leaves a
+        # record that the SMSC may have them.
+        await repository.record_submit_attempts(
+            db, [(part.message_id, part.part_index) for part in parts]
+        )
+        return parts
 
     def _on_response(self, part: repository.PartToSend, future: "asyncio.Future[Command]") -> None:
         if future.cancelled() or future.exception() is not None:
-            # No answer: the part is still `queued` in the database and goes again.
+            # No (readable) answer: the part is still `queued` in the database and goes
+            # again; its attempt stays unanswered, so the resend is on record.
             self._inflight.discard((part.message_id, part.part_index))
             return
-        self._outcomes.put_nowait(SubmitOutcome(part, future.result()))
+        response = future.result()
+        if response.status == consts.SMPP_ESME_RTHROTTLED:
+            self._throttle.throttled(asyncio.get_running_loop().time())
+        elif response.status == consts.SMPP_ESME_ROK and response.command != "generic_nack":
+            self._throttle.accepted()
+        self._outcomes.put_nowait(SubmitOutcome(part, response))
 
     async def _record_outcomes(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             batch = await _drain(self._outcomes)
-            retry_later: list[PartKey] = []
-            await self._with_retries(partial(self._apply_outcomes, batch=batch, retry=retry_later))
+            retry_later: set[PartKey] = set()
+            await self._with_retries(
+                partial(self._apply_outcomes, batch=batch, retry=retry_later),
+                "recording submit responses",
+            )
             for outcome in batch:
                 key = (outcome.part.message_id, outcome.part.part_index)
                 if key in retry_later:
-                    asyncio.get_running_loop().call_later(
-                        RETRY_AFTER_SECONDS, self._inflight.discard, key
-                    )
+                    # Stays excluded from claiming until its back-off is over.
+                    tries = self._retries[key] = self._retries.get(key, 0) + 1
+                    delay = min(RETRY_BASE_SECONDS * 2 ** (tries - 1), RETRY_MAX_SECONDS)
+                    loop.call_later(delay, self._inflight.discard, key)
                 else:
+                    self._retries.pop(key, None)
                     self._inflight.discard(key)
             self._runtime.relay.notify()
 
     async def _apply_outcomes(
-        self, db: AsyncSession, *, batch: list[SubmitOutcome], retry: list[PartKey]
+        self, db: AsyncSession, *, batch: list[SubmitOutcome], retry: set[PartKey]
     ) -> None:
         now = datetime.now(UTC)
         # One locking query for the whole batch rather than two per part.
@@ -174,7 +244,18 @@ class Connector:
             if message is None:
                 log.error("submitted part of a message that is gone: %s", part.message_id)
                 continue
-            if resp.status == consts.SMPP_ESME_ROK:
+            message.part(part.part_index).answered_attempts += 1
+            if resp.command == "generic_nack" or resp.status in RETRYABLE_STATUSES:
+                # A nack means the SMSC couldn't even read our request: nothing was taken.
+                log.info(
+                    "SMSC answered %s %#x for %s part %d; retrying later",
+                    resp.command,
+                    resp.status,
+                    part.message_id,
+                    part.part_index,
+                )
+                retry.add((part.message_id, part.part_index))
+            elif resp.status == consts.SMPP_ESME_ROK:
                 smsc_id = text_field(resp.message_id) or ""
                 message.record_part(part.part_index, "sent", now, smsc_message_id=smsc_id)
                 add_event(
@@ -186,11 +267,10 @@ class Connector:
                         part_index=part.part_index,
                         smsc_message_id=smsc_id,
                         submitted_at=now,
+                        smsc=self._settings.smpp_link_name,
                     ),
                 )
                 self.submitted += 1
-            elif resp.status in RETRYABLE_STATUSES:
-                retry.append((part.message_id, part.part_index))
             else:
                 message.record_part(
                     part.part_index,
@@ -200,37 +280,44 @@ class Connector:
                     reason=resp.get_status_desc(),
                 )
 
-    async def _on_deliver(self, pdu: Command) -> None:
-        assert self._session is not None
-        self._deliveries.put_nowait(Delivery(self._session, pdu))
+    async def _on_deliver(self, session: SmppSession, pdu: Command) -> None:
+        # The session comes with the PDU: right after bind, before `open` has returned,
+        # the SMSC may already be flushing receipts it held for us.
+        self._deliveries.put_nowait(Delivery(session, pdu))
 
     async def _record_deliveries(self) -> None:
+        link = self._settings.smpp_link_name
         while True:
             batch = await _drain(self._deliveries)
-            await self._with_retries(partial(_store_deliveries, batch=batch))
+            await self._with_retries(
+                partial(_store_deliveries, batch=batch, link=link), "storing deliver_sm"
+            )
             self._runtime.relay.notify()
             # Acknowledge only now that the PDU is stored: if we crashed before this, the
             # SMSC would deliver it again instead of it being lost.
             for delivery in batch:
-                delivery.session.respond("deliver_sm_resp", delivery.pdu.sequence)
+                pdu = delivery.pdu
+                delivery.session.respond(f"{pdu.command}_resp", pdu.sequence)
 
-    async def _with_retries(self, work: _Work) -> None:
-        delay = 0.2
+    async def _with_retries(self, work: "_Work[T]", what: str) -> T:
+        """Runs `work` in a transaction until it commits: a database blip must not end the
+        connector (nothing would restart it soon enough, and parts would sit queued)."""
+        delay = DB_RETRY_MIN_SECONDS
         while True:
             try:
                 async with self._runtime.sessionmaker() as db, db.begin():
-                    await work(db)
-                return
+                    return await work(db)
             except Exception:
-                log.exception("recording SMPP results failed; retrying in %.1fs", delay)
+                log.exception("%s failed; retrying in %.1fs", what, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                delay = min(delay * 2, DB_RETRY_MAX_SECONDS)
 
 
-async def _store_deliveries(db: AsyncSession, *, batch: list[Delivery]) -> None:
+async def _store_deliveries(db: AsyncSession, *, batch: list[Delivery], link: str) -> None:
     for delivery in batch:
         pdu = delivery.pdu
-        payload = pdu.short_message or b""
+        # data_sm has no short_message; deliver_sm may carry its text in the TLV as well.
+        payload = getattr(pdu, "short_message", None) or pdu.message_payload or b""
         network_error = getattr(pdu, "network_error_code", None)
         add_event(
             db,
@@ -245,6 +332,8 @@ async def _store_deliveries(db: AsyncSession, *, batch: list[Delivery]) -> None:
                 receipted_message_id=text_field(getattr(pdu, "receipted_message_id", None)),
                 message_state=getattr(pdu, "message_state", None),
                 network_error_code_hex=network_error.hex() if network_error else None,
+                smsc=link,
+                command=pdu.command,
             ),
         )
 

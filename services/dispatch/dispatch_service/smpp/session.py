@@ -14,15 +14,33 @@ from collections.abc import Awaitable, Callable
 from smpplib import consts
 from smpplib.command import Command
 
-from dispatch_service.smpp.wire import SequenceCounter, read_pdu, request, response
+from dispatch_service.smpp.wire import (
+    MalformedPdu,
+    SequenceCounter,
+    read_pdu,
+    request,
+    response,
+)
 
 log = logging.getLogger(__name__)
 
-DeliverHandler = Callable[[Command], Awaitable[None]]
+# Requests the SMSC sends us that carry a message: receipts and mobile-originated SMS.
+INBOUND_MESSAGES = frozenset({"deliver_sm", "data_sm"})
+# Called with the session the PDU arrived on, so the handler can answer on that very
+# session even before `open` has returned it (an SMSC flushes held receipts right after bind).
+DeliverHandler = Callable[["SmppSession", Command], Awaitable[None]]
 
 
 class SessionClosed(ConnectionError):
     pass
+
+
+class ResponseTimeout(TimeoutError):
+    """The SMSC didn't answer a request in time; it may still have acted on it."""
+
+
+class UnreadableResponse(ConnectionError):
+    """The SMSC answered with a response we can't decode; it may have accepted the request."""
 
 
 class BindFailed(ConnectionError):
@@ -37,6 +55,8 @@ class SmppSession:
         window: int,
         on_deliver: DeliverHandler,
         enquire_link_seconds: float,
+        response_timeout: float = 10.0,
+        max_timeouts_in_a_row: int = 3,
     ) -> None:
         self._reader = reader
         self._writer = writer
@@ -48,6 +68,9 @@ class SmppSession:
         self._tasks: list[asyncio.Task[None]] = []
         self.closed = asyncio.Event()
         self._unbinding = False
+        self._response_timeout = response_timeout
+        self._max_timeouts_in_a_row = max_timeouts_in_a_row
+        self._timeouts_in_a_row = 0
 
     @classmethod
     async def open(
@@ -59,12 +82,22 @@ class SmppSession:
         window: int,
         on_deliver: DeliverHandler,
         enquire_link_seconds: float = 30.0,
+        response_timeout: float = 10.0,
+        max_timeouts_in_a_row: int = 3,
     ) -> "SmppSession":
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        session = cls(reader, writer, window, on_deliver, enquire_link_seconds)
+        session = cls(
+            reader,
+            writer,
+            window,
+            on_deliver,
+            enquire_link_seconds,
+            response_timeout,
+            max_timeouts_in_a_row,
+        )
         session._tasks.append(asyncio.create_task(session._read_loop(), name="smpp-reader"))
         try:
             bind = request(
@@ -85,21 +118,47 @@ class SmppSession:
 
     async def start_submit(self, **fields: object) -> "asyncio.Future[Command]":
         """Send one submit_sm as soon as the window has room, without waiting for its
-        response; the returned future resolves to the submit_sm_resp."""
+        response; the returned future resolves to the submit_sm_resp (or a generic_nack),
+        or fails with ResponseTimeout, UnreadableResponse or SessionClosed."""
         await self._window.acquire()
-        if self.closed.is_set():
+        if self.closed.is_set() or self._writer.is_closing():
             self._window.release()
             raise SessionClosed("SMPP session is closed")
         pdu = request("submit_sm", self._sequences, **fields)
-        future: asyncio.Future[Command] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Command] = loop.create_future()
         self._pending[pdu.sequence] = future
-        future.add_done_callback(lambda _: self._release(pdu.sequence))
+        # Without a deadline an SMSC that swallows requests would hold window slots forever
+        # and sending would stop for good.
+        deadline = loop.call_later(self._response_timeout, self._expire, pdu.sequence, future)
+        future.add_done_callback(lambda _: self._release(pdu.sequence, deadline))
         self._write(pdu)
         return future
 
-    def _release(self, sequence: int) -> None:
+    def _release(self, sequence: int, deadline: asyncio.TimerHandle) -> None:
+        deadline.cancel()
         self._pending.pop(sequence, None)
         self._window.release()
+
+    def _expire(self, sequence: int, future: "asyncio.Future[Command]") -> None:
+        if future.done():
+            return
+        future.set_exception(ResponseTimeout(f"no response to sequence {sequence}"))
+        self._timeouts_in_a_row += 1
+        if self._timeouts_in_a_row >= self._max_timeouts_in_a_row and not self.closed.is_set():
+            # The link is up as far as TCP knows but the SMSC no longer answers: a fresh
+            # bind is the only cure.
+            log.warning(
+                "%d submit_sm in a row unanswered; dropping the SMPP session",
+                self._timeouts_in_a_row,
+            )
+            self._drop()
+
+    def _drop(self) -> None:
+        # Closed at once, not when the reader notices: a submit written in between would
+        # vanish with the socket yet count as sent.
+        self._writer.transport.abort()
+        self._fail_pending()
 
     async def send_request(self, pdu: Command) -> Command:
         if self.closed.is_set():
@@ -122,14 +181,18 @@ class SmppSession:
     async def _read_loop(self) -> None:
         try:
             while True:
-                pdu = await read_pdu(self._reader, self._sequences)
+                try:
+                    pdu = await read_pdu(self._reader, self._sequences)
+                except MalformedPdu as exc:
+                    # The frame was whole, so the stream is still in step: refuse this one
+                    # PDU and carry on rather than dropping every request in flight.
+                    self._on_malformed(exc)
+                    continue
                 if pdu.is_response():
-                    future = self._pending.get(pdu.sequence)
-                    if future is not None and not future.done():
-                        future.set_result(pdu)
-                elif pdu.command == "deliver_sm":
-                    # The handler answers deliver_sm_resp once the PDU is safely stored.
-                    await self._on_deliver(pdu)
+                    self._on_response(pdu)
+                elif pdu.command in INBOUND_MESSAGES:
+                    # The handler answers *_resp once the PDU is safely stored.
+                    await self._on_deliver(self, pdu)
                 elif pdu.command == "enquire_link":
                     self.respond("enquire_link_resp", pdu.sequence)
                 elif pdu.command == "unbind":
@@ -143,9 +206,37 @@ class SmppSession:
             else:
                 log.warning("SMPP connection lost: %s", exc)
         except Exception:
-            log.exception("SMPP reader failed")
+            # Includes wire.ProtocolError: the framing is lost, only a new connection helps.
+            log.exception("SMPP reader failed; dropping the session")
         finally:
             self._fail_pending()
+
+    def _on_response(self, pdu: Command) -> None:
+        future = self._pending.get(pdu.sequence)
+        if future is None or future.done():
+            # Typically the answer to a request we already gave up on (timed out); that
+            # part has been queued again, so there is nothing left to resolve.
+            log.warning(
+                "SMSC sent %s for unknown sequence %d (status %#x); ignored",
+                pdu.command,
+                pdu.sequence,
+                pdu.status,
+            )
+            return
+        self._timeouts_in_a_row = 0
+        # A generic_nack resolves the request too: the caller sees the nack as a refusal.
+        future.set_result(pdu)
+
+    def _on_malformed(self, exc: MalformedPdu) -> None:
+        log.warning("malformed PDU from the SMSC: %s", exc)
+        if exc.is_response:
+            future = self._pending.get(exc.sequence)
+            if future is not None and not future.done():
+                self._timeouts_in_a_row = 0
+                future.set_exception(UnreadableResponse(str(exc)))
+            return  # a response is never nacked
+        status = consts.SMPP_ESME_RINVCMDID if exc.unknown_command else consts.SMPP_ESME_RINVCMDLEN
+        self.respond("generic_nack", exc.sequence, status=status)
 
     async def _enquire_loop(self) -> None:
         while not self.closed.is_set():

@@ -8,6 +8,9 @@ from dispatch_service.sms.udh import ESM_CLASS_UDHI, concat_udh
 
 TON_INTERNATIONAL, NPI_ISDN = 1, 1
 REGISTERED_DELIVERY_FINAL = 1
+# esm_class bits 2-5 (SMPP 3.4, 5.2.12): what kind of message a deliver_sm/data_sm carries.
+ESM_CLASS_TYPE_MASK = 0x3C
+ESM_CLASS_RECEIPTS = frozenset({0x04, 0x08})  # SMSC delivery receipt, intermediate notice
 
 
 class Part(Protocol):
@@ -57,6 +60,10 @@ def decode_short_message(payload: bytes, data_coding: int, esm_class: int) -> st
     """Text of a deliver_sm: receipts are ASCII, mobile-originated SMS may be anything."""
     if esm_class & ESM_CLASS_UDHI and payload:
         payload = payload[payload[0] + 1 :]
+    if (esm_class & ESM_CLASS_TYPE_MASK) in ESM_CLASS_RECEIPTS:
+        # Receipt text is SMSC-generated ASCII even under data_coding 0; read as GSM 03.38
+        # an `_` in the message id would become `§` and the receipt would match nothing.
+        return payload.decode("latin-1")
     if data_coding == 0x08:
         return payload.decode("utf-16-be", errors="replace")
     if data_coding == 0x00:

@@ -6,6 +6,7 @@ a burst of API requests never delays a submit_sm (and vice versa).
 
 import asyncio
 import contextlib
+import logging
 import signal
 
 import uvicorn
@@ -17,6 +18,8 @@ from dispatch_service.db import Outbox
 from dispatch_service.smpp.connector import Connector
 from shared.logging import configure_logging
 from shared.runtime import ServiceRuntime
+
+log = logging.getLogger(__name__)
 
 
 def health_app(runtime: ServiceRuntime, connector: Connector) -> FastAPI:
@@ -40,7 +43,9 @@ def health_app(runtime: ServiceRuntime, connector: Connector) -> FastAPI:
     return app
 
 
-async def main(settings: DispatchSettings | None = None) -> None:
+async def main(settings: DispatchSettings | None = None) -> int:
+    """Runs until SIGINT/SIGTERM (exit status 0) or until one of its tasks dies (1), so
+    the supervisor restarts a connector that stopped sending instead of seeing a clean exit."""
     settings = settings or DispatchSettings()
     configure_logging("smpp", settings.log_level)
     runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
@@ -64,12 +69,20 @@ async def main(settings: DispatchSettings | None = None) -> None:
         tasks.append(asyncio.create_task(server.serve(), name="health"))
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    died = [task for task in tasks if task.done()]
+    for task in died:
+        exc = None if task.cancelled() else task.exception()
+        log.error("%s task ended unexpectedly; exiting", task.get_name(), exc_info=exc)
+    stopped.cancel()
     for task in tasks:
         task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, stopped, return_exceptions=True)
     await runtime.stop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.remove_signal_handler(signum)
+    return 1 if died else 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    raise SystemExit(asyncio.run(main()))
