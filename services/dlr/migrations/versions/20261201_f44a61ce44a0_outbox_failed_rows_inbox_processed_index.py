@@ -1,7 +1,7 @@
 """outbox failed rows inbox processed index
 
 Revision ID: f44a61ce44a0
-Revises: ba38abaa2b4e
+Revises: 7a4f7fcc7f9a
 Create Date: 2026-12-01 01:45:08.631330
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "f44a61ce44a0"
-down_revision: str | None = "ba38abaa2b4e"
+down_revision: str | None = "7a4f7fcc7f9a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
