@@ -14,6 +14,7 @@ from shared.errors import (
     PROBLEM_SCHEMA_NAME,
     UnhandledErrorMiddleware,
     install_problem_handlers,
+    problem_response_doc,
     problem_responses,
 )
 from shared.health import health_router
@@ -59,7 +60,8 @@ def create_service_app(
 
 
 def _document_problem_schema(app: FastAPI) -> None:
-    """Adds the Problem schema the operations' error responses refer to."""
+    """Adds the Problem schema the operations' error responses refer to, and the 400 that
+    an operation with a body answers when the body cannot even be parsed (not UTF-8)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -67,6 +69,11 @@ def _document_problem_schema(app: FastAPI) -> None:
             document = generate()
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             schemas[PROBLEM_SCHEMA_NAME] = PROBLEM_SCHEMA
+            for item in document.get("paths", {}).values():
+                for operation in item.values():
+                    if isinstance(operation, dict) and "requestBody" in operation:
+                        responses = operation.setdefault("responses", {})
+                        responses.setdefault("400", problem_response_doc(400))
         return app.openapi_schema or generate()
 
     app.openapi = openapi  # type: ignore[method-assign]
