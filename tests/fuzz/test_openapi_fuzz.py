@@ -7,6 +7,7 @@ Bounded and deterministic: a fixed number of examples per operation, derandomize
 example database, no shrinking (a failure is reported as found)."""
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -31,7 +32,8 @@ from tests.support.platform import Platform, public_platform
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-EXAMPLES_PER_OPERATION = 15
+# About a minute here; raise it (FUZZ_EXAMPLES=200) for a deeper search by hand.
+EXAMPLES_PER_OPERATION = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
