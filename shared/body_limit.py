@@ -3,7 +3,15 @@
 A declared Content-Length over the cap is refused before a byte of the body is read; a
 chunked body is counted as it arrives and refused the moment it passes the cap. Both answer
 413 problem+json (`payload_too_large`).
+
+Most clients (httpx, requests) send the whole body before they read any answer. Closing
+the connection on unread bytes makes the kernel reset it, and such a client sees a broken
+connection instead of the 413. So once the 413 is written, the rest of the body is read and
+thrown away, within a bound in bytes and time, before the response is ended; nothing of
+it is kept or forwarded.
 """
+
+import asyncio
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,6 +24,11 @@ from shared.errors import problem_response
 # UCS-2 units (3 bytes each at worst, e.g. CJK), so about 3.2 KB per message with its
 # JSON and 3.2 MB per batch. 1 MiB would already refuse a batch of long plain texts.
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+# How much of a refused body is drained so its sender can read the 413 (see above); past
+# either bound the connection is simply closed.
+_DRAIN_MAX_BYTES = 64 * 1024 * 1024
+_DRAIN_MAX_SECONDS = 5.0
 
 
 class BodyTooLarge(HTTPException):
@@ -41,13 +54,15 @@ class BodyLimitMiddleware:
             return
 
         received = 0
+        exceeded = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise BodyTooLarge(self.max_bytes)
             return message
 
@@ -56,7 +71,10 @@ class BodyLimitMiddleware:
         async def tracking_send(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
-            await send(message)
+            if exceeded:
+                await _send_then_drain(message, receive, send)
+            else:
+                await send(message)
 
         try:
             await self.app(scope, counting_receive, tracking_send)
@@ -67,7 +85,10 @@ class BodyLimitMiddleware:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Connection: close, since the rest of the body was never read off the connection.
+        async def draining_send(message: Message) -> None:
+            await _send_then_drain(message, receive, send)
+
+        # Connection: close: the rest of the body is drained at most, never read as a request.
         response = problem_response(
             413,
             "payload_too_large",
@@ -76,7 +97,30 @@ class BodyLimitMiddleware:
             scope.get("path"),
             headers={"Connection": "close"},
         )
-        await response(scope, receive, send)
+        await response(scope, receive, draining_send)
+
+
+async def _send_then_drain(message: Message, receive: Receive, send: Send) -> None:
+    """Sends `message`; if it ends the response, drains the request body first, so the
+    answer is on the wire while the client finishes sending (the server stops delivering
+    the body once a response is complete)."""
+    if message["type"] != "http.response.body" or message.get("more_body", False):
+        await send(message)
+        return
+    await send({**message, "more_body": True})
+    try:
+        async with asyncio.timeout(_DRAIN_MAX_SECONDS):
+            drained = 0
+            while drained <= _DRAIN_MAX_BYTES:
+                chunk = await receive()
+                if chunk["type"] != "http.request":
+                    break
+                drained += len(chunk.get("body", b""))
+                if not chunk.get("more_body", False):
+                    break
+    except TimeoutError:
+        pass
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _detail(max_bytes: int) -> str:
