@@ -2,21 +2,36 @@
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from shared.db import session_scope
-from shared.errors import install_problem_handlers
+from shared.errors import (
+    PROBLEM_SCHEMA,
+    PROBLEM_SCHEMA_NAME,
+    UnhandledErrorMiddleware,
+    install_problem_handlers,
+    problem_response_doc,
+    problem_responses,
+)
 from shared.health import health_router
 from shared.logging import configure_logging
 from shared.runtime import ServiceRuntime
 from shared.security import Principal, bearer_token
 
+# Every operation can answer these, whatever its own errors are.
+_EVERY_OPERATION = (413, 422, 500)
+
 
 def create_service_app(
-    name: str, runtime: ServiceRuntime, routers: Sequence[APIRouter], version: str = "1.0.0"
+    name: str,
+    runtime: ServiceRuntime,
+    routers: Sequence[APIRouter],
+    version: str = "1.0.0",
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     configure_logging(name, runtime.settings.log_level)
 
@@ -31,12 +46,37 @@ def create_service_app(
     app = FastAPI(title=f"smsgw {name}", version=version, lifespan=lifespan)
     app.state.runtime = runtime
     install_problem_handlers(app)
+    # Added last, so outermost: it also answers for what the body limit refuses.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(UnhandledErrorMiddleware)
     app.include_router(
         health_router({"database": runtime.check_database, "broker": runtime.check_broker})
     )
     for router in routers:
-        app.include_router(router)
+        # Declaring 422 also keeps FastAPI from documenting its own (plain JSON) one.
+        app.include_router(router, responses=problem_responses(*_EVERY_OPERATION))
+    _document_problem_schema(app)
     return app
+
+
+def _document_problem_schema(app: FastAPI) -> None:
+    """Adds the Problem schema the operations' error responses refer to, and the 400 that
+    an operation with a body answers when the body cannot even be parsed (not UTF-8)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas[PROBLEM_SCHEMA_NAME] = PROBLEM_SCHEMA
+            for item in document.get("paths", {}).values():
+                for operation in item.values():
+                    if isinstance(operation, dict) and "requestBody" in operation:
+                        responses = operation.setdefault("responses", {})
+                        responses.setdefault("400", problem_response_doc(400))
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # Dependencies are async even when they don't await: FastAPI runs a plain `def` dependency

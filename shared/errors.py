@@ -1,11 +1,16 @@
 """RFC 9457 problem+json for every error, each with a stable machine-readable `code`."""
 
+import logging
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -16,12 +21,82 @@ _CODES_BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "payload_too_large",
     422: "validation_error",
     429: "rate_limited",
     502: "bad_gateway",
     503: "service_unavailable",
     504: "gateway_timeout",
 }
+
+
+# The problem document as OpenAPI describes it: one schema, named the same in every
+# service and in the gateway's merged document, so generated clients parse every error
+# with one type. Extension members (e.g. `segments` on message_too_long) are allowed.
+PROBLEM_SCHEMA_NAME = "Problem"
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `code` is stable and meant for programs.",
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+        "code": {"type": "string", "examples": ["validation_error"]},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "description": "Every invalid input, on validation errors",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["location", "message", "type"],
+                "properties": {
+                    "location": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "message": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+    },
+    "additionalProperties": True,
+}
+
+_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Missing, invalid or expired bearer token",
+    404: "No such resource for this account",
+    409: "Conflicts with what exists",
+    413: "Request body too large",
+    422: "Invalid input; `errors` lists every problem",
+    429: "Too many requests",
+    500: "Unexpected failure; nothing personal is logged",
+    502: "A service behind the gateway answered badly",
+    503: "A service or its dependency is unavailable; retry later",
+    504: "A service behind the gateway did not answer in time",
+}
+
+
+# What any operation behind a bearer token can answer besides its own errors: 401, and 503
+# when auth's keys cannot be fetched to check the token.
+AUTHENTICATED = (401, 503)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for these statuses, each a problem+json document."""
+    return {status: problem_response_doc(status) for status in statuses}
+
+
+def problem_response_doc(status: int) -> dict[str, Any]:
+    ref = {"$ref": f"#/components/schemas/{PROBLEM_SCHEMA_NAME}"}
+    return {
+        "description": _DESCRIPTIONS.get(status, "Error"),
+        "content": {PROBLEM_JSON: {"schema": ref}},
+    }
 
 
 class ProblemError(Exception):
@@ -94,15 +169,24 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, code, title, detail, request.url.path, headers)
 
 
+# Validation error types raised by our own validators (pydantic_core.PydanticCustomError)
+# that are stable enough to be the problem's `code` when they are all that went wrong.
+_VALIDATION_CODES = frozenset({"invalid_text"})
+
+
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    # Only location, message and type: pydantic's `input` would echo the offending value
+    # (a message text, a name) back into responses and logs.
     errors = [
         {"location": list(err.get("loc", ())), "message": err.get("msg", ""), "type": err["type"]}
         for err in exc.errors()
     ]
+    types = {error["type"] for error in errors}
+    code = types.pop() if len(types) == 1 and types <= _VALIDATION_CODES else "validation_error"
     return problem_response(
         422,
-        "validation_error",
+        code,
         "Invalid request",
         "; ".join(f"{'.'.join(map(str, e['location']))}: {e['message']}" for e in errors),
         request.url.path,
@@ -114,3 +198,58 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
+
+
+class UnhandledErrorMiddleware:
+    """The last line: an unexpected exception becomes a bare 500 problem and one log line
+    naming where it happened, never what it said.
+
+    Exception messages carry data: a database error quotes the statement's parameters (a
+    recipient, a message text, a name). Starlette's own error middleware would hand the
+    exception on to the server, which logs it in full, so this one answers and stops it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            # The path only: query strings can carry personal data (phone numbers).
+            log.error(
+                "%s %s failed: %s", scope.get("method"), scope.get("path"), describe_safely(exc)
+            )
+            if started:
+                return  # too late for a problem document; the server ends the response
+            response = problem_response(
+                500, "internal_error", "Internal server error", instance=scope.get("path")
+            )
+            await response(scope, receive, send)
+
+
+def describe_safely(exc: BaseException) -> str:
+    """Exception types and the code locations they passed through, without any message."""
+    chain: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = traceback.extract_tb(current.__traceback__)
+        where = " <- ".join(
+            f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno} {frame.name}"
+            for frame in reversed(frames[-6:])
+        )
+        chain.append(f"{type(current).__module__}.{type(current).__qualname__} at {where}")
+        current = current.__cause__ or current.__context__
+    return "; caused by ".join(chain)

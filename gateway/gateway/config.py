@@ -1,4 +1,7 @@
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.body_limit import DEFAULT_MAX_BODY_BYTES
 
 
 class GatewaySettings(BaseSettings):
@@ -15,6 +18,9 @@ class GatewaySettings(BaseSettings):
     upstream_timeout_seconds: float = 30
     connect_timeout_seconds: float = 3
     max_connections: int = 200
+    # Bodies above this are refused with 413 before they reach a service (Content-Length
+    # up front, chunked bodies as they stream); the default is explained where it is set.
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=0)
     log_level: str = "INFO"
 
     @property

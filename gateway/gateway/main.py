@@ -8,7 +8,8 @@ from gateway.config import GatewaySettings
 from gateway.proxy import proxy_endpoint
 from gateway.request_id import RequestIdMiddleware
 from gateway.state import open_gateway
-from shared.errors import install_problem_handlers
+from shared.body_limit import BodyLimitMiddleware
+from shared.errors import UnhandledErrorMiddleware, install_problem_handlers
 from shared.logging import configure_logging
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -33,6 +34,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    # Inside the request id, so a refused body's 413 and a 500 carry the id too.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_problem_handlers(app)
     app.include_router(health.router)

@@ -7,12 +7,16 @@ import json
 from typing import Any
 
 from gateway.routes import is_public, resolve
+from shared.errors import PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME, problem_response_doc
 
 Json = dict[str, Any]
 
 REF_PREFIX = "#/components/schemas/"
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 BEARER = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+# What the gateway itself answers on any operation, before or instead of the service:
+# a body over its limit, and a service that is down, too slow or answers garbage.
+GATEWAY_ERRORS = (413, 502, 503, 504)
 
 
 def merge(documents: dict[str, Json], version: str = "1.0.0") -> Json:
@@ -28,6 +32,9 @@ def merge(documents: dict[str, Json], version: str = "1.0.0") -> Json:
             schemas[names.get(name, name)] = _rewrite_refs(schema, names)
     for path, item in paths.items():
         _apply_security(path, item)
+        _document_gateway_errors(item)
+    # The gateway's own errors refer to it; the services' identical copies merge into it.
+    schemas[PROBLEM_SCHEMA_NAME] = PROBLEM_SCHEMA
     return {
         "openapi": "3.1.0",
         "info": {"title": "smsgw API", "version": version},
@@ -102,6 +109,13 @@ def _apply_security(path: str, item: Json) -> None:
             operation["security"] = []  # explicitly public, whatever a client generator assumes
             continue
         operation["security"] = [{"bearerAuth": []}]
-        operation.setdefault("responses", {}).setdefault(
-            "401", {"description": "Missing, invalid or expired bearer token (problem+json)"}
-        )
+        operation.setdefault("responses", {}).setdefault("401", problem_response_doc(401))
+
+
+def _document_gateway_errors(item: Json) -> None:
+    for method, operation in item.items():
+        if method not in HTTP_METHODS or not isinstance(operation, dict):
+            continue
+        responses = operation.setdefault("responses", {})
+        for status in GATEWAY_ERRORS:
+            responses.setdefault(str(status), problem_response_doc(status))

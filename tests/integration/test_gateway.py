@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from devstack.ports import free_port
 from gateway.config import GatewaySettings
 from gateway.main import create_app
+from shared.body_limit import DEFAULT_MAX_BODY_BYTES
 from tests.support.apps import AuthClient, served_app
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -306,7 +307,9 @@ async def test_large_body_streams_through_intact_both_ways(
     gateway: str, echo: tuple[FastAPI, str], auth_service: AuthClient
 ) -> None:
     _, token = await auth_service.new_account()
-    payload = os.urandom(5 * 1024 * 1024)
+    # The largest body the gateway accepts by default (tests/integration/test_edge_gateway.py
+    # covers the ones it refuses).
+    payload = os.urandom(DEFAULT_MAX_BODY_BYTES)
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(payload), 64 * 1024):

@@ -11,6 +11,7 @@ from auth_service.accounts.schemas import (
 )
 from auth_service.keys.signing import TokenIssuer
 from shared.app import SessionDep
+from shared.errors import problem_responses
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
@@ -27,6 +28,7 @@ IssuerDep = Annotated[TokenIssuer, Depends(_issuer)]
     "/register",
     status_code=status.HTTP_201_CREATED,
     summary="Open an account; it starts with free credit",
+    responses=problem_responses(409),
 )
 async def register(body: RegisterRequest, session: SessionDep) -> RegisterResponse:
     account, user = await service.register(session, body)
@@ -35,6 +37,10 @@ async def register(body: RegisterRequest, session: SessionDep) -> RegisterRespon
     )
 
 
-@router.post("/login", summary="Exchange e-mail and password for a bearer token")
+@router.post(
+    "/login",
+    summary="Exchange e-mail and password for a bearer token",
+    responses=problem_responses(401),
+)
 async def login(body: LoginRequest, session: SessionDep, issuer: IssuerDep) -> TokenResponse:
     return await service.login(session, issuer, body)

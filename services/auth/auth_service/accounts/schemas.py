@@ -3,6 +3,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
+from shared.text import check_encodable, check_single_line
+
 
 class RegisterRequest(BaseModel):
     email: EmailStr
@@ -12,10 +14,15 @@ class RegisterRequest(BaseModel):
     @field_validator("company_name")
     @classmethod
     def _strip(cls, value: str) -> str:
-        value = value.strip()
+        value = check_single_line(value).strip()
         if not value:
             raise ValueError("must not be blank")
         return value
+
+    @field_validator("password")
+    @classmethod
+    def _encodable(cls, value: str) -> str:
+        return check_encodable(value)
 
 
 class RegisterResponse(BaseModel):
@@ -28,6 +35,11 @@ class RegisterResponse(BaseModel):
 class LoginRequest(BaseModel):
     email: EmailStr
     password: str = Field(min_length=1, max_length=128)
+
+    @field_validator("password")
+    @classmethod
+    def _encodable(cls, value: str) -> str:
+        return check_encodable(value)
 
 
 class TokenResponse(BaseModel):

@@ -6,8 +6,11 @@ from billing_service.ledger import service
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.schemas import BalanceResponse, TransactionList, TransactionResponse
 from shared.app import PrincipalDep, SessionDep
+from shared.errors import AUTHENTICATED, problem_responses
 
-router = APIRouter(prefix="/v1/billing", tags=["billing"])
+router = APIRouter(
+    prefix="/v1/billing", tags=["billing"], responses=problem_responses(*AUTHENTICATED)
+)
 
 
 async def _pricing(request: Request) -> Pricing:

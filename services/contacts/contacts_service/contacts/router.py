@@ -6,11 +6,22 @@ from fastapi import APIRouter, Query, Response, status
 from contacts_service.contacts import service
 from contacts_service.contacts.schemas import ContactCreate, ContactList, ContactResponse
 from shared.app import PrincipalDep, SessionDep
+from shared.errors import AUTHENTICATED, problem_responses
 
-router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
+router = APIRouter(
+    prefix="/v1/contacts", tags=["contacts"], responses=problem_responses(*AUTHENTICATED)
+)
+# Far beyond any account's contacts, yet small enough for every database's OFFSET: an
+# unbounded one reached PostgreSQL as an out-of-range bigint and failed there (a 500).
+MAX_OFFSET = 1_000_000_000
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Add a recipient")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a recipient",
+    responses=problem_responses(409),
+)
 async def create(
     body: ContactCreate, principal: PrincipalDep, session: SessionDep
 ) -> ContactResponse:
@@ -23,20 +34,23 @@ async def list_(
     principal: PrincipalDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ContactList:
     contacts, total = await service.list_contacts(session, principal.account_id, limit, offset)
     return ContactList(items=[ContactResponse.model_validate(c) for c in contacts], total=total)
 
 
-@router.get("/{contact_id}", summary="One recipient")
+@router.get("/{contact_id}", summary="One recipient", responses=problem_responses(404))
 async def get(contact_id: UUID, principal: PrincipalDep, session: SessionDep) -> ContactResponse:
     contact = await service.get_contact(session, principal.account_id, contact_id)
     return ContactResponse.model_validate(contact)
 
 
 @router.delete(
-    "/{contact_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Erase a recipient (R17)"
+    "/{contact_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Erase a recipient (R17)",
+    responses=problem_responses(404),
 )
 async def delete(contact_id: UUID, principal: PrincipalDep, session: SessionDep) -> Response:
     await service.delete_contact(session, principal.account_id, contact_id)

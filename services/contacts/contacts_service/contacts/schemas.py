@@ -3,6 +3,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from shared.text import check_single_line
+
 
 class ContactCreate(BaseModel):
     # A misspelt field must fail loudly, not silently drop the consent it carried.
@@ -17,7 +19,12 @@ class ContactCreate(BaseModel):
     @field_validator("name", "consent_source")
     @classmethod
     def _blank_is_absent(cls, value: str | None) -> str | None:
-        return (value or "").strip() or None
+        return check_single_line(value or "").strip() or None
+
+    @field_validator("phone")
+    @classmethod
+    def _visible(cls, value: str) -> str:
+        return check_single_line(value)
 
 
 class ContactResponse(BaseModel):

@@ -8,8 +8,11 @@ from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
 from shared.app import PrincipalDep, SessionDep
+from shared.errors import AUTHENTICATED, problem_responses
 
-router = APIRouter(prefix="/v1/messages", tags=["messages"])
+router = APIRouter(
+    prefix="/v1/messages", tags=["messages"], responses=problem_responses(*AUTHENTICATED)
+)
 
 
 async def _settings(request: Request) -> DispatchSettings:
@@ -35,7 +38,10 @@ IdempotencyKey = Annotated[
     "",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send an SMS",
-    responses={200: {"model": MessageResponse, "description": "Idempotent replay"}},
+    responses={
+        200: {"model": MessageResponse, "description": "Idempotent replay"},
+        **problem_responses(409),
+    },
 )
 async def send_message(
     body: SendMessageRequest,
@@ -55,7 +61,7 @@ async def send_message(
     return MessageResponse.of(message)
 
 
-@router.get("/{message_id}", summary="One message and its parts")
+@router.get("/{message_id}", summary="One message and its parts", responses=problem_responses(404))
 async def get_message(
     message_id: UUID, session: SessionDep, principal: PrincipalDep
 ) -> MessageResponse:

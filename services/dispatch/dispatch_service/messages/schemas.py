@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field, field_validator
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.messages.status import MessageStatus, PartStatus
 from dispatch_service.sms.encoding import Encoding
+from shared.text import check_message_text, check_single_line
 
 MAX_TEXT_LENGTH = 1600
 
@@ -20,14 +21,17 @@ class SendMessageRequest(BaseModel):
     @field_validator("text")
     @classmethod
     def _sendable(cls, value: str) -> str:
+        # Control, invisible and bidi characters (and lone surrogates, which JSON can
+        # smuggle in) first: a text of only zero-width spaces is disguised, not blank.
+        check_message_text(value)
         if not value.strip():
             raise ValueError("must not be blank")
-        try:
-            # JSON can smuggle in lone surrogates, which no SMS encoding can carry.
-            value.encode("utf-16-be")
-        except UnicodeEncodeError:
-            raise ValueError("must be valid Unicode text") from None
         return value
+
+    @field_validator("sender")
+    @classmethod
+    def _visible(cls, value: str | None) -> str | None:
+        return None if value is None else check_single_line(value)
 
 
 class PartResponse(BaseModel):
