@@ -360,6 +360,10 @@ async def test_two_equally_good_parts_leave_the_receipt_ambiguous(
     await publish(producer, as_decimal_value)
     sentinel = part_submitted(str(smsc_number()))
     await publish(producer, sentinel)
+    # The parts travel on other partitions than the receipt: with one of them still on its
+    # way, the receipt would rightly match the other.
+    both = [as_hex_value.smsc_message_id, as_decimal_value.smsc_message_id]
+    await eventually(lambda: _parts_known(dlr_app, both))
 
     await publish(producer, receipt(receipt_id))
     await publish(producer, receipt(sentinel.smsc_message_id))
