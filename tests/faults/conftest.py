@@ -9,7 +9,7 @@ import pytest
 
 from devstack.stack import SERVICES, Stack, StackConfig
 from tests.support.databases import migrate
-from tests.support.postgres_server import PostgresServer, postgres_bin_dir
+from tests.support.postgres_server import PostgresServer, postgres_bin_dir, temporary_postgres
 
 # Short enough that a 30 s silent SMSC is detected and a stuck part is swept within the run.
 FAULT_ENV = {
@@ -22,16 +22,11 @@ FAULT_ENV = {
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def postgres() -> Iterator[PostgresServer]:
     if postgres_bin_dir() is None:
         pytest.fail("the fault suite needs PostgreSQL's initdb/pg_ctl on this machine")
-    root = Path(tmp_path_factory.mktemp("faults-pg"))
-    root.chmod(0o755)  # the server runs as `postgres` when the suite runs as root
-    server = PostgresServer(root / "data")
-    server.init()
-    server.start()
-    yield server
-    server.stop("immediate")
+    with temporary_postgres("smsgw-faults-pg-") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

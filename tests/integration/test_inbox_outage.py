@@ -3,10 +3,7 @@ then handles every event that arrived meanwhile. Against a PostgreSQL of the tes
 stopped for real, so the errors are exactly what asyncpg raises."""
 
 import asyncio
-import shutil
-import tempfile
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
 from uuid import uuid4
 
 import asyncpg
@@ -29,7 +26,7 @@ from tests.support.inbox import (
     read_topic,
     running_inbox,
 )
-from tests.support.postgres_server import PostgresServer, postgres_bin_dir
+from tests.support.postgres_server import PostgresServer, postgres_bin_dir, temporary_postgres
 
 # Only the tests that run a PostgreSQL of their own; the classification checks need none.
 needs_postgres_binaries = pytest.mark.skipif(
@@ -38,17 +35,9 @@ needs_postgres_binaries = pytest.mark.skipif(
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[PostgresServer]:
-    # Not under tmp_path: as root the server runs as `postgres`, who can't enter pytest's
-    # private temp root; PostgresServer hands this directory over to it.
-    workdir = Path(tempfile.mkdtemp(prefix="smsgw-pg-"))
-    server = PostgresServer(workdir / "data")
-    await asyncio.to_thread(server.init)
-    await asyncio.to_thread(server.start)
-    yield server
-    if server.is_running():
-        await asyncio.to_thread(server.stop, "immediate")
-    shutil.rmtree(workdir, ignore_errors=True)
+def server() -> Iterator[PostgresServer]:
+    with temporary_postgres() as server:
+        yield server
 
 
 @pytest.fixture

@@ -4,11 +4,8 @@ and every submit attempt is on record."""
 
 import asyncio
 import contextlib
-import shutil
 import struct
-import tempfile
 from collections.abc import AsyncIterator
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -30,7 +27,7 @@ from tests.integration.connector_support import (
 )
 from tests.integration.fake_smsc import FakeSmsc, Link
 from tests.support.databases import Databases, migrate
-from tests.support.postgres_server import PostgresServer, postgres_bin_dir
+from tests.support.postgres_server import postgres_bin_dir, temporary_postgres
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -293,13 +290,7 @@ async def test_only_one_connector_sends_on_a_link_and_the_next_takes_over(
 
 @pytest.mark.skipif(postgres_bin_dir() is None, reason="needs PostgreSQL binaries")
 async def test_the_connector_outlives_a_database_restart(broker: str) -> None:
-    # Not pytest's tmp_path: run as root, PostgreSQL runs as `postgres` and can't enter it.
-    workdir = Path(tempfile.mkdtemp(prefix="smsgw-connector-pg-"))
-    workdir.chmod(0o755)
-    server = PostgresServer(workdir / "pg")
-    await asyncio.to_thread(server.init)
-    await asyncio.to_thread(server.start)
-    try:
+    with temporary_postgres("smsgw-connector-pg-") as server:
         url = await asyncio.to_thread(server.create_database, "dispatch")
         await asyncio.to_thread(migrate, "dispatch", url)
         async with fake(FakeSmsc()) as smsc:
@@ -314,10 +305,6 @@ async def test_the_connector_outlives_a_database_restart(broker: str) -> None:
                 ids = await queue_messages(runtime, numbers(3))
                 await wait_for_parts(runtime, ids, lambda p: p.status == "sent")
                 assert not task.done()
-    finally:
-        if server.is_running():
-            await asyncio.to_thread(server.stop, "immediate")
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 async def test_the_worker_exits_non_zero_when_the_connector_dies(

@@ -5,6 +5,9 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from devstack.ports import free_port, wait_for_port
@@ -103,3 +106,20 @@ class PostgresServer:
     @staticmethod
     def _env() -> dict[str, str]:
         return {**os.environ, "LC_ALL": "C.UTF-8"}
+
+
+@contextmanager
+def temporary_postgres(prefix: str = "smsgw-pg-") -> Iterator[PostgresServer]:
+    """A running server in a fresh directory, removed afterwards. Not under pytest's tmp_path:
+    run as root, the server runs as `postgres`, who can't enter pytest's private temp root."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    workdir.chmod(0o755)
+    server = PostgresServer(workdir / "data")
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        if server.is_running():
+            server.stop("immediate")
+        shutil.rmtree(workdir, ignore_errors=True)
