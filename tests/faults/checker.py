@@ -281,6 +281,7 @@ class Checker:
         )
         await consumer.start()
         try:
+            await consumer.topics()  # fills the metadata partitions_for_topic reads
             found: dict[str, list[Any]] = {}
             for topic in (dead_letter_topic(t) for t in ALL_TOPICS):
                 partitions = consumer.partitions_for_topic(topic) or set()
@@ -292,9 +293,7 @@ class Checker:
                 await consumer.seek_to_beginning(*tps)
                 records: list[Any] = []
                 deadline = time.monotonic() + 10
-                while time.monotonic() < deadline and any(
-                    await consumer.position(tp) < ends[tp] for tp in tps
-                ):
+                while time.monotonic() < deadline and await _behind(consumer, ends):
                     batch = await consumer.getmany(timeout_ms=500)
                     for part in batch.values():
                         records.extend(part)
@@ -302,6 +301,13 @@ class Checker:
             return found
         finally:
             await consumer.stop()
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return True
+    return False
 
 
 def _cause(first: float, last: float, faults: list[FaultRecord]) -> str:
