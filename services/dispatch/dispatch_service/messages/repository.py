@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy import Select, literal_column, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.messages.status import MessageStatus
@@ -38,21 +38,29 @@ def _with_parts() -> Select[Message]:
     return select(Message).options(selectinload(Message.parts))
 
 
+def _snapshot_with_parts() -> Select[Message]:
+    # One statement, so one snapshot: with a second SELECT for the parts, a receipt
+    # committed in between showed a message "sent" whose parts were all "delivered".
+    return select(Message).options(joinedload(Message.parts))
+
+
 async def get_for_account(
     session: AsyncSession, account_id: UUID, message_id: UUID
 ) -> Message | None:
-    statement = _with_parts().where(Message.id == message_id, Message.account_id == account_id)
-    message: Message | None = await session.scalar(statement)
+    statement = _snapshot_with_parts().where(
+        Message.id == message_id, Message.account_id == account_id
+    )
+    message: Message | None = (await session.scalars(statement)).unique().one_or_none()
     return message
 
 
 async def get_by_idempotency_key(
     session: AsyncSession, account_id: UUID, key: str
 ) -> Message | None:
-    statement = _with_parts().where(
+    statement = _snapshot_with_parts().where(
         Message.account_id == account_id, Message.idempotency_key == key
     )
-    message: Message | None = await session.scalar(statement)
+    message: Message | None = (await session.scalars(statement)).unique().one_or_none()
     return message
 
 
@@ -60,14 +68,14 @@ async def list_for_account(
     session: AsyncSession, account_id: UUID, limit: int, status: MessageStatus | None = None
 ) -> Sequence[Message]:
     statement = (
-        _with_parts()
+        _snapshot_with_parts()
         .where(Message.account_id == account_id)
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(limit)
     )
     if status is not None:
         statement = statement.where(Message.status == status)
-    return (await session.scalars(statement)).all()
+    return (await session.scalars(statement)).unique().all()
 
 
 async def add(session: AsyncSession, message: Message) -> bool:
