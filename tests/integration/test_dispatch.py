@@ -642,6 +642,13 @@ async def test_parts_without_a_receipt_expire_after_the_deadline_and_a_late_rece
     # Only parts past the deadline: one sent a moment ago still waits for its receipt.
     assert (await dispatch.get(recent_token, recent["id"])).json()["status"] == "sent"
 
+    # A late submit response can't take it back to "sent".
+    async for session in session_scope(dispatch.runtime.sessionmaker):
+        assert not await repository.mark_part_sent(
+            session, UUID(overdue["id"]), 1, "smsc-late", utcnow()
+        )
+    assert (await dispatch.get(token, overdue["id"])).json() == expired
+
     # The operator's word beats our guess: the handset did get it.
     await dispatch.publish_and_wait(receipt(overdue, account_id, 1, "delivered"))
     delivered = (await dispatch.get(token, overdue["id"])).json()
