@@ -10,6 +10,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,6 +21,8 @@ from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 
 from dispatch_service.config import DispatchSettings
+from dispatch_service.expiry import service as expiry
+from dispatch_service.expiry.service import ReceiptDeadline
 from dispatch_service.main import create_app as create_dispatch_app
 from dispatch_service.messages import repository
 from dispatch_service.messages.status import MESSAGE_FINAL, aggregate
@@ -256,3 +259,67 @@ async def test_reads_never_see_a_message_go_backwards_while_receipts_race(
             assert part_ranks == sorted(part_ranks)
         for message in seen:
             _check_consistent(message)
+
+
+async def test_receipts_racing_the_deadline_sweep_end_delivered_either_way(
+    platform: Platform, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    ids = []
+    for i in range(5):
+        sent = await platform.send(token, to="+447700900123", text=f"{i} " + "x" * 200)
+        assert sent.status_code == 202, sent.text
+        ids.append(sent.json()["id"])
+    for message_id in ids:
+        await platform.wait_for(token, message_id, {"queued"})
+        async for session in session_scope(platform.runtime.sessionmaker):
+            for index in (1, 2):
+                await repository.mark_part_sent(
+                    session, UUID(message_id), index, f"smsc-{index}", utcnow()
+                )
+    receipts = [
+        MessagePartStatusReported(
+            account_id=account_id,
+            message_id=UUID(message_id),
+            part_index=index,
+            smsc_message_id=f"smsc-{index}",
+            status="delivered",
+            reported_at=utcnow(),
+        )
+        for message_id in ids
+        for index in (1, 2)
+    ]
+    random.Random(11).shuffle(receipts)
+    stop = asyncio.Event()
+
+    async def sweep() -> None:
+        # Every part is past this deadline at once: the sweep and the receipts race.
+        deadline = ReceiptDeadline(timedelta(0), "expired")
+        while not stop.is_set():
+            async for session in session_scope(platform.runtime.sessionmaker):
+                await expiry.time_out_overdue(session, deadline, utcnow(), limit=2)
+            await asyncio.sleep(0)
+
+    async def poll(message_id: str) -> list[str]:
+        seen = []
+        while not stop.is_set():
+            seen.append((await platform.message(token, message_id))["status"])
+        return seen
+
+    sweepers = [asyncio.create_task(sweep()) for _ in range(2)]
+    readers = [asyncio.create_task(poll(message_id)) for message_id in ids]
+    try:
+        for event in receipts:
+            await platform.publish(event)
+        finals = [await platform.wait_for(token, m, {"delivered"}) for m in ids]
+    finally:
+        stop.set()
+        await asyncio.gather(*sweepers)
+        views = await asyncio.gather(*readers)
+
+    for final in finals:
+        assert [p["status"] for p in final["parts"]] == ["delivered", "delivered"]
+        assert final["error_code"] is None
+    for seen in views:
+        ranks = [_MESSAGE_RANK[status] for status in seen]
+        assert ranks == sorted(ranks), seen
