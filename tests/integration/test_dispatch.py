@@ -2,9 +2,10 @@
 receipts, and the repository functions the SMPP worker calls."""
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -18,8 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from dispatch_service.config import DispatchSettings
+from dispatch_service.expiry import service as expiry
+from dispatch_service.expiry.service import ReceiptDeadline
 from dispatch_service.main import create_app
 from dispatch_service.messages import repository
+from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.models import Base, Inbox
 from shared.db import session_scope
 from shared.events import (
@@ -128,6 +132,8 @@ async def dispatch(
         environment="test",
         # Its own group: other modules' dispatch apps on this broker use other databases.
         consumer_group=f"dispatch-it-{uuid4().hex[:8]}",
+        # The default deadline (72 h), swept often enough for a test to see it happen.
+        receipt_sweep_interval_seconds=0.2,
     )
     app = create_app(settings)
     producer = new_producer(broker)
@@ -377,6 +383,66 @@ async def test_concurrent_retries_create_one_message(
     assert len(await dispatch.listed(token)) == 1
 
 
+# --- concatenation references ---------------------------------------------------------------
+
+
+async def _references(dispatch: Dispatch, responses: list[httpx.Response]) -> list[int]:
+    ids = [UUID(response.json()["id"]) for response in responses]
+    statement = select(Message.id, Message.concat_reference).where(Message.id.in_(ids))
+    async with dispatch.runtime.sessionmaker() as session:
+        by_id = {row.id: row.concat_reference for row in await session.execute(statement)}
+    return [by_id[message_id] for message_id in ids]
+
+
+async def test_long_messages_to_one_number_get_consecutive_references(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    _, other_token = await auth_service.new_account()
+    to = "+447700900201"
+
+    responses = [await dispatch.send(token, to=to, text="x" * 200) for _ in range(3)]
+    # Another account's message to the same handset counts too: the handset can't tell.
+    responses.append(await dispatch.send(other_token, to=to, text=CYRILLIC_71))
+    responses.append(await dispatch.send(token, to=to, text="x" * 200))
+
+    assert [r.status_code for r in responses] == [202] * 5
+    first, *rest = await _references(dispatch, responses)
+    assert rest == [(first + step) % 256 for step in range(1, 5)]
+
+
+async def test_concurrent_long_messages_to_one_number_never_share_a_reference(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    to = "+447700900202"
+    # Random 8-bit references: 60 messages share one with a probability above 99.9%.
+    count = 60
+
+    responses = await asyncio.gather(
+        *(dispatch.send(token, to=to, text=f"{i} " + "x" * 200) for i in range(count))
+    )
+
+    assert [r.status_code for r in responses] == [202] * count
+    references = await _references(dispatch, list(responses))
+    assert len(set(references)) == count
+    assert max(references) < 256
+
+
+async def test_a_replay_does_not_use_up_a_reference(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    body = {"to": "+447700900203", "text": "x" * 200}
+
+    first = await dispatch.send(token, idempotency_key="ref-1", **body)
+    await dispatch.send(token, idempotency_key="ref-1", **body)
+    second = await dispatch.send(token, **body)
+
+    before, after = await _references(dispatch, [first, second])
+    assert after == (before + 1) % 256
+
+
 # --- billing's verdict -----------------------------------------------------------------------
 
 
@@ -539,6 +605,148 @@ async def test_unknown_part_is_an_error_for_the_worker(dispatch: Dispatch) -> No
     async with dispatch.runtime.sessionmaker() as session:
         with pytest.raises(repository.PartNotFound):
             await repository.mark_part_sent(session, uuid4(), 1, "x", utcnow())
+
+
+# --- the receipt deadline -------------------------------------------------------------------
+
+
+async def _mark_sent(dispatch: Dispatch, message: dict[str, Any], at: datetime) -> None:
+    async for session in session_scope(dispatch.runtime.sessionmaker):
+        for index in range(1, message["segments"] + 1):
+            smsc_id = f"smsc-{message['id'][:8]}-{index}"
+            await repository.mark_part_sent(session, UUID(message["id"]), index, smsc_id, at)
+
+
+async def test_parts_without_a_receipt_expire_after_the_deadline_and_a_late_receipt_wins(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token, overdue = await _queued(dispatch, auth_service, CYRILLIC_71)
+    _, recent_token, recent = await _queued(dispatch, auth_service, "Hi")
+    settings = dispatch.runtime.settings
+    assert isinstance(settings, DispatchSettings)
+    deadline = timedelta(seconds=settings.receipt_deadline_seconds)
+    await _mark_sent(dispatch, overdue, utcnow() - deadline - timedelta(minutes=1))
+    await _mark_sent(dispatch, recent, utcnow())
+    await dispatch.publish_and_wait(receipt(overdue, account_id, 2, "delivered"))
+
+    # The app's own sweeper gives part 1 its final status.
+    expired = await dispatch.wait_for(token, overdue["id"], lambda m: m["status"] != "sent")
+
+    assert expired["status"] == "undelivered"
+    assert [p["status"] for p in expired["parts"]] == ["expired", "delivered"]
+    assert expired["parts"][0]["error_code"] == "receipt_timeout"
+    assert expired["parts"][0]["done_at"] is not None
+    assert expired["error_code"] == "receipt_timeout"
+    assert expired["status_reason"].startswith("part 1 expired: no delivery receipt")
+    assert expired["done_at"] is not None
+    # Only parts past the deadline: one sent a moment ago still waits for its receipt.
+    assert (await dispatch.get(recent_token, recent["id"])).json()["status"] == "sent"
+
+    # A late submit response can't take it back to "sent".
+    async for session in session_scope(dispatch.runtime.sessionmaker):
+        assert not await repository.mark_part_sent(
+            session, UUID(overdue["id"]), 1, "smsc-late", utcnow()
+        )
+    assert (await dispatch.get(token, overdue["id"])).json() == expired
+
+    # The operator's word beats our guess: the handset did get it.
+    await dispatch.publish_and_wait(receipt(overdue, account_id, 1, "delivered"))
+    delivered = (await dispatch.get(token, overdue["id"])).json()
+    assert delivered["status"] == "delivered"
+    assert [p["status"] for p in delivered["parts"]] == ["delivered", "delivered"]
+    assert (delivered["error_code"], delivered["status_reason"]) == (None, None)
+    assert delivered["parts"][0]["error_code"] is None
+
+    # Once real, an outcome is final again: a conflicting receipt changes nothing.
+    await dispatch.publish_and_wait(receipt(overdue, account_id, 1, "undelivered"))
+    assert (await dispatch.get(token, overdue["id"])).json() == delivered
+
+
+async def test_a_late_failure_receipt_replaces_the_timeout_with_its_own_reason(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token, message = await _queued(dispatch, auth_service, "x" * 200)
+    await _mark_sent(dispatch, message, utcnow())
+    async for session in session_scope(dispatch.runtime.sessionmaker):
+        await expiry.time_out_overdue(
+            session, ReceiptDeadline(timedelta(0), "unknown"), utcnow(), limit=10_000
+        )
+    timed_out = (await dispatch.get(token, message["id"])).json()
+    assert [p["status"] for p in timed_out["parts"]] == ["unknown", "unknown"]
+    assert timed_out["status_reason"].startswith("part 1 unknown: no delivery receipt")
+
+    await dispatch.publish_and_wait(receipt(message, account_id, 1, "undelivered"))
+
+    result = (await dispatch.get(token, message["id"])).json()
+    assert result["status"] == "undelivered"
+    assert [p["status"] for p in result["parts"]] == ["undelivered", "unknown"]
+    assert [p["error_code"] for p in result["parts"]] == ["0x0000000B", "receipt_timeout"]
+    assert (result["error_code"], result["status_reason"]) == ("0x0000000B", "part 1 undelivered")
+
+
+async def _overdue_parts(dispatch: Dispatch, cutoff: datetime) -> int:
+    statement = select(MessagePart.message_id).where(
+        MessagePart.status == "sent", MessagePart.submitted_at < cutoff
+    )
+    async with dispatch.runtime.sessionmaker() as session:
+        return len((await session.scalars(statement)).all())
+
+
+async def test_concurrent_sweepers_time_out_each_part_once(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    messages = [await dispatch.accepted(token, text=f"{i} " + "x" * 200) for i in range(12)]
+    for message in messages:
+        await dispatch.publish(authorized(message, account_id))
+    for message in messages:
+        await dispatch.wait_for(token, message["id"], lambda m: m["status"] == "queued")
+        await _mark_sent(dispatch, message, utcnow())
+    now = utcnow()
+    deadline = ReceiptDeadline(timedelta(0), "expired")
+    expected = await _overdue_parts(dispatch, now)
+
+    async def sweeper() -> int:
+        moved_total = 0
+        while True:
+            async for session in session_scope(dispatch.runtime.sessionmaker):
+                looked_at, moved = await expiry.time_out_overdue(session, deadline, now, limit=3)
+            moved_total += moved
+            if looked_at == 0:
+                return moved_total
+
+    moved = await asyncio.gather(*(sweeper() for _ in range(4)))
+
+    assert sum(moved) == expected
+    assert await _overdue_parts(dispatch, now) == 0
+    for message in messages:
+        result = (await dispatch.get(token, message["id"])).json()
+        assert result["status"] == "undelivered"
+        assert [p["status"] for p in result["parts"]] == ["expired", "expired"]
+
+
+async def test_parts_stuck_before_the_smsc_are_reported(
+    dispatch: Dispatch, auth_service: AuthClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def report() -> expiry.StuckParts:
+        async for session in session_scope(dispatch.runtime.sessionmaker):
+            stuck = await expiry.report_stuck(session, timedelta(0), utcnow())
+        return stuck
+
+    before = await report()
+    _, token = await auth_service.new_account()
+    await dispatch.accepted(token, text="x" * 200)  # billing never answers
+    await _queued(dispatch, auth_service, "Hi")  # the SMPP worker never sends it
+    caplog.clear()
+
+    with caplog.at_level(logging.WARNING, logger="dispatch_service.expiry"):
+        after = await report()
+
+    assert after.waiting_for_billing.parts == before.waiting_for_billing.parts + 2
+    assert after.waiting_for_smsc.parts == before.waiting_for_smsc.parts + 1
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("dispatch_service")]
+    assert any("pending, no answer from billing" in line for line in logged), logged
+    assert any("queued, never submitted to the SMSC" in line for line in logged), logged
 
 
 # --- schema ---------------------------------------------------------------------------------

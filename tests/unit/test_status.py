@@ -240,3 +240,28 @@ def test_duplicates_and_stale_reports_after_the_outcome_change_nothing() -> None
 def test_message_stays_sent_until_the_last_part_reports() -> None:
     reports: list[tuple[int, PartStatus]] = [(0, "sent"), (0, "delivered"), (2, "sent")]
     assert replay(reports, segments=3) == "sent"
+
+
+# --- the receipt deadline's provisional outcome ----------------------------------------------
+
+
+@pytest.mark.parametrize("timed_out", ["expired", "unknown"])
+@pytest.mark.parametrize("outcome", ["delivered", "undelivered", "expired", "rejected", "unknown"])
+def test_a_receipt_replaces_the_deadlines_guess(timed_out: PartStatus, outcome: PartStatus) -> None:
+    assert advance_part(timed_out, outcome, provisional=True) == outcome
+
+
+@pytest.mark.parametrize("proposed", ["pending", "queued", "sent"])
+def test_a_guessed_outcome_never_goes_back_to_waiting(proposed: PartStatus) -> None:
+    assert advance_part("expired", proposed, provisional=True) == "expired"
+
+
+def test_without_the_provisional_flag_a_final_part_stays_final() -> None:
+    assert advance_part("expired", "delivered") == "expired"
+
+
+def test_a_revised_message_moves_between_final_states_only() -> None:
+    assert advance_message("undelivered", "delivered", revising=True) == "delivered"
+    assert advance_message("undelivered", "sent", revising=True) == "undelivered"
+    assert advance_message("sent", "delivered", revising=True) == "delivered"
+    assert advance_message("undelivered", "delivered") == "undelivered"

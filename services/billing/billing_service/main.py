@@ -16,7 +16,7 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
-        consumer_specs=(billing_consumer(pricing),),
+        consumer_specs=(billing_consumer(pricing, settings.consumer_group),),
     )
     app = create_service_app("billing", runtime, [ledger_router])
     app.state.pricing = pricing

@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -43,6 +45,17 @@ class DispatchSettings(VerifyingServiceSettings):
     # The SMPP worker's /healthz and /readyz for the kubelet; None runs it without them.
     smpp_health_host: str = "127.0.0.1"
     smpp_health_port: int | None = Field(default=None, ge=1, le=65535)
+
+    # A part the SMSC accepted but never reported on gets this final status once the
+    # deadline passes, so its message finishes. We send no validity_period, so SMSCs keep a
+    # part for their default (commonly up to 48 h); 72 h leaves a day for a late receipt.
+    receipt_deadline_seconds: float = Field(default=72 * 3600, gt=0)
+    receipt_deadline_status: Literal["expired", "unknown"] = "expired"
+    receipt_sweep_interval_seconds: float = Field(default=60, gt=0)
+    receipt_sweep_batch_size: int = Field(default=200, ge=1)
+    # Parts still waiting for billing (pending) or for the SMPP worker (queued) after this
+    # long are reported in the log: something upstream is stuck.
+    stuck_part_seconds: float = Field(default=3600, gt=0)
 
     @field_validator("default_sender")
     @classmethod

@@ -8,7 +8,7 @@ from shared.events import AccountRegistered, MessageAccepted
 from shared.runtime import ConsumerSpec
 
 
-def billing_consumer(pricing: Pricing) -> ConsumerSpec:
+def billing_consumer(pricing: Pricing, group: str = "billing") -> ConsumerSpec:
     async def on_account_registered(session: AsyncSession, event: AccountRegistered) -> None:
         await service.open_account(session, pricing, event.account_id)
 
@@ -16,7 +16,7 @@ def billing_consumer(pricing: Pricing) -> ConsumerSpec:
         await service.charge_message(session, pricing, event)
 
     return ConsumerSpec(
-        name="billing",
+        name=group,
         topics=(AccountRegistered.topic, MessageAccepted.topic),
         handlers={
             "account.registered": on_account_registered,

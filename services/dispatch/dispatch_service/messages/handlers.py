@@ -59,6 +59,7 @@ async def on_part_status_reported(session: AsyncSession, event: MessagePartStatu
             event.reported_at,
             smsc_message_id=event.smsc_message_id,
             error_code=event.error_code,
+            receipt=True,
         )
     except LookupError:
         log.warning("ignoring receipt for unknown part %s of %s", event.part_index, message.id)

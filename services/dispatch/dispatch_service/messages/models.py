@@ -34,6 +34,10 @@ from dispatch_service.sms.encoding import Encoding
 from shared.db import UtcDateTime
 from shared.events import utcnow
 
+# The error code of a part (and its message) whose receipt never came before the deadline;
+# no SMSC reports it, so it also marks the part's status as ours, not the operator's.
+RECEIPT_TIMEOUT = "receipt_timeout"
+
 
 class Message(Base):
     __tablename__ = "messages"
@@ -45,6 +49,13 @@ class Message(Base):
         ),
         # Serves tenant-scoped lookups and "newest first" listing.
         Index("ix_messages_account_id_created_at", "account_id", "created_at"),
+        # Finds messages billing hasn't answered for (the stuck-parts report): few at a time.
+        Index(
+            "ix_messages_accepted_created_at",
+            "created_at",
+            postgresql_where=text("status = 'accepted'"),
+            sqlite_where=text("status = 'accepted'"),
+        ),
     )
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
@@ -54,7 +65,8 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text)
     encoding: Mapped[Encoding] = mapped_column(String(8))
     segments: Mapped[int] = mapped_column(SmallInteger)
-    # The concatenation UDH reference shared by all parts (0..255).
+    # The concatenation UDH reference shared by all parts (0..255), handed out per
+    # destination by ConcatReference; 0 for a single-part message, which has no UDH.
     concat_reference: Mapped[int] = mapped_column(SmallInteger)
     status: Mapped[MessageStatus] = mapped_column(String(16))
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -110,8 +122,13 @@ class Message(Base):
         smsc_message_id: str | None = None,
         error_code: str | None = None,
         reason: str | None = None,
+        receipt: bool = False,
     ) -> bool:
-        """Apply one part's new status and recompute the message's. False if nothing moved."""
+        """Apply one part's new status and recompute the message's. False if nothing moved.
+
+        `receipt`: the status comes from the SMSC's delivery receipt, which also overrides
+        an outcome the receipt deadline guessed (see `time_out_part`).
+        """
         part = self.part(part_index)
         if part.status == "pending":
             return False  # never authorised, so never handed to the SMSC: nothing to record
@@ -120,8 +137,9 @@ class Message(Base):
         part.smsc_message_id = part.smsc_message_id or smsc_message_id
         if proposed == "sent":
             part.submitted_at = part.submitted_at or at
-        new = advance_part(part.status, proposed)
-        if new == part.status:
+        revising = receipt and part.timed_out and proposed in PART_FINAL
+        new = advance_part(part.status, proposed, provisional=revising)
+        if new == part.status and not revising:
             return False
         part.status = new
         # Bumped by hand: a part's progress is news to a client polling the message even
@@ -131,19 +149,52 @@ class Message(Base):
             self.sent_at = self.sent_at or at
         if new in PART_FINAL:
             part.done_at, part.error_code = at, error_code
-        if new in PART_FINAL and new != "delivered":
+        if revising and self.error_code == RECEIPT_TIMEOUT:
+            self._explain_from_parts()
+        elif new in PART_FINAL and new != "delivered":
             # The first part that went wrong explains the message's outcome.
             self.error_code = self.error_code or error_code
             self.status_reason = self.status_reason or reason or f"part {part_index} {new}"
-        self._recompute(at)
+        self._recompute(at, revising=revising)
         return True
 
-    def _recompute(self, at: datetime) -> None:
-        new = advance_message(self.status, aggregate([part.status for part in self.parts]))
+    def time_out_part(self, part_index: int, status: PartStatus, at: datetime) -> bool:
+        """No receipt came for the part in time: give it `status` (expired or unknown) so
+        the message can finish. A receipt arriving later still replaces it."""
+        if self.part(part_index).status != "sent":
+            return False
+        return self.record_part(
+            part_index,
+            status,
+            at,
+            error_code=RECEIPT_TIMEOUT,
+            reason=_timeout_reason(part_index, status),
+        )
+
+    def _explain_from_parts(self) -> None:
+        # The timed-out part that explained the outcome has its real one now.
+        self.error_code = self.status_reason = None
+        for part in self.parts:
+            if part.status in PART_FINAL and part.status != "delivered":
+                self.error_code = part.error_code
+                self.status_reason = (
+                    _timeout_reason(part.part_index, part.status)
+                    if part.timed_out
+                    else f"part {part.part_index} {part.status}"
+                )
+                return
+
+    def _recompute(self, at: datetime, *, revising: bool = False) -> None:
+        proposed = aggregate([part.status for part in self.parts])
+        new = advance_message(self.status, proposed, revising=revising)
         if new != self.status:
             self.status = new
             if new in MESSAGE_FINAL:
                 self.done_at = at
+
+
+def _timeout_reason(part_index: int, status: str) -> str:
+    return f"part {part_index} {status}: no delivery receipt before the deadline"
 
 
 class MessagePart(Base):
@@ -156,6 +207,13 @@ class MessagePart(Base):
             "message_id",
             postgresql_where=text("status = 'queued'"),
             sqlite_where=text("status = 'queued'"),
+        ),
+        # The receipt deadline sweep looks for parts sent long ago and still waiting.
+        Index(
+            "ix_message_parts_sent_submitted_at",
+            "submitted_at",
+            postgresql_where=text("status = 'sent'"),
+            sqlite_where=text("status = 'sent'"),
         ),
     )
 
@@ -177,3 +235,22 @@ class MessagePart(Base):
     resent_unanswered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     message: Mapped[Message] = relationship(back_populates="parts", lazy="raise")
+
+    @property
+    def timed_out(self) -> bool:
+        """Its final status is the receipt deadline's guess, not an SMSC's report."""
+        return self.error_code == RECEIPT_TIMEOUT
+
+
+class ConcatReference(Base):
+    """The last concatenation reference handed out for each destination number.
+
+    A handset reassembles parts by their 8-bit reference, so two long messages in flight to
+    one number must not share it. Counting per number means no two of any 256 consecutive
+    long messages to it do, where random references collided for 1 pair in 256.
+    """
+
+    __tablename__ = "concat_references"
+
+    to_number: Mapped[str] = mapped_column(String(16), primary_key=True)  # E.164
+    last_reference: Mapped[int] = mapped_column(SmallInteger)

@@ -1,5 +1,6 @@
 """All of dispatch's SQL about messages, for the API, the inbox handlers and the SMPP worker."""
 
+import secrets
 from collections.abc import Collection, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,11 +9,13 @@ from uuid import UUID
 from sqlalchemy import Select, case, literal_column, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from dispatch_service.messages.models import Message, MessagePart
+from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.sms.encoding import Encoding
+from dispatch_service.sms.udh import MAX_CONCAT_REFERENCE
+from shared.db import upsert_insert
 
 
 class PartNotFound(LookupError):
@@ -38,21 +41,29 @@ def _with_parts() -> Select[Message]:
     return select(Message).options(selectinload(Message.parts))
 
 
+def _snapshot_with_parts() -> Select[Message]:
+    # One statement, so one snapshot: with a second SELECT for the parts, a receipt
+    # committed in between showed a message "sent" whose parts were all "delivered".
+    return select(Message).options(joinedload(Message.parts))
+
+
 async def get_for_account(
     session: AsyncSession, account_id: UUID, message_id: UUID
 ) -> Message | None:
-    statement = _with_parts().where(Message.id == message_id, Message.account_id == account_id)
-    message: Message | None = await session.scalar(statement)
+    statement = _snapshot_with_parts().where(
+        Message.id == message_id, Message.account_id == account_id
+    )
+    message: Message | None = (await session.scalars(statement)).unique().one_or_none()
     return message
 
 
 async def get_by_idempotency_key(
     session: AsyncSession, account_id: UUID, key: str
 ) -> Message | None:
-    statement = _with_parts().where(
+    statement = _snapshot_with_parts().where(
         Message.account_id == account_id, Message.idempotency_key == key
     )
-    message: Message | None = await session.scalar(statement)
+    message: Message | None = (await session.scalars(statement)).unique().one_or_none()
     return message
 
 
@@ -60,14 +71,14 @@ async def list_for_account(
     session: AsyncSession, account_id: UUID, limit: int, status: MessageStatus | None = None
 ) -> Sequence[Message]:
     statement = (
-        _with_parts()
+        _snapshot_with_parts()
         .where(Message.account_id == account_id)
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(limit)
     )
     if status is not None:
         statement = statement.where(Message.status == status)
-    return (await session.scalars(statement)).all()
+    return (await session.scalars(statement)).unique().all()
 
 
 async def add(session: AsyncSession, message: Message) -> bool:
@@ -84,6 +95,31 @@ async def add(session: AsyncSession, message: Message) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+async def next_concat_reference(session: AsyncSession, to_number: str) -> int:
+    """The concatenation reference for the next long message to `to_number`: one more than
+    the last, modulo 256.
+
+    One upsert, so concurrent intakes to one number can't read the same value: on PostgreSQL
+    the second waits on the row until the first commits and then counts on from its value.
+    The row stays locked until the caller commits, so long messages to one number are
+    accepted one at a time (other numbers are not held up).
+    """
+    counter = ConcatReference.__table__.c.last_reference
+    statement = (
+        upsert_insert(session, ConcatReference)
+        # The first long message to a number starts anywhere: a fixed start would repeat
+        # the references of a database restored from scratch for messages still in flight.
+        .values(to_number=to_number, last_reference=secrets.randbelow(MAX_CONCAT_REFERENCE + 1))
+        .on_conflict_do_update(
+            index_elements=[ConcatReference.to_number],
+            set_={"last_reference": (counter + 1) % (MAX_CONCAT_REFERENCE + 1)},
+        )
+        .returning(ConcatReference.last_reference)
+    )
+    reference: int = (await session.execute(statement)).scalar_one()
+    return reference
 
 
 async def lock(session: AsyncSession, message_id: UUID) -> Message | None:

@@ -1,4 +1,3 @@
-import secrets
 from collections.abc import Sequence
 from uuid import UUID, uuid4
 
@@ -69,6 +68,10 @@ async def send_message(
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
         if original is not None:
             return _replayed(original, message), False
+    if message.segments > 1:
+        message.concat_reference = await repository.next_concat_reference(
+            session, message.to_number
+        )
     if not await repository.add(session, message):
         # A concurrent request with the same key committed first.
         assert idempotency_key is not None, "only the idempotency key can collide"
@@ -117,9 +120,9 @@ def _new_message(
         text=request.text,
         encoding=split.encoding,
         segments=split.segments,
-        # Only has to differ between messages in flight to the same handset; a random
-        # byte nearly always does, and a clash could only confuse that one reassembly.
-        concat_reference=secrets.randbelow(256),
+        # A single part carries no UDH; a long message gets its own below, once it's
+        # known not to be a replay (a replay must not use up a reference).
+        concat_reference=0,
         status="accepted",
         idempotency_key=idempotency_key,
         created_at=now,

@@ -4,6 +4,10 @@ Events arrive at least once and not always in order (a receipt can overtake a re
 submit, a redelivered event can replay an old status), so every transition goes through
 `advance_*`, which only moves forward and never leaves a final state. Applying the same
 status twice, or an older one late, is therefore a no-op rather than a regression.
+
+One exception, and only between final states: a part that got its final status from the
+receipt deadline (our guess that no receipt is coming) takes the outcome of a receipt
+that arrives after all (the operator's word), once. See `advance_part(provisional=True)`.
 """
 
 from collections.abc import Collection, Mapping
@@ -64,15 +68,31 @@ def _advance(graph: Mapping[_S, frozenset[_S]], current: _S, proposed: _S) -> _S
     return proposed if proposed in graph[current] else current
 
 
-def advance_message(current: MessageStatus, proposed: MessageStatus) -> MessageStatus:
+def advance_message(
+    current: MessageStatus, proposed: MessageStatus, *, revising: bool = False
+) -> MessageStatus:
     """The message's status after `proposed` is applied: `proposed` if it moves forward,
-    otherwise `current` unchanged."""
+    otherwise `current` unchanged.
+
+    `revising`: a part's provisional outcome was just replaced by a real one, so a final
+    message may take another final status (never an earlier one).
+    """
+    if revising and current in MESSAGE_FINAL and proposed in MESSAGE_FINAL:
+        return proposed
     return _advance(_MESSAGE_NEXT, current, proposed)
 
 
-def advance_part(current: PartStatus, proposed: PartStatus) -> PartStatus:
+def advance_part(
+    current: PartStatus, proposed: PartStatus, *, provisional: bool = False
+) -> PartStatus:
     """The part's status after `proposed` is applied: `proposed` if it moves forward,
-    otherwise `current` unchanged."""
+    otherwise `current` unchanged.
+
+    `provisional`: `current` is the receipt deadline's guess and `proposed` comes from a
+    receipt, so a final `proposed` replaces a final `current`.
+    """
+    if provisional and current in PART_FINAL and proposed in PART_FINAL:
+        return proposed
     return _advance(_PART_NEXT, current, proposed)
 
 
