@@ -1,7 +1,7 @@
 """concat references per destination
 
 Revision ID: 5b0c2e7d9a41
-Revises: 396fd74befba
+Revises: 5b1e7c0a9d42
 Create Date: 2026-12-01 02:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5b0c2e7d9a41"
-down_revision: str | None = "396fd74befba"
+down_revision: str | None = "5b1e7c0a9d42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
