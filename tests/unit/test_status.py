@@ -1,10 +1,13 @@
 """The forward-only message and part state machines, and how parts add up to a message."""
 
+from datetime import UTC, datetime
 from functools import reduce
 from itertools import permutations
+from uuid import uuid4
 
 import pytest
 
+from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.messages.status import (
     MESSAGE_FINAL,
     MESSAGE_STATUSES,
@@ -265,3 +268,28 @@ def test_a_revised_message_moves_between_final_states_only() -> None:
     assert advance_message("undelivered", "sent", revising=True) == "undelivered"
     assert advance_message("sent", "delivered", revising=True) == "delivered"
     assert advance_message("undelivered", "delivered") == "undelivered"
+
+
+def _sent_message(segments: int = 1) -> Message:
+    message = Message(
+        id=uuid4(), status="sent", segments=segments, error_code=None, status_reason=None
+    )
+    message.parts = [
+        MessagePart(part_index=index, status="sent", error_code=None)
+        for index in range(1, segments + 1)
+    ]
+    return message
+
+
+def test_a_definite_receipt_after_an_unknown_one_decides_the_message() -> None:
+    message = _sent_message()
+    at = datetime.now(UTC)
+    message.record_part(1, "unknown", at, receipt=True)
+    assert message.status == "undelivered"
+
+    message.record_part(1, "delivered", at, receipt=True)
+
+    assert (message.parts[0].status, message.status) == ("delivered", "delivered")
+    # ... once: a contradicting receipt afterwards changes nothing.
+    message.record_part(1, "undelivered", at, receipt=True)
+    assert (message.parts[0].status, message.status) == ("delivered", "delivered")

@@ -137,7 +137,14 @@ class Message(Base):
         part.smsc_message_id = part.smsc_message_id or smsc_message_id
         if proposed == "sent":
             part.submitted_at = part.submitted_at or at
-        revising = receipt and part.timed_out and proposed in PART_FINAL
+        # A guessed outcome (the deadline's) or a receipt that said UNKNOWN gives way, once,
+        # to a definite outcome from a later receipt: the operator's word beats no word.
+        revising = (
+            receipt
+            and proposed in PART_FINAL
+            and proposed != part.status
+            and (part.timed_out or part.status == "unknown")
+        )
         new = advance_part(part.status, proposed, provisional=revising)
         if new == part.status and not revising:
             return False
