@@ -16,8 +16,8 @@ from shared.db import create_engine, create_sessionmaker
 from shared.events import ALL_TOPICS, dead_letter_topic, utcnow
 from shared.inbox import Handler, InboxConsumer, InboxMixin, prune_inbox
 from shared.kafka import ensure_topics, new_consumer, new_producer, wait_for_broker
-from shared.outage import is_database_outage
 from shared.outbox import OutboxMixin, OutboxRelay, has_new_events
+from shared.periodic import PeriodicJob, repeat
 from shared.security import JwksCache, TokenVerifier
 from shared.settings import ServiceSettings, VerifyingServiceSettings
 
@@ -68,7 +68,14 @@ class ServiceRuntime:
         for spec in self.consumer_specs:
             await self._start_consumer(spec)
         if self.inbox_model is not None:
-            self._spawn(self._prune_inbox_forever(self.inbox_model), "inbox-pruner")
+            inbox = self.inbox_model
+            self.start_periodic(
+                PeriodicJob(
+                    "inbox-pruner",
+                    self.settings.inbox_prune_interval_seconds,
+                    lambda: self._prune_inbox(inbox),
+                )
+            )
 
     async def _start_consumer(self, spec: ConsumerSpec) -> None:
         assert self.inbox_model is not None, "a service that consumes needs an inbox table"
@@ -101,28 +108,20 @@ class ServiceRuntime:
         finally:
             await kafka_consumer.stop()
 
-    async def _prune_inbox_forever(self, inbox_model: type[InboxMixin]) -> None:
-        settings = self.settings
-        retention = timedelta(days=settings.inbox_retention_days)
-        while True:
-            try:
-                pruned = await prune_inbox(
-                    self.sessionmaker,
-                    inbox_model,
-                    processed_before=utcnow() - retention,
-                    batch_size=settings.inbox_prune_batch_size,
-                )
-                if pruned:
-                    log.info("pruned %d inbox ids older than %s", pruned, retention)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # Pruning can always wait for the next round; it must never end the task.
-                if is_database_outage(exc):
-                    log.warning("inbox pruning skipped: database unavailable (%s)", exc)
-                else:
-                    log.exception("inbox pruning failed; trying again next round")
-            await asyncio.sleep(settings.inbox_prune_interval_seconds)
+    async def _prune_inbox(self, inbox_model: type[InboxMixin]) -> None:
+        retention = timedelta(days=self.settings.inbox_retention_days)
+        pruned = await prune_inbox(
+            self.sessionmaker,
+            inbox_model,
+            processed_before=utcnow() - retention,
+            batch_size=self.settings.inbox_prune_batch_size,
+        )
+        if pruned:
+            log.info("pruned %d inbox ids older than %s", pruned, retention)
+
+    def start_periodic(self, job: PeriodicJob) -> None:
+        """Run `job` every interval until the runtime stops; call it after start()."""
+        self._spawn(repeat(job), job.name)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(coroutine, name=name)

@@ -64,7 +64,7 @@ async def test_stale_receipts_are_swept_in_bounded_batches_and_young_ones_kept(
         assert await sweep_pending(session, datetime.now(UTC) - DAY, limit=2) == 2
     assert await count(sessions, PendingReceipt) == 4
 
-    sweeper = PendingReceiptSweeper(sessions, ttl=DAY, interval_seconds=60, batch_size=2)
+    sweeper = PendingReceiptSweeper(sessions, ttl=DAY, batch_size=2)
     assert await sweeper.sweep() == 3  # two batches in one round: 2, then 1
 
     assert await count(sessions, PendingReceipt) == 1

@@ -7,6 +7,7 @@ from dlr_service.consumer import consumer_spec
 from dlr_service.db import Inbox, Outbox
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
 from shared.app import create_service_app
+from shared.periodic import PeriodicJob
 from shared.runtime import ServiceRuntime
 
 
@@ -23,10 +24,13 @@ class DlrRuntime(ServiceRuntime):
         self.sweeper = PendingReceiptSweeper(
             self.sessionmaker,
             ttl=settings.pending_receipt_ttl,
-            interval_seconds=settings.sweep_interval_seconds,
             batch_size=settings.sweep_batch_size,
         )
-        self._spawn(self.sweeper.run(), "pending-receipt-sweeper")
+        self.start_periodic(
+            PeriodicJob(
+                "pending-receipt-sweeper", settings.sweep_interval_seconds, self.sweeper.sweep
+            )
+        )
 
 
 def create_app(settings: DlrSettings | None = None) -> FastAPI:

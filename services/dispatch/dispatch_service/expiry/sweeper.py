@@ -3,7 +3,6 @@
 Every instance runs one; the row locks (SKIP LOCKED) share the work out between them.
 """
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -25,19 +24,7 @@ class ReceiptSweeper:
         self._sessionmaker = sessionmaker
         self._deadline = ReceiptDeadline.from_settings(settings)
         self._batch_size = settings.receipt_sweep_batch_size
-        self._interval = settings.receipt_sweep_interval_seconds
         self._stuck_after = timedelta(seconds=settings.stuck_part_seconds)
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                # The database may be down; the next round tries again.
-                log.exception("receipt deadline sweep failed; retrying next round")
-            await asyncio.sleep(self._interval)
 
     async def sweep(self) -> int:
         """One round: every overdue part, one bounded batch per transaction, so no lock is

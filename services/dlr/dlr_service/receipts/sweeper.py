@@ -1,6 +1,5 @@
 """Keeps the pending receipts bounded: those whose part never came are swept to the records."""
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -17,24 +16,12 @@ class PendingReceiptSweeper:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         ttl: timedelta,
-        interval_seconds: float,
         batch_size: int,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._ttl = ttl
-        self._interval = interval_seconds
         self._batch_size = batch_size
         self.swept = 0
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sweeping pending receipts failed; next round retries")
-            await asyncio.sleep(self._interval)
 
     async def sweep(self) -> int:
         """One round: batch after batch, each its own short transaction, until none is full."""
