@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.outage import is_database_outage
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -226,15 +228,32 @@ class UnhandledErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
+            outage = is_database_outage(exc)
             # The path only: query strings can carry personal data (phone numbers).
-            log.error(
-                "%s %s failed: %s", scope.get("method"), scope.get("path"), describe_safely(exc)
+            log.log(
+                logging.WARNING if outage else logging.ERROR,
+                "%s %s failed: %s",
+                scope.get("method"),
+                scope.get("path"),
+                describe_safely(exc),
             )
             if started:
                 return  # too late for a problem document; the server ends the response
-            response = problem_response(
-                500, "internal_error", "Internal server error", instance=scope.get("path")
-            )
+            if outage:
+                # Nothing was committed; a client that retries (with its Idempotency-Key)
+                # once the database is back loses nothing and sends nothing twice.
+                response = problem_response(
+                    503,
+                    "service_unavailable",
+                    "Service unavailable",
+                    "The database is unavailable; retry shortly",
+                    instance=scope.get("path"),
+                    headers={"Retry-After": "1"},
+                )
+            else:
+                response = problem_response(
+                    500, "internal_error", "Internal server error", instance=scope.get("path")
+                )
             await response(scope, receive, send)
 
 

@@ -16,14 +16,12 @@ from shared.events import ALL_TOPICS, dead_letter_topic
 
 MESSAGE_FINAL = {"delivered", "undelivered", "failed", "rejected"}
 PART_FINAL = {"delivered", "undelivered", "expired", "rejected", "failed", "unknown"}
-# Faults that may make the platform send a part twice: the SMSC took the part but its answer
-# never reached the connector's database (the connector died, or the link or the SMSC went
-# away between submit_sm and submit_sm_resp).
-DUPLICATE_CAUSES = {"kill smpp", "smsc drops link", "smsc silent", "combined"}
 
 
 @dataclass
 class FaultRecord:
+    """Times are wall-clock (time.time()): the SMSC simulator stamps submits the same way."""
+
     name: str
     started: float
     ended: float = 0.0
@@ -36,6 +34,7 @@ class Submit:
     part_index: int
     status: int | None
     received_at: float
+    message_id: str | None
 
 
 @dataclass
@@ -47,6 +46,10 @@ class Findings:
     submits_unanswered: int = 0
     submits_refused: Counter[int] = field(default_factory=Counter)
     duplicates: Counter[str] = field(default_factory=Counter)  # cause -> parts
+    # SMSC ids of the copies of a part the platform never heard back about: their receipts
+    # can match nothing, and wait in dlr until swept to `unmatched`.
+    orphan_smsc_ids: set[str] = field(default_factory=set)
+    orphan_receipts: int = 0
     violations: list[str] = field(default_factory=list)
 
     def violate(self, what: str) -> None:
@@ -76,6 +79,7 @@ def parse_submit(raw: dict[str, Any]) -> Submit:
         part_index=part_index,
         status=raw["status"],
         received_at=raw["received_at"],
+        message_id=raw["message_id"],
     )
 
 
@@ -157,11 +161,14 @@ class Checker:
                 findings.violate(f"idempotency key {key} made {count} messages")
         parts = await self._fetch(
             "dispatch",
-            "SELECT message_id::text, part_index, status FROM message_parts"
+            "SELECT message_id::text, part_index, status, smsc_message_id, resent_unanswered"
+            " FROM message_parts"
             " WHERE message_id = ANY($1::uuid[])",
             list(by_id),
         )
         findings.parts = len(parts)
+        self._recorded_ids = {part["smsc_message_id"] for part in parts}
+        self._resent = {(p["message_id"], p["part_index"]): p["resent_unanswered"] for p in parts}
         per_message = Counter(part["message_id"] for part in parts)
         for row in rows:
             findings.statuses[row["status"]] += 1
@@ -203,16 +210,30 @@ class Checker:
                     first, last = received[0].received_at, received[-1].received_at
                     cause = _cause(first, last, faults)
                     findings.duplicates[cause] += 1
-                    if cause not in DUPLICATE_CAUSES:
+                    findings.orphan_smsc_ids.update(
+                        s.message_id
+                        for s in received
+                        if s.message_id and s.message_id not in self._recorded_ids
+                    )
+                    # Allowed only where the connector itself knows it may have sent a copy:
+                    # it sent the part again after an attempt that got no answer.
+                    resent = self._resent.get((message["id"], index), 0)
+                    if len(received) - 1 > resent:
                         findings.violate(
                             f"{message['id']} part {index} reached the SMSC {len(received)}"
-                            f" times with no fault that explains it ({cause})"
+                            f" times but the connector resent it after no answer {resent}"
+                            f" times (fault under way: {cause})"
                         )
 
     async def _check_receipts(self, findings: Findings) -> None:
-        (pending,) = await self._fetch("dlr", "SELECT count(*) AS n FROM pending_receipts")
-        if pending["n"]:
-            findings.violate(f"{pending['n']} receipts still wait for their part")
+        pending = await self._fetch("dlr", "SELECT smsc_message_id FROM pending_receipts")
+        waiting = [row["smsc_message_id"] for row in pending]
+        findings.orphan_receipts = sum(1 for i in waiting if i in findings.orphan_smsc_ids)
+        unexplained = [i for i in waiting if i not in findings.orphan_smsc_ids]
+        if unexplained:
+            findings.violate(
+                f"{len(unexplained)} receipts still wait for their part: {unexplained[:5]}"
+            )
         unmatched = await self._fetch(
             "dlr", "SELECT smsc_message_id, raw_text FROM receipts WHERE message_id IS NULL"
         )
@@ -334,6 +355,8 @@ def table(findings: Findings, faults: list[FaultRecord], load: dict[str, Any]) -
         f"{findings.submits_unanswered} unanswered, refused: {dict(findings.submits_refused)}",
         f"parts sent twice    {sum(findings.duplicates.values())}  by cause: "
         f"{dict(findings.duplicates)}",
+        f"orphan receipts     {findings.orphan_receipts}  (receipts of a copy the platform "
+        "never heard back about)",
         f"violations          {len(findings.violations)}",
     ]
     lines += [f"  - {v}" for v in findings.violations[:30]]

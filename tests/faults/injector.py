@@ -33,10 +33,10 @@ class Injector:
         self.faults: list[FaultRecord] = []
 
     async def inject(self, name: str, fault: Callable[[], Awaitable[None]]) -> FaultRecord:
-        record = FaultRecord(name, time.monotonic())
+        record = FaultRecord(name, time.time())
         self.faults.append(record)
         await fault()
-        record.ended = time.monotonic()
+        record.ended = time.time()
         record.recovered_after = await self._probe()
         return record
 

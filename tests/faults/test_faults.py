@@ -126,9 +126,9 @@ async def test_broker_restart_loses_nothing_at_rest(platform: Stack) -> None:
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=15) as client:
         account = await sign_up(client, "broker-restart@example.com")
         load = SteadyLoad(client, [account], rate=1.0)
-        record = FaultRecord("broker restart", time.monotonic())
+        record = FaultRecord("broker restart", time.time())
         await asyncio.to_thread(platform.restart, "broker")
-        record.ended = time.monotonic()
+        record.ended = time.time()
         sent = await load.send_one(0)
         async with asyncio.timeout(180):
             while True:
@@ -138,5 +138,5 @@ async def test_broker_restart_loses_nothing_at_rest(platform: Stack) -> None:
                 if response.status_code == 200 and response.json()["status"] == "delivered":
                     break
                 await asyncio.sleep(0.5)
-        record.recovered_after = time.monotonic() - record.ended
+        record.recovered_after = time.time() - record.ended
         print(f"\nbroker restart: delivered again after {record.recovered_after:.1f} s")  # noqa: T201

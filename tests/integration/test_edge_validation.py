@@ -209,3 +209,30 @@ async def test_unexpected_failure_is_a_500_problem_that_logs_no_personal_data(
     assert "RuntimeError" in logged  # the failure is logged, by type and place
     assert "+447700900999" not in logged
     assert "1234" not in logged
+
+
+async def test_a_database_outage_is_a_503_to_retry_not_a_500(
+    databases: Databases, broker: str, auth_service: AuthClient
+) -> None:
+    """What asyncpg raises while PostgreSQL restarts tells the client to come back."""
+    from contacts_service.config import ContactsSettings
+    from contacts_service.main import create_app
+
+    app = create_app(
+        ContactsSettings(
+            database_url=await databases.create("contacts"),
+            kafka_bootstrap_servers=broker,
+            jwks_url=auth_service.jwks_url,
+            environment="test",
+        )
+    )
+
+    async def database_down() -> None:
+        raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+
+    app.add_api_route("/v1/contacts-down", database_down, methods=["GET"])
+    async with running_app(app) as client:
+        response = await client.get("/v1/contacts-down")
+
+    assert_problem(response, 503, "service_unavailable")
+    assert response.headers["Retry-After"] == "1"
