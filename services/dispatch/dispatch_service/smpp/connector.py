@@ -29,6 +29,7 @@ from dispatch_service.smpp.submission import decode_short_message, submit_sm_fie
 from dispatch_service.smpp.throttle import Throttle
 from dispatch_service.smpp.wire import text_field
 from shared.events import DeliverSmReceived, MessagePartSubmitted
+from shared.outage import is_database_outage
 from shared.outbox import add_event
 from shared.runtime import ServiceRuntime
 
@@ -307,8 +308,12 @@ class Connector:
             try:
                 async with self._runtime.sessionmaker() as db, db.begin():
                     return await work(db)
-            except Exception:
-                log.exception("%s failed; retrying in %.1fs", what, delay)
+            except Exception as exc:
+                if is_database_outage(exc):
+                    # Expected while PostgreSQL restarts: one line, not a traceback a second.
+                    log.warning("%s: database down (%s); retrying in %.1fs", what, exc, delay)
+                else:
+                    log.exception("%s failed; retrying in %.1fs", what, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, DB_RETRY_MAX_SECONDS)
 
