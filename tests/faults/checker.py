@@ -332,11 +332,13 @@ async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -
 
 
 def _cause(first: float, last: float, faults: list[FaultRecord]) -> str:
-    """The fault under way while a part went out again, if any."""
-    for fault in faults:
-        if fault.started - 1 <= last and first <= fault.ended + 15:
-            return fault.name
-    return "none"
+    """The fault most recently begun when the part went out again, if it was still under
+    way or had just ended (its recovery is part of it)."""
+    begun = [fault for fault in faults if fault.started - 1 <= last]
+    if not begun:
+        return "none"
+    fault = max(begun, key=lambda f: f.started)
+    return fault.name if last <= fault.ended + 30 else "none"
 
 
 def table(findings: Findings, faults: list[FaultRecord], load: dict[str, Any]) -> str:
