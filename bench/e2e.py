@@ -34,7 +34,7 @@ from bench import gateway_cost  # noqa: E402
 from bench.batch import send_batches  # noqa: E402
 from bench.load import Intake, Sender, closed_loop, login, open_loop  # noqa: E402
 from bench.measure import Watcher, cpu_lines, percentile  # noqa: E402
-from bench.stack_run import postgres_wanted, running_stack  # noqa: E402
+from bench.stack_run import postgres_prefix, postgres_wanted, running_stack  # noqa: E402
 from devstack.stack import Stack  # noqa: E402
 
 
@@ -176,7 +176,7 @@ def say(*lines: str) -> None:
 async def run(args: argparse.Namespace) -> None:
     steps: list[Callable[[], Awaitable[None]]] = []
     async with running_stack(args.window, args.receipt_delay) as stack:
-        watcher, stop = Watcher(stack), asyncio.Event()
+        watcher, stop = Watcher(stack, postgres_prefix(stack)), asyncio.Event()
         workers = {name: stack.workers(name) for name in ("gateway", *stack.ports)}
         say(
             f"database            {'PostgreSQL' if postgres_wanted() else 'SQLite'}"

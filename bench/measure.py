@@ -17,6 +17,8 @@ PROGRESS = text(
     " count(*) FILTER (WHERE status = 'delivered') FROM message_parts"
 )
 
+BACKENDS = text("SELECT pid FROM pg_stat_activity WHERE datname LIKE :prefix")
+
 
 @dataclass
 class Sample:
@@ -49,10 +51,18 @@ class Watcher:
     last CPU time seen of each member of its tree (a member that exits keeps its last value)."""
 
     stack: Stack
+    # BENCH_POSTGRES: the name prefix of the run's databases, whose server backends count as
+    # one more process, "postgres" (the server is shared; only our sessions are ours).
+    postgres_prefix: str | None = None
     interval: float = 0.25
     samples: list[Sample] = field(default_factory=list)
     peak_rss: dict[str, int] = field(default_factory=dict)
     _cpu: dict[tuple[str, int], float] = field(default_factory=dict)
+    _backends: set[int] = field(default_factory=set)
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.postgres_prefix}%"
 
     def latest(self) -> Sample:
         return self.samples[-1] if self.samples else Sample(time.monotonic(), 0, 0)
@@ -76,6 +86,11 @@ class Watcher:
                 except psutil.NoSuchProcess:
                     continue
                 self.peak_rss[process.name] = max(self.peak_rss.get(process.name, 0), rss)
+        for pid in list(self._backends):
+            try:
+                self._cpu[("postgres", pid)] = _cpu_seconds(psutil.Process(pid))
+            except psutil.NoSuchProcess:
+                self._backends.discard(pid)
 
     async def run(self, stop: asyncio.Event) -> None:
         engine = create_async_engine(self.stack.database_url("dispatch"))
@@ -83,6 +98,9 @@ class Watcher:
             while not stop.is_set():
                 async with engine.connect() as connection:
                     submitted, delivered = (await connection.execute(PROGRESS)).one()
+                    if self.postgres_prefix:
+                        backends = await connection.execute(BACKENDS, {"prefix": self.prefix})
+                        self._backends.update(pid for (pid,) in backends)
                 self.samples.append(Sample(time.monotonic(), submitted, delivered))
                 self._look_at_processes()
                 await asyncio.sleep(self.interval)

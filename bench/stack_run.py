@@ -21,6 +21,14 @@ def postgres_wanted() -> bool:
     return os.environ.get("BENCH_POSTGRES", "") not in ("", "0")
 
 
+def postgres_prefix(stack: Stack) -> str | None:
+    """The common prefix of the databases BENCH_POSTGRES created, else None."""
+    url = make_url(stack.database_url("dispatch"))
+    if not postgres_wanted() or not url.database:
+        return None
+    return url.database.rsplit("_", 1)[0]
+
+
 class PostgresDatabases:
     """One fresh database per service, with a unique name so runs never collide; devstack's
     own migration step (Stack.start) brings each to head."""
