@@ -16,15 +16,15 @@ REQUEST_TIMEOUT = 30.0
 @dataclass
 class Intake:
     accepted: int = 0
-    refused: dict[int, int] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)  # "503 service_unavailable": n
     transport_retries: int = 0
     # Seconds from the moment a request was due to its 202 (open loop: includes any wait
     # for a connection, so a slow platform cannot hide behind a slow generator).
     latencies: list[float] = field(default_factory=list)
     skipped: int = 0  # open loop: not sent because MAX_IN_FLIGHT requests were outstanding
 
-    def refuse(self, status: int) -> None:
-        self.refused[status] = self.refused.get(status, 0) + 1
+    def refuse(self, why: str) -> None:
+        self.refused[why] = self.refused.get(why, 0) + 1
 
 
 async def login(client: httpx.AsyncClient) -> str:
@@ -54,13 +54,13 @@ class Sender:
             except httpx.TransportError:
                 intake.transport_retries += 1
         else:
-            intake.refuse(0)
+            intake.refuse("no answer after 5 tries")
             return
         if response.status_code == 202:
             intake.accepted += 1
             intake.latencies.append(time.monotonic() - due)
         else:
-            intake.refuse(response.status_code)
+            intake.refuse(f"{response.status_code} {_problem_code(response)}")
 
 
 async def closed_loop(base_url: str, sender: Sender, count: int, concurrency: int) -> Intake:
@@ -112,3 +112,11 @@ async def open_loop(
             task.cancel()
         await asyncio.gather(*(client.aclose() for client in pool))
     return intake
+
+
+def _problem_code(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("code", "")) if isinstance(body, dict) else ""
