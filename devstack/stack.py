@@ -179,8 +179,8 @@ class Stack:
     def _uvicorn(
         self, factory: str, port: int, host: str = "127.0.0.1", workers: int = 1
     ) -> list[str]:
-        # uvloop and httptools explicitly: `auto` silently falls back to asyncio and h11
-        # when they are missing, and that costs several times the CPU per request.
+        # uvloop and httptools explicitly: `auto` would silently fall back to asyncio and
+        # h11 (slower per request) if they went missing; this way a start fails loudly.
         argv = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", host,
                 "--port", str(port), "--loop", "uvloop", "--http", "httptools",
                 "--no-access-log", "--log-level", "warning"]  # fmt: skip
