@@ -1,184 +1,236 @@
-"""End-to-end throughput: N messages through the gateway to the SMSC simulator.
+"""End-to-end throughput: messages through the gateway to the SMSC simulator.
 
-Prints accepted/s (HTTP intake), submitted-to-SMSC/s while intake runs, delivered/s end to
-end, and each process's peak RSS. A benchmark, not a test: it asserts nothing.
+A benchmark, not a test: it asserts nothing. Modes (several may be given; they run one
+after another on the same platform, each waiting until its messages are delivered):
 
-    make bench BENCH_ARGS="--messages 10000 --concurrency 64"
+    (none) / --closed    closed loop: --messages N, --concurrency C clients
+    --rate R[,R...] --duration S
+                         open loop: R single messages per second for S seconds each
+    --batch B            bulk: --messages N in POST /v1/messages/batch requests of B
+    --gateway-cost N     the same GET straight to billing and through the gateway
+
+Every mode that sends prints CPU ms per delivered message (per process and in total);
+the end prints each process's peak RSS. BENCH_POSTGRES=1 runs every service on
+PostgreSQL databases of its own (127.0.0.1:5432, created and dropped by the run);
+<SERVICE>_WORKERS runs several uvicorn workers for an HTTP service.
+
+    make bench BENCH_ARGS="--rate 50,100,200 --duration 30"
 """
 
 import argparse
 import asyncio
+import functools
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
-import psutil
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from devstack.stack import Stack, StackConfig  # noqa: E402
+from bench import gateway_cost  # noqa: E402
+from bench.batch import send_batches  # noqa: E402
+from bench.load import Intake, Sender, closed_loop, login, open_loop  # noqa: E402
+from bench.measure import Watcher, cpu_lines, percentile  # noqa: E402
+from bench.stack_run import postgres_prefix, postgres_wanted, running_stack  # noqa: E402
+from devstack.stack import Stack  # noqa: E402
 
 
-@dataclass
-class Progress:
-    """Counts read from dispatch's own database: the connector's record of the SMSC's word."""
+class Phase:
+    """One load run: the counts, CPU and clock before it, and the wait for its deliveries."""
 
-    samples: list[tuple[float, int, int]] = field(default_factory=list)
-    peak_rss: dict[str, int] = field(default_factory=dict)
+    def __init__(self, watcher: Watcher, drain_timeout: float) -> None:
+        self.watcher = watcher
+        self.drain_timeout = drain_timeout
+        self.delivered_before = watcher.latest().delivered
+        self.cpu_before = watcher.cpu()
+        self.started = time.monotonic()
+        self.load_done = self.started
+
+    def load_finished(self) -> None:
+        self.load_done = time.monotonic()
+
+    async def drain(self, accepted: int) -> list[str]:
+        waited = await self.watcher.wait_delivered(
+            self.delivered_before + accepted, self.drain_timeout
+        )
+        finished = time.monotonic()
+        delivered = self.watcher.latest().delivered - self.delivered_before
+        lines = []
+        if waited is None:
+            lines.append(
+                f"NOT every message was delivered within {self.drain_timeout:.0f}s"
+                f" after the load ({delivered} of {accepted})"
+            )
+        else:
+            lines.append(
+                f"all delivered after {finished - self.started:8.1f} s   from the first request"
+                f" ({waited:.1f} s after the last answer)"
+            )
+        lines.append(
+            f"delivered/s e2e     {delivered / (finished - self.started):8.1f}"
+            f"   ({delivered} delivered in {finished - self.started:.1f}s)"
+        )
+        lines += cpu_lines(self.cpu_before, self.watcher.cpu(), delivered)
+        return lines
+
+    def submitted_rate(self) -> float:
+        return self.watcher.rate_between(self.started, self.load_done, "submitted")
 
 
-async def watch(stack: Stack, progress: Progress, stop: asyncio.Event) -> None:
-    engine = create_async_engine(stack.database_url("dispatch"))
-    query = text(
-        "SELECT count(*) FILTER (WHERE submitted_at IS NOT NULL),"
-        " count(*) FILTER (WHERE status = 'delivered') FROM message_parts"
+def intake_lines(intake: Intake) -> list[str]:
+    lines = []
+    if intake.refused or intake.transport_retries or intake.skipped:
+        lines.append(
+            f"refused by status   {intake.refused}, transport retries"
+            f" {intake.transport_retries}, not sent (too many in flight) {intake.skipped}"
+        )
+    lines.append(
+        f"accept latency      p50 {percentile(intake.latencies, 0.5) * 1000:.0f} ms,"
+        f" p99 {percentile(intake.latencies, 0.99) * 1000:.0f} ms"
     )
-    processes = {p.name: psutil.Process(p.popen.pid) for p in stack.processes}
-    while not stop.is_set():
-        async with engine.connect() as connection:
-            submitted, delivered = (await connection.execute(query)).one()
-        progress.samples.append((time.monotonic(), submitted, delivered))
-        for name, process in processes.items():
-            try:
-                rss = process.memory_info().rss
-            except psutil.NoSuchProcess:
-                continue
-            progress.peak_rss[name] = max(progress.peak_rss.get(name, 0), rss)
-        await asyncio.sleep(0.25)
-    await engine.dispose()
+    return lines
 
 
-@dataclass
-class Intake:
-    accepted: int = 0
-    refused: dict[int, int] = field(default_factory=dict)
-    transport_retries: int = 0
+async def closed(stack: Stack, watcher: Watcher, token: str, args: argparse.Namespace) -> None:
+    phase = Phase(watcher, args.drain_timeout)
+    sender = Sender(token, f"closed-{uuid.uuid4().hex[:6]}")
+    intake = await closed_loop(stack.gateway_url, sender, args.messages, args.concurrency)
+    phase.load_finished()
+    seconds = phase.load_done - phase.started
+    say(
+        f"closed loop: {args.messages} messages, {args.concurrency} HTTP clients",
+        f"accepted/s          {intake.accepted / seconds:8.1f}   ({intake.accepted} accepted"
+        f" in {seconds:.1f}s)",
+        f"submitted/s intake  {phase.submitted_rate():8.1f}   (submit_sm_resp recorded while"
+        " intake ran)",
+        *intake_lines(intake),
+        *await phase.drain(intake.accepted),
+    )
 
 
-async def send_all(base_url: str, token: str, count: int, concurrency: int) -> Intake:
-    intake, numbers = Intake(), iter(range(count))
-
-    async def worker() -> None:
-        # One small client per worker: httpx's pool slows down with its size (one client of
-        # 64 connections managed ~70 requests/s here), so a shared client would measure
-        # the load generator instead of the platform.
-        async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
-            for i in numbers:
-                await send(client, i)
-
-    async def send(client: httpx.AsyncClient, i: int) -> None:
-        # What a careful integrator does: an Idempotency-Key, and a retry on a dropped
-        # connection, so a message is sent once however the connection behaves.
-        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"bench-{i}"}
-        body = {"to": f"+4479112{i % 100000:05d}", "text": f"Benchmark message {i}"}
-        for _ in range(5):
-            try:
-                response = await client.post("/v1/messages", json=body, headers=headers)
-                break
-            except httpx.TransportError:
-                intake.transport_retries += 1
-        else:
-            intake.refused[0] = intake.refused.get(0, 0) + 1
-            return
-        if response.status_code == 202:
-            intake.accepted += 1
-        else:
-            intake.refused[response.status_code] = intake.refused.get(response.status_code, 0) + 1
-
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return intake
+async def open_rate(
+    stack: Stack, watcher: Watcher, token: str, args: argparse.Namespace, rate: float
+) -> None:
+    phase = Phase(watcher, args.drain_timeout)
+    sender = Sender(token, f"open-{rate:g}-{uuid.uuid4().hex[:6]}")
+    intake = await open_loop(stack.gateway_url, sender, rate, args.duration)
+    phase.load_finished()
+    offered = int(rate * args.duration)
+    window_end = phase.started + args.duration
+    seconds = phase.load_done - phase.started
+    say(
+        f"open loop: {rate:g}/s offered for {args.duration:g}s ({offered} messages)",
+        # Over the time until the last answer: what the platform took in, not what was offered.
+        f"accepted/s          {intake.accepted / max(seconds, args.duration):8.1f}"
+        f"   ({intake.accepted} accepted; last answer {seconds:.1f}s after the first request)",
+        f"submit_sm/s at SMSC {watcher.rate_between(phase.started, window_end, 'submitted'):8.1f}"
+        "   (while load ran)",
+        *intake_lines(intake),
+        *await phase.drain(intake.accepted),
+    )
 
 
-async def login(client: httpx.AsyncClient) -> str:
-    credentials = {"email": "bench@example.com", "password": "benchmark password"}
-    await client.post("/v1/auth/register", json={**credentials, "company_name": "Bench"})
-    response = await client.post("/v1/auth/login", json=credentials)
-    response.raise_for_status()
-    token: str = response.json()["access_token"]
-    return token
+async def batch(stack: Stack, watcher: Watcher, token: str, args: argparse.Namespace) -> None:
+    phase = Phase(watcher, args.drain_timeout)
+    run = f"batch-{uuid.uuid4().hex[:6]}"
+    concurrency = args.batch_concurrency
+    intake = await send_batches(
+        stack.gateway_url, token, run, args.messages, args.batch, concurrency
+    )
+    phase.load_finished()
+    if not intake.available:
+        say(
+            f"batch: POST /v1/messages/batch answered {intake.not_there_status}: the batch API"
+            " is not on this platform (not merged yet?); batch mode skipped",
+        )
+        return
+    seconds = phase.load_done - phase.started
+    say(
+        f"batch: {args.messages} messages in requests of {args.batch},"
+        f" {concurrency} concurrent requests",
+        f"accepted msgs/s     {intake.accepted / seconds:8.1f}   ({intake.accepted} accepted,"
+        f" {intake.rejected} rejected, {intake.requests} requests in {seconds:.1f}s)",
+        *([f"failed requests     {intake.failed}"] if intake.failed else []),
+        f"batch latency       p50 {percentile(intake.latencies, 0.5) * 1000:.0f} ms,"
+        f" p99 {percentile(intake.latencies, 0.99) * 1000:.0f} ms",
+        f"submitted/s intake  {phase.submitted_rate():8.1f}",
+        *await phase.drain(intake.accepted),
+    )
 
 
-def rate_between(samples: list[tuple[float, int, int]], start: float, end: float, i: int) -> float:
-    inside = [s for s in samples if start <= s[0] <= end]
-    if len(inside) < 2 or inside[-1][0] == inside[0][0]:
-        return 0.0
-    return (inside[-1][i] - inside[0][i]) / (inside[-1][0] - inside[0][0])
+async def gateway(stack: Stack, watcher: Watcher, token: str, args: argparse.Namespace) -> None:
+    direct_url = f"http://127.0.0.1:{stack.ports['billing']}"
+    count = args.gateway_cost
+    direct = await gateway_cost.leg("direct billing", direct_url, token, count, watcher)
+    via = await gateway_cost.leg("via gateway", stack.gateway_url, token, count, watcher)
+    say(*gateway_cost.report(direct, via))
+
+
+def say(*lines: str) -> None:
+    print("\n".join(lines) + "\n", flush=True)
 
 
 async def run(args: argparse.Namespace) -> None:
-    var_dir = Path(tempfile.mkdtemp(prefix="smsgw-bench-"))
-    config = StackConfig.from_environment(var_dir)
-    config.gateway_port = 0
-    config.logs_to_files = True
-    config.simulator_args = ("--receipt-delay", str(args.receipt_delay))
-    config.extra_env = {
-        "BILLING_STARTER_CREDIT": "1000000",
-        "DISPATCH_SMPP_WINDOW": str(args.window),
-    }
-    stack = Stack(config)
-    await asyncio.to_thread(stack.start, 120)
-    progress, stop = Progress(), asyncio.Event()
-    accepted, started, intake_done, finished = 0, time.monotonic(), time.monotonic(), 0.0
-    intake = Intake()
-    try:
-        limits = httpx.Limits(max_connections=args.concurrency)
-        async with httpx.AsyncClient(
-            base_url=stack.gateway_url, timeout=60, limits=limits
-        ) as client:
+    steps: list[Callable[[], Awaitable[None]]] = []
+    async with running_stack(args.window, args.receipt_delay) as stack:
+        watcher, stop = Watcher(stack, postgres_prefix(stack)), asyncio.Event()
+        workers = {name: stack.workers(name) for name in ("gateway", *stack.ports)}
+        say(
+            f"database            {'PostgreSQL' if postgres_wanted() else 'SQLite'}"
+            f" ({stack.database_url('dispatch').split(':')[0]})",
+            f"SMPP window         {args.window}, receipt delay {args.receipt_delay:g}s",
+            "uvicorn workers     " + ", ".join(f"{n} {w}" for n, w in workers.items()),
+        )
+        async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
             token = await login(client)
-            watcher = asyncio.create_task(watch(stack, progress, stop))
-            started = time.monotonic()
-            intake = await send_all(stack.gateway_url, token, args.messages, args.concurrency)
-            accepted = intake.accepted
-            intake_done = time.monotonic()
-            async with asyncio.timeout(args.drain_timeout):
-                while not progress.samples or progress.samples[-1][2] < accepted:
-                    await asyncio.sleep(0.25)
-            finished = time.monotonic()
+        watching = asyncio.create_task(watcher.run(stop))
+        if args.closed or not (args.rate or args.batch or args.gateway_cost):
+            steps.append(lambda: closed(stack, watcher, token, args))
+        steps += [functools.partial(open_rate, stack, watcher, token, args, r) for r in args.rate]
+        if args.batch:
+            steps.append(lambda: batch(stack, watcher, token, args))
+        if args.gateway_cost:
+            steps.append(lambda: gateway(stack, watcher, token, args))
+        try:
+            for step in steps:
+                await step()
+        finally:
             stop.set()
-            await watcher
-    except TimeoutError:
-        finished = time.monotonic()
-        print(f"not every message was delivered within {args.drain_timeout}s")
-    finally:
-        stop.set()
-        await asyncio.to_thread(stack.stop)
-    _, submitted, delivered = progress.samples[-1] if progress.samples else (0, 0, 0)
-    intake_seconds = intake_done - started
-    print(f"messages            {args.messages} sent, {accepted} accepted")
-    if intake.refused or intake.transport_retries:
-        print(f"refused by status   {intake.refused}, transport retries {intake.transport_retries}")
-    print(f"concurrency         {args.concurrency} HTTP, window {args.window} SMPP")
-    print(f"database            {stack.database_url('dispatch').split(':')[0]}")
-    rate = accepted / intake_seconds
-    print(f"accepted/s          {rate:8.1f}   (HTTP intake, {intake_seconds:.1f}s)")
-    print(
-        f"submitted/s intake  {rate_between(progress.samples, started, intake_done, 1):8.1f}"
-        "   (submit_sm_resp recorded while intake ran)"
-    )
-    print(
-        f"delivered/s e2e     {delivered / (finished - started):8.1f}"
-        f"   ({delivered} delivered in {finished - started:.1f}s, {submitted} submitted)"
-    )
-    print(
-        "peak RSS (MiB)      "
-        + ", ".join(f"{name} {rss / 2**20:.0f}" for name, rss in sorted(progress.peak_rss.items()))
-    )
+            await watching
+        say(
+            "peak RSS (MiB)      "
+            + ", ".join(
+                f"{name} {rss / 2**20:.0f}" for name, rss in sorted(watcher.peak_rss.items())
+            )
+        )
+
+
+def rates(value: str) -> list[float]:
+    return [float(part) for part in value.split(",") if part.strip()]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=10_000, help="closed loop and batch")
+    parser.add_argument("--concurrency", type=int, default=64, help="closed loop HTTP clients")
+    parser.add_argument("--closed", action="store_true", help="closed loop besides other modes")
+    parser.add_argument("--rate", type=rates, default=[], help="open loop: msgs/s, e.g. 50,100")
+    parser.add_argument("--duration", type=float, default=30, help="open loop: seconds per rate")
+    parser.add_argument("--batch", type=int, default=0, help="batch mode: recipients per request")
+    parser.add_argument("--batch-concurrency", type=int, default=2)
+    parser.add_argument("--gateway-cost", type=int, default=0, metavar="N", help="requests/leg")
     parser.add_argument("--window", type=int, default=10, help="outstanding submit_sm")
     parser.add_argument("--receipt-delay", type=float, default=0.1)
     parser.add_argument("--drain-timeout", type=float, default=600)
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    if args.rate and min(args.rate) <= 0:
+        parser.error("--rate must be positive")
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":

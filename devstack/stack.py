@@ -19,6 +19,9 @@ from devstack.supervisor import Process, ProcessSpec, Supervisor
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("auth", "contacts", "dispatch", "billing", "dlr")
 INFRASTRUCTURE = ("broker", "smsc")
+# HTTP processes that may run several uvicorn workers (`<NAME>_WORKERS`); the SMPP connector
+# is not among them: it holds the binds and must stay one process.
+HTTP_PROCESSES = (*SERVICES, "gateway")
 PYTHONPATH = os.pathsep.join(
     [str(ROOT), *(str(ROOT / "services" / name) for name in SERVICES), str(ROOT / "gateway")]
 )
@@ -45,6 +48,8 @@ class StackConfig:
     supervise: bool = True
     # Serve the simulator's HTTP control API (`--control-port`) at stack.smsc_control_url.
     smsc_control: bool = False
+    # uvicorn workers per HTTP process (`<NAME>_WORKERS`, default 1); see HTTP_PROCESSES.
+    workers: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_environment(cls, var_dir: Path) -> "StackConfig":
@@ -63,6 +68,7 @@ class StackConfig:
             smpp_port=int(env.get("SMPP_PORT", "2775")),
             smpp_system_id=env.get("SMPP_SYSTEM_ID", "smsgw"),
             smpp_password=env.get("SMPP_PASSWORD", "secret"),
+            workers=workers_from_environment(env),
         )
 
 
@@ -153,17 +159,36 @@ class Stack:
     def _start_services(self) -> None:
         for name in SERVICES:
             factory = f"{name}_service.main:create_app"
-            self._spawn(name, self._uvicorn(factory, self.ports[name]), port=self.ports[name])
+            argv = self._uvicorn(factory, self.ports[name], workers=self.workers(name))
+            self._spawn(name, argv, port=self.ports[name])
         self._spawn("smpp", [sys.executable, "-m", "dispatch_service.smpp.worker"], "dispatch")
         self._spawn(
             "gateway",
-            self._uvicorn("gateway.main:create_app", self.gateway_port, self.config.gateway_host),
+            self._uvicorn(
+                "gateway.main:create_app",
+                self.gateway_port,
+                self.config.gateway_host,
+                workers=self.workers("gateway"),
+            ),
             port=self.gateway_port,
         )
 
-    def _uvicorn(self, factory: str, port: int, host: str = "127.0.0.1") -> list[str]:
-        return [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", host,
-                "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    def workers(self, name: str) -> int:
+        return max(1, self.config.workers.get(name, 1))
+
+    def _uvicorn(
+        self, factory: str, port: int, host: str = "127.0.0.1", workers: int = 1
+    ) -> list[str]:
+        # uvloop and httptools explicitly: `auto` would silently fall back to asyncio and
+        # h11 (slower per request) if they went missing; this way a start fails loudly.
+        argv = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", host,
+                "--port", str(port), "--loop", "uvloop", "--http", "httptools",
+                "--no-access-log", "--log-level", "warning"]  # fmt: skip
+        if workers > 1:
+            # uvicorn's parent process owns the port and restarts a worker that dies; the
+            # supervisor sees (and restarts) only the parent, on the same port.
+            argv += ["--workers", str(workers)]
+        return argv
 
     def _env(self, service: str) -> dict[str, str]:
         prefix = service.upper()
@@ -313,6 +338,19 @@ class Stack:
             }
             for process in self.processes
         ]
+
+
+def workers_from_environment(env: Mapping[str, str]) -> dict[str, int]:
+    """`GATEWAY_WORKERS=4`, `DISPATCH_WORKERS=2`, ...: uvicorn workers per HTTP process."""
+    workers = {}
+    for name in HTTP_PROCESSES:
+        value = env.get(f"{name.upper()}_WORKERS", "").strip()
+        if not value:
+            continue
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"{name.upper()}_WORKERS must be a whole number >= 1, not {value!r}")
+        workers[name] = int(value)
+    return workers
 
 
 def _terminate(processes: list[Process]) -> None:

@@ -2,6 +2,7 @@
 one that dies is started again with the same command, environment and port, after a back-off
 that doubles while it keeps dying and resets once it has stayed up for a while."""
 
+import os
 import signal
 import subprocess
 import threading
@@ -63,6 +64,7 @@ class Process:
         return "restarting" if self.wanted else "stopped"
 
     def _spawn(self) -> subprocess.Popen[bytes]:
+        self._kill_leftovers()
         self._close_log()
         if self.spec.log_path:
             self.log = open(self.spec.log_path, "ab")  # noqa: SIM115
@@ -121,6 +123,7 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
+            self._kill_leftovers()
             self._close_log()
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
@@ -153,6 +156,18 @@ class Process:
         self._spawn()
         self.restarts += 1
         return True
+
+    def _kill_leftovers(self) -> None:
+        """Kill what is left of the previous run's process group. A uvicorn parent with
+        `--workers` that died of SIGKILL leaves its workers behind, still holding the port
+        the new run must bind; each run is its own session, so its group id is its pid."""
+        previous: subprocess.Popen[bytes] | None = getattr(self, "popen", None)
+        if previous is None or previous.poll() is None:
+            return
+        try:
+            os.killpg(previous.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # the group is gone: nothing was left behind
 
     def _close_log(self) -> None:
         if self.log:

@@ -1,9 +1,11 @@
 """The supervisor on its own, with tiny shell processes instead of the platform: back-off,
 and no double start however kill/stop/start race it."""
 
+import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack.ports import free_port
 from devstack.supervisor import Process, ProcessSpec, Supervisor
 
 
@@ -110,3 +113,53 @@ class _RecordingProcess(Process):
             self.started: list[int] = []
         self.started.append(popen.pid)
         return popen
+
+
+def _listener_with_a_worker(tmp_path: Path, port: int) -> ProcessSpec:
+    # What `uvicorn --workers` does: the parent binds the port, a child serves on the same
+    # socket. A parent that cannot bind exits 1, as uvicorn does.
+    script = f"""
+import os, socket, sys, time
+sock = socket.socket()
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    sock.bind(("127.0.0.1", {port}))
+except OSError:
+    sys.exit(1)
+sock.listen()
+child = os.fork()
+with open({str(tmp_path / "children")!r}, "a") as f:
+    f.write(f"{{child}}\\n") if child else None
+time.sleep(600)
+"""
+    return ProcessSpec(
+        name="listener",
+        argv=(sys.executable, "-c", script),
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+        cwd=tmp_path,
+        port=port,
+        log_path=tmp_path / "listener.log",
+    )
+
+
+def test_a_killed_parent_with_workers_comes_back_on_its_port(
+    tmp_path: Path, supervised: list[Process]
+) -> None:
+    port = free_port()
+    process = Process(_listener_with_a_worker(tmp_path, port))
+    supervised.append(process)
+    children = tmp_path / "children"
+    _wait_until(lambda: children.exists() and len(children.read_text().split()) == 1)
+    worker = int(children.read_text().split()[0])
+
+    try:
+        process.kill(signal.SIGKILL)  # the parent only: its worker still holds the port
+
+        _wait_until(lambda: children.exists() and len(children.read_text().split()) == 2)
+        assert not _alive(worker)
+        time.sleep(1.5)  # longer than the first back-off: a failed bind would show by now
+        assert process.running
+        assert process.restarts == 1
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(worker, signal.SIGKILL)  # never leave it behind, whatever happened
