@@ -56,6 +56,12 @@ async def forward(
         # The path only: query strings can carry personal data (phone numbers).
         log.warning("%s %s -> %s failed: %r", request.method, request.url.path, service, exc)
         raise _problem_for(exc, service) from exc
+    except AttributeError as exc:
+        # httpcore, reusing a pooled connection whose upstream was just killed, can fail in
+        # anyio's socket attributes instead of raising a transport error (the fault suite's
+        # `kill -9 dispatch` hit it): the upstream is gone, which is a 502, not our 500.
+        log.warning("%s %s -> %s failed: %r", request.method, request.url.path, service, exc)
+        raise _bad_gateway(service) from exc
     response = StreamingResponse(
         _relay(upstream),
         status_code=upstream.status_code,
@@ -96,6 +102,10 @@ def _problem_for(exc: httpx.TransportError, service: str) -> ProblemError:
             "Gateway timeout",
             f"The {service} service did not answer in time",
         )
+    return _bad_gateway(service)
+
+
+def _bad_gateway(service: str) -> ProblemError:
     return ProblemError(
         502, "bad_gateway", "Bad gateway", f"The {service} service sent an invalid response"
     )
