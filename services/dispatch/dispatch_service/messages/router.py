@@ -74,6 +74,12 @@ async def list_messages(
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     status_filter: Annotated[MessageStatus | None, Query(alias="status")] = None,
+    batch_id: Annotated[
+        UUID | None,
+        Query(description="Only this batch's messages, in the order the batch listed them"),
+    ] = None,
 ) -> MessageList:
-    messages = await service.list_messages(session, principal.account_id, limit, status_filter)
+    messages = await service.list_messages(
+        session, principal.account_id, limit, status_filter, batch_id
+    )
     return MessageList(items=[MessageResponse.of(message) for message in messages])
