@@ -42,7 +42,7 @@ IdempotencyKey = Annotated[
     "`insufficient_funds`. 422 `batch_rejected` when no entry is valid.",
     responses={
         200: {"model": BatchResponse, "description": "Idempotent replay"},
-        **problem_responses(409, 422),
+        **problem_responses(409),
     },
 )
 async def send_batch(
