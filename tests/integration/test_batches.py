@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dispatch_service.config import DispatchSettings
 from dispatch_service.main import create_app as create_dispatch_app
@@ -77,6 +77,15 @@ class Platform:
         )
         assert response.status_code == 200, response.text
         return [e["message_id"] for e in response.json()["items"] if e["kind"] == "charge"]
+
+    async def statuses(self, batch_id: str) -> dict[str, int]:
+        async with self.dispatch_app.state.runtime.sessionmaker() as session:
+            rows = await session.execute(
+                select(Message.status, func.count())
+                .where(Message.batch_id == UUID(batch_id))
+                .group_by(Message.status)
+            )
+            return {status: int(count) for status, count in rows.all()}
 
     async def references(self, message_ids: list[str]) -> list[int]:
         async with self.dispatch_app.state.runtime.sessionmaker() as session:
@@ -245,16 +254,17 @@ async def test_a_retry_with_the_same_key_gets_the_original_batch(
     _, token = await auth_service.new_account()
     body = {"text": "Hi", "to": ["+447700900331", "bad", "+447700900332"]}
 
-    first = await platform.batch(token, body, idempotency_key="campaign-1")
-    replays = await asyncio.gather(
-        *(platform.batch(token, body, idempotency_key="campaign-1") for _ in range(5))
+    # All at once: one of them creates the batch, the others wait for it and replay it.
+    responses = await asyncio.gather(
+        *(platform.batch(token, body, idempotency_key="campaign-1") for _ in range(6))
     )
     different = await platform.batch(token, {**body, "text": "Hello"}, idempotency_key="campaign-1")
 
-    assert first.status_code == 202, first.text
-    original = first.json()
-    for replay in replays:
-        assert replay.status_code == 200, replay.text
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [202], [
+        r.text for r in responses
+    ]
+    original = next(r for r in responses if r.status_code == 202).json()
+    for replay in (r for r in responses if r.status_code == 200):
         assert replay.headers["idempotent-replayed"] == "true"
         again = replay.json()
         assert (again["batch_id"], again["accepted"], again["rejected"]) == (
@@ -318,6 +328,28 @@ async def test_a_batch_the_balance_cannot_cover_is_rejected_whole(
     assert {p["status"] for m in messages for p in m["parts"]} == {"rejected"}
     assert await platform.balance(token) == "0.50"
     assert await platform.charges(token) == []
+
+
+async def test_a_full_batch_of_a_thousand_goes_through_intake_and_billing(
+    platform: Platform, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    # 1,000 parts cost 50.00, far above the balance: every message must come back rejected,
+    # so the verdict naming all 1,000 made it through the broker and was applied to each.
+    to = [f"+4477009{i:05d}" for i in range(1000)]
+
+    response = await platform.batch(token, {"text": "Hi", "to": to})
+
+    assert response.status_code == 202, response.text
+    batch = response.json()
+    assert (batch["accepted"], len(batch["messages"])) == (1000, 1000)
+    assert [m["to"] for m in batch["messages"]] == to
+    first_page = await platform.settled(token, batch["batch_id"], 200)
+    assert [m["to"] for m in first_page] == to[:200]
+    async with asyncio.timeout(WAIT_SECONDS):
+        while await platform.statuses(batch["batch_id"]) != {"rejected": 1000}:
+            await asyncio.sleep(0.2)
+    assert await platform.balance(token) == "0.50"
 
 
 async def test_a_batch_is_visible_only_to_its_account(
