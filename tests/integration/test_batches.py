@@ -346,6 +346,8 @@ async def test_a_full_batch_of_a_thousand_goes_through_intake_and_billing(
     assert [m["to"] for m in batch["messages"]] == to
     first_page = await platform.settled(token, batch["batch_id"], 200)
     assert [m["to"] for m in first_page] == to[:200]
+    last_page = await platform.listed(token, batch_id=batch["batch_id"], limit=200, offset=900)
+    assert [m["to"] for m in last_page] == to[900:]
     async with asyncio.timeout(WAIT_SECONDS):
         while await platform.statuses(batch["batch_id"]) != {"rejected": 1000}:
             await asyncio.sleep(0.2)

@@ -73,8 +73,11 @@ async def list_for_account(
     limit: int,
     status: MessageStatus | None = None,
     batch_id: UUID | None = None,
+    offset: int = 0,
 ) -> Sequence[Message]:
-    statement = _snapshot_with_parts().where(Message.account_id == account_id).limit(limit)
+    statement = (
+        _snapshot_with_parts().where(Message.account_id == account_id).limit(limit).offset(offset)
+    )
     if batch_id is None:
         statement = statement.order_by(Message.created_at.desc(), Message.id.desc())
     else:

@@ -175,5 +175,6 @@ async def list_messages(
     limit: int,
     status: MessageStatus | None,
     batch_id: UUID | None = None,
+    offset: int = 0,
 ) -> Sequence[Message]:
-    return await repository.list_for_account(session, account_id, limit, status, batch_id)
+    return await repository.list_for_account(session, account_id, limit, status, batch_id, offset)
