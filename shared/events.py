@@ -105,6 +105,64 @@ class ChargeDeclined(ChargeEvent):
     reason: str
 
 
+class BatchedMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    message_id: UUID
+    segments: int = Field(ge=1)
+
+
+class BatchAccepted(Event):
+    """Every message dispatch accepted from one `POST /v1/messages/batch`: billing reserves
+    them together, all or none, so a customer never has half a campaign to reconcile."""
+
+    topic: ClassVar[str] = "dispatch.messages"
+    aggregate_type: ClassVar[str] = "batch"
+    type: Literal["batch.accepted"] = "batch.accepted"
+    account_id: UUID
+    batch_id: UUID
+    messages: list[BatchedMessage] = Field(min_length=1)
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.batch_id)
+
+
+class BatchCharge(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    message_id: UUID
+    amount: str  # decimal string: money is never a float
+
+
+class BatchChargeEvent(Event):
+    topic: ClassVar[str] = "billing.charges"
+    aggregate_type: ClassVar[str] = "batch"
+    account_id: UUID
+    batch_id: UUID
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.batch_id)
+
+
+class BatchChargeAuthorized(BatchChargeEvent):
+    """The whole batch is paid for in one debit; each message's share is listed."""
+
+    type: Literal["batch.charge_authorized"] = "batch.charge_authorized"
+    charges: list[BatchCharge]
+    currency: str
+
+
+class BatchChargeDeclined(BatchChargeEvent):
+    """Nothing of the batch was charged: every one of its messages ends rejected."""
+
+    type: Literal["batch.charge_declined"] = "batch.charge_declined"
+    message_ids: list[UUID]
+    code: str
+    reason: str
+
+
 class DeliverSmReceived(Event):
     """A deliver_sm PDU as the SMSC sent it; dlr decides whether it's a receipt or an MO.
 
@@ -182,6 +240,9 @@ AnyEvent = Annotated[
     | MessagePartSubmitted
     | ChargeAuthorized
     | ChargeDeclined
+    | BatchAccepted
+    | BatchChargeAuthorized
+    | BatchChargeDeclined
     | DeliverSmReceived
     | MessagePartStatusReported
     | InboundMessageReceived,

@@ -5,7 +5,7 @@ Prices are small on purpose (0.20 starter credit, 0.05 a part) so a decline take
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,11 @@ from sqlalchemy import Connection
 from shared.db import create_engine
 from shared.events import (
     AccountRegistered,
+    BatchAccepted,
+    BatchChargeAuthorized,
+    BatchChargeDeclined,
+    BatchChargeEvent,
+    BatchedMessage,
     ChargeAuthorized,
     ChargeDeclined,
     ChargeEvent,
@@ -70,22 +75,34 @@ class Billing:
 
 
 class ChargeFeed:
-    """What billing published on billing.charges, by message id, as a downstream sees it."""
+    """What billing published on billing.charges, by message id and by batch id, as a
+    downstream sees it."""
 
     def __init__(self, consumer: AIOKafkaConsumer) -> None:
         self._consumer = consumer
         self.seen: dict[UUID, list[ChargeEvent]] = defaultdict(list)
+        self.batches: dict[UUID, list[BatchChargeEvent]] = defaultdict(list)
 
     async def first(self, message_id: UUID) -> ChargeEvent:
+        await self._read_until(lambda: bool(self.seen[message_id]))
+        return self.seen[message_id][0]
+
+    async def first_of_batch(self, batch_id: UUID) -> BatchChargeEvent:
+        await self._read_until(lambda: bool(self.batches[batch_id]))
+        return self.batches[batch_id][0]
+
+    async def _read_until(self, done: Callable[[], bool]) -> None:
         async with asyncio.timeout(WAIT_SECONDS):
-            while not self.seen[message_id]:
+            while not done():
                 batch = await self._consumer.getmany(timeout_ms=500)
                 for records in batch.values():
                     for record in records:
                         event = parse_event(record.value)
+                        if isinstance(event, BatchChargeAuthorized | BatchChargeDeclined):
+                            self.batches[event.batch_id].append(event)
+                            continue
                         assert isinstance(event, ChargeAuthorized | ChargeDeclined)
                         self.seen[event.message_id].append(event)
-        return self.seen[message_id][0]
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +164,9 @@ def accepted(account_id: UUID, segments: int, message_id: UUID | None = None) ->
 
 
 async def publish(
-    producer: AIOKafkaProducer, event: MessageAccepted | AccountRegistered, key: str | None = None
+    producer: AIOKafkaProducer,
+    event: MessageAccepted | AccountRegistered | BatchAccepted,
+    key: str | None = None,
 ) -> None:
     await producer.send_and_wait(
         event.topic,
@@ -272,6 +291,77 @@ async def test_each_account_sees_only_its_own_money(
     assert (await billing.balance(saver))["balance"] == "0.20"
     saver_messages = {e["message_id"] for e in await billing.transactions(saver)}
     assert str(message.message_id) not in saver_messages
+
+
+def batch_accepted(account_id: UUID, *segments: int) -> BatchAccepted:
+    return BatchAccepted(
+        account_id=account_id,
+        batch_id=uuid4(),
+        messages=[BatchedMessage(message_id=uuid4(), segments=count) for count in segments],
+    )
+
+
+async def test_a_batch_is_charged_in_one_step_with_each_message_its_share(
+    billing: Billing, charges: ChargeFeed, producer: AIOKafkaProducer, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    batch = batch_accepted(account_id, 1, 2)
+
+    await publish(producer, batch)
+    charge = await charges.first_of_batch(batch.batch_id)
+
+    assert isinstance(charge, BatchChargeAuthorized)
+    assert charge.currency == "EUR"
+    assert [(c.message_id, c.amount) for c in charge.charges] == [
+        (batch.messages[0].message_id, "0.05"),
+        (batch.messages[1].message_id, "0.10"),
+    ]
+    assert await billing.balance(token) == {"balance": "0.05", "currency": "EUR"}
+    charged = [e for e in await billing.transactions(token) if e["kind"] == "charge"]
+    assert sorted((e["message_id"], e["amount"]) for e in charged) == sorted(
+        [(str(batch.messages[0].message_id), "-0.05"), (str(batch.messages[1].message_id), "-0.10")]
+    )
+
+
+async def test_a_batch_the_balance_cannot_cover_is_declined_whole(
+    billing: Billing, charges: ChargeFeed, producer: AIOKafkaProducer, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    # 5 parts: each message alone fits the 0.20 balance, the batch doesn't.
+    batch = batch_accepted(account_id, 1, 3, 1)
+
+    await publish(producer, batch)
+    declined = await charges.first_of_batch(batch.batch_id)
+
+    assert isinstance(declined, BatchChargeDeclined)
+    assert declined.code == "insufficient_funds"
+    assert declined.message_ids == [m.message_id for m in batch.messages]
+    assert declined.reason == "Balance 0.20 EUR does not cover the batch's 0.25 EUR"
+    assert await billing.balance(token) == {"balance": "0.20", "currency": "EUR"}
+    assert [e["kind"] for e in await billing.transactions(token)] == ["starter_credit"]
+
+
+async def test_a_batch_is_charged_once_however_often_it_arrives(
+    billing: Billing, charges: ChargeFeed, producer: AIOKafkaProducer, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    batch = batch_accepted(account_id, 1, 1)
+    await publish(producer, batch)
+    await charges.first_of_batch(batch.batch_id)
+
+    # A redelivery, a new event about the same batch, then a marker on the same partition:
+    # once the marker is charged, everything before it has been handled.
+    retry = batch.model_copy(update={"event_id": uuid4()})
+    marker = accepted(account_id, segments=1)
+    await publish(producer, batch)
+    await publish(producer, retry)
+    await publish(producer, marker, key=batch.aggregate_id)
+    await charges.first(marker.message_id)
+
+    assert await billing.balance(token) == {"balance": "0.05", "currency": "EUR"}
+    charged = [e for e in await billing.transactions(token) if e["kind"] == "charge"]
+    assert len(charged) == 3
+    assert len(charges.batches[batch.batch_id]) == 1
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-a-jwt"}])

@@ -1,6 +1,7 @@
 """Every mapped table of the service, imported in one place for Alembic and the tests."""
 
+from dispatch_service.batches.models import Batch
 from dispatch_service.db import Base, Inbox, Outbox
-from dispatch_service.messages.models import Message, MessagePart
+from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 
-__all__ = ["Base", "Inbox", "Message", "MessagePart", "Outbox"]
+__all__ = ["Base", "Batch", "ConcatReference", "Inbox", "Message", "MessagePart", "Outbox"]

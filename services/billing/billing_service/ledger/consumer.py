@@ -1,10 +1,12 @@
-"""What billing listens to: new accounts get starter credit, accepted messages get charged."""
+"""What billing listens to: new accounts get starter credit, accepted messages and batches
+get charged."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing_service.batches.service import charge_batch
 from billing_service.ledger import service
 from billing_service.ledger.money import Pricing
-from shared.events import AccountRegistered, MessageAccepted
+from shared.events import AccountRegistered, BatchAccepted, MessageAccepted
 from shared.runtime import ConsumerSpec
 
 
@@ -15,11 +17,15 @@ def billing_consumer(pricing: Pricing, group: str = "billing") -> ConsumerSpec:
     async def on_message_accepted(session: AsyncSession, event: MessageAccepted) -> None:
         await service.charge_message(session, pricing, event)
 
+    async def on_batch_accepted(session: AsyncSession, event: BatchAccepted) -> None:
+        await charge_batch(session, pricing, event)
+
     return ConsumerSpec(
         name=group,
         topics=(AccountRegistered.topic, MessageAccepted.topic),
         handlers={
             "account.registered": on_account_registered,
             "message.accepted": on_message_accepted,
+            "batch.accepted": on_batch_accepted,
         },
     )

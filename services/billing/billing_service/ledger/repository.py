@@ -1,3 +1,4 @@
+from collections.abc import Collection, Mapping
 from typing import Any, cast
 from uuid import UUID, uuid4
 
@@ -7,6 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing_service.ledger.models import Balance, EntryKind, LedgerEntry
 from shared.db import upsert_insert
 from shared.events import utcnow
+
+
+def charge_key(message_id: UUID) -> str:
+    """The ledger's idempotency key of a message's charge, however it was charged (alone or
+    in a batch): a message can't be paid for twice."""
+    return f"charge:{message_id}"
 
 
 class LedgerRepository:
@@ -58,8 +65,37 @@ class LedgerRepository:
         entry_id: UUID | None = (await self._session.execute(statement)).scalar_one_or_none()
         return entry_id
 
+    async def add_charges(self, account_id: UUID, costs: Mapping[UUID, int]) -> dict[UUID, UUID]:
+        """`add_entry` for many messages' charges in one statement: message id → entry id
+        for each charge this call wrote (a message charged before keeps its entry)."""
+        now = utcnow()
+        statement = (
+            self._insert(LedgerEntry)
+            .values(
+                [
+                    {
+                        "id": uuid4(),
+                        "account_id": account_id,
+                        "message_id": message_id,
+                        "kind": "charge",
+                        "amount_units": -cost,
+                        "idempotency_key": charge_key(message_id),
+                        "created_at": now,
+                    }
+                    for message_id, cost in costs.items()
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=[LedgerEntry.idempotency_key])
+            .returning(LedgerEntry.message_id, LedgerEntry.id)
+        )
+        rows = (await self._session.execute(statement)).all()
+        return {message_id: entry_id for message_id, entry_id in rows if message_id is not None}
+
     async def remove_entry(self, entry_id: UUID) -> None:
-        await self._session.execute(delete(LedgerEntry).where(LedgerEntry.id == entry_id))
+        await self.remove_entries([entry_id])
+
+    async def remove_entries(self, entry_ids: Collection[UUID]) -> None:
+        await self._session.execute(delete(LedgerEntry).where(LedgerEntry.id.in_(entry_ids)))
 
     async def debit(self, account_id: UUID, amount_units: int) -> str | None:
         """Take the amount if the balance covers it, in one statement so concurrent charges

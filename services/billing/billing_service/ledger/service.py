@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing_service.db import Outbox
 from billing_service.ledger.models import LedgerEntry
 from billing_service.ledger.money import Pricing, format_units
-from billing_service.ledger.repository import LedgerRepository
+from billing_service.ledger.repository import LedgerRepository, charge_key
 from shared.events import ChargeAuthorized, ChargeDeclined, MessageAccepted
 from shared.inbox import PoisonEvent
 from shared.outbox import add_event
@@ -50,7 +50,7 @@ async def charge_message(session: AsyncSession, pricing: Pricing, event: Message
         account_id=event.account_id,
         kind="charge",
         amount_units=-cost,
-        idempotency_key=f"charge:{event.message_id}",
+        idempotency_key=charge_key(event.message_id),
         message_id=event.message_id,
     )
     if entry_id is None:

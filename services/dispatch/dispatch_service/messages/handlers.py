@@ -11,6 +11,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch_service.batches.handlers import on_batch_charge_authorized, on_batch_charge_declined
 from dispatch_service.messages import repository
 from dispatch_service.messages.models import Message
 from shared.events import (
@@ -69,6 +70,8 @@ async def on_part_status_reported(session: AsyncSession, event: MessagePartStatu
 HANDLERS: Mapping[str, Handler] = {
     "charge.authorized": on_charge_authorized,
     "charge.declined": on_charge_declined,
+    "batch.charge_authorized": on_batch_charge_authorized,
+    "batch.charge_declined": on_batch_charge_declined,
     "message.part_status_reported": on_part_status_reported,
 }
 TOPICS: tuple[str, ...] = (MessagePartStatusReported.topic, ChargeEvent.topic)

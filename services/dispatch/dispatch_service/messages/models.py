@@ -49,6 +49,14 @@ class Message(Base):
         ),
         # Serves tenant-scoped lookups and "newest first" listing.
         Index("ix_messages_account_id_created_at", "account_id", "created_at"),
+        # Lists a batch's messages in request order.
+        Index(
+            "ix_messages_batch_id_batch_index",
+            "batch_id",
+            "batch_index",
+            postgresql_where=text("batch_id IS NOT NULL"),
+            sqlite_where=text("batch_id IS NOT NULL"),
+        ),
         # Finds messages billing hasn't answered for (the stuck-parts report): few at a time.
         Index(
             "ix_messages_accepted_created_at",
@@ -72,6 +80,10 @@ class Message(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    # Set for messages sent through POST /v1/messages/batch: the batch and the entry's
+    # position in the request, which orders the batch's listing.
+    batch_id: Mapped[UUID | None] = mapped_column(Uuid)
+    batch_index: Mapped[int | None] = mapped_column(Integer)
     price: Mapped[str | None] = mapped_column(String(32))  # decimal string, never a float
     currency: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

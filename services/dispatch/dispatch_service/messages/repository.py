@@ -1,7 +1,7 @@
 """All of dispatch's SQL about messages, for the API, the inbox handlers and the SMPP worker."""
 
 import secrets
-from collections.abc import Collection, Sequence, Set
+from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -68,14 +68,21 @@ async def get_by_idempotency_key(
 
 
 async def list_for_account(
-    session: AsyncSession, account_id: UUID, limit: int, status: MessageStatus | None = None
+    session: AsyncSession,
+    account_id: UUID,
+    limit: int,
+    status: MessageStatus | None = None,
+    batch_id: UUID | None = None,
+    offset: int = 0,
 ) -> Sequence[Message]:
     statement = (
-        _snapshot_with_parts()
-        .where(Message.account_id == account_id)
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(limit)
+        _snapshot_with_parts().where(Message.account_id == account_id).limit(limit).offset(offset)
     )
+    if batch_id is None:
+        statement = statement.order_by(Message.created_at.desc(), Message.id.desc())
+    else:
+        # A batch's messages were created at one instant: request order is the useful one.
+        statement = statement.where(Message.batch_id == batch_id).order_by(Message.batch_index)
     if status is not None:
         statement = statement.where(Message.status == status)
     return (await session.scalars(statement)).unique().all()
@@ -120,6 +127,50 @@ async def next_concat_reference(session: AsyncSession, to_number: str) -> int:
     )
     reference: int = (await session.execute(statement)).scalar_one()
     return reference
+
+
+async def next_concat_references(
+    session: AsyncSession, counts: Mapping[str, int]
+) -> dict[str, list[int]]:
+    """`next_concat_reference` for many long messages at once (a batch): for each number,
+    as many consecutive references as it has messages, in three statements for any size.
+
+    Rows are created, then locked in number order, so two batches sharing numbers wait for
+    each other instead of deadlocking; a single intake holds one row and never waits on
+    another, so it can't close a cycle either.
+    """
+    if not counts:
+        return {}
+    numbers = sorted(counts)
+    modulus = MAX_CONCAT_REFERENCE + 1
+    # A new number starts anywhere, as in next_concat_reference; stored one before the first
+    # reference handed out, since the step below counts on from the stored value.
+    created = (
+        upsert_insert(session, ConcatReference)
+        .values(
+            [
+                {"to_number": n, "last_reference": (secrets.randbelow(modulus) - 1) % modulus}
+                for n in numbers
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=[ConcatReference.to_number])
+    )
+    await session.execute(created)
+    locked = (
+        select(ConcatReference.to_number, ConcatReference.last_reference)
+        .where(ConcatReference.to_number.in_(numbers))
+        .order_by(ConcatReference.to_number)
+        .with_for_update()
+    )
+    last: dict[str, int] = dict((await session.execute(locked)).all())
+    references = {
+        n: [(last[n] + step) % modulus for step in range(1, counts[n] + 1)] for n in numbers
+    }
+    await session.execute(
+        update(ConcatReference),
+        [{"to_number": n, "last_reference": references[n][-1]} for n in numbers],
+    )
+    return references
 
 
 async def lock(session: AsyncSession, message_id: UUID) -> Message | None:

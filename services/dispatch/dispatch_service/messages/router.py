@@ -74,6 +74,14 @@ async def list_messages(
     principal: PrincipalDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     status_filter: Annotated[MessageStatus | None, Query(alias="status")] = None,
+    batch_id: Annotated[
+        UUID | None,
+        Query(description="Only this batch's messages, in the order the batch listed them"),
+    ] = None,
+    # Bounded like limit: a batch holds at most 1,000, and deep offsets cost a scan each.
+    offset: Annotated[int, Query(ge=0, le=10_000, description="Messages to skip")] = 0,
 ) -> MessageList:
-    messages = await service.list_messages(session, principal.account_id, limit, status_filter)
+    messages = await service.list_messages(
+        session, principal.account_id, limit, status_filter, batch_id, offset
+    )
     return MessageList(items=[MessageResponse.of(message) for message in messages])

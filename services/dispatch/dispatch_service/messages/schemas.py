@@ -11,6 +11,15 @@ from shared.text import check_message_text, check_single_line
 MAX_TEXT_LENGTH = 1600
 
 
+def check_sendable(value: str) -> str:
+    # Control, invisible and bidi characters (and lone surrogates, which JSON can smuggle
+    # in) first: a text of only zero-width spaces is disguised, not blank.
+    check_message_text(value)
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
 class SendMessageRequest(BaseModel):
     # Bounded here only to cap parsing work; the number itself is checked by the service,
     # which answers with its own problem code (invalid_phone_number, invalid_sender).
@@ -21,12 +30,7 @@ class SendMessageRequest(BaseModel):
     @field_validator("text")
     @classmethod
     def _sendable(cls, value: str) -> str:
-        # Control, invisible and bidi characters (and lone surrogates, which JSON can
-        # smuggle in) first: a text of only zero-width spaces is disguised, not blank.
-        check_message_text(value)
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value
+        return check_sendable(value)
 
     @field_validator("sender")
     @classmethod

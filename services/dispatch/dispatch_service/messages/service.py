@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,7 @@ from dispatch_service.messages.phone import (
 )
 from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
-from dispatch_service.sms.encoding import segment
+from dispatch_service.sms.encoding import SegmentedText, segment
 from shared.errors import NotFound, ProblemError
 from shared.events import MessageAccepted, utcnow
 from shared.outbox import add_event
@@ -94,12 +95,17 @@ async def send_message(
     return message, True
 
 
-def _new_message(
-    settings: DispatchSettings,
-    account_id: UUID,
-    request: SendMessageRequest,
-    idempotency_key: str | None,
-) -> tuple[PhoneNumber, Message]:
+@dataclass(frozen=True, slots=True)
+class CheckedMessage:
+    """A request that passed every rule of intake, ready to be stored."""
+
+    phone: PhoneNumber
+    sender: str
+    split: SegmentedText
+
+
+def check_message(settings: DispatchSettings, request: SendMessageRequest) -> CheckedMessage:
+    """The rules every message meets, single or in a batch; raises the problem to answer."""
     try:
         phone = parse_phone_number(request.to)
     except InvalidPhoneNumber as exc:
@@ -111,12 +117,23 @@ def _new_message(
     split = segment(request.text)
     if split.segments > settings.max_segments:
         raise MessageTooLong(split.segments, settings.max_segments)
+    return CheckedMessage(phone, sender or settings.default_sender, split)
+
+
+def _new_message(
+    settings: DispatchSettings,
+    account_id: UUID,
+    request: SendMessageRequest,
+    idempotency_key: str | None,
+) -> tuple[PhoneNumber, Message]:
+    checked = check_message(settings, request)
+    split = checked.split
     now = utcnow()
     message = Message(
         id=uuid4(),
         account_id=account_id,
-        to_number=phone.e164,
-        sender=sender or settings.default_sender,
+        to_number=checked.phone.e164,
+        sender=checked.sender,
         text=request.text,
         encoding=split.encoding,
         segments=split.segments,
@@ -132,7 +149,7 @@ def _new_message(
             for index, text in enumerate(split.parts, start=1)
         ],
     )
-    return phone, message
+    return checked.phone, message
 
 
 def _replayed(original: Message, retry: Message) -> Message:
@@ -153,6 +170,11 @@ async def get_message(session: AsyncSession, account_id: UUID, message_id: UUID)
 
 
 async def list_messages(
-    session: AsyncSession, account_id: UUID, limit: int, status: MessageStatus | None
+    session: AsyncSession,
+    account_id: UUID,
+    limit: int,
+    status: MessageStatus | None,
+    batch_id: UUID | None = None,
+    offset: int = 0,
 ) -> Sequence[Message]:
-    return await repository.list_for_account(session, account_id, limit, status)
+    return await repository.list_for_account(session, account_id, limit, status, batch_id, offset)

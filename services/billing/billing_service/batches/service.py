@@ -1,0 +1,78 @@
+"""Charges a whole `batch.accepted` in one transaction with one conditional debit. Called
+from the consumer's transaction; nothing here commits."""
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing_service.db import Outbox
+from billing_service.ledger.money import Pricing, format_units
+from billing_service.ledger.repository import LedgerRepository
+from billing_service.ledger.service import open_account
+from shared.events import BatchAccepted, BatchCharge, BatchChargeAuthorized, BatchChargeDeclined
+from shared.outbox import add_event
+
+log = logging.getLogger(__name__)
+
+
+async def charge_batch(session: AsyncSession, pricing: Pricing, event: BatchAccepted) -> None:
+    """Reserve the price of every message of the batch, or of none, and say which."""
+    await open_account(session, pricing, event.account_id)
+    repository = LedgerRepository(session)
+    costs = {message.message_id: pricing.cost_of(message.segments) for message in event.messages}
+    # Claim every charge before paying: the per-message keys make a second event for the
+    # batch find the claims and stop, and on PostgreSQL a concurrent one waits for this
+    # transaction instead of charging twice (the inbox drops plain redeliveries already).
+    claimed = await repository.add_charges(event.account_id, costs)
+    if not claimed:
+        log.info("batch %s is charged already; event %s ignored", event.batch_id, event.event_id)
+        return
+    if len(claimed) < len(costs):
+        # Only a message charged on its own before could be; it had its answer then.
+        log.warning(
+            "batch %s: %d of %d messages were charged before",
+            event.batch_id,
+            len(costs) - len(claimed),
+            len(costs),
+        )
+    total = sum(costs[message_id] for message_id in claimed)
+    currency = await repository.debit(event.account_id, total)
+    # In the batch's order, so dispatch and a reader of the topic see it as sent.
+    message_ids = [
+        message.message_id for message in event.messages if message.message_id in claimed
+    ]
+    if currency is not None:
+        charges = [
+            BatchCharge(message_id=message_id, amount=format_units(costs[message_id]))
+            for message_id in message_ids
+        ]
+        add_event(
+            session,
+            Outbox,
+            BatchChargeAuthorized(
+                account_id=event.account_id,
+                batch_id=event.batch_id,
+                charges=charges,
+                currency=currency,
+            ),
+        )
+        return
+    # Declined: take every claim back so the ledger is exactly as it was.
+    await repository.remove_entries(list(claimed.values()))
+    current = await repository.balance(event.account_id)
+    assert current is not None, "open_account ran in this transaction"
+    amount, balance_currency = current
+    add_event(
+        session,
+        Outbox,
+        BatchChargeDeclined(
+            account_id=event.account_id,
+            batch_id=event.batch_id,
+            message_ids=message_ids,
+            code="insufficient_funds",
+            reason=(
+                f"Balance {format_units(amount)} {balance_currency} does not cover the "
+                f"batch's {format_units(total)} {balance_currency}"
+            ),
+        ),
+    )

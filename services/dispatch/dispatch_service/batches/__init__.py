@@ -1,0 +1,1 @@
+"""Bulk sending: many messages in one request, accepted and billed together."""

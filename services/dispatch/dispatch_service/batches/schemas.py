@@ -1,0 +1,84 @@
+from typing import Self
+from uuid import UUID
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from dispatch_service.messages.schemas import MAX_TEXT_LENGTH, check_sendable
+from dispatch_service.messages.status import MessageStatus
+from dispatch_service.sms.encoding import Encoding
+from shared.text import check_single_line
+
+MAX_BATCH_SIZE = 1000
+
+
+class BatchEntry(BaseModel):
+    # Unbounded here on purpose: each entry is checked by the single-message rules, so one
+    # bad entry is refused on its own instead of failing the whole batch.
+    to: str = Field(examples=["+447700900123"])
+    text: str = Field(examples=["Your code is 4711"])
+    sender: str | None = Field(default=None, examples=["ACME"])
+
+
+class SendBatchRequest(BaseModel):
+    """One text to many recipients (`to` and `text`), or a list of `messages`. `sender`,
+    if given, is the default for every message that names none."""
+
+    to: list[str] | None = Field(
+        default=None, min_length=1, max_length=MAX_BATCH_SIZE, examples=[["+447700900123"]]
+    )
+    # Shared by every recipient, so checked once for the whole request.
+    text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_LENGTH)
+    sender: str | None = Field(default=None, max_length=64, examples=["ACME"])
+    messages: list[BatchEntry] | None = Field(default=None, min_length=1, max_length=MAX_BATCH_SIZE)
+
+    @field_validator("text")
+    @classmethod
+    def _sendable(cls, value: str | None) -> str | None:
+        return None if value is None else check_sendable(value)
+
+    @field_validator("sender")
+    @classmethod
+    def _visible(cls, value: str | None) -> str | None:
+        return None if value is None else check_single_line(value)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        shared = self.to is not None or self.text is not None
+        if self.messages is not None and shared:
+            raise ValueError("give either `to` and `text`, or `messages`, not both")
+        if self.messages is None and (self.to is None or self.text is None):
+            raise ValueError("give `to` and `text`, or `messages`")
+        return self
+
+    def entries(self) -> list[BatchEntry]:
+        if self.messages is None:
+            to, text = self.to or [], self.text or ""  # both set: checked by _one_form
+            return [BatchEntry(to=number, text=text, sender=self.sender) for number in to]
+        if self.sender is None:
+            return self.messages
+        # The request's sender fills in; an entry's own choice wins.
+        return [
+            entry if entry.sender is not None else entry.model_copy(update={"sender": self.sender})
+            for entry in self.messages
+        ]
+
+
+class RejectedEntry(BaseModel):
+    index: int = Field(description="0-based position in `to` or `messages`")
+    code: str = Field(examples=["invalid_phone_number"])
+    detail: str
+
+
+class BatchMessage(BaseModel):
+    id: UUID
+    to: str
+    encoding: Encoding
+    segments: int
+    status: MessageStatus
+
+
+class BatchResponse(BaseModel):
+    batch_id: UUID
+    accepted: int
+    rejected: list[RejectedEntry]
+    messages: list[BatchMessage]

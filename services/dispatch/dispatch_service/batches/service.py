@@ -1,0 +1,197 @@
+"""Bulk intake: every entry meets the single-message rules; the valid ones are stored
+together with one `batch.accepted` event, so billing can take the whole batch or none."""
+
+import hashlib
+import json
+from collections import Counter
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch_service.batches import repository
+from dispatch_service.batches.models import Batch
+from dispatch_service.batches.schemas import (
+    BatchEntry,
+    BatchMessage,
+    BatchResponse,
+    RejectedEntry,
+    SendBatchRequest,
+)
+from dispatch_service.config import DispatchSettings
+from dispatch_service.db import Outbox
+from dispatch_service.messages import repository as messages_repository
+from dispatch_service.messages.schemas import SendMessageRequest
+from dispatch_service.messages.service import CheckedMessage, check_message
+from shared.errors import ProblemError
+from shared.events import BatchAccepted, BatchedMessage, utcnow
+from shared.outbox import add_event
+from shared.text import INVALID_TEXT
+
+
+class BatchRejected(ProblemError):
+    def __init__(self, rejected: list[RejectedEntry]) -> None:
+        super().__init__(
+            422,
+            "batch_rejected",
+            "Batch rejected",
+            f"none of the {len(rejected)} entries can be sent; `rejected` says why",
+            rejected=[entry.model_dump() for entry in rejected],
+        )
+
+
+class BatchIdempotencyKeyReused(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            409,
+            "idempotency_key_reused",
+            "Idempotency key reused",
+            "this Idempotency-Key was already used for a different batch",
+        )
+
+
+async def send_batch(
+    session: AsyncSession,
+    settings: DispatchSettings,
+    account_id: UUID,
+    request: SendBatchRequest,
+    idempotency_key: str | None = None,
+) -> tuple[BatchResponse, bool]:
+    """Accept a batch. Returns the answer and whether the batch was created just now
+    (False: a retry with the same Idempotency-Key, answered with the original batch)."""
+    request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+    if idempotency_key is not None:
+        original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
+        if original is not None:
+            return await _replayed(session, original, request_hash), False
+    checked, rejected = _check_entries(settings, request.entries())
+    if not checked:
+        raise BatchRejected(rejected)
+    batch = Batch(
+        id=uuid4(),
+        account_id=account_id,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        accepted=len(checked),
+        rejected=json.dumps([entry.model_dump() for entry in rejected]),
+        created_at=utcnow(),
+    )
+    if not await repository.add(session, batch):
+        assert idempotency_key is not None, "only the idempotency key can collide"
+        original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
+        assert original is not None
+        return await _replayed(session, original, request_hash), False
+    messages = await _store_messages(session, batch, checked)
+    add_event(
+        session,
+        Outbox,
+        BatchAccepted(
+            account_id=account_id,
+            batch_id=batch.id,
+            messages=[
+                BatchedMessage(message_id=message.id, segments=message.segments)
+                for message in messages
+            ],
+        ),
+    )
+    return BatchResponse(
+        batch_id=batch.id, accepted=len(messages), rejected=rejected, messages=messages
+    ), True
+
+
+def _check_entries(
+    settings: DispatchSettings, entries: list[BatchEntry]
+) -> tuple[list[tuple[int, str, CheckedMessage]], list[RejectedEntry]]:
+    checked: list[tuple[int, str, CheckedMessage]] = []
+    rejected: list[RejectedEntry] = []
+    for index, entry in enumerate(entries):
+        try:
+            single = SendMessageRequest.model_validate(entry.model_dump())
+            checked.append((index, single.text, check_message(settings, single)))
+        except ValidationError as exc:
+            rejected.append(_invalid(index, exc))
+        except ProblemError as exc:
+            rejected.append(RejectedEntry(index=index, code=exc.code, detail=exc.detail or ""))
+    return checked, rejected
+
+
+def _invalid(index: int, exc: ValidationError) -> RejectedEntry:
+    # As the single endpoint answers: invalid_text when that is all that is wrong. Never
+    # pydantic's `input`: it would echo the text back.
+    errors = exc.errors(include_input=False)
+    types = {error["type"] for error in errors}
+    code = INVALID_TEXT if types == {INVALID_TEXT} else "validation_error"
+    detail = "; ".join(f"{'.'.join(map(str, error['loc']))}: {error['msg']}" for error in errors)
+    return RejectedEntry(index=index, code=code, detail=detail)
+
+
+async def _store_messages(
+    session: AsyncSession, batch: Batch, checked: list[tuple[int, str, CheckedMessage]]
+) -> list[BatchMessage]:
+    long_messages = Counter(c.phone.e164 for _, _, c in checked if c.split.segments > 1)
+    references = await messages_repository.next_concat_references(session, long_messages)
+    messages: list[dict[str, Any]] = []
+    parts: list[dict[str, Any]] = []
+    answer: list[BatchMessage] = []
+    for index, text, message in checked:
+        message_id, split = uuid4(), message.split
+        to_number = message.phone.e164
+        messages.append(
+            {
+                "id": message_id,
+                "account_id": batch.account_id,
+                "to_number": to_number,
+                "sender": message.sender,
+                "text": text,
+                "encoding": split.encoding,
+                "segments": split.segments,
+                # Single parts carry no UDH; each long one takes its number's next reference.
+                "concat_reference": references[to_number].pop(0) if split.segments > 1 else 0,
+                "status": "accepted",
+                "batch_id": batch.id,
+                "batch_index": index,
+                "created_at": batch.created_at,
+                "updated_at": batch.created_at,
+            }
+        )
+        parts.extend(
+            {
+                "message_id": message_id,
+                "part_index": part_index,
+                "text": part_text,
+                "status": "pending",
+                "attempts": 0,
+                "answered_attempts": 0,
+                "resent_unanswered": 0,
+            }
+            for part_index, part_text in enumerate(split.parts, start=1)
+        )
+        answer.append(
+            BatchMessage(
+                id=message_id,
+                to=to_number,
+                encoding=split.encoding,
+                segments=split.segments,
+                status="accepted",
+            )
+        )
+    await repository.insert_messages(session, messages, parts)
+    return answer
+
+
+async def _replayed(session: AsyncSession, original: Batch, request_hash: str) -> BatchResponse:
+    # Answering a different batch with the original would hide a client bug (a key reused
+    # across batches) behind a success.
+    if original.request_hash != request_hash:
+        raise BatchIdempotencyKeyReused()
+    rows = await repository.messages_of(session, original.account_id, original.id)
+    return BatchResponse(
+        batch_id=original.id,
+        accepted=original.accepted,
+        rejected=[RejectedEntry.model_validate(entry) for entry in json.loads(original.rejected)],
+        messages=[
+            BatchMessage(id=id_, to=to, encoding=encoding, segments=segments, status=status)
+            for id_, to, encoding, segments, status in rows
+        ],
+    )
