@@ -24,7 +24,9 @@ class TokenBucket:
         if self.rate is None:
             return 0.0
         self._refill(now)
-        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self.rate
+        # The tolerance absorbs float rounding: a wait computed to refill exactly one token
+        # may refill 0.9999999, and the tiny wait after it would not move the clock.
+        return 0.0 if self._tokens >= 1 - 1e-9 else (1 - self._tokens) / self.rate
 
     def take(self, now: float) -> None:
         """One submit goes now; call only when `wait_needed` said 0."""
