@@ -4,6 +4,7 @@ a bind that drops mid-window loses nothing, each bind keeps its contracted TPS, 
 receipts are taken on whichever bind they arrive."""
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Callable
 from uuid import uuid4
@@ -299,3 +300,34 @@ async def test_simulator_refusing_a_share_with_throttled_every_part_is_sent_once
     refused = sum(1 for r in simulator.journal.submits if r.status == consts.SMPP_ESME_RTHROTTLED)
     assert refused > 0
     assert sum(bind.throttled for bind in connector.binds) == refused
+
+
+async def test_each_binds_figures_are_logged_at_the_set_interval(
+    databases: Databases, broker: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="dispatch_service.smpp.connector")
+    async with CountingAccepts() as smsc:
+        settings = connector_settings(
+            await databases.create("dispatch"),
+            broker,
+            smsc.port,
+            smpp_binds=2,
+            smpp_report_seconds=0.2,
+        )
+        async with running_connector(settings) as (connector, runtime, _):
+            await wait_bound(connector, 2)
+            ids = await queue_messages(runtime, numbers(20))
+            await wait_for_parts(runtime, ids, lambda p: p.status == "sent")
+            sent_by_bind = [bind.sent for bind in connector.binds]
+            async with asyncio.timeout(10):
+                while not all(
+                    f"bind {n}: bound, in flight 0, sent {sent}, throttled 0" in caplog.text
+                    for n, sent in enumerate(sent_by_bind, start=1)
+                ):
+                    await asyncio.sleep(0.1)
+
+    assert sum(sent_by_bind) == 20
+    reports = [r.getMessage() for r in caplog.records]
+    reports = [line for line in reports if "submit_sm/s (limit unlimited)" in line]
+    assert any("bind 1:" in line for line in reports)
+    assert any("bind 2:" in line for line in reports)
