@@ -2,8 +2,9 @@
 
 The database is the queue: parts become `queued` when billing authorises the charge, and
 the connector claims them from there. So a restart or a dropped connection loses nothing:
-a part without a recorded submit_sm_resp is still `queued` and is simply sent again. Each
-part row counts its submit attempts, so a duplicate at the SMSC can be explained.
+a part without a recorded submit_sm_resp is still `queued` and is simply sent again (on
+whichever bind is up: one connector process holds every bind of its link, under one lock).
+Each part row counts its submit attempts, so a duplicate at the SMSC can be explained.
 """
 
 import asyncio
