@@ -5,6 +5,7 @@ import asyncio
 import itertools
 import struct
 from dataclasses import dataclass, field
+from typing import Self
 
 from smpplib import consts, smpp
 from smpplib.command import Command
@@ -51,6 +52,7 @@ class FakeSmsc:
     def __init__(self) -> None:
         self.links: list[Link] = []
         self.submits: list[tuple[int, Command]] = []  # (link number, submit_sm)
+        self.submit_times: list[tuple[int, float]] = []  # (link number, loop time received)
         self._server: asyncio.Server | None = None
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -61,7 +63,7 @@ class FakeSmsc:
         port: int = self._server.sockets[0].getsockname()[1]
         return port
 
-    async def __aenter__(self) -> "FakeSmsc":
+    async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
         return self
 
@@ -105,6 +107,7 @@ class FakeSmsc:
             link.writer.close()
         elif pdu.command == "submit_sm":
             self.submits.append((link.number, pdu))
+            self.submit_times.append((link.number, asyncio.get_running_loop().time()))
             await self.on_submit(link, pdu)
 
     async def on_bound(self, link: Link) -> None:

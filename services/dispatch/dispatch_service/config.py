@@ -29,7 +29,13 @@ class DispatchSettings(VerifyingServiceSettings):
     smpp_password: str = Field(
         default=_DEFAULT_SMPP_PASSWORD, validation_alias=_unprefixed("smpp_password")
     )
-    smpp_window: int = Field(default=10, ge=1)
+    smpp_window: int = Field(default=10, ge=1)  # outstanding submit_sm per bind
+    # Sessions to the SMSC from the one connector process; parts go to whichever can send.
+    smpp_binds: int = Field(default=1, ge=1, le=64)
+    # submit_sm per second per bind, as operators contract it; None: as fast as answered.
+    smpp_tps: float | None = Field(default=None, gt=0)
+    # How often each bind's figures (in flight, sent, throttled, rate) go to the log.
+    smpp_report_seconds: float = Field(default=10, gt=0)
     smpp_enquire_link_seconds: float = Field(default=30, gt=0)
     # A submit_sm unanswered this long frees its window slot and its part goes again; this
     # many unanswered in a row mean the link is dead even if TCP says otherwise: rebind.

@@ -2,13 +2,15 @@
 
 The database is the queue: parts become `queued` when billing authorises the charge, and
 the connector claims them from there. So a restart or a dropped connection loses nothing:
-a part without a recorded submit_sm_resp is still `queued` and is simply sent again. Each
-part row counts its submit attempts, so a duplicate at the SMSC can be explained.
+a part without a recorded submit_sm_resp is still `queued` and is simply sent again (on
+whichever bind is up: one connector process holds every bind of its link, under one lock).
+Each part row counts its submit attempts, so a duplicate at the SMSC can be explained.
 """
 
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,10 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.config import DispatchSettings
 from dispatch_service.db import Outbox
 from dispatch_service.messages import repository
+from dispatch_service.smpp.bind import Bind
 from dispatch_service.smpp.link_lock import LinkLock, LinkLockLost
 from dispatch_service.smpp.session import SessionClosed, SmppSession
 from dispatch_service.smpp.submission import decode_short_message, submit_sm_fields
-from dispatch_service.smpp.throttle import Throttle
 from dispatch_service.smpp.wire import text_field
 from shared.events import DeliverSmReceived, MessagePartSubmitted
 from shared.outage import is_database_outage
@@ -65,21 +67,42 @@ class Delivery:
 
 
 class Connector:
+    """`DISPATCH_SMPP_BINDS` sessions to one SMSC link, fed from one claim loop: claimed
+    parts wait in memory until some bind can send one at once (bound, not slowed down by
+    the SMSC, within its TPS, window not full), so a slow or dropped bind holds up nothing."""
+
     def __init__(self, settings: DispatchSettings, runtime: ServiceRuntime) -> None:
         self._settings = settings
         self._runtime = runtime
-        self._session: SmppSession | None = None
-        self._bound = asyncio.Event()
-        self._inflight: set[PartKey] = set()
+        self._any_bound = asyncio.Event()
+        self.binds = [
+            Bind(number, settings.smpp_tps, self._bind_changed)
+            for number in range(1, settings.smpp_binds + 1)
+        ]
+        self._inflight: set[PartKey] = set()  # claimed and not yet answered: not claimed again
+        self._ready: asyncio.Queue[repository.PartToSend] = asyncio.Queue()
+        self._wanted = asyncio.Event()
         self._outcomes: asyncio.Queue[SubmitOutcome] = asyncio.Queue()
         self._deliveries: asyncio.Queue[Delivery] = asyncio.Queue()
         self._retries: dict[PartKey, int] = {}
-        self._throttle = Throttle()
         self.submitted = 0
+        # Parts kept claimed in memory: enough to fill every window many times over, but no
+        # more than about a second's worth at a contracted rate, because each was counted
+        # as an attempt and would show as resent after a crash.
+        per_bind = settings.smpp_window * 20
+        if settings.smpp_tps is not None:
+            per_bind = max(settings.smpp_window, min(per_bind, math.ceil(settings.smpp_tps)))
+        self._queue_target = per_bind * settings.smpp_binds
 
     @property
     def is_bound(self) -> bool:
-        return self._bound.is_set()
+        return self._any_bound.is_set()
+
+    def _bind_changed(self) -> None:
+        if any(bind.is_bound for bind in self.binds):
+            self._any_bound.set()
+        else:
+            self._any_bound.clear()
 
     async def run(self) -> None:
         lock = LinkLock(self._runtime.engine, self._settings.smpp_link_name)
@@ -89,10 +112,13 @@ class Connector:
                 try:
                     async with asyncio.TaskGroup() as tasks:
                         tasks.create_task(lock.watch())
-                        tasks.create_task(self._stay_connected())
-                        tasks.create_task(self._send_queued_parts())
+                        tasks.create_task(self._claim_queued_parts())
+                        for bind in self.binds:
+                            tasks.create_task(bind.stay_connected(self._open_session, self._smsc))
+                            tasks.create_task(self._feed(bind))
                         tasks.create_task(self._record_outcomes())
                         tasks.create_task(self._record_deliveries())
+                        tasks.create_task(self._report_figures())
                 except* LinkLockLost as lost:
                     # Another connector may own the link by now: stop sending at once and
                     # queue up for the lock again.
@@ -101,116 +127,118 @@ class Connector:
     def _reset(self) -> None:
         # Whatever was in flight under a lost lock is still `queued` in the database.
         self._inflight = set()
+        self._ready = asyncio.Queue()
+        self._wanted = asyncio.Event()
         self._outcomes = asyncio.Queue()
         self._deliveries = asyncio.Queue()
         self._retries = {}
 
-    async def _stay_connected(self) -> None:
-        settings, backoff = self._settings, 0.5
-        while True:
-            try:
-                session = await SmppSession.open(
-                    settings.smpp_host,
-                    settings.smpp_port,
-                    settings.smpp_system_id,
-                    settings.smpp_password,
-                    settings.smpp_window,
-                    self._on_deliver,
-                    settings.smpp_enquire_link_seconds,
-                    settings.smpp_response_timeout_seconds,
-                    settings.smpp_max_timeouts_in_a_row,
-                )
-            except (OSError, TimeoutError) as exc:
-                log.warning(
-                    "cannot bind to SMSC %s:%s (%s); retrying in %.1fs",
-                    settings.smpp_host,
-                    settings.smpp_port,
-                    exc,
-                    backoff,
-                )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            log.info("bound to SMSC %s:%s", settings.smpp_host, settings.smpp_port)
-            backoff = 0.5
-            self._session = session
-            self._bound.set()
-            try:
-                await session.closed.wait()
-            finally:
-                # On shutdown (cancellation) unbind politely instead of dropping the socket.
-                self._bound.clear()
-                self._session = None
-                await asyncio.shield(session.close())
+    @property
+    def _smsc(self) -> str:
+        return f"{self._settings.smpp_host}:{self._settings.smpp_port}"
 
-    async def _send_queued_parts(self) -> None:
+    async def _open_session(self) -> SmppSession:
+        settings = self._settings
+        return await SmppSession.open(
+            settings.smpp_host,
+            settings.smpp_port,
+            settings.smpp_system_id,
+            settings.smpp_password,
+            settings.smpp_window,
+            self._on_deliver,
+            settings.smpp_enquire_link_seconds,
+            settings.smpp_response_timeout_seconds,
+            settings.smpp_max_timeouts_in_a_row,
+        )
+
+    async def _claim_queued_parts(self) -> None:
         # The HTTP process can't wake us across processes, so poll: quickly while parts keep
         # coming, backing off when idle so an idle connector doesn't hammer the database.
         idle_wait = IDLE_POLL_MIN_SECONDS
-        while True:
-            await self._bound.wait()
-            session = self._session
-            assert session is not None
-            parts = await self._with_retries(self._claim, "claiming queued parts")
-            if not parts:
-                await asyncio.sleep(idle_wait)
-                idle_wait = min(idle_wait * 2, IDLE_POLL_MAX_SECONDS)
-                continue
-            idle_wait = IDLE_POLL_MIN_SECONDS
-            await self._submit_all(session, parts)
-
-    async def _submit_all(self, session: SmppSession, parts: list[repository.PartToSend]) -> None:
-        loop, sent = asyncio.get_running_loop(), 0
         try:
-            for part in parts:
-                if (pause := self._throttle.wait_needed(loop.time())) > 0:
-                    log.info("SMSC throttles us; pausing submits for %.1fs", pause)
-                    await asyncio.sleep(pause)
-                fields = submit_sm_fields(
-                    part, self._settings.smpp_source_ton, self._settings.smpp_source_npi
+            while True:
+                await self._any_bound.wait()
+                if self._ready.qsize() * 2 >= self._queue_target:
+                    self._wanted.clear()
+                    await self._wanted.wait()
+                    continue
+                limit = self._queue_target - self._ready.qsize()
+                parts = await self._with_retries(
+                    partial(self._claim, limit=limit), "claiming queued parts"
                 )
-                future = await session.start_submit(**fields)
-                sent += 1
-                self._inflight.add((part.message_id, part.part_index))
-                future.add_done_callback(partial(self._on_response, part))
-        except SessionClosed:
-            unsent = [(p.message_id, p.part_index) for p in parts[sent:]]
-            await self._with_retries(
-                partial(repository.forget_submit_attempts, keys=unsent),
-                "un-counting parts that were never sent",
-            )
+                if not parts:
+                    await asyncio.sleep(idle_wait)
+                    idle_wait = min(idle_wait * 2, IDLE_POLL_MAX_SECONDS)
+                    continue
+                idle_wait = IDLE_POLL_MIN_SECONDS
+                for part in parts:
+                    self._ready.put_nowait(part)
         except asyncio.CancelledError:
             # Shutting down: best effort, so a restart doesn't report these as resent.
-            unsent = [(p.message_id, p.part_index) for p in parts[sent:]]
+            unsent = [(p.message_id, p.part_index) for p in _take_all(self._ready)]
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2):
                     async with self._runtime.sessionmaker() as db, db.begin():
                         await repository.forget_submit_attempts(db, unsent)
             raise
 
-    async def _claim(self, db: AsyncSession) -> list[repository.PartToSend]:
-        parts = await repository.claim_queued_parts(
-            db, limit=self._settings.smpp_window * 20, exclude=self._inflight
-        )
+    async def _claim(self, db: AsyncSession, *, limit: int) -> list[repository.PartToSend]:
+        parts = await repository.claim_queued_parts(db, limit=limit, exclude=self._inflight)
         # Counted before they go on the wire: a crash right after sending still leaves a
         # record that the SMSC may have them.
         await repository.record_submit_attempts(
             db, [(part.message_id, part.part_index) for part in parts]
         )
+        self._inflight.update((part.message_id, part.part_index) for part in parts)
         return parts
 
-    def _on_response(self, part: repository.PartToSend, future: "asyncio.Future[Command]") -> None:
+    async def _feed(self, bind: Bind) -> None:
+        """Gives `bind` the next claimed part each time it can send one."""
+        source_ton, source_npi = self._settings.smpp_source_ton, self._settings.smpp_source_npi
+        while True:
+            session = await bind.ready()
+            try:
+                part = await self._ready.get()
+            except asyncio.CancelledError:
+                session.unreserve()
+                raise
+            if self._ready.qsize() * 2 < self._queue_target:
+                self._wanted.set()
+            if not bind.may_send_now(session):
+                # The bind dropped or was slowed down while it waited: another one sends it.
+                session.unreserve()
+                self._ready.put_nowait(part)
+                continue
+            fields = submit_sm_fields(part, source_ton, source_npi)
+            try:
+                future = session.submit_reserved(**fields)
+            except SessionClosed:
+                self._ready.put_nowait(part)
+                continue
+            bind.sending()
+            future.add_done_callback(partial(self._on_response, bind, part))
+
+    def _on_response(
+        self, bind: Bind, part: repository.PartToSend, future: "asyncio.Future[Command]"
+    ) -> None:
         if future.cancelled() or future.exception() is not None:
             # No (readable) answer: the part is still `queued` in the database and goes
-            # again; its attempt stays unanswered, so the resend is on record.
+            # again, on whichever bind is up; its attempt stays unanswered, so the resend
+            # is on record.
+            bind.answered(None)
             self._inflight.discard((part.message_id, part.part_index))
             return
         response = future.result()
-        if response.status == consts.SMPP_ESME_RTHROTTLED:
-            self._throttle.throttled(asyncio.get_running_loop().time())
-        elif response.status == consts.SMPP_ESME_ROK and response.command != "generic_nack":
-            self._throttle.accepted()
+        nacked_without_status = response.command == "generic_nack" and not response.status
+        bind.answered(None if nacked_without_status else response.status)
         self._outcomes.put_nowait(SubmitOutcome(part, response))
+
+    async def _report_figures(self) -> None:
+        interval = self._settings.smpp_report_seconds
+        while True:
+            await asyncio.sleep(interval)
+            for bind in self.binds:
+                log.info("SMPP link %s %s", self._settings.smpp_link_name, bind.report(interval))
 
     async def _record_outcomes(self) -> None:
         loop = asyncio.get_running_loop()
@@ -341,6 +369,13 @@ async def _store_deliveries(db: AsyncSession, *, batch: list[Delivery], link: st
                 command=pdu.command,
             ),
         )
+
+
+def _take_all(queue: "asyncio.Queue[T]") -> list[T]:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
 
 
 async def _drain(queue: "asyncio.Queue[T]") -> list[T]:

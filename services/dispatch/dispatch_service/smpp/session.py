@@ -120,7 +120,23 @@ class SmppSession:
         """Send one submit_sm as soon as the window has room, without waiting for its
         response; the returned future resolves to the submit_sm_resp (or a generic_nack),
         or fails with ResponseTimeout, UnreadableResponse or SessionClosed."""
+        await self.reserve()
+        return self.submit_reserved(**fields)
+
+    async def reserve(self) -> None:
+        """Waits for a free slot in the window and holds it for `submit_reserved` (or gives
+        it back with `unreserve`): a connector with several binds takes a part off its
+        shared queue only once a bind can send it at once."""
         await self._window.acquire()
+        if self.closed.is_set() or self._writer.is_closing():
+            self._window.release()
+            raise SessionClosed("SMPP session is closed")
+
+    def unreserve(self) -> None:
+        self._window.release()
+
+    def submit_reserved(self, **fields: object) -> "asyncio.Future[Command]":
+        """`start_submit` in a slot taken by `reserve`; on SessionClosed the slot is free."""
         if self.closed.is_set() or self._writer.is_closing():
             self._window.release()
             raise SessionClosed("SMPP session is closed")
