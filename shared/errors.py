@@ -110,6 +110,8 @@ class ProblemError(Exception):
         code: str,
         title: str,
         detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,  # e.g. Retry-After on a 429
         **extensions: Any,
     ) -> None:
         super().__init__(detail or title)
@@ -117,6 +119,7 @@ class ProblemError(Exception):
         self.code = code
         self.title = title
         self.detail = detail
+        self.headers = headers
         self.extensions = extensions
 
 
@@ -158,7 +161,13 @@ def problem_response(
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
     return problem_response(
-        exc.status, exc.code, exc.title, exc.detail, request.url.path, **exc.extensions
+        exc.status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        request.url.path,
+        exc.headers,
+        **exc.extensions,
     )
 
 

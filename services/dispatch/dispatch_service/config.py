@@ -63,6 +63,17 @@ class DispatchSettings(VerifyingServiceSettings):
     # long are reported in the log: something upstream is stuck.
     stuck_part_seconds: float = Field(default=3600, gt=0)
 
+    # Intake answers 429 once the parts accepted but not yet sent (pending or queued) would
+    # pass these, instead of letting the backlog grow without bound; 0 or None: no limit.
+    max_backlog: int | None = Field(default=100_000, ge=0)
+    max_backlog_per_account: int | None = Field(default=20_000, ge=0)
+    # Each process counts the backlog at most this often (one grouped query) and adds what
+    # it accepted since; 0 counts on every request.
+    backlog_refresh_seconds: float = Field(default=0.5, ge=0)
+    # The Retry-After of a 429 backlog_full. The backlog drains at the SMSC's pace, which
+    # intake does not measure; a short fixed hint spreads retries without locking clients out.
+    backlog_retry_after_seconds: int = Field(default=5, ge=1)
+
     @field_validator("default_sender")
     @classmethod
     def _valid_sender(cls, value: str) -> str:

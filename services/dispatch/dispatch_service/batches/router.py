@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 
+from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
 from dispatch_service.config import DispatchSettings
@@ -43,6 +44,7 @@ IdempotencyKey = Annotated[
     responses={
         200: {"model": BatchResponse, "description": "Idempotent replay"},
         **problem_responses(409),
+        **BACKLOG_FULL_RESPONSE,
     },
 )
 async def send_batch(
@@ -50,11 +52,12 @@ async def send_batch(
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
+    backlog: BacklogGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> BatchResponse:
     batch, created = await service.send_batch(
-        session, settings, principal.account_id, body, idempotency_key
+        session, settings, principal.account_id, body, idempotency_key, backlog
     )
     response.headers["Location"] = f"{router.prefix}?batch_id={batch.batch_id}"
     if not created:

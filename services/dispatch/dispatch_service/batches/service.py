@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch_service.backlog.service import BacklogGate
 from dispatch_service.batches import repository
 from dispatch_service.batches.models import Batch
 from dispatch_service.batches.schemas import (
@@ -57,6 +58,7 @@ async def send_batch(
     account_id: UUID,
     request: SendBatchRequest,
     idempotency_key: str | None = None,
+    backlog: BacklogGate | None = None,
 ) -> tuple[BatchResponse, bool]:
     """Accept a batch. Returns the answer and whether the batch was created just now
     (False: a retry with the same Idempotency-Key, answered with the original batch)."""
@@ -68,6 +70,9 @@ async def send_batch(
     checked, rejected = _check_entries(settings, request.entries())
     if not checked:
         raise BatchRejected(rejected)
+    if backlog is not None:
+        # The whole batch or none of it, as billing takes it.
+        await backlog.admit(session, account_id, sum(c.split.segments for _, _, c in checked))
     batch = Batch(
         id=uuid4(),
         account_id=account_id,

@@ -3,6 +3,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
+from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
 from dispatch_service.config import DispatchSettings
 from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
@@ -41,6 +42,7 @@ IdempotencyKey = Annotated[
     responses={
         200: {"model": MessageResponse, "description": "Idempotent replay"},
         **problem_responses(409),
+        **BACKLOG_FULL_RESPONSE,
     },
 )
 async def send_message(
@@ -48,11 +50,12 @@ async def send_message(
     session: SessionDep,
     principal: PrincipalDep,
     settings: SettingsDep,
+    backlog: BacklogGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> MessageResponse:
     message, created = await service.send_message(
-        session, settings, principal.account_id, body, idempotency_key
+        session, settings, principal.account_id, body, idempotency_key, backlog
     )
     response.headers["Location"] = f"{router.prefix}/{message.id}"
     if not created:

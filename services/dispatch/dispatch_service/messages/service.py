@@ -4,6 +4,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch_service.backlog.service import BacklogGate
 from dispatch_service.config import DispatchSettings
 from dispatch_service.db import Outbox
 from dispatch_service.messages import repository
@@ -61,6 +62,7 @@ async def send_message(
     account_id: UUID,
     request: SendMessageRequest,
     idempotency_key: str | None = None,
+    backlog: BacklogGate | None = None,
 ) -> tuple[Message, bool]:
     """Accept a message for sending. Returns it and whether it was created just now
     (False: a retry with the same Idempotency-Key, answered with the original)."""
@@ -69,6 +71,9 @@ async def send_message(
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
         if original is not None:
             return _replayed(original, message), False
+    if backlog is not None:
+        # After the replay: a retry of an accepted message adds nothing to the backlog.
+        await backlog.admit(session, account_id, message.segments)
     if message.segments > 1:
         message.concat_reference = await repository.next_concat_reference(
             session, message.to_number
