@@ -14,11 +14,12 @@ from smpplib.command import Command
 
 from dispatch_service.config import DispatchSettings
 from dispatch_service.messages.schemas import PartResponse
-from dispatch_service.smpp import worker
+from dispatch_service.smpp import link_lock, worker
 from dispatch_service.smpp.connector import Connector
 from shared.events import DeliverSmReceived, MessagePartSubmitted
 from tests.integration.connector_support import (
     connector_settings,
+    parts_of,
     queue_messages,
     running_connector,
     settled,
@@ -305,6 +306,59 @@ async def test_the_connector_outlives_a_database_restart(broker: str) -> None:
                 ids = await queue_messages(runtime, numbers(3))
                 await wait_for_parts(runtime, ids, lambda p: p.status == "sent")
                 assert not task.done()
+
+
+class HoldingSmsc(FakeSmsc):
+    """Keeps its submit_sm_resp until the test lets them go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[tuple[Link, Command]] = []
+
+    async def on_submit(self, link: Link, pdu: Command) -> None:
+        self.held.append((link, pdu))
+
+    def answer_held(self) -> None:
+        held, self.held = self.held, []
+        for link, pdu in held:
+            self.accept(link, pdu)
+
+
+@pytest.mark.skipif(postgres_bin_dir() is None, reason="needs PostgreSQL binaries")
+async def test_a_database_restart_mid_window_sends_nothing_twice_and_keeps_the_bind(
+    broker: str,
+) -> None:
+    with temporary_postgres("smsgw-connector-pg-") as server:
+        url = await asyncio.to_thread(server.create_database, "dispatch")
+        await asyncio.to_thread(migrate, "dispatch", url)
+        async with fake(HoldingSmsc()) as smsc:
+            settings = connector_settings(url, broker, smsc.port, smpp_window=5)
+            async with running_connector(settings) as (connector, runtime, task):
+                destinations = numbers(8)
+                ids = await queue_messages(runtime, destinations)
+                async with asyncio.timeout(10):
+                    while len(smsc.held) < 5:  # a full window waits for its answers
+                        await asyncio.sleep(0.05)
+                await asyncio.to_thread(server.stop)  # the link lock's session goes with it
+                # Long enough for even the periodic lock check to see it gone, and well
+                # within the response timeout: then the answers owed arrive.
+                await asyncio.sleep(link_lock.CHECK_SECONDS + 1)
+                smsc.answer_held()
+                await asyncio.to_thread(server.start)
+                async with asyncio.timeout(30):
+                    while True:  # the SMSC answers whatever comes from now on
+                        smsc.answer_held()
+                        parts = await parts_of(runtime, ids)
+                        if all(part.status == "sent" for part in parts.values()):
+                            break
+                        await asyncio.sleep(0.05)
+                assert not task.done()
+                # Never unbound: one bind, and no unbind before the connector stops.
+                assert len(smsc.links) == 1
+                assert "unbind" not in [p.command for p in smsc.links[0].received]
+
+    assert sorted(smsc.destinations()) == sorted(to[1:] for to in destinations)  # each once
+    assert [p.resent_unanswered for p in parts.values()] == [0] * len(destinations)
 
 
 async def test_the_worker_exits_non_zero_when_the_connector_dies(
