@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 from smpplib import consts
 from smpplib.command import Command
+from sqlalchemy import text
 
 from dispatch_service.config import DispatchSettings
 from dispatch_service.messages.schemas import PartResponse
@@ -322,6 +323,52 @@ class HoldingSmsc(FakeSmsc):
         held, self.held = self.held, []
         for link, pdu in held:
             self.accept(link, pdu)
+
+
+async def test_a_connector_whose_link_lock_another_takes_unbinds_until_it_is_free(
+    databases: Databases, broker: str
+) -> None:
+    async with fake(FakeSmsc()) as smsc:
+        url = await databases.create("dispatch")
+        settings = connector_settings(url, broker, smsc.port)
+        async with running_connector(settings) as (connector, runtime, _):
+            async with asyncio.timeout(10):
+                while not connector.is_bound:
+                    await asyncio.sleep(0.05)
+            key = {"class": link_lock._LOCK_CLASS, "key": link_lock.lock_key("default")}
+            holders = text(
+                "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                " WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid = :class"
+                " AND l.objid = (:key)::int4::oid AND d.datname = current_database()"
+                " AND l.granted = :granted"
+            )
+            async with runtime.engine.connect() as rival, runtime.engine.connect() as admin:
+                # A second connector queues up for the lock, so PostgreSQL hands it over the
+                # moment the first one's lock session ends; then that session is ended.
+                waiting = asyncio.create_task(
+                    rival.execute(text("SELECT pg_advisory_lock(:class, :key)"), key)
+                )
+                async with asyncio.timeout(10):
+                    while not (await admin.execute(holders, key | {"granted": False})).all():
+                        await admin.rollback()
+                        await asyncio.sleep(0.05)
+                (holder,) = (await admin.execute(holders, key | {"granted": True})).one()
+                await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})
+                await admin.commit()
+                await waiting
+                await rival.commit()
+                async with asyncio.timeout(10):
+                    while connector.is_bound:
+                        await asyncio.sleep(0.05)
+                ids = await queue_messages(runtime, numbers(3))
+                await asyncio.sleep(link_lock.CHECK_SECONDS)
+                assert smsc.submits == []
+                # The rival goes (its connection stays pooled: let go of the lock itself).
+                await rival.execute(text("SELECT pg_advisory_unlock_all()"))
+                await rival.commit()
+            # The connector takes the link back and sends.
+            await wait_for_parts(runtime, ids, lambda p: p.status == "sent")
+            assert len(smsc.links) == 2
 
 
 @pytest.mark.skipif(postgres_bin_dir() is None, reason="needs PostgreSQL binaries")
