@@ -408,6 +408,30 @@ async def test_a_database_restart_mid_window_sends_nothing_twice_and_keeps_the_b
     assert [p.resent_unanswered for p in parts.values()] == [0] * len(destinations)
 
 
+@pytest.mark.skipif(postgres_bin_dir() is None, reason="needs PostgreSQL binaries")
+async def test_a_database_away_longer_than_the_regain_bound_means_unbinding(
+    broker: str,
+) -> None:
+    with temporary_postgres("smsgw-connector-pg-") as server:
+        url = await asyncio.to_thread(server.create_database, "dispatch")
+        await asyncio.to_thread(migrate, "dispatch", url)
+        async with fake(FakeSmsc()) as smsc:
+            settings = connector_settings(url, broker, smsc.port, smpp_lock_regain_seconds=0.5)
+            async with running_connector(settings) as (connector, runtime, _):
+                async with asyncio.timeout(10):
+                    while not connector.is_bound:
+                        await asyncio.sleep(0.05)
+                await asyncio.to_thread(server.stop)
+                async with asyncio.timeout(10):
+                    while connector.is_bound:
+                        await asyncio.sleep(0.05)
+                assert "unbind" in [p.command for p in smsc.links[0].received]
+                await asyncio.to_thread(server.start)
+                ids = await queue_messages(runtime, numbers(2))
+                await wait_for_parts(runtime, ids, lambda p: p.status == "sent")
+                assert len(smsc.links) == 2
+
+
 async def test_the_worker_exits_non_zero_when_the_connector_dies(
     databases: Databases, broker: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
