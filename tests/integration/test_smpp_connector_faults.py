@@ -372,8 +372,9 @@ async def test_a_connector_whose_link_lock_another_takes_unbinds_until_it_is_fre
 
 
 @pytest.mark.skipif(postgres_bin_dir() is None, reason="needs PostgreSQL binaries")
+@pytest.mark.parametrize("stop_mode", ["fast", "immediate"])  # a clean restart, a crash
 async def test_a_database_restart_mid_window_sends_nothing_twice_and_keeps_the_bind(
-    broker: str,
+    broker: str, stop_mode: str
 ) -> None:
     with temporary_postgres("smsgw-connector-pg-") as server:
         url = await asyncio.to_thread(server.create_database, "dispatch")
@@ -386,7 +387,8 @@ async def test_a_database_restart_mid_window_sends_nothing_twice_and_keeps_the_b
                 async with asyncio.timeout(10):
                     while len(smsc.held) < 5:  # a full window waits for its answers
                         await asyncio.sleep(0.05)
-                await asyncio.to_thread(server.stop)  # the link lock's session goes with it
+                # The link lock's session goes with the server.
+                await asyncio.to_thread(server.stop, stop_mode)
                 # Long enough for even the periodic lock check to see it gone, and well
                 # within the response timeout: then the answers owed arrive.
                 await asyncio.sleep(link_lock.CHECK_SECONDS + 1)
