@@ -11,14 +11,16 @@ from uuid import uuid4
 import pytest
 from smpplib import consts
 from smpplib.command import Command
+from sqlalchemy import text
 
 from dispatch_service.config import DispatchSettings
 from dispatch_service.messages.schemas import PartResponse
-from dispatch_service.smpp import worker
+from dispatch_service.smpp import link_lock, worker
 from dispatch_service.smpp.connector import Connector
 from shared.events import DeliverSmReceived, MessagePartSubmitted
 from tests.integration.connector_support import (
     connector_settings,
+    parts_of,
     queue_messages,
     running_connector,
     settled,
@@ -305,6 +307,131 @@ async def test_the_connector_outlives_a_database_restart(broker: str) -> None:
                 ids = await queue_messages(runtime, numbers(3))
                 await wait_for_parts(runtime, ids, lambda p: p.status == "sent")
                 assert not task.done()
+
+
+class HoldingSmsc(FakeSmsc):
+    """Keeps its submit_sm_resp until the test lets them go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[tuple[Link, Command]] = []
+
+    async def on_submit(self, link: Link, pdu: Command) -> None:
+        self.held.append((link, pdu))
+
+    def answer_held(self) -> None:
+        held, self.held = self.held, []
+        for link, pdu in held:
+            self.accept(link, pdu)
+
+
+async def test_a_connector_whose_link_lock_another_takes_unbinds_until_it_is_free(
+    databases: Databases, broker: str
+) -> None:
+    async with fake(FakeSmsc()) as smsc:
+        url = await databases.create("dispatch")
+        settings = connector_settings(url, broker, smsc.port)
+        async with running_connector(settings) as (connector, runtime, _):
+            async with asyncio.timeout(10):
+                while not connector.is_bound:
+                    await asyncio.sleep(0.05)
+            key = {"class": link_lock._LOCK_CLASS, "key": link_lock.lock_key("default")}
+            holders = text(
+                "SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+                " WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid = :class"
+                " AND l.objid = (:key)::int4::oid AND d.datname = current_database()"
+                " AND l.granted = :granted"
+            )
+            async with runtime.engine.connect() as rival, runtime.engine.connect() as admin:
+                # A second connector queues up for the lock, so PostgreSQL hands it over the
+                # moment the first one's lock session ends; then that session is ended.
+                waiting = asyncio.create_task(
+                    rival.execute(text("SELECT pg_advisory_lock(:class, :key)"), key)
+                )
+                async with asyncio.timeout(10):
+                    while not (await admin.execute(holders, key | {"granted": False})).all():
+                        await admin.rollback()
+                        await asyncio.sleep(0.05)
+                (holder,) = (await admin.execute(holders, key | {"granted": True})).one()
+                await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})
+                await admin.commit()
+                await waiting
+                await rival.commit()
+                async with asyncio.timeout(10):
+                    while connector.is_bound:
+                        await asyncio.sleep(0.05)
+                ids = await queue_messages(runtime, numbers(3))
+                await asyncio.sleep(link_lock.CHECK_SECONDS)
+                assert smsc.submits == []
+                # The rival goes (its connection stays pooled: let go of the lock itself).
+                await rival.execute(text("SELECT pg_advisory_unlock_all()"))
+                await rival.commit()
+            # The connector takes the link back and sends.
+            await wait_for_parts(runtime, ids, lambda p: p.status == "sent")
+            assert len(smsc.links) == 2
+
+
+@pytest.mark.skipif(postgres_bin_dir() is None, reason="needs PostgreSQL binaries")
+@pytest.mark.parametrize("stop_mode", ["fast", "immediate"])  # a clean restart, a crash
+async def test_a_database_restart_mid_window_sends_nothing_twice_and_keeps_the_bind(
+    broker: str, stop_mode: str
+) -> None:
+    with temporary_postgres("smsgw-connector-pg-") as server:
+        url = await asyncio.to_thread(server.create_database, "dispatch")
+        await asyncio.to_thread(migrate, "dispatch", url)
+        async with fake(HoldingSmsc()) as smsc:
+            settings = connector_settings(url, broker, smsc.port, smpp_window=5)
+            async with running_connector(settings) as (connector, runtime, task):
+                destinations = numbers(8)
+                ids = await queue_messages(runtime, destinations)
+                async with asyncio.timeout(10):
+                    while len(smsc.held) < 5:  # a full window waits for its answers
+                        await asyncio.sleep(0.05)
+                # The link lock's session goes with the server.
+                await asyncio.to_thread(server.stop, stop_mode)
+                # Long enough for even the periodic lock check to see it gone, and well
+                # within the response timeout: then the answers owed arrive.
+                await asyncio.sleep(link_lock.CHECK_SECONDS + 1)
+                smsc.answer_held()
+                await asyncio.to_thread(server.start)
+                async with asyncio.timeout(30):
+                    while True:  # the SMSC answers whatever comes from now on
+                        smsc.answer_held()
+                        parts = await parts_of(runtime, ids)
+                        if all(part.status == "sent" for part in parts.values()):
+                            break
+                        await asyncio.sleep(0.05)
+                assert not task.done()
+                # Never unbound: one bind, and no unbind before the connector stops.
+                assert len(smsc.links) == 1
+                assert "unbind" not in [p.command for p in smsc.links[0].received]
+
+    assert sorted(smsc.destinations()) == sorted(to[1:] for to in destinations)  # each once
+    assert [p.resent_unanswered for p in parts.values()] == [0] * len(destinations)
+
+
+@pytest.mark.skipif(postgres_bin_dir() is None, reason="needs PostgreSQL binaries")
+async def test_a_database_away_longer_than_the_regain_bound_means_unbinding(
+    broker: str,
+) -> None:
+    with temporary_postgres("smsgw-connector-pg-") as server:
+        url = await asyncio.to_thread(server.create_database, "dispatch")
+        await asyncio.to_thread(migrate, "dispatch", url)
+        async with fake(FakeSmsc()) as smsc:
+            settings = connector_settings(url, broker, smsc.port, smpp_lock_regain_seconds=0.5)
+            async with running_connector(settings) as (connector, runtime, _):
+                async with asyncio.timeout(10):
+                    while not connector.is_bound:
+                        await asyncio.sleep(0.05)
+                await asyncio.to_thread(server.stop)
+                async with asyncio.timeout(10):
+                    while connector.is_bound:
+                        await asyncio.sleep(0.05)
+                assert "unbind" in [p.command for p in smsc.links[0].received]
+                await asyncio.to_thread(server.start)
+                ids = await queue_messages(runtime, numbers(2))
+                await wait_for_parts(runtime, ids, lambda p: p.status == "sent")
+                assert len(smsc.links) == 2
 
 
 async def test_the_worker_exits_non_zero_when_the_connector_dies(

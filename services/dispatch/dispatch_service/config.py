@@ -41,6 +41,10 @@ class DispatchSettings(VerifyingServiceSettings):
     # many unanswered in a row mean the link is dead even if TCP says otherwise: rebind.
     smpp_response_timeout_seconds: float = Field(default=10, gt=0)
     smpp_max_timeouts_in_a_row: int = Field(default=3, ge=1)
+    # When the link lock's database connection dies, the connector stops submitting but
+    # stays bound this long, so the answers owed still come in, while it tries to take the
+    # lock back; then it unbinds. None: the response timeout plus 5 s.
+    smpp_lock_regain_seconds: float | None = Field(default=None, gt=0)
     # Names the SMSC link in events (receipts are matched per link) and in the lock that
     # keeps a second connector off the same link.
     smpp_link_name: str = Field(default="default", min_length=1, max_length=64)

@@ -75,6 +75,7 @@ class Connector:
         self._settings = settings
         self._runtime = runtime
         self._any_bound = asyncio.Event()
+        self._sending = asyncio.Event()  # cleared while the link lock is lost
         self.binds = [
             Bind(number, settings.smpp_tps, self._bind_changed)
             for number in range(1, settings.smpp_binds + 1)
@@ -111,7 +112,7 @@ class Connector:
                 self._reset()
                 try:
                     async with asyncio.TaskGroup() as tasks:
-                        tasks.create_task(lock.watch())
+                        tasks.create_task(self._keep_lock(lock))
                         tasks.create_task(self._claim_queued_parts())
                         for bind in self.binds:
                             tasks.create_task(bind.stay_connected(self._open_session, self._smsc))
@@ -119,13 +120,58 @@ class Connector:
                         tasks.create_task(self._record_outcomes())
                         tasks.create_task(self._record_deliveries())
                         tasks.create_task(self._report_figures())
-                except* LinkLockLost as lost:
-                    # Another connector may own the link by now: stop sending at once and
-                    # queue up for the lock again.
-                    log.warning("%s; unbinding and waiting for the lock", lost.exceptions[0])
+                except* LinkLockLost:
+                    # Another connector owns the link, or may soon: queue up for it again.
+                    log.warning("unbinding from SMSC %s and waiting for the link lock", self._smsc)
+
+    async def _keep_lock(self, lock: LinkLock) -> None:
+        """Pauses submitting while the lock is lost; raises LinkLockLost (ending the binds)
+        if it can't be taken back soon.
+
+        Why pausing is enough, with the binds kept: the lock lives in a PostgreSQL session,
+        so when its connection dies with the server, nobody can take it until the server is
+        back, and we stop putting submit_sm on the wire as soon as we notice. Another
+        connector that takes it then only overlaps with the submits already in flight:
+        their parts are still `queued` until their answers are recorded, just as when we
+        unbind (that is the known at-most-one-window resend). Staying bound lets those
+        answers arrive and be recorded, and if we take the lock back ourselves, nobody else
+        sent meanwhile except a connector that took it and lost it again in between: so we
+        drop the parts claimed but not sent, and claim afresh from the database.
+        This rests on noticing the loss before another connector can take the lock: asyncpg
+        reports a closed socket at once (LinkLock._hold). A session the server ends without
+        the socket closing (a network partition, then a TCP keepalive timeout on the server
+        side) is only noticed by the periodic check, up to 2 * CHECK_SECONDS late."""
+        within = self._settings.smpp_lock_regain_seconds
+        if within is None:
+            within = self._settings.smpp_response_timeout_seconds + 5
+        while True:
+            try:
+                await lock.watch()
+            except LinkLockLost as lost:
+                self._sending.clear()
+                log.warning(
+                    "%s; no new submit_sm until the lock is back (%.0fs at most)", lost, within
+                )
+                if not await lock.regain(within):
+                    raise
+                await self._drop_claimed()
+                self._sending.set()
+                log.info("link lock back; submitting again on the same binds")
+
+    async def _drop_claimed(self) -> None:
+        unsent = [(p.message_id, p.part_index) for p in _take_all(self._ready)]
+        self._inflight.difference_update(unsent)
+        # Best effort and bounded: if the database went again we must get back to watching
+        # the lock; a count left behind only shows the part as resent.
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2):
+                async with self._runtime.sessionmaker() as db, db.begin():
+                    await repository.forget_submit_attempts(db, unsent)
 
     def _reset(self) -> None:
         # Whatever was in flight under a lost lock is still `queued` in the database.
+        self._sending = asyncio.Event()
+        self._sending.set()
         self._inflight = set()
         self._ready = asyncio.Queue()
         self._wanted = asyncio.Event()
@@ -158,6 +204,7 @@ class Connector:
         try:
             while True:
                 await self._any_bound.wait()
+                await self._sending.wait()
                 if self._ready.qsize() * 2 >= self._queue_target:
                     self._wanted.clear()
                     await self._wanted.wait()
@@ -204,6 +251,12 @@ class Connector:
                 raise
             if self._ready.qsize() * 2 < self._queue_target:
                 self._wanted.set()
+            if not self._sending.is_set():
+                # The link lock is lost: not one more submit_sm until it is back.
+                session.unreserve()
+                self._ready.put_nowait(part)
+                await self._sending.wait()
+                continue
             if not bind.may_send_now(session):
                 # The bind dropped or was slowed down while it waited: another one sends it.
                 session.unreserve()

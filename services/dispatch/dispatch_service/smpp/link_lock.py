@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _LOCK_CLASS = 0x534D5050
 RETRY_SECONDS = 1.0
 CHECK_SECONDS = 2.0
+REGAIN_RETRY_SECONDS = 0.2
 
 
 class LinkLockLost(Exception):
@@ -47,6 +48,7 @@ class LinkLock:
         self._link = link
         self._connection: AsyncConnection | None = None
         self._file: IO[bytes] | None = None
+        self._gone = asyncio.Event()  # set by the driver the moment the connection drops
 
     @contextlib.asynccontextmanager
     async def held(self) -> AsyncIterator["LinkLock"]:
@@ -62,15 +64,53 @@ class LinkLock:
     async def watch(self) -> None:
         """Returns never; raises LinkLockLost once the lock can't be vouched for."""
         while True:
-            await asyncio.sleep(CHECK_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._gone.wait(), CHECK_SECONDS)
             if self._connection is None:
                 continue  # a file lock lasts as long as the process
             try:
-                await self._connection.execute(text("SELECT 1"))
-                await self._connection.commit()
+                if self._gone.is_set():
+                    raise ConnectionError("the server closed the connection")
+                # Bounded: a connection that hangs can't vouch for the lock either.
+                async with asyncio.timeout(CHECK_SECONDS):
+                    await self._connection.execute(text("SELECT 1"))
+                    await self._connection.commit()
             except Exception as exc:
                 lost = f"lock connection for SMPP link {self._link!r} failed: {exc}"
                 raise LinkLockLost(lost) from exc
+
+    async def regain(self, within: float) -> bool:
+        """After LinkLockLost: takes the lock again on a new connection if nobody else has
+        it, trying for `within` seconds while the database is away. False when another
+        connector holds it (or our dead session still does) or the time runs out."""
+        old, self._connection = self._connection, None
+        if old is not None:
+            await _discard(old)  # closing it for good lets go of whatever it still held
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while (remaining := deadline - loop.time()) > 0:
+            connection: AsyncConnection | None = None
+            try:
+                async with asyncio.timeout(remaining):
+                    connection = await self._engine.connect()
+                    got = await connection.scalar(
+                        text("SELECT pg_try_advisory_lock(:class, :key)"),
+                        {"class": _LOCK_CLASS, "key": lock_key(self._link)},
+                    )
+                    await connection.commit()
+            except Exception:
+                if connection is not None:
+                    await _discard(connection)
+                await asyncio.sleep(min(REGAIN_RETRY_SECONDS, max(remaining, 0)))
+                continue
+            if got:
+                await self._hold(connection)
+                log.info("took the lock of SMPP link %r back", self._link)
+                return True
+            await connection.close()
+            log.warning("another connector took SMPP link %r", self._link)
+            return False
+        return False
 
     async def _acquire_advisory(self) -> None:
         waiting_logged, delay = False, RETRY_SECONDS
@@ -92,7 +132,7 @@ class LinkLock:
                 delay = min(delay * 2, 30.0)
                 continue
             if got:
-                self._connection = connection
+                await self._hold(connection)
                 log.info("holding the lock of SMPP link %r", self._link)
                 return
             await connection.close()
@@ -102,6 +142,19 @@ class LinkLock:
                 )
                 waiting_logged = True
             await asyncio.sleep(RETRY_SECONDS)
+
+    async def _hold(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+        self._gone = gone = asyncio.Event()
+        # Polling alone would notice a dead connection up to CHECK_SECONDS late, and every
+        # submit_sm in that time could go out after another connector took the link. asyncpg
+        # tells us as soon as the socket closes (the server stopping, crashing or ending the
+        # session all close it); other drivers fall back to the periodic check.
+        with contextlib.suppress(Exception):
+            raw = await connection.get_raw_connection()
+            listen = getattr(raw.driver_connection, "add_termination_listener", None)
+            if listen is not None:
+                listen(lambda _connection: gone.set())
 
     async def _acquire_file(self) -> None:
         database = make_url(str(self._engine.url)).database
