@@ -1,11 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Response, status
 
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
-from dispatch_service.config import DispatchSettings
+from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
 from shared.app import PrincipalDep, SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 
@@ -14,23 +14,7 @@ router = APIRouter(
 )
 
 
-async def _settings(request: Request) -> DispatchSettings:
-    settings = request.app.state.runtime.settings
-    assert isinstance(settings, DispatchSettings)
-    return settings
-
-
-SettingsDep = Annotated[DispatchSettings, Depends(_settings)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        description="Retries with the same key return the original batch instead of "
-        "sending it a second time.",
-    ),
-]
+IdempotencyKey = Annotated[str | None, idempotency_key_header("batch")]
 
 
 @router.post(
@@ -59,8 +43,5 @@ async def send_batch(
     batch, created = await service.send_batch(
         session, settings, principal.account_id, body, idempotency_key, backlog
     )
-    response.headers["Location"] = f"{router.prefix}?batch_id={batch.batch_id}"
-    if not created:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
+    answer_intake(response, f"{router.prefix}?batch_id={batch.batch_id}", created)
     return batch

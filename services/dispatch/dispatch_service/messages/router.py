@@ -1,10 +1,10 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
-from dispatch_service.config import DispatchSettings
+from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
 from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
@@ -16,23 +16,7 @@ router = APIRouter(
 )
 
 
-async def _settings(request: Request) -> DispatchSettings:
-    settings = request.app.state.runtime.settings
-    assert isinstance(settings, DispatchSettings)
-    return settings
-
-
-SettingsDep = Annotated[DispatchSettings, Depends(_settings)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        description="Retries with the same key return the original message instead of "
-        "sending a second one.",
-    ),
-]
+IdempotencyKey = Annotated[str | None, idempotency_key_header("message")]
 
 
 @router.post(
@@ -57,10 +41,7 @@ async def send_message(
     message, created = await service.send_message(
         session, settings, principal.account_id, body, idempotency_key, backlog
     )
-    response.headers["Location"] = f"{router.prefix}/{message.id}"
-    if not created:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
+    answer_intake(response, f"{router.prefix}/{message.id}", created)
     return MessageResponse.of(message)
 
 
