@@ -83,8 +83,10 @@ class Bind:
         while True:
             await self._bound.wait()
             session = self.session
-            if session is None or session.closed.is_set():
-                # Closed, and stay_connected hasn't noticed yet: don't spin meanwhile.
+            if session is None or session.closing:
+                # Closed or closing, and stay_connected hasn't noticed yet: wait rather than
+                # spin. Nothing below would yield (a set Event and a free semaphore return at
+                # once), so spinning here would starve the very reader that marks it closed.
                 await asyncio.sleep(REBIND_POLL_SECONDS)
                 continue
             if (pause := self.throttle.wait_needed(loop.time())) > 0:
@@ -97,6 +99,7 @@ class Bind:
             try:
                 await session.reserve()
             except SessionClosed:
+                await asyncio.sleep(REBIND_POLL_SECONDS)
                 continue
             if self.throttle.wait_needed(loop.time()) > 0:
                 # Throttled while we waited for the window (its answers freed the slots).
@@ -108,9 +111,7 @@ class Bind:
         """After waiting for a part: is the slot from `ready` still good to use?"""
         now = asyncio.get_running_loop().time()
         return (
-            self.session is session
-            and not session.closed.is_set()
-            and self.throttle.wait_needed(now) == 0
+            self.session is session and not session.closing and self.throttle.wait_needed(now) == 0
         )
 
     def sending(self) -> None:

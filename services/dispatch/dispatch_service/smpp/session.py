@@ -123,6 +123,11 @@ class SmppSession:
         await self.reserve()
         return self.submit_reserved(**fields)
 
+    @property
+    def closing(self) -> bool:
+        """Closed, or its socket is going: the reader sets `closed` only once it runs."""
+        return self.closed.is_set() or self._writer.is_closing()
+
     async def reserve(self) -> None:
         """Waits for a free slot in the window and holds it for `submit_reserved` (or gives
         it back with `unreserve`): a connector with several binds takes a part off its
