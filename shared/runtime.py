@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ConsumerSpec:
-    """One consumer group: its name is the Kafka group id and the inbox consumer name."""
+    """One consumer group: its name is the Kafka group id and the inbox consumer name.
+    Within a fetched batch, records of earlier `topics` are handled first."""
 
     name: str
     topics: tuple[str, ...]
@@ -97,6 +98,7 @@ class ServiceRuntime:
             spec.handlers,
             after_commit=self.relay.notify,
             batch_size=self.settings.consumer_batch_size,
+            topic_order=spec.topics,
         )
         self.consumers.append(consumer)
         self._spawn(self._run_consumer(consumer, kafka_consumer), f"consumer-{spec.name}")

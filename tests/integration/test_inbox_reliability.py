@@ -2,7 +2,7 @@
 record that is not a usable event, on the real broker and the service's migrated database."""
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from billing_service.db import Inbox
 from shared.db import create_engine, create_sessionmaker
 from shared.events import AccountRegistered, MessageAccepted, dead_letter_topic, serialise_event
-from shared.inbox import PoisonEvent
+from shared.inbox import Batched, PoisonEvent
 from shared.kafka import new_producer
 from tests.support.databases import Databases
 from tests.support.inbox import (
@@ -96,6 +96,35 @@ async def test_events_after_a_failed_batch_are_still_handled(
     assert consumer.handled == 2  # `first`, fetched again, was dropped as a duplicate
     dead = await read_topic(broker, dead_letter_topic(topic))
     assert [json.loads(r.value)["event_id"] for r in dead] == [str(poison.event_id)]
+
+
+async def test_a_bad_event_in_a_batched_handlers_run_does_not_cost_the_others(
+    broker: str, sessions: async_sessionmaker[AsyncSession], producer: AIOKafkaProducer
+) -> None:
+    topic = await new_topic(broker, "test.inbox.batched")
+    events = [registered() for _ in range(6)]
+    poison = events[2]
+    runs: list[list[UUID]] = []
+
+    async def on_registered(session: AsyncSession, run: Sequence[AccountRegistered]) -> None:
+        runs.append([event.event_id for event in run])
+        if poison in run:
+            raise PoisonEvent("never valid")
+
+    for event in events:
+        await publish_event(producer, topic, event)
+    handlers = {"account.registered": Batched(on_registered)}
+    async with running_inbox(broker, topic, sessions, Inbox, handlers) as consumer:
+        assert await eventually(lambda: consumer.dead_lettered == 1, timeout=20)
+        assert await eventually(lambda: consumer.handled == 5)
+
+    wanted = {event.event_id for event in events} - {poison.event_id}
+    assert await inbox_ids(sessions, Inbox, consumer.name) == wanted
+    dead = await read_topic(broker, dead_letter_topic(topic))
+    assert [json.loads(r.value)["event_id"] for r in dead] == [str(poison.event_id)]
+    # Every run the handler saw was in publishing order.
+    order = [event.event_id for event in events]
+    assert all(run == sorted(run, key=order.index) for run in runs)
 
 
 async def test_records_that_are_no_usable_event_go_to_the_dead_letter_topic_with_a_reason(

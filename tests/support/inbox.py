@@ -127,3 +127,28 @@ async def inbox_ids(
 
 def headers_of(record: ConsumerRecord[Any, Any]) -> dict[str, str]:
     return {key: bytes(value).decode() for key, value in record.headers or ()}
+
+
+def fetched(*events: Event) -> list[ConsumerRecord[Any, Any]]:
+    """The events as records of one fetch, in this order, as the relay would publish them:
+    for handing a consumer's `process` one batch whose make-up the test decides."""
+    records = []
+    for offset, event in enumerate(events):
+        event_type: str = event.type  # type: ignore[attr-defined]
+        value = serialise_event(event)
+        records.append(
+            ConsumerRecord(
+                topic=event.topic,
+                partition=0,
+                offset=offset,
+                timestamp=0,
+                timestamp_type=0,
+                key=event.aggregate_id.encode(),
+                value=value,
+                checksum=None,
+                serialized_key_size=-1,
+                serialized_value_size=len(value),
+                headers=[("event_type", event_type.encode())],
+            )
+        )
+    return records
