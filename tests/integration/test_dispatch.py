@@ -40,6 +40,7 @@ from shared.kafka import new_consumer, new_producer
 from shared.runtime import ServiceRuntime
 from tests.support.apps import AuthClient, running_app
 from tests.support.databases import Databases
+from tests.support.inbox import fetched
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -485,6 +486,60 @@ async def test_charge_declined_rejects_the_message(
     assert (await dispatch.get(token, message["id"])).json()["status"] == "rejected"
 
 
+async def handle_in_one_batch(dispatch: Dispatch, *events: Event) -> None:
+    """Hand dispatch's consumer these events as one fetched batch, in this order."""
+    (consumer,) = dispatch.runtime.consumers
+    await consumer.process(fetched(*events))
+
+
+async def test_billing_answers_fetched_in_one_batch_each_move_their_own_message(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    _, other_token = await auth_service.new_account()
+    short, long, declined, foreign = (
+        await dispatch.accepted(token),
+        await dispatch.accepted(token, text=CYRILLIC_71),
+        await dispatch.accepted(token),
+        await dispatch.accepted(other_token),
+    )
+    long_price = authorized(long, account_id).model_copy(update={"amount": "0.1600"})
+
+    await handle_in_one_batch(
+        dispatch,
+        authorized(short, account_id),
+        long_price,
+        # Names the wrong account: it can never apply to that message.
+        authorized(foreign, account_id),
+        ChargeDeclined(
+            account_id=account_id,
+            message_id=UUID(declined["id"]),
+            code="insufficient_funds",
+            reason="Balance 0.00 EUR is below the price 0.08 EUR",
+        ),
+        authorized(short, account_id),  # billing answered twice: a new event, no effect
+    )
+
+    def state(message: dict[str, Any]) -> tuple[Any, ...]:
+        return message["status"], message["price"], [p["status"] for p in message["parts"]]
+
+    got = {
+        name: state((await dispatch.get(owner, message["id"])).json())
+        for name, owner, message in [
+            ("short", token, short),
+            ("long", token, long),
+            ("declined", token, declined),
+            ("foreign", other_token, foreign),
+        ]
+    }
+    assert got == {
+        "short": ("queued", "0.0800", ["queued"]),
+        "long": ("queued", "0.1600", ["queued", "queued"]),
+        "declined": ("rejected", None, ["rejected"]),
+        "foreign": ("accepted", None, ["pending"]),
+    }
+
+
 # --- the worker's repository functions and the receipts ---------------------------------------
 
 
@@ -577,6 +632,26 @@ async def test_undelivered_part_makes_the_message_undelivered(
     assert result["status"] == "undelivered"
     assert (result["error_code"], result["status_reason"]) == ("0x0000000B", "part 2 expired")
     assert [p["status"] for p in result["parts"]] == ["delivered", "expired"]
+
+
+async def test_receipts_fetched_in_one_batch_apply_in_order(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token, message = await _queued(dispatch, auth_service, CYRILLIC_71)
+    await _mark_sent(dispatch, message, utcnow())
+
+    await handle_in_one_batch(
+        dispatch,
+        receipt(message, account_id, 2, "delivered"),
+        receipt(message, account_id, 1, "delivered"),
+        # A contradicting late receipt in the same batch: the first final word stands.
+        receipt(message, account_id, 1, "undelivered"),
+    )
+
+    result = (await dispatch.get(token, message["id"])).json()
+    assert result["status"] == "delivered"
+    assert [p["status"] for p in result["parts"]] == ["delivered", "delivered"]
+    assert result["error_code"] is None
 
 
 async def test_submit_failure_fails_the_message(

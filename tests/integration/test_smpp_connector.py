@@ -65,13 +65,15 @@ async def _queue_messages(runtime: ServiceRuntime, count: int) -> list[UUID]:
             message, _ = await service.send_message(session, settings, account_id, request)
             ids.append(message.id)
         await session.flush()
-        for message_id in ids:
-            await handlers.on_charge_authorized(
-                session,
+        await handlers.on_charges_authorized(
+            session,
+            [
                 ChargeAuthorized(
                     account_id=account_id, message_id=message_id, amount="0.05", currency="EUR"
-                ),
-            )
+                )
+                for message_id in ids
+            ],
+        )
     return ids
 
 
