@@ -36,6 +36,7 @@ from shared.kafka import new_consumer, new_producer
 from shared.runtime import ServiceRuntime
 from tests.support.apps import running_app
 from tests.support.databases import Databases
+from tests.support.inbox import fetched
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -230,6 +231,50 @@ async def test_the_same_receipt_twice_is_reported_once(
     assert [(r.part_index, r.status) for r in reports] == [(1, "delivered"), (2, "delivered")]
 
 
+async def handle_in_one_batch(app: FastAPI, *events: Event) -> None:
+    """Hand dlr's consumer these events as one fetched batch, in this order."""
+    runtime: ServiceRuntime = app.state.runtime
+    (consumer,) = runtime.consumers
+    await consumer.process(fetched(*events))
+    runtime.relay.notify()
+
+
+async def test_receipts_fetched_in_one_batch_with_their_part_are_reported_once(
+    dlr_app: FastAPI, receipts: Receipts
+) -> None:
+    smsc_id, sentinel_id = str(smsc_number()), str(smsc_number())
+    part = part_submitted(smsc_id)
+    ids = {"account_id": part.account_id, "message_id": part.message_id}
+    sentinel = part_submitted(sentinel_id, part_index=2, **ids)
+    # The SMSC sent the receipt twice, and both came in the batch that brought the part.
+    # The sentinel's report shares the message's key and comes last, so it is read last.
+    await handle_in_one_batch(
+        dlr_app, part, sentinel, receipt(smsc_id), receipt(smsc_id), receipt(sentinel_id)
+    )
+
+    await receipts.wait_until(
+        lambda _: any(r.part_index == 2 for r in receipts.statuses(part.message_id))
+    )
+    reports = receipts.statuses(part.message_id)
+    assert [(r.part_index, r.status) for r in reports] == [(1, "delivered"), (2, "delivered")]
+    assert [r.match_status for r in await records(dlr_app, smsc_id)] == ["matched"] * 2
+    assert await pending_count(dlr_app, smsc_id) == 0
+
+
+async def test_an_unknown_then_a_real_outcome_in_one_batch_are_both_reported(
+    dlr_app: FastAPI, receipts: Receipts
+) -> None:
+    smsc_id = str(smsc_number())
+    part = part_submitted(smsc_id)
+    # The first receipt overtakes its part within the batch and waits for it.
+    await handle_in_one_batch(
+        dlr_app, receipt(smsc_id, stat="UNKNOWN"), part, receipt(smsc_id, stat="UNDELIV")
+    )
+
+    await receipts.wait_until(lambda _: len(receipts.statuses(part.message_id)) >= 2)
+    assert [r.status for r in receipts.statuses(part.message_id)] == ["unknown", "undelivered"]
+
+
 async def test_a_non_receipt_is_an_inbound_message(
     producer: AIOKafkaProducer, receipts: Receipts
 ) -> None:
@@ -259,9 +304,8 @@ async def pending_count(app: FastAPI, receipt_id: str, smsc: str = "default") ->
     runtime: ServiceRuntime = app.state.runtime
     async with runtime.sessionmaker() as session:
         repository = ReceiptRepository(session)
-        now = datetime.now(UTC)
         key = candidates(receipt_id)[0]
-        return len(await repository.pending_for_key(smsc, key, now - timedelta(days=9), now))
+        return len({row.id for row, _ in await repository.pending_for_keys({smsc: [key]})})
 
 
 async def wait_for_pending(app: FastAPI, receipt_id: str, smsc: str = "default") -> None:
@@ -456,7 +500,7 @@ async def _parts_known(app: FastAPI, smsc_ids: list[str]) -> bool:
     async with runtime.sessionmaker() as session:
         repository = ReceiptRepository(session)
         keys = [normalise(smsc_id) for smsc_id in smsc_ids]
-        return len(await repository.parts_by_keys("default", keys)) == len(keys)
+        return len(await repository.parts_by_keys({"default": keys})) == len(keys)
 
 
 async def _pending_at_least(app: FastAPI, receipt_id: str, count: int) -> bool:

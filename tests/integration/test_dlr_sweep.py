@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dlr_service.receipts.matching import MatchWindow
 from dlr_service.receipts.models import PendingReceipt, ReceiptRecord
-from dlr_service.receipts.service import record_receipt, sweep_pending
+from dlr_service.receipts.service import record_receipts, sweep_pending
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
 from shared.db import create_engine, create_sessionmaker
 from shared.events import DeliverSmReceived
@@ -45,8 +45,7 @@ def receipt(received_at: datetime) -> DeliverSmReceived:
 async def park(sessions: async_sessionmaker[AsyncSession], *ages: timedelta) -> None:
     now = datetime.now(UTC)
     async with sessions() as session, session.begin():
-        for age in ages:
-            await record_receipt(session, receipt(now - age), WINDOW)
+        await record_receipts(session, [receipt(now - age) for age in ages], WINDOW)
 
 
 async def count(sessions: async_sessionmaker[AsyncSession], model: type) -> int:

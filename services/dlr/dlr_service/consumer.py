@@ -1,36 +1,43 @@
 """The one consumer group: deliver_sm PDUs from the SMSC and submit responses from dispatch."""
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.config import DlrSettings
 from dlr_service.inbound.service import record_inbound
 from dlr_service.receipts.matching import MatchWindow
 from dlr_service.receipts.parsing import is_receipt
-from dlr_service.receipts.service import record_part_submitted, record_receipt
+from dlr_service.receipts.service import record_parts_submitted, record_receipts
 from shared.events import DeliverSmReceived, MessagePartSubmitted
+from shared.inbox import Batched
 from shared.runtime import ConsumerSpec
 
 
 def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
     window = MatchWindow(before=settings.match_window, after=settings.early_receipt)
 
-    async def on_deliver_sm(session: AsyncSession, event: DeliverSmReceived) -> None:
+    async def on_deliver_sm(session: AsyncSession, events: Sequence[DeliverSmReceived]) -> None:
         # data_sm carries receipts and MOs just like deliver_sm; esm_class tells them apart.
-        if is_receipt(event.esm_class):
-            await record_receipt(session, event, window)
-        else:
-            await record_inbound(session, event, settings.mo_duplicate_window)
+        receipts = [event for event in events if is_receipt(event.esm_class)]
+        await record_receipts(session, receipts, window)
+        for event in events:
+            if not is_receipt(event.esm_class):
+                await record_inbound(session, event, settings.mo_duplicate_window)
 
-    async def on_part_submitted(session: AsyncSession, event: MessagePartSubmitted) -> None:
-        await record_part_submitted(session, event, window)
+    async def on_parts_submitted(
+        session: AsyncSession, events: Sequence[MessagePartSubmitted]
+    ) -> None:
+        await record_parts_submitted(session, events, window)
 
     # Both topics in one group on purpose: a receipt and the submit response it refers to
     # then meet in one consumer, and the per-key locks in the repository cover replicas.
+    # Submitted parts first, so a receipt fetched together with its part matches at once.
     return ConsumerSpec(
         name="dlr",
-        topics=(DeliverSmReceived.topic, MessagePartSubmitted.topic),
+        topics=(MessagePartSubmitted.topic, DeliverSmReceived.topic),
         handlers={
-            "smpp.deliver_sm_received": on_deliver_sm,
-            "message.part_submitted": on_part_submitted,
+            "smpp.deliver_sm_received": Batched(on_deliver_sm),
+            "message.part_submitted": Batched(on_parts_submitted),
         },
     )

@@ -1,8 +1,12 @@
-from collections.abc import Iterable, Sequence
-from datetime import datetime
-from uuid import UUID
+"""All of dlr's SQL about receipts and submitted parts, set-based: each method serves a whole
+run of events in one statement whatever its size."""
 
-from sqlalchemy import delete, func, select
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from uuid import UUID, uuid4
+
+from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.receipts.models import (
@@ -18,8 +22,9 @@ class ReceiptRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def lock_keys(self, smsc: str, keys: Iterable[str]) -> None:
-        """Serialise the receipt and the submit response of one id across replicas.
+    async def lock_keys(self, keys: Mapping[str, Collection[str]]) -> None:
+        """Serialise the receipts and the submit responses of these ids (keys per SMSC
+        link) across replicas, in one statement.
 
         Without it, a receipt handler on one replica (no part yet, stores it pending) and a
         part handler on another (no pending yet, stores the part) could both commit having
@@ -30,66 +35,88 @@ class ReceiptRepository:
         """
         if not is_postgres(self._session):
             return
-        for key in sorted(set(keys)):  # one order everywhere keeps deadlocks rare
-            lock_id = func.hashtextextended(f"dlr.smsc_key:{smsc}:{key}", 0)
-            await self._session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+        # One order everywhere keeps deadlocks rare; unnest hands the array out in order.
+        names = sorted({f"dlr.smsc_key:{smsc}:{key}" for smsc in keys for key in keys[smsc]})
+        if names:
+            await self._session.execute(_LOCK_KEYS, {"names": names})
 
-    async def parts_by_keys(self, smsc: str, keys: Sequence[str]) -> list[SubmittedPart]:
-        statement = (
-            select(SubmittedPart)
-            .where(SubmittedPart.smsc == smsc, SubmittedPart.smsc_key.in_(keys))
-            # An upsert in the same transaction may have changed a row already loaded.
-            .execution_options(populate_existing=True)
-        )
-        return list((await self._session.scalars(statement)).all())
+    async def parts_by_keys(
+        self, keys: Mapping[str, Collection[str]]
+    ) -> dict[tuple[str, str], SubmittedPart]:
+        """The parts stored under these keys (per link), by (link, key)."""
+        found: dict[tuple[str, str], SubmittedPart] = {}
+        for smsc, link_keys in keys.items():
+            if not link_keys:
+                continue
+            statement = (
+                select(SubmittedPart)
+                .where(SubmittedPart.smsc == smsc, SubmittedPart.smsc_key.in_(sorted(link_keys)))
+                # An upsert in the same transaction may have changed a row already loaded.
+                .execution_options(populate_existing=True)
+            )
+            for part in (await self._session.scalars(statement)).all():
+                found[(part.smsc, part.smsc_key)] = part
+        return found
 
-    async def upsert_part(self, part: SubmittedPart) -> None:
-        """Insert, or take over the key when the SMSC reuses an id for a newer part."""
-        values = {
-            "smsc": part.smsc,
-            "smsc_key": part.smsc_key,
-            "smsc_message_id": part.smsc_message_id,
-            "account_id": part.account_id,
-            "message_id": part.message_id,
-            "part_index": part.part_index,
-            "submitted_at": part.submitted_at,
-        }
+    async def upsert_parts(self, parts: Collection[SubmittedPart]) -> None:
+        """Insert, or take over the key when the SMSC reuses an id for a newer part. At most
+        one part per (link, key): one statement can't change a row twice."""
+        if not parts:
+            return
+        values = [
+            {
+                "smsc": part.smsc,
+                "smsc_key": part.smsc_key,
+                "smsc_message_id": part.smsc_message_id,
+                "account_id": part.account_id,
+                "message_id": part.message_id,
+                "part_index": part.part_index,
+                "submitted_at": part.submitted_at,
+            }
+            for part in parts
+        ]
         insert = upsert_insert(self._session, SubmittedPart).values(values)
         statement = insert.on_conflict_do_update(
             index_elements=[SubmittedPart.smsc, SubmittedPart.smsc_key],
             set_={
-                name: insert.excluded[name] for name in values if name not in {"smsc", "smsc_key"}
+                name: insert.excluded[name]
+                for name in values[0]
+                if name not in {"smsc", "smsc_key"}
             },
             # Forward only: a late duplicate of an older submission doesn't take the key back.
             where=SubmittedPart.submitted_at <= insert.excluded.submitted_at,
         )
         await self._session.execute(statement)
 
-    async def add_pending(self, pending: PendingReceipt, keys: Sequence[str]) -> None:
+    def add_pending(self, pending: PendingReceipt, keys: Sequence[str]) -> None:
+        pending.id = pending.id or uuid4()  # set here, so no flush is needed for its keys
         self._session.add(pending)
-        await self._session.flush()
         self._session.add_all(
             PendingReceiptKey(pending_receipt_id=pending.id, smsc_key=key) for key in keys
         )
 
-    async def pending_for_key(
-        self, smsc: str, key: str, received_from: datetime, received_to: datetime
-    ) -> list[PendingReceipt]:
-        """Pending receipts of the link that may be for a part under `key`, locked: the
-        sweeper skips them, and a second part handler waits and then finds them gone."""
-        statement = (
-            select(PendingReceipt)
-            .join(PendingReceiptKey, PendingReceiptKey.pending_receipt_id == PendingReceipt.id)
-            .where(
-                PendingReceiptKey.smsc_key == key,
-                PendingReceipt.smsc == smsc,
-                PendingReceipt.received_at >= received_from,
-                PendingReceipt.received_at <= received_to,
+    async def pending_for_keys(
+        self, keys: Mapping[str, Collection[str]]
+    ) -> list[tuple[PendingReceipt, str]]:
+        """Pending receipts that may be for a part under one of the keys (per link), each
+        with the key it was found under, oldest first, locked: the sweeper skips them, and a
+        second part handler waits and then finds them gone."""
+        found: list[tuple[PendingReceipt, str]] = []
+        for smsc, link_keys in keys.items():
+            if not link_keys:
+                continue
+            statement = (
+                select(PendingReceipt, PendingReceiptKey.smsc_key)
+                .join(PendingReceiptKey, PendingReceiptKey.pending_receipt_id == PendingReceipt.id)
+                .where(
+                    PendingReceiptKey.smsc_key.in_(sorted(link_keys)),
+                    PendingReceipt.smsc == smsc,
+                )
+                .order_by(PendingReceipt.received_at, PendingReceipt.id)
+                .with_for_update(of=PendingReceipt)
             )
-            .order_by(PendingReceipt.received_at, PendingReceipt.id)
-            .with_for_update(of=PendingReceipt)
-        )
-        return list((await self._session.scalars(statement)).all())
+            found.extend((row, key) for row, key in (await self._session.execute(statement)).all())
+        return found
 
     async def stale_pending(self, received_before: datetime, limit: int) -> list[PendingReceipt]:
         """The oldest pending receipts received before the cut-off; rows a part handler holds
@@ -114,15 +141,28 @@ class ReceiptRepository:
     async def add_record(self, record: ReceiptRecord) -> None:
         self._session.add(record)
 
-    async def reported_statuses(self, message_id: UUID, part_index: int) -> set[str]:
-        """The final statuses matched receipts have given the part so far."""
+    async def reported_statuses(
+        self, parts: Collection[tuple[UUID, int]]
+    ) -> dict[tuple[UUID, int], set[str]]:
+        """The final statuses matched receipts have given each part so far."""
+        reported: dict[tuple[UUID, int], set[str]] = defaultdict(set)
+        if not parts:
+            return reported
         statement = (
-            select(ReceiptRecord.status)
+            select(ReceiptRecord.message_id, ReceiptRecord.part_index, ReceiptRecord.status)
             .where(
-                ReceiptRecord.message_id == message_id,
-                ReceiptRecord.part_index == part_index,
+                tuple_(ReceiptRecord.message_id, ReceiptRecord.part_index).in_(sorted(parts)),
                 ReceiptRecord.status.is_not(None),
             )
             .distinct()
         )
-        return {status for status in (await self._session.scalars(statement)).all() if status}
+        for message_id, part_index, status in (await self._session.execute(statement)).all():
+            if message_id is not None and part_index is not None and status:
+                reported[(message_id, part_index)].add(status)
+        return reported
+
+
+_LOCK_KEYS = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(name, 0))"
+    " FROM unnest(CAST(:names AS text[])) AS name"
+)
