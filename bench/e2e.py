@@ -9,17 +9,22 @@ after another on the same platform, each waiting until its messages are delivere
     --batch B            bulk: --messages N in POST /v1/messages/batch requests of B
     --gateway-cost N     the same GET straight to billing and through the gateway
 
-Every mode that sends prints CPU ms per delivered message (per process and in total);
-the end prints each process's peak RSS. BENCH_POSTGRES=1 runs every service on
-PostgreSQL databases of its own (127.0.0.1:5432, created and dropped by the run);
-<SERVICE>_WORKERS runs several uvicorn workers for an HTTP service.
+Every mode that sends prints CPU ms per delivered message (per process and in total) and
+the submit_sm/s the SMSC simulator received (also counted from the last intake answer on:
+the connector alone on its backlog); the end prints each process's peak RSS.
+--smsc-latency MS makes the simulator answer each submit_sm MS after it arrived, as a real
+SMSC would (one bind, window W: at most W / latency submit_sm/s). BENCH_POSTGRES=1 runs
+every service on PostgreSQL databases of its own (127.0.0.1:5432, created and dropped by
+the run); <SERVICE>_WORKERS runs several uvicorn workers for an HTTP service.
 
     make bench BENCH_ARGS="--rate 50,100,200 --duration 30"
+    make bench BENCH_ARGS="--batch 1000 --messages 5000 --smsc-latency 50 --window 10"
 """
 
 import argparse
 import asyncio
 import functools
+import os
 import sys
 import time
 import uuid
@@ -33,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import gateway_cost  # noqa: E402
 from bench.batch import send_batches  # noqa: E402
 from bench.load import Intake, Sender, closed_loop, login, open_loop  # noqa: E402
-from bench.measure import Watcher, cpu_lines, percentile  # noqa: E402
+from bench.measure import Watcher, cpu_lines, percentile, smsc_lines  # noqa: E402
 from bench.stack_run import postgres_prefix, postgres_wanted, running_stack  # noqa: E402
 from devstack.stack import Stack  # noqa: E402
 
@@ -41,16 +46,25 @@ from devstack.stack import Stack  # noqa: E402
 class Phase:
     """One load run: the counts, CPU and clock before it, and the wait for its deliveries."""
 
-    def __init__(self, watcher: Watcher, drain_timeout: float) -> None:
+    def __init__(
+        self, watcher: Watcher, drain_timeout: float, smsc_before: int | None = None
+    ) -> None:
         self.watcher = watcher
         self.drain_timeout = drain_timeout
         self.delivered_before = watcher.latest().delivered
+        self.smsc_before = smsc_before  # submit_sm the simulator had received; None: unknown
         self.cpu_before = watcher.cpu()
         self.started = time.monotonic()
         self.load_done = self.started
+        self.load_done_wall = time.time()  # the simulator stamps submits with the wall clock
+
+    @classmethod
+    async def begin(cls, watcher: Watcher, drain_timeout: float) -> "Phase":
+        return cls(watcher, drain_timeout, await watcher.smsc_submits())
 
     def load_finished(self) -> None:
         self.load_done = time.monotonic()
+        self.load_done_wall = time.time()
 
     async def drain(self, accepted: int) -> list[str]:
         waited = await self.watcher.wait_delivered(
@@ -73,6 +87,9 @@ class Phase:
             f"delivered/s e2e     {delivered / (finished - self.started):8.1f}"
             f"   ({delivered} delivered in {finished - self.started:.1f}s)"
         )
+        if self.smsc_before is not None:
+            arrivals = await self.watcher.smsc_arrivals(self.smsc_before)
+            lines += smsc_lines(arrivals, self.load_done_wall)
         lines += cpu_lines(self.cpu_before, self.watcher.cpu(), delivered)
         return lines
 
@@ -95,7 +112,7 @@ def intake_lines(intake: Intake) -> list[str]:
 
 
 async def closed(stack: Stack, watcher: Watcher, token: str, args: argparse.Namespace) -> None:
-    phase = Phase(watcher, args.drain_timeout)
+    phase = await Phase.begin(watcher, args.drain_timeout)
     sender = Sender(token, f"closed-{uuid.uuid4().hex[:6]}")
     intake = await closed_loop(stack.gateway_url, sender, args.messages, args.concurrency)
     phase.load_finished()
@@ -114,7 +131,7 @@ async def closed(stack: Stack, watcher: Watcher, token: str, args: argparse.Name
 async def open_rate(
     stack: Stack, watcher: Watcher, token: str, args: argparse.Namespace, rate: float
 ) -> None:
-    phase = Phase(watcher, args.drain_timeout)
+    phase = await Phase.begin(watcher, args.drain_timeout)
     sender = Sender(token, f"open-{rate:g}-{uuid.uuid4().hex[:6]}")
     intake = await open_loop(stack.gateway_url, sender, rate, args.duration)
     phase.load_finished()
@@ -134,7 +151,7 @@ async def open_rate(
 
 
 async def batch(stack: Stack, watcher: Watcher, token: str, args: argparse.Namespace) -> None:
-    phase = Phase(watcher, args.drain_timeout)
+    phase = await Phase.begin(watcher, args.drain_timeout)
     run = f"batch-{uuid.uuid4().hex[:6]}"
     concurrency = args.batch_concurrency
     intake = await send_batches(
@@ -175,13 +192,15 @@ def say(*lines: str) -> None:
 
 async def run(args: argparse.Namespace) -> None:
     steps: list[Callable[[], Awaitable[None]]] = []
-    async with running_stack(args.window, args.receipt_delay) as stack:
+    stack_run = running_stack(args.window, args.receipt_delay, args.smsc_latency, args.binds)
+    async with stack_run as stack:
         watcher, stop = Watcher(stack, postgres_prefix(stack)), asyncio.Event()
         workers = {name: stack.workers(name) for name in ("gateway", *stack.ports)}
         say(
             f"database            {'PostgreSQL' if postgres_wanted() else 'SQLite'}"
             f" ({stack.database_url('dispatch').split(':')[0]})",
-            f"SMPP window         {args.window}, receipt delay {args.receipt_delay:g}s",
+            f"SMPP                {args.binds} bind(s), window {args.window},"
+            f" SMSC latency {args.smsc_latency:g} ms, receipt delay {args.receipt_delay:g}s",
             "uvicorn workers     " + ", ".join(f"{n} {w}" for n, w in workers.items()),
         )
         async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
@@ -212,7 +231,14 @@ def rates(value: str) -> list[float]:
     return [float(part) for part in value.split(",") if part.strip()]
 
 
-def main() -> None:
+def milliseconds(value: str) -> float:
+    latency = float(value)
+    if latency < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return latency
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -225,12 +251,31 @@ def main() -> None:
     parser.add_argument("--batch-concurrency", type=int, default=2)
     parser.add_argument("--gateway-cost", type=int, default=0, metavar="N", help="requests/leg")
     parser.add_argument("--window", type=int, default=10, help="outstanding submit_sm")
+    parser.add_argument(
+        "--binds",
+        type=int,
+        default=int(os.environ.get("DISPATCH_SMPP_BINDS", "1")),
+        help="SMPP binds of the connector (DISPATCH_SMPP_BINDS)",
+    )
+    parser.add_argument(
+        "--smsc-latency",
+        type=milliseconds,
+        default=0.0,
+        metavar="MS",
+        help="the simulator answers each submit_sm MS after it arrived",
+    )
     parser.add_argument("--receipt-delay", type=float, default=0.1)
     parser.add_argument("--drain-timeout", type=float, default=600)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.rate and min(args.rate) <= 0:
         parser.error("--rate must be positive")
-    asyncio.run(run(args))
+    if args.binds < 1:
+        parser.error("--binds must be at least 1")
+    return args
+
+
+def main() -> None:
+    asyncio.run(run(parse_args()))
 
 
 if __name__ == "__main__":

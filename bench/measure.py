@@ -1,11 +1,13 @@
 """What the benchmark reads while load runs: progress from dispatch's database (the
-connector's record of the SMSC's word), CPU time and peak RSS of every process."""
+connector's record of the SMSC's word), CPU time and peak RSS of every process, and the
+submit_sm the SMSC simulator received (its control API)."""
 
 import asyncio
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import httpx
 import psutil
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -118,12 +120,57 @@ class Watcher:
             return None
         return time.monotonic() - started
 
+    async def smsc_submits(self) -> int | None:
+        """submit_sm the simulator has received so far; None without its control API."""
+        url = self.stack.smsc_control_url
+        if url is None:
+            return None
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            stats = (await client.get("/stats")).json()
+        return int(stats["submits"])
+
+    async def smsc_arrivals(self, since: int) -> list[float]:
+        """When (epoch seconds, the simulator's clock) each submit_sm from index `since` on
+        arrived at the simulator."""
+        url = self.stack.smsc_control_url
+        if url is None:
+            return []
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            submits = (await client.get("/submits", params={"since": since})).json()
+        return [float(submit["received_at"]) for submit in submits]
+
     def rate_between(self, start: float, end: float, what: str) -> float:
         inside = [s for s in self.samples if start <= s.at <= end]
         if len(inside) < 2 or inside[-1].at == inside[0].at:
             return 0.0
         first, last = getattr(inside[0], what), getattr(inside[-1], what)
         return float(last - first) / (inside[-1].at - inside[0].at)
+
+
+def arrival_rate(arrivals: list[float]) -> float:
+    """submit_sm per second from the first arrival to the last."""
+    if len(arrivals) < 2 or arrivals[-1] == arrivals[0]:
+        return 0.0
+    return (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+
+
+def smsc_lines(arrivals: list[float], load_done: float) -> list[str]:
+    """The submit_sm rate the SMSC saw over a phase; and from `load_done` (epoch seconds) on,
+    when the connector works off its backlog with nothing else arriving: the connector alone."""
+    if len(arrivals) < 2:
+        return []
+    span = arrivals[-1] - arrivals[0]
+    lines = [
+        f"submit_sm/s at SMSC {arrival_rate(arrivals):8.1f}   ({len(arrivals)} submit_sm"
+        f" received by the simulator in {span:.1f}s, first to last)"
+    ]
+    backlog = [at for at in arrivals if at >= load_done]
+    if len(backlog) >= 2:
+        lines.append(
+            f"  after intake      {arrival_rate(backlog):8.1f}   ({len(backlog)} submit_sm"
+            " after the last intake answer: the connector on its backlog)"
+        )
+    return lines
 
 
 def cpu_lines(before: dict[str, float], after: dict[str, float], delivered: int) -> list[str]:

@@ -64,16 +64,30 @@ class PostgresDatabases:
             await connection.close()
 
 
+def simulator_args(receipt_delay: float, smsc_latency_ms: float) -> tuple[str, ...]:
+    return (
+        "--receipt-delay",
+        str(receipt_delay),
+        "--response-delay",
+        str(smsc_latency_ms / 1000),
+    )
+
+
 @asynccontextmanager
-async def running_stack(window: int, receipt_delay: float) -> AsyncIterator[Stack]:
+async def running_stack(
+    window: int, receipt_delay: float, smsc_latency_ms: float = 0.0, binds: int = 1
+) -> AsyncIterator[Stack]:
     var_dir = Path(tempfile.mkdtemp(prefix="smsgw-bench-"))
     config = StackConfig.from_environment(var_dir)
     config.gateway_port = 0
     config.logs_to_files = True
-    config.simulator_args = ("--receipt-delay", str(receipt_delay))
+    config.simulator_args = simulator_args(receipt_delay, smsc_latency_ms)
+    # The simulator's own count of submit_sm (GET /submits) gives the rate at the SMSC.
+    config.smsc_control = True
     config.extra_env = {
         "BILLING_STARTER_CREDIT": "1000000",
         "DISPATCH_SMPP_WINDOW": str(window),
+        "DISPATCH_SMPP_BINDS": str(binds),
     }
     databases = PostgresDatabases() if postgres_wanted() else None
     try:

@@ -5,6 +5,11 @@
 Prints `SMSC simulator listening on HOST:PORT` once it accepts SMPP connections and, with
 --control-port, then `SMSC simulator control on 127.0.0.1:PORT`.
 
+--response-delay S answers each submit_sm S seconds after it arrived, whatever else is in
+flight, as an SMSC with that latency would (one bind with a window of 10 and S = 0.05 can do
+about 200 submit_sm/s); --receipt-delay counts from that answer, and an unbind is answered
+after the submits before it.
+
 Receipts are at-least-once: a deliver_sm is sent again until a deliver_sm_resp with status 0
 answers it (after --receipt-ack-timeout without an answer, --receipt-retry-delay after an error
 answer, or when its connection drops), at most --receipt-window unanswered per session; with
@@ -36,7 +41,10 @@ Control API (HTTP JSON on 127.0.0.1, --control-port):
     {"receipt_mode": "normal|before_response|late|twice", "late_delay": S,
      "receipt_mode_seconds": N}    receipt timing for the submits made in the next N s
                                    (absent: until changed)
-    {"clear": true}                every fault off, start-up error/receipt modes included
+    {"response_delay": S}          answer each submit_sm S seconds after it arrived (each on
+                                   its own: a window of N gets N answers per S); until changed
+    {"clear": true}                every fault off, start-up error/receipt modes included;
+                                   response_delay back to --response-delay
   Invalid fields answer 422 {"error": ...} and change nothing.
 
 Malformed input: an unknown command_id gets generic_nack ESME_RINVCMDID; a body that does not
@@ -86,6 +94,13 @@ def _share(value: str) -> float:
     return share
 
 
+def _seconds(value: str) -> float:
+    seconds = float(value)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError(f"seconds must not be negative, got {value}")
+    return seconds
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m smsc_simulator",
@@ -97,6 +112,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--system-id", default="smsgw")
     parser.add_argument("--password", default="secret")
     parser.add_argument("--receipt-delay", type=float, default=0.2, help="seconds")
+    parser.add_argument(
+        "--response-delay",
+        type=_seconds,
+        default=0.0,
+        help="seconds from each submit_sm to its submit_sm_resp (SMSC latency); submits"
+        " pipelined in a window wait concurrently, not one after another",
+    )
     parser.add_argument(
         "--outcome", type=parse_outcome, default="delivered", help="/".join(OUTCOMES)
     )
@@ -160,6 +182,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         system_id=args.system_id,
         password=args.password,
         receipt_delay=args.receipt_delay,
+        response_delay=args.response_delay,
         default_outcome=args.outcome,
         outcome_by_destination=dict(args.outcome_for),
         receipt_before_response=args.receipt_before_response,

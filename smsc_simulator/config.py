@@ -55,6 +55,9 @@ class SimulatorConfig:
     # Baseline error mode: this share of submit_sm is answered with error_status (no id).
     error_status: int | None = None
     error_share: float = 1.0
+    # Seconds between a submit_sm's arrival and its submit_sm_resp: an SMSC's latency. Each
+    # submit waits on its own, so a window of N answers N per delay, not one.
+    response_delay: float = 0.0
     # HTTP control API on 127.0.0.1 (control.py); None = none, 0 = a free port.
     control_port: int | None = None
 
@@ -69,6 +72,8 @@ class SimulatorConfig:
             raise ValueError(f"unknown receipt_id_format {self.receipt_id_format!r}")
         if not 0.0 <= self.error_share <= 1.0:
             raise ValueError(f"error_share must be within [0, 1], got {self.error_share}")
+        if self.response_delay < 0:
+            raise ValueError(f"response_delay must not be negative, got {self.response_delay}")
 
     def outcome_for(self, destination: str) -> Outcome:
         # Looked up per submit, not at start, because tests change outcomes between sends.

@@ -1,4 +1,4 @@
-"""Injected faults: silence, error answers to submit_sm, unusual receipt timing.
+"""Injected faults: silence, error answers to submit_sm, unusual receipt timing, latency.
 
 The start-up configuration is the baseline (e.g. --error-status); faults posted to the control
 API override it, each for an optional number of seconds, and {"clear": true} turns all off.
@@ -37,6 +37,7 @@ class FaultRequest(BaseModel):
     receipt_mode: ReceiptMode | None = None
     late_delay: float | None = Field(default=None, ge=0)
     receipt_mode_seconds: float | None = Field(default=None, gt=0)
+    response_delay: float | None = Field(default=None, ge=0)
 
 
 class FaultError(ValueError):
@@ -71,6 +72,7 @@ class Faults:
         self._error: _ErrorFault | None = None
         self._receipt: _ReceiptFault | None = None
         self._late_delay: float | None = None
+        self._response_delay: float | None = None
         # Spreads error_share evenly (0.3 → exactly 3 of every 10 submits) so runs repeat.
         self._error_debt = 0.0
 
@@ -109,6 +111,13 @@ class Faults:
     def late_delay(self) -> float:
         return self.config.late_delay if self._late_delay is None else self._late_delay
 
+    @property
+    def response_delay(self) -> float:
+        """Seconds a submit_sm waits for its answer: a posted value, else the start-up one."""
+        if self._response_delay is None:
+            return self.config.response_delay
+        return self._response_delay
+
     def apply(self, request: FaultRequest) -> None:
         """Apply all of the request or, if any part of it cannot be applied, none of it."""
         now = time.monotonic()
@@ -121,7 +130,7 @@ class Faults:
             raise FaultError("receipt_mode_seconds needs receipt_mode")
         if request.clear:
             self._silence_until = 0.0
-            self._error = self._receipt = self._late_delay = None
+            self._error = self._receipt = self._late_delay = self._response_delay = None
             self.config.error_status = None
             self.config.receipt_mode, self.config.receipt_before_response = "normal", False
             self._error_debt = 0.0
@@ -130,6 +139,8 @@ class Faults:
         self._apply_error(request, now)
         if request.late_delay is not None:
             self._late_delay = request.late_delay
+        if request.response_delay is not None:
+            self._response_delay = request.response_delay
         if request.receipt_mode is not None:
             until = (
                 None if request.receipt_mode_seconds is None else now + request.receipt_mode_seconds
@@ -177,4 +188,5 @@ class Faults:
             "receipt_mode": self.receipt_mode(),
             "receipt_mode_seconds": receipt_remaining,
             "late_delay": self.late_delay,
+            "response_delay": self.response_delay,
         }

@@ -55,6 +55,9 @@ class Session:
         self.peer = writer.get_extra_info("peername")
         # Receipts written on this connection and not yet answered, by deliver_sm sequence.
         self.outstanding: dict[int, Delivery] = {}
+        # submit_sm waiting out the response delay, each on its own task.
+        self._answering: set[asyncio.Task[None]] = set()
+        self._unbind_sequence: int | None = None
         self._unbound = False
 
     @property
@@ -84,6 +87,7 @@ class Session:
                     break
                 if self.writer.transport.get_write_buffer_size() > DRAIN_THRESHOLD:
                     await self.writer.drain()
+            await self._finish_unbind()
         except InvalidLength as exc:
             # The stream cannot be re-synchronised: say why (sequence unknown), then hang up.
             logger.info("session %s: %s", self.peer, exc)
@@ -94,6 +98,8 @@ class Session:
             # A simulator bug (or a bad run-time config value) must not die silently in a task.
             logger.exception("session %s failed", self.peer)
         finally:
+            for task in self._answering:
+                task.cancel()  # a dropped connection: those submits are never answered
             self.mode = None
             self.sim._closed(self, self._unbound)
             self.writer.close()
@@ -166,7 +172,7 @@ class Session:
         elif name == "enquire_link":
             self._reply(name, sequence, consts.SMPP_ESME_ROK)
         elif name == "unbind":
-            self._reply(name, sequence, consts.SMPP_ESME_ROK)
+            self._unbind_sequence = sequence  # answered by run() once every submit is
             self._unbound = True
             return False
         else:
@@ -201,8 +207,37 @@ class Session:
         self.sim.journal.answered(record, status)
         self.send(header_only(SUBMIT_SM_RESP, status, sequence))
 
+    async def _finish_unbind(self) -> None:
+        """Answer an unbind after the submits still waiting out the response delay."""
+        if self._unbind_sequence is None:
+            return
+        if self._answering:
+            await asyncio.wait(list(self._answering))
+        self._reply("unbind", self._unbind_sequence, consts.SMPP_ESME_ROK)
+
     def _on_submit(self, pdu: Command) -> None:
         record = self.sim.record(pdu, self)
+        delay = self.sim.faults.response_delay
+        if delay <= 0:
+            self._answer_submit(pdu, record)
+            return
+        # One task per submit, not a queue: submits pipelined in a window are each answered
+        # `delay` after they arrived, as by an SMSC with that latency, and reading goes on.
+        task = asyncio.create_task(self._answer_later(pdu, record, delay))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
+
+    async def _answer_later(self, pdu: Command, record: SubmitRecord, delay: float) -> None:
+        await asyncio.sleep(delay)
+        if not self.alive or self.sim.faults.silent():
+            return  # as at arrival: a silent SMSC records the submit and answers nothing
+        try:
+            self._answer_submit(pdu, record)
+        except Exception:
+            logger.exception("submit_sm from %s could not be answered", self.peer)
+            self._nack(pdu.sequence, consts.SMPP_ESME_RSYSERR)
+
+    def _answer_submit(self, pdu: Command, record: SubmitRecord) -> None:
         if self.mode not in ("transmitter", "transceiver"):
             self._refuse_submit(pdu.sequence, consts.SMPP_ESME_RINVBNDSTS, record)
             return
