@@ -168,7 +168,7 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
-            raise Unauthorized("Malformed token") from exc
+            raise Unauthorized("Invalid or expired token") from exc
         if header.get("alg") not in ALGORITHMS:
             raise Unauthorized("Token signed with an algorithm that is not accepted")
         kid = header.get("kid")
@@ -207,7 +207,7 @@ class TokenVerifier:
         except (jwt.InvalidAudienceError, jwt.InvalidIssuerError) as exc:
             raise Unauthorized("Token issued by or for someone else") from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized("Invalid token") from exc
+            raise Unauthorized("Invalid or expired token") from exc
         return claims
 
 
