@@ -90,9 +90,11 @@ class JwksCache:
 
     async def _current(self, wanted: str | None) -> dict[str, jwt.PyJWK]:
         keys = self._usable()
-        due = self._age() >= self._refresh_every or (wanted is not None and wanted not in keys)
-        # While another request re-fetches, a usable set serves; only without one we wait.
-        if due and not (keys and self._lock.locked()):
+        unknown = wanted is not None and wanted not in keys
+        due = unknown or self._age() >= self._refresh_every
+        # While another request re-fetches, a usable set that has the key serves at once;
+        # a request for a key we lack waits for that fetch, which may bring it.
+        if due and (unknown or not keys or not self._lock.locked()):
             await self._refresh()
             keys = self._usable()
         return keys

@@ -1,6 +1,7 @@
 """auth's keys as every verifier caches them: rotation, retirement and outages, driven by a
 clock the test moves and a JWKS the test edits, so no test waits for a timer."""
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,8 @@ class Auth:
         self.published: dict[str, dict[str, Any]] = {}
         self.fetches = 0
         self.down = False
+        self.answering = asyncio.Event()
+        self.answering.set()
 
     def new_key(self, kid: str) -> rsa.RSAPrivateKey:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -48,8 +51,9 @@ class Auth:
         }
         return key
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    async def handle(self, request: httpx.Request) -> httpx.Response:
         self.fetches += 1
+        await self.answering.wait()
         if self.down:
             raise httpx.ConnectError("auth is down", request=request)
         return httpx.Response(200, json={"keys": list(self.published.values())})
@@ -206,3 +210,24 @@ async def test_only_signature_keys_of_the_pinned_algorithm_are_taken_from_the_jw
         problem = await refused(verifier, bearer)
         assert (problem.status, problem.code) == (401, "unauthorized")
     assert isinstance(await verifier.verify(token(key, "real")), Principal)
+
+
+async def test_a_slow_refresh_holds_up_no_token_whose_key_is_known(
+    verifier: TokenVerifier, auth: Auth, clock: Clock
+) -> None:
+    key = auth.new_key("real")
+    await verifier.verify(token(key, "real"))
+    clock.advance(REFRESH)
+    auth.answering.clear()  # auth hangs
+
+    refreshing = asyncio.create_task(verifier.verify(token(key, "real")))
+    async with asyncio.timeout(10):
+        while auth.fetches < 2:
+            await asyncio.sleep(0.01)
+    served = await verifier.verify(token(key, "real"))
+
+    assert isinstance(served, Principal)
+    assert not refreshing.done()  # the one request that re-fetches is still waiting
+    auth.answering.set()
+    assert isinstance(await refreshing, Principal)
+    assert auth.fetches == 2
