@@ -29,4 +29,4 @@ ENV PYTHONPATH=/app:/app/services/auth:/app/services/contacts:/app/services/disp
 USER 10001:10001
 EXPOSE 8000
 # The services expose an app factory, create_app(), rather than a module-level app.
-CMD ["uvicorn", "--factory", "gateway.main:create_app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "--factory", "gateway.main:create_app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers"]

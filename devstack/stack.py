@@ -164,12 +164,17 @@ class Stack:
         self._spawn("smpp", [sys.executable, "-m", "dispatch_service.smpp.worker"], "dispatch")
         self._spawn(
             "gateway",
-            self._uvicorn(
-                "gateway.main:create_app",
-                self.gateway_port,
-                self.config.gateway_host,
-                workers=self.workers("gateway"),
-            ),
+            [
+                *self._uvicorn(
+                    "gateway.main:create_app",
+                    self.gateway_port,
+                    self.config.gateway_host,
+                    workers=self.workers("gateway"),
+                ),
+                # The gateway decides itself whose X-Forwarded-For it believes
+                # (GATEWAY_TRUSTED_PROXIES); uvicorn's own default trusts loopback.
+                "--no-proxy-headers",
+            ],
             port=self.gateway_port,
         )
 
@@ -246,13 +251,19 @@ class Stack:
             for process in self.processes:
                 if not supervised and process.wanted and not process.running:
                     raise RuntimeError(f"{process.name} exited with {process.popen.returncode}")
-            try:
-                if httpx.get(f"{self.gateway_url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            if set(self.readiness().values()) == {"ok"}:
+                return
             time.sleep(0.3)
-        raise TimeoutError(f"the platform was not ready after {timeout}s")
+        raise TimeoutError(f"the platform was not ready after {timeout}s: {self.readiness()}")
+
+    def readiness(self) -> dict[str, str]:
+        """Each HTTP process's own /readyz, as Kubernetes probes them: the gateway's says
+        nothing about the services behind it."""
+        urls = {
+            "gateway": self.gateway_url,
+            **{name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()},
+        }
+        return {name: _readiness(url) for name, url in urls.items()}
 
     def stop(self) -> None:
         if self._supervisor:
@@ -358,3 +369,11 @@ def _terminate(processes: list[Process]) -> None:
         process.signal_stop()
     for process in processes:
         process.wait_stopped()
+
+
+def _readiness(base_url: str) -> str:
+    try:
+        response = httpx.get(f"{base_url}/readyz", timeout=2)
+    except httpx.HTTPError as exc:
+        return f"failing: {exc.__class__.__name__}"
+    return "ok" if response.status_code == 200 else f"failing: HTTP {response.status_code}"

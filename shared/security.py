@@ -1,9 +1,15 @@
 """Bearer token checks. Every service verifies tokens itself against auth's published keys:
-no service trusts a header the gateway (or anyone else) set."""
+no service trusts a header the gateway (or anyone else) set.
+
+RFC 8725's rules: the algorithm is pinned (never taken from the token), the key is the one
+the JWKS publishes under the token's `kid` (never one the token carries or points at), and
+`iss`, `aud`, `exp`, `nbf` are checked. Every failure is a 401 `unauthorized`.
+"""
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -16,7 +22,11 @@ from shared.errors import ProblemError, Unauthorized
 
 log = logging.getLogger(__name__)
 
-ALGORITHMS = ["RS256"]
+# What auth signs with (auth_service/keys/signing.py). A JWKS entry for anything else (an
+# HMAC secret, an encryption key) is ignored, and a token naming another alg is refused.
+ALGORITHMS = ("RS256",)
+# Clock skew between pods: a token auth just issued must not look issued in the future.
+LEEWAY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -27,51 +37,123 @@ class Principal:
 
 
 class JwksCache:
-    """Public keys by `kid`, fetched from auth and refreshed when an unknown kid shows up
-    (key rotation), at most once every `min_refresh_seconds`."""
+    """auth's public keys by `kid`.
+
+    Fetched on first use and again every `refresh_seconds`, so a key auth has retired stops
+    being trusted; fetched early when a token names a kid the set lacks (a rotation), at
+    most once every `min_refresh_seconds` so forged kids cannot make us flood auth. A set
+    that cannot be re-fetched is used until it is `max_age_seconds` old and then dropped:
+    by then every token signed before auth became unreachable has expired anyway.
+    """
 
     def __init__(
         self,
         jwks_url: str,
         min_refresh_seconds: float = 10.0,
         retry_after_failure_seconds: float = 1.0,
+        *,
+        refresh_seconds: float = 300.0,
+        max_age_seconds: float = 3600.0,
+        fetch_timeout_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._url = jwks_url
-        self._keys: dict[str, Any] = {}
-        self._attempted_at = -1e9
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at: float | None = None
+        self._attempted_at: float | None = None
         self._last_failed = False
         self._min_refresh = min_refresh_seconds
         self._retry_after_failure = retry_after_failure_seconds
+        self._refresh_every = refresh_seconds
+        self._max_age = max_age_seconds
+        self._timeout = fetch_timeout_seconds
+        self._clock = clock
+        self._transport = transport
         self._lock = asyncio.Lock()
 
-    async def key_for(self, kid: str) -> Any:
-        if kid not in self._keys:
-            await self._refresh()
-        if kid in self._keys:
-            return self._keys[kid]
-        if not self._keys and self._last_failed:
+    async def key_for(self, kid: str) -> jwt.PyJWK:
+        keys = await self._current(wanted=kid)
+        if kid in keys:
+            return keys[kid]
+        if not keys:
             # auth is unreachable: the token may be fine, so this is our outage, not a 401.
             raise ProblemError(
                 503, "service_unavailable", "Service unavailable", "Token keys are unavailable"
             )
         raise Unauthorized("Token signed with an unknown key")
 
+    async def ready(self) -> bool:
+        """Whether tokens can be checked now: a key set that has not outlived its max age,
+        re-fetched first when it is due (within the same rate limits as tokens)."""
+        return bool(await self._current(wanted=None))
+
+    async def _current(self, wanted: str | None) -> dict[str, jwt.PyJWK]:
+        keys = self._usable()
+        unknown = wanted is not None and wanted not in keys
+        due = unknown or self._age() >= self._refresh_every
+        # While another request re-fetches, a usable set that has the key serves at once;
+        # a request for a key we lack waits for that fetch, which may bring it.
+        if due and (unknown or not keys or not self._lock.locked()):
+            await self._refresh()
+            keys = self._usable()
+        return keys
+
+    def _age(self) -> float:
+        return float("inf") if self._fetched_at is None else self._clock() - self._fetched_at
+
+    def _usable(self) -> dict[str, jwt.PyJWK]:
+        if self._age() >= self._max_age:
+            self._keys = {}  # a cached key set never lives forever
+        return self._keys
+
     async def _refresh(self) -> None:
         async with self._lock:
-            wait = self._retry_after_failure if self._last_failed else self._min_refresh
-            if time.monotonic() - self._attempted_at < wait:
-                return  # rate-limited: forged kids or an auth outage must not flood auth
-            self._attempted_at = time.monotonic()
+            if self._attempted_at is not None:
+                failing_without_keys = self._last_failed and not self._usable()
+                wait = self._retry_after_failure if failing_without_keys else self._min_refresh
+                if self._clock() - self._attempted_at < wait:
+                    # Rate-limited: forged kids or an auth outage must not flood auth, and
+                    # requests that queued behind a fetch do not repeat it.
+                    return
+            started = self._clock()
             try:
-                async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
-                    response = await client.get(self._url)
-                    response.raise_for_status()
-                keys = {jwk["kid"]: jwt.PyJWK(jwk).key for jwk in response.json()["keys"]}
-            except (httpx.HTTPError, ValueError, KeyError, TypeError, jwt.PyJWTError) as exc:
-                log.warning("cannot fetch JWKS from %s: %s", self._url, exc)
+                keys = await self._fetch()
+            except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+                log.warning("cannot fetch JWKS from %s: %r", self._url, exc)
                 self._last_failed = True
-                return  # keep serving the keys we have
-            self._keys, self._last_failed = keys, False
+                return  # keep serving the keys we have, until they are too old
+            finally:
+                # From the attempt's end: a fetch that hung until its timeout is not
+                # repeated by each request that waited for it.
+                self._attempted_at = self._clock()
+            self._keys, self._fetched_at, self._last_failed = keys, started, False
+
+    async def _fetch(self) -> dict[str, jwt.PyJWK]:
+        async with httpx.AsyncClient(
+            timeout=self._timeout, trust_env=False, transport=self._transport
+        ) as client:
+            response = await client.get(self._url)
+            response.raise_for_status()
+        entries = response.json()["keys"]
+        if not isinstance(entries, list):
+            raise TypeError("JWKS `keys` is not a list")
+        return dict(filter(None, (_signing_key(entry) for entry in entries)))
+
+
+def _signing_key(entry: Any) -> tuple[str, jwt.PyJWK] | None:
+    """The entry as (kid, key) when it is a signature key for a pinned algorithm."""
+    if not isinstance(entry, dict):
+        return None
+    kid = entry.get("kid")
+    if not isinstance(kid, str) or not kid or entry.get("use", "sig") != "sig":
+        return None
+    try:
+        key = jwt.PyJWK(entry)
+    except jwt.PyJWTError as exc:
+        log.warning("JWKS entry %s skipped: %r", kid, exc)
+        return None
+    return (kid, key) if key.algorithm_name in ALGORITHMS else None
 
 
 class TokenVerifier:
@@ -80,25 +162,55 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
 
+    @property
+    def keys(self) -> JwksCache:
+        return self._keys
+
     async def verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
-            key = await self._keys.key_for(str(header.get("kid", "")))
-            claims = jwt.decode(
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("Invalid or expired token") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise Unauthorized("Token signed with an algorithm that is not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise Unauthorized("Token names no signing key")
+        key = await self._keys.key_for(kid)
+        claims = self._decode(token, key)
+        account_id, subject, role = (
+            claims.get("account_id"),
+            claims.get("sub"),
+            claims.get("role", "owner"),
+        )
+        # A validly signed token with claims of the wrong shape is still no identity.
+        if not (isinstance(account_id, str) and isinstance(subject, str) and isinstance(role, str)):
+            raise Unauthorized("Token claims are malformed")
+        try:
+            return Principal(account_id=UUID(account_id), subject=subject, role=role)
+        except ValueError as exc:
+            raise Unauthorized("Token claims are malformed") from exc
+
+    def _decode(self, token: str, key: jwt.PyJWK) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
                 token,
-                key,
-                algorithms=ALGORITHMS,
+                key.key,
+                algorithms=[key.algorithm_name],
                 audience=self._audience,
                 issuer=self._issuer,
+                leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
-            return Principal(
-                account_id=UUID(claims["account_id"]),
-                subject=claims["sub"],
-                role=claims.get("role", "owner"),
-            )
-        except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("Token expired") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise Unauthorized("Token not valid yet") from exc
+        except (jwt.InvalidAudienceError, jwt.InvalidIssuerError) as exc:
+            raise Unauthorized("Token issued by or for someone else") from exc
+        except jwt.PyJWTError as exc:
             raise Unauthorized("Invalid or expired token") from exc
+        return claims
 
 
 def bearer_token(request: Request) -> str:

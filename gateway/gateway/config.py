@@ -1,7 +1,12 @@
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from ipaddress import IPv4Network, IPv6Network
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.body_limit import DEFAULT_MAX_BODY_BYTES
+
+Network = IPv4Network | IPv6Network
 
 
 class GatewaySettings(BaseSettings):
@@ -15,20 +20,52 @@ class GatewaySettings(BaseSettings):
     dlr_url: str = "http://127.0.0.1:8005"
     jwt_issuer: str = "smsgw-auth"
     jwt_audience: str = "smsgw"
+    # auth's keys are re-fetched this often, so a key auth retired stops being trusted;
+    # a token naming an unknown kid re-fetches early, at most once per min_refresh.
+    jwks_refresh_seconds: float = Field(default=300.0, gt=0)
+    jwks_min_refresh_seconds: float = Field(default=10.0, ge=0)
+    # A key set that cannot be re-fetched is dropped at this age (keep it above the access
+    # token's lifetime: every token signed before auth became unreachable has expired).
+    jwks_max_age_seconds: float = Field(default=3600.0, gt=0)
     upstream_timeout_seconds: float = 30
     connect_timeout_seconds: float = 3
     max_connections: int = 200
     # Bodies above this are refused with 413 before they reach a service (Content-Length
     # up front, chunked bodies as they stream); the default is explained where it is set.
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=0)
+    # The whole body must arrive within this from the request's start, or 408: slow
+    # uploads must not hold connections and upstream sockets. 30 s carries the 4 MiB limit
+    # over about 1.1 Mbit/s.
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Peers (CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed: the
+    # ingress controller's pods. Anyone else is the client itself, whatever it claims.
+    trusted_proxies: Annotated[list[Network], NoDecode] = Field(default_factory=list)
+    # Origins of the web app allowed to call the API from a browser (comma-separated).
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Strict-Transport-Security max-age; 0 sends none. Set it only where clients reach the
+    # edge over HTTPS alone (the production ingress terminates TLS).
+    hsts_seconds: int = Field(default=0, ge=0)
     log_level: str = "INFO"
+
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _bare_origins(cls, origins: list[str]) -> list[str]:
+        # Browsers send the Origin without a trailing slash; a copied URL often has one.
+        return [origin.rstrip("/") for origin in origins]
 
     @property
     def jwks_url(self) -> str:
         return f"{self.auth_url.rstrip('/')}/.well-known/jwks.json"
 
     def upstreams(self) -> dict[str, str]:
-        """Base URL of every service by name; dlr has no public route but gates readiness."""
+        """Base URL of every service by name."""
         urls = {
             "auth": self.auth_url,
             "contacts": self.contacts_url,

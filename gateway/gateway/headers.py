@@ -9,10 +9,34 @@ Headers = list[tuple[bytes, bytes]]
 _HOP_BY_HOP = frozenset(
     {b"connection", b"keep-alive", b"transfer-encoding", b"te", b"trailer", b"upgrade"}
 )
-# The body is re-framed (chunked) on the way up, and httpx sets Host for the upstream;
-# the forwarding headers are rebuilt below rather than trusted from the client.
+# httpx sets Host for the upstream, and the gateway writes the forwarding headers and the
+# request id itself: a client's own are never passed on.
 _REQUEST_ONLY = frozenset(
-    {b"host", b"content-length", b"x-forwarded-for", b"x-forwarded-proto", b"x-request-id"}
+    {
+        b"host",
+        b"x-request-id",
+        b"forwarded",
+        b"x-real-ip",
+        b"x-client-ip",
+        b"true-client-ip",
+        b"x-cluster-client-ip",
+        b"x-rewrite-url",
+    }
+)
+# Whole families: X-Forwarded-For/-Proto/-Host/-Port/-Prefix, X-Original-URL and the like,
+# and anything that looks like an identity a service might be tempted to believe
+# (X-Account-Id, X-User-Id, X-Auth-*, ...). Services read identity only from the token.
+_REQUEST_ONLY_PREFIXES = (
+    b"x-forwarded-",
+    b"x-original-",
+    b"x-account",
+    b"x-user",
+    b"x-auth",
+    b"x-principal",
+    b"x-role",
+    b"x-scope",
+    b"x-internal",
+    b"x-smsgw",
 )
 
 # uvicorn always writes its own Date and Server; the service's would be duplicates.
@@ -30,38 +54,31 @@ def _dropped(raw: Headers) -> set[bytes]:
     return set(_HOP_BY_HOP) | listed
 
 
-def _keep(raw: Headers, extra: frozenset[bytes]) -> Headers:
+def _keep(raw: Headers, extra: frozenset[bytes], prefixes: tuple[bytes, ...] = ()) -> Headers:
     dropped = _dropped(raw) | extra
     return [
         (name.lower(), value)
         for name, value in raw
-        if name.lower() not in dropped and not name.lower().startswith(b"proxy-")
+        if name.lower() not in dropped and not name.lower().startswith((b"proxy-", *prefixes))
     ]
 
 
 def request_headers(request: Request) -> Headers:
     # Authorization goes up unchanged: every service verifies the token again itself, and
     # the gateway adds no identity headers a service could be tempted to trust.
-    headers = _keep(request.headers.raw, _REQUEST_ONLY)
-    headers.append((b"x-forwarded-for", _forwarded_for(request).encode()))
+    raw = request.headers.raw
+    headers = _keep(raw, _REQUEST_ONLY, _REQUEST_ONLY_PREFIXES)
+    if any(name.lower() == b"transfer-encoding" for name, _ in raw):
+        # Chunked on the way up too; a Content-Length beside it would contradict that.
+        headers = [(name, value) for name, value in headers if name != b"content-length"]
+    # The client as gateway.forwarding established it: the direct peer, or the address a
+    # trusted proxy reported. One entry, so a service can take it as it is.
+    client = request.client.host if request.client else ""
+    if client:
+        headers.append((b"x-forwarded-for", client.encode()))
     headers.append((b"x-forwarded-proto", request.url.scheme.encode()))
     headers.append((b"x-request-id", str(request.state.request_id).encode()))
     return headers
-
-
-def _forwarded_for(request: Request) -> str:
-    """The client's chain with the client as this server sees it as the rightmost entry.
-
-    uvicorn may already have taken the client from this very header (a trusted peer, see
-    --forwarded-allow-ips); appending it again would only repeat it. The rightmost entry is
-    the one services can trust, so it is always ours, never the client's.
-    """
-    chain = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
-    chain = [hop for hop in chain if hop]
-    client = request.client.host if request.client else ""
-    if client and (not chain or chain[-1] != client):
-        chain.append(client)
-    return ", ".join(chain)
 
 
 def response_headers(upstream: httpx.Response, base_url: str, public_base: str) -> Headers:

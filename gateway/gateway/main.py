@@ -4,7 +4,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway import docs, health
+from gateway.body_timeout import BodyTimeoutMiddleware
 from gateway.config import GatewaySettings
+from gateway.edge_headers import SecurityHeadersMiddleware, add_cors
+from gateway.forwarding import ClientAddressMiddleware
 from gateway.proxy import proxy_endpoint
 from gateway.request_id import RequestIdMiddleware
 from gateway.state import open_gateway
@@ -34,10 +37,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    # Inside the request id, so a refused body's 413 and a 500 carry the id too.
+    # Innermost first; every refusal below (408, 413, 500) still gets the CORS, security
+    # and request-id headers added further out, and sees the client forwarding settled.
+    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
+    add_cors(app, settings, _METHODS)
+    app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(docs.router)

@@ -15,8 +15,9 @@ REF_PREFIX = "#/components/schemas/"
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 BEARER = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 # What the gateway itself answers on any operation, before or instead of the service:
-# a body over its limit, and a service that is down, too slow or answers garbage.
-GATEWAY_ERRORS = (413, 502, 503, 504)
+# a body too slow to arrive or over its limit, and a service that is down, too slow or
+# answers garbage.
+GATEWAY_ERRORS = (408, 413, 502, 503, 504)
 
 
 def merge(documents: dict[str, Json], version: str = "1.0.0") -> Json:

@@ -16,6 +16,8 @@ from shared.security import JwksCache, TokenVerifier
 # Below uvicorn's default keep-alive (5 s), so the gateway drops an idle connection before
 # the service does and never sends a request down a socket the other end is closing.
 _KEEPALIVE_EXPIRY_SECONDS = 4.0
+# Below the readiness probe's 2 s timeout: /readyz may wait for one JWKS fetch.
+_JWKS_FETCH_TIMEOUT_SECONDS = 1.5
 # httpcore's pool does work proportional to its size on every request: one client of 64
 # connections served 68 requests/s here where 8 clients of 8 served 680. So the gateway
 # spreads requests over several small pools.
@@ -49,9 +51,14 @@ def current(request: Request) -> Gateway:
 
 @asynccontextmanager
 async def open_gateway(settings: GatewaySettings) -> AsyncIterator[Gateway]:
-    verifier = TokenVerifier(
-        JwksCache(settings.jwks_url), settings.jwt_issuer, settings.jwt_audience
+    keys = JwksCache(
+        settings.jwks_url,
+        min_refresh_seconds=settings.jwks_min_refresh_seconds,
+        refresh_seconds=settings.jwks_refresh_seconds,
+        max_age_seconds=settings.jwks_max_age_seconds,
+        fetch_timeout_seconds=_JWKS_FETCH_TIMEOUT_SECONDS,
     )
+    verifier = TokenVerifier(keys, settings.jwt_issuer, settings.jwt_audience)
     shards = max(1, -(-settings.max_connections // _CONNECTIONS_PER_CLIENT))
     per_client = max(1, settings.max_connections // shards)
     async with AsyncExitStack() as stack:

@@ -2,7 +2,10 @@
 for dispatch, billing and contacts, and the gateway itself, each on its own port."""
 
 import asyncio
+import base64
 import hashlib
+import hmac
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -17,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from jwt.algorithms import RSAAlgorithm
 from pydantic import BaseModel
 
 from devstack.ports import free_port
@@ -114,7 +118,7 @@ def gateway_settings(auth_url: str, upstream_url: str, **overrides: Any) -> Gate
 async def gateway(auth_service: AuthClient, echo: tuple[FastAPI, str]) -> AsyncIterator[str]:
     """Every upstream alive: real auth, the echo app for all the others."""
     settings = gateway_settings(auth_service.base_url, echo[1])
-    async with bounded(served_app(create_app(settings))) as url:
+    async with bounded(served_app(create_app(settings), proxy_headers=False)) as url:
         yield url
 
 
@@ -126,7 +130,15 @@ async def degraded_gateway(
     settings = gateway_settings(
         auth_service.base_url, echo[1], billing_url=DEAD_URL, upstream_timeout_seconds=0.5
     )
-    async with bounded(served_app(create_app(settings))) as url:
+    async with bounded(served_app(create_app(settings), proxy_headers=False)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def authless_gateway(echo: tuple[FastAPI, str]) -> AsyncIterator[str]:
+    """auth points where nothing listens; every other service answers."""
+    settings = gateway_settings(DEAD_URL, echo[1])
+    async with bounded(served_app(create_app(settings), proxy_headers=False)) as url:
         yield url
 
 
@@ -207,6 +219,9 @@ async def test_valid_token_is_proxied_with_everything_intact(
     assert "proxy-authorization" not in headers
     assert headers["x-forwarded-for"] == "127.0.0.1"
     assert headers["x-forwarded-proto"] == "http"
+    # The declared length travels on (the body is not re-framed as chunked).
+    assert headers["content-length"] == "17"
+    assert "transfer-encoding" not in headers
     assert headers["host"] == echo[1].removeprefix("http://")
     assert not [name for name in headers if name.startswith(("x-account", "x-user", "x-auth"))]
     assert headers["x-request-id"] == response.headers["x-request-id"]
@@ -231,9 +246,8 @@ async def test_request_id_and_encoded_path_pass_through(
     assert response.headers["x-request-id"] == "trace-123"
     assert response.json()["headers"]["x-request-id"] == "trace-123"
     assert response.json()["raw_path"] == "/v1/contacts/a%2Fb"
-    # uvicorn trusts loopback peers' X-Forwarded-For by default, so it already made
-    # 198.51.100.7 the client: the chain must name it once, rightmost.
-    assert response.json()["headers"]["x-forwarded-for"] == "198.51.100.7"
+    # No trusted proxies configured: the client's own X-Forwarded-For is not believed.
+    assert response.json()["headers"]["x-forwarded-for"] == "127.0.0.1"
 
 
 def _claims(account_id: uuid.UUID, expires_in: timedelta) -> dict[str, Any]:
@@ -303,6 +317,104 @@ async def test_bad_tokens_are_401_before_proxying(
     assert calls_to(echo, path) == []
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _json_b64(value: dict[str, Any]) -> str:
+    return _b64(json.dumps(value, default=lambda t: int(t.timestamp())).encode())
+
+
+def _public_pem(private_pem: bytes) -> bytes:
+    key = serialization.load_pem_private_key(private_pem, password=None)
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _valid(account: uuid.UUID, **changes: Any) -> dict[str, Any]:
+    claims = {**_claims(account, timedelta(hours=1)), **changes}
+    return {name: value for name, value in claims.items() if value is not None}
+
+
+def _alg_none(key: bytes, kid: str, account: uuid.UUID) -> str:
+    header = {"alg": "none", "typ": "JWT", "kid": kid}
+    return f"{_json_b64(header)}.{_json_b64(_valid(account))}."
+
+
+def _hs256_with_the_public_key(key: bytes, kid: str, account: uuid.UUID) -> str:
+    """The classic confusion: the verifier's RSA public key used as an HMAC secret."""
+    signing_input = f"{_json_b64({'alg': 'HS256', 'typ': 'JWT', 'kid': kid})}."
+    signing_input += _json_b64(_valid(account))
+    mac = hmac.new(_public_pem(key), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{_b64(mac)}"
+
+
+def _signed(key: bytes, kid: str | None, claims: dict[str, Any], alg: str = "RS256") -> str:
+    return jwt.encode(claims, key, alg, headers={"kid": kid} if kid else None)
+
+
+JWT_ATTACKS: dict[str, Callable[[bytes, str, uuid.UUID], str]] = {
+    "alg-none": _alg_none,
+    "hs256-signed-with-the-public-key": _hs256_with_the_public_key,
+    # A real signature by the real key, but not the algorithm auth signs with.
+    "rs512-with-the-real-key": lambda key, kid, account: _signed(
+        key, kid, _valid(account), "RS512"
+    ),
+    "foreign-kid": lambda key, kid, account: _signed(_other_key(), "foreign-key", _valid(account)),
+    "no-kid": lambda key, kid, account: _signed(key, None, _valid(account)),
+    "key-carried-in-the-token": lambda key, kid, account: jwt.encode(
+        _valid(account),
+        (attacker := _other_key()),
+        "RS256",
+        headers={
+            "kid": kid,
+            "jwk": json.loads(
+                RSAAlgorithm.to_jwk(serialization.load_pem_private_key(attacker, None).public_key())
+            ),
+            "jku": "http://attacker.example/jwks.json",
+        },
+    ),
+    "expired": lambda key, kid, account: _signed(
+        key, kid, _valid(account, exp=datetime.now(UTC) - timedelta(minutes=5))
+    ),
+    "not-yet-valid": lambda key, kid, account: _signed(
+        key, kid, _valid(account, nbf=datetime.now(UTC) + timedelta(minutes=10))
+    ),
+    "wrong-audience": lambda key, kid, account: _signed(
+        key, kid, _valid(account, aud="another-api")
+    ),
+    "wrong-issuer": lambda key, kid, account: _signed(key, kid, _valid(account, iss="evil")),
+    "no-expiry": lambda key, kid, account: _signed(key, kid, _valid(account, exp=None)),
+    # Validly signed, but claims of the wrong shape: still no identity, and never a 500.
+    "account-id-not-a-string": lambda key, kid, account: _signed(
+        key, kid, _valid(account, account_id=12345)
+    ),
+    "account-id-not-a-uuid": lambda key, kid, account: _signed(
+        key, kid, _valid(account, account_id="acct-1")
+    ),
+}
+
+
+@pytest.mark.parametrize("attack", list(JWT_ATTACKS))
+async def test_jwt_attacks_are_401_problems_before_proxying(
+    gateway: str, echo: tuple[FastAPI, str], auth_service: AuthClient, attack: str
+) -> None:
+    account_id, token = await auth_service.new_account()
+    kid = jwt.get_unverified_header(token)["kid"]
+    forged = JWT_ATTACKS[attack](auth_service.signing_key_file.read_bytes(), kid, account_id)
+    path = f"/v1/messages/probe-{uuid.uuid4().hex}"
+    async with client(gateway) as http:
+        response = await http.get(path, headers={"Authorization": f"Bearer {forged}"})
+        # The same key and claims done right are accepted: the attack alone is refused.
+        genuine = await http.get(path, headers={"Authorization": f"Bearer {token}"})
+
+    assert_problem(response, 401, "unauthorized")
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert genuine.status_code == 200, genuine.text
+    assert len(calls_to(echo, path)) == 1  # only the genuine request got through
+
+
 async def test_large_body_streams_through_intact_both_ways(
     gateway: str, echo: tuple[FastAPI, str], auth_service: AuthClient
 ) -> None:
@@ -326,6 +438,8 @@ async def test_large_body_streams_through_intact_both_ways(
     assert response.content == payload
     (call,) = calls_to(echo, "/v1/messages/upload")
     assert call["body_sha256"] == hashlib.sha256(payload).hexdigest()
+    assert call["headers"]["transfer-encoding"] == "chunked"  # streamed on as it came
+    assert "content-length" not in call["headers"]
 
 
 @pytest.mark.parametrize(
@@ -367,20 +481,27 @@ async def test_slow_upstream_is_504(degraded_gateway: str, auth_service: AuthCli
     assert "dispatch" in body["detail"]
 
 
-async def test_health_and_readiness(gateway: str, degraded_gateway: str) -> None:
+async def test_readiness_is_the_gateways_own_and_tells_nothing_of_the_services(
+    gateway: str, degraded_gateway: str, authless_gateway: str, echo: tuple[FastAPI, str]
+) -> None:
     async with client(gateway) as http:
         healthz = await http.get("/healthz")
         ready = await http.get("/readyz")
     async with client(degraded_gateway) as http:
-        not_ready = await http.get("/readyz")
+        billing_down = [await http.get("/readyz") for _ in range(3)]
+    async with client(authless_gateway) as http:
+        auth_down = await http.get("/readyz")
 
     assert (healthz.status_code, healthz.json()) == (200, {"status": "ok"})
-    assert ready.status_code == 200, ready.text
-    assert set(ready.json()["checks"].values()) == {"ok"}
-    assert not_ready.status_code == 503
-    checks = not_ready.json()["checks"]
-    assert checks["billing"].startswith("failing")
-    assert checks["auth"] == checks["dispatch"] == "ok"
+    assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
+    # billing is down, but the gateway can still check tokens: its own readiness holds,
+    # and the public answer names no service.
+    for response in billing_down:
+        assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    # Without auth's keys no token can be checked: not ready, and still no detail.
+    assert (auth_down.status_code, auth_down.json()) == (503, {"status": "unavailable"})
+    # No probe fans out to the services behind (the echo stands in for all but auth).
+    assert calls_to(echo, "/readyz") == []
 
 
 def _refs(node: Any) -> set[str]:

@@ -24,8 +24,11 @@ async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @asynccontextmanager
-async def served_app(app: FastAPI) -> AsyncIterator[str]:
-    """Serve the app with uvicorn on a free loopback port; yields its base URL."""
+async def served_app(app: FastAPI, proxy_headers: bool = True) -> AsyncIterator[str]:
+    """Serve the app with uvicorn on a free loopback port; yields its base URL.
+
+    `proxy_headers=False` is how the gateway runs (uvicorn's --no-proxy-headers): uvicorn
+    leaves X-Forwarded-For to the app instead of believing it from loopback peers."""
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -35,6 +38,7 @@ async def served_app(app: FastAPI) -> AsyncIterator[str]:
             log_level="warning",
             lifespan="on",
             timeout_graceful_shutdown=5,
+            proxy_headers=proxy_headers,
         )
     )
     task = asyncio.create_task(server.serve())

@@ -72,5 +72,7 @@ async def public_platform(
             dlr_url=f"http://127.0.0.1:{free_port()}",
             **gateway,
         )
-        gateway_url = await stack.enter_async_context(served_app(gateway_app(settings)))
+        gateway_url = await stack.enter_async_context(
+            served_app(gateway_app(settings), proxy_headers=False)
+        )
         yield Platform(gateway_url, auth)
