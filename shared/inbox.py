@@ -218,17 +218,16 @@ class InboxConsumer:
 
     async def _claim_many(self, session: AsyncSession, event_ids: list[UUID]) -> set[UUID]:
         """Record the events as handled by this consumer; returns those not seen before.
-        One statement for a whole batch: a round trip per event was a fifth of the work."""
+        One round trip for a whole batch: a round trip per event was a fifth of the work.
+        Core executemany, not one multi-row VALUES: that compiled anew for every batch size,
+        a tenth of a consumer's CPU; this statement compiles once."""
         now = utcnow()
+        table: Any = getattr(self._inbox, "__table__")  # noqa: B009 - the mapped subclass's
         statement = (
-            upsert_insert(session, self._inbox)
-            .values(
-                [{"consumer": self.name, "event_id": e, "processed_at": now} for e in event_ids]
-            )
-            .on_conflict_do_nothing()
-            .returning(self._inbox.event_id)
+            upsert_insert(session, table).on_conflict_do_nothing().returning(table.c.event_id)
         )
-        return set((await session.scalars(statement)).all())
+        rows = [{"consumer": self.name, "event_id": e, "processed_at": now} for e in event_ids]
+        return set((await session.scalars(statement, rows)).all())
 
     async def _reject(self, record: Record, rejected: Rejected) -> None:
         if rejected.code is ErrorCode.UNKNOWN_TYPE:

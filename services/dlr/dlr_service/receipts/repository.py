@@ -75,18 +75,19 @@ class ReceiptRepository:
             }
             for part in parts
         ]
-        insert = upsert_insert(self._session, SubmittedPart).values(values)
+        # Executemany on the table: a multi-row VALUES would compile anew per run length.
+        insert = upsert_insert(self._session, SubmittedPart.__table__)
         statement = insert.on_conflict_do_update(
-            index_elements=[SubmittedPart.smsc, SubmittedPart.smsc_key],
+            index_elements=["smsc", "smsc_key"],
             set_={
                 name: insert.excluded[name]
                 for name in values[0]
                 if name not in {"smsc", "smsc_key"}
             },
             # Forward only: a late duplicate of an older submission doesn't take the key back.
-            where=SubmittedPart.submitted_at <= insert.excluded.submitted_at,
+            where=insert.table.c.submitted_at <= insert.excluded.submitted_at,
         )
-        await self._session.execute(statement)
+        await self._session.execute(statement, values)
 
     def add_pending(self, pending: PendingReceipt, keys: Sequence[str]) -> None:
         pending.id = pending.id or uuid4()  # set here, so no flush is needed for its keys
