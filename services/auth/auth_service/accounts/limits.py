@@ -1,7 +1,7 @@
 """Per-client-IP limits on login and register, checked before any password is hashed."""
 
 import ipaddress
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -24,17 +24,21 @@ class RateLimited(ProblemError):
 
 
 def client_ip(request: Request, trusted: tuple[IpNetwork, ...]) -> str:
-    """The client's address: the rightmost X-Forwarded-For entry when the peer is a trusted
-    proxy (the gateway appends the client as it sees it there), else the peer itself.
+    """The client's address as the gateway saw it: the rightmost X-Forwarded-For entry,
+    which the gateway always writes itself, when the request came through a trusted proxy;
+    otherwise the peer's own address, so that a client reaching auth directly cannot
+    choose its key by sending the header.
 
-    uvicorn may already have replaced the peer with a forwarded address (it trusts
-    127.0.0.1 by default); the header's rightmost entry is then that same address.
+    uvicorn (proxy headers on, trusting 127.0.0.1 by default) may already have replaced the
+    peer with the rightmost forwarded entry it does not trust. Where the clients themselves
+    are on 127.0.0.1 (development) that is an entry the client wrote, so a peer that was
+    taken from the header counts as having come through the proxy too.
     """
     peer = request.client.host if request.client else ""
-    if _within(peer, trusted):
-        forwarded = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
-        if forwarded[-1] and _parse(forwarded[-1]) is not None:
-            return forwarded[-1]
+    forwarded = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
+    forwarded = [hop for hop in forwarded if _parse(hop) is not None]
+    if forwarded and (_within(peer, trusted) or peer in forwarded):
+        return forwarded[-1]
     return peer
 
 
@@ -60,14 +64,16 @@ def _within(ip: str, networks: tuple[IpNetwork, ...]) -> bool:
     return address is not None and any(address in network for network in networks)
 
 
-def per_client_ip(action: str) -> Callable[[Request, Response], Awaitable[None]]:
+def per_client_ip(action: str) -> Callable[[Request, Response], AsyncIterator[None]]:
     """A dependency that counts one `action` for the client's IP and refuses it with 429
-    past the limit; allowed answers carry the RateLimit-* headers too."""
+    past the limit. Every other answer carries the RateLimit-* headers too, errors included
+    (a failed login tells how many attempts are left)."""
 
-    async def check(request: Request, response: Response) -> None:
+    async def check(request: Request, response: Response) -> AsyncIterator[None]:
         settings: AuthSettings = request.app.state.settings
         limit: int = getattr(settings, f"{action}_rate_limit")
         if limit == 0:
+            yield
             return
         rule = Rule(limit, getattr(settings, f"{action}_rate_period_seconds"))
         limiter: RateLimiter = request.app.state.rate_limiter
@@ -77,6 +83,11 @@ def per_client_ip(action: str) -> Callable[[Request, Response], Awaitable[None]]
         if not decision.allowed:
             raise RateLimited(headers)
         response.headers.update(headers)
+        try:
+            yield
+        except ProblemError as exc:
+            exc.headers = {**headers, **(exc.headers or {})}
+            raise
 
     return check
 
