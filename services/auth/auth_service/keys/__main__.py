@@ -29,7 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     files = KeyFiles(args.key_file or AuthSettings().dev_key_file)
     if args.command == "rotate":
         had_next = files.next.exists()
-        rotate_files(files)
+        try:
+            rotate_files(files)
+        except (OSError, ValueError) as exc:
+            sys.stderr.write(f"error: {exc}\n")
+            return 1
         if not had_next:
             sys.stderr.write(
                 "warning: there was no next key, so the new current key was never published "

@@ -60,19 +60,25 @@ def load_keyring(settings: AuthSettings) -> Keyring:
 
 
 def rotate_files(files: KeyFiles) -> None:
-    """next → current, current → previous, a new next. Every new file is written in full
-    before any is replaced, so a failure leaves the old keyring whole or one step rotated."""
+    """next → current, current → previous (its public half), a new next. Every new file is
+    written in full before any is replaced, so a failure part-way leaves each file a whole
+    key and the current one still able to sign (`show` tells where it stopped)."""
     if not files.current.exists():
         raise FileNotFoundError(f"no current key at {files.current}")
     current = files.current.read_bytes()
-    private_key(current)  # refuse to shift anything that is not a key
+    # The previous key never signs again: only its public half is kept.
+    retired = (
+        private_key(current)
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     if files.next.exists():
         promoted = files.next.read_bytes()
         private_key(promoted)
     else:
         promoted = generate_pem()  # nothing was announced: tokens it signs may be refused
     staged = [
-        (files.previous, current),
+        (files.previous, retired),
         (files.current, promoted),
         (files.next, generate_pem()),
     ]
