@@ -1,7 +1,11 @@
 """shared/ratelimit: GCRA in memory (and in Redis when the `redis` package is installed)."""
 
+import asyncio
 import importlib.util
+import shutil
+import socket
 import uuid
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -9,6 +13,7 @@ from shared.ratelimit import (
     Decision,
     MemoryRateLimiter,
     RateLimiter,
+    RedisRateLimiter,
     Rule,
     create_rate_limiter,
     rate_limit_headers,
@@ -132,3 +137,82 @@ async def test_redis_limiter_against_the_real_redis_is_shared_between_instances(
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert [d.remaining for d in decisions[:3]] == [2, 1, 0]
     assert decisions[-1].retry_after == pytest.approx(20, abs=1)
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+class RedisCliClient:
+    """Just enough of redis-py's asyncio client for RedisRateLimiter, over `redis-cli`: the
+    script runs in the real Redis even where the `redis` package is not installed."""
+
+    def __init__(self, db: int) -> None:
+        self._db = str(db)
+
+    async def _cli(self, *args: str) -> list[str]:
+        process = await asyncio.create_subprocess_exec(
+            "redis-cli", "-h", "127.0.0.1", "-p", "6379", "-n", self._db, *args,
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, _ = await process.communicate()
+        assert process.returncode == 0
+        return out.decode().split()
+
+    def register_script(self, script: str) -> Callable[..., Awaitable[list[object]]]:
+        async def run(keys: list[str], args: list[str]) -> list[object]:
+            allowed, reset_after, retry_after = await self._cli(
+                "EVAL", script, str(len(keys)), *keys, *args
+            )
+            return [int(allowed), reset_after.encode(), retry_after.encode()]
+
+        return run
+
+    async def delete(self, key: str) -> None:
+        await self._cli("DEL", key)
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.mark.skipif(
+    shutil.which("redis-cli") is None or not redis_reachable(),
+    reason="no Redis at 127.0.0.1:6379 or no redis-cli",
+)
+async def test_the_redis_script_in_the_real_redis_decides_as_the_memory_limiter() -> None:
+    client = RedisCliClient(db=15)
+    first, second = RedisRateLimiter(client, "test:"), RedisRateLimiter(client, "test:")
+    key, rule = uuid.uuid4().hex, Rule(limit=3, period=60)
+    try:
+        decisions = [
+            await first.hit(key, rule),
+            await second.hit(key, rule),
+            await first.hit(key, rule),
+            await second.hit(key, rule),
+        ]
+    finally:
+        await client.delete(f"test:{key}")
+
+    # Two limiters (two replicas) share one budget.
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+    assert [d.remaining for d in decisions] == [2, 1, 0, 0]
+    assert decisions[-1].retry_after == pytest.approx(20, abs=1)
+    assert decisions[-1].reset_after == pytest.approx(60, abs=1)
+    assert rate_limit_headers(decisions[-1])["Retry-After"] in {"20", "21"}
+
+
+async def test_an_unreachable_redis_lets_requests_through() -> None:
+    class Down:
+        def register_script(self, script: str) -> Callable[..., Awaitable[list[object]]]:
+            async def run(keys: list[str], args: list[str]) -> list[object]:
+                raise ConnectionRefusedError("no Redis")
+
+            return run
+
+    decision = await RedisRateLimiter(Down()).hit("k", Rule(limit=1, period=60))
+
+    assert decision.allowed
