@@ -28,18 +28,32 @@ def client_ip(request: Request, trusted: tuple[IpNetwork, ...]) -> str:
     which the gateway always writes itself, when the request came through a trusted proxy;
     otherwise the peer's own address, so that a client reaching auth directly cannot
     choose its key by sending the header.
-
-    uvicorn (proxy headers on, trusting 127.0.0.1 by default) may already have replaced the
-    peer with the rightmost forwarded entry it does not trust. Where the clients themselves
-    are on 127.0.0.1 (development) that is an entry the client wrote, so a peer that was
-    taken from the header counts as having come through the proxy too.
     """
     peer = request.client.host if request.client else ""
     forwarded = [hop.strip() for hop in request.headers.get("x-forwarded-for", "").split(",")]
     forwarded = [hop for hop in forwarded if _parse(hop) is not None]
-    if forwarded and (_within(peer, trusted) or peer in forwarded):
+    if forwarded and (_within(peer, trusted) or _taken_from_header(peer, forwarded)):
         return forwarded[-1]
     return peer
+
+
+def _taken_from_header(peer: str, forwarded: list[str]) -> bool:
+    """Whether uvicorn already replaced the peer with a forwarded entry.
+
+    With proxy headers on (its default) and the real peer on 127.0.0.1, uvicorn makes the
+    rightmost entry that is not 127.0.0.1 the peer. Where clients are on 127.0.0.1 too
+    (development), that entry was written by the client and the gateway's own entry, to
+    its right, is the one to use.
+    """
+    if peer not in forwarded:
+        return False
+    after = forwarded[len(forwarded) - forwarded[::-1].index(peer) :]
+    return bool(after) and all(_is_loopback(hop) for hop in after)
+
+
+def _is_loopback(ip: str) -> bool:
+    address = _parse(ip)
+    return address is not None and address.is_loopback
 
 
 def limit_key(ip: str) -> str:
