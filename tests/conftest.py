@@ -56,6 +56,10 @@ async def auth_service(
         kafka_bootstrap_servers=broker,
         dev_key_file=Path(tmp_path_factory.mktemp("keys")) / "signing.pem",
         environment="test",
+        # The whole run registers and logs in from 127.0.0.1; the limits have tests of
+        # their own (tests/integration/test_auth_limits.py).
+        login_rate_limit=0,
+        register_rate_limit=0,
     )
     async with served_app(create_app(settings)) as base_url:
         yield AuthClient(base_url, settings.dev_key_file)

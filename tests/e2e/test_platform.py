@@ -61,7 +61,7 @@ async def _signed_up(client: httpx.AsyncClient, email: str) -> dict[str, str]:
         "/v1/auth/register",
         json={"email": email, "password": password, "company_name": f"{email} Ltd"},
     )
-    assert registered.status_code == 201, registered.text
+    assert registered.status_code == 202, registered.text
     login = await client.post("/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
     return {"Authorization": f"Bearer {login.json()['access_token']}"}

@@ -73,11 +73,11 @@ async def sign_up(client: httpx.AsyncClient, email: str) -> Account:
         "/v1/auth/register",
         json={"email": email, "password": password, "company_name": f"{email} Ltd"},
     )
-    assert registered.status_code == 201, registered.text
+    assert registered.status_code == 202, registered.text
     login = await client.post("/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
     token = login.json()["access_token"]
-    return Account(uuid.UUID(registered.json()["account_id"]), {"Authorization": f"Bearer {token}"})
+    return Account(uuid.UUID(login.json()["account_id"]), {"Authorization": f"Bearer {token}"})
 
 
 class SteadyLoad:

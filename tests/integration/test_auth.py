@@ -25,16 +25,28 @@ async def test_register_login_and_verify_token(auth_service: AuthClient) -> None
     assert jwt.get_unverified_header(token)["alg"] == "RS256"
 
 
-async def test_duplicate_email_is_a_conflict_problem(auth_service: AuthClient) -> None:
+async def test_register_answers_the_same_for_a_taken_email(auth_service: AuthClient) -> None:
     body = {"email": "dup@example.com", "password": "long enough pw", "company_name": "Dup"}
     async with httpx.AsyncClient(base_url=auth_service.base_url) as client:
         first = await client.post("/v1/auth/register", json=body)
-        second = await client.post("/v1/auth/register", json={**body, "email": "DUP@example.com"})
+        second = await client.post(
+            "/v1/auth/register",
+            json={**body, "email": "DUP@example.com", "password": "another long pw"},
+        )
+        original = await client.post(
+            "/v1/auth/login", json={"email": "dup@example.com", "password": "long enough pw"}
+        )
+        replaced = await client.post(
+            "/v1/auth/login", json={"email": "dup@example.com", "password": "another long pw"}
+        )
 
-    assert first.status_code == 201
-    assert second.status_code == 409
-    assert second.headers["content-type"] == "application/problem+json"
-    assert second.json()["code"] == "email_taken"
+    assert first.status_code == second.status_code == 202
+    assert first.headers["content-type"] == second.headers["content-type"]
+    assert first.json() == second.json()
+    assert "account_id" not in first.json()
+    # Nothing about the existing account changed, and no second one was opened.
+    assert original.status_code == 200
+    assert replaced.status_code == 401
 
 
 async def test_wrong_password_and_bad_input_are_problems(auth_service: AuthClient) -> None:
@@ -53,7 +65,7 @@ async def test_wrong_password_and_bad_input_are_problems(auth_service: AuthClien
     assert invalid.json()["code"] == "validation_error"
     assert {tuple(e["location"]) for e in invalid.json()["errors"]} >= {
         ("body", "email"),
-        ("body", "password"),
+        ("body", "company_name"),
     }
 
 

@@ -259,7 +259,10 @@ async def test_documented_conflicts_and_credentials_errors(platform: Platform) -
     async with httpx.AsyncClient(base_url=platform.gateway_url) as client:
         paths = (await client.get("/openapi.json")).json()["paths"]
 
-    assert "409" in paths["/v1/auth/register"]["post"]["responses"]
+    # register answers the same for a taken e-mail (no 409); both are limited per client IP.
+    assert "409" not in paths["/v1/auth/register"]["post"]["responses"]
+    assert "429" in paths["/v1/auth/register"]["post"]["responses"]
     assert "401" in paths["/v1/auth/login"]["post"]["responses"]
+    assert "429" in paths["/v1/auth/login"]["post"]["responses"]
     assert "409" in paths["/v1/contacts"]["post"]["responses"]
     assert "409" in paths["/v1/messages"]["post"]["responses"]

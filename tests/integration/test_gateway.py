@@ -172,7 +172,7 @@ async def test_register_login_and_jwks_need_no_token(gateway: str) -> None:
             headers={"Authorization": f"Bearer {login.json()['access_token']}"},
         )
 
-    assert registered.status_code == 201, registered.text
+    assert registered.status_code == 202, registered.text
     assert login.status_code == 200, login.text
     assert jwks.status_code == 200
     assert jwks.json()["keys"]

@@ -57,7 +57,10 @@ SERVICES = {
 HTTP_SERVICES = ["gateway", *SERVICES]
 KAFKA_CLUSTER = "smsgw"
 # Secrets created outside git (docs/deploy.md), with the keys the manifests read.
-OUT_OF_BAND_SECRETS = {"auth-signing-key": {"private.pem"}, "smpp-credentials": {"password"}}
+OUT_OF_BAND_SECRETS = {
+    "auth-signing-key": {"private.pem", "private.next.pem", "private.previous.pem"},
+    "smpp-credentials": {"password"},
+}
 
 Doc = dict[str, Any]
 

@@ -78,4 +78,4 @@ class AuthClient:
             registered.raise_for_status()
             login = await client.post("/v1/auth/login", json={"email": email, "password": password})
             login.raise_for_status()
-        return UUID(registered.json()["account_id"]), login.json()["access_token"]
+        return UUID(login.json()["account_id"]), login.json()["access_token"]

@@ -1,22 +1,68 @@
+"""auth: accounts, credentials, and the only signer of access tokens."""
+
+import ipaddress
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class AuthSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./.var/auth.db"
-    # PEM of the RS256 private key. In production it comes from a Secret; in development a
-    # key is generated once into `dev_key_file` so tokens survive restarts.
+    # PEMs of the RS256 keys (docs/key-rotation.md). In production they come from a Secret:
+    # the current key signs; the next one is published ahead so that every verifier knows
+    # it before it signs; the previous one (its public half is enough) stays published so
+    # that tokens it signed still verify until they expire. In development the keys are
+    # generated once into `dev_key_file` and its siblings (`<stem>.next.pem`,
+    # `<stem>.previous.pem`) so that tokens survive restarts.
     private_key_pem: str | None = None
+    next_private_key_pem: str | None = None
+    previous_key_pem: str | None = None
     dev_key_file: Path = Path(".var/auth-signing-key.pem")
     jwt_issuer: str = "smsgw-auth"
     jwt_audience: str = "smsgw"
     access_token_ttl_seconds: int = 3600
+
+    # argon2id takes 64 MiB per hash: this many at once at most, whatever the request rate.
+    # None: 2 to 4, from the memory this process may use (see accounts/passwords.py).
+    max_concurrent_hashes: int | None = Field(default=None, ge=1)
+    # Per client IP (an IPv6 client per /64), counted before any password is hashed:
+    # `limit` requests per `period` seconds, all usable at once. 0 turns a limit off.
+    login_rate_limit: int = Field(default=30, ge=0)
+    login_rate_period_seconds: float = Field(default=60.0, gt=0)
+    register_rate_limit: int = Field(default=20, ge=0)
+    register_rate_period_seconds: float = Field(default=3600.0, gt=0)
+    # Shared by the platform (the gateway's limits use it too), so read without the prefix.
+    # Set, the counters live in Redis and every replica shares them; unset, in memory.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "AUTH_REDIS_URL", "redis_url")
+    )
+    # Peers whose X-Forwarded-For is believed: the gateway, which appends the client as it
+    # sees it as the rightmost entry. A request from anyone else is limited by its own
+    # address, so a client that reaches auth directly cannot choose its key. Comma-separated.
+    trusted_proxies: str = "127.0.0.1/32,::1/128"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        for network in value.split(","):
+            if network.strip():
+                ipaddress.ip_network(network.strip(), strict=False)
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
+        return tuple(
+            ipaddress.ip_network(network.strip(), strict=False)
+            for network in self.trusted_proxies.split(",")
+            if network.strip()
+        )
 
     @model_validator(mode="after")
     def _refuse_generated_keys_in_production(self) -> "AuthSettings":

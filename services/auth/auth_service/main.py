@@ -1,11 +1,14 @@
 from fastapi import FastAPI
 
+from auth_service.accounts.passwords import Passwords
 from auth_service.accounts.router import router as accounts_router
 from auth_service.config import AuthSettings
 from auth_service.db import Outbox
+from auth_service.keys.keyring import load_keyring
 from auth_service.keys.router import router as keys_router
-from auth_service.keys.signing import TokenIssuer, load_or_create_private_key
+from auth_service.keys.signing import TokenIssuer
 from shared.app import create_service_app
+from shared.ratelimit import create_rate_limiter
 from shared.runtime import ServiceRuntime
 
 
@@ -13,5 +16,8 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     settings = settings or AuthSettings()
     runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
     app = create_service_app("auth", runtime, [accounts_router, keys_router])
-    app.state.token_issuer = TokenIssuer(load_or_create_private_key(settings), settings)
+    app.state.settings = settings
+    app.state.token_issuer = TokenIssuer(load_keyring(settings), settings)
+    app.state.passwords = Passwords(settings.max_concurrent_hashes)
+    app.state.rate_limiter = create_rate_limiter(settings.redis_url, prefix="smsgw:")
     return app

@@ -1,58 +1,32 @@
-"""The RS256 key that signs every access token, and its public half as a JWKS."""
+"""Signs every access token with the current key; publishes the keyring as a JWKS."""
 
 import base64
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from auth_service.config import AuthSettings
-
-
-def load_or_create_private_key(settings: AuthSettings) -> rsa.RSAPrivateKey:
-    if settings.private_key_pem:
-        pem = settings.private_key_pem.encode()
-    elif settings.dev_key_file.exists():
-        pem = settings.dev_key_file.read_bytes()
-    else:
-        pem = _generate_pem()
-        _write_private(settings.dev_key_file, pem)
-    key = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError("the auth signing key must be an RSA private key")
-    return key
-
-
-def _generate_pem() -> bytes:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def _write_private(path: Path, pem: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_bytes(pem)
+from auth_service.keys.keyring import Keyring, PublicKey
 
 
 class TokenIssuer:
-    def __init__(self, private_key: rsa.RSAPrivateKey, settings: AuthSettings) -> None:
-        self._private_key = private_key
+    def __init__(self, keyring: Keyring, settings: AuthSettings) -> None:
+        self._private_key = keyring.current
         self._settings = settings
-        self._public_jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(private_key.public_key()))
-        # RFC 7638 thumbprint: the same key always gets the same kid, across restarts.
-        self.kid = _thumbprint(self._public_jwk)
-        self._public_jwk.update(kid=self.kid, use="sig", alg="RS256")
+        current = public_jwk(keyring.current.public_key())
+        self.kid = current["kid"]
+        published: dict[str, dict[str, Any]] = {}
+        # Previous, current, next: verifiers pick by kid; a key given twice is listed once.
+        for key in (keyring.previous, keyring.current.public_key(), keyring.next):
+            if key is not None:
+                jwk = public_jwk(key)
+                published.setdefault(jwk["kid"], jwk)
+        self._jwks = {"keys": list(published.values())}
 
     def issue(self, *, user_id: UUID, account_id: UUID, role: str) -> tuple[str, int]:
         now = datetime.now(UTC)
@@ -70,7 +44,15 @@ class TokenIssuer:
         return token, ttl
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
-        return {"keys": [self._public_jwk]}
+        return self._jwks
+
+
+def public_jwk(key: PublicKey) -> dict[str, Any]:
+    jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(key))
+    # RFC 7638 thumbprint: the same key always gets the same kid, across restarts and
+    # across its moves from next to current to previous.
+    jwk.update(kid=_thumbprint(jwk), use="sig", alg="RS256")
+    return jwk
 
 
 def _thumbprint(jwk: dict[str, Any]) -> str:
