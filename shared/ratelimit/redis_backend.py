@@ -1,13 +1,15 @@
 """Limits kept in Redis, so that every replica counts against the same budget.
 
 The GCRA step runs as one Lua script on the server, with the server's clock: replicas whose
-clocks disagree still agree on every key. It needs the `redis` package (its asyncio client),
-imported only when a Redis URL is configured.
+clocks disagree still agree on every key.
 """
 
 import logging
 import time
 from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from shared.ratelimit.base import Decision, RateLimiter, Rule
 from shared.ratelimit.memory import MemoryRateLimiter
@@ -46,12 +48,6 @@ class RedisRateLimiter:
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "ratelimit:") -> "RedisRateLimiter":
-        try:
-            import redis.asyncio as aioredis
-        except ImportError as exc:
-            raise RuntimeError(
-                "a Redis URL is configured for rate limits but the `redis` package is not installed"
-            ) from exc
         client = aioredis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
         return cls(client, prefix)
 
@@ -60,12 +56,8 @@ class RedisRateLimiter:
             allowed, reset_after, retry_after = await self._script(
                 keys=[self._prefix + key], args=[repr(rule.interval), repr(rule.period)]
             )
-        except (OSError, ConnectionError, TimeoutError) as exc:
+        except (OSError, ConnectionError, TimeoutError, RedisError) as exc:
             return self._unlimited(rule, exc)
-        except Exception as exc:  # redis.exceptions.RedisError: the package may be absent
-            if type(exc).__module__.startswith("redis"):
-                return self._unlimited(rule, exc)
-            raise
         reset = float(reset_after)
         remaining = int((rule.period - reset) / rule.interval + 1e-9) if allowed else 0
         return Decision(bool(allowed), rule.limit, remaining, reset, float(retry_after))
