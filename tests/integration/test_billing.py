@@ -38,6 +38,7 @@ from shared.events import (
 from shared.kafka import new_producer
 from tests.support.apps import AuthClient, running_app
 from tests.support.databases import Databases
+from tests.support.inbox import fetched
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -252,6 +253,50 @@ async def test_message_the_balance_cannot_cover_is_declined(
     await publish(producer, exactly)
     assert isinstance(await charges.first(exactly.message_id), ChargeAuthorized)
     assert await billing.balance(token) == {"balance": "0.00", "currency": "EUR"}
+
+
+async def test_charges_fetched_in_one_batch_are_decided_in_order_per_account(
+    billing: Billing, charges: ChargeFeed, auth_service: AuthClient
+) -> None:
+    first_id, first_token = await auth_service.new_account()
+    second_id, second_token = await auth_service.new_account()
+    # 0.20 of credit each at 0.05 a part.
+    two, three, another_two, one = (
+        accepted(first_id, segments=2),
+        accepted(first_id, segments=3),
+        accepted(first_id, segments=2),
+        accepted(first_id, segments=1),
+    )
+    elsewhere = accepted(second_id, segments=4)
+    again = accepted(first_id, segments=2, message_id=two.message_id)  # a second event
+
+    (consumer,) = billing.app.state.runtime.consumers
+    await consumer.process(fetched(two, elsewhere, three, another_two, again, one))
+
+    decided = {
+        name: await charges.first(event.message_id)
+        for name, event in [
+            ("two", two),
+            ("three", three),
+            ("another_two", another_two),
+            ("one", one),
+            ("elsewhere", elsewhere),
+        ]
+    }
+    assert {name: type(event).__name__ for name, event in decided.items()} == {
+        "two": "ChargeAuthorized",
+        "three": "ChargeDeclined",  # 0.15 > the 0.10 left after `two`
+        "another_two": "ChargeAuthorized",
+        "one": "ChargeDeclined",
+        "elsewhere": "ChargeAuthorized",
+    }
+    assert decided["three"].reason == "Balance 0.10 EUR does not cover 0.15 EUR"
+    assert decided["one"].reason == "Balance 0.00 EUR does not cover 0.05 EUR"
+    assert len(charges.seen[two.message_id]) == 1
+    assert await billing.balance(first_token) == {"balance": "0.00", "currency": "EUR"}
+    assert await billing.balance(second_token) == {"balance": "0.00", "currency": "EUR"}
+    kinds = sorted(e["kind"] for e in await billing.transactions(first_token))
+    assert kinds == ["charge", "charge", "starter_credit"]
 
 
 async def test_message_before_registration_is_charged_and_credit_granted_once(

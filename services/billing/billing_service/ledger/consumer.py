@@ -1,12 +1,15 @@
 """What billing listens to: new accounts get starter credit, accepted messages and batches
 get charged."""
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.batches.service import charge_batch
 from billing_service.ledger import service
 from billing_service.ledger.money import Pricing
 from shared.events import AccountRegistered, BatchAccepted, MessageAccepted
+from shared.inbox import Batched
 from shared.runtime import ConsumerSpec
 
 
@@ -14,8 +17,10 @@ def billing_consumer(pricing: Pricing, group: str = "billing") -> ConsumerSpec:
     async def on_account_registered(session: AsyncSession, event: AccountRegistered) -> None:
         await service.open_account(session, pricing, event.account_id)
 
-    async def on_message_accepted(session: AsyncSession, event: MessageAccepted) -> None:
-        await service.charge_message(session, pricing, event)
+    async def on_messages_accepted(
+        session: AsyncSession, events: Sequence[MessageAccepted]
+    ) -> None:
+        await service.charge_messages(session, pricing, events)
 
     async def on_batch_accepted(session: AsyncSession, event: BatchAccepted) -> None:
         await charge_batch(session, pricing, event)
@@ -25,7 +30,7 @@ def billing_consumer(pricing: Pricing, group: str = "billing") -> ConsumerSpec:
         topics=(AccountRegistered.topic, MessageAccepted.topic),
         handlers={
             "account.registered": on_account_registered,
-            "message.accepted": on_message_accepted,
+            "message.accepted": Batched(on_messages_accepted),
             "batch.accepted": on_batch_accepted,
         },
     )

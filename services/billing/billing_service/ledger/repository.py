@@ -69,27 +69,29 @@ class LedgerRepository:
         """`add_entry` for many messages' charges in one statement: message id → entry id
         for each charge this call wrote (a message charged before keeps its entry)."""
         now = utcnow()
+        table = LedgerEntry.__table__
+        # Executemany on the table: a multi-row VALUES would compile anew for every count.
         statement = (
-            self._insert(LedgerEntry)
-            .values(
-                [
-                    {
-                        "id": uuid4(),
-                        "account_id": account_id,
-                        "message_id": message_id,
-                        "kind": "charge",
-                        "amount_units": -cost,
-                        "idempotency_key": charge_key(message_id),
-                        "created_at": now,
-                    }
-                    for message_id, cost in costs.items()
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=[LedgerEntry.idempotency_key])
-            .returning(LedgerEntry.message_id, LedgerEntry.id)
+            upsert_insert(self._session, table)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(table.c.message_id, table.c.id)
         )
-        rows = (await self._session.execute(statement)).all()
-        return {message_id: entry_id for message_id, entry_id in rows if message_id is not None}
+        rows = [
+            {
+                "id": uuid4(),
+                "account_id": account_id,
+                "message_id": message_id,
+                "kind": "charge",
+                "amount_units": -cost,
+                "idempotency_key": charge_key(message_id),
+                "created_at": now,
+            }
+            for message_id, cost in costs.items()
+        ]
+        if not rows:
+            return {}
+        written = (await self._session.execute(statement, rows)).all()
+        return {message_id: entry_id for message_id, entry_id in written if message_id is not None}
 
     async def remove_entry(self, entry_id: UUID) -> None:
         await self.remove_entries([entry_id])
@@ -109,6 +111,17 @@ class LedgerRepository:
         )
         currency: str | None = (await self._session.execute(statement)).scalar_one_or_none()
         return currency
+
+    async def lock_balance(self, account_id: UUID) -> tuple[int, str] | None:
+        """The balance, locked until the transaction ends: charges decided from it in
+        memory can't race another transaction's (SQLite: BEGIN IMMEDIATE already)."""
+        statement = (
+            select(Balance.amount_units, Balance.currency)
+            .where(Balance.account_id == account_id)
+            .with_for_update()
+        )
+        row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else (row.amount_units, row.currency)
 
     async def balance(self, account_id: UUID) -> tuple[int, str] | None:
         # Columns rather than the entity: the identity map would hand back a row loaded
