@@ -61,10 +61,15 @@ class BacklogGate:
 
     async def admit(self, session: AsyncSession, account_id: UUID, parts: int) -> None:
         """Reserve room for `parts` more of the account's parts, or raise BacklogFull."""
+        await self.refresh(session)
+        self.take(account_id, parts)
+
+    def take(self, account_id: UUID, parts: int) -> None:
+        """`admit` on the count as it stands: for a caller that refreshed it before its
+        own writes, which a count in its transaction would see and count twice."""
         per_account, total = self.settings.max_backlog_per_account, self.settings.max_backlog
         if not per_account and not total:
             return
-        await self._refresh(session)
         waiting = self._counted.get(account_id, 0) + self._admitted[account_id]
         if per_account and waiting + parts > per_account:
             raise self._full("this account's", per_account, waiting, parts)
@@ -73,7 +78,10 @@ class BacklogGate:
             raise self._full("the service's total", total, waiting, parts)
         self._admitted[account_id] += parts
 
-    async def _refresh(self, session: AsyncSession) -> None:
+    async def refresh(self, session: AsyncSession) -> None:
+        """Count the backlog again if the count is older than the refresh interval."""
+        if not self.settings.max_backlog_per_account and not self.settings.max_backlog:
+            return
         async with self._counting:
             if self._counted_at is not None and (
                 time.monotonic() - self._counted_at < self.settings.backlog_refresh_seconds

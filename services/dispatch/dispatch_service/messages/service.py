@@ -67,23 +67,25 @@ async def send_message(
     """Accept a message for sending. Returns it and whether it was created just now
     (False: a retry with the same Idempotency-Key, answered with the original)."""
     phone, message = _new_message(settings, account_id, request, idempotency_key)
-    if idempotency_key is not None:
-        original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
-        if original is not None:
-            return _replayed(original, message), False
     if backlog is not None:
-        # After the replay: a retry of an accepted message adds nothing to the backlog.
-        await backlog.admit(session, account_id, message.segments)
+        await backlog.refresh(session)  # before this request writes anything it would see
+    # Written first, so that the usual request, a new message, costs no lookup; a retry
+    # carrying a key already used writes nothing and is answered with the original.
+    if not await repository.insert_new(session, message):
+        assert idempotency_key is not None, "only the idempotency key can collide"
+        original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
+        assert original is not None, "the conflicting message is committed"
+        return _replayed(original, message), False
+    if backlog is not None:
+        # After the replay check: a retry of an accepted message adds nothing to the
+        # backlog. A refusal rolls the message back with the request.
+        backlog.take(account_id, message.segments)
     if message.segments > 1:
+        # Only now that it is known not to be a replay: a replay must not use up one.
         message.concat_reference = await repository.next_concat_reference(
             session, message.to_number
         )
-    if not await repository.add(session, message):
-        # A concurrent request with the same key committed first.
-        assert idempotency_key is not None, "only the idempotency key can collide"
-        original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
-        assert original is not None
-        return _replayed(original, message), False
+        await repository.set_concat_reference(session, message)
     add_event(
         session,
         Outbox,
@@ -142,8 +144,7 @@ def _new_message(
         text=request.text,
         encoding=split.encoding,
         segments=split.segments,
-        # A single part carries no UDH; a long message gets its own below, once it's
-        # known not to be a replay (a replay must not use up a reference).
+        # A single part carries no UDH; a long message gets its own once it is written.
         concat_reference=0,
         status="accepted",
         idempotency_key=idempotency_key,
