@@ -36,3 +36,18 @@ async def test_a_bind_whose_session_is_closing_lets_the_event_loop_run() -> None
     assert others_ran
     assert not waiting.done()
     waiting.cancel()
+
+
+async def test_an_idle_bind_reports_once_and_then_only_when_something_happens() -> None:
+    bind = Bind(1, 50, on_change=lambda: None)
+
+    first = bind.report(10)
+    assert first is not None and "bind 1: unbound" in first
+    assert bind.report(10) is None  # nothing changed: no line
+
+    bind.sending()  # a submit_sm went out
+    busy = bind.report(10)
+    assert busy is not None and "in flight 1" in busy and "rate 0.1 submit_sm/s" in busy
+    bind.answered(0)  # ESME_ROK
+    assert bind.report(10) is not None  # its answer changed the figures
+    assert bind.report(10) is None

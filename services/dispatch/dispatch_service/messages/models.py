@@ -227,6 +227,13 @@ class MessagePart(Base):
             postgresql_where=text("status = 'queued'"),
             sqlite_where=text("status = 'queued'"),
         ),
+        # The backlog gate counts the parts not yet on the wire, every half second.
+        Index(
+            "ix_message_parts_waiting",
+            "message_id",
+            postgresql_where=text("status IN ('pending', 'queued')"),
+            sqlite_where=text("status IN ('pending', 'queued')"),
+        ),
         # The receipt deadline sweep looks for parts sent long ago and still waiting.
         Index(
             "ix_message_parts_sent_submitted_at",

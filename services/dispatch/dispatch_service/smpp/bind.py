@@ -41,6 +41,7 @@ class Bind:
         self.sent = 0  # accepted by the SMSC
         self.throttled = 0  # answered ESME_RTHROTTLED or ESME_RMSGQFUL
         self._submitted_at_report = 0
+        self._state_at_report: tuple[object, ...] = ()
 
     @property
     def is_bound(self) -> bool:
@@ -131,12 +132,20 @@ class Bind:
             self.sent += 1
             self.throttle.accepted()
 
-    def report(self, interval: float) -> str:
-        rate = (self.submitted - self._submitted_at_report) / interval
+    def report(self, interval: float) -> str | None:
+        """The bind's figures for the last `interval` seconds; None when it was idle and
+        stayed as it was, so that an idle platform's log isn't a line per bind every few
+        seconds."""
+        submitted = self.submitted - self._submitted_at_report
         self._submitted_at_report = self.submitted
+        state = (self.is_bound, self.sent, self.throttled, self.throttle.pause)
+        if not submitted and not self.in_flight and state == self._state_at_report:
+            return None
+        self._state_at_report = state
         limit = "unlimited" if self.bucket.rate is None else f"{self.bucket.rate:g}/s"
         return (
             f"bind {self.number}: {'bound' if self.is_bound else 'unbound'}, "
             f"in flight {self.in_flight}, sent {self.sent}, throttled {self.throttled}, "
-            f"rate {rate:.1f} submit_sm/s (limit {limit}), pause {self.throttle.pause:g}s"
+            f"rate {submitted / interval:.1f} submit_sm/s (limit {limit}), "
+            f"pause {self.throttle.pause:g}s"
         )

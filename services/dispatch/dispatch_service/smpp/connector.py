@@ -291,7 +291,8 @@ class Connector:
         while True:
             await asyncio.sleep(interval)
             for bind in self.binds:
-                log.info("SMPP link %s %s", self._settings.smpp_link_name, bind.report(interval))
+                if (figures := bind.report(interval)) is not None:
+                    log.info("SMPP link %s %s", self._settings.smpp_link_name, figures)
 
     async def _record_outcomes(self) -> None:
         loop = asyncio.get_running_loop()
