@@ -74,8 +74,8 @@ class DispatchSettings(VerifyingServiceSettings):
     # Each process counts the backlog at most this often (one grouped query) and adds what
     # it accepted since; 0 counts on every request.
     backlog_refresh_seconds: float = Field(default=0.5, ge=0)
-    # The Retry-After of a 429 backlog_full. The backlog drains at the SMSC's pace, which
-    # intake does not measure; a short fixed hint spreads retries without locking clients out.
+    # The Retry-After of a 429 backlog_full until the counts show parts leaving the backlog;
+    # then it is the time the excess takes to drain at that pace (at most a minute).
     backlog_retry_after_seconds: int = Field(default=5, ge=1)
 
     @field_validator("default_sender")

@@ -7,6 +7,7 @@ whose transaction had not committed when the count ran) accept within one refres
 """
 
 import asyncio
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.backlog import repository
 from dispatch_service.config import DispatchSettings
 from shared.errors import ProblemError, problem_response_doc
+
+# However slowly the backlog drains, a client is told to come back within a minute: the
+# estimate is from one refresh interval, and a client told an hour would give up.
+MAX_RETRY_AFTER_SECONDS = 60
 
 
 class BacklogFull(ProblemError):
@@ -58,6 +63,9 @@ class BacklogGate:
     _admitted: Counter[UUID] = field(default_factory=Counter)
     # Requests arriving while a count runs wait for it instead of each running their own.
     _counting: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Parts per second leaving the backlog (sent, or failed before the SMSC), per account and
+    # in total (key None), as the last counts showed: what Retry-After is estimated from.
+    _drain: dict[UUID | None, float] = field(default_factory=dict)
 
     async def admit(self, session: AsyncSession, account_id: UUID, parts: int) -> None:
         """Reserve room for `parts` more of the account's parts, or raise BacklogFull."""
@@ -72,10 +80,10 @@ class BacklogGate:
             return
         waiting = self._counted.get(account_id, 0) + self._admitted[account_id]
         if per_account and waiting + parts > per_account:
-            raise self._full("this account's", per_account, waiting, parts)
+            raise self._full("this account's", per_account, waiting, parts, account_id)
         waiting = sum(self._counted.values()) + self._admitted.total()
         if total and waiting + parts > total:
-            raise self._full("the service's total", total, waiting, parts)
+            raise self._full("the service's total", total, waiting, parts, None)
         self._admitted[account_id] += parts
 
     async def refresh(self, session: AsyncSession) -> None:
@@ -87,15 +95,42 @@ class BacklogGate:
                 time.monotonic() - self._counted_at < self.settings.backlog_refresh_seconds
             ):
                 return
-            self._counted = await repository.backlog_by_account(session)
-            self._counted_at = time.monotonic()
+            counted = await repository.backlog_by_account(session)
+            now = time.monotonic()
+            if self._counted_at is not None:
+                self._measure_drain(counted, now - self._counted_at)
+            self._counted, self._counted_at = counted, now
             self._admitted.clear()
 
-    def _full(self, which: str, limit: int, waiting: int, parts: int) -> BacklogFull:
+    def _measure_drain(self, counted: dict[UUID, int], elapsed: float) -> None:
+        """What left the backlog since the last count: what was waiting then, plus what
+        this process let in since, minus what waits now (other processes' intake makes it
+        an underestimate, so Retry-After errs long)."""
+        if elapsed <= 0:
+            return
+        before = {key: n + self._admitted[key] for key, n in self._counted.items()}
+        for key in self._admitted.keys() - before.keys():
+            before[key] = self._admitted[key]
+        drained: dict[UUID | None, float] = {
+            key: max(0, n - counted.get(key, 0)) / elapsed for key, n in before.items()
+        }
+        drained[None] = max(0, sum(before.values()) - sum(counted.values())) / elapsed
+        self._drain = drained
+
+    def _retry_after(self, excess: int, key: UUID | None) -> int:
+        rate = self._drain.get(key, 0.0)
+        if rate <= 0:
+            # Nothing measured leaving yet: a short fixed hint spreads the retries.
+            return self.settings.backlog_retry_after_seconds
+        return max(1, min(MAX_RETRY_AFTER_SECONDS, math.ceil(excess / rate)))
+
+    def _full(
+        self, which: str, limit: int, waiting: int, parts: int, key: UUID | None
+    ) -> BacklogFull:
         return BacklogFull(
             f"{which} backlog limit of {limit} parts waiting to be sent is reached: "
             f"{waiting} are waiting and this request adds {parts}; retry once some are sent",
-            self.settings.backlog_retry_after_seconds,
+            self._retry_after(waiting + parts - limit, key),
         )
 
 
