@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.config import DispatchSettings
 from dispatch_service.db import Outbox
 from dispatch_service.messages import repository
+from dispatch_service.smpp import outcomes
 from dispatch_service.smpp.bind import Bind
 from dispatch_service.smpp.link_lock import LinkLock, LinkLockLost
 from dispatch_service.smpp.session import SessionClosed, SmppSession
@@ -319,15 +320,16 @@ class Connector:
         self, db: AsyncSession, *, batch: list[SubmitOutcome], retry: set[PartKey]
     ) -> None:
         now = datetime.now(UTC)
-        # One locking query for the whole batch rather than two per part.
-        messages = await repository.lock_many(db, {o.part.message_id for o in batch})
+        # One lock query for the whole batch, and no ORM for the common answer: this runs
+        # on the loop that writes submit_sm (see outcomes.py).
+        present = await outcomes.lock_messages(db, {o.part.message_id for o in batch})
+        answered, accepted, refused = [], [], []
         for outcome in batch:
             part, resp = outcome.part, outcome.response
-            message = messages.get(part.message_id)
-            if message is None:
+            key = (part.message_id, part.part_index)
+            if part.message_id not in present:
                 log.error("submitted part of a message that is gone: %s", part.message_id)
                 continue
-            message.part(part.part_index).answered_attempts += 1
             if resp.command == "generic_nack" or resp.status in RETRYABLE_STATUSES:
                 # A nack means the SMSC couldn't even read our request: nothing was taken.
                 log.info(
@@ -337,10 +339,12 @@ class Connector:
                     part.message_id,
                     part.part_index,
                 )
-                retry.add((part.message_id, part.part_index))
+                retry.add(key)
+                answered.append(key)
             elif resp.status == consts.SMPP_ESME_ROK:
                 smsc_id = text_field(resp.message_id) or ""
-                message.record_part(part.part_index, "sent", now, smsc_message_id=smsc_id)
+                accepted.append(outcomes.Accepted(part.message_id, part.part_index, smsc_id))
+                answered.append(key)
                 add_event(
                     db,
                     Outbox,
@@ -355,13 +359,28 @@ class Connector:
                 )
                 self.submitted += 1
             else:
-                message.record_part(
-                    part.part_index,
-                    "failed",
-                    now,
-                    error_code=f"smpp_{resp.status:#04x}",
-                    reason=resp.get_status_desc(),
-                )
+                refused.append(outcome)
+        await outcomes.count_answers(db, answered)
+        await outcomes.mark_sent(db, accepted, now)
+        if refused:
+            await self._fail_refused(db, refused, now)
+
+    async def _fail_refused(
+        self, db: AsyncSession, refused: list[SubmitOutcome], now: datetime
+    ) -> None:
+        """Parts the SMSC refused for good: rare, so through the state machine's objects."""
+        messages = await repository.lock_many(db, {o.part.message_id for o in refused})
+        for outcome in refused:
+            part, resp = outcome.part, outcome.response
+            message = messages[part.message_id]
+            message.part(part.part_index).answered_attempts += 1
+            message.record_part(
+                part.part_index,
+                "failed",
+                now,
+                error_code=f"smpp_{resp.status:#04x}",
+                reason=resp.get_status_desc(),
+            )
 
     async def _on_deliver(self, session: SmppSession, pdu: Command) -> None:
         # The session comes with the PDU: right after bind, before `open` has returned,
