@@ -44,7 +44,7 @@ class RateLimited(ProblemError):
 @dataclass(frozen=True)
 class RateLimits:
     limiter: RateLimiter
-    # None: no limit for requests it would govern.
+    # None: unlimited.
     default: Rule | None
     overrides: Mapping[UUID, Rule | None]
 

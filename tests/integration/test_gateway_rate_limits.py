@@ -19,6 +19,7 @@ from devstack.ports import free_port
 from gateway.config import GatewaySettings
 from gateway.main import create_app
 from tests.integration.test_gateway import (
+    DEAD_URL,
     assert_problem,
     bounded,
     calls_to,
@@ -139,6 +140,20 @@ async def test_without_a_valid_token_the_client_address_is_limited(
     assert [r.status_code for r in failing] == [401, 401, 401, 429]
     assert [limit_headers(r)[1] for r in failing[:3]] == ["2", "1", "0"]
     assert_rate_limited(failing[3], retry_after=20)
+
+
+async def test_the_gateways_own_refusals_carry_the_headers_too(
+    auth_service: AuthClient, echo: tuple[FastAPI, str]
+) -> None:
+    _, token = await auth_service.new_account()
+    async with (
+        gateways(auth_service, echo, billing_url=DEAD_URL) as [gateway],
+        client(gateway) as http,
+    ):
+        down = await http.get("/v1/billing/balance", headers=bearer(token))
+
+    assert_problem(down, 503, "service_unavailable")
+    assert limit_headers(down)[:2] == ("3", "2")
 
 
 async def test_health_readiness_and_docs_are_never_limited(
