@@ -1,7 +1,8 @@
 from ipaddress import IPv4Network, IPv6Network
 from typing import Annotated, Any
+from uuid import UUID
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.body_limit import DEFAULT_MAX_BODY_BYTES
@@ -45,6 +46,21 @@ class GatewaySettings(BaseSettings):
     # Strict-Transport-Security max-age; 0 sends none. Set it only where clients reach the
     # edge over HTTPS alone (the production ingress terminates TLS).
     hsts_seconds: int = Field(default=0, ge=0)
+    # Requests per second per account (per client IP without a valid token), with bursts
+    # of up to rate_limit_burst at once; 0 turns the limits off.
+    rate_limit_per_second: float = Field(default=50.0, ge=0)
+    rate_limit_burst: int = Field(default=100, ge=1)
+    # Per-account exceptions, JSON {"<account id>": per_second} (0: unlimited); the same
+    # burst. Price plans will set these once billing has them.
+    rate_limit_overrides: dict[UUID, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    # Shared by the platform (auth's login limits use it too), so read without the prefix.
+    # Set, the counters live in Redis and every replica shares them; unset, in memory.
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REDIS_URL", "GATEWAY_REDIS_URL", "redis_url"),
+    )
+    # Prepended to every counter's key in Redis (several platforms may share one Redis).
+    rate_limit_key_prefix: str = "smsgw:"
     log_level: str = "INFO"
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")

@@ -9,6 +9,7 @@ from gateway.config import GatewaySettings
 from gateway.edge_headers import SecurityHeadersMiddleware, add_cors
 from gateway.forwarding import ClientAddressMiddleware
 from gateway.proxy import proxy_endpoint
+from gateway.rate_limits import RateLimitHeadersMiddleware, open_rate_limits
 from gateway.request_id import RequestIdMiddleware
 from gateway.state import open_gateway
 from shared.body_limit import BodyLimitMiddleware
@@ -24,8 +25,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_gateway(settings) as gateway:
+        async with open_gateway(settings) as gateway, open_rate_limits(settings) as limits:
             app.state.gateway = gateway
+            app.state.rate_limits = limits
             yield
 
     # FastAPI's own docs would describe only the gateway's few routes; docs.router serves
@@ -42,6 +44,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(RateLimitHeadersMiddleware)
     add_cors(app, settings, _METHODS)
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(RequestIdMiddleware)

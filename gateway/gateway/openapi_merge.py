@@ -6,6 +6,7 @@ Pure functions over JSON; the inputs (cached documents) are never mutated.
 import json
 from typing import Any
 
+from gateway.rate_limits import rate_limited_headers_doc, rate_limited_response_doc
 from gateway.routes import is_public, resolve
 from shared.errors import PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME, problem_response_doc
 
@@ -16,7 +17,7 @@ HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "pa
 BEARER = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 # What the gateway itself answers on any operation, before or instead of the service:
 # a body too slow to arrive or over its limit, and a service that is down, too slow or
-# answers garbage.
+# answers garbage; and 429 past the account's rate limit (documented with its headers).
 GATEWAY_ERRORS = (408, 413, 502, 503, 504)
 
 
@@ -120,3 +121,6 @@ def _document_gateway_errors(item: Json) -> None:
         responses = operation.setdefault("responses", {})
         for status in GATEWAY_ERRORS:
             responses.setdefault(str(status), problem_response_doc(status))
+        # A service's own 429 (auth's login limit) keeps its words but gains the headers.
+        limited = responses.setdefault("429", rate_limited_response_doc())
+        limited["headers"] = {**rate_limited_headers_doc(), **limited.get("headers", {})}

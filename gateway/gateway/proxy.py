@@ -11,6 +11,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
 
 from gateway.headers import request_headers, response_headers
+from gateway.rate_limits import current_limits
 from gateway.routes import is_public, resolve
 from gateway.state import current
 from shared.errors import ProblemError
@@ -20,14 +21,22 @@ log = logging.getLogger(__name__)
 
 
 async def proxy_endpoint(request: Request) -> Response:
-    """Catch-all: route by prefix, check the token before any byte reaches a service."""
+    """Catch-all: route by prefix, check the token and the account's rate limit before any
+    byte reaches a service."""
     path = request.url.path
     service = resolve(path)
     if service is None:
         raise ProblemError(404, "not_found", "Not found", f"No API at {path}")
     gateway = current(request)
+    limits = current_limits(request)
+    principal = None
     if not is_public(request.method, path):
-        await gateway.verifier.verify(bearer_token(request))
+        try:
+            principal = await gateway.verifier.verify(bearer_token(request))
+        except ProblemError:
+            await limits.count(request, None)  # no account: the client's address pays
+            raise
+    await limits.count(request, principal)
     return await forward(request, service, gateway.upstreams[service], gateway.clients.next())
 
 

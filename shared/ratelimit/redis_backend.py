@@ -6,6 +6,7 @@ clocks disagree still agree on every key.
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -37,14 +38,26 @@ return {1, tostring(new_tat - now), '0'}
 # not correctness; a password hash is still bounded by its own semaphore), and this says
 # so in the log at most once a minute.
 _WARN_EVERY_SECONDS = 60.0
+# After a failure Redis is left alone this long: a Redis that hangs instead of refusing
+# would otherwise hold every request for the socket timeout, and open a connection for
+# each one in flight.
+_RETRY_AFTER_FAILURE_SECONDS = 5.0
 
 
 class RedisRateLimiter:
-    def __init__(self, client: Any, prefix: str = "ratelimit:") -> None:
+    def __init__(
+        self,
+        client: Any,
+        prefix: str = "ratelimit:",
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client = client
         self._prefix = prefix
         self._script = client.register_script(_GCRA)
+        self._clock = clock
         self._warned_at = float("-inf")
+        self._failed_at = float("-inf")
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "ratelimit:") -> "RedisRateLimiter":
@@ -52,25 +65,31 @@ class RedisRateLimiter:
         return cls(client, prefix)
 
     async def hit(self, key: str, rule: Rule) -> Decision:
+        if self._clock() - self._failed_at < _RETRY_AFTER_FAILURE_SECONDS:
+            return _unlimited(rule)
         try:
             allowed, reset_after, retry_after = await self._script(
                 keys=[self._prefix + key], args=[repr(rule.interval), repr(rule.period)]
             )
         except (OSError, ConnectionError, TimeoutError, RedisError) as exc:
-            return self._unlimited(rule, exc)
+            self._failed(exc)
+            return _unlimited(rule)
         reset = float(reset_after)
         remaining = int((rule.period - reset) / rule.interval + 1e-9) if allowed else 0
         return Decision(bool(allowed), rule.limit, remaining, reset, float(retry_after))
 
-    def _unlimited(self, rule: Rule, exc: Exception) -> Decision:
-        now = time.monotonic()
+    def _failed(self, exc: Exception) -> None:
+        now = self._failed_at = self._clock()
         if now - self._warned_at >= _WARN_EVERY_SECONDS:
             self._warned_at = now
             log.warning("rate limits not enforced: Redis unavailable (%s)", type(exc).__name__)
-        return Decision(True, rule.limit, rule.limit, 0.0, 0.0)
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _unlimited(rule: Rule) -> Decision:
+    return Decision(True, rule.limit, rule.limit, 0.0, 0.0)
 
 
 def create_rate_limiter(redis_url: str | None, prefix: str = "ratelimit:") -> RateLimiter:

@@ -1,6 +1,7 @@
 """shared/ratelimit: GCRA in memory (and in Redis when the `redis` package is installed)."""
 
 import asyncio
+import logging
 import shutil
 import socket
 import uuid
@@ -202,3 +203,52 @@ async def test_an_unreachable_redis_lets_requests_through() -> None:
     decision = await RedisRateLimiter(Down()).hit("k", Rule(limit=1, period=60))
 
     assert decision.allowed
+
+
+class Flaky:
+    """A Redis client whose script fails while `down`, counting every call that reached it."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.calls = 0
+
+    def register_script(self, script: str) -> Callable[..., Awaitable[list[object]]]:
+        async def run(keys: list[str], args: list[str]) -> list[object]:
+            self.calls += 1
+            if self.down:
+                raise TimeoutError("Redis did not answer")
+            return [1, b"20.0", b"0"]
+
+        return run
+
+
+async def test_a_failing_redis_is_left_alone_for_a_while_and_warned_about_once_a_minute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock, client = Clock(), Flaky()
+    limiter = RedisRateLimiter(client, clock=clock)
+    rule = Rule(limit=3, period=60)
+
+    def warnings() -> int:
+        return sum("rate limits not enforced" in r.getMessage() for r in caplog.records)
+
+    with caplog.at_level(logging.WARNING, logger="shared.ratelimit.redis_backend"):
+        first = await limiter.hit("k", rule)
+        # A hanging Redis would hold each of these for the socket timeout: none asks it.
+        meanwhile = await hits(limiter, "k", rule, 10)
+        assert (client.calls, warnings()) == (1, 1)
+
+        clock.now += 5
+        await limiter.hit("k", rule)  # asked again, still failing: no second warning yet
+        assert (client.calls, warnings()) == (2, 1)
+        clock.now += 60
+        await limiter.hit("k", rule)
+        assert (client.calls, warnings()) == (3, 2)
+
+        client.down = False
+        clock.now += 5
+        back = await limiter.hit("k", rule)
+
+    assert first.allowed
+    assert all(d.allowed and d.remaining == 3 for d in meanwhile)
+    assert (client.calls, back.allowed, back.remaining) == (4, True, 2)
