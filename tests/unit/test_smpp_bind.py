@@ -42,12 +42,15 @@ async def test_an_idle_bind_reports_once_and_then_only_when_something_happens() 
     bind = Bind(1, 50, on_change=lambda: None)
 
     first = bind.report(10)
-    assert first is not None and "bind 1: unbound" in first
+    assert first is not None
+    assert "bind 1: unbound" in first
     assert bind.report(10) is None  # nothing changed: no line
 
     bind.sending()  # a submit_sm went out
     busy = bind.report(10)
-    assert busy is not None and "in flight 1" in busy and "rate 0.1 submit_sm/s" in busy
+    assert busy is not None
+    assert "in flight 1" in busy
+    assert "rate 0.1 submit_sm/s" in busy
     bind.answered(0)  # ESME_ROK
     assert bind.report(10) is not None  # its answer changed the figures
     assert bind.report(10) is None
