@@ -1,7 +1,7 @@
 from ipaddress import IPv4Network, IPv6Network
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.body_limit import DEFAULT_MAX_BODY_BYTES
@@ -45,6 +45,17 @@ class GatewaySettings(BaseSettings):
     # Strict-Transport-Security max-age; 0 sends none. Set it only where clients reach the
     # edge over HTTPS alone (the production ingress terminates TLS).
     hsts_seconds: int = Field(default=0, ge=0)
+    # The broker auth publishes API keys to (read without the prefix, as by the services).
+    # Unset, the gateway accepts no API keys, only access tokens.
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "KAFKA_BOOTSTRAP_SERVERS", "GATEWAY_KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"
+        ),
+    )
+    # API keys are refused (503) when the key projection has not heard from the broker for
+    # this long: a replica cut off from revocations must not go on trusting keys.
+    api_keys_max_lag_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")

@@ -10,10 +10,11 @@ from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
 
+from gateway.api_keys import is_api_key
 from gateway.headers import request_headers, response_headers
 from gateway.routes import is_public, resolve
 from gateway.state import current
-from shared.errors import ProblemError
+from shared.errors import ProblemError, Unauthorized
 from shared.security import bearer_token
 
 log = logging.getLogger(__name__)
@@ -26,13 +27,27 @@ async def proxy_endpoint(request: Request) -> Response:
     if service is None:
         raise ProblemError(404, "not_found", "Not found", f"No API at {path}")
     gateway = current(request)
+    upstream_token = None
     if not is_public(request.method, path):
-        await gateway.verifier.verify(bearer_token(request))
-    return await forward(request, service, gateway.upstreams[service], gateway.clients.next())
+        token = bearer_token(request)
+        if is_api_key(token):
+            if gateway.api_keys is None:
+                raise Unauthorized("API keys are not accepted here")
+            # The services accept auth's tokens only: the key travels no further.
+            upstream_token = await gateway.api_keys.authorize(token, request.method, path)
+        else:
+            await gateway.verifier.verify(token)
+    return await forward(
+        request, service, gateway.upstreams[service], gateway.clients.next(), upstream_token
+    )
 
 
 async def forward(
-    request: Request, service: str, base_url: str, client: httpx.AsyncClient
+    request: Request,
+    service: str,
+    base_url: str,
+    client: httpx.AsyncClient,
+    bearer: str | None = None,
 ) -> Response:
     base = httpx.URL(base_url)
     query = request.scope.get("query_string", b"")
@@ -43,7 +58,7 @@ async def forward(
     upstream_request = client.build_request(
         request.method,
         url,
-        headers=request_headers(request),
+        headers=request_headers(request, bearer),
         content=request.stream() if _has_body(request) else None,
     )
     try:
