@@ -324,3 +324,16 @@ async def test_services_get_an_access_token_for_the_key_never_the_key(
     assert claims["account_id"] == str(account_id)
     assert claims["scope"] == "messages:send"
     assert claims["exp"] - claims["iat"] <= 300
+
+
+async def test_the_public_document_has_the_keys_and_the_scope_refusal(platform: Platform) -> None:
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as client:
+        document = (await client.get("/openapi.json")).json()
+
+    paths = document["paths"]
+    assert {"post", "get"} <= set(paths["/v1/api-keys"])
+    assert "delete" in paths["/v1/api-keys/{key_id}"]
+    assert not any(path.startswith("/internal") for path in paths)
+    assert paths["/v1/messages"]["post"]["responses"]["403"]["description"]
+    scopes = document["components"]["schemas"]["ApiKeyCreate"]["properties"]["scopes"]
+    assert "messages:send" in scopes["items"]["enum"]
