@@ -132,6 +132,9 @@ class ProjectionFeed:
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
             targets = await consumer.end_offsets(partitions)
+            # After a reconnect too: revocations made meanwhile must be read before keys
+            # are trusted again (what the projection knew stays; revocations stick).
+            self.caught_up = False
             self._consumer, self._partitions = consumer, partitions
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=1000)
