@@ -3,10 +3,12 @@ the cache of tokens auth mints for keys."""
 
 import asyncio
 import json
+import time
 from uuid import uuid4
 
 import httpx
 import pytest
+from aiokafka import TopicPartition
 
 from gateway.api_keys import ApiKeys, KeyProjection, KeyTokens, KnownKey, hash_secret
 from gateway.scopes import InsufficientScope, check_scope, required_scope
@@ -157,3 +159,27 @@ async def test_a_dropped_key_loses_its_token_and_auth_refusing_is_401() -> None:
     with pytest.raises(Unauthorized):
         await tokens.token_for(KEY, SECRET)
     assert auth.calls == 2
+
+
+class PolledAt:
+    """Stands in for the Kafka consumer: when each partition was last fetched (ms)."""
+
+    def __init__(self, ms: float | None) -> None:
+        self.ms = ms
+
+    def last_poll_timestamp(self, partition: object) -> float | None:
+        return self.ms
+
+
+def test_keys_stop_being_trusted_when_the_broker_has_been_silent_too_long() -> None:
+    keys = ApiKeys("127.0.0.1:1", "http://auth", lambda: httpx.AsyncClient(), 5.0)
+    feed = keys.feed
+    feed.caught_up = True
+    feed._partitions = [TopicPartition("auth.api-keys", 0)]
+    now_ms = time.time() * 1000
+    feed._consumer = PolledAt(now_ms - 1000)  # type: ignore[assignment]
+    assert feed.usable()
+    feed._consumer = PolledAt(now_ms - 6000)  # type: ignore[assignment]
+    assert not feed.usable()
+    feed._consumer = PolledAt(None)  # type: ignore[assignment]
+    assert not feed.usable()
