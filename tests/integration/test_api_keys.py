@@ -8,10 +8,15 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import Connection
 
+from auth_service.models import Base
 from gateway.main import create_app as gateway_app
+from shared.db import create_engine
 from tests.support.apps import AuthClient, served_app
 from tests.support.databases import Databases
 from tests.support.platform import Platform, public_platform
@@ -337,3 +342,16 @@ async def test_the_public_document_has_the_keys_and_the_scope_refusal(platform: 
     assert paths["/v1/messages"]["post"]["responses"]["403"]["description"]
     scopes = document["components"]["schemas"]["ApiKeyCreate"]["properties"]["scopes"]
     assert "messages:send" in scopes["items"]["enum"]
+
+
+async def test_auth_migrations_match_its_models(databases: Databases) -> None:
+    def diff(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    engine = create_engine(await databases.create("auth"))
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(diff) == []
+    finally:
+        await engine.dispose()
