@@ -247,10 +247,14 @@ class KeyTokens:
         if response.status_code != 200:
             log.warning("auth answered %s for API key %s", response.status_code, key.key_id)
             raise _auth_unavailable()
-        body = response.json()
-        token = str(body["access_token"])
+        try:
+            body = response.json()
+            token, lifetime = str(body["access_token"]), float(body["expires_in"])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("auth answered an unreadable token for API key %s", key.key_id)
+            raise _auth_unavailable() from exc
         if key.key_id not in self._revoked:
-            expires_at = started + float(body["expires_in"])
+            expires_at = started + lifetime
             self._cache[key.key_id] = _Token(token, expires_at, started)
         return token
 
