@@ -50,6 +50,38 @@ class AccountRegistered(Event):
         return str(self.account_id)
 
 
+ApiKeyScope = Literal[
+    "messages:send", "messages:read", "contacts:write", "contacts:read", "billing:read", "*"
+]
+
+
+class ApiKeyEvent(Event):
+    """The life of an API key, as the gateway's projection needs it. Keyed by the key's id,
+    so a compacted topic keeps each key's latest state; a revocation carries everything a
+    creation does, so it is a complete state on its own."""
+
+    topic: ClassVar[str] = "auth.api-keys"
+    aggregate_type: ClassVar[str] = "api_key"
+    account_id: UUID
+    key_id: UUID
+    # SHA-256 (hex) of the secret: what a presented key is looked up by. The secret itself
+    # is never stored or published anywhere.
+    key_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    scopes: list[ApiKeyScope]
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.key_id)
+
+
+class ApiKeyCreated(ApiKeyEvent):
+    type: Literal["api_key.created"] = "api_key.created"
+
+
+class ApiKeyRevoked(ApiKeyEvent):
+    type: Literal["api_key.revoked"] = "api_key.revoked"
+
+
 class MessageEvent(Event):
     topic: ClassVar[str] = "dispatch.messages"
     aggregate_type: ClassVar[str] = "message"
@@ -236,6 +268,8 @@ class InboundMessageReceived(Event):
 
 AnyEvent = Annotated[
     AccountRegistered
+    | ApiKeyCreated
+    | ApiKeyRevoked
     | MessageAccepted
     | MessagePartSubmitted
     | ChargeAuthorized
@@ -258,6 +292,7 @@ SUPPORTED_VERSION = 1
 
 ALL_TOPICS: tuple[str, ...] = (
     AccountRegistered.topic,
+    ApiKeyEvent.topic,
     MessageEvent.topic,
     ChargeEvent.topic,
     DeliverSmReceived.topic,

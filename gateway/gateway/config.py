@@ -61,6 +61,17 @@ class GatewaySettings(BaseSettings):
     )
     # Prepended to every counter's key in Redis (several platforms may share one Redis).
     rate_limit_key_prefix: str = "smsgw:"
+    # The broker auth publishes API keys to (read without the prefix, as by the services).
+    # Unset, the gateway accepts no API keys, only access tokens.
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "KAFKA_BOOTSTRAP_SERVERS", "GATEWAY_KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers"
+        ),
+    )
+    # API keys are refused (503) when the key projection has not heard from the broker for
+    # this long: a replica cut off from revocations must not go on trusting keys.
+    api_keys_max_lag_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")

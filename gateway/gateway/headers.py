@@ -63,11 +63,15 @@ def _keep(raw: Headers, extra: frozenset[bytes], prefixes: tuple[bytes, ...] = (
     ]
 
 
-def request_headers(request: Request) -> Headers:
+def request_headers(request: Request, bearer: str | None = None) -> Headers:
     # Authorization goes up unchanged: every service verifies the token again itself, and
-    # the gateway adds no identity headers a service could be tempted to trust.
+    # the gateway adds no identity headers a service could be tempted to trust. A request
+    # made with an API key goes up with `bearer` instead, the access token auth minted.
     raw = request.headers.raw
     headers = _keep(raw, _REQUEST_ONLY, _REQUEST_ONLY_PREFIXES)
+    if bearer is not None:
+        headers = [(name, value) for name, value in headers if name != b"authorization"]
+        headers.append((b"authorization", f"Bearer {bearer}".encode()))
     if any(name.lower() == b"transfer-encoding" for name, _ in raw):
         # Chunked on the way up too; a Content-Length beside it would contradict that.
         headers = [(name, value) for name, value in headers if name != b"content-length"]

@@ -19,6 +19,12 @@ BEARER = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JW
 # a body too slow to arrive or over its limit, and a service that is down, too slow or
 # answers garbage; and 429 past the account's rate limit (documented with its headers).
 GATEWAY_ERRORS = (408, 413, 502, 503, 504)
+# Any operation behind a token: the gateway refuses an API key without its scope.
+_INSUFFICIENT_SCOPE = {
+    **problem_response_doc(403),
+    "description": "Not allowed: e.g. an API key without this operation's scope "
+    "(`insufficient_scope`)",
+}
 
 
 def merge(documents: dict[str, Json], version: str = "1.0.0") -> Json:
@@ -111,7 +117,9 @@ def _apply_security(path: str, item: Json) -> None:
             operation["security"] = []  # explicitly public, whatever a client generator assumes
             continue
         operation["security"] = [{"bearerAuth": []}]
-        operation.setdefault("responses", {}).setdefault("401", problem_response_doc(401))
+        responses = operation.setdefault("responses", {})
+        responses.setdefault("401", problem_response_doc(401))
+        responses.setdefault("403", dict(_INSUFFICIENT_SCOPE))
 
 
 def _document_gateway_errors(item: Json) -> None:

@@ -10,12 +10,13 @@ from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
 
+from gateway.api_keys import is_api_key
 from gateway.headers import request_headers, response_headers
 from gateway.rate_limits import current_limits
 from gateway.routes import is_public, resolve
 from gateway.state import current
-from shared.errors import ProblemError
-from shared.security import bearer_token
+from shared.errors import ProblemError, Unauthorized
+from shared.security import Principal, bearer_token
 
 log = logging.getLogger(__name__)
 
@@ -29,19 +30,40 @@ async def proxy_endpoint(request: Request) -> Response:
         raise ProblemError(404, "not_found", "Not found", f"No API at {path}")
     gateway = current(request)
     limits = current_limits(request)
-    principal = None
+    principal, upstream_token = None, None
     if not is_public(request.method, path):
         try:
-            principal = await gateway.verifier.verify(bearer_token(request))
+            principal, upstream_token = await _authenticate(request)
         except ProblemError:
             await limits.count(request, None)  # no account: the client's address pays
             raise
     await limits.count(request, principal)
-    return await forward(request, service, gateway.upstreams[service], gateway.clients.next())
+    return await forward(
+        request, service, gateway.upstreams[service], gateway.clients.next(), upstream_token
+    )
+
+
+async def _authenticate(request: Request) -> tuple[Principal, str | None]:
+    """Who sends the request, and the token to hand the service instead of an API key."""
+    gateway, path = current(request), request.url.path
+    token = bearer_token(request)
+    if not is_api_key(token):
+        return await gateway.verifier.verify(token), None
+    if gateway.api_keys is None:
+        raise Unauthorized("API keys are not accepted here")
+    # The services accept auth's tokens only: the key travels no further.
+    upstream_token = await gateway.api_keys.authorize(token, request.method, path)
+    key = gateway.api_keys.projection.lookup(token)
+    assert key is not None, "authorize refuses unknown keys"
+    return Principal(key.account_id, f"api_key:{key.key_id}", "api_key"), upstream_token
 
 
 async def forward(
-    request: Request, service: str, base_url: str, client: httpx.AsyncClient
+    request: Request,
+    service: str,
+    base_url: str,
+    client: httpx.AsyncClient,
+    bearer: str | None = None,
 ) -> Response:
     base = httpx.URL(base_url)
     query = request.scope.get("query_string", b"")
@@ -52,7 +74,7 @@ async def forward(
     upstream_request = client.build_request(
         request.method,
         url,
-        headers=request_headers(request),
+        headers=request_headers(request, bearer),
         content=request.stream() if _has_body(request) else None,
     )
     try:

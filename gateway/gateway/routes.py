@@ -22,6 +22,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/billing/", "billing"),
     Route("/v1/contacts", "contacts", exact_or_below=True),
+    Route("/v1/api-keys", "auth", exact_or_below=True),
 )
 
 # Exact (method, path) pairs; anything else behind the gateway needs a bearer token.

@@ -1,5 +1,6 @@
 """What the gateway holds for its lifetime, shared by every request."""
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -9,6 +10,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 import httpx
 from fastapi import Request
 
+from gateway.api_keys import ApiKeys
 from gateway.config import GatewaySettings
 from gateway.openapi import OpenApiCache
 from shared.security import JwksCache, TokenVerifier
@@ -42,6 +44,8 @@ class Gateway:
     verifier: TokenVerifier
     upstreams: dict[str, str]
     openapi: OpenApiCache
+    # None when the gateway has no broker to learn keys from: then it accepts none.
+    api_keys: ApiKeys | None = None
 
 
 def current(request: Request) -> Gateway:
@@ -66,9 +70,26 @@ async def open_gateway(settings: GatewaySettings) -> AsyncIterator[Gateway]:
             await stack.enter_async_context(_upstream_client(settings, per_client))
             for _ in range(shards)
         ]
+        upstream_clients = UpstreamClients(clients)
+        api_keys = None
+        if settings.kafka_bootstrap_servers:
+            api_keys = ApiKeys(
+                settings.kafka_bootstrap_servers,
+                settings.auth_url,
+                upstream_clients.next,
+                settings.api_keys_max_lag_seconds,
+            )
+            feed = asyncio.create_task(api_keys.feed.run(), name="api-key-projection")
+            stack.push_async_callback(_stop, feed, api_keys)
         yield Gateway(
-            settings, UpstreamClients(clients), verifier, settings.upstreams(), OpenApiCache()
+            settings, upstream_clients, verifier, settings.upstreams(), OpenApiCache(), api_keys
         )
+
+
+async def _stop(feed: asyncio.Task[None], api_keys: ApiKeys) -> None:
+    feed.cancel()
+    await asyncio.gather(feed, return_exceptions=True)
+    await api_keys.tokens.close()
 
 
 def _upstream_client(settings: GatewaySettings, max_connections: int) -> httpx.AsyncClient:

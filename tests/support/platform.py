@@ -18,6 +18,8 @@ from tests.support.databases import Databases
 class Platform:
     gateway_url: str
     auth: AuthClient
+    # What the gateway runs with: another replica of it can be started from these.
+    gateway_settings: GatewaySettings
 
 
 @asynccontextmanager
@@ -75,4 +77,4 @@ async def public_platform(
         gateway_url = await stack.enter_async_context(
             served_app(gateway_app(settings), proxy_headers=False)
         )
-        yield Platform(gateway_url, auth)
+        yield Platform(gateway_url, auth, settings)

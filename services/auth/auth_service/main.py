@@ -2,6 +2,8 @@ from fastapi import FastAPI
 
 from auth_service.accounts.passwords import Passwords
 from auth_service.accounts.router import router as accounts_router
+from auth_service.api_keys.router import internal_router as api_keys_internal_router
+from auth_service.api_keys.router import router as api_keys_router
 from auth_service.config import AuthSettings
 from auth_service.db import Outbox
 from auth_service.keys.keyring import load_keyring
@@ -15,7 +17,11 @@ from shared.runtime import ServiceRuntime
 def create_app(settings: AuthSettings | None = None) -> FastAPI:
     settings = settings or AuthSettings()
     runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
-    app = create_service_app("auth", runtime, [accounts_router, keys_router])
+    app = create_service_app(
+        "auth",
+        runtime,
+        [accounts_router, keys_router, api_keys_router, api_keys_internal_router],
+    )
     app.state.settings = settings
     app.state.token_issuer = TokenIssuer(load_keyring(settings), settings)
     app.state.passwords = Passwords(settings.max_concurrent_hashes)

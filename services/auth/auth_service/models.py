@@ -1,6 +1,7 @@
 """Every mapped table of the service, imported in one place for Alembic and the tests."""
 
 from auth_service.accounts.models import Account, User
+from auth_service.api_keys.models import ApiKey
 from auth_service.db import Base, Outbox
 
-__all__ = ["Account", "Base", "Outbox", "User"]
+__all__ = ["Account", "ApiKey", "Base", "Outbox", "User"]

@@ -1,0 +1,43 @@
+"""What an API key must be allowed to do for each public route. The services know nothing
+of scopes: they get an access token for the key's account, so this table is where a key's
+scopes are enforced (403 `insufficient_scope`)."""
+
+from shared.errors import ProblemError
+
+ALL = "*"
+_READS = frozenset({"GET", "HEAD"})
+
+
+class InsufficientScope(ProblemError):
+    def __init__(self, needed: str | None) -> None:
+        detail = (
+            f"This API key lacks the `{needed}` scope"
+            if needed
+            else "This operation is for a person logged in to the account, not for an API key"
+        )
+        super().__init__(403, "insufficient_scope", "Insufficient scope", detail)
+
+
+def required_scope(method: str, path: str) -> str | None:
+    """The scope `method path` needs, or None when no API key may do it at all (managing
+    keys, logins, anything not listed: a key gets only what it was explicitly given)."""
+    read = method.upper() in _READS
+    if _at_or_below(path, "/v1/messages"):
+        if method.upper() == "POST" and path in ("/v1/messages", "/v1/messages/batch"):
+            return "messages:send"
+        return "messages:read" if read else None
+    if _at_or_below(path, "/v1/contacts"):
+        return "contacts:read" if read else "contacts:write"
+    if path.startswith("/v1/billing/"):
+        return "billing:read" if read else None
+    return None
+
+
+def check_scope(scopes: frozenset[str], method: str, path: str) -> None:
+    needed = required_scope(method, path)
+    if needed is None or not (needed in scopes or ALL in scopes):
+        raise InsufficientScope(needed)
+
+
+def _at_or_below(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
