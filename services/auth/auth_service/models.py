@@ -2,5 +2,6 @@
 
 from auth_service.accounts.models import Account, User
 from auth_service.db import Base, Outbox
+from auth_service.sessions.models import LoginFailure, RefreshToken
 
-__all__ = ["Account", "Base", "Outbox", "User"]
+__all__ = ["Account", "Base", "LoginFailure", "Outbox", "RefreshToken", "User"]
