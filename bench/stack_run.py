@@ -88,6 +88,9 @@ async def running_stack(
         "BILLING_STARTER_CREDIT": "1000000",
         "DISPATCH_SMPP_WINDOW": str(window),
         "DISPATCH_SMPP_BINDS": str(binds),
+        # A run logs in once and sends with that token for as long as it lasts; access
+        # tokens live 15 minutes by default, which a long run outlasts.
+        "AUTH_ACCESS_TOKEN_TTL_SECONDS": "86400",
     }
     databases = PostgresDatabases() if postgres_wanted() else None
     try:

@@ -487,6 +487,7 @@ async def test_sessions_and_account_through_the_gateway(
             "/v1/auth/logout", json={"refresh_token": refreshed.json()["refresh_token"]}
         )
         after = await refresh(client, refreshed.json()["refresh_token"])
+        merged = (await client.get("/openapi.json")).json()["paths"]
 
     assert anonymous.status_code == 401
     assert profile.status_code == 200, profile.text
@@ -497,3 +498,9 @@ async def test_sessions_and_account_through_the_gateway(
     assert out.status_code == 204
     assert after.status_code == 401
     assert after.json()["code"] == "invalid_refresh_token"
+    # The merged API document has the new operations, refresh and logout marked public.
+    assert {"get", "patch"} <= set(merged["/v1/account"])
+    assert "/v1/account/2fa/confirm" in merged
+    assert merged["/v1/auth/refresh"]["post"]["security"] == []
+    assert merged["/v1/auth/logout"]["post"]["security"] == []
+    assert merged["/v1/account"]["get"]["security"] == [{"bearerAuth": []}]
