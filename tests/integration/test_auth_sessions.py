@@ -504,3 +504,27 @@ async def test_sessions_and_account_through_the_gateway(
     assert merged["/v1/auth/refresh"]["post"]["security"] == []
     assert merged["/v1/auth/logout"]["post"]["security"] == []
     assert merged["/v1/account"]["get"]["security"] == [{"bearerAuth": []}]
+
+
+@pytest.mark.parametrize("path", ["/v1/auth/refresh", "/v1/auth/logout"])
+async def test_unencodable_tokens_are_422_not_500(auth: httpx.AsyncClient, path: str) -> None:
+    # A lone surrogate, which JSON can spell and no encoding can carry.
+    answer = await auth.post(
+        path,
+        content=b'{"refresh_token": "\\ud800"}',
+        headers={"content-type": "application/json"},
+    )
+
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_non_ascii_digits_as_a_code_are_refused_not_500(auth: httpx.AsyncClient) -> None:
+    tokens = await logged_in(auth)
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    await auth.post("/v1/account/2fa", headers=bearer)
+
+    answer = await auth.post("/v1/account/2fa/confirm", json={"code": "١٢٣٤٥٦"}, headers=bearer)
+
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid_otp"

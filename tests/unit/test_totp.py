@@ -53,6 +53,7 @@ def test_a_code_is_taken_within_one_step_of_drift_and_only_once() -> None:
     assert matching_step(secret, current, now=now, after_step=step) is None  # used already
     assert matching_step(secret, "12345", now=now) is None
     assert matching_step(secret, "abcdef", now=now) is None
+    assert matching_step(secret, "١٢٣٤٥٦", now=now) is None  # digits, but not ASCII ones
 
 
 def test_new_secrets_are_random_base32_of_160_bits() -> None:

@@ -41,7 +41,8 @@ def matching_step(
     """The time step whose code `code` is, within the drift, or None. Steps up to
     `after_step` (the last one used) are not taken again, so a code works once."""
     code = code.strip().replace(" ", "")
-    if len(code) != DIGITS or not code.isdigit():
+    # ASCII only: str.isdigit() also takes other scripts' digits, which compare_digest refuses.
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return None
     key = secret_key(secret)
     current = int((time.time() if now is None else now) // STEP_SECONDS)
