@@ -528,3 +528,20 @@ async def test_non_ascii_digits_as_a_code_are_refused_not_500(auth: httpx.AsyncC
 
     assert answer.status_code == 422
     assert answer.json()["code"] == "invalid_otp"
+
+
+async def test_one_code_logs_in_once_even_when_sent_twice_at_once(
+    auth: httpx.AsyncClient,
+) -> None:
+    import asyncio
+
+    tokens = await logged_in(auth)
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    secret = (await auth.post("/v1/account/2fa", headers=bearer)).json()["secret"]
+    await auth.post("/v1/account/2fa/confirm", json={"code": code(secret)}, headers=bearer)
+    next_code = code(secret, 30)
+
+    answers = await asyncio.gather(*(login(auth, tokens["email"], otp=next_code) for _ in range(4)))
+
+    assert sorted(a.status_code for a in answers) == [200, 401, 401, 401]
+    assert {a.json()["code"] for a in answers if a.status_code == 401} == {"invalid_otp"}

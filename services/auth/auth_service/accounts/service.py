@@ -75,7 +75,7 @@ async def login(
         raise InvalidCredentials()
     assert user is not None
     try:
-        check_login_code(user, request.otp)
+        await check_login_code(session, user, request.otp)
     except InvalidOtp:
         # Counted like a wrong password, so the lockout also bounds guessing codes.
         await lockout.failed(email)

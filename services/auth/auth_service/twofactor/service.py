@@ -7,6 +7,7 @@ from auth_service.accounts.models import User
 from auth_service.config import AuthSettings
 from auth_service.sessions.refusals import RecordedRefusal
 from auth_service.twofactor import totp
+from auth_service.twofactor.repository import claim_step
 from auth_service.twofactor.schemas import Enrolment
 from shared.errors import ProblemError
 from shared.events import utcnow
@@ -83,14 +84,13 @@ async def confirm(session: AsyncSession, user: User, code: str) -> None:
     await session.flush()
 
 
-def check_login_code(user: User, otp: str | None) -> None:
+async def check_login_code(session: AsyncSession, user: User, otp: str | None) -> None:
     """Nothing for a user without the factor; else the code must match a step not used yet
-    (recorded on the user, so the same code cannot log in twice)."""
+    (recorded on the user, so the same code cannot log in twice, even at once)."""
     if user.totp_enabled_at is None or user.totp_secret is None:
         return
     if otp is None:
         raise OtpRequired()
     step = totp.matching_step(user.totp_secret, otp, after_step=user.totp_last_step)
-    if step is None:
+    if step is None or not await claim_step(session, user.id, step):
         raise InvalidOtp()
-    user.totp_last_step = step
