@@ -91,6 +91,9 @@ async def running_stack(
         # One account offers the whole load: counted (the limiter's cost is measured) but
         # never refused.
         "GATEWAY_RATE_LIMIT_PER_SECOND": "1000000",
+        # A run logs in once and sends with that token for as long as it lasts; access
+        # tokens live 15 minutes by default, which a long run outlasts.
+        "AUTH_ACCESS_TOKEN_TTL_SECONDS": "86400",
     }
     databases = PostgresDatabases() if postgres_wanted() else None
     try:

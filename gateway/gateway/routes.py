@@ -18,6 +18,7 @@ class Route:
 
 ROUTES: tuple[Route, ...] = (
     Route("/v1/auth/", "auth"),
+    Route("/v1/account", "auth", exact_or_below=True),
     Route("/.well-known/jwks.json", "auth", exact_or_below=True),
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/billing/", "billing"),
@@ -30,6 +31,8 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
     {
         ("POST", "/v1/auth/register"),
         ("POST", "/v1/auth/login"),
+        ("POST", "/v1/auth/refresh"),
+        ("POST", "/v1/auth/logout"),
         ("GET", "/.well-known/jwks.json"),
         ("HEAD", "/.well-known/jwks.json"),
     }

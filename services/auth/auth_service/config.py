@@ -27,7 +27,20 @@ class AuthSettings(ServiceSettings):
     dev_key_file: Path = Path(".var/auth-signing-key.pem")
     jwt_issuer: str = "smsgw-auth"
     jwt_audience: str = "smsgw"
-    access_token_ttl_seconds: int = 3600
+    # Short, because an access token cannot be recalled: logging out revokes the refresh
+    # token, and what the client still holds works only until this runs out.
+    access_token_ttl_seconds: int = Field(default=900, gt=0)
+    # Each refresh gives a new refresh token with a new lifetime, so a client that keeps
+    # using the API stays logged in; one idle this long logs in again.
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+    # After this many failed logins for one e-mail within the window, its logins are
+    # refused (with the wrong-password answer, before any hash) until they age out.
+    login_lockout_failures: int = Field(default=10, ge=1)
+    login_lockout_window_seconds: float = Field(default=900.0, gt=0)
+    # How often failed logins past the window and expired refresh tokens are deleted.
+    session_prune_interval_seconds: float = Field(default=600.0, gt=0)
+    # The name authenticator apps show next to the e-mail.
+    totp_issuer: str = "smsgw"
 
     # argon2id takes 64 MiB per hash: this many at once at most, whatever the request rate.
     # None: 2 to 4, from the memory this process may use (see accounts/passwords.py).

@@ -9,21 +9,47 @@ from auth_service.db import Outbox
 from auth_service.keys.keyring import load_keyring
 from auth_service.keys.router import router as keys_router
 from auth_service.keys.signing import TokenIssuer
+from auth_service.profile.router import router as profile_router
+from auth_service.sessions.local_verifier import local_verifier
+from auth_service.sessions.pruning import SessionPruner
+from auth_service.sessions.router import router as sessions_router
+from auth_service.twofactor.router import router as twofactor_router
 from shared.app import create_service_app
+from shared.periodic import PeriodicJob
 from shared.ratelimit import create_rate_limiter
 from shared.runtime import ServiceRuntime
 
 
+class AuthRuntime(ServiceRuntime):
+    """The kit's runtime plus the pruning of failed logins and expired refresh tokens."""
+
+    async def start(self) -> None:
+        await super().start()
+        settings = self.settings
+        assert isinstance(settings, AuthSettings)
+        pruner = SessionPruner(self.sessionmaker, settings)
+        self.start_periodic(
+            PeriodicJob("session-pruner", settings.session_prune_interval_seconds, pruner.run_once)
+        )
+
+
 def create_app(settings: AuthSettings | None = None) -> FastAPI:
     settings = settings or AuthSettings()
-    runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
-    app = create_service_app(
-        "auth",
-        runtime,
-        [accounts_router, keys_router, api_keys_router, api_keys_internal_router],
-    )
+    runtime = AuthRuntime(settings=settings, outbox_model=Outbox)
+    routers = [
+        accounts_router,
+        sessions_router,
+        profile_router,
+        twofactor_router,
+        keys_router,
+        api_keys_router,
+        api_keys_internal_router,
+    ]
+    app = create_service_app("auth", runtime, routers)
     app.state.settings = settings
     app.state.token_issuer = TokenIssuer(load_keyring(settings), settings)
+    # auth's own bearer-token routes (/v1/account) verify like every other service.
+    runtime.verifier = local_verifier(app.state.token_issuer, settings)
     app.state.passwords = Passwords(settings.max_concurrent_hashes)
     app.state.rate_limiter = create_rate_limiter(settings.redis_url, prefix="smsgw:")
     return app

@@ -3,5 +3,6 @@
 from auth_service.accounts.models import Account, User
 from auth_service.api_keys.models import ApiKey
 from auth_service.db import Base, Outbox
+from auth_service.sessions.models import LoginFailure, RefreshToken
 
-__all__ = ["Account", "ApiKey", "Base", "Outbox", "User"]
+__all__ = ["Account", "ApiKey", "Base", "LoginFailure", "Outbox", "RefreshToken", "User"]

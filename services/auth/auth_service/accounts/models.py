@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy import BigInteger, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth_service.db import Base
@@ -16,6 +16,9 @@ class Account(Base):
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
     company_name: Mapped[str] = mapped_column(String(200))
+    # Where the platform writes to the customer; the registering e-mail to begin with.
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -29,4 +32,11 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(32), default="owner")
+    name: Mapped[str | None] = mapped_column(String(200))
+    # TOTP (RFC 6238) second factor: the base32 secret is set at enrolment and the factor
+    # is on from its confirmation. The last time step used is kept so that a code works
+    # once. The secret is stored as is: encrypting it at rest is a follow-up.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

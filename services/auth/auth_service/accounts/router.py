@@ -1,28 +1,18 @@
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from auth_service.accounts import service
 from auth_service.accounts.limits import PasswordsDep, per_client_ip
-from auth_service.accounts.schemas import (
-    LoginRequest,
-    RegisterRequest,
-    RegisterResponse,
-    TokenResponse,
-)
-from auth_service.keys.signing import TokenIssuer
+from auth_service.accounts.schemas import LoginRequest, RegisterRequest, RegisterResponse
+from auth_service.deps import IssuerDep, SettingsDep
+from auth_service.sessions.refusals import RecordingSessionDep
+from auth_service.sessions.router import no_store
+from auth_service.sessions.schemas import TokenResponse
 from shared.app import SessionDep
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
-
-
-async def _issuer(request: Request) -> TokenIssuer:
-    issuer: TokenIssuer = request.app.state.token_issuer
-    return issuer
-
-
-IssuerDep = Annotated[TokenIssuer, Depends(_issuer)]
 
 # What a rate-limited answer carries, documented on both operations.
 _RATE_LIMIT_HEADERS = {
@@ -77,20 +67,32 @@ async def register(
     return RegisterResponse(email=body.email.lower())
 
 
+_LOGIN_REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {
+        **problem_responses(401)[401],
+        "description": "Unknown e-mail, wrong password, or too many failed logins for this "
+        "e-mail lately: one answer for all three (`invalid_credentials`). With two-factor "
+        "login on: `otp` missing (`otp_required`) or wrong (`invalid_otp`)",
+    }
+}
+
+
 @router.post(
     "/login",
-    summary="Exchange e-mail and password for a bearer token",
-    responses={**problem_responses(401), **_rate_limited_response()},
+    summary="Exchange e-mail and password for an access token and a refresh token",
+    description="After 10 failed logins for one e-mail within 15 minutes (the defaults), "
+    "its logins are refused until enough of them have aged out of the window, with the same "
+    "answer as a wrong password.",
+    responses={**_LOGIN_REFUSED, **_rate_limited_response()},
     dependencies=[Depends(per_client_ip("login"))],
 )
 async def login(
     body: LoginRequest,
-    session: SessionDep,
+    session: RecordingSessionDep,
     passwords: PasswordsDep,
     issuer: IssuerDep,
+    settings: SettingsDep,
     response: Response,
 ) -> TokenResponse:
-    # RFC 6749 §5.1: a response carrying a credential is never stored by any cache.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Pragma"] = "no-cache"
-    return await service.login(session, passwords, issuer, body)
+    no_store(response)
+    return await service.login(session, passwords, issuer, settings, body)

@@ -1,8 +1,8 @@
 from typing import Literal
-from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
+from auth_service.profile.phones import parse_phone
 from shared.text import check_encodable, check_single_line
 
 
@@ -11,6 +11,13 @@ class RegisterRequest(BaseModel):
     # No minimum here: a short password is a `weak_password` problem (accounts/passwords.py).
     password: str = Field(max_length=128)
     company_name: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, max_length=200, description="The person's name")
+    phone: str | None = Field(
+        default=None,
+        max_length=32,
+        description="International format; stored as E.164",
+        examples=["+44 7700 900123"],
+    )
 
     @field_validator("company_name")
     @classmethod
@@ -19,6 +26,16 @@ class RegisterRequest(BaseModel):
         if not value:
             raise ValueError("must not be blank")
         return value
+
+    @field_validator("name")
+    @classmethod
+    def _blank_is_absent(cls, value: str | None) -> str | None:
+        return check_single_line(value or "").strip() or None
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        return None if value is None else parse_phone(check_single_line(value))
 
     @field_validator("password")
     @classmethod
@@ -41,16 +58,13 @@ class RegisterResponse(BaseModel):
 class LoginRequest(BaseModel):
     email: EmailStr
     password: str = Field(min_length=1, max_length=128)
+    otp: str | None = Field(
+        default=None,
+        max_length=16,
+        description="The authenticator app's current code, when two-factor login is on",
+    )
 
     @field_validator("password")
     @classmethod
     def _encodable(cls, value: str) -> str:
         return check_encodable(value)
-
-
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"
-    expires_in: int
-    # Also in the token's claims; here so that a client need not decode the token.
-    account_id: UUID

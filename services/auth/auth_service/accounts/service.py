@@ -6,15 +6,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service.accounts.models import Account, User
 from auth_service.accounts.passwords import Passwords, check_password_strength
 from auth_service.accounts.repository import AccountRepository
-from auth_service.accounts.schemas import LoginRequest, RegisterRequest, TokenResponse
+from auth_service.accounts.schemas import LoginRequest, RegisterRequest
+from auth_service.config import AuthSettings
 from auth_service.db import Outbox
 from auth_service.keys.signing import TokenIssuer
-from shared.errors import ProblemError
+from auth_service.sessions.refusals import RecordedRefusal
+from auth_service.sessions.schemas import TokenResponse
+from auth_service.sessions.service import Lockout, start_session
+from auth_service.twofactor.service import InvalidOtp, check_login_code
 from shared.events import AccountRegistered
 from shared.outbox import add_event
 
 
-class InvalidCredentials(ProblemError):
+class InvalidCredentials(RecordedRefusal):
     def __init__(self) -> None:
         super().__init__(401, "invalid_credentials", "Invalid e-mail or password")
 
@@ -31,8 +35,16 @@ async def register(session: AsyncSession, passwords: Passwords, request: Registe
     repository = AccountRepository(session)
     if await repository.user_by_email(email) is not None:
         return
-    account = Account(id=uuid4(), company_name=request.company_name)
-    user = User(id=uuid4(), account_id=account.id, email=email, password_hash=password_hash)
+    account = Account(
+        id=uuid4(), company_name=request.company_name, contact_email=email, phone=request.phone
+    )
+    user = User(
+        id=uuid4(),
+        account_id=account.id,
+        email=email,
+        password_hash=password_hash,
+        name=request.name,
+    )
     try:
         async with session.begin_nested():
             await repository.add(account, user)
@@ -46,11 +58,27 @@ async def register(session: AsyncSession, passwords: Passwords, request: Registe
 
 
 async def login(
-    session: AsyncSession, passwords: Passwords, issuer: TokenIssuer, request: LoginRequest
+    session: AsyncSession,
+    passwords: Passwords,
+    issuer: TokenIssuer,
+    settings: AuthSettings,
+    request: LoginRequest,
 ) -> TokenResponse:
-    user = await AccountRepository(session).user_by_email(request.email.lower())
+    email = request.email.lower()
+    lockout = Lockout(session, settings)
+    # Locked: the wrong-password answer, without spending a hash on it.
+    if await lockout.locked(email):
+        raise InvalidCredentials()
+    user = await AccountRepository(session).user_by_email(email)
     if not await passwords.verify(user.password_hash if user else None, request.password):
+        await lockout.failed(email)
         raise InvalidCredentials()
     assert user is not None
-    token, expires_in = issuer.issue(user_id=user.id, account_id=user.account_id, role=user.role)
-    return TokenResponse(access_token=token, expires_in=expires_in, account_id=user.account_id)
+    try:
+        await check_login_code(session, user, request.otp)
+    except InvalidOtp:
+        # Counted like a wrong password, so the lockout also bounds guessing codes.
+        await lockout.failed(email)
+        raise
+    await lockout.succeeded(email)
+    return await start_session(session, issuer, settings, user)

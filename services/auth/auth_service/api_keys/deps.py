@@ -3,14 +3,12 @@
 
 from typing import Annotated
 
-import httpx
 from fastapi import Depends, Request
 
 from auth_service.api_keys.service import API_KEY_ROLE
-from auth_service.config import AuthSettings
 from auth_service.keys.signing import TokenIssuer
 from shared.errors import ProblemError
-from shared.security import JwksCache, Principal, TokenVerifier, bearer_token
+from shared.security import Principal, bearer_token
 
 
 class KeyCannotManageKeys(ProblemError):
@@ -23,19 +21,11 @@ class KeyCannotManageKeys(ProblemError):
         )
 
 
-def _local_verifier(settings: AuthSettings, issuer: TokenIssuer) -> TokenVerifier:
-    jwks = issuer.jwks()
-    transport = httpx.MockTransport(lambda _: httpx.Response(200, json=jwks))
-    keys = JwksCache("http://auth.local/.well-known/jwks.json", transport=transport)
-    return TokenVerifier(keys, settings.jwt_issuer, settings.jwt_audience)
-
-
 async def _person(request: Request) -> Principal:
-    state = request.app.state
-    verifier: TokenVerifier | None = getattr(state, "api_keys_verifier", None)
-    if verifier is None:
-        verifier = state.api_keys_verifier = _local_verifier(state.settings, state.token_issuer)
-    principal = await verifier.verify(bearer_token(request))
+    # auth's own runtime verifier (sessions.local_verifier): its keyring, no HTTP.
+    verifier = request.app.state.runtime.verifier
+    assert verifier is not None, "auth verifies its own tokens"
+    principal: Principal = await verifier.verify(bearer_token(request))
     if principal.role == API_KEY_ROLE:
         # A leaked key must not be able to make itself a successor or hide its tracks.
         raise KeyCannotManageKeys()

@@ -5,7 +5,7 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import jwt
 from jwt.algorithms import RSAAlgorithm
@@ -39,6 +39,9 @@ class TokenIssuer:
             "role": role,
             "iat": now,
             "exp": now + timedelta(seconds=ttl),
+            # Each token its own id: two issued in the same second (a login and a refresh)
+            # still differ, and a later deny-list has something to name.
+            "jti": uuid4().hex,
         }
         token = jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
         return token, ttl

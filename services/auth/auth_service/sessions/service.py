@@ -1,0 +1,130 @@
+"""Sessions: a login starts a family of refresh tokens; each refresh rotates the token; a
+rotated token used again revokes the family; logout revokes it too. And the lockout of an
+e-mail after too many failed logins."""
+
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service.accounts.models import User
+from auth_service.config import AuthSettings
+from auth_service.keys.signing import TokenIssuer
+from auth_service.sessions.models import RefreshToken
+from auth_service.sessions.refusals import RecordedRefusal
+from auth_service.sessions.repository import LoginFailures, RefreshTokens
+from auth_service.sessions.schemas import TokenResponse
+from auth_service.sessions.tokens import hash_token, new_refresh_token
+from shared.events import utcnow
+
+
+class InvalidRefreshToken(RecordedRefusal):
+    def __init__(self) -> None:
+        super().__init__(
+            401,
+            "invalid_refresh_token",
+            "Invalid refresh token",
+            "The refresh token is unknown, expired or revoked; log in again",
+        )
+
+
+class RefreshTokenReused(RecordedRefusal):
+    def __init__(self) -> None:
+        super().__init__(
+            401,
+            "refresh_token_reused",
+            "Refresh token reused",
+            "This refresh token was already used; every token of its login is revoked. "
+            "Log in again",
+        )
+
+
+async def start_session(
+    session: AsyncSession,
+    issuer: TokenIssuer,
+    settings: AuthSettings,
+    user: User,
+    family_id: UUID | None = None,
+) -> TokenResponse:
+    """A new access token and a new refresh token: of a new family after a login, of the
+    same family after a refresh."""
+    refresh_token = new_refresh_token()
+    ttl = settings.refresh_token_ttl_seconds
+    await RefreshTokens(session).add(
+        RefreshToken(
+            token_hash=hash_token(refresh_token),
+            family_id=family_id or uuid4(),
+            user_id=user.id,
+            expires_at=utcnow() + timedelta(seconds=ttl),
+        )
+    )
+    access_token, expires_in = issuer.issue(
+        user_id=user.id, account_id=user.account_id, role=user.role
+    )
+    return TokenResponse(
+        access_token=access_token,
+        expires_in=expires_in,
+        refresh_token=refresh_token,
+        refresh_expires_in=ttl,
+        account_id=user.account_id,
+    )
+
+
+async def refresh(
+    session: AsyncSession, issuer: TokenIssuer, settings: AuthSettings, refresh_token: str
+) -> TokenResponse:
+    tokens = RefreshTokens(session)
+    stored = await tokens.by_hash(hash_token(refresh_token))
+    now = utcnow()
+    if stored is None:
+        raise InvalidRefreshToken()
+    if stored.rotated_at is not None:
+        # Whoever holds the newer token, thief or owner, can't be told apart: end them all.
+        await tokens.revoke_family(stored.family_id, now)
+        raise RefreshTokenReused()
+    if stored.revoked_at is not None or stored.expires_at <= now:
+        raise InvalidRefreshToken()
+    if not await tokens.rotate(stored.id, now):
+        # A concurrent use of the same token rotated it first: that is a reuse too.
+        await tokens.revoke_family(stored.family_id, now)
+        raise RefreshTokenReused()
+    user = await session.get(User, stored.user_id)
+    if user is None:
+        raise InvalidRefreshToken()
+    return await start_session(session, issuer, settings, user, family_id=stored.family_id)
+
+
+async def logout(session: AsyncSession, refresh_token: str) -> None:
+    """Revokes the token's family; an unknown token is not an error (RFC 7009 §2.2)."""
+    tokens = RefreshTokens(session)
+    stored = await tokens.by_hash(hash_token(refresh_token))
+    if stored is not None:
+        await tokens.revoke_family(stored.family_id, utcnow())
+
+
+class Lockout:
+    """Failed logins per e-mail, known or not, in a sliding window."""
+
+    def __init__(self, session: AsyncSession, settings: AuthSettings) -> None:
+        self._failures = LoginFailures(session)
+        self._limit = settings.login_lockout_failures
+        self._window = timedelta(seconds=settings.login_lockout_window_seconds)
+
+    async def locked(self, email: str) -> bool:
+        return await self._failures.count_since(email, utcnow() - self._window) >= self._limit
+
+    async def failed(self, email: str) -> None:
+        await self._failures.add(email, utcnow())
+
+    async def succeeded(self, email: str) -> None:
+        await self._failures.clear(email)
+
+
+async def prune(session: AsyncSession, settings: AuthSettings) -> tuple[int, int]:
+    """Deletes failures older than the lockout window and refresh tokens past expiry;
+    returns how many of each."""
+    now = utcnow()
+    window = timedelta(seconds=settings.login_lockout_window_seconds)
+    failures = await LoginFailures(session).delete_before(now - window)
+    tokens = await RefreshTokens(session).delete_expired(now)
+    return failures, tokens

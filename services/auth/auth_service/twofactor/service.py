@@ -1,0 +1,96 @@
+"""The optional second factor: enrol (a secret shown once), confirm with a code (on from
+then), and the code a login then needs."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service.accounts.models import User
+from auth_service.config import AuthSettings
+from auth_service.sessions.refusals import RecordedRefusal
+from auth_service.twofactor import totp
+from auth_service.twofactor.repository import claim_step
+from auth_service.twofactor.schemas import Enrolment
+from shared.errors import ProblemError
+from shared.events import utcnow
+
+
+class OtpRequired(RecordedRefusal):
+    def __init__(self) -> None:
+        super().__init__(
+            401,
+            "otp_required",
+            "One-time code required",
+            "Two-factor login is on for this user: send `otp` with the authenticator's code",
+        )
+
+
+class InvalidOtp(RecordedRefusal):
+    def __init__(self) -> None:
+        super().__init__(
+            401, "invalid_otp", "Invalid one-time code", "The code is wrong, expired or used"
+        )
+
+
+class OtpAlreadyEnabled(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            409, "otp_already_enabled", "Two-factor login is already on", "It is on already"
+        )
+
+
+class OtpNotStarted(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            409,
+            "otp_not_started",
+            "No enrolment to confirm",
+            "Start with POST /v1/account/2fa, then confirm with a code from the app",
+        )
+
+
+class WrongConfirmationCode(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            422,
+            "invalid_otp",
+            "Invalid one-time code",
+            "The code does not match the enrolled secret; check the app's clock",
+            errors=[{"location": ["body", "code"], "message": "wrong code", "type": "invalid_otp"}],
+        )
+
+
+async def enrol(session: AsyncSession, settings: AuthSettings, user: User) -> Enrolment:
+    """A new secret, replacing any unconfirmed one; the factor stays off until confirmed."""
+    if user.totp_enabled_at is not None:
+        raise OtpAlreadyEnabled()
+    user.totp_secret = totp.new_secret()
+    user.totp_last_step = None
+    await session.flush()
+    return Enrolment(
+        secret=user.totp_secret,
+        otpauth_uri=totp.provisioning_uri(user.totp_secret, user.email, settings.totp_issuer),
+    )
+
+
+async def confirm(session: AsyncSession, user: User, code: str) -> None:
+    if user.totp_enabled_at is not None:
+        raise OtpAlreadyEnabled()
+    if user.totp_secret is None:
+        raise OtpNotStarted()
+    step = totp.matching_step(user.totp_secret, code)
+    if step is None:
+        raise WrongConfirmationCode()
+    user.totp_enabled_at = utcnow()
+    user.totp_last_step = step
+    await session.flush()
+
+
+async def check_login_code(session: AsyncSession, user: User, otp: str | None) -> None:
+    """Nothing for a user without the factor; else the code must match a step not used yet
+    (recorded on the user, so the same code cannot log in twice, even at once)."""
+    if user.totp_enabled_at is None or user.totp_secret is None:
+        return
+    if otp is None:
+        raise OtpRequired()
+    step = totp.matching_step(user.totp_secret, otp, after_step=user.totp_last_step)
+    if step is None or not await claim_step(session, user.id, step):
+        raise InvalidOtp()
