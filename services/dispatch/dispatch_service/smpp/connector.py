@@ -48,6 +48,10 @@ RETRYABLE_STATUSES = frozenset(
 )
 RETRY_BASE_SECONDS, RETRY_MAX_SECONDS = 1.0, 60.0
 MAX_BATCH = 500
+# How long the bookkeeping waits after the first answer (or deliver_sm) for more to come, so
+# that one transaction records many: answers trickle in one by one at an SMSC's latency, and
+# a transaction per trickle kept the event loop that writes submit_sm busy.
+BOOKKEEPING_LINGER_SECONDS = 0.02
 IDLE_POLL_MIN_SECONDS, IDLE_POLL_MAX_SECONDS = 0.02, 0.2
 DB_RETRY_MIN_SECONDS, DB_RETRY_MAX_SECONDS = 0.2, 10.0
 
@@ -298,7 +302,7 @@ class Connector:
     async def _record_outcomes(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            batch = await _drain(self._outcomes)
+            batch = await _drain(self._outcomes, BOOKKEEPING_LINGER_SECONDS)
             retry_later: set[PartKey] = set()
             await self._with_retries(
                 partial(self._apply_outcomes, batch=batch, retry=retry_later),
@@ -390,7 +394,7 @@ class Connector:
     async def _record_deliveries(self) -> None:
         link = self._settings.smpp_link_name
         while True:
-            batch = await _drain(self._deliveries)
+            batch = await _drain(self._deliveries, BOOKKEEPING_LINGER_SECONDS)
             await self._with_retries(
                 partial(_store_deliveries, batch=batch, link=link), "storing deliver_sm"
             )
@@ -451,8 +455,10 @@ def _take_all(queue: "asyncio.Queue[T]") -> list[T]:
     return items
 
 
-async def _drain(queue: "asyncio.Queue[T]") -> list[T]:
+async def _drain(queue: "asyncio.Queue[T]", linger: float = 0.0) -> list[T]:
     batch = [await queue.get()]
+    if linger:
+        await asyncio.sleep(linger)
     while len(batch) < MAX_BATCH and not queue.empty():
         batch.append(queue.get_nowait())
     return batch
