@@ -62,6 +62,17 @@ OUT_OF_BAND_SECRETS = {
     "smpp-credentials": {"password"},
 }
 
+# Third-party infrastructure the platform runs itself rather than through an operator: Redis,
+# which holds the rate-limit counters. Its pods are labelled app.kubernetes.io/component:
+# infrastructure. The rules written for the platform's own Python services (probes on /healthz
+# and /readyz, two or more replicas in production, commands that start the platform's code) do
+# not apply to these names, and only to these names; their own tests are further down.
+INFRASTRUCTURE = {"redis"}
+# The services whose rate limits count in Redis, and where they find it.
+RATE_LIMITED = {"gateway", "auth"}
+REDIS_URL = "redis://redis:6379/0"
+REDIS_PORT = 6379
+
 Doc = dict[str, Any]
 
 
@@ -144,6 +155,19 @@ def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in selector.items())
 
 
+def pod_labels(workload: Doc) -> dict[str, str]:
+    labels: dict[str, str] = workload["spec"]["template"]["metadata"]["labels"]
+    return labels
+
+
+def is_infrastructure(workload: Doc) -> bool:
+    """Exempt from the platform services' rules: labelled as infrastructure and named so above."""
+    return (
+        pod_labels(workload).get("app.kubernetes.io/component") == "infrastructure"
+        and workload["metadata"]["name"] in INFRASTRUCTURE
+    )
+
+
 # --- checks: each returns the problems it found, so that it can be shown to fail ----------
 
 
@@ -179,6 +203,17 @@ def probe_problems(deployment: Doc) -> list[str]:
                 problems.append(f"{ident(deployment)}/{c['name']}: {probe} is not GET {path}")
             elif get.get("port") not in ports:
                 problems.append(f"{ident(deployment)}/{c['name']}: {probe} port is not declared")
+    return problems
+
+
+def infrastructure_probe_problems(deployment: Doc) -> list[str]:
+    """Third-party servers have no /healthz: any one handler will do, but both probes exist."""
+    problems = []
+    for c in pod_spec(deployment)["containers"]:
+        for probe in ("livenessProbe", "readinessProbe"):
+            handlers = {"exec", "tcpSocket", "httpGet", "grpc"} & set(c.get(probe, {}))
+            if len(handlers) != 1:
+                problems.append(f"{ident(deployment)}/{c['name']}: no {probe}")
     return problems
 
 
@@ -232,8 +267,16 @@ def test_builtin_kinds_match_the_kubernetes_schema(docs: tuple[Doc, ...]) -> Non
 
 def test_deployments_probe_healthz_and_readyz(docs: tuple[Doc, ...]) -> None:
     deployments = of_kind(docs, "Deployment")
-    assert {d["metadata"]["name"] for d in deployments} >= {*HTTP_SERVICES, "dispatch-smpp"}
-    problems = [p for d in deployments for p in probe_problems(d)]
+    assert {d["metadata"]["name"] for d in deployments} >= {
+        *HTTP_SERVICES,
+        "dispatch-smpp",
+        *INFRASTRUCTURE,
+    }
+    problems = [
+        p
+        for d in deployments
+        for p in (infrastructure_probe_problems(d) if is_infrastructure(d) else probe_problems(d))
+    ]
     assert not problems, "\n".join(problems)
 
 
@@ -331,7 +374,7 @@ def test_services_route_to_a_declared_port(docs: tuple[Doc, ...]) -> None:
         names = {p.get("name") for c in containers(backends[0]) for p in c.get("ports", [])}
         for port in svc["spec"]["ports"]:
             assert port["targetPort"] in names, ident(svc)
-    assert set(by_name(docs, "Service")) == set(HTTP_SERVICES)
+    assert set(by_name(docs, "Service")) == set(HTTP_SERVICES) | INFRASTRUCTURE
 
 
 def test_the_gateway_routes_to_the_services(docs: tuple[Doc, ...]) -> None:
@@ -496,8 +539,17 @@ def test_production_survives_losing_a_pod() -> None:
     pdbs = of_kind(docs, "PodDisruptionBudget")
     for d in of_kind(docs, "Deployment"):
         name = d["metadata"]["name"]
+        labels = d["spec"]["template"]["metadata"]["labels"]
+        covering = [p for p in pdbs if selects(p["spec"]["selector"]["matchLabels"], labels)]
         if name == "dispatch-smpp":
             continue  # a deliberate singleton: a restart pauses sending, never doubles it
+        if is_infrastructure(d):
+            # Redis: one replica on purpose (two would each count alone), and no disruption
+            # budget, which for one pod could only block every node drain. While it is away
+            # the rate limits pause and requests pass; the counters are disposable.
+            assert d["spec"]["replicas"] == 1, name
+            assert not covering, f"{name}: a PodDisruptionBudget would block node drains"
+            continue
         if name in hpas:
             assert hpas[name]["spec"]["scaleTargetRef"]["kind"] == "Deployment"
             assert hpas[name]["spec"]["minReplicas"] >= 2, name
@@ -505,8 +557,6 @@ def test_production_survives_losing_a_pod() -> None:
             assert "replicas" not in d["spec"], name
         else:
             assert d["spec"]["replicas"] >= 2, name
-        labels = d["spec"]["template"]["metadata"]["labels"]
-        covering = [p for p in pdbs if selects(p["spec"]["selector"]["matchLabels"], labels)]
         assert len(covering) == 1, f"{name}: {len(covering)} PodDisruptionBudgets"
     assert {t["spec"]["replicas"] for t in of_kind(docs, "KafkaTopic")} == {3}
     assert min(c["spec"]["instances"] for c in of_kind(docs, "Cluster")) >= 2
@@ -559,6 +609,8 @@ def base_commands() -> list[Any]:
     for path in sorted((K8S / "base").glob("*/*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             if isinstance(doc, dict) and doc.get("kind") in ("Deployment", "Job"):
+                if is_infrastructure(doc):
+                    continue  # a third-party image: none of the platform's code to find
                 for c in pod_spec(doc)["containers"]:
                     argv = c["command"] + c.get("args", [])
                     commands.append(
