@@ -581,6 +581,153 @@ def test_production_denies_traffic_by_default() -> None:
     assert backends == {"gateway"}
 
 
+# --- Redis: the rate-limit counters every replica shares -----------------------------------
+
+
+def label_selector_matches(selector: Doc, labels: dict[str, str]) -> bool:
+    if not selects(selector.get("matchLabels", {}), labels):
+        return False
+    for e in selector.get("matchExpressions", []):
+        value = labels.get(e["key"])
+        operator, values = e["operator"], e.get("values", [])
+        if operator == "In" and value not in values:
+            return False
+        if operator == "NotIn" and value is not None and value in values:
+            return False
+        if operator == "Exists" and value is None:
+            return False
+        if operator == "DoesNotExist" and value is not None:
+            return False
+    return True
+
+
+def peer_matches(peer: Doc, labels: dict[str, str]) -> bool:
+    # An address block, or a whole namespace, may hold any pod: counted as a match.
+    if "podSelector" not in peer:
+        return True
+    return label_selector_matches(peer["podSelector"], labels)
+
+
+def port_matches(ports: list[Doc] | None, port: int) -> bool:
+    return not ports or any(
+        p.get("protocol", "TCP") == "TCP"
+        and (p.get("port") is None or p["port"] in (port, str(port)))
+        or isinstance(p.get("port"), str)  # a named port: counted as a match
+        for p in ports
+    )
+
+
+def policy_allows(
+    policies: list[Doc], direction: str, pod: dict[str, str], peer: dict[str, str], port: int
+) -> bool:
+    """Whether the NetworkPolicies let `pod` send to (Egress) or receive from (Ingress) `peer`."""
+    rules_key, peers_key = ("egress", "to") if direction == "Egress" else ("ingress", "from")
+    isolating = [
+        p["spec"]
+        for p in policies
+        if direction in p["spec"].get("policyTypes", ["Ingress"])
+        and label_selector_matches(p["spec"]["podSelector"], pod)
+    ]
+    if not isolating:
+        return True
+    return any(
+        (not rule.get(peers_key) or any(peer_matches(x, peer) for x in rule[peers_key]))
+        and port_matches(rule.get("ports"), port)
+        for spec in isolating
+        for rule in spec.get(rules_key, [])
+    )
+
+
+# Pods that are not the platform's workloads: a broker, a database instance, anything else.
+OTHER_PODS = {
+    "Kafka broker": {"strimzi.io/cluster": KAFKA_CLUSTER, "strimzi.io/kind": "Kafka"},
+    "database instance": {"cnpg.io/cluster": "auth-db"},
+    "unlabelled pod": {},
+    "another smsgw pod": {"app.kubernetes.io/part-of": "smsgw"},
+}
+
+
+def redis_clients(docs: tuple[Doc, ...]) -> set[str]:
+    """Every workload (and other pod) whose connections to Redis's port get through."""
+    policies = of_kind(docs, "NetworkPolicy")
+    redis = pod_labels(by_name(docs, "Deployment")["redis"])
+    pods = {ident(w): pod_labels(w) for w in workloads(docs) if w["metadata"]["name"] != "redis"}
+    pods.update(OTHER_PODS)
+    return {
+        name
+        for name, labels in pods.items()
+        if policy_allows(policies, "Egress", labels, redis, REDIS_PORT)
+        and policy_allows(policies, "Ingress", redis, labels, REDIS_PORT)
+    }
+
+
+def redis_egress_problems(docs: tuple[Doc, ...]) -> list[str]:
+    """Redis makes no connection: its egress is denied and no policy opens any of it."""
+    redis = pod_labels(by_name(docs, "Deployment")["redis"])
+    selecting = [
+        p
+        for p in of_kind(docs, "NetworkPolicy")
+        if "Egress" in p["spec"].get("policyTypes", [])
+        and label_selector_matches(p["spec"]["podSelector"], redis)
+    ]
+    if not selecting:
+        return ["no policy denies Redis's egress"]
+    return [f"{ident(p)} opens Redis's egress" for p in selecting if p["spec"].get("egress")]
+
+
+def test_only_third_party_images_are_exempt_as_infrastructure(docs: tuple[Doc, ...]) -> None:
+    for w in workloads(docs):
+        images = {c["image"].split(":")[0].rsplit("/", 1)[-1] for c in containers(w)}
+        if is_infrastructure(w):
+            assert "smsgw" not in images, f"{ident(w)} runs the platform's code"
+        else:
+            assert images == {"smsgw"}, ident(w)
+
+
+def test_redis_runs_in_every_overlay(docs: tuple[Doc, ...]) -> None:
+    redis = by_name(docs, "Deployment")["redis"]
+    assert is_infrastructure(redis)
+    # One Redis: two would each count alone, the very thing it is there to prevent.
+    assert redis["spec"]["replicas"] == 1
+    (c,) = pod_spec(redis)["containers"]
+    assert re.fullmatch(r"redis:7\.\d+\.\d+", c["image"]), f"not a pinned 7.x tag: {c['image']}"
+    # The official image's redis user, never root.
+    assert pod_spec(redis)["securityContext"]["runAsUser"] == 999
+    # Disposable counters: nothing written to disk.
+    argv = c["command"] + c["args"]
+    assert argv[argv.index("--save") + 1] == ""
+    assert argv[argv.index("--appendonly") + 1] == "no"
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert c[probe]["exec"]["command"][0] == "redis-cli", probe
+        assert c[probe]["exec"]["command"][-1] == "ping", probe
+    service = by_name(docs, "Service")["redis"]
+    assert {p["port"] for p in service["spec"]["ports"]} == {REDIS_PORT}
+    assert selects(service["spec"]["selector"], pod_labels(redis))
+
+
+def test_the_rate_limited_services_count_in_redis(docs: tuple[Doc, ...]) -> None:
+    services = by_name(docs, "Service")
+    deployments = by_name(docs, "Deployment")
+    for name in RATE_LIMITED:
+        (server,) = [c for c in pod_spec(deployments[name])["containers"] if c["name"] == name]
+        url = config_of(server, docs).get("REDIS_URL")
+        assert url == REDIS_URL, f"{name}: REDIS_URL = {url!r}"
+        cls = settings_class(name)
+        if cls is not None:
+            assert env_names(cls)["REDIS_URL"] == "redis_url", f"{name} does not read REDIS_URL"
+    # The URL names the Service on its port, and the Service leads to the Redis pod.
+    host, port = REDIS_URL.removeprefix("redis://").split("/")[0].split(":")
+    assert int(port) in {p["port"] for p in services[host]["spec"]["ports"]}
+    assert selects(services[host]["spec"]["selector"], pod_labels(deployments["redis"]))
+
+
+def test_production_lets_only_the_gateway_and_auth_reach_redis() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    assert redis_clients(docs) == {f"Deployment/{name}" for name in RATE_LIMITED}
+    problems = redis_egress_problems(docs)
+    assert not problems, "\n".join(problems)
+
+
 # --- the commands point at code that exists -----------------------------------------------
 
 
@@ -679,3 +826,20 @@ def test_checks_reject_a_committed_secret() -> None:
     assert not secret_problems(secret)
     assert secret_problems({**secret, "stringData": {"password": "hunter2"}})
     assert secret_problems({"kind": "Kustomization", "secretGenerator": [{"name": "x"}]})
+
+
+def test_checks_reject_a_policy_that_opens_redis() -> None:
+    docs = copy.deepcopy(render(OVERLAYS_DIR / "production"))
+    policies = by_name(docs, "NetworkPolicy")
+    # Redis accepting everyone lets in the pods no policy restricts (outside the platform)...
+    del policies["redis"]["spec"]["ingress"][0]["from"]
+    assert {"unlabelled pod", "Kafka broker"} <= redis_clients(docs)
+    # ...while the app's other pods are still stopped by their own egress...
+    assert not {"Deployment/contacts", "Job/auth-migrate"} & redis_clients(docs)
+    # ...until every app pod may also send anywhere on Redis's port.
+    policies["kafka-egress"]["spec"]["egress"].append({"ports": [{"port": REDIS_PORT}]})
+    assert {"Deployment/contacts", "Job/auth-migrate", "another smsgw pod"} <= redis_clients(docs)
+    # Redis given a way out (DNS for every pod labelled part-of: smsgw, Redis included).
+    assert not redis_egress_problems(docs)
+    policies["allow-dns-egress"]["spec"]["podSelector"].pop("matchExpressions")
+    assert redis_egress_problems(docs) == ["NetworkPolicy/allow-dns-egress opens Redis's egress"]
