@@ -437,6 +437,31 @@ def manifest_env(container: Doc, docs: tuple[Doc, ...]) -> dict[str, str]:
     return env
 
 
+def service_link_env(docs: tuple[Doc, ...]) -> dict[str, str]:
+    """What the kubelet adds for each Service of the namespace to a pod that does not turn
+    enableServiceLinks off (Docker-link style: NAME_SERVICE_HOST, NAME_PORT, ...)."""
+    env = {}
+    for i, svc in enumerate(of_kind(docs, "Service")):
+        name = svc["metadata"]["name"].upper().replace("-", "_")
+        ip = f"10.96.0.{10 + i}"
+        ports = svc["spec"]["ports"]
+        env[f"{name}_SERVICE_HOST"] = ip
+        env[f"{name}_SERVICE_PORT"] = str(ports[0]["port"])
+        env[f"{name}_PORT"] = f"{ports[0].get('protocol', 'TCP').lower()}://{ip}:{ports[0]['port']}"
+        for port in ports:
+            protocol = port.get("protocol", "TCP")
+            if port.get("name"):
+                env[f"{name}_SERVICE_PORT_{port['name'].upper().replace('-', '_')}"] = str(
+                    port["port"]
+                )
+            link = f"{name}_PORT_{port['port']}_{protocol}"
+            env[link] = f"{protocol.lower()}://{ip}:{port['port']}"
+            env[f"{link}_PROTO"] = protocol.lower()
+            env[f"{link}_PORT"] = str(port["port"])
+            env[f"{link}_ADDR"] = ip
+    return env
+
+
 def test_every_process_starts_with_the_settings_it_is_given(
     docs: tuple[Doc, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -455,6 +480,10 @@ def test_every_process_starts_with_the_settings_it_is_given(
                     monkeypatch.delenv(var)
             for var, value in env.items():
                 monkeypatch.setenv(var, value)
+            if pod_spec(w).get("enableServiceLinks", True):
+                for var, value in service_link_env(docs).items():
+                    if var not in env:  # the container's own variables win
+                        monkeypatch.setenv(var, value)
             try:
                 settings = cls()
             except ValueError as e:
