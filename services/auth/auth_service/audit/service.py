@@ -5,7 +5,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -33,6 +33,8 @@ Action = Literal[
 ]
 
 USER_AGENT_MAX = 256
+# The longest textual IPv6 address; a scope id (fe80::1%eth0) could make it longer.
+IP_MAX = 45
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Origin:
 
     @classmethod
     def of(cls, ip: str, user_agent: str | None) -> "Origin":
-        return cls(ip or None, user_agent[:USER_AGENT_MAX] if user_agent else None)
+        return cls(ip[:IP_MAX] or None, user_agent[:USER_AGENT_MAX] if user_agent else None)
 
 
 @dataclass(frozen=True)
@@ -119,8 +121,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         occurred_at = datetime.fromisoformat(at)
         if occurred_at.tzinfo is None:
             raise ValueError("naive timestamp")
-        return occurred_at, UUID(record_id)
-    except (binascii.Error, UnicodeDecodeError, TypeError, ValueError) as exc:
+        return occurred_at.astimezone(UTC), UUID(record_id)
+    # Whatever a client makes up: not base64, not JSON, not a pair of strings, a date
+    # that leaves the calendar when moved to UTC.
+    except (binascii.Error, AttributeError, OverflowError, TypeError, ValueError) as exc:
         raise InvalidCursor() from exc
 
 
