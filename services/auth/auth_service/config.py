@@ -39,6 +39,9 @@ class AuthSettings(ServiceSettings):
     login_lockout_window_seconds: float = Field(default=900.0, gt=0)
     # How often failed logins past the window and expired refresh tokens are deleted.
     session_prune_interval_seconds: float = Field(default=600.0, gt=0)
+    # Audit records older than this are purged, a batch at a time, every interval.
+    audit_retention_days: int = Field(default=730, ge=1)
+    audit_prune_interval_seconds: float = Field(default=3600.0, gt=0)
     # The name authenticator apps show next to the e-mail.
     totp_issuer: str = "smsgw"
 

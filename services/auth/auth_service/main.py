@@ -4,6 +4,8 @@ from auth_service.accounts.passwords import Passwords
 from auth_service.accounts.router import router as accounts_router
 from auth_service.api_keys.router import internal_router as api_keys_internal_router
 from auth_service.api_keys.router import router as api_keys_router
+from auth_service.audit.pruning import AuditPruner
+from auth_service.audit.router import router as audit_router
 from auth_service.config import AuthSettings
 from auth_service.db import Outbox
 from auth_service.keys.keyring import load_keyring
@@ -21,7 +23,8 @@ from shared.runtime import ServiceRuntime
 
 
 class AuthRuntime(ServiceRuntime):
-    """The kit's runtime plus the pruning of failed logins and expired refresh tokens."""
+    """The kit's runtime plus the pruning of failed logins, expired refresh tokens and
+    audit records past their retention."""
 
     async def start(self) -> None:
         await super().start()
@@ -30,6 +33,12 @@ class AuthRuntime(ServiceRuntime):
         pruner = SessionPruner(self.sessionmaker, settings)
         self.start_periodic(
             PeriodicJob("session-pruner", settings.session_prune_interval_seconds, pruner.run_once)
+        )
+        audit_pruner = AuditPruner(self.sessionmaker, settings)
+        self.start_periodic(
+            PeriodicJob(
+                "audit-pruner", settings.audit_prune_interval_seconds, audit_pruner.run_once
+            )
         )
 
 
@@ -41,6 +50,7 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         sessions_router,
         profile_router,
         twofactor_router,
+        audit_router,
         keys_router,
         api_keys_router,
         api_keys_internal_router,

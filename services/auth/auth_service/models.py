@@ -2,7 +2,17 @@
 
 from auth_service.accounts.models import Account, User
 from auth_service.api_keys.models import ApiKey
+from auth_service.audit.models import AuditRecord
 from auth_service.db import Base, Outbox
 from auth_service.sessions.models import LoginFailure, RefreshToken
 
-__all__ = ["Account", "ApiKey", "Base", "LoginFailure", "Outbox", "RefreshToken", "User"]
+__all__ = [
+    "Account",
+    "ApiKey",
+    "AuditRecord",
+    "Base",
+    "LoginFailure",
+    "Outbox",
+    "RefreshToken",
+    "User",
+]

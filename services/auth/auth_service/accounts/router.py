@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Response, status
 from auth_service.accounts import service
 from auth_service.accounts.limits import PasswordsDep, per_client_ip
 from auth_service.accounts.schemas import LoginRequest, RegisterRequest, RegisterResponse
+from auth_service.audit.deps import OriginDep
 from auth_service.deps import IssuerDep, SettingsDep
 from auth_service.sessions.refusals import RecordingSessionDep
 from auth_service.sessions.router import no_store
@@ -61,9 +62,9 @@ _WEAK_PASSWORD: dict[int | str, dict[str, Any]] = {
     dependencies=[Depends(per_client_ip("register"))],
 )
 async def register(
-    body: RegisterRequest, session: SessionDep, passwords: PasswordsDep
+    body: RegisterRequest, session: SessionDep, passwords: PasswordsDep, origin: OriginDep
 ) -> RegisterResponse:
-    await service.register(session, passwords, body)
+    await service.register(session, passwords, body, origin)
     return RegisterResponse(email=body.email.lower())
 
 
@@ -93,6 +94,7 @@ async def login(
     issuer: IssuerDep,
     settings: SettingsDep,
     response: Response,
+    origin: OriginDep,
 ) -> TokenResponse:
     no_store(response)
-    return await service.login(session, passwords, issuer, settings, body)
+    return await service.login(session, passwords, issuer, settings, body, origin)

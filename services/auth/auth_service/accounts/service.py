@@ -7,6 +7,8 @@ from auth_service.accounts.models import Account, User
 from auth_service.accounts.passwords import Passwords, check_password_strength
 from auth_service.accounts.repository import AccountRepository
 from auth_service.accounts.schemas import LoginRequest, RegisterRequest
+from auth_service.audit import service as audit
+from auth_service.audit.service import Action, Actor, Origin
 from auth_service.config import AuthSettings
 from auth_service.db import Outbox
 from auth_service.keys.signing import TokenIssuer
@@ -23,7 +25,9 @@ class InvalidCredentials(RecordedRefusal):
         super().__init__(401, "invalid_credentials", "Invalid e-mail or password")
 
 
-async def register(session: AsyncSession, passwords: Passwords, request: RegisterRequest) -> None:
+async def register(
+    session: AsyncSession, passwords: Passwords, request: RegisterRequest, origin: Origin
+) -> None:
     """Opens an account unless the e-mail has one already; the caller can't tell which.
 
     The password is hashed either way, so that the answer takes as long for a taken
@@ -55,6 +59,15 @@ async def register(session: AsyncSession, passwords: Passwords, request: Registe
         Outbox,
         AccountRegistered(account_id=account.id, email=email, company_name=account.company_name),
     )
+    await audit.record(
+        session,
+        origin,
+        account_id=account.id,
+        actor=Actor.user(user.id),
+        action="account.registered",
+        object_type="account",
+        object_id=account.id,
+    )
 
 
 async def login(
@@ -63,15 +76,18 @@ async def login(
     issuer: TokenIssuer,
     settings: AuthSettings,
     request: LoginRequest,
+    origin: Origin,
 ) -> TokenResponse:
     email = request.email.lower()
     lockout = Lockout(session, settings)
+    user = await AccountRepository(session).user_by_email(email)
     # Locked: the wrong-password answer, without spending a hash on it.
     if await lockout.locked(email):
+        await _audit_login(session, origin, user, "login.locked")
         raise InvalidCredentials()
-    user = await AccountRepository(session).user_by_email(email)
     if not await passwords.verify(user.password_hash if user else None, request.password):
         await lockout.failed(email)
+        await _audit_login(session, origin, user, "login.failed", reason="password")
         raise InvalidCredentials()
     assert user is not None
     try:
@@ -79,6 +95,32 @@ async def login(
     except InvalidOtp:
         # Counted like a wrong password, so the lockout also bounds guessing codes.
         await lockout.failed(email)
+        await _audit_login(session, origin, user, "login.failed", reason="otp")
         raise
     await lockout.succeeded(email)
+    await _audit_login(session, origin, user, "login.succeeded")
     return await start_session(session, issuer, settings, user)
+
+
+async def _audit_login(
+    session: AsyncSession,
+    origin: Origin,
+    user: User | None,
+    action: Action,
+    reason: str | None = None,
+) -> None:
+    """Records a login attempt on the account it was for. An e-mail no account has is
+    recorded nowhere: there is no account whose log it would belong in (the lockout still
+    counts it)."""
+    if user is None:
+        return
+    await audit.record(
+        session,
+        origin,
+        account_id=user.account_id,
+        actor=Actor.user(user.id),
+        action=action,
+        object_type="user",
+        object_id=user.id,
+        details={"reason": reason} if reason else None,
+    )

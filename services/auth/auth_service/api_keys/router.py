@@ -12,6 +12,7 @@ from auth_service.api_keys.schemas import (
     ApiKeyToken,
     ApiKeyWithSecret,
 )
+from auth_service.audit.deps import OriginDep
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.security import bearer_token
@@ -29,9 +30,13 @@ router = APIRouter(
     "`Authorization: Bearer sk_live_...` through the gateway.",
 )
 async def create(
-    body: ApiKeyCreate, principal: PersonDep, session: SessionDep, response: Response
+    body: ApiKeyCreate,
+    principal: PersonDep,
+    session: SessionDep,
+    response: Response,
+    origin: OriginDep,
 ) -> ApiKeyWithSecret:
-    key, secret = await service.create_key(session, principal, body)
+    key, secret = await service.create_key(session, principal, body, origin)
     # The answer carries a credential: no cache may keep it (RFC 9111 §5.2.2.5).
     response.headers["Cache-Control"] = "no-store"
     return ApiKeyWithSecret(**_listed(key).model_dump(), secret=secret)
@@ -49,8 +54,10 @@ async def list_(principal: PersonDep, session: SessionDep) -> ApiKeyList:
     summary="Revoke an API key; every gateway refuses it within seconds",
     responses=problem_responses(404),
 )
-async def revoke(key_id: UUID, principal: PersonDep, session: SessionDep) -> Response:
-    await service.revoke_key(session, principal, key_id)
+async def revoke(
+    key_id: UUID, principal: PersonDep, session: SessionDep, origin: OriginDep
+) -> Response:
+    await service.revoke_key(session, principal, key_id, origin)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

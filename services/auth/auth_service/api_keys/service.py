@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Literal
 from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -7,6 +8,8 @@ from auth_service.api_keys.key_format import hash_secret, looks_like_key, new_se
 from auth_service.api_keys.models import ApiKey
 from auth_service.api_keys.repository import ApiKeyRepository
 from auth_service.api_keys.schemas import SCOPES, ApiKeyCreate, ApiKeyToken
+from auth_service.audit import service as audit
+from auth_service.audit.service import Actor, Origin
 from auth_service.db import Outbox
 from auth_service.keys.signing import TokenIssuer
 from shared.errors import NotFound, ProblemError, Unauthorized
@@ -34,7 +37,7 @@ class InvalidScope(ProblemError):
 
 
 async def create_key(
-    session: AsyncSession, principal: Principal, request: ApiKeyCreate
+    session: AsyncSession, principal: Principal, request: ApiKeyCreate, origin: Origin
 ) -> tuple[ApiKey, str]:
     """The new key and its secret, which is returned this once and never stored."""
     unknown = [scope for scope in request.scopes if scope not in SCOPES]
@@ -53,6 +56,7 @@ async def create_key(
     )
     await ApiKeyRepository(session).add(key)
     add_event(session, Outbox, _event(ApiKeyCreated, key))
+    await _audit(session, origin, principal, key, "api_key.created")
     return key, secret
 
 
@@ -60,13 +64,36 @@ async def list_keys(session: AsyncSession, principal: Principal) -> list[ApiKey]
     return await ApiKeyRepository(session).active_of(principal.account_id)
 
 
-async def revoke_key(session: AsyncSession, principal: Principal, key_id: UUID) -> None:
+async def revoke_key(
+    session: AsyncSession, principal: Principal, key_id: UUID, origin: Origin
+) -> None:
     """Another account's key, a revoked one and one that never existed are all 404."""
     key = await ApiKeyRepository(session).active_for_update(principal.account_id, key_id)
     if key is None:
         raise NotFound("API key")
     key.revoked_at = utcnow()
     add_event(session, Outbox, _event(ApiKeyRevoked, key))
+    await _audit(session, origin, principal, key, "api_key.revoked")
+
+
+async def _audit(
+    session: AsyncSession,
+    origin: Origin,
+    principal: Principal,
+    key: ApiKey,
+    action: Literal["api_key.created", "api_key.revoked"],
+) -> None:
+    """Records the key by id, with its scopes: never its secret, hash or prefix."""
+    await audit.record(
+        session,
+        origin,
+        account_id=key.account_id,
+        actor=Actor.of(principal),
+        action=action,
+        object_type="api_key",
+        object_id=key.id,
+        details={"scopes": key.scopes},
+    )
 
 
 async def token_for_key(session: AsyncSession, issuer: TokenIssuer, secret: str) -> ApiKeyToken:

@@ -1,5 +1,6 @@
 from fastapi import APIRouter
 
+from auth_service.audit.deps import OriginDep
 from auth_service.profile import service
 from auth_service.profile.schemas import AccountProfile, AccountUpdate
 from shared.app import PrincipalDep, SessionDep
@@ -24,6 +25,6 @@ async def get_profile(principal: PrincipalDep, session: SessionDep) -> AccountPr
     "international format is a 422 and changes nothing.",
 )
 async def update_profile(
-    body: AccountUpdate, principal: PrincipalDep, session: SessionDep
+    body: AccountUpdate, principal: PrincipalDep, session: SessionDep, origin: OriginDep
 ) -> AccountProfile:
-    return await service.update(session, principal, body)
+    return await service.update(session, principal, body, origin)

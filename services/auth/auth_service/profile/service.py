@@ -3,6 +3,8 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts.models import Account, User
+from auth_service.audit import service as audit
+from auth_service.audit.service import Actor, Origin
 from auth_service.profile.schemas import AccountProfile, AccountUpdate
 from shared.errors import Unauthorized
 from shared.security import Principal
@@ -39,9 +41,10 @@ def profile(user: User, account: Account) -> AccountProfile:
 
 
 async def update(
-    session: AsyncSession, principal: Principal, changes: AccountUpdate
+    session: AsyncSession, principal: Principal, changes: AccountUpdate, origin: Origin
 ) -> AccountProfile:
     user, account = await caller(session, principal)
+    before = _editable(user, account)
     sent = changes.model_fields_set
     if "company_name" in sent and changes.company_name is not None:
         account.company_name = changes.company_name
@@ -52,4 +55,26 @@ async def update(
     if "name" in sent:
         user.name = changes.name
     await session.flush()
+    after = _editable(user, account)
+    # The names of the fields that changed, never their values (e-mail, phone: personal).
+    if changed := sorted(field for field in after if after[field] != before[field]):
+        await audit.record(
+            session,
+            origin,
+            account_id=account.id,
+            actor=Actor.of(principal),
+            action="account.profile_changed",
+            object_type="account",
+            object_id=account.id,
+            details={"fields": changed},
+        )
     return profile(user, account)
+
+
+def _editable(user: User, account: Account) -> dict[str, str | None]:
+    return {
+        "company_name": account.company_name,
+        "contact_email": account.contact_email,
+        "phone": account.phone,
+        "name": user.name,
+    }

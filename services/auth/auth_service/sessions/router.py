@@ -2,6 +2,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from auth_service.audit.deps import OriginDep
 from auth_service.deps import IssuerDep, SettingsDep
 from auth_service.sessions import service
 from auth_service.sessions.refusals import RecordingSessionDep
@@ -40,9 +41,10 @@ async def refresh(
     issuer: IssuerDep,
     settings: SettingsDep,
     response: Response,
+    origin: OriginDep,
 ) -> TokenResponse:
     no_store(response)
-    return await service.refresh(session, issuer, settings, body.refresh_token)
+    return await service.refresh(session, issuer, settings, body.refresh_token, origin)
 
 
 @router.post(
@@ -52,5 +54,5 @@ async def refresh(
     description="Answers 204 for an unknown or already revoked token too (RFC 7009). Access "
     "tokens already issued stay valid until they expire (at most 15 minutes by default).",
 )
-async def logout(body: RefreshRequest, session: RecordingSessionDep) -> None:
-    await service.logout(session, body.refresh_token)
+async def logout(body: RefreshRequest, session: RecordingSessionDep, origin: OriginDep) -> None:
+    await service.logout(session, body.refresh_token, origin)

@@ -8,6 +8,8 @@ from uuid import UUID, uuid4
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts.models import User
+from auth_service.audit import service as audit
+from auth_service.audit.service import SYSTEM, Action, Actor, Origin
 from auth_service.config import AuthSettings
 from auth_service.keys.signing import TokenIssuer
 from auth_service.sessions.models import RefreshToken
@@ -71,7 +73,11 @@ async def start_session(
 
 
 async def refresh(
-    session: AsyncSession, issuer: TokenIssuer, settings: AuthSettings, refresh_token: str
+    session: AsyncSession,
+    issuer: TokenIssuer,
+    settings: AuthSettings,
+    refresh_token: str,
+    origin: Origin,
 ) -> TokenResponse:
     tokens = RefreshTokens(session)
     stored = await tokens.by_hash(hash_token(refresh_token))
@@ -81,12 +87,14 @@ async def refresh(
     if stored.rotated_at is not None:
         # Whoever holds the newer token, thief or owner, can't be told apart: end them all.
         await tokens.revoke_family(stored.family_id, now)
+        await _audit_family(session, origin, stored, SYSTEM, "session.reuse_detected")
         raise RefreshTokenReused()
     if stored.revoked_at is not None or stored.expires_at <= now:
         raise InvalidRefreshToken()
     if not await tokens.rotate(stored.id, now):
         # A concurrent use of the same token rotated it first: that is a reuse too.
         await tokens.revoke_family(stored.family_id, now)
+        await _audit_family(session, origin, stored, SYSTEM, "session.reuse_detected")
         raise RefreshTokenReused()
     user = await session.get(User, stored.user_id)
     if user is None:
@@ -94,12 +102,32 @@ async def refresh(
     return await start_session(session, issuer, settings, user, family_id=stored.family_id)
 
 
-async def logout(session: AsyncSession, refresh_token: str) -> None:
+async def logout(session: AsyncSession, refresh_token: str, origin: Origin) -> None:
     """Revokes the token's family; an unknown token is not an error (RFC 7009 §2.2)."""
     tokens = RefreshTokens(session)
     stored = await tokens.by_hash(hash_token(refresh_token))
     if stored is not None:
         await tokens.revoke_family(stored.family_id, utcnow())
+        actor = Actor.user(stored.user_id)
+        await _audit_family(session, origin, stored, actor, "session.logged_out")
+
+
+async def _audit_family(
+    session: AsyncSession, origin: Origin, token: RefreshToken, actor: Actor, action: Action
+) -> None:
+    """Records an event of a login's token family (the "session", by its family id)."""
+    user = await session.get(User, token.user_id)
+    if user is None:
+        return
+    await audit.record(
+        session,
+        origin,
+        account_id=user.account_id,
+        actor=actor,
+        action=action,
+        object_type="session",
+        object_id=token.family_id,
+    )
 
 
 class Lockout:

@@ -2,6 +2,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from auth_service.audit.deps import OriginDep
 from auth_service.deps import SettingsDep
 from auth_service.profile.service import caller
 from auth_service.twofactor import service
@@ -54,8 +55,8 @@ async def enrol(
     },
 )
 async def confirm(
-    body: ConfirmRequest, principal: PrincipalDep, session: SessionDep
+    body: ConfirmRequest, principal: PrincipalDep, session: SessionDep, origin: OriginDep
 ) -> TwoFactorStatus:
     user, _ = await caller(session, principal)
-    await service.confirm(session, user, body.code)
+    await service.confirm(session, user, body.code, origin)
     return TwoFactorStatus(enabled=True)

@@ -4,6 +4,8 @@ then), and the code a login then needs."""
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts.models import User
+from auth_service.audit import service as audit
+from auth_service.audit.service import Actor, Origin
 from auth_service.config import AuthSettings
 from auth_service.sessions.refusals import RecordedRefusal
 from auth_service.twofactor import totp
@@ -71,7 +73,7 @@ async def enrol(session: AsyncSession, settings: AuthSettings, user: User) -> En
     )
 
 
-async def confirm(session: AsyncSession, user: User, code: str) -> None:
+async def confirm(session: AsyncSession, user: User, code: str, origin: Origin) -> None:
     if user.totp_enabled_at is not None:
         raise OtpAlreadyEnabled()
     if user.totp_secret is None:
@@ -82,6 +84,15 @@ async def confirm(session: AsyncSession, user: User, code: str) -> None:
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     await session.flush()
+    await audit.record(
+        session,
+        origin,
+        account_id=user.account_id,
+        actor=Actor.user(user.id),
+        action="account.2fa_enabled",
+        object_type="user",
+        object_id=user.id,
+    )
 
 
 async def check_login_code(session: AsyncSession, user: User, otp: str | None) -> None:

@@ -1,0 +1,32 @@
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+
+class AuditEntry(BaseModel):
+    id: UUID
+    occurred_at: datetime
+    action: str = Field(
+        description="`account.registered`, `account.profile_changed`, `account.2fa_enabled`, "
+        "`login.succeeded`, `login.failed`, `login.locked`, `session.reuse_detected`, "
+        "`session.logged_out`, `api_key.created` or `api_key.revoked`"
+    )
+    actor_type: str = Field(description="`user`, `api_key` or `system`")
+    actor_id: str | None = Field(description="The user's or key's id; none for `system`")
+    object_type: str | None = Field(description="`account`, `user`, `session` or `api_key`")
+    object_id: str | None
+    ip: str | None = Field(description="The client's address")
+    user_agent: str | None = Field(description="The client's User-Agent, cut to 256 characters")
+    details: dict[str, Any] = Field(
+        description="Names, never values: `fields` changed, a key's `scopes`, a failed "
+        "login's `reason` (`password` or `otp`)"
+    )
+
+
+class AuditLogPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null on the last page"
+    )

@@ -1,0 +1,145 @@
+"""Writing a record beside the action it records, reading an account's log page by page,
+and purging records past the retention."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service.audit.models import AuditRecord
+from auth_service.audit.repository import AuditLog
+from shared.errors import ProblemError
+from shared.events import utcnow
+from shared.security import Principal
+
+# Stable names: customers filter and alert on them. Refreshes are not recorded (one every
+# 15 minutes per logged-in client would drown the rest); a replayed token is.
+Action = Literal[
+    "account.registered",
+    "account.profile_changed",
+    "account.2fa_enabled",
+    "login.succeeded",
+    "login.failed",
+    "login.locked",
+    "session.reuse_detected",
+    "session.logged_out",
+    "api_key.created",
+    "api_key.revoked",
+]
+
+USER_AGENT_MAX = 256
+# The longest textual IPv6 address; a scope id (fe80::1%eth0) could make it longer.
+IP_MAX = 45
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a request came from: the client IP as the rate limits see it, and its
+    User-Agent (cut to what is stored)."""
+
+    ip: str | None
+    user_agent: str | None
+
+    @classmethod
+    def of(cls, ip: str, user_agent: str | None) -> "Origin":
+        return cls(ip[:IP_MAX] or None, user_agent[:USER_AGENT_MAX] if user_agent else None)
+
+
+@dataclass(frozen=True)
+class Actor:
+    type: Literal["user", "api_key", "system"]
+    id: str | None = None
+
+    @classmethod
+    def user(cls, user_id: UUID | str) -> "Actor":
+        return cls("user", str(user_id))
+
+    @classmethod
+    def of(cls, principal: Principal) -> "Actor":
+        # An API key's tokens name it "api_key:<id>" (api_keys.service.token_for_key).
+        key_id = principal.subject.removeprefix("api_key:")
+        if key_id != principal.subject:
+            return cls("api_key", key_id)
+        return cls.user(principal.subject)
+
+
+SYSTEM = Actor("system")
+
+
+async def record(
+    session: AsyncSession,
+    origin: Origin,
+    *,
+    account_id: UUID,
+    actor: Actor,
+    action: Action,
+    object_type: str | None = None,
+    object_id: UUID | str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Adds the record to `session`'s transaction: it is kept exactly when the action is."""
+    await AuditLog(session).add(
+        AuditRecord(
+            account_id=account_id,
+            occurred_at=utcnow(),
+            actor_type=actor.type,
+            actor_id=actor.id,
+            action=action,
+            object_type=object_type,
+            object_id=None if object_id is None else str(object_id),
+            ip=origin.ip,
+            user_agent=origin.user_agent,
+            details=details or {},
+        )
+    )
+
+
+class InvalidCursor(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            422,
+            "invalid_cursor",
+            "Invalid cursor",
+            "Pass back the `next_cursor` of a previous page unchanged",
+        )
+
+
+def encode_cursor(last: AuditRecord) -> str:
+    raw = json.dumps([last.occurred_at.isoformat(), str(last.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, record_id = json.loads(raw)
+        occurred_at = datetime.fromisoformat(at)
+        if occurred_at.tzinfo is None:
+            raise ValueError("naive timestamp")
+        return occurred_at.astimezone(UTC), UUID(record_id)
+    # Whatever a client makes up: not base64, not JSON, not a pair of strings, a date
+    # that leaves the calendar when moved to UTC.
+    except (binascii.Error, AttributeError, OverflowError, TypeError, ValueError) as exc:
+        raise InvalidCursor() from exc
+
+
+async def page(
+    session: AsyncSession, account_id: UUID, cursor: str | None, limit: int
+) -> tuple[list[AuditRecord], str | None]:
+    """A page of the account's records, newest first, and the cursor of the next page
+    (None on the last one)."""
+    after = decode_cursor(cursor) if cursor else None
+    records = await AuditLog(session).page(account_id, after, limit + 1)
+    if len(records) <= limit:
+        return records, None
+    return records[:limit], encode_cursor(records[limit - 1])
+
+
+async def purge_batch(session: AsyncSession, retention_days: int, batch: int) -> int:
+    """Deletes up to `batch` records older than the retention; returns how many."""
+    return await AuditLog(session).delete_before(utcnow() - timedelta(days=retention_days), batch)
