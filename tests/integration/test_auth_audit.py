@@ -6,9 +6,7 @@ import base64
 import json
 import os
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -23,8 +21,7 @@ from gateway.routes import is_public, resolve
 from shared.db import create_engine, session_scope
 from shared.errors import ProblemError
 from shared.events import utcnow
-from tests.integration.auth_support import AuthApp, auth_app_factory
-from tests.support.databases import Databases
+from tests.integration.auth_support import AuthApp
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -34,22 +31,6 @@ USER_AGENT = "audit-test/1.0"
 # Requests reach auth in-process from 127.0.0.1, a trusted proxy: the client is the
 # rightmost X-Forwarded-For entry, as for the rate limits.
 ORIGIN = {"x-forwarded-for": CLIENT_IP, "user-agent": USER_AGENT}
-
-
-@pytest.fixture(scope="module")
-async def auth_database(databases: Databases) -> str:
-    return await databases.create("auth")
-
-
-@pytest.fixture
-def auth_app(auth_database: str, broker: str, tmp_path: Path) -> AuthApp:
-    return auth_app_factory(auth_database, broker, tmp_path / "keys")
-
-
-@pytest.fixture
-async def auth(auth_app: AuthApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with auth_app() as (_, client):
-        yield client
 
 
 def new_email() -> str:

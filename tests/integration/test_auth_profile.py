@@ -3,35 +3,14 @@ phone, GET /v1/account shows them with the company and contact e-mail, PATCH cha
 and bad input is a 422 that changes nothing."""
 
 import os
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.integration.auth_support import AuthApp, auth_app_factory
-from tests.support.databases import Databases
-
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture(scope="module")
-async def auth_database(databases: Databases) -> str:
-    return await databases.create("auth")
-
-
-@pytest.fixture
-def auth_app(auth_database: str, broker: str, tmp_path: Path) -> AuthApp:
-    return auth_app_factory(auth_database, broker, tmp_path / "keys")
-
-
-@pytest.fixture
-async def auth(auth_app: AuthApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with auth_app() as (_, client):
-        yield client
 
 
 async def account(client: httpx.AsyncClient, **registration: Any) -> tuple[str, dict[str, str]]:

@@ -4,7 +4,6 @@ second factor; and the same routes through the gateway."""
 
 import os
 import time
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,30 +21,13 @@ from auth_service.twofactor.totp import secret_key, totp
 from shared.db import create_engine
 from shared.events import utcnow
 from shared.security import TokenVerifier
-from tests.integration.auth_support import AuthApp, auth_app_factory
+from tests.integration.auth_support import AuthApp
 from tests.integration.test_auth_security import count_hashes
 from tests.support.apps import served_app
-from tests.support.databases import Databases
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture(scope="module")
-async def auth_database(databases: Databases) -> str:
-    return await databases.create("auth")
-
-
-@pytest.fixture
-def auth_app(auth_database: str, broker: str, tmp_path: Path) -> AuthApp:
-    return auth_app_factory(auth_database, broker, tmp_path / "keys")
-
-
-@pytest.fixture
-async def auth(auth_app: AuthApp) -> AsyncIterator[httpx.AsyncClient]:
-    async with auth_app() as (_, client):
-        yield client
 
 
 def new_email() -> str:
