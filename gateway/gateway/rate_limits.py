@@ -21,24 +21,13 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.config import GatewaySettings
-from shared.errors import ProblemError, problem_response_doc
-from shared.ratelimit import RateLimiter, Rule, create_rate_limiter, rate_limit_headers
+from shared.errors import problem_response_doc
+from shared.ratelimit import RateLimited, RateLimiter, Rule, create_rate_limiter, rate_limit_headers
 from shared.security import Principal
 
 # Where a request's decision waits for its answer, in the ASGI scope's per-request state.
 _STATE_KEY = "rate_limit_headers"
 _HEADER_NAMES = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
-
-
-class RateLimited(ProblemError):
-    def __init__(self, headers: dict[str, str]) -> None:
-        super().__init__(
-            429,
-            "rate_limited",
-            "Too many requests",
-            f"Request rate limit reached; retry in {headers['Retry-After']} s",
-            headers=headers,
-        )
 
 
 @dataclass(frozen=True)

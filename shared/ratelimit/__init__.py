@@ -7,13 +7,14 @@ asks before it does the expensive part (hashing a password, sending a message) a
 429 with the decision's headers when it is refused.
 """
 
-from shared.ratelimit.base import Decision, RateLimiter, Rule, rate_limit_headers
+from shared.ratelimit.base import Decision, RateLimited, RateLimiter, Rule, rate_limit_headers
 from shared.ratelimit.memory import MemoryRateLimiter
 from shared.ratelimit.redis_backend import RedisRateLimiter, create_rate_limiter
 
 __all__ = [
     "Decision",
     "MemoryRateLimiter",
+    "RateLimited",
     "RateLimiter",
     "RedisRateLimiter",
     "Rule",

@@ -4,6 +4,8 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
+from shared.errors import ProblemError
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -68,3 +70,17 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
     if not decision.allowed:
         headers["Retry-After"] = str(max(1, math.ceil(decision.retry_after)))
     return headers
+
+
+class RateLimited(ProblemError):
+    """429 `rate_limited`, carrying the refused decision's headers (`Retry-After` and the
+    `RateLimit-*` ones)."""
+
+    def __init__(self, headers: dict[str, str], detail: str = "Request rate limit reached") -> None:
+        super().__init__(
+            429,
+            "rate_limited",
+            "Too many requests",
+            f"{detail}; retry in {headers['Retry-After']} s",
+            headers=headers,
+        )

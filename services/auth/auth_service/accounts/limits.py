@@ -9,18 +9,7 @@ from fastapi import Depends, Request, Response
 from auth_service.accounts.passwords import Passwords
 from auth_service.config import AuthSettings, IpNetwork
 from shared.errors import ProblemError
-from shared.ratelimit import RateLimiter, Rule, rate_limit_headers
-
-
-class RateLimited(ProblemError):
-    def __init__(self, headers: dict[str, str]) -> None:
-        super().__init__(
-            429,
-            "rate_limited",
-            "Too many requests",
-            f"Too many attempts from this address; retry in {headers['Retry-After']} s",
-            headers=headers,
-        )
+from shared.ratelimit import RateLimited, RateLimiter, Rule, rate_limit_headers
 
 
 def client_ip(request: Request, trusted: tuple[IpNetwork, ...]) -> str:
@@ -95,7 +84,7 @@ def per_client_ip(action: str) -> Callable[[Request, Response], AsyncIterator[No
         decision = await limiter.hit(f"auth:{action}:{limit_key(ip)}", rule)
         headers = rate_limit_headers(decision)
         if not decision.allowed:
-            raise RateLimited(headers)
+            raise RateLimited(headers, "Too many attempts from this address")
         response.headers.update(headers)
         try:
             yield
