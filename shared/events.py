@@ -50,6 +50,28 @@ class AccountRegistered(Event):
         return str(self.account_id)
 
 
+AccountState = Literal["active", "suspended", "blocked", "closed"]
+
+
+class AccountStateChanged(Event):
+    """An account's state, as operators set it (suspended for non-payment: reads allowed,
+    sending refused; blocked for abuse: everything but logging in to see the reason refused)
+    or as its owner closes it. A complete state, not a delta: the gateway and dispatch keep
+    the latest per account, and on the registration's topic and key it comes after it."""
+
+    topic: ClassVar[str] = "auth.accounts"
+    aggregate_type: ClassVar[str] = "account"
+    type: Literal["account.state_changed"] = "account.state_changed"
+    account_id: UUID
+    state: AccountState
+    # Shown to the account's own users (e.g. "unpaid invoice 2026-11"); never internal notes.
+    reason: str | None = None
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.account_id)
+
+
 ApiKeyScope = Literal[
     "messages:send", "messages:read", "contacts:write", "contacts:read", "billing:read", "*"
 ]
@@ -268,6 +290,7 @@ class InboundMessageReceived(Event):
 
 AnyEvent = Annotated[
     AccountRegistered
+    | AccountStateChanged
     | ApiKeyCreated
     | ApiKeyRevoked
     | MessageAccepted
