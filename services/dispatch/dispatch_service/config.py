@@ -77,6 +77,10 @@ class DispatchSettings(VerifyingServiceSettings):
     # The Retry-After of a 429 backlog_full until the counts show parts leaving the backlog;
     # then it is the time the excess takes to drain at that pace (at most a minute).
     backlog_retry_after_seconds: int = Field(default=5, ge=1)
+    # Each process reloads the suspended, blocked and closed accounts at most this often
+    # (one query), so a state change stored by the inbox consumer is enforced on sends within
+    # it; 0 loads on every request.
+    account_states_refresh_seconds: float = Field(default=1.0, ge=0)
 
     @field_validator("default_sender")
     @classmethod

@@ -1,7 +1,17 @@
 """Every mapped table of the service, imported in one place for Alembic and the tests."""
 
+from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.batches.models import Batch
 from dispatch_service.db import Base, Inbox, Outbox
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 
-__all__ = ["Base", "Batch", "ConcatReference", "Inbox", "Message", "MessagePart", "Outbox"]
+__all__ = [
+    "AccountStateRow",
+    "Base",
+    "Batch",
+    "ConcatReference",
+    "Inbox",
+    "Message",
+    "MessagePart",
+    "Outbox",
+]

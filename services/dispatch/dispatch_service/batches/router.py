@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
+from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, AccountStatesDep
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
@@ -27,6 +28,7 @@ IdempotencyKey = Annotated[str | None, idempotency_key_header("batch")]
     "`insufficient_funds`. 422 `batch_rejected` when no entry is valid.",
     responses={
         200: {"model": BatchResponse, "description": "Idempotent replay"},
+        **ACCOUNT_NOT_ACTIVE_RESPONSE,
         **problem_responses(409),
         **BACKLOG_FULL_RESPONSE,
     },
@@ -37,9 +39,12 @@ async def send_batch(
     principal: PrincipalDep,
     settings: SettingsDep,
     backlog: BacklogGateDep,
+    account_states: AccountStatesDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> BatchResponse:
+    # Before anything is written: a refused account's request stores nothing.
+    await account_states.check(session, principal.account_id)
     batch, created = await service.send_batch(
         session, settings, principal.account_id, body, idempotency_key, backlog
     )

@@ -1,4 +1,5 @@
-"""Inbox handlers: billing's verdict and dlr's receipts applied to messages.
+"""Inbox handlers: billing's verdict and dlr's receipts applied to messages (and auth's
+account states stored, in dispatch_service.accounts).
 
 Each runs inside the inbox consumer's transaction and never commits, and takes every event
 of its type in a run of the fetched batch at once: a few statements per run, where a lock,
@@ -14,10 +15,12 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch_service.accounts.handlers import on_account_states_changed
 from dispatch_service.batches import repository as set_based
 from dispatch_service.batches.handlers import on_batch_charge_authorized, on_batch_charge_declined
 from dispatch_service.messages import repository
 from shared.events import (
+    AccountStateChanged,
     ChargeAuthorized,
     ChargeDeclined,
     ChargeEvent,
@@ -89,5 +92,10 @@ HANDLERS: Mapping[str, Handler] = {
     "batch.charge_authorized": on_batch_charge_authorized,
     "batch.charge_declined": on_batch_charge_declined,
     "message.part_status_reported": Batched(on_part_statuses_reported),
+    "account.state_changed": Batched(on_account_states_changed),
 }
-TOPICS: tuple[str, ...] = (ChargeEvent.topic, MessagePartStatusReported.topic)
+TOPICS: tuple[str, ...] = (
+    ChargeEvent.topic,
+    MessagePartStatusReported.topic,
+    AccountStateChanged.topic,
+)

@@ -3,6 +3,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, AccountStatesDep
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
 from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
 from dispatch_service.messages import service
@@ -25,6 +26,7 @@ IdempotencyKey = Annotated[str | None, idempotency_key_header("message")]
     summary="Send an SMS",
     responses={
         200: {"model": MessageResponse, "description": "Idempotent replay"},
+        **ACCOUNT_NOT_ACTIVE_RESPONSE,
         **problem_responses(409),
         **BACKLOG_FULL_RESPONSE,
     },
@@ -35,9 +37,12 @@ async def send_message(
     principal: PrincipalDep,
     settings: SettingsDep,
     backlog: BacklogGateDep,
+    account_states: AccountStatesDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> MessageResponse:
+    # Before anything is written: a refused account's request stores nothing.
+    await account_states.check(session, principal.account_id)
     message, created = await service.send_message(
         session, settings, principal.account_id, body, idempotency_key, backlog
     )
