@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import httpx
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from pydantic import ValidationError
 
 from gateway.scopes import check_scope
+from gateway.topic_feed import TopicFeed
 from shared.errors import ProblemError, Unauthorized
-from shared.events import ApiKeyEvent, ApiKeyRevoked, parse_event
+from shared.events import AnyEvent, ApiKeyEvent, ApiKeyRevoked
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +41,6 @@ _EXPIRY_MARGIN_SECONDS = 30.0
 # While a key is in use its token is re-fetched in the background this often: auth records
 # the key's last use when it mints, so "last used" is right to within this.
 _REFRESH_WHILE_USED_SECONDS = 60.0
-_RETRY_SECONDS = 1.0
 
 
 def is_api_key(token: str) -> bool:
@@ -77,104 +75,6 @@ class KeyProjection:
 
     def lookup(self, secret: str) -> KnownKey | None:
         return self._by_hash.get(hash_secret(secret))
-
-
-class ProjectionFeed:
-    """Replays the topic into the projection, then follows it, reconnecting on failure."""
-
-    def __init__(
-        self,
-        bootstrap_servers: str,
-        projection: KeyProjection,
-        on_revoked: Callable[[UUID], None],
-        max_lag_seconds: float,
-    ) -> None:
-        self._bootstrap = bootstrap_servers
-        self._projection = projection
-        self._on_revoked = on_revoked
-        self._max_lag = max_lag_seconds
-        self._consumer: AIOKafkaConsumer | None = None
-        self._partitions: list[TopicPartition] = []
-        self.caught_up = False
-
-    def usable(self) -> bool:
-        """Caught up once, and heard from the broker about every partition lately."""
-        consumer = self._consumer
-        if not self.caught_up or consumer is None:
-            return False
-        now_ms = time.time() * 1000
-        polls = [consumer.last_poll_timestamp(tp) for tp in self._partitions]
-        return all(ts is not None and now_ms - ts <= self._max_lag * 1000 for ts in polls)
-
-    async def run(self) -> None:
-        while True:
-            try:
-                await self._follow()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("API key projection: consumer failed; reconnecting")
-                await asyncio.sleep(_RETRY_SECONDS)
-
-    async def _follow(self) -> None:
-        # No group: every gateway process reads every partition from the beginning.
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap,
-            group_id=None,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            fetch_max_wait_ms=100,
-            metadata_max_age_ms=30_000,
-        )
-        await consumer.start()
-        try:
-            partitions = await self._wait_for_partitions(consumer)
-            consumer.assign(partitions)
-            await consumer.seek_to_beginning(*partitions)
-            targets = await consumer.end_offsets(partitions)
-            # After a reconnect too: revocations made meanwhile must be read before keys
-            # are trusted again (what the projection knew stays; revocations stick).
-            self.caught_up = False
-            self._consumer, self._partitions = consumer, partitions
-            while True:
-                batches = await consumer.getmany(timeout_ms=500, max_records=1000)
-                for records in batches.values():
-                    for record in records:
-                        self._apply(record)
-                if not self.caught_up and await _reached(consumer, targets):
-                    self.caught_up = True
-                    log.info("API key projection caught up; API keys accepted")
-        finally:
-            self._consumer = None
-            await consumer.stop()
-
-    @staticmethod
-    async def _wait_for_partitions(consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-        while True:
-            await consumer.topics()  # refreshes the metadata
-            numbers = consumer.partitions_for_topic(TOPIC)
-            if numbers:
-                return [TopicPartition(TOPIC, number) for number in sorted(numbers)]
-            log.info("API key projection: waiting for topic %s", TOPIC)
-            await asyncio.sleep(_RETRY_SECONDS)
-
-    def _apply(self, record: ConsumerRecord[bytes, bytes]) -> None:
-        try:
-            event = parse_event(record.value or b"")
-        except ValidationError:
-            log.warning("API key projection: skipped unreadable record at offset %s", record.offset)
-            return
-        if isinstance(event, ApiKeyEvent):
-            self._projection.apply(event)
-            if isinstance(event, ApiKeyRevoked):
-                self._on_revoked(event.key_id)
-
-
-async def _reached(consumer: AIOKafkaConsumer, targets: dict[TopicPartition, int]) -> bool:
-    for partition, target in targets.items():
-        if await consumer.position(partition) < target:
-            return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -281,16 +181,27 @@ class ApiKeys:
     ) -> None:
         self.projection = KeyProjection()
         self.tokens = KeyTokens(auth_url, client)
-        self.feed = ProjectionFeed(
-            bootstrap_servers, self.projection, self.tokens.drop, max_lag_seconds
+        # Revocations stick whatever the replay order, so a reconnect replays in place.
+        self.feed = TopicFeed(
+            bootstrap_servers, TOPIC, "API key projection", self._apply, max_lag_seconds
         )
 
-    async def authorize(self, secret: str, method: str, path: str) -> str:
-        """The access token to forward for this key, or a 401/403/503 problem."""
+    def _apply(self, event: AnyEvent) -> None:
+        if isinstance(event, ApiKeyEvent):
+            self.projection.apply(event)
+            if isinstance(event, ApiKeyRevoked):
+                self.tokens.drop(event.key_id)
+
+    def check(self, secret: str, method: str, path: str) -> KnownKey:
+        """The key, if it may do this: or a 401/403/503 problem."""
         if not self.feed.usable():
             raise _auth_unavailable()
         key = self.projection.lookup(secret)
         if key is None or key.revoked:
             raise Unauthorized("Unknown or revoked API key")
         check_scope(key.scopes, method, path)
-        return await self.tokens.token_for(key, secret)
+        return key
+
+    async def authorize(self, secret: str, method: str, path: str) -> str:
+        """The access token to forward for this key, or a 401/403/503 problem."""
+        return await self.tokens.token_for(self.check(secret, method, path), secret)

@@ -3,7 +3,7 @@
 Both are public (the ingress routes every path here), so neither says anything about the
 services behind, and neither calls them: each service's own /healthz and /readyz are for
 its own probes. The gateway is ready when it can check tokens, i.e. holds auth's keys
-(and, with a broker, has caught up with the API keys);
+(and, with a broker, has caught up with the API keys and the account states);
 their cache bounds how often a flood of /readyz reaches auth (see shared.security).
 """
 
@@ -26,6 +26,8 @@ async def readyz(request: Request) -> JSONResponse:
     ready = await gateway.verifier.keys.ready()
     # And holds every API key: a replica still replaying the topic gets no traffic yet.
     ready = ready and (gateway.api_keys is None or gateway.api_keys.feed.usable())
+    # And has read the account states once: until then it enforces none of them.
+    ready = ready and (gateway.account_states is None or gateway.account_states.enforcing)
     return JSONResponse(
         {"status": "ok" if ready else "unavailable"}, status_code=200 if ready else 503
     )

@@ -6,9 +6,11 @@ Pure functions over JSON; the inputs (cached documents) are never mutated.
 import json
 from typing import Any
 
+from gateway.account_states import refused
 from gateway.rate_limits import rate_limited_headers_doc, rate_limited_response_doc
 from gateway.routes import is_public, resolve
 from shared.errors import PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME, problem_response_doc
+from shared.events import AccountState
 
 Json = dict[str, Any]
 
@@ -19,6 +21,7 @@ BEARER = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JW
 # a body too slow to arrive or over its limit, and a service that is down, too slow or
 # answers garbage; and 429 past the account's rate limit (documented with its headers).
 GATEWAY_ERRORS = (408, 413, 502, 503, 504)
+ACCOUNT_STATES_REFUSED: tuple[AccountState, ...] = ("suspended", "blocked", "closed")
 # Any operation behind a token: the gateway refuses an API key without its scope.
 _INSUFFICIENT_SCOPE = {
     **problem_response_doc(403),
@@ -119,7 +122,21 @@ def _apply_security(path: str, item: Json) -> None:
         operation["security"] = [{"bearerAuth": []}]
         responses = operation.setdefault("responses", {})
         responses.setdefault("401", problem_response_doc(401))
-        responses.setdefault("403", dict(_INSUFFICIENT_SCOPE))
+        forbidden = responses.setdefault("403", dict(_INSUFFICIENT_SCOPE))
+        _document_account_states(forbidden, method, path)
+
+
+def _document_account_states(forbidden: Json, method: str, path: str) -> None:
+    """Adds the account states' refusals this operation can meet to its 403's words
+    (a service's own 403 keeps its words first)."""
+    codes = [
+        f"`account_{state}`" for state in ACCOUNT_STATES_REFUSED if refused(state, method, path)
+    ]
+    if codes:
+        forbidden["description"] = (
+            f"{forbidden.get('description', 'Forbidden')}; or the account's state forbids it: "
+            f"{', '.join(codes)} (the detail gives the reason)"
+        )
 
 
 def _document_gateway_errors(item: Json) -> None:

@@ -3,6 +3,7 @@ back as the service sends it, so a large upload or download never sits in gatewa
 
 import logging
 from collections.abc import AsyncIterator
+from uuid import UUID
 
 import httpx
 from fastapi import Request, Response
@@ -44,18 +45,28 @@ async def proxy_endpoint(request: Request) -> Response:
 
 
 async def _authenticate(request: Request) -> tuple[Principal, str | None]:
-    """Who sends the request, and the token to hand the service instead of an API key."""
-    gateway, path = current(request), request.url.path
+    """Who sends the request, and the token to hand the service instead of an API key;
+    refused (403) when the account's state forbids the request."""
+    gateway, method, path = current(request), request.method, request.url.path
     token = bearer_token(request)
     if not is_api_key(token):
-        return await gateway.verifier.verify(token), None
+        principal = await gateway.verifier.verify(token)
+        _check_account_state(request, principal.account_id)
+        return principal, None
     if gateway.api_keys is None:
         raise Unauthorized("API keys are not accepted here")
+    key = gateway.api_keys.check(token, method, path)
+    # Before a token is minted for the key: a blocked account's key costs auth nothing.
+    _check_account_state(request, key.account_id)
     # The services accept auth's tokens only: the key travels no further.
-    upstream_token = await gateway.api_keys.authorize(token, request.method, path)
-    key = gateway.api_keys.projection.lookup(token)
-    assert key is not None, "authorize refuses unknown keys"
+    upstream_token = await gateway.api_keys.tokens.token_for(key, token)
     return Principal(key.account_id, f"api_key:{key.key_id}", "api_key"), upstream_token
+
+
+def _check_account_state(request: Request, account_id: UUID) -> None:
+    states = current(request).account_states
+    if states is not None:
+        states.check(account_id, request.method, request.url.path)
 
 
 async def forward(

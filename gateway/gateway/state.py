@@ -10,6 +10,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 import httpx
 from fastapi import Request
 
+from gateway.account_states import AccountStates
 from gateway.api_keys import ApiKeys
 from gateway.config import GatewaySettings
 from gateway.openapi import OpenApiCache
@@ -46,6 +47,8 @@ class Gateway:
     openapi: OpenApiCache
     # None when the gateway has no broker to learn keys from: then it accepts none.
     api_keys: ApiKeys | None = None
+    # None without a broker too: then every account counts as active here.
+    account_states: AccountStates | None = None
 
 
 def current(request: Request) -> Gateway:
@@ -71,7 +74,7 @@ async def open_gateway(settings: GatewaySettings) -> AsyncIterator[Gateway]:
             for _ in range(shards)
         ]
         upstream_clients = UpstreamClients(clients)
-        api_keys = None
+        api_keys, account_states = None, None
         if settings.kafka_bootstrap_servers:
             api_keys = ApiKeys(
                 settings.kafka_bootstrap_servers,
@@ -81,15 +84,27 @@ async def open_gateway(settings: GatewaySettings) -> AsyncIterator[Gateway]:
             )
             feed = asyncio.create_task(api_keys.feed.run(), name="api-key-projection")
             stack.push_async_callback(_stop, feed, api_keys)
+            account_states = AccountStates(
+                settings.kafka_bootstrap_servers, settings.api_keys_max_lag_seconds
+            )
+            states = asyncio.create_task(account_states.feed.run(), name="account-states")
+            stack.push_async_callback(_stop, states)
         yield Gateway(
-            settings, upstream_clients, verifier, settings.upstreams(), OpenApiCache(), api_keys
+            settings,
+            upstream_clients,
+            verifier,
+            settings.upstreams(),
+            OpenApiCache(),
+            api_keys,
+            account_states,
         )
 
 
-async def _stop(feed: asyncio.Task[None], api_keys: ApiKeys) -> None:
+async def _stop(feed: asyncio.Task[None], api_keys: ApiKeys | None = None) -> None:
     feed.cancel()
     await asyncio.gather(feed, return_exceptions=True)
-    await api_keys.tokens.close()
+    if api_keys is not None:
+        await api_keys.tokens.close()
 
 
 def _upstream_client(settings: GatewaySettings, max_connections: int) -> httpx.AsyncClient:
