@@ -345,3 +345,56 @@ async def test_the_ops_routes_pass_the_gateway_and_every_new_code_is_documented(
     assert {"state", "state_reason"} <= set(
         document["components"]["schemas"][profile_schema]["properties"]
     )
+
+
+async def test_an_api_keys_token_neither_operates_nor_closes(
+    auth: httpx.AsyncClient, auth_database: str
+) -> None:
+    acme = await customer(auth)
+    created = await auth.post(
+        "/v1/api-keys",
+        json={"name": "everything", "scopes": ["*"]},
+        headers=bearer(acme["access_token"]),
+    )
+    assert created.status_code == 201, created.text
+    exchanged = await auth.post(
+        "/internal/api-keys/token", headers=bearer(created.json()["secret"])
+    )
+    assert exchanged.status_code == 200, exchanged.text
+    key_token = exchanged.json()["access_token"]
+    for method, path, body in (
+        ("GET", "/v1/ops/accounts", None),
+        ("POST", f"/v1/ops/accounts/{acme['account_id']}/suspend", {"reason": "unpaid"}),
+        ("POST", "/v1/account/close", None),
+    ):
+        refused = await auth.request(method, path, json=body, headers=bearer(key_token))
+        assert refused.status_code == 403, (path, refused.text)
+        assert refused.json()["code"] == "forbidden"
+    profile = await auth.get("/v1/account", headers=bearer(acme["access_token"]))
+    assert profile.json()["state"] == "active"
+
+
+async def test_a_closed_account_blocked_for_abuse_does_not_reopen_by_logging_in(
+    auth: httpx.AsyncClient, auth_database: str, broker: str
+) -> None:
+    ops = await operator(auth, auth_database)
+    acme = await customer(auth)
+    closed = await auth.post("/v1/account/close", headers=bearer(acme["access_token"]))
+    assert closed.status_code == 204
+    blocked = await auth.post(
+        f"/v1/ops/accounts/{acme['account_id']}/block",
+        json={"reason": "abuse found after closing"},
+        headers=bearer(ops),
+    )
+    assert blocked.status_code == 200, blocked.text
+
+    again = await login(auth, acme["email"])
+    assert again.status_code == 200
+    assert again.json()["account_reopened"] is False
+    profile = await auth.get("/v1/account", headers=bearer(again.json()["access_token"]))
+    assert (profile.json()["state"], profile.json()["state_reason"]) == (
+        "blocked",
+        "abuse found after closing",
+    )
+    events = await state_events(broker, acme["account_id"], 2)
+    assert [e.state for e in events] == ["closed", "blocked"]
