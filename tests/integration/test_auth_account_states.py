@@ -398,3 +398,27 @@ async def test_a_closed_account_blocked_for_abuse_does_not_reopen_by_logging_in(
     )
     events = await state_events(broker, acme["account_id"], 2)
     assert [e.state for e in events] == ["closed", "blocked"]
+
+
+async def test_the_search_pages_newest_first_and_refuses_a_made_up_cursor(
+    auth: httpx.AsyncClient, auth_database: str
+) -> None:
+    ops = await operator(auth, auth_database)
+    tag = os.urandom(4).hex()
+    made = [await customer(auth, company=f"Paged {tag} {n}") for n in range(3)]
+    seen: list[str] = []
+    cursor: str | None = None
+    for _ in range(3):
+        params = {"query": f"paged {tag}", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        answer = await auth.get("/v1/ops/accounts", params=params, headers=bearer(ops))
+        assert answer.status_code == 200, answer.text
+        seen += [item["id"] for item in answer.json()["items"]]
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [account["account_id"] for account in reversed(made)]
+    refused = await auth.get(
+        "/v1/ops/accounts", params={"cursor": "not-a-cursor"}, headers=bearer(ops)
+    )
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "invalid_cursor"
