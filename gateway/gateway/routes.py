@@ -19,6 +19,7 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("/v1/auth/", "auth"),
     Route("/v1/account", "auth", exact_or_below=True),
+    Route("/v1/ops/", "auth"),
     Route("/.well-known/jwks.json", "auth", exact_or_below=True),
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/billing/", "billing"),

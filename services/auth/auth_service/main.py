@@ -11,10 +11,12 @@ from auth_service.db import Outbox
 from auth_service.keys.keyring import load_keyring
 from auth_service.keys.router import router as keys_router
 from auth_service.keys.signing import TokenIssuer
+from auth_service.ops.router import router as ops_router
 from auth_service.profile.router import router as profile_router
 from auth_service.sessions.local_verifier import local_verifier
 from auth_service.sessions.pruning import SessionPruner
 from auth_service.sessions.router import router as sessions_router
+from auth_service.states.router import router as states_router
 from auth_service.twofactor.router import router as twofactor_router
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
@@ -49,6 +51,8 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
         accounts_router,
         sessions_router,
         profile_router,
+        states_router,
+        ops_router,
         twofactor_router,
         audit_router,
         keys_router,

@@ -19,6 +19,11 @@ class Account(Base):
     # Where the platform writes to the customer; the registering e-mail to begin with.
     contact_email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(16))  # E.164
+    # active | suspended | blocked | closed (shared.events.AccountState); changed only by
+    # auth_service.states.service.change_state, which also publishes and audits the change.
+    state: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    # Shown to the account's own users; never internal notes.
+    state_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -4,12 +4,16 @@ from fastapi import APIRouter, Depends, Response, status
 
 from auth_service.accounts import service
 from auth_service.accounts.limits import PasswordsDep, per_client_ip
-from auth_service.accounts.schemas import LoginRequest, RegisterRequest, RegisterResponse
+from auth_service.accounts.schemas import (
+    LoginRequest,
+    LoginResponse,
+    RegisterRequest,
+    RegisterResponse,
+)
 from auth_service.audit.deps import OriginDep
 from auth_service.deps import IssuerDep, SettingsDep
 from auth_service.sessions.refusals import RecordingSessionDep
 from auth_service.sessions.router import no_store
-from auth_service.sessions.schemas import TokenResponse
 from shared.app import SessionDep
 from shared.errors import problem_responses
 
@@ -83,7 +87,9 @@ _LOGIN_REFUSED: dict[int | str, dict[str, Any]] = {
     summary="Exchange e-mail and password for an access token and a refresh token",
     description="After 10 failed logins for one e-mail within 15 minutes (the defaults), "
     "its logins are refused until enough of them have aged out of the window, with the same "
-    "answer as a wrong password.",
+    "answer as a wrong password. Logging in to a blocked account works (its users read the "
+    "reason at GET /v1/account); logging in to a closed one reopens it "
+    "(`account_reopened: true`).",
     responses={**_LOGIN_REFUSED, **_rate_limited_response()},
     dependencies=[Depends(per_client_ip("login"))],
 )
@@ -95,6 +101,6 @@ async def login(
     settings: SettingsDep,
     response: Response,
     origin: OriginDep,
-) -> TokenResponse:
+) -> LoginResponse:
     no_store(response)
     return await service.login(session, passwords, issuer, settings, body, origin)

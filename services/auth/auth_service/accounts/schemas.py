@@ -3,6 +3,7 @@ from typing import Literal
 from pydantic import BaseModel, EmailStr, Field, field_validator
 
 from auth_service.profile.phones import parse_phone
+from auth_service.sessions.schemas import TokenResponse
 from shared.text import check_encodable, check_single_line
 
 
@@ -68,3 +69,10 @@ class LoginRequest(BaseModel):
     @classmethod
     def _encodable(cls, value: str) -> str:
         return check_encodable(value)
+
+
+class LoginResponse(TokenResponse):
+    account_reopened: bool = Field(
+        default=False,
+        description="True when this login reopened the account its owner had closed",
+    )

@@ -6,15 +6,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service.accounts.models import Account, User
 from auth_service.accounts.passwords import Passwords, check_password_strength
 from auth_service.accounts.repository import AccountRepository
-from auth_service.accounts.schemas import LoginRequest, RegisterRequest
+from auth_service.accounts.schemas import LoginRequest, LoginResponse, RegisterRequest
 from auth_service.audit import service as audit
 from auth_service.audit.service import Action, Actor, Origin
 from auth_service.config import AuthSettings
 from auth_service.db import Outbox
 from auth_service.keys.signing import TokenIssuer
 from auth_service.sessions.refusals import RecordedRefusal
-from auth_service.sessions.schemas import TokenResponse
 from auth_service.sessions.service import Lockout, start_session
+from auth_service.states.service import reopen_on_login
 from auth_service.twofactor.service import InvalidOtp, check_login_code
 from shared.events import AccountRegistered
 from shared.outbox import add_event
@@ -77,7 +77,7 @@ async def login(
     settings: AuthSettings,
     request: LoginRequest,
     origin: Origin,
-) -> TokenResponse:
+) -> LoginResponse:
     email = request.email.lower()
     lockout = Lockout(session, settings)
     user = await AccountRepository(session).user_by_email(email)
@@ -99,7 +99,10 @@ async def login(
         raise
     await lockout.succeeded(email)
     await _audit_login(session, origin, user, "login.succeeded")
-    return await start_session(session, issuer, settings, user)
+    # A blocked account logs in too: its users read the reason at GET /v1/account.
+    reopened = await reopen_on_login(session, origin, user)
+    tokens = await start_session(session, issuer, settings, user)
+    return LoginResponse(**tokens.model_dump(), account_reopened=reopened)
 
 
 async def _audit_login(

@@ -13,7 +13,9 @@ class AuditEntry(BaseModel):
         "`login.succeeded`, `login.failed`, `login.locked`, `session.reuse_detected`, "
         "`session.logged_out`, `api_key.created` or `api_key.revoked`"
     )
-    actor_type: str = Field(description="`user`, `api_key` or `system`")
+    actor_type: str = Field(
+        description="`user`, `api_key`, `system` or `operator` (the platform's staff)"
+    )
     actor_id: str | None = Field(description="The user's or key's id; none for `system`")
     object_type: str | None = Field(description="`account`, `user`, `session` or `api_key`")
     object_id: str | None

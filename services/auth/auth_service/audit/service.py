@@ -30,6 +30,13 @@ Action = Literal[
     "session.logged_out",
     "api_key.created",
     "api_key.revoked",
+    # The account's state (auth_service/states): by an operator, or by the owner.
+    "account.suspended",
+    "account.blocked",
+    "account.reinstated",
+    "account.unblocked",
+    "account.closed",
+    "account.reopened",
 ]
 
 USER_AGENT_MAX = 256
@@ -52,12 +59,17 @@ class Origin:
 
 @dataclass(frozen=True)
 class Actor:
-    type: Literal["user", "api_key", "system"]
+    # "operator": the platform's staff (role ops), acting on a customer's account.
+    type: Literal["user", "api_key", "system", "operator"]
     id: str | None = None
 
     @classmethod
     def user(cls, user_id: UUID | str) -> "Actor":
         return cls("user", str(user_id))
+
+    @classmethod
+    def operator(cls, user_id: UUID | str) -> "Actor":
+        return cls("operator", str(user_id))
 
     @classmethod
     def of(cls, principal: Principal) -> "Actor":

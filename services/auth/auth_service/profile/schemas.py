@@ -4,6 +4,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from auth_service.profile.phones import parse_phone
+from shared.events import AccountState
 from shared.text import check_single_line
 
 
@@ -16,6 +17,11 @@ class AccountProfile(BaseModel):
     email: str = Field(description="The login e-mail of the user who asks")
     role: str
     two_factor_enabled: bool
+    state: AccountState = Field(
+        description="`active`; `suspended` (non-payment: reading works, sending is refused); "
+        "`blocked` (everything but logging in and this page is refused); `closed`"
+    )
+    state_reason: str | None = Field(description="Why the account is suspended or blocked")
     created_at: datetime
 
 

@@ -36,6 +36,8 @@ def profile(user: User, account: Account) -> AccountProfile:
         email=user.email,
         role=user.role,
         two_factor_enabled=user.totp_enabled_at is not None,
+        state=account.state,
+        state_reason=account.state_reason,
         created_at=account.created_at,
     )
 

@@ -4,6 +4,7 @@ from uuid import UUID
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth_service.accounts.models import User
 from auth_service.sessions.models import LoginFailure, RefreshToken
 
 
@@ -40,6 +41,16 @@ class RefreshTokens:
         await self._session.execute(
             update(RefreshToken)
             .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def revoke_account(self, account_id: UUID, now: datetime) -> None:
+        """Ends every session of the account's users (closing it)."""
+        users = select(User.id).where(User.account_id == account_id).scalar_subquery()
+        await self._session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id.in_(users), RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )
