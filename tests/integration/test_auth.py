@@ -94,8 +94,9 @@ async def test_registration_publishes_account_registered(
                 for records in batch.values():
                     for record in records:
                         event = parse_event(record.value)
-                        assert isinstance(event, AccountRegistered)
-                        seen.append(event.account_id)
+                        # The topic carries account state changes too (other tests').
+                        if isinstance(event, AccountRegistered):
+                            seen.append(event.account_id)
     finally:
         await consumer.stop()
     assert seen.count(account_id) == 1
