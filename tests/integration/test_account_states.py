@@ -96,7 +96,7 @@ class Dispatch:
             while True:
                 assert (await self.send(token)).status_code == 403
                 states: AccountStates | None = getattr(self.app.state, "account_states", None)
-                loaded_at = None if states is None else states._loaded_at
+                loaded_at = None if states is None else states.refused.loaded_at
                 if loaded_at is not None and loaded_at > since:
                     return
                 await asyncio.sleep(0.1)

@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from dispatch_service import reloading
 from dispatch_service.backlog import service
 from dispatch_service.backlog.service import BacklogFull, BacklogGate
 from dispatch_service.config import DispatchSettings
@@ -34,7 +35,7 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> dict[UUID, int]:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(service.time, "monotonic", clock)
+    monkeypatch.setattr(reloading.time, "monotonic", clock)
     return clock
 
 

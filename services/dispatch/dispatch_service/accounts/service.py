@@ -6,9 +6,6 @@ have no row, or an `active` one) at most every `account_states_refresh_seconds`.
 state change is enforced within that interval after the inbox consumer stores it.
 """
 
-import asyncio
-import time
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.accounts import repository
 from dispatch_service.config import DispatchSettings
+from dispatch_service.reloading import Reloading
 from shared.errors import ProblemError, problem_response_doc
 
 _REFUSALS = {
@@ -44,35 +42,23 @@ ACCOUNT_NOT_ACTIVE_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-@dataclass
 class AccountStates:
-    settings: DispatchSettings
-    _refused: dict[UUID, tuple[str, str | None]] = field(default_factory=dict)
-    _loaded_at: float | None = None
-    # Requests arriving while a load runs wait for it instead of each running their own.
-    _loading: asyncio.Lock = field(default_factory=asyncio.Lock)
+    def __init__(self, settings: DispatchSettings) -> None:
+        self.settings = settings
+        self.refused: Reloading[dict[UUID, tuple[str, str | None]]] = Reloading(
+            repository.not_active, {}
+        )
 
     async def check(self, session: AsyncSession, account_id: UUID) -> None:
         """Raise AccountNotActive unless the account may send, as last loaded."""
         await self.refresh(session)
-        refused = self._refused.get(account_id)
+        refused = self.refused.value.get(account_id)
         if refused is not None and refused[0] in _REFUSALS:
             raise AccountNotActive(*refused)
 
     async def refresh(self, session: AsyncSession) -> None:
         """Load the states again if they are older than the refresh interval."""
-        if self._fresh():
-            return
-        async with self._loading:
-            if self._fresh():
-                return
-            self._refused = await repository.not_active(session)
-            self._loaded_at = time.monotonic()
-
-    def _fresh(self) -> bool:
-        return self._loaded_at is not None and (
-            time.monotonic() - self._loaded_at < self.settings.account_states_refresh_seconds
-        )
+        await self.refused.refresh(session, self.settings.account_states_refresh_seconds)
 
 
 async def _account_states(request: Request) -> AccountStates:

@@ -6,9 +6,7 @@ since. Bound: a limit may be passed by what other processes (and requests of thi
 whose transaction had not committed when the count ran) accept within one refresh.
 """
 
-import asyncio
 import math
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -19,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.backlog import repository
 from dispatch_service.config import DispatchSettings
+from dispatch_service.reloading import Reloading
 from shared.errors import ProblemError, problem_response_doc
 
 # However slowly the backlog drains, a client is told to come back within a minute: the
@@ -56,13 +55,12 @@ BACKLOG_FULL_RESPONSE: dict[int | str, dict[str, Any]] = {
 @dataclass
 class BacklogGate:
     settings: DispatchSettings
-    _counted: dict[UUID, int] = field(default_factory=dict)
-    _counted_at: float | None = None
+    _counts: Reloading[dict[UUID, int]] = field(
+        default_factory=lambda: Reloading[dict[UUID, int]](repository.backlog_by_account, {})
+    )
     # Parts this process let in since the count; a request that then fails still counts
     # until the next one, which errs on the side of refusing.
     _admitted: Counter[UUID] = field(default_factory=Counter)
-    # Requests arriving while a count runs wait for it instead of each running their own.
-    _counting: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Parts per second leaving the backlog (sent, or failed before the SMSC), per account and
     # in total (key None), as the last counts showed: what Retry-After is estimated from.
     _drain: dict[UUID | None, float] = field(default_factory=dict)
@@ -78,10 +76,10 @@ class BacklogGate:
         per_account, total = self.settings.max_backlog_per_account, self.settings.max_backlog
         if not per_account and not total:
             return
-        waiting = self._counted.get(account_id, 0) + self._admitted[account_id]
+        waiting = self._counts.value.get(account_id, 0) + self._admitted[account_id]
         if per_account and waiting + parts > per_account:
             raise self._full("this account's", per_account, waiting, parts, account_id)
-        waiting = sum(self._counted.values()) + self._admitted.total()
+        waiting = sum(self._counts.value.values()) + self._admitted.total()
         if total and waiting + parts > total:
             raise self._full("the service's total", total, waiting, parts, None)
         self._admitted[account_id] += parts
@@ -90,25 +88,21 @@ class BacklogGate:
         """Count the backlog again if the count is older than the refresh interval."""
         if not self.settings.max_backlog_per_account and not self.settings.max_backlog:
             return
-        async with self._counting:
-            if self._counted_at is not None and (
-                time.monotonic() - self._counted_at < self.settings.backlog_refresh_seconds
-            ):
-                return
-            counted = await repository.backlog_by_account(session)
-            now = time.monotonic()
-            if self._counted_at is not None:
-                self._measure_drain(counted, now - self._counted_at)
-            self._counted, self._counted_at = counted, now
-            self._admitted.clear()
+        reloaded = await self._counts.refresh(session, self.settings.backlog_refresh_seconds)
+        if reloaded is None:
+            return
+        if reloaded.elapsed is not None:
+            self._measure_drain(reloaded.previous, reloaded.elapsed)
+        self._admitted.clear()
 
-    def _measure_drain(self, counted: dict[UUID, int], elapsed: float) -> None:
+    def _measure_drain(self, before_counted: dict[UUID, int], elapsed: float) -> None:
         """What left the backlog since the last count: what was waiting then, plus what
         this process let in since, minus what waits now (other processes' intake makes it
         an underestimate, so Retry-After errs long)."""
         if elapsed <= 0:
             return
-        before = {key: n + self._admitted[key] for key, n in self._counted.items()}
+        counted = self._counts.value
+        before = {key: n + self._admitted[key] for key, n in before_counted.items()}
         for key in self._admitted.keys() - before.keys():
             before[key] = self._admitted[key]
         drained: dict[UUID | None, float] = {
