@@ -44,10 +44,50 @@ class AccountRegistered(Event):
     account_id: UUID
     email: str
     company_name: str
+    # Sign-up policy `open` (make dev, benchmarks): verified from the start, so billing
+    # grants the starter credit at once. Policy `verified`: false, and the credit waits for
+    # `account.email_verified` (issue 7: toll fraud by sign-up). Defaults read events
+    # published before the policy existed as they were meant.
+    email_verified: bool = True
+    # A trial account sends a few messages a day to test destinations only, until an
+    # operator or a first payment lifts it (`account.trial_ended`). Tokens carry it too.
+    trial: bool = False
 
     @property
     def aggregate_id(self) -> str:
         return str(self.account_id)
+
+
+class AccountEmailVerified(Event):
+    """The registering e-mail was proven (its one-time link was followed): billing grants
+    the starter credit now, once."""
+
+    topic: ClassVar[str] = "auth.accounts"
+    aggregate_type: ClassVar[str] = "account"
+    type: Literal["account.email_verified"] = "account.email_verified"
+    account_id: UUID
+
+    @property
+    def aggregate_id(self) -> str:
+        # Not the account's own key: auth.accounts is compacted per key, and the account's
+        # key must keep its latest *state* (AccountStateChanged) for good. Billing, the
+        # reader, may so see this before the registration, and copes.
+        return f"{self.account_id}:email"
+
+
+class AccountTrialEnded(Event):
+    """An operator or the account's first payment lifted the trial's caps."""
+
+    topic: ClassVar[str] = "auth.accounts"
+    aggregate_type: ClassVar[str] = "account"
+    type: Literal["account.trial_ended"] = "account.trial_ended"
+    account_id: UUID
+    # "operator" or "payment"
+    lifted_by: Literal["operator", "payment"]
+
+    @property
+    def aggregate_id(self) -> str:
+        return f"{self.account_id}:trial"  # not the state's key: see AccountEmailVerified
 
 
 AccountState = Literal["active", "suspended", "blocked", "closed"]
@@ -66,6 +106,33 @@ class AccountStateChanged(Event):
     state: AccountState
     # Shown to the account's own users (e.g. "unpaid invoice 2026-11"); never internal notes.
     reason: str | None = None
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.account_id)
+
+
+class AuditRecorded(Event):
+    """An action on personal data or on access done in a service other than auth (contact
+    exported or deleted, webhook created, ...), for the account's audit log that auth
+    keeps (issue 7, item 8). Published through the service's outbox in the transaction of
+    the action, so the record exists exactly when the action happened."""
+
+    topic: ClassVar[str] = "audit.records"
+    aggregate_type: ClassVar[str] = "account"
+    type: Literal["audit.recorded"] = "audit.recorded"
+    account_id: UUID
+    # Who: "user" (actor_id: the user's id), "api_key" (the key's id), "operator", "system".
+    actor_type: Literal["user", "api_key", "system", "operator"]
+    actor_id: str | None = None
+    # A stable dotted name, e.g. "contact.deleted"; customers filter and alert on it.
+    action: str = Field(max_length=64, pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
+    object_type: str | None = Field(default=None, max_length=32)
+    object_id: str | None = Field(default=None, max_length=64)
+    ip: str | None = Field(default=None, max_length=45)
+    user_agent: str | None = Field(default=None, max_length=256)
+    # Names only (which fields changed, how many rows), never values or personal data.
+    details: dict[str, str | int | bool | list[str] | None] = Field(default_factory=dict)
 
     @property
     def aggregate_id(self) -> str:
@@ -290,7 +357,10 @@ class InboundMessageReceived(Event):
 
 AnyEvent = Annotated[
     AccountRegistered
+    | AccountEmailVerified
+    | AccountTrialEnded
     | AccountStateChanged
+    | AuditRecorded
     | ApiKeyCreated
     | ApiKeyRevoked
     | MessageAccepted
@@ -315,6 +385,7 @@ SUPPORTED_VERSION = 1
 
 ALL_TOPICS: tuple[str, ...] = (
     AccountRegistered.topic,
+    AuditRecorded.topic,
     ApiKeyEvent.topic,
     MessageEvent.topic,
     ChargeEvent.topic,

@@ -34,6 +34,12 @@ class Principal:
     account_id: UUID
     subject: str
     role: str
+    # An API key's scopes (the token's `scope` claim, RFC 9068); empty for people, whose
+    # role says what they may do (shared.roles).
+    scopes: frozenset[str] = frozenset()
+    # A trial account (sign-up policy `verified`, until an operator or a first payment
+    # lifts it): dispatch caps its sending and its destinations.
+    trial: bool = False
 
 
 class JwksCache:
@@ -181,13 +187,27 @@ class TokenVerifier:
         account_id, subject, role = (
             claims.get("account_id"),
             claims.get("sub"),
-            claims.get("role", "owner"),
+            claims.get("role"),
         )
-        # A validly signed token with claims of the wrong shape is still no identity.
-        if not (isinstance(account_id, str) and isinstance(subject, str) and isinstance(role, str)):
+        scope, trial = claims.get("scope", ""), claims.get("trial", False)
+        # A validly signed token with claims of the wrong shape is still no identity; a
+        # token without a role gets none rather than a default one.
+        if not (
+            isinstance(account_id, str)
+            and isinstance(subject, str)
+            and isinstance(role, str)
+            and isinstance(scope, str)
+            and isinstance(trial, bool)
+        ):
             raise Unauthorized("Token claims are malformed")
         try:
-            return Principal(account_id=UUID(account_id), subject=subject, role=role)
+            return Principal(
+                account_id=UUID(account_id),
+                subject=subject,
+                role=role,
+                scopes=frozenset(scope.split()),
+                trial=trial,
+            )
         except ValueError as exc:
             raise Unauthorized("Token claims are malformed") from exc
 

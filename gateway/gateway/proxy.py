@@ -17,6 +17,7 @@ from gateway.rate_limits import current_limits
 from gateway.routes import is_public, resolve
 from gateway.state import current
 from shared.errors import ProblemError, Unauthorized
+from shared.roles import API_KEY_ROLE
 from shared.security import Principal, bearer_token
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,10 @@ async def _authenticate(request: Request) -> tuple[Principal, str | None]:
     _check_account_state(request, key.account_id)
     # The services accept auth's tokens only: the key travels no further.
     upstream_token = await gateway.api_keys.tokens.token_for(key, token)
-    return Principal(key.account_id, f"api_key:{key.key_id}", "api_key"), upstream_token
+    principal = Principal(
+        key.account_id, f"api_key:{key.key_id}", API_KEY_ROLE, scopes=frozenset(key.scopes)
+    )
+    return principal, upstream_token
 
 
 def _check_account_state(request: Request, account_id: UUID) -> None:

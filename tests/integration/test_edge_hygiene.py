@@ -316,6 +316,7 @@ class KeyRing:
             "aud": "smsgw",
             "sub": str(uuid.uuid4()),
             "account_id": str(uuid.uuid4()),
+            "role": "owner",
             "iat": now,
             "exp": now + timedelta(minutes=15),
         }

@@ -89,6 +89,7 @@ def token(key: Any, kid: str, **claims: Any) -> str:
         "aud": AUDIENCE,
         "sub": "user",
         "account_id": str(uuid.uuid4()),
+        "role": "owner",
         "iat": now,
         "exp": now + timedelta(minutes=15),
         **claims,

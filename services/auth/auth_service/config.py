@@ -42,6 +42,9 @@ class AuthSettings(ServiceSettings):
     # Audit records older than this are purged, a batch at a time, every interval.
     audit_retention_days: int = Field(default=730, ge=1)
     audit_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # How often queued mail (verification links, invitations) is sent (auth_service/mail);
+    # where it goes is MAIL_* (shared/mail).
+    mail_send_interval_seconds: float = Field(default=2.0, gt=0)
     # The name authenticator apps show next to the e-mail.
     totp_issuer: str = "smsgw"
 

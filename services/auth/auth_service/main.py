@@ -11,6 +11,7 @@ from auth_service.db import Outbox
 from auth_service.keys.keyring import load_keyring
 from auth_service.keys.router import router as keys_router
 from auth_service.keys.signing import TokenIssuer
+from auth_service.mail.service import MailSender
 from auth_service.ops.router import router as ops_router
 from auth_service.profile.router import router as profile_router
 from auth_service.sessions.local_verifier import local_verifier
@@ -19,6 +20,7 @@ from auth_service.sessions.router import router as sessions_router
 from auth_service.states.router import router as states_router
 from auth_service.twofactor.router import router as twofactor_router
 from shared.app import create_service_app
+from shared.mail import Mailer, create_mailer
 from shared.periodic import PeriodicJob
 from shared.ratelimit import create_rate_limiter
 from shared.runtime import ServiceRuntime
@@ -26,7 +28,10 @@ from shared.runtime import ServiceRuntime
 
 class AuthRuntime(ServiceRuntime):
     """The kit's runtime plus the pruning of failed logins, expired refresh tokens and
-    audit records past their retention."""
+    audit records past their retention, and the sending of queued mail."""
+
+    mailer: Mailer
+    mail: MailSender
 
     async def start(self) -> None:
         await super().start()
@@ -36,6 +41,10 @@ class AuthRuntime(ServiceRuntime):
         self.start_periodic(
             PeriodicJob("session-pruner", settings.session_prune_interval_seconds, pruner.run_once)
         )
+        self.mail = MailSender(self.sessionmaker, self.mailer)
+        self.start_periodic(
+            PeriodicJob("mail-sender", settings.mail_send_interval_seconds, self.mail.run_once)
+        )
         audit_pruner = AuditPruner(self.sessionmaker, settings)
         self.start_periodic(
             PeriodicJob(
@@ -44,7 +53,7 @@ class AuthRuntime(ServiceRuntime):
         )
 
 
-def create_app(settings: AuthSettings | None = None) -> FastAPI:
+def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = None) -> FastAPI:
     settings = settings or AuthSettings()
     runtime = AuthRuntime(settings=settings, outbox_model=Outbox)
     routers = [
@@ -61,6 +70,8 @@ def create_app(settings: AuthSettings | None = None) -> FastAPI:
     ]
     app = create_service_app("auth", runtime, routers)
     app.state.settings = settings
+    # MAIL_* settings unless given (tests give a Maildir of their own).
+    runtime.mailer = mailer or create_mailer()
     app.state.token_issuer = TokenIssuer(load_keyring(settings), settings)
     # auth's own bearer-token routes (/v1/account) verify like every other service.
     runtime.verifier = local_verifier(app.state.token_issuer, settings)

@@ -4,6 +4,7 @@ from auth_service.accounts.models import Account, User
 from auth_service.api_keys.models import ApiKey
 from auth_service.audit.models import AuditRecord
 from auth_service.db import Base, Outbox
+from auth_service.mail.models import OutgoingMail
 from auth_service.sessions.models import LoginFailure, RefreshToken
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "LoginFailure",
+    "OutgoingMail",
     "Outbox",
     "RefreshToken",
     "User",

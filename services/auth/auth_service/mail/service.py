@@ -1,0 +1,79 @@
+"""Queueing a mail beside what caused it, and sending what is queued."""
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth_service.mail.models import OutgoingMail
+from shared.db import session_scope
+from shared.events import utcnow
+from shared.mail import Mail, Mailer
+
+log = logging.getLogger(__name__)
+
+# A mail that failed this often is left for operators (last_error says why).
+MAX_ATTEMPTS = 20
+# Sent mail (bodies erased) is kept this long as the record that it went out.
+SENT_KEPT = timedelta(days=30)
+
+
+def queue(session: AsyncSession, mail: Mail) -> None:
+    """Adds the mail to `session`'s transaction; the sender picks it up after the commit."""
+    session.add(OutgoingMail(recipient=mail.to, subject=mail.subject, body=mail.text))
+
+
+class MailSender:
+    """The periodic job: sends queued mail a few at a time, each in its own transaction,
+    so that one bad address never holds up the rest."""
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], mailer: Mailer, batch: int = 50
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self.mailer = mailer
+        self._batch = batch
+
+    async def run_once(self) -> int:
+        """Sends what is queued; returns how many went out."""
+        sent = 0
+        async for session in session_scope(self._sessionmaker):
+            pending = (
+                await session.scalars(
+                    select(OutgoingMail)
+                    .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS)
+                    .order_by(OutgoingMail.created_at)
+                    .limit(self._batch)
+                )
+            ).all()
+            jobs = [(row.id, Mail(row.recipient, row.subject, row.body or "")) for row in pending]
+        for mail_id, mail in jobs:
+            sent += await self._send(mail_id, mail)
+        async for session in session_scope(self._sessionmaker):
+            await session.execute(
+                delete(OutgoingMail).where(OutgoingMail.sent_at < utcnow() - SENT_KEPT)
+            )
+        return sent
+
+    async def _send(self, mail_id: object, mail: Mail) -> int:
+        # Two replicas may pick the same mail; the recipient may then get it twice, which
+        # a verification link or an invitation survives (its token works once).
+        try:
+            await self.mailer.send(mail)
+        except Exception as exc:  # the mail server's problem, whatever it raised
+            log.warning("sending mail %s failed: %r", mail_id, exc)
+            async for session in session_scope(self._sessionmaker):
+                await session.execute(
+                    update(OutgoingMail)
+                    .where(OutgoingMail.id == mail_id)
+                    .values(attempts=OutgoingMail.attempts + 1, last_error=repr(exc)[:500])
+                )
+            return 0
+        async for session in session_scope(self._sessionmaker):
+            await session.execute(
+                update(OutgoingMail)
+                .where(OutgoingMail.id == mail_id)
+                .values(sent_at=utcnow(), body=None, attempts=OutgoingMail.attempts + 1)
+            )
+        return 1

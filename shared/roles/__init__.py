@@ -1,0 +1,126 @@
+"""Who may do what (issue 7, item 4): the role × operation table every service checks.
+
+A person's role comes from the access token's `role` claim; auth sets it from the user's
+role in the account. An API key's tokens carry role `api_key` and the key's scopes: a key
+may do exactly what its scopes name (the gateway checks the same before forwarding), and
+never anything a person does by role alone (users, keys, the account, the audit log).
+
+docs/roles.md shows this table; tests/unit/test_roles_table.py checks that they agree and
+tests/integration/test_role_matrix.py that every service enforces it.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Final, Literal, get_args
+
+from fastapi import Depends
+
+from shared.app import PrincipalDep
+from shared.errors import ProblemError, problem_response_doc
+from shared.security import Principal
+
+Permission = Literal[
+    # What an API key's scopes can also grant (shared.events.ApiKeyScope).
+    "messages:send",
+    "messages:read",
+    "contacts:write",
+    "contacts:read",
+    "billing:read",
+    # People only.
+    "billing:manage",  # top-ups, payment methods, invoices' details
+    "api_keys:manage",
+    "users:manage",  # invite, change roles, remove
+    "account:read",
+    "account:manage",  # profile, sender names, webhooks, templates' settings
+    "account:close",
+    "audit:read",
+]
+Role = Literal["owner", "admin", "developer", "billing", "viewer"]
+
+ALL_PERMISSIONS: Final = frozenset(get_args(Permission))
+ROLES: Final[tuple[Role, ...]] = get_args(Role)
+API_KEY_ROLE: Final = "api_key"
+OPS_ROLE: Final = "ops"
+KEY_SCOPES: Final = frozenset(
+    {"messages:send", "messages:read", "contacts:write", "contacts:read", "billing:read"}
+)
+
+ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
+    "owner": ALL_PERMISSIONS,
+    # Everything but ending the account: that stays with its owners.
+    "admin": ALL_PERMISSIONS - {"account:close"},
+    "developer": frozenset(
+        {
+            "messages:send",
+            "messages:read",
+            "contacts:write",
+            "contacts:read",
+            "api_keys:manage",
+            "account:read",
+        }
+    ),
+    "billing": frozenset({"billing:read", "billing:manage", "account:read"}),
+    "viewer": frozenset({"messages:read", "contacts:read", "billing:read", "account:read"}),
+    # The platform's staff act through /v1/ops only, never as a customer's user.
+    OPS_ROLE: frozenset(),
+}
+
+
+def permissions_of(principal: Principal) -> frozenset[str]:
+    if principal.role == API_KEY_ROLE:
+        if "*" in principal.scopes:
+            return KEY_SCOPES
+        return principal.scopes & KEY_SCOPES
+    return ROLE_PERMISSIONS.get(principal.role, frozenset())
+
+
+def allowed(principal: Principal, permission: Permission) -> bool:
+    return permission in permissions_of(principal)
+
+
+class Forbidden(ProblemError):
+    def __init__(self, principal: Principal, permission: Permission) -> None:
+        if principal.role == API_KEY_ROLE:
+            if permission in KEY_SCOPES:
+                detail = f"This API key lacks the `{permission}` scope"
+            else:
+                detail = "This is for a person logged in to the account, not for an API key"
+            super().__init__(
+                403, "insufficient_scope", "Insufficient scope", detail, permission=permission
+            )
+        else:
+            super().__init__(
+                403,
+                "forbidden",
+                "Forbidden",
+                f"The role `{principal.role}` may not do this (it needs `{permission}`)",
+                permission=permission,
+            )
+
+
+def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency: the caller, if its role (or key's scopes) grants `permission`."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        if not allowed(principal, permission):
+            raise Forbidden(principal, permission)
+        return principal
+
+    check.__name__ = f"require_{permission.replace(':', '_')}"
+    return check
+
+
+def Allowed(permission: Permission) -> Any:  # noqa: N802 - reads as a type in signatures
+    """`principal: Allowed("messages:send")`: the caller, checked for `permission`."""
+    return Annotated[Principal, Depends(require(permission))]
+
+
+def forbidden_response(permission: Permission) -> dict[int | str, dict[str, Any]]:
+    """The 403 entry of an operation that needs `permission`, for its OpenAPI `responses`;
+    also names the permission (`x-permission`) so that docs and clients can read it."""
+    return {
+        403: {
+            **problem_response_doc(403),
+            "description": f"`forbidden` (the caller's role lacks `{permission}`) or "
+            "`insufficient_scope` (an API key without it)",
+        }
+    }
