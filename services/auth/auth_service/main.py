@@ -18,6 +18,8 @@ from auth_service.sessions.local_verifier import local_verifier
 from auth_service.sessions.pruning import SessionPruner
 from auth_service.sessions.router import router as sessions_router
 from auth_service.states.router import router as states_router
+from auth_service.team.router import public_router as team_public_router
+from auth_service.team.router import router as team_router
 from auth_service.twofactor.router import router as twofactor_router
 from shared.app import create_service_app
 from shared.mail import Mailer, create_mailer
@@ -67,6 +69,8 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
         keys_router,
         api_keys_router,
         api_keys_internal_router,
+        team_router,
+        team_public_router,
     ]
     app = create_service_app("auth", runtime, routers)
     app.state.settings = settings
