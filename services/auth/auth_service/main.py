@@ -13,6 +13,7 @@ from auth_service.keys.router import router as keys_router
 from auth_service.keys.signing import TokenIssuer
 from auth_service.mail.service import MailSender
 from auth_service.ops.router import router as ops_router
+from auth_service.password.router import router as password_router
 from auth_service.profile.router import router as profile_router
 from auth_service.sessions.local_verifier import local_verifier
 from auth_service.sessions.pruning import SessionPruner
@@ -71,6 +72,7 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
         api_keys_internal_router,
         team_router,
         team_public_router,
+        password_router,
     ]
     app = create_service_app("auth", runtime, routers)
     app.state.settings = settings
