@@ -361,7 +361,7 @@ REFUSED: dict[str, set[str]] = {
 }
 
 
-@pytest.mark.parametrize("role", ["admin", "developer", "billing", "viewer"])
+@pytest.mark.parametrize("role", ["owner", "admin", "developer", "billing", "viewer"])
 async def test_each_role_is_refused_exactly_what_it_lacks(team: Team, role: str) -> None:
     owner = await team.owner()
     person = await team.member(owner, role)
