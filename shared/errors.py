@@ -184,7 +184,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
 
 # Validation error types raised by our own validators (pydantic_core.PydanticCustomError)
 # that are stable enough to be the problem's `code` when they are all that went wrong.
-_VALIDATION_CODES = frozenset({"invalid_text"})
+_VALIDATION_CODES = frozenset({"invalid_text", "unknown_role"})
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:

@@ -34,6 +34,7 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/v1/auth/login"),
         ("POST", "/v1/auth/refresh"),
         ("POST", "/v1/auth/logout"),
+        ("POST", "/v1/auth/invitations/accept"),
         ("GET", "/.well-known/jwks.json"),
         ("HEAD", "/.well-known/jwks.json"),
     }

@@ -45,6 +45,9 @@ class AuthSettings(ServiceSettings):
     # How often queued mail (verification links, invitations) is sent (auth_service/mail);
     # where it goes is MAIL_* (shared/mail).
     mail_send_interval_seconds: float = Field(default=2.0, gt=0)
+    # The link in an invitation mail (auth_service/team): `{token}` is replaced by the
+    # invitation's one-time token; the page posts it to /v1/auth/invitations/accept.
+    invitation_url: str = "http://localhost:5173/accept-invitation?token={token}"
     # The name authenticator apps show next to the e-mail.
     totp_issuer: str = "smsgw"
 
@@ -66,6 +69,13 @@ class AuthSettings(ServiceSettings):
     # sees it as the rightmost entry. A request from anyone else is limited by its own
     # address, so a client that reaches auth directly cannot choose its key. Comma-separated.
     trusted_proxies: str = "127.0.0.1/32,::1/128"
+
+    @field_validator("invitation_url")
+    @classmethod
+    def _has_token(cls, value: str) -> str:
+        if "{token}" not in value:
+            raise ValueError("must contain {token}, where the invitation's token goes")
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -13,11 +13,14 @@ from auth_service.keys.router import router as keys_router
 from auth_service.keys.signing import TokenIssuer
 from auth_service.mail.service import MailSender
 from auth_service.ops.router import router as ops_router
+from auth_service.password.router import router as password_router
 from auth_service.profile.router import router as profile_router
 from auth_service.sessions.local_verifier import local_verifier
 from auth_service.sessions.pruning import SessionPruner
 from auth_service.sessions.router import router as sessions_router
 from auth_service.states.router import router as states_router
+from auth_service.team.router import public_router as team_public_router
+from auth_service.team.router import router as team_router
 from auth_service.twofactor.router import router as twofactor_router
 from shared.app import create_service_app
 from shared.mail import Mailer, create_mailer
@@ -67,6 +70,9 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
         keys_router,
         api_keys_router,
         api_keys_internal_router,
+        team_router,
+        team_public_router,
+        password_router,
     ]
     app = create_service_app("auth", runtime, routers)
     app.state.settings = settings

@@ -15,10 +15,13 @@ from auth_service.api_keys.schemas import (
 from auth_service.audit.deps import OriginDep
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
+from shared.roles import forbidden_response
 from shared.security import bearer_token
 
 router = APIRouter(
-    prefix="/v1/api-keys", tags=["api-keys"], responses=problem_responses(*AUTHENTICATED, 403)
+    prefix="/v1/api-keys",
+    tags=["api-keys"],
+    responses={**problem_responses(*AUTHENTICATED), **forbidden_response("api_keys:manage")},
 )
 
 

@@ -15,15 +15,13 @@ from auth_service.keys.signing import TokenIssuer
 from shared.errors import NotFound, ProblemError, Unauthorized
 from shared.events import ApiKeyCreated, ApiKeyRevoked, utcnow
 from shared.outbox import add_event
+from shared.roles import API_KEY_ROLE
 from shared.security import Principal
 
 # The token the gateway gets for a key lives this long; the gateway re-fetches it sooner
 # (every minute while the key is in use), which is also how uses are recorded.
 TOKEN_TTL_SECONDS = 300
 USE_RECORDED_EVERY = timedelta(minutes=1)
-# The role claim of a key's tokens: not a person's role, so nothing a person may do by
-# role (managing keys, the account) is open to a key.
-API_KEY_ROLE = "api_key"
 
 
 class InvalidScope(ProblemError):
@@ -107,6 +105,7 @@ async def token_for_key(session: AsyncSession, issuer: TokenIssuer, secret: str)
     claims = {
         "sub": f"api_key:{key.id}",
         "account_id": str(key.account_id),
+        # Not a person's role: nothing a person may do by role is open to a key.
         "role": API_KEY_ROLE,
         "scope": " ".join(key.scopes),  # RFC 9068 §2.2.3
         "key_id": str(key.id),

@@ -7,6 +7,7 @@ from auth_service.audit.deps import AuditReaderDep
 from auth_service.audit.schemas import AuditEntry, AuditLogPage
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
+from shared.roles import forbidden_response
 
 router = APIRouter(
     prefix="/v1/account/audit-log",
@@ -15,11 +16,7 @@ router = APIRouter(
 )
 
 _REFUSED: dict[int | str, dict[str, Any]] = {
-    403: {
-        **problem_responses(403)[403],
-        "description": "An API key's token (`insufficient_scope`), or a user who is neither "
-        "owner nor admin (`forbidden`)",
-    },
+    **forbidden_response("audit:read"),
     422: {
         **problem_responses(422)[422],
         "description": "Invalid input (`validation_error`), or a cursor that is not one this "

@@ -37,6 +37,14 @@ Action = Literal[
     "account.unblocked",
     "account.closed",
     "account.reopened",
+    # The team (auth_service/team) and a person's own security settings.
+    "user.invited",
+    "invitation.revoked",
+    "user.joined",
+    "user.role_changed",
+    "user.removed",
+    "password.changed",
+    "account.2fa_disabled",
 ]
 
 USER_AGENT_MAX = 256

@@ -3,7 +3,6 @@ and block, suspend, unblock or reinstate them."""
 
 from uuid import UUID
 
-OPS_ROLE = "ops"
 # Operators belong to no customer: their users hang off this one internal account, so
 # users, tokens and principals keep a non-null account. The ops endpoints never list it nor
 # act on it.

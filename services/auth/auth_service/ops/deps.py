@@ -2,9 +2,9 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from auth_service.ops import OPS_ROLE
 from shared.app import PrincipalDep
 from shared.errors import ProblemError
+from shared.roles import OPS_ROLE
 from shared.security import Principal
 
 

@@ -8,10 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service.accounts.models import Account, User
 from auth_service.accounts.passwords import Passwords, check_password_strength
 from auth_service.audit.service import Actor, Origin, decode_cursor
-from auth_service.ops import OPS_ROLE, PLATFORM_ACCOUNT_ID
+from auth_service.ops import PLATFORM_ACCOUNT_ID
 from auth_service.ops.repository import OpsRepository
 from auth_service.states.service import Transition, change_state
 from shared.errors import NotFound
+from shared.roles import OPS_ROLE
 from shared.security import Principal
 
 

@@ -45,6 +45,19 @@ class RefreshTokens:
             .execution_options(synchronize_session=False)
         )
 
+    async def revoke_user(
+        self, user_id: UUID, now: datetime, keep_family: UUID | None = None
+    ) -> None:
+        """Ends the user's sessions (a new role, a new password), but `keep_family`'s."""
+        query = update(RefreshToken).where(
+            RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
+        )
+        if keep_family is not None:
+            query = query.where(RefreshToken.family_id != keep_family)
+        await self._session.execute(
+            query.values(revoked_at=now).execution_options(synchronize_session=False)
+        )
+
     async def revoke_account(self, account_id: UUID, now: datetime) -> None:
         """Ends every session of the account's users (closing it)."""
         users = select(User.id).where(User.account_id == account_id).scalar_subquery()

@@ -1,20 +1,20 @@
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from auth_service.audit.deps import OriginDep
 from auth_service.states import service
-from shared.app import PrincipalDep, SessionDep
+from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
+from shared.roles import forbidden_response, require
+from shared.security import Principal
 
 router = APIRouter(prefix="/v1/account", tags=["account"])
 
+Closer = Annotated[Principal, Depends(require("account:close"))]
 _CLOSE_REFUSED: dict[int | str, dict[str, Any]] = {
     **problem_responses(*AUTHENTICATED),
-    403: {
-        **problem_responses(403)[403],
-        "description": "The caller is not the account's owner, or is an API key (`forbidden`)",
-    },
+    **forbidden_response("account:close"),
     409: {
         **problem_responses(409)[409],
         "description": "Only an active account closes (`invalid_state_transition`)",
@@ -31,5 +31,5 @@ _CLOSE_REFUSED: dict[int | str, dict[str, Any]] = {
     "answer then says `account_reopened: true`.",
     responses=_CLOSE_REFUSED,
 )
-async def close(principal: PrincipalDep, session: SessionDep, origin: OriginDep) -> None:
+async def close(principal: Closer, session: SessionDep, origin: OriginDep) -> None:
     await service.close(session, principal, origin)

@@ -93,15 +93,8 @@ async def change_state(
     )
 
 
-class NotTheOwner(ProblemError):
-    def __init__(self) -> None:
-        super().__init__(403, "forbidden", "Forbidden", "Only the account's owner may close it")
-
-
 async def close(session: AsyncSession, principal: Principal, origin: Origin) -> None:
-    # Role first: an API key's token (role api_key) is never the owner.
-    if principal.role != "owner":
-        raise NotTheOwner()
+    # Who may close it (account:close) is checked by the route (shared.roles).
     user, _ = await caller(session, principal)
     account = await account_for_update(session, user.account_id)
     assert account is not None  # caller() found it

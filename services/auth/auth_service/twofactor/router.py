@@ -6,7 +6,12 @@ from auth_service.audit.deps import OriginDep
 from auth_service.deps import SettingsDep
 from auth_service.profile.service import caller
 from auth_service.twofactor import service
-from auth_service.twofactor.schemas import ConfirmRequest, Enrolment, TwoFactorStatus
+from auth_service.twofactor.schemas import (
+    ConfirmRequest,
+    DisableRequest,
+    Enrolment,
+    TwoFactorStatus,
+)
 from shared.app import PrincipalDep, SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 
@@ -60,3 +65,26 @@ async def confirm(
     user, _ = await caller(session, principal)
     await service.confirm(session, user, body.code, origin)
     return TwoFactorStatus(enabled=True)
+
+
+@router.delete(
+    "",
+    summary="Turn two-factor login off with a code from the app",
+    responses={
+        409: {
+            **problem_responses(409)[409],
+            "description": "Two-factor login is off already (`otp_not_enabled`)",
+        },
+        422: {
+            **problem_responses(422)[422],
+            "description": "Invalid input (`validation_error`), or a code that does not "
+            "match, or was used already (`invalid_otp`)",
+        },
+    },
+)
+async def disable(
+    body: DisableRequest, principal: PrincipalDep, session: SessionDep, origin: OriginDep
+) -> TwoFactorStatus:
+    user, _ = await caller(session, principal)
+    await service.disable(session, user, body.otp, origin)
+    return TwoFactorStatus(enabled=False)

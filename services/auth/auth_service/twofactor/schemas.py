@@ -10,5 +10,9 @@ class ConfirmRequest(BaseModel):
     code: str = Field(min_length=1, max_length=16, examples=["123456"])
 
 
+class DisableRequest(BaseModel):
+    otp: str = Field(min_length=1, max_length=16, examples=["123456"])
+
+
 class TwoFactorStatus(BaseModel):
     enabled: bool

@@ -49,14 +49,21 @@ class OtpNotStarted(ProblemError):
         )
 
 
-class WrongConfirmationCode(ProblemError):
+class OtpNotEnabled(ProblemError):
     def __init__(self) -> None:
+        super().__init__(
+            409, "otp_not_enabled", "Two-factor login is off", "There is no factor to turn off"
+        )
+
+
+class WrongConfirmationCode(ProblemError):
+    def __init__(self, field: str = "code") -> None:
         super().__init__(
             422,
             "invalid_otp",
             "Invalid one-time code",
-            "The code does not match the enrolled secret; check the app's clock",
-            errors=[{"location": ["body", "code"], "message": "wrong code", "type": "invalid_otp"}],
+            "The code does not match the enrolled secret, or was used; check the app's clock",
+            errors=[{"location": ["body", field], "message": "wrong code", "type": "invalid_otp"}],
         )
 
 
@@ -90,6 +97,29 @@ async def confirm(session: AsyncSession, user: User, code: str, origin: Origin) 
         account_id=user.account_id,
         actor=Actor.user(user.id),
         action="account.2fa_enabled",
+        object_type="user",
+        object_id=user.id,
+    )
+
+
+async def disable(session: AsyncSession, user: User, code: str, origin: Origin) -> None:
+    """Turns the factor off with a current code, one not used yet: whoever holds only an
+    access token of the user cannot take the second factor away."""
+    if user.totp_enabled_at is None or user.totp_secret is None:
+        raise OtpNotEnabled()
+    step = totp.matching_step(user.totp_secret, code, after_step=user.totp_last_step)
+    if step is None or not await claim_step(session, user.id, step):
+        raise WrongConfirmationCode("otp")
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    await session.flush()
+    await audit.record(
+        session,
+        origin,
+        account_id=user.account_id,
+        actor=Actor.user(user.id),
+        action="account.2fa_disabled",
         object_type="user",
         object_id=user.id,
     )
