@@ -138,3 +138,15 @@ def _table(section: str) -> list[list[str]]:
     lines = [line for line in section.splitlines() if line.startswith("|")]
     rows = [[cell.strip().strip("`") for cell in line.strip("|").split("|")] for line in lines]
     return [row for row in rows if not all(set(cell) <= set("-: ") for cell in row)]
+
+
+def test_a_403_of_its_own_is_kept_and_documented_once(tmp_path: Path) -> None:
+    """Sends also refuse a suspended account with 403; and the routers' routes are shared
+    by every app made from them, so a second app must not repeat the words."""
+    _apps(tmp_path)
+    send = _apps(tmp_path)["dispatch"].openapi()["paths"]["/v1/messages"]["post"]
+    words = send["responses"]["403"]["description"]
+
+    assert words.count("`forbidden`") == 1
+    assert "`account_suspended`" in words
+    assert send[EXTENSION] == "messages:send"
