@@ -52,7 +52,12 @@ def create_service_app(
     app.include_router(
         health_router({"database": runtime.check_database, "broker": runtime.check_broker})
     )
+    # Imported here: shared.roles builds its checks on this module's PrincipalDep.
+    from shared.roles.routes import document_permissions
+
     for router in routers:
+        # Before the router is included: the app's copy of a route is made from it.
+        document_permissions(router.routes)
         # Declaring 422 also keeps FastAPI from documenting its own (plain JSON) one.
         app.include_router(router, responses=problem_responses(*_EVERY_OPERATION))
     _document_problem_schema(app)

@@ -49,6 +49,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "code": {"type": "string", "examples": ["validation_error"]},
         "detail": {"type": "string"},
         "instance": {"type": "string"},
+        "permission": {
+            "description": "On 403 `forbidden`/`insufficient_scope`: the permission the "
+            "operation needs (docs/roles.md)",
+            "type": "string",
+        },
         "errors": {
             "description": "Every invalid input, on validation errors",
             "type": "array",

@@ -1,6 +1,9 @@
-"""What an API key must be allowed to do for each public route. The services know nothing
-of scopes: they get an access token for the key's account, so this table is where a key's
-scopes are enforced (403 `insufficient_scope`)."""
+"""What an API key must be allowed to do for each public route: the first line of defence
+(403 `insufficient_scope` before any byte reaches a service). Each service checks the same
+again from the key's token (shared.roles); tests/unit/test_roles_table.py keeps this table
+in step with the permissions the services' routes check."""
+
+from typing import Any
 
 from shared.errors import ProblemError
 
@@ -15,7 +18,9 @@ class InsufficientScope(ProblemError):
             if needed
             else "This operation is for a person logged in to the account, not for an API key"
         )
-        super().__init__(403, "insufficient_scope", "Insufficient scope", detail)
+        # `permission` as in the services' own refusal (shared.roles.Forbidden).
+        named: dict[str, Any] = {"permission": needed} if needed else {}
+        super().__init__(403, "insufficient_scope", "Insufficient scope", detail, **named)
 
 
 def required_scope(method: str, path: str) -> str | None:

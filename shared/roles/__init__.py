@@ -9,13 +9,13 @@ docs/roles.md shows this table; tests/unit/test_roles_table.py checks that they 
 tests/integration/test_role_matrix.py that every service enforces it.
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Final, Literal, get_args
 
 from fastapi import Depends
 
 from shared.app import PrincipalDep
 from shared.errors import ProblemError, problem_response_doc
+from shared.events import ApiKeyScope
 from shared.security import Principal
 
 Permission = Literal[
@@ -40,9 +40,9 @@ ALL_PERMISSIONS: Final = frozenset(get_args(Permission))
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
 API_KEY_ROLE: Final = "api_key"
 OPS_ROLE: Final = "ops"
-KEY_SCOPES: Final = frozenset(
-    {"messages:send", "messages:read", "contacts:write", "contacts:read", "billing:read"}
-)
+# The scopes auth lets a key have, but `*` (which stands for all of them): one list, so a
+# scope added there is never silently refused here.
+KEY_SCOPES: Final = frozenset(get_args(ApiKeyScope)) - {"*"}
 
 ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "owner": ALL_PERMISSIONS,
@@ -97,16 +97,26 @@ class Forbidden(ProblemError):
             )
 
 
-def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency: the caller, if its role (or key's scopes) grants `permission`."""
+class PermissionCheck:
+    """The dependency `require` returns: it keeps its permission, so that the routes'
+    OpenAPI (`x-permission`, the 403) is derived from the very check that runs
+    (shared.roles.routes) and the two cannot drift."""
 
-    async def check(principal: PrincipalDep) -> Principal:
-        if not allowed(principal, permission):
-            raise Forbidden(principal, permission)
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    async def __call__(self, principal: PrincipalDep) -> Principal:
+        if not allowed(principal, self.permission):
+            raise Forbidden(principal, self.permission)
         return principal
 
-    check.__name__ = f"require_{permission.replace(':', '_')}"
-    return check
+    def __repr__(self) -> str:
+        return f"require({self.permission!r})"
+
+
+def require(permission: Permission) -> PermissionCheck:
+    """A dependency: the caller, if its role (or key's scopes) grants `permission`."""
+    return PermissionCheck(permission)
 
 
 def Allowed(permission: Permission) -> Any:  # noqa: N802 - reads as a type in signatures
@@ -115,8 +125,8 @@ def Allowed(permission: Permission) -> Any:  # noqa: N802 - reads as a type in s
 
 
 def forbidden_response(permission: Permission) -> dict[int | str, dict[str, Any]]:
-    """The 403 entry of an operation that needs `permission`, for its OpenAPI `responses`;
-    also names the permission (`x-permission`) so that docs and clients can read it."""
+    """The 403 entry of an operation that needs `permission`, for its OpenAPI `responses`
+    (create_service_app adds it, and `x-permission`, to every route that checks one)."""
     return {
         403: {
             **problem_response_doc(403),

@@ -50,6 +50,8 @@ def test_star_grants_every_scope_but_not_what_no_key_may_do() -> None:
         check_scope(frozenset({"messages:read"}), "POST", "/v1/messages")
     assert refused.value.status == 403
     assert refused.value.code == "insufficient_scope"
+    # Named like the services' own refusal (shared.roles), whichever of the two answers.
+    assert refused.value.extensions == {"permission": "messages:send"}
 
 
 def _events(**fields: object) -> tuple[ApiKeyCreated, ApiKeyRevoked]:

@@ -1,12 +1,14 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from contacts_service.contacts import service
 from contacts_service.contacts.schemas import ContactCreate, ContactList, ContactResponse
-from shared.app import PrincipalDep, SessionDep
+from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
+from shared.roles import require
+from shared.security import Principal
 
 router = APIRouter(
     prefix="/v1/contacts", tags=["contacts"], responses=problem_responses(*AUTHENTICATED)
@@ -15,6 +17,9 @@ router = APIRouter(
 # unbounded one reached PostgreSQL as an out-of-range bigint and failed there (a 500).
 MAX_OFFSET = 1_000_000_000
 
+Reader = Annotated[Principal, Depends(require("contacts:read"))]
+Writer = Annotated[Principal, Depends(require("contacts:write"))]
+
 
 @router.post(
     "",
@@ -22,16 +27,14 @@ MAX_OFFSET = 1_000_000_000
     summary="Add a recipient",
     responses=problem_responses(409),
 )
-async def create(
-    body: ContactCreate, principal: PrincipalDep, session: SessionDep
-) -> ContactResponse:
+async def create(body: ContactCreate, principal: Writer, session: SessionDep) -> ContactResponse:
     contact = await service.create_contact(session, principal.account_id, body)
     return ContactResponse.model_validate(contact)
 
 
 @router.get("", summary="The account's recipients, newest first")
 async def list_(
-    principal: PrincipalDep,
+    principal: Reader,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -41,7 +44,7 @@ async def list_(
 
 
 @router.get("/{contact_id}", summary="One recipient", responses=problem_responses(404))
-async def get(contact_id: UUID, principal: PrincipalDep, session: SessionDep) -> ContactResponse:
+async def get(contact_id: UUID, principal: Reader, session: SessionDep) -> ContactResponse:
     contact = await service.get_contact(session, principal.account_id, contact_id)
     return ContactResponse.model_validate(contact)
 
@@ -52,6 +55,6 @@ async def get(contact_id: UUID, principal: PrincipalDep, session: SessionDep) ->
     summary="Erase a recipient (R17)",
     responses=problem_responses(404),
 )
-async def delete(contact_id: UUID, principal: PrincipalDep, session: SessionDep) -> Response:
+async def delete(contact_id: UUID, principal: Writer, session: SessionDep) -> Response:
     await service.delete_contact(session, principal.account_id, contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

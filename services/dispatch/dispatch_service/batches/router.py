@@ -1,14 +1,16 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, AccountStatesDep
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
 from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
-from shared.app import PrincipalDep, SessionDep
+from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
+from shared.roles import require
+from shared.security import Principal
 
 router = APIRouter(
     prefix="/v1/messages", tags=["messages"], responses=problem_responses(*AUTHENTICATED)
@@ -16,6 +18,7 @@ router = APIRouter(
 
 
 IdempotencyKey = Annotated[str | None, idempotency_key_header("batch")]
+Sender = Annotated[Principal, Depends(require("messages:send"))]
 
 
 @router.post(
@@ -36,7 +39,7 @@ IdempotencyKey = Annotated[str | None, idempotency_key_header("batch")]
 async def send_batch(
     body: SendBatchRequest,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: Sender,
     settings: SettingsDep,
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,

@@ -1,7 +1,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, AccountStatesDep
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
@@ -9,8 +9,10 @@ from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_he
 from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
-from shared.app import PrincipalDep, SessionDep
+from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
+from shared.roles import require
+from shared.security import Principal
 
 router = APIRouter(
     prefix="/v1/messages", tags=["messages"], responses=problem_responses(*AUTHENTICATED)
@@ -18,6 +20,8 @@ router = APIRouter(
 
 
 IdempotencyKey = Annotated[str | None, idempotency_key_header("message")]
+Sender = Annotated[Principal, Depends(require("messages:send"))]
+Reader = Annotated[Principal, Depends(require("messages:read"))]
 
 
 @router.post(
@@ -34,7 +38,7 @@ IdempotencyKey = Annotated[str | None, idempotency_key_header("message")]
 async def send_message(
     body: SendMessageRequest,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: Sender,
     settings: SettingsDep,
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
@@ -51,16 +55,14 @@ async def send_message(
 
 
 @router.get("/{message_id}", summary="One message and its parts", responses=problem_responses(404))
-async def get_message(
-    message_id: UUID, session: SessionDep, principal: PrincipalDep
-) -> MessageResponse:
+async def get_message(message_id: UUID, session: SessionDep, principal: Reader) -> MessageResponse:
     return MessageResponse.of(await service.get_message(session, principal.account_id, message_id))
 
 
 @router.get("", summary="The account's messages, newest first")
 async def list_messages(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: Reader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     status_filter: Annotated[MessageStatus | None, Query(alias="status")] = None,
     batch_id: Annotated[
