@@ -103,6 +103,14 @@ class DispatchSettings(VerifyingServiceSettings):
         except InvalidSender as exc:
             raise ValueError(f"DISPATCH_DEFAULT_SENDER: {exc}") from exc
 
+    @field_validator("protected_brands_file")
+    @classmethod
+    def _readable(cls, value: Path) -> Path:
+        # At start, not at the first send: intake loads the list when it first checks one.
+        if not value.is_file():
+            raise ValueError(f"DISPATCH_PROTECTED_BRANDS_FILE: no such file {value}")
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_password_in_production(self) -> "DispatchSettings":
         if self.environment == "production" and self.smpp_password == _DEFAULT_SMPP_PASSWORD:

@@ -96,3 +96,9 @@ class ProtectedBrands:
         """The brand `name` imitates, or None. Whole names only: a brand inside a longer
         name ("Pineapple") is left to the operator who reviews every request."""
         return self._by_fold.get(fold(name))
+
+
+def name_key(name: str, kind: SenderKind) -> str:
+    """What makes two names the same one: the folded letters of an alphanumeric name, the
+    digits of a number with or without its +."""
+    return name.lstrip("+") if kind == "numeric" else fold(name)
