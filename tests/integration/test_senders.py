@@ -227,6 +227,27 @@ async def test_one_name_one_company(dispatch: Dispatch, auth_service: AuthClient
     assert again["state"] == "approved"
 
 
+async def test_racing_approvals_leave_one_company(
+    dispatch: Dispatch, auth_service: AuthClient, ops: str
+) -> None:
+    name = unique_name()
+    requests = []
+    for company in ("First", "Second", "Third"):
+        _, token = await auth_service.new_account(company)
+        requests.append((token, await dispatch.requested(token, name)))
+
+    answers = await asyncio.gather(
+        *(dispatch.decide(ops, sender_id, "approve") for _, sender_id in requests)
+    )
+
+    assert sorted(answer.status_code for answer in answers) == [200, 409, 409]
+    for answer in answers:
+        if answer.status_code == 409:
+            assert_problem(answer, 409, "sender_name_taken")
+    states = [[n["state"] for n in await dispatch.names(token)] for token, _ in requests]
+    assert sorted(states) == [["approved"], ["pending"], ["pending"]]
+
+
 @pytest.mark.parametrize("name", ["Google", "G00GLE", "Pay-Pa1", "royal mail"])
 async def test_protected_brands_are_refused(
     dispatch: Dispatch, auth_service: AuthClient, name: str
