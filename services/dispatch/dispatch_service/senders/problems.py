@@ -89,8 +89,8 @@ SENDER_NOT_APPROVED_RESPONSE: dict[int | str, dict[str, Any]] = {
     422: _doc(
         422,
         "`sender_not_approved` (the `sender` is not approved for the account; nothing was "
-        "accepted), or the message's own problems (`invalid_sender`, `invalid_phone_number`, "
-        "...)",
+        "accepted), or the request's own problems (`invalid_sender`, `invalid_phone_number`, "
+        "`batch_rejected` when no entry of a batch is valid, `validation_error`, ...)",
     ),
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
