@@ -199,6 +199,9 @@ class Stack:
         prefix = service.upper()
         auth = f"http://127.0.0.1:{self.ports['auth']}"
         env = {
+            # The walkthrough sends as any sender without asking an operator first; set it
+            # to true to try the approval workflow (/v1/senders, /v1/ops/senders).
+            "DISPATCH_SENDER_APPROVAL_REQUIRED": "false",
             **os.environ,
             "PYTHONPATH": PYTHONPATH,
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka,

@@ -116,6 +116,8 @@ async def platform(
         jwks_url=auth_service.jwks_url,
         environment="test",
         consumer_group=f"dispatch-batches-{uuid4().hex[:8]}",
+        # Any well-formed sender: approval has its own tests (test_senders.py).
+        sender_approval_required=False,
     )
     billing_settings = BillingSettings(
         database_url=await databases.create("billing"),

@@ -135,6 +135,8 @@ async def dispatch(
         consumer_group=f"dispatch-it-{uuid4().hex[:8]}",
         # The default deadline (72 h), swept often enough for a test to see it happen.
         receipt_sweep_interval_seconds=0.2,
+        # Senders' form is tested here; approval has its own tests (test_senders.py).
+        sender_approval_required=False,
     )
     app = create_app(settings)
     producer = new_producer(broker)
@@ -280,6 +282,8 @@ async def test_text_length(
     [
         ("ACME Ltd", True),
         ("Shop24", True),
+        ("Acme & Co.", True),
+        ("A.B-C_D", True),
         ("+447700900123", True),
         ("123456789012345", True),
         ("TooLongSender", False),

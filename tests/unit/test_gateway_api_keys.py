@@ -35,6 +35,10 @@ SECRET = "sk_live_" + "a" * 43
         ("GET", "/v1/api-keys", None),
         ("POST", "/v1/api-keys", None),
         ("GET", "/v1/account", None),
+        # Sender names and their review are for people logged in (and operators) only.
+        ("GET", "/v1/senders", None),
+        ("POST", "/v1/senders", None),
+        ("POST", "/v1/ops/senders/1/approve", None),
     ],
 )
 def test_each_route_needs_its_scope(method: str, path: str, scope: str | None) -> None:

@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
@@ -7,6 +8,7 @@ from dispatch_service.messages.phone import InvalidSender, parse_sender
 from shared.settings import VerifyingServiceSettings
 
 _DEFAULT_SMPP_PASSWORD = "secret"
+_SHIPPED_BRANDS = Path(__file__).parent / "senders" / "protected_brands.txt"
 
 
 def _unprefixed(name: str) -> AliasChoices:
@@ -48,8 +50,9 @@ class DispatchSettings(VerifyingServiceSettings):
     # Names the SMSC link in events (receipts are matched per link) and in the lock that
     # keeps a second connector off the same link.
     smpp_link_name: str = Field(default="default", min_length=1, max_length=64)
-    # None derives them per sender (alphanumeric: TON 5 / NPI 0, numeric: TON 1 / NPI 1,
-    # see messages.phone.sender_address_type); set both when an SMSC wants fixed values.
+    # None derives them per sender (alphanumeric: TON 5 / NPI 0, short code: TON 3 / NPI 0,
+    # other numbers: TON 1 / NPI 1, see messages.phone.sender_address_type); set both when
+    # an SMSC wants fixed values.
     smpp_source_ton: int | None = Field(default=None, ge=0, le=6)
     smpp_source_npi: int | None = Field(default=None, ge=0, le=18)
     # The SMPP worker's /healthz and /readyz for the kubelet; None runs it without them.
@@ -82,6 +85,16 @@ class DispatchSettings(VerifyingServiceSettings):
     # it; 0 loads on every request.
     account_states_refresh_seconds: float = Field(default=1.0, ge=0)
 
+    # Sends name only senders an operator approved for the account (the default sender is
+    # always allowed); false lets any well-formed sender through, as `make dev` runs.
+    sender_approval_required: bool = True
+    # Each process reloads the approved senders and defaults at most this often (one
+    # query): a revocation or a new default takes effect within it. A name approved a
+    # moment ago works at once (a miss is looked up).
+    senders_refresh_seconds: float = Field(default=5.0, ge=0)
+    # Names no customer may request (one a line); operators point this at their own copy.
+    protected_brands_file: Path = _SHIPPED_BRANDS
+
     @field_validator("default_sender")
     @classmethod
     def _valid_sender(cls, value: str) -> str:
@@ -89,6 +102,14 @@ class DispatchSettings(VerifyingServiceSettings):
             return parse_sender(value)
         except InvalidSender as exc:
             raise ValueError(f"DISPATCH_DEFAULT_SENDER: {exc}") from exc
+
+    @field_validator("protected_brands_file")
+    @classmethod
+    def _readable(cls, value: Path) -> Path:
+        # At start, not at the first send: intake loads the list when it first checks one.
+        if not value.is_file():
+            raise ValueError(f"DISPATCH_PROTECTED_BRANDS_FILE: no such file {value}")
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_password_in_production(self) -> "DispatchSettings":

@@ -6,6 +6,8 @@ from dispatch_service.db import Inbox, Outbox
 from dispatch_service.expiry.sweeper import ReceiptSweeper
 from dispatch_service.messages.handlers import HANDLERS, TOPICS
 from dispatch_service.messages.router import router as messages_router
+from dispatch_service.senders.ops_router import router as ops_senders_router
+from dispatch_service.senders.router import router as senders_router
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
 from shared.runtime import ConsumerSpec, ServiceRuntime
@@ -32,4 +34,8 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         inbox_model=Inbox,
         consumer_specs=(ConsumerSpec(settings.consumer_group, TOPICS, HANDLERS),),
     )
-    return create_service_app("dispatch", runtime, [batches_router, messages_router])
+    return create_service_app(
+        "dispatch",
+        runtime,
+        [batches_router, messages_router, senders_router, ops_senders_router],
+    )

@@ -4,14 +4,17 @@ from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.batches.models import Batch
 from dispatch_service.db import Base, Inbox, Outbox
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
+from dispatch_service.senders.models import DefaultSenderRow, SenderNameRow
 
 __all__ = [
     "AccountStateRow",
     "Base",
     "Batch",
     "ConcatReference",
+    "DefaultSenderRow",
     "Inbox",
     "Message",
     "MessagePart",
     "Outbox",
+    "SenderNameRow",
 ]

@@ -7,6 +7,8 @@ from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateD
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
 from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
+from dispatch_service.senders.intake import SenderGateDep
+from dispatch_service.senders.problems import SENDER_NOT_APPROVED_RESPONSE
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -33,6 +35,7 @@ Sender = Annotated[Principal, Depends(require("messages:send"))]
         200: {"model": BatchResponse, "description": "Idempotent replay"},
         **ACCOUNT_NOT_ACTIVE_RESPONSE,
         **problem_responses(409),
+        **SENDER_NOT_APPROVED_RESPONSE,
         **BACKLOG_FULL_RESPONSE,
     },
 )
@@ -43,13 +46,14 @@ async def send_batch(
     settings: SettingsDep,
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
+    senders: SenderGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> BatchResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
     batch, created = await service.send_batch(
-        session, settings, principal.account_id, body, idempotency_key, backlog
+        session, settings, principal.account_id, body, idempotency_key, backlog, senders
     )
     answer_intake(response, f"{router.prefix}?batch_id={batch.batch_id}", created)
     return batch

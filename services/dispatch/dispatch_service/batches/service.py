@@ -25,6 +25,7 @@ from dispatch_service.db import Outbox
 from dispatch_service.messages import repository as messages_repository
 from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.service import CheckedMessage, check_message
+from dispatch_service.senders.intake import SenderGate
 from shared.errors import ProblemError
 from shared.events import BatchAccepted, BatchedMessage, utcnow
 from shared.outbox import add_event
@@ -59,6 +60,7 @@ async def send_batch(
     request: SendBatchRequest,
     idempotency_key: str | None = None,
     backlog: BacklogGate | None = None,
+    senders: SenderGate | None = None,
 ) -> tuple[BatchResponse, bool]:
     """Accept a batch. Returns the answer and whether the batch was created just now
     (False: a retry with the same Idempotency-Key, answered with the original batch)."""
@@ -67,7 +69,14 @@ async def send_batch(
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
         if original is not None:
             return await _replayed(session, original, request_hash), False
+    if senders is not None:
+        # The request's sender (or the account's default) fills in for entries without one.
+        sender = await senders.sender_for(session, account_id, request.sender)
+        request = request.model_copy(update={"sender": sender})
     checked, rejected = _check_entries(settings, request.entries())
+    if senders is not None:
+        checked, refused = await senders.screen(session, account_id, checked)
+        rejected = sorted([*rejected, *refused], key=lambda entry: entry.index)
     if not checked:
         raise BatchRejected(rejected)
     if backlog is not None:

@@ -14,11 +14,16 @@ _MAX_PHONE_INPUT = 32
 # Regions phonenumbers uses for "no single country" (+800 freephone and the like).
 _NO_REGION = {"001", "ZZ"}
 
-_ALPHANUMERIC_SENDER = re.compile(r"[A-Za-z0-9 ]{1,11}")
+# A regex character class: ASCII letters, digits, space and `. - _ &`, all in the GSM 7-bit
+# default alphabet; sender names (senders.names) are approved from the same set.
+ALPHANUMERIC_SENDER_CHARS = r"A-Za-z0-9 .\-_&"
+_ALPHANUMERIC_SENDER = re.compile(f"[{ALPHANUMERIC_SENDER_CHARS}]{{1,11}}")
 _NUMERIC_SENDER = re.compile(r"\+?[0-9]{1,15}")
+# Operators' short codes: 3 to 8 digits, dialled without a country code.
+_SHORT_CODE = re.compile(r"[0-9]{3,8}")
 
 # SMPP type of number / numbering plan for the source address.
-TON_INTERNATIONAL, TON_ALPHANUMERIC = 1, 5
+TON_INTERNATIONAL, TON_NETWORK_SPECIFIC, TON_ALPHANUMERIC = 1, 3, 5
 NPI_UNKNOWN, NPI_ISDN = 0, 1
 
 
@@ -62,15 +67,20 @@ def parse_phone_number(raw: str) -> PhoneNumber:
 
 
 def parse_sender(raw: str) -> str:
-    """An alphanumeric id (up to 11 letters, digits, spaces) or a number (up to 15 digits)."""
+    """An alphanumeric id (up to 11 letters, digits, spaces and `. - _ &`) or a number (up
+    to 15 digits)."""
     sender = raw.strip()
     if _NUMERIC_SENDER.fullmatch(sender) or _ALPHANUMERIC_SENDER.fullmatch(sender):
         return sender
-    raise InvalidSender("use up to 11 letters, digits and spaces, or a number of up to 15 digits")
+    raise InvalidSender(
+        "use up to 11 letters, digits, spaces and . - _ &, or a number of up to 15 digits"
+    )
 
 
 def sender_address_type(sender: str) -> tuple[int, int]:
     """SMPP (source_addr_ton, source_addr_npi) for a sender accepted by parse_sender."""
+    if _SHORT_CODE.fullmatch(sender):
+        return TON_NETWORK_SPECIFIC, NPI_UNKNOWN
     if _NUMERIC_SENDER.fullmatch(sender):
         return TON_INTERNATIONAL, NPI_ISDN
     return TON_ALPHANUMERIC, NPI_UNKNOWN

@@ -9,6 +9,8 @@ from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_he
 from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
+from dispatch_service.senders.intake import SenderGateDep
+from dispatch_service.senders.problems import SENDER_NOT_APPROVED_RESPONSE
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -32,6 +34,7 @@ Reader = Annotated[Principal, Depends(require("messages:read"))]
         200: {"model": MessageResponse, "description": "Idempotent replay"},
         **ACCOUNT_NOT_ACTIVE_RESPONSE,
         **problem_responses(409),
+        **SENDER_NOT_APPROVED_RESPONSE,
         **BACKLOG_FULL_RESPONSE,
     },
 )
@@ -42,13 +45,14 @@ async def send_message(
     settings: SettingsDep,
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
+    senders: SenderGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> MessageResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
     message, created = await service.send_message(
-        session, settings, principal.account_id, body, idempotency_key, backlog
+        session, settings, principal.account_id, body, idempotency_key, backlog, senders
     )
     answer_intake(response, f"{router.prefix}/{message.id}", created)
     return MessageResponse.of(message)

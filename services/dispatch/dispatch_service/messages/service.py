@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,9 @@ from dispatch_service.sms.encoding import SegmentedText, segment
 from shared.errors import NotFound, ProblemError
 from shared.events import MessageAccepted, utcnow
 from shared.outbox import add_event
+
+if TYPE_CHECKING:  # senders.intake uses this module's checks
+    from dispatch_service.senders.intake import SenderGate
 
 
 class InvalidPhoneNumberProblem(ProblemError):
@@ -63,9 +67,14 @@ async def send_message(
     request: SendMessageRequest,
     idempotency_key: str | None = None,
     backlog: BacklogGate | None = None,
+    senders: "SenderGate | None" = None,
 ) -> tuple[Message, bool]:
     """Accept a message for sending. Returns it and whether it was created just now
     (False: a retry with the same Idempotency-Key, answered with the original)."""
+    if senders is not None:
+        # The account's default when none is named; a name it may not use is refused.
+        sender = await senders.sender_for(session, account_id, request.sender)
+        request = request.model_copy(update={"sender": sender})
     phone, message = _new_message(settings, account_id, request, idempotency_key)
     if backlog is not None:
         await backlog.refresh(session)  # before this request writes anything it would see

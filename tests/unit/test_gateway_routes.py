@@ -1,0 +1,23 @@
+"""The gateway's routing table: the longest prefix wins."""
+
+import pytest
+
+from gateway.routes import resolve
+
+
+@pytest.mark.parametrize(
+    ("path", "service"),
+    [
+        ("/v1/ops/accounts", "auth"),
+        ("/v1/ops/accounts/1/block", "auth"),
+        ("/v1/ops/senders", "dispatch"),
+        ("/v1/ops/senders/1/approve", "dispatch"),
+        ("/v1/ops/sendersx", "auth"),
+        ("/v1/senders", "dispatch"),
+        ("/v1/senders/default", "dispatch"),
+        ("/v1/sendersx", None),
+        ("/v1/messages", "dispatch"),
+    ],
+)
+def test_each_path_goes_to_its_service(path: str, service: str | None) -> None:
+    assert resolve(path) == service
