@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from dispatch_service.batches.router import router as batches_router
 from dispatch_service.config import DispatchSettings
+from dispatch_service.content.router import router as content_router
 from dispatch_service.db import Inbox, Outbox
 from dispatch_service.expiry.sweeper import ReceiptSweeper
 from dispatch_service.messages.handlers import HANDLERS, TOPICS
@@ -32,4 +33,6 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         inbox_model=Inbox,
         consumer_specs=(ConsumerSpec(settings.consumer_group, TOPICS, HANDLERS),),
     )
-    return create_service_app("dispatch", runtime, [batches_router, messages_router])
+    return create_service_app(
+        "dispatch", runtime, [batches_router, messages_router, content_router]
+    )

@@ -2,6 +2,7 @@
 
 from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.batches.models import Batch
+from dispatch_service.content.models import ContentHit, ContentRule, ContentSuspension
 from dispatch_service.db import Base, Inbox, Outbox
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 
@@ -10,6 +11,9 @@ __all__ = [
     "Base",
     "Batch",
     "ConcatReference",
+    "ContentHit",
+    "ContentRule",
+    "ContentSuspension",
     "Inbox",
     "Message",
     "MessagePart",

@@ -6,6 +6,7 @@ from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, Accou
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
+from dispatch_service.content.service import CONTENT_BLOCKED_RESPONSE, ContentGateDep
 from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
 from shared.app import PrincipalDep, SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
@@ -31,6 +32,7 @@ IdempotencyKey = Annotated[str | None, idempotency_key_header("batch")]
         **ACCOUNT_NOT_ACTIVE_RESPONSE,
         **problem_responses(409),
         **BACKLOG_FULL_RESPONSE,
+        **CONTENT_BLOCKED_RESPONSE,
     },
 )
 async def send_batch(
@@ -40,11 +42,15 @@ async def send_batch(
     settings: SettingsDep,
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
+    content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> BatchResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
+    await content.screen(
+        session, principal.account_id, [entry.text for entry in body.entries()], batch=True
+    )
     batch, created = await service.send_batch(
         session, settings, principal.account_id, body, idempotency_key, backlog
     )

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, AccountStatesDep
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
+from dispatch_service.content.service import CONTENT_BLOCKED_RESPONSE, ContentGateDep
 from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
 from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
@@ -29,6 +30,7 @@ IdempotencyKey = Annotated[str | None, idempotency_key_header("message")]
         **ACCOUNT_NOT_ACTIVE_RESPONSE,
         **problem_responses(409),
         **BACKLOG_FULL_RESPONSE,
+        **CONTENT_BLOCKED_RESPONSE,
     },
 )
 async def send_message(
@@ -38,11 +40,13 @@ async def send_message(
     settings: SettingsDep,
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
+    content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> MessageResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
+    await content.screen(session, principal.account_id, [body.text])
     message, created = await service.send_message(
         session, settings, principal.account_id, body, idempotency_key, backlog
     )
