@@ -23,6 +23,7 @@ ROUTES: tuple[Route, ...] = (
     # Longer than "/v1/ops/", so they win: the content policy is dispatch's.
     Route("/v1/ops/content-rules", "dispatch", exact_or_below=True),
     Route("/v1/ops/content-hits", "dispatch", exact_or_below=True),
+    Route("/v1/ops/content-reviews", "dispatch", exact_or_below=True),
     Route("/.well-known/jwks.json", "auth", exact_or_below=True),
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/billing/", "billing"),

@@ -300,6 +300,8 @@ async def test_the_nth_hit_of_a_day_suspends_sending_once_until_cleared(
 
     cleared = await dispatch.ops("POST", f"/v1/ops/content-hits/{account_id}/clear")
     assert cleared.status_code == 204, cleared.text
+    again = await dispatch.ops("POST", f"/v1/ops/content-hits/{account_id}/clear")
+    assert again.status_code == 404, again.text
     assert (await dispatch.send(token, "Hello")).status_code == 202
     # Further hits the same day do not publish a second event.
     assert_blocked(await dispatch.send(token, "casino"), "gambling")
@@ -317,6 +319,9 @@ async def test_customers_may_not_use_the_operators_endpoints(
         ("DELETE", f"/v1/ops/content-rules/{uuid4()}"),
         ("GET", "/v1/ops/content-hits"),
         ("POST", f"/v1/ops/content-hits/{account_id}/clear"),
+        ("GET", "/v1/ops/content-reviews"),
+        ("POST", f"/v1/ops/content-reviews/{uuid4()}/approve"),
+        ("POST", f"/v1/ops/content-reviews/{uuid4()}/reject"),
     ]:
         body = {"category": "spam", "kind": "keyword", "pattern": "x"}
         answer = await dispatch.client.request(
@@ -337,4 +342,79 @@ async def test_the_gateway_sends_the_content_endpoints_to_dispatch() -> None:
     assert resolve(f"/v1/ops/content-rules/{uuid4()}") == "dispatch"
     assert resolve("/v1/ops/content-hits") == "dispatch"
     assert resolve(f"/v1/ops/content-hits/{uuid4()}/clear") == "dispatch"
+    assert resolve(f"/v1/ops/content-reviews/{uuid4()}/approve") == "dispatch"
     assert resolve("/v1/ops/accounts") == "auth"
+
+
+async def reviews(dispatch: Dispatch, account_id: UUID) -> list[dict[str, Any]]:
+    answer = await dispatch.ops("GET", "/v1/ops/content-reviews", account_id=str(account_id))
+    assert answer.status_code == 200, answer.text
+    items: list[dict[str, Any]] = answer.json()["items"]
+    return items
+
+
+async def test_a_shortened_link_is_held_for_review_until_an_operator_approves(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    sent = await dispatch.send(token, "Your offer: https://BIT.LY/3xYz and t.co/abc")
+    assert sent.status_code == 202, sent.text
+    message = sent.json()
+    assert message["status"] == "held"
+    assert await dispatch.events(account_id, MessageAccepted) == []
+
+    (review,) = await reviews(dispatch, account_id)
+    assert review["message_id"] == message["id"]
+    assert review["domains"] == ["bit.ly", "t.co"]
+    # Operators never see the message's text.
+    assert "offer" not in json.dumps(review).lower()
+    hits = (await dispatch.ops("GET", "/v1/ops/content-hits", account_id=str(account_id))).json()
+    assert {(h["category"], h["action"]) for h in hits["items"]} == {("shortener", "review")}
+
+    approved = await dispatch.ops("POST", f"/v1/ops/content-reviews/{message['id']}/approve")
+    assert approved.status_code == 204, approved.text
+    (accepted,) = await dispatch.events(account_id, MessageAccepted)
+    assert accepted["message_id"] == message["id"]
+    answer = await dispatch.client.get(f"/v1/messages/{message['id']}", headers=bearer(token))
+    assert answer.json()["status"] == "accepted"
+    assert await reviews(dispatch, account_id) == []
+
+    again = await dispatch.ops("POST", f"/v1/ops/content-reviews/{message['id']}/reject")
+    assert again.status_code == 409, again.text
+    assert again.json()["code"] == "review_decided"
+
+
+async def test_a_rejected_review_ends_the_message_unsent(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    message = (await dispatch.send(token, "see tinyurl.com/abc")).json()
+    rejected = await dispatch.ops("POST", f"/v1/ops/content-reviews/{message['id']}/reject")
+    assert rejected.status_code == 204, rejected.text
+    answer = await dispatch.client.get(f"/v1/messages/{message['id']}", headers=bearer(token))
+    assert answer.json()["status"] == "rejected"
+    assert answer.json()["error_code"] == "content_rejected"
+    assert await dispatch.events(account_id, MessageAccepted) == []
+    unknown = await dispatch.ops("POST", f"/v1/ops/content-reviews/{uuid4()}/approve")
+    assert unknown.status_code == 404
+
+
+async def test_a_batch_holds_only_its_entries_with_shortened_links(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    answer = await dispatch.batch(token, ["Hello", "Go to is.gd/x", "Bye"])
+    assert answer.status_code == 202, answer.text
+    statuses = [m["status"] for m in answer.json()["messages"]]
+    assert statuses == ["accepted", "held", "accepted"]
+    held_id = answer.json()["messages"][1]["id"]
+    (batch,) = await dispatch.events(account_id, BatchAccepted)
+    assert held_id not in {m["message_id"] for m in batch["messages"]}
+    assert len(batch["messages"]) == 2
+    (review,) = await reviews(dispatch, account_id)
+    assert (review["message_id"], review["domains"]) == (held_id, ["is.gd"])
+
+    approved = await dispatch.ops("POST", f"/v1/ops/content-reviews/{held_id}/approve")
+    assert approved.status_code == 204, approved.text
+    (accepted,) = await dispatch.events(account_id, MessageAccepted)
+    assert accepted["message_id"] == held_id

@@ -17,8 +17,7 @@ from dispatch_service.content.policy import (
 )
 
 DEFAULTS = (
-    Path(__file__).resolve().parents[2]
-    / "services/dispatch/dispatch_service/content/defaults.json"
+    Path(__file__).resolve().parents[2] / "services/dispatch/dispatch_service/content/defaults.json"
 )
 
 

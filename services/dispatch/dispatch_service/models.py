@@ -2,7 +2,12 @@
 
 from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.batches.models import Batch
-from dispatch_service.content.models import ContentHit, ContentRule, ContentSuspension
+from dispatch_service.content.models import (
+    ContentHit,
+    ContentReview,
+    ContentRule,
+    ContentSuspension,
+)
 from dispatch_service.db import Base, Inbox, Outbox
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 
@@ -12,6 +17,7 @@ __all__ = [
     "Batch",
     "ConcatReference",
     "ContentHit",
+    "ContentReview",
     "ContentRule",
     "ContentSuspension",
     "Inbox",

@@ -48,11 +48,12 @@ async def send_batch(
 ) -> BatchResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
-    await content.screen(
-        session, principal.account_id, [entry.text for entry in body.entries()], batch=True
-    )
+    texts = [entry.text for entry in body.entries()]
+    held = await content.screen(session, principal.account_id, texts, batch=True)
     batch, created = await service.send_batch(
-        session, settings, principal.account_id, body, idempotency_key, backlog
+        session, settings, principal.account_id, body, idempotency_key, backlog, held.keys()
     )
+    if created:
+        await content.hold_batch(session, principal.account_id, batch.batch_id, held)
     answer_intake(response, f"{router.prefix}?batch_id={batch.batch_id}", created)
     return batch

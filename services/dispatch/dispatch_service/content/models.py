@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Boolean, Date, Index, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch_service.db import Base
@@ -53,3 +53,28 @@ class ContentSuspension(Base):
     hits: Mapped[int] = mapped_column(Integer)
     tripped_at: Mapped[datetime] = mapped_column(UtcDateTime)
     cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ContentReview(Base):
+    """A message held because its text links through a URL shortener: an operator approves
+    or rejects it. Operators see the links' domains, never the text (issue 7)."""
+
+    __tablename__ = "content_reviews"
+    __table_args__ = (
+        # The pending reviews, oldest first: few, among every review ever decided.
+        Index(
+            "ix_content_reviews_pending",
+            "created_at",
+            postgresql_where=text("decided_at IS NULL"),
+            sqlite_where=text("decided_at IS NULL"),
+        ),
+    )
+
+    message_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[UUID] = mapped_column(Uuid)
+    # The shortener domains that matched, space-separated, in the order they appear.
+    domains: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # approved | rejected
+    decision: Mapped[str | None] = mapped_column(String(8))

@@ -1,14 +1,20 @@
 """All of the content policy's SQL."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch_service.content.models import ContentHit, ContentRule, ContentSuspension
+from dispatch_service.content.models import (
+    ContentHit,
+    ContentReview,
+    ContentRule,
+    ContentSuspension,
+)
 from dispatch_service.content.policy import Hit, Rule
+from dispatch_service.messages.models import Message
 from shared.db import upsert_insert
 
 
@@ -77,12 +83,15 @@ async def trip(session: AsyncSession, account_id: UUID, day: date, hits: int, at
     return (await session.execute(statement)).first() is not None
 
 
-async def clear(session: AsyncSession, account_id: UUID, at: datetime) -> None:
-    await session.execute(
+async def clear(session: AsyncSession, account_id: UUID, at: datetime) -> bool:
+    """Clear the account's suspensions; False if it had none to clear."""
+    result = await session.execute(
         update(ContentSuspension)
         .where(ContentSuspension.account_id == account_id, ContentSuspension.cleared_at.is_(None))
         .values(cleared_at=at)
+        .returning(ContentSuspension.account_id)
     )
+    return result.first() is not None
 
 
 async def list_hits(
@@ -92,3 +101,46 @@ async def list_hits(
     if account_id is not None:
         statement = statement.where(ContentHit.account_id == account_id)
     return (await session.scalars(statement)).all()
+
+
+async def add_reviews(
+    session: AsyncSession, account_id: UUID, held: Mapping[UUID, Sequence[Hit]], at: datetime
+) -> None:
+    session.add_all(
+        ContentReview(
+            message_id=message_id,
+            account_id=account_id,
+            domains=" ".join(dict.fromkeys(hit.matched for hit in hits)),
+            created_at=at,
+        )
+        for message_id, hits in held.items()
+    )
+    await session.flush()
+
+
+async def held_in_batch(session: AsyncSession, batch_id: UUID) -> dict[int, UUID]:
+    """The batch's held messages by their position in the request."""
+    rows = await session.execute(
+        select(Message.batch_index, Message.id).where(
+            Message.batch_id == batch_id, Message.status == "held"
+        )
+    )
+    return {index: message_id for index, message_id in rows if index is not None}
+
+
+async def pending_reviews(
+    session: AsyncSession, account_id: UUID | None, limit: int
+) -> Sequence[ContentReview]:
+    statement = (
+        select(ContentReview)
+        .where(ContentReview.decided_at.is_(None))
+        .order_by(ContentReview.created_at, ContentReview.message_id)
+        .limit(limit)
+    )
+    if account_id is not None:
+        statement = statement.where(ContentReview.account_id == account_id)
+    return (await session.scalars(statement)).all()
+
+
+async def get_review(session: AsyncSession, message_id: UUID) -> ContentReview | None:
+    return await session.get(ContentReview, message_id, with_for_update=True)

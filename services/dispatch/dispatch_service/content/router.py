@@ -3,11 +3,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from dispatch_service.content import rules
+from dispatch_service.content import reviews, rules
 from dispatch_service.content.operators import NOT_AN_OPERATOR_RESPONSE, OperatorDep
 from dispatch_service.content.schemas import (
     ContentHitList,
     ContentHitResponse,
+    ContentReviewList,
+    ContentReviewResponse,
     ContentRuleChange,
     ContentRuleList,
     ContentRuleResponse,
@@ -106,9 +108,72 @@ async def list_hits(
     description="After review. The account's state in auth (suspended by the "
     "`content_policy.tripped` event) is reinstated there. Another trip the same UTC day "
     "does not suspend it again.",
+    responses={
+        404: {
+            **problem_responses(404)[404],
+            "description": "The account is not suspended by the content policy (`not_found`)",
+        }
+    },
 )
 async def clear(
     account_id: UUID, _: OperatorDep, session: SessionDep, gate: ContentGateDep
 ) -> Response:
     await rules.clear(session, gate, account_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/content-reviews",
+    summary="Messages held for review, oldest first",
+    description="Held because they link through a URL shortener; each with the domains "
+    "found, never the text.",
+)
+async def list_reviews(
+    _: OperatorDep,
+    session: SessionDep,
+    account_id: UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> ContentReviewList:
+    held = await reviews.pending(session, account_id, limit)
+    return ContentReviewList(
+        items=[
+            ContentReviewResponse(
+                message_id=review.message_id,
+                account_id=review.account_id,
+                domains=review.domains.split(),
+                created_at=review.created_at,
+            )
+            for review in held
+        ]
+    )
+
+
+_DECISION_REFUSED: dict[int | str, dict[str, Any]] = {
+    404: {**problem_responses(404)[404], "description": "No such review (`not_found`)"},
+    409: {
+        **problem_responses(409)[409],
+        "description": "Already approved or rejected (`review_decided`; `decision` says which)",
+    },
+}
+
+
+@router.post(
+    "/content-reviews/{message_id}/approve",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Release a held message: it is charged and sent like any other",
+    responses=_DECISION_REFUSED,
+)
+async def approve(message_id: UUID, _: OperatorDep, session: SessionDep) -> Response:
+    await reviews.decide(session, message_id, approve=True)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/content-reviews/{message_id}/reject",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Refuse a held message: it ends `rejected` (`content_rejected`), unsent",
+    responses=_DECISION_REFUSED,
+)
+async def reject(message_id: UUID, _: OperatorDep, session: SessionDep) -> Response:
+    await reviews.decide(session, message_id, approve=False)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -75,5 +75,6 @@ async def list_hits(
 
 
 async def clear(session: AsyncSession, gate: ContentGate, account_id: UUID) -> None:
-    await repository.clear(session, account_id, utcnow())
+    if not await repository.clear(session, account_id, utcnow()):
+        raise NotFound("Suspension by the content policy")
     gate.reload_after_commit(session)

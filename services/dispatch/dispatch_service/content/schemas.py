@@ -72,3 +72,17 @@ class ContentHitResponse(BaseModel):
 
 class ContentHitList(BaseModel):
     items: list[ContentHitResponse]
+
+
+class ContentReviewResponse(BaseModel):
+    """A message held for review: who sent it and the shortener domains in it, never the
+    text (operators do not read customers' messages)."""
+
+    message_id: UUID
+    account_id: UUID
+    domains: list[str]
+    created_at: datetime
+
+
+class ContentReviewList(BaseModel):
+    items: list[ContentReviewResponse]

@@ -7,7 +7,7 @@ text is recorded in a transaction of its own, committed before the 422 rolls the
 back: the hit stays on record while nothing of the message does.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
@@ -47,14 +47,15 @@ class ContentBlocked(ProblemError):
         )
 
 
-# For the `responses` of every operation that takes in messages.
-CONTENT_BLOCKED_DESCRIPTION = (
-    "`content_blocked`: a text is refused by the content policy; `category` says which "
-    "(spam, gambling, alcohol, tobacco, phishing, political), and for a batch `index` says "
-    "which entry; nothing was accepted"
-)
+# For the `responses` of every operation that takes in messages: the usual 422 and this.
 CONTENT_BLOCKED_RESPONSE: dict[int | str, dict[str, Any]] = {
-    422: {**problem_response_doc(422), "description": CONTENT_BLOCKED_DESCRIPTION}
+    422: {
+        **problem_response_doc(422),
+        "description": f"{problem_response_doc(422)['description']}; or `content_blocked`: "
+        "a text is refused by the content policy, `category` says which (spam, gambling, "
+        "alcohol, tobacco, phishing, political), for a batch `index` says which entry; "
+        "nothing was accepted",
+    }
 }
 
 
@@ -77,28 +78,53 @@ class ContentGate:
 
     async def screen(
         self, session: AsyncSession, account_id: UUID, texts: Sequence[str], batch: bool = False
-    ) -> list[Hit]:
+    ) -> dict[int, list[Hit]]:
         """Raise unless the account may send these texts: AccountNotActive while the policy
         has it suspended, ContentBlocked for the first text a blocking rule hits (its hit
-        recorded). Returns the review hits (URL shorteners), if any."""
+        recorded). Returns, by position, the texts to hold for review (URL shorteners);
+        pass them to `hold` once the messages are stored."""
         await self.loaded.refresh(session, self.settings.content_rules_refresh_seconds)
         loaded = self.loaded.value
         if account_id in loaded.suspended:
             raise AccountNotActive("suspended", SUSPENSION_REASON)
-        reviews: list[Hit] = []
-        seen: set[str] = set()
+        reviews: dict[str, list[Hit]] = {}
         for index, text in enumerate(texts):
             # A batch often sends one text to many: each distinct text is checked once.
-            if text in seen:
+            if text in reviews:
                 continue
-            seen.add(text)
             normalised = normalise(text)
             blocked = loaded.matcher.block(normalised)
             if blocked is not None:
                 await self._record_block(account_id, blocked)
                 raise ContentBlocked(blocked.rule.category, index if batch else None)
-            reviews.extend(loaded.matcher.review(normalised))
-        return reviews
+            reviews[text] = loaded.matcher.review(normalised)
+        if not any(reviews.values()):
+            return {}
+        return {index: reviews[text] for index, text in enumerate(texts) if reviews[text]}
+
+    async def hold(
+        self, session: AsyncSession, account_id: UUID, held: Mapping[UUID, list[Hit]]
+    ) -> None:
+        """Put the messages just stored `held` up for review, in the request's transaction,
+        and record their hits."""
+        if not held:
+            return
+        now = utcnow()
+        await repository.add_reviews(session, account_id, held, now)
+        await repository.add_hits(
+            session, account_id, [h for hits in held.values() for h in hits], now
+        )
+
+    async def hold_batch(
+        self, session: AsyncSession, account_id: UUID, batch_id: UUID, held: dict[int, list[Hit]]
+    ) -> None:
+        """`hold` for a batch just stored: `held` by the entries' positions."""
+        if not held:
+            return
+        stored = await repository.held_in_batch(session, batch_id)
+        await self.hold(
+            session, account_id, {stored[i]: hits for i, hits in held.items() if i in stored}
+        )
 
     async def _record_block(self, account_id: UUID, hit: Hit) -> None:
         now = utcnow()

@@ -46,10 +46,12 @@ async def send_message(
 ) -> MessageResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
-    await content.screen(session, principal.account_id, [body.text])
+    held = await content.screen(session, principal.account_id, [body.text])
     message, created = await service.send_message(
-        session, settings, principal.account_id, body, idempotency_key, backlog
+        session, settings, principal.account_id, body, idempotency_key, backlog, bool(held)
     )
+    if created and held:
+        await content.hold(session, principal.account_id, {message.id: held[0]})
     answer_intake(response, f"{router.prefix}/{message.id}", created)
     return MessageResponse.of(message)
 

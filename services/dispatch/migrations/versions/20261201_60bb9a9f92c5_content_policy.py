@@ -1,4 +1,4 @@
-"""content policy: rules with the shipped defaults, hits, suspensions
+"""content policy: rules with the shipped defaults, hits, suspensions, reviews
 
 Revision ID: 60bb9a9f92c5
 Revises: e3b8f5a1c6d4
@@ -59,6 +59,24 @@ def upgrade() -> None:
         sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("account_id", "day", name=op.f("pk_content_suspensions")),
     )
+    op.create_table(
+        "content_reviews",
+        sa.Column("message_id", sa.Uuid(), nullable=False),
+        sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.Column("domains", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision", sa.String(length=8), nullable=True),
+        sa.PrimaryKeyConstraint("message_id", name=op.f("pk_content_reviews")),
+    )
+    with op.batch_alter_table("content_reviews", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_content_reviews_pending",
+            ["created_at"],
+            unique=False,
+            postgresql_where=sa.text("decided_at IS NULL"),
+            sqlite_where=sa.text("decided_at IS NULL"),
+        )
 
     now = datetime.now(UTC)
     defaults = json.loads(DEFAULTS.read_text(encoding="utf-8"))["rules"]
@@ -81,6 +99,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("content_reviews", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_content_reviews_pending",
+            postgresql_where=sa.text("decided_at IS NULL"),
+            sqlite_where=sa.text("decided_at IS NULL"),
+        )
+    op.drop_table("content_reviews")
     op.drop_table("content_suspensions")
     op.drop_table("content_rules")
     with op.batch_alter_table("content_hits", schema=None) as batch_op:
