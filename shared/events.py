@@ -5,7 +5,7 @@ between services, read by producer and consumers alike; services keep their own 
 One discriminated union, read through one TypeAdapter.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, ClassVar, Literal, get_args
 from uuid import UUID, uuid4
 
@@ -203,6 +203,24 @@ class MessagePartSubmitted(MessageEvent):
     smsc: str = "default"
 
 
+class ContentPolicyTripped(Event):
+    """An account's texts hit dispatch's content policy (issue 8, item 2) as often in one UTC
+    day as the platform allows: its sending is to be suspended pending an operator's
+    review. Published once per account and day; dispatch refuses the account's sends from
+    its own record at once, and auth turns this into the account's `suspended` state."""
+
+    topic: ClassVar[str] = "dispatch.accounts"
+    aggregate_type: ClassVar[str] = "account"
+    type: Literal["content_policy.tripped"] = "content_policy.tripped"
+    account_id: UUID
+    hits: int  # the day's blocked texts when it tripped
+    day: date  # UTC
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.account_id)
+
+
 class ChargeEvent(Event):
     topic: ClassVar[str] = "billing.charges"
     aggregate_type: ClassVar[str] = "message"
@@ -370,6 +388,7 @@ AnyEvent = Annotated[
     | BatchAccepted
     | BatchChargeAuthorized
     | BatchChargeDeclined
+    | ContentPolicyTripped
     | DeliverSmReceived
     | MessagePartStatusReported
     | InboundMessageReceived,
@@ -388,6 +407,7 @@ ALL_TOPICS: tuple[str, ...] = (
     AuditRecorded.topic,
     ApiKeyEvent.topic,
     MessageEvent.topic,
+    ContentPolicyTripped.topic,
     ChargeEvent.topic,
     DeliverSmReceived.topic,
     MessagePartStatusReported.topic,

@@ -20,8 +20,11 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/auth/", "auth"),
     Route("/v1/account", "auth", exact_or_below=True),
     Route("/v1/ops/", "auth"),
-    # Longer than /v1/ops/, so it wins: operators review sender names where they live.
+    # Longer than "/v1/ops/", so they win: operators act where the data lives.
     Route("/v1/ops/senders", "dispatch", exact_or_below=True),
+    Route("/v1/ops/content-rules", "dispatch", exact_or_below=True),
+    Route("/v1/ops/content-hits", "dispatch", exact_or_below=True),
+    Route("/v1/ops/content-reviews", "dispatch", exact_or_below=True),
     Route("/.well-known/jwks.json", "auth", exact_or_below=True),
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/senders", "dispatch", exact_or_below=True),

@@ -84,6 +84,13 @@ class DispatchSettings(VerifyingServiceSettings):
     # (one query), so a state change stored by the inbox consumer is enforced on sends within
     # it; 0 loads on every request.
     account_states_refresh_seconds: float = Field(default=1.0, ge=0)
+    # The content policy: an account whose texts are blocked this many times in one UTC day
+    # is suspended from sending pending an operator's review.
+    content_hits_before_suspension: int = Field(default=5, ge=1)
+    # Each process reloads the content rules and the accounts the policy suspended at most
+    # this often, so another process's change applies within it (the process that made it
+    # applies it at once); 0 loads on every request.
+    content_rules_refresh_seconds: float = Field(default=1.0, ge=0)
 
     # Sends name only senders an operator approved for the account (the default sender is
     # always allowed); false lets any well-formed sender through, as `make dev` runs.

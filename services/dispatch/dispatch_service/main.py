@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from dispatch_service.batches.router import router as batches_router
 from dispatch_service.config import DispatchSettings
+from dispatch_service.content.router import router as content_router
 from dispatch_service.db import Inbox, Outbox
 from dispatch_service.expiry.sweeper import ReceiptSweeper
 from dispatch_service.messages.handlers import HANDLERS, TOPICS
@@ -37,5 +38,5 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
     return create_service_app(
         "dispatch",
         runtime,
-        [batches_router, messages_router, senders_router, ops_senders_router],
+        [batches_router, messages_router, senders_router, ops_senders_router, content_router],
     )

@@ -2,6 +2,12 @@
 
 from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.batches.models import Batch
+from dispatch_service.content.models import (
+    ContentHit,
+    ContentReview,
+    ContentRule,
+    ContentSuspension,
+)
 from dispatch_service.db import Base, Inbox, Outbox
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 from dispatch_service.senders.models import DefaultSenderRow, SenderNameRow
@@ -12,6 +18,10 @@ __all__ = [
     "Batch",
     "ConcatReference",
     "DefaultSenderRow",
+    "ContentHit",
+    "ContentReview",
+    "ContentRule",
+    "ContentSuspension",
     "Inbox",
     "Message",
     "MessagePart",

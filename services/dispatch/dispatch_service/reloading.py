@@ -27,6 +27,8 @@ class Reloading(Generic[T]):
         self.value = initial
         self.loaded_at: float | None = None
         self._loading = asyncio.Lock()
+        # Bumped by `invalidate`: a load that began before it must not count as fresh.
+        self._generation = 0
 
     async def refresh(self, session: AsyncSession, max_age: float) -> Reloaded[T] | None:
         """Load again if the value is older than `max_age` seconds; what it replaced when
@@ -36,12 +38,21 @@ class Reloading(Generic[T]):
         async with self._loading:
             if self._fresh(max_age):
                 return None
+            generation = self._generation
             loaded = await self._load(session)
             now = time.monotonic()
             elapsed = None if self.loaded_at is None else now - self.loaded_at
             reloaded = Reloaded(self.value, elapsed)
             self.value, self.loaded_at = loaded, now
+            if generation != self._generation:
+                self.loaded_at = None  # what it read may predate the change: load again
             return reloaded
+
+    def invalidate(self) -> None:
+        """This process just committed a change to what is loaded: the next `refresh`
+        loads again whatever its age, so the change applies here at once."""
+        self.loaded_at = None
+        self._generation += 1
 
     def _fresh(self, max_age: float) -> bool:
         return self.loaded_at is not None and time.monotonic() - self.loaded_at < max_age

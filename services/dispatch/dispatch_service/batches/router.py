@@ -6,6 +6,7 @@ from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, Accou
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
+from dispatch_service.content.service import CONTENT_BLOCKED_RESPONSE, ContentGateDep
 from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.senders.problems import SENDER_NOT_APPROVED_RESPONSE
@@ -37,6 +38,7 @@ Sender = Annotated[Principal, Depends(require("messages:send"))]
         **problem_responses(409),
         **SENDER_NOT_APPROVED_RESPONSE,
         **BACKLOG_FULL_RESPONSE,
+        **CONTENT_BLOCKED_RESPONSE,
     },
 )
 async def send_batch(
@@ -47,13 +49,25 @@ async def send_batch(
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
     senders: SenderGateDep,
+    content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> BatchResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
+    texts = [entry.text for entry in body.entries()]
+    held = await content.screen(session, principal.account_id, texts, batch=True)
     batch, created = await service.send_batch(
-        session, settings, principal.account_id, body, idempotency_key, backlog, senders
+        session,
+        settings,
+        principal.account_id,
+        body,
+        idempotency_key,
+        backlog,
+        senders,
+        held.keys(),
     )
+    if created:
+        await content.hold_batch(session, principal.account_id, batch.batch_id, held)
     answer_intake(response, f"{router.prefix}?batch_id={batch.batch_id}", created)
     return batch

@@ -4,6 +4,7 @@ together with one `batch.accepted` event, so billing can take the whole batch or
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -25,6 +26,7 @@ from dispatch_service.db import Outbox
 from dispatch_service.messages import repository as messages_repository
 from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.service import CheckedMessage, check_message
+from dispatch_service.messages.status import MessageStatus
 from dispatch_service.senders.intake import SenderGate
 from shared.errors import ProblemError
 from shared.events import BatchAccepted, BatchedMessage, utcnow
@@ -61,9 +63,13 @@ async def send_batch(
     idempotency_key: str | None = None,
     backlog: BacklogGate | None = None,
     senders: SenderGate | None = None,
+    held: Collection[int] = (),
 ) -> tuple[BatchResponse, bool]:
     """Accept a batch. Returns the answer and whether the batch was created just now
-    (False: a retry with the same Idempotency-Key, answered with the original batch)."""
+    (False: a retry with the same Idempotency-Key, answered with the original batch).
+
+    `held`: the indexes of entries the content policy wants an operator to review: stored
+    `held`, and left out of `batch.accepted` (each goes as `message.accepted` once approved)."""
     request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     if idempotency_key is not None:
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
@@ -96,19 +102,18 @@ async def send_batch(
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
         assert original is not None
         return await _replayed(session, original, request_hash), False
-    messages = await _store_messages(session, batch, checked)
-    add_event(
-        session,
-        Outbox,
-        BatchAccepted(
-            account_id=account_id,
-            batch_id=batch.id,
-            messages=[
-                BatchedMessage(message_id=message.id, segments=message.segments)
-                for message in messages
-            ],
-        ),
-    )
+    messages = await _store_messages(session, batch, checked, held)
+    to_charge = [
+        BatchedMessage(message_id=message.id, segments=message.segments)
+        for message in messages
+        if message.status == "accepted"
+    ]
+    if to_charge:
+        add_event(
+            session,
+            Outbox,
+            BatchAccepted(account_id=account_id, batch_id=batch.id, messages=to_charge),
+        )
     return BatchResponse(
         batch_id=batch.id, accepted=len(messages), rejected=rejected, messages=messages
     ), True
@@ -141,7 +146,10 @@ def _invalid(index: int, exc: ValidationError) -> RejectedEntry:
 
 
 async def _store_messages(
-    session: AsyncSession, batch: Batch, checked: list[tuple[int, str, CheckedMessage]]
+    session: AsyncSession,
+    batch: Batch,
+    checked: list[tuple[int, str, CheckedMessage]],
+    held: Collection[int],
 ) -> list[BatchMessage]:
     long_messages = Counter(c.phone.e164 for _, _, c in checked if c.split.segments > 1)
     references = await messages_repository.next_concat_references(session, long_messages)
@@ -151,6 +159,7 @@ async def _store_messages(
     for index, text, message in checked:
         message_id, split = uuid4(), message.split
         to_number = message.phone.e164
+        status: MessageStatus = "held" if index in held else "accepted"
         messages.append(
             {
                 "id": message_id,
@@ -162,7 +171,7 @@ async def _store_messages(
                 "segments": split.segments,
                 # Single parts carry no UDH; each long one takes its number's next reference.
                 "concat_reference": references[to_number].pop(0) if split.segments > 1 else 0,
-                "status": "accepted",
+                "status": status,
                 "batch_id": batch.id,
                 "batch_index": index,
                 "created_at": batch.created_at,
@@ -187,7 +196,7 @@ async def _store_messages(
                 to=to_number,
                 encoding=split.encoding,
                 segments=split.segments,
-                status="accepted",
+                status=status,
             )
         )
     await repository.insert_messages(session, messages, parts)

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, AccountStatesDep
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
+from dispatch_service.content.service import CONTENT_BLOCKED_RESPONSE, ContentGateDep
 from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
 from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
@@ -36,6 +37,7 @@ Reader = Annotated[Principal, Depends(require("messages:read"))]
         **problem_responses(409),
         **SENDER_NOT_APPROVED_RESPONSE,
         **BACKLOG_FULL_RESPONSE,
+        **CONTENT_BLOCKED_RESPONSE,
     },
 )
 async def send_message(
@@ -46,14 +48,18 @@ async def send_message(
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
     senders: SenderGateDep,
+    content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> MessageResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
+    held = await content.screen(session, principal.account_id, [body.text])
     message, created = await service.send_message(
-        session, settings, principal.account_id, body, idempotency_key, backlog, senders
+        session, settings, principal.account_id, body, idempotency_key, backlog, senders, bool(held)
     )
+    if created and held:
+        await content.hold(session, principal.account_id, {message.id: held[0]})
     answer_intake(response, f"{router.prefix}/{message.id}", created)
     return MessageResponse.of(message)
 

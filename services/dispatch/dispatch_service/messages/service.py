@@ -68,14 +68,20 @@ async def send_message(
     idempotency_key: str | None = None,
     backlog: BacklogGate | None = None,
     senders: "SenderGate | None" = None,
+    held: bool = False,
 ) -> tuple[Message, bool]:
     """Accept a message for sending. Returns it and whether it was created just now
-    (False: a retry with the same Idempotency-Key, answered with the original)."""
+    (False: a retry with the same Idempotency-Key, answered with the original).
+
+    `held`: the content policy wants an operator to review it first, so it is stored
+    `held` and `message.accepted` waits for the approval (content.reviews)."""
     if senders is not None:
         # The account's default when none is named; a name it may not use is refused.
         sender = await senders.sender_for(session, account_id, request.sender)
         request = request.model_copy(update={"sender": sender})
     phone, message = _new_message(settings, account_id, request, idempotency_key)
+    if held:
+        message.status = "held"
     if backlog is not None:
         await backlog.refresh(session)  # before this request writes anything it would see
     # Written first, so that the usual request, a new message, costs no lookup; a retry
@@ -95,20 +101,21 @@ async def send_message(
             session, message.to_number
         )
         await repository.set_concat_reference(session, message)
-    add_event(
-        session,
-        Outbox,
-        MessageAccepted(
-            account_id=account_id,
-            message_id=message.id,
-            to=message.to_number,
-            sender=message.sender,
-            encoding=message.encoding,
-            segments=message.segments,
-            country_code=phone.region,
-        ),
-    )
+    if not held:
+        add_event(session, Outbox, accepted_event(message, phone.region))
     return message, True
+
+
+def accepted_event(message: Message, country_code: str | None) -> MessageAccepted:
+    return MessageAccepted(
+        account_id=message.account_id,
+        message_id=message.id,
+        to=message.to_number,
+        sender=message.sender,
+        encoding=message.encoding,
+        segments=message.segments,
+        country_code=country_code,
+    )
 
 
 @dataclass(frozen=True, slots=True)

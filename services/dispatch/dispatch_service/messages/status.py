@@ -13,8 +13,10 @@ that arrives after all (the operator's word), once. See `advance_part(provisiona
 from collections.abc import Collection, Mapping
 from typing import Literal, TypeVar, get_args
 
+# "held": the content policy sent the message to an operator's review (a URL shortener);
+# nothing is charged or sent until it is approved (then "accepted") or rejected.
 MessageStatus = Literal[
-    "accepted", "queued", "sent", "delivered", "undelivered", "failed", "rejected"
+    "held", "accepted", "queued", "sent", "delivered", "undelivered", "failed", "rejected"
 ]
 # "pending": the part exists (the API lists it) but billing hasn't authorised it yet,
 # so the SMPP worker must not pick it up.
@@ -41,6 +43,8 @@ PART_FINAL: frozenset[PartStatus] = frozenset(
 )
 
 _MESSAGE_NEXT: Mapping[MessageStatus, frozenset[MessageStatus]] = {
+    # Only an operator's review moves a message out of "held".
+    "held": frozenset({"accepted", "rejected"}),
     # Only billing moves a message out of "accepted": nothing is sent before it is charged.
     "accepted": frozenset({"queued", "rejected"}),
     # Receipts may overtake the "sent" bookkeeping, so queued may jump straight to an outcome;
