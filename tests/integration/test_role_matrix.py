@@ -2,6 +2,7 @@
 token whose role, or API key's scopes, lacks an operation's permission is refused 403, and
 any other is let through to the operation's own answer (404/422 for made-up ids/bodies)."""
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,7 +34,7 @@ class Operation:
     body: Any = None
 
     def url(self) -> str:
-        return self.path.replace("{message_id}", MADE_UP).replace("{contact_id}", MADE_UP)
+        return re.sub(r"\{[^}]+\}", MADE_UP, self.path)
 
 
 OPERATIONS = (
@@ -41,6 +42,10 @@ OPERATIONS = (
     Operation("dispatch", "POST", "/v1/messages/batch", "messages:send", body={}),
     Operation("dispatch", "GET", "/v1/messages", "messages:read"),
     Operation("dispatch", "GET", "/v1/messages/{message_id}", "messages:read"),
+    Operation("dispatch", "POST", "/v1/senders", "account:manage", body={}),
+    Operation("dispatch", "GET", "/v1/senders", "account:read"),
+    Operation("dispatch", "PUT", "/v1/senders/default", "account:manage", body={}),
+    Operation("dispatch", "DELETE", "/v1/senders/{sender_id}", "account:manage"),
     Operation("contacts", "POST", "/v1/contacts", "contacts:write", body={}),
     Operation("contacts", "GET", "/v1/contacts", "contacts:read"),
     Operation("contacts", "GET", "/v1/contacts/{contact_id}", "contacts:read"),
