@@ -1,12 +1,14 @@
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from dispatch_service.messages.phone import InvalidSender, parse_sender
 from shared.settings import VerifyingServiceSettings
 
 _DEFAULT_SMPP_PASSWORD = "secret"
+_E164_PREFIX = re.compile(r"\+[0-9]{1,15}")
 
 
 def _unprefixed(name: str) -> AliasChoices:
@@ -82,6 +84,13 @@ class DispatchSettings(VerifyingServiceSettings):
     # it; 0 loads on every request.
     account_states_refresh_seconds: float = Field(default=1.0, ge=0)
 
+    # A trial account (its token's `trial` claim) may have this many messages accepted per
+    # UTC day, each to a number starting with one of these E.164 prefixes (comma-separated
+    # in the environment). None configured: trial accounts send nowhere until an operator
+    # configures test ranges or lifts their trial.
+    trial_daily_messages: int = Field(default=50, ge=0)
+    trial_destinations: Annotated[tuple[str, ...], NoDecode] = ()
+
     @field_validator("default_sender")
     @classmethod
     def _valid_sender(cls, value: str) -> str:
@@ -89,6 +98,21 @@ class DispatchSettings(VerifyingServiceSettings):
             return parse_sender(value)
         except InvalidSender as exc:
             raise ValueError(f"DISPATCH_DEFAULT_SENDER: {exc}") from exc
+
+    @field_validator("trial_destinations", mode="before")
+    @classmethod
+    def _split_prefixes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(prefix.strip() for prefix in value.split(",") if prefix.strip())
+        return value
+
+    @field_validator("trial_destinations")
+    @classmethod
+    def _e164_prefixes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for prefix in value:
+            if not _E164_PREFIX.fullmatch(prefix):
+                raise ValueError(f"DISPATCH_TRIAL_DESTINATIONS: {prefix!r} is not +digits")
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_password_in_production(self) -> "DispatchSettings":

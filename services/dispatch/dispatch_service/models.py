@@ -4,6 +4,7 @@ from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.batches.models import Batch
 from dispatch_service.db import Base, Inbox, Outbox
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
+from dispatch_service.trial.models import TrialUsage
 
 __all__ = [
     "AccountStateRow",
@@ -14,4 +15,5 @@ __all__ = [
     "Message",
     "MessagePart",
     "Outbox",
+    "TrialUsage",
 ]

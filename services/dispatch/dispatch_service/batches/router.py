@@ -2,11 +2,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
-from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, AccountStatesDep
-from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
+from dispatch_service.accounts.service import AccountStatesDep
+from dispatch_service.backlog.service import BacklogGateDep
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
-from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
+from dispatch_service.deps import (
+    INTAKE_REFUSALS,
+    SettingsDep,
+    answer_intake,
+    idempotency_key_header,
+)
 from shared.app import PrincipalDep, SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 
@@ -28,9 +33,7 @@ IdempotencyKey = Annotated[str | None, idempotency_key_header("batch")]
     "`insufficient_funds`. 422 `batch_rejected` when no entry is valid.",
     responses={
         200: {"model": BatchResponse, "description": "Idempotent replay"},
-        **ACCOUNT_NOT_ACTIVE_RESPONSE,
-        **problem_responses(409),
-        **BACKLOG_FULL_RESPONSE,
+        **INTAKE_REFUSALS,
     },
 )
 async def send_batch(
@@ -46,7 +49,7 @@ async def send_batch(
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
     batch, created = await service.send_batch(
-        session, settings, principal.account_id, body, idempotency_key, backlog
+        session, settings, principal.account_id, body, idempotency_key, backlog, principal.trial
     )
     answer_intake(response, f"{router.prefix}?batch_id={batch.batch_id}", created)
     return batch

@@ -25,6 +25,7 @@ from dispatch_service.db import Outbox
 from dispatch_service.messages import repository as messages_repository
 from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.service import CheckedMessage, check_message
+from dispatch_service.trial import service as trial_caps
 from shared.errors import ProblemError
 from shared.events import BatchAccepted, BatchedMessage, utcnow
 from shared.outbox import add_event
@@ -59,9 +60,11 @@ async def send_batch(
     request: SendBatchRequest,
     idempotency_key: str | None = None,
     backlog: BacklogGate | None = None,
+    trial: bool = False,
 ) -> tuple[BatchResponse, bool]:
     """Accept a batch. Returns the answer and whether the batch was created just now
-    (False: a retry with the same Idempotency-Key, answered with the original batch)."""
+    (False: a retry with the same Idempotency-Key, answered with the original batch). A
+    `trial` account's batch goes whole to test ranges within its daily cap, or not at all."""
     request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     if idempotency_key is not None:
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
@@ -70,6 +73,8 @@ async def send_batch(
     checked, rejected = _check_entries(settings, request.entries())
     if not checked:
         raise BatchRejected(rejected)
+    if trial:
+        trial_caps.check_destinations(settings, [c.phone.e164 for _, _, c in checked])
     if backlog is not None:
         # The whole batch or none of it, as billing takes it.
         await backlog.admit(session, account_id, sum(c.split.segments for _, _, c in checked))
@@ -87,6 +92,9 @@ async def send_batch(
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
         assert original is not None
         return await _replayed(session, original, request_hash), False
+    if trial:
+        # Each recipient accepted counts; only now that it is known not to be a replay.
+        await trial_caps.count(session, settings, account_id, len(checked))
     messages = await _store_messages(session, batch, checked)
     add_event(
         session,

@@ -3,9 +3,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, AccountStatesDep
-from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
-from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
+from dispatch_service.accounts.service import AccountStatesDep
+from dispatch_service.backlog.service import BacklogGateDep
+from dispatch_service.deps import (
+    INTAKE_REFUSALS,
+    SettingsDep,
+    answer_intake,
+    idempotency_key_header,
+)
 from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
@@ -26,9 +31,7 @@ IdempotencyKey = Annotated[str | None, idempotency_key_header("message")]
     summary="Send an SMS",
     responses={
         200: {"model": MessageResponse, "description": "Idempotent replay"},
-        **ACCOUNT_NOT_ACTIVE_RESPONSE,
-        **problem_responses(409),
-        **BACKLOG_FULL_RESPONSE,
+        **INTAKE_REFUSALS,
     },
 )
 async def send_message(
@@ -44,7 +47,7 @@ async def send_message(
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
     message, created = await service.send_message(
-        session, settings, principal.account_id, body, idempotency_key, backlog
+        session, settings, principal.account_id, body, idempotency_key, backlog, principal.trial
     )
     answer_intake(response, f"{router.prefix}/{message.id}", created)
     return MessageResponse.of(message)

@@ -19,6 +19,7 @@ from dispatch_service.messages.phone import (
 from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.sms.encoding import SegmentedText, segment
+from dispatch_service.trial import service as trial_caps
 from shared.errors import NotFound, ProblemError
 from shared.events import MessageAccepted, utcnow
 from shared.outbox import add_event
@@ -63,9 +64,11 @@ async def send_message(
     request: SendMessageRequest,
     idempotency_key: str | None = None,
     backlog: BacklogGate | None = None,
+    trial: bool = False,
 ) -> tuple[Message, bool]:
     """Accept a message for sending. Returns it and whether it was created just now
-    (False: a retry with the same Idempotency-Key, answered with the original)."""
+    (False: a retry with the same Idempotency-Key, answered with the original). A `trial`
+    account's message must go to a test range and fit in its daily cap."""
     phone, message = _new_message(settings, account_id, request, idempotency_key)
     if backlog is not None:
         await backlog.refresh(session)  # before this request writes anything it would see
@@ -76,6 +79,11 @@ async def send_message(
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
         assert original is not None, "the conflicting message is committed"
         return _replayed(original, message), False
+    if trial:
+        # After the replay check, so a replay is answered as one and counts nothing; a
+        # refusal rolls the message back with the request.
+        trial_caps.check_destinations(settings, [message.to_number])
+        await trial_caps.count(session, settings, account_id, 1)
     if backlog is not None:
         # After the replay check: a retry of an accepted message adds nothing to the
         # backlog. A refusal rolls the message back with the request.
