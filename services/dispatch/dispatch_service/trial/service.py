@@ -1,7 +1,7 @@
 """Trial accounts' caps at intake, read from the token's `trial` claim rather than from
 events, so there is no race with them: a lifted trial takes effect with the account's next
-access token (within its lifetime, AUTH_ACCESS_TOKEN_TTL_SECONDS: 15 minutes). Callers skip both checks for
-accounts not on trial, so those pay no query for them."""
+access token (within a token's lifetime, AUTH_ACCESS_TOKEN_TTL_SECONDS: 15 minutes).
+Callers skip both checks for accounts not on trial, so those pay no query for them."""
 
 import math
 from collections.abc import Sequence
