@@ -1,14 +1,16 @@
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from dispatch_service.messages.phone import InvalidSender, parse_sender
 from shared.settings import VerifyingServiceSettings
 
 _DEFAULT_SMPP_PASSWORD = "secret"
 _SHIPPED_BRANDS = Path(__file__).parent / "senders" / "protected_brands.txt"
+_E164_PREFIX = re.compile(r"\+[0-9]{1,15}")
 
 
 def _unprefixed(name: str) -> AliasChoices:
@@ -102,6 +104,13 @@ class DispatchSettings(VerifyingServiceSettings):
     # Names no customer may request (one a line); operators point this at their own copy.
     protected_brands_file: Path = _SHIPPED_BRANDS
 
+    # A trial account (its token's `trial` claim) may have this many messages accepted per
+    # UTC day, each to a number starting with one of these E.164 prefixes (comma-separated
+    # in the environment). None configured: trial accounts send nowhere until an operator
+    # configures test ranges or lifts their trial.
+    trial_daily_messages: int = Field(default=50, ge=0)
+    trial_destinations: Annotated[tuple[str, ...], NoDecode] = ()
+
     @field_validator("default_sender")
     @classmethod
     def _valid_sender(cls, value: str) -> str:
@@ -116,6 +125,21 @@ class DispatchSettings(VerifyingServiceSettings):
         # At start, not at the first send: intake loads the list when it first checks one.
         if not value.is_file():
             raise ValueError(f"DISPATCH_PROTECTED_BRANDS_FILE: no such file {value}")
+        return value
+
+    @field_validator("trial_destinations", mode="before")
+    @classmethod
+    def _split_prefixes(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(prefix.strip() for prefix in value.split(",") if prefix.strip())
+        return value
+
+    @field_validator("trial_destinations")
+    @classmethod
+    def _e164_prefixes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for prefix in value:
+            if not _E164_PREFIX.fullmatch(prefix):
+                raise ValueError(f"DISPATCH_TRIAL_DESTINATIONS: {prefix!r} is not +digits")
         return value
 
     @model_validator(mode="after")

@@ -1,11 +1,20 @@
-"""What dispatch's intake routers share: settings, the Idempotency-Key header and how a
-replay is answered, so single messages and batches behave alike."""
+"""What dispatch's intake routers share: settings, the Idempotency-Key header, how a
+replay is answered and the refusals they document, so single messages and batches behave
+alike."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response, status
 
+from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE
+from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE
 from dispatch_service.config import DispatchSettings
+from dispatch_service.content.service import CONTENT_BLOCKED_RESPONSE
+from dispatch_service.senders.problems import SENDER_NOT_APPROVED_RESPONSE
+from dispatch_service.trial.service import TRIAL_RESPONSES
+from shared.errors import problem_responses
+
+ResponsesDoc = dict[int | str, dict[str, Any]]
 
 
 async def _settings(request: Request) -> DispatchSettings:
@@ -33,3 +42,34 @@ def answer_intake(response: Response, location: str, created: bool) -> None:
     if not created:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
+
+
+def _merged(*docs: ResponsesDoc) -> ResponsesDoc:
+    """`responses` entries where refusals sharing a status are described together (one
+    status holds one OpenAPI entry, so a later one would hide an earlier one)."""
+    merged: ResponsesDoc = {}
+    for doc in docs:
+        for code, entry in doc.items():
+            seen = merged.get(code)
+            merged[code] = (
+                dict(entry)
+                if seen is None
+                else {
+                    **seen,
+                    **entry,
+                    "description": f"{seen['description']}; or {entry['description']}",
+                    "headers": {**seen.get("headers", {}), **entry.get("headers", {})},
+                }
+            )
+    return merged
+
+
+# For the `responses` of every operation that takes in messages.
+INTAKE_REFUSALS = _merged(
+    ACCOUNT_NOT_ACTIVE_RESPONSE,
+    problem_responses(409),
+    SENDER_NOT_APPROVED_RESPONSE,
+    BACKLOG_FULL_RESPONSE,
+    CONTENT_BLOCKED_RESPONSE,
+    TRIAL_RESPONSES,
+)

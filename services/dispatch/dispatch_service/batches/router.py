@@ -2,14 +2,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, AccountStatesDep
-from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
+from dispatch_service.accounts.service import AccountStatesDep
+from dispatch_service.backlog.service import BacklogGateDep
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
-from dispatch_service.content.service import CONTENT_BLOCKED_RESPONSE, ContentGateDep
-from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
+from dispatch_service.content.service import ContentGateDep
+from dispatch_service.deps import (
+    INTAKE_REFUSALS,
+    SettingsDep,
+    answer_intake,
+    idempotency_key_header,
+)
 from dispatch_service.senders.intake import SenderGateDep
-from dispatch_service.senders.problems import SENDER_NOT_APPROVED_RESPONSE
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -34,11 +38,7 @@ Sender = Annotated[Principal, Depends(require("messages:send"))]
     "`insufficient_funds`. 422 `batch_rejected` when no entry is valid.",
     responses={
         200: {"model": BatchResponse, "description": "Idempotent replay"},
-        **ACCOUNT_NOT_ACTIVE_RESPONSE,
-        **problem_responses(409),
-        **SENDER_NOT_APPROVED_RESPONSE,
-        **BACKLOG_FULL_RESPONSE,
-        **CONTENT_BLOCKED_RESPONSE,
+        **INTAKE_REFUSALS,
     },
 )
 async def send_batch(
@@ -66,6 +66,7 @@ async def send_batch(
         backlog,
         senders,
         held.keys(),
+        principal.trial,
     )
     if created:
         await content.hold_batch(session, principal.account_id, batch.batch_id, held)

@@ -28,6 +28,7 @@ from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.service import CheckedMessage, check_message
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.senders.intake import SenderGate
+from dispatch_service.trial import service as trial_caps
 from shared.errors import ProblemError
 from shared.events import BatchAccepted, BatchedMessage, utcnow
 from shared.outbox import add_event
@@ -64,9 +65,11 @@ async def send_batch(
     backlog: BacklogGate | None = None,
     senders: SenderGate | None = None,
     held: Collection[int] = (),
+    trial: bool = False,
 ) -> tuple[BatchResponse, bool]:
     """Accept a batch. Returns the answer and whether the batch was created just now
-    (False: a retry with the same Idempotency-Key, answered with the original batch).
+    (False: a retry with the same Idempotency-Key, answered with the original batch). A
+    `trial` account's batch goes whole to test ranges within its daily cap, or not at all.
 
     `held`: the indexes of entries the content policy wants an operator to review: stored
     `held`, and left out of `batch.accepted` (each goes as `message.accepted` once approved)."""
@@ -85,6 +88,8 @@ async def send_batch(
         rejected = sorted([*rejected, *refused], key=lambda entry: entry.index)
     if not checked:
         raise BatchRejected(rejected)
+    if trial:
+        trial_caps.check_destinations(settings, [c.phone.e164 for _, _, c in checked])
     if backlog is not None:
         # The whole batch or none of it, as billing takes it.
         await backlog.admit(session, account_id, sum(c.split.segments for _, _, c in checked))
@@ -102,6 +107,9 @@ async def send_batch(
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
         assert original is not None
         return await _replayed(session, original, request_hash), False
+    if trial:
+        # Each recipient accepted counts; only now that it is known not to be a replay.
+        await trial_caps.count(session, settings, account_id, len(checked))
     messages = await _store_messages(session, batch, checked, held)
     to_charge = [
         BatchedMessage(message_id=message.id, segments=message.segments)

@@ -3,15 +3,19 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE, AccountStatesDep
-from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE, BacklogGateDep
-from dispatch_service.content.service import CONTENT_BLOCKED_RESPONSE, ContentGateDep
-from dispatch_service.deps import SettingsDep, answer_intake, idempotency_key_header
+from dispatch_service.accounts.service import AccountStatesDep
+from dispatch_service.backlog.service import BacklogGateDep
+from dispatch_service.content.service import ContentGateDep
+from dispatch_service.deps import (
+    INTAKE_REFUSALS,
+    SettingsDep,
+    answer_intake,
+    idempotency_key_header,
+)
 from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.senders.intake import SenderGateDep
-from dispatch_service.senders.problems import SENDER_NOT_APPROVED_RESPONSE
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -33,11 +37,7 @@ Reader = Annotated[Principal, Depends(require("messages:read"))]
     summary="Send an SMS",
     responses={
         200: {"model": MessageResponse, "description": "Idempotent replay"},
-        **ACCOUNT_NOT_ACTIVE_RESPONSE,
-        **problem_responses(409),
-        **SENDER_NOT_APPROVED_RESPONSE,
-        **BACKLOG_FULL_RESPONSE,
-        **CONTENT_BLOCKED_RESPONSE,
+        **INTAKE_REFUSALS,
     },
 )
 async def send_message(
@@ -56,7 +56,15 @@ async def send_message(
     await account_states.check(session, principal.account_id)
     held = await content.screen(session, principal.account_id, [body.text])
     message, created = await service.send_message(
-        session, settings, principal.account_id, body, idempotency_key, backlog, senders, bool(held)
+        session,
+        settings,
+        principal.account_id,
+        body,
+        idempotency_key,
+        backlog,
+        senders,
+        bool(held),
+        principal.trial,
     )
     if created and held:
         await content.hold(session, principal.account_id, {message.id: held[0]})

@@ -20,6 +20,7 @@ from dispatch_service.messages.phone import (
 from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.sms.encoding import SegmentedText, segment
+from dispatch_service.trial import service as trial_caps
 from shared.errors import NotFound, ProblemError
 from shared.events import MessageAccepted, utcnow
 from shared.outbox import add_event
@@ -69,9 +70,11 @@ async def send_message(
     backlog: BacklogGate | None = None,
     senders: "SenderGate | None" = None,
     held: bool = False,
+    trial: bool = False,
 ) -> tuple[Message, bool]:
     """Accept a message for sending. Returns it and whether it was created just now
-    (False: a retry with the same Idempotency-Key, answered with the original).
+    (False: a retry with the same Idempotency-Key, answered with the original). A `trial`
+    account's message must go to a test range and fit in its daily cap.
 
     `held`: the content policy wants an operator to review it first, so it is stored
     `held` and `message.accepted` waits for the approval (content.reviews)."""
@@ -91,6 +94,11 @@ async def send_message(
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
         assert original is not None, "the conflicting message is committed"
         return _replayed(original, message), False
+    if trial:
+        # After the replay check, so a replay is answered as one and counts nothing; a
+        # refusal rolls the message back with the request.
+        trial_caps.check_destinations(settings, [message.to_number])
+        await trial_caps.count(session, settings, account_id, 1)
     if backlog is not None:
         # After the replay check: a retry of an accepted message adds nothing to the
         # backlog. A refusal rolls the message back with the request.
