@@ -37,6 +37,9 @@ Action = Literal[
     "account.unblocked",
     "account.closed",
     "account.reopened",
+    # Sign-up (auth_service/verification): the mailed link followed; the trial lifted.
+    "account.email_verified",
+    "account.trial_ended",
 ]
 
 USER_AGENT_MAX = 256
