@@ -199,6 +199,11 @@ class Stack:
         prefix = service.upper()
         auth = f"http://127.0.0.1:{self.ports['auth']}"
         env = {
+            # Sign-up without e-mail verification, and mail into .var/mail (read it with
+            # shared.mail.read_maildir or any Maildir reader); the caller's environment
+            # wins, to try the `verified` flow locally.
+            "AUTH_SIGNUP_POLICY": "open",
+            "MAIL_MAILDIR": str(self.config.var_dir / "mail"),
             **os.environ,
             "PYTHONPATH": PYTHONPATH,
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka,
