@@ -137,6 +137,7 @@ _TRIAL_REFUSED: dict[int | str, dict[str, Any]] = {
         **problem_responses(409)[409],
         "description": "The account is not on trial (`not_on_trial`)",
     },
+    422: {**problem_responses(422)[422], "description": "Invalid input (`validation_error`)"},
 }
 
 
