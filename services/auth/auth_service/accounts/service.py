@@ -44,9 +44,9 @@ async def register(
     email = request.email.lower()
     password_hash = await passwords.hash(request.password)
     repository = AccountRepository(session)
-    verified = settings.signup_policy == "verified"
+    must_verify = settings.signup_policy == "verified"
     if (existing := await repository.user_by_email(email)) is not None:
-        if verified:
+        if must_verify:
             verification.tell_owner(session, existing)
         return
     account = Account(
@@ -54,8 +54,8 @@ async def register(
         company_name=request.company_name,
         contact_email=email,
         phone=request.phone,
-        email_verified_at=None if verified else utcnow(),
-        trial=verified,
+        email_verified_at=None if must_verify else utcnow(),
+        trial=must_verify,
     )
     user = User(
         id=uuid4(),
@@ -80,7 +80,7 @@ async def register(
             trial=account.trial,
         ),
     )
-    if verified:
+    if must_verify:
         await verification.send_link(session, settings, account.id, user)
     await audit.record(
         session,
