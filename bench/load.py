@@ -5,6 +5,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import httpx
 
@@ -33,7 +34,20 @@ async def login(client: httpx.AsyncClient) -> str:
     response = await client.post("/v1/auth/login", json=credentials)
     response.raise_for_status()
     token: str = response.json()["access_token"]
+    await _funded(client, token)
     return token
+
+
+async def _funded(client: httpx.AsyncClient, token: str, timeout: float = 60.0) -> None:
+    """Waits for billing to grant the starter credit (on account.registered): a message
+    charged before it would be declined for want of credit."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with asyncio.timeout(timeout):
+        while True:
+            response = await client.get("/v1/billing/balance", headers=headers)
+            if response.status_code == 200 and Decimal(response.json()["balance"]) > 0:
+                return
+            await asyncio.sleep(0.2)
 
 
 class Sender:

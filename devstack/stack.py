@@ -202,6 +202,11 @@ class Stack:
             # The walkthrough sends as any sender without asking an operator first; set it
             # to true to try the approval workflow (/v1/senders, /v1/ops/senders).
             "DISPATCH_SENDER_APPROVAL_REQUIRED": "false",
+            # Sign-up without e-mail verification, and mail into .var/mail (read it with
+            # shared.mail.read_maildir or any Maildir reader); the caller's environment
+            # wins, to try the `verified` flow locally.
+            "AUTH_SIGNUP_POLICY": "open",
+            "MAIL_MAILDIR": str(self.config.var_dir / "mail"),
             **os.environ,
             "PYTHONPATH": PYTHONPATH,
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka,

@@ -60,6 +60,10 @@ async def auth_service(
         # their own (tests/integration/test_auth_limits.py).
         login_rate_limit=0,
         register_rate_limit=0,
+        resend_rate_limit=0,
+        # The platform under test hands out credit at sign-up; verification has its own
+        # tests (tests/integration/test_signup.py).
+        signup_policy="open",
     )
     async with served_app(create_app(settings)) as base_url:
         yield AuthClient(base_url, settings.dev_key_file)

@@ -37,6 +37,9 @@ ROUTES: tuple[Route, ...] = (
 PUBLIC: frozenset[tuple[str, str]] = frozenset(
     {
         ("POST", "/v1/auth/register"),
+        # The mailed link's page sends its token here; the registrant has no token yet.
+        ("POST", "/v1/auth/verify-email"),
+        ("POST", "/v1/auth/verify-email/resend"),
         ("POST", "/v1/auth/login"),
         ("POST", "/v1/auth/refresh"),
         ("POST", "/v1/auth/logout"),

@@ -64,7 +64,16 @@ async def _signed_up(client: httpx.AsyncClient, email: str) -> dict[str, str]:
     assert registered.status_code == 202, registered.text
     login = await client.post("/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    # Billing grants the starter credit on the registration's event (sign-up policy `open`
+    # under make dev); a message charged before it would be declined.
+    async with asyncio.timeout(60):
+        while True:
+            balance = await client.get("/v1/billing/balance", headers=headers)
+            if balance.status_code == 200 and Decimal(balance.json()["balance"]) > 0:
+                break
+            await asyncio.sleep(0.2)
+    return headers
 
 
 async def _wait_for_status(

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import httpx
 
@@ -76,8 +77,16 @@ async def sign_up(client: httpx.AsyncClient, email: str) -> Account:
     assert registered.status_code == 202, registered.text
     login = await client.post("/v1/auth/login", json={"email": email, "password": password})
     assert login.status_code == 200, login.text
-    token = login.json()["access_token"]
-    return Account(uuid.UUID(login.json()["account_id"]), {"Authorization": f"Bearer {token}"})
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    # Billing grants the starter credit on the registration's event; a message charged
+    # before it would be declined.
+    async with asyncio.timeout(60):
+        while True:
+            balance = await client.get("/v1/billing/balance", headers=headers)
+            if balance.status_code == 200 and Decimal(balance.json()["balance"]) > 0:
+                break
+            await asyncio.sleep(0.2)
+    return Account(uuid.UUID(login.json()["account_id"]), headers)
 
 
 class SteadyLoad:

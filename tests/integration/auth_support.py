@@ -10,17 +10,20 @@ from fastapi import FastAPI
 
 from auth_service.config import AuthSettings
 from auth_service.main import create_app
+from shared.mail import Mailer
 from tests.support.apps import running_app
 
 AuthApp = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncClient]]]
 
 
 def auth_app_factory(database_url: str, broker: str, key_dir: Path) -> AuthApp:
-    """Starts auth with the given settings overrides (no per-IP limits unless given);
-    yields (app, client)."""
+    """Starts auth with the given settings overrides (no per-IP limits unless given, sign-up
+    policy `open` unless given); yields (app, client). `mailer=` replaces MAIL_*."""
 
     @asynccontextmanager
-    async def start(**overrides: Any) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    async def start(
+        mailer: Mailer | None = None, **overrides: Any
+    ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
         settings = AuthSettings(
             **{
                 "database_url": database_url,
@@ -29,10 +32,12 @@ def auth_app_factory(database_url: str, broker: str, key_dir: Path) -> AuthApp:
                 "environment": "test",
                 "login_rate_limit": 0,
                 "register_rate_limit": 0,
+                "resend_rate_limit": 0,
+                "signup_policy": "open",
                 **overrides,
             }
         )
-        app = create_app(settings)
+        app = create_app(settings, mailer=mailer)
         async with running_app(app) as client:
             yield app, client
 

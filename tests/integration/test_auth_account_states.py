@@ -148,6 +148,9 @@ async def test_the_cli_makes_an_operator_who_finds_accounts_and_a_customer_canno
             "contact_email": acme["email"],
             "state": "active",
             "state_reason": None,
+            # Signed up under policy `open` (the test factory's): verified, no trial.
+            "email_verified": True,
+            "trial": False,
             "created_at": items[0]["created_at"],
         }
 

@@ -61,6 +61,16 @@ class Platform:
                     return messages
                 await asyncio.sleep(0.1)
 
+    async def customer(self, auth: AuthClient, company: str = "Acme") -> tuple[UUID, str]:
+        """A new account once billing has granted its starter credit: a message charged
+        before that would be declined (credit waits for the e-mail's verification, which
+        the test platform's `open` sign-up publishes with the registration)."""
+        account_id, token = await auth.new_account(company)
+        async with asyncio.timeout(WAIT_SECONDS):
+            while Decimal(await self.balance(token)) != STARTER_CREDIT:
+                await asyncio.sleep(0.05)
+        return account_id, token
+
     async def balance(self, token: str) -> str:
         response = await self.billing.get(
             "/v1/billing/balance", headers={"Authorization": f"Bearer {token}"}
@@ -150,7 +160,7 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
 async def test_valid_entries_are_accepted_and_each_invalid_one_is_named(
     platform: Platform, auth_service: AuthClient
 ) -> None:
-    _, token = await auth_service.new_account()
+    _, token = await platform.customer(auth_service)
     body = {
         "sender": "Acme",
         "messages": [
@@ -198,7 +208,7 @@ async def test_valid_entries_are_accepted_and_each_invalid_one_is_named(
 async def test_one_text_to_many_recipients_gets_concat_references_per_number(
     platform: Platform, auth_service: AuthClient
 ) -> None:
-    _, token = await auth_service.new_account()
+    _, token = await platform.customer(auth_service)
     before = await platform.dispatch.post(
         "/v1/messages",
         json={"to": "+447700900311", "text": LONG_TEXT},
@@ -239,7 +249,7 @@ async def test_one_text_to_many_recipients_gets_concat_references_per_number(
 async def test_bad_batches_are_refused_and_change_nothing(
     platform: Platform, auth_service: AuthClient, body: Any, code: str
 ) -> None:
-    _, token = await auth_service.new_account()
+    _, token = await platform.customer(auth_service)
 
     problem = assert_problem(await platform.batch(token, body), 422, code)
 
@@ -253,7 +263,7 @@ async def test_bad_batches_are_refused_and_change_nothing(
 async def test_a_retry_with_the_same_key_gets_the_original_batch(
     platform: Platform, auth_service: AuthClient
 ) -> None:
-    _, token = await auth_service.new_account()
+    _, token = await platform.customer(auth_service)
     body = {"text": "Hi", "to": ["+447700900331", "bad", "+447700900332"]}
 
     # All at once: one of them creates the batch, the others wait for it and replay it.
@@ -284,7 +294,7 @@ async def test_a_retry_with_the_same_key_gets_the_original_batch(
 async def test_concurrent_batches_beyond_the_balance_charge_one_whole_and_reject_the_other(
     platform: Platform, auth_service: AuthClient
 ) -> None:
-    _, token = await auth_service.new_account()
+    _, token = await platform.customer(auth_service)
     # 7 parts each: the balance covers 10, so either batch alone, never both.
     singles = {"text": "Hi", "to": [f"+4477009003{i}" for i in range(40, 47)]}
     mixed = {
@@ -314,7 +324,7 @@ async def test_concurrent_batches_beyond_the_balance_charge_one_whole_and_reject
 async def test_a_batch_the_balance_cannot_cover_is_rejected_whole(
     platform: Platform, auth_service: AuthClient
 ) -> None:
-    _, token = await auth_service.new_account()
+    _, token = await platform.customer(auth_service)
     # Eleven parts: one more than the balance covers.
     body = {"messages": [{"to": f"+4477009003{60 + i}", "text": "Hi"} for i in range(9)]}
     body["messages"].append({"to": "+447700900370", "text": LONG_TEXT})
@@ -335,7 +345,7 @@ async def test_a_batch_the_balance_cannot_cover_is_rejected_whole(
 async def test_a_full_batch_of_a_thousand_goes_through_intake_and_billing(
     platform: Platform, auth_service: AuthClient
 ) -> None:
-    _, token = await auth_service.new_account()
+    _, token = await platform.customer(auth_service)
     # 1,000 parts cost 50.00, far above the balance: every message must come back rejected,
     # so the verdict naming all 1,000 made it through the broker and was applied to each.
     to = [f"+4477009{i:05d}" for i in range(1000)]
@@ -359,8 +369,8 @@ async def test_a_full_batch_of_a_thousand_goes_through_intake_and_billing(
 async def test_a_batch_is_visible_only_to_its_account(
     platform: Platform, auth_service: AuthClient
 ) -> None:
-    _, owner = await auth_service.new_account("Owner")
-    _, stranger = await auth_service.new_account("Stranger")
+    _, owner = await platform.customer(auth_service, "Owner")
+    _, stranger = await platform.customer(auth_service, "Stranger")
     response = await platform.batch(owner, {"text": "Hi", "to": ["+447700900381"]})
     assert response.status_code == 202, response.text
     batch = response.json()
@@ -381,8 +391,8 @@ async def test_a_batch_is_visible_only_to_its_account(
 async def test_the_same_key_in_two_accounts_makes_two_batches(
     platform: Platform, auth_service: AuthClient
 ) -> None:
-    _, first = await auth_service.new_account()
-    _, second = await auth_service.new_account()
+    _, first = await platform.customer(auth_service)
+    _, second = await platform.customer(auth_service)
     body = {"text": "Hi", "to": ["+447700900391"]}
 
     one = await platform.batch(first, body, idempotency_key="shared-key")

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from shared.db import create_engine
 from shared.events import (
+    AccountEmailVerified,
     AccountRegistered,
     BatchAccepted,
     BatchChargeAuthorized,
@@ -166,7 +167,7 @@ def accepted(account_id: UUID, segments: int, message_id: UUID | None = None) ->
 
 async def publish(
     producer: AIOKafkaProducer,
-    event: MessageAccepted | AccountRegistered | BatchAccepted,
+    event: MessageAccepted | AccountRegistered | AccountEmailVerified | BatchAccepted,
     key: str | None = None,
 ) -> None:
     await producer.send_and_wait(
@@ -178,15 +179,16 @@ async def publish(
 
 
 async def test_new_account_gets_starter_credit(billing: Billing, auth_service: AuthClient) -> None:
+    # The test platform's auth signs up with policy `open`: verified at once, credit at once.
     _, token = await auth_service.new_account()
 
-    assert await billing.balance(token) == {"balance": "0.20", "currency": "EUR"}
     async with asyncio.timeout(WAIT_SECONDS):
         while not (entries := await billing.transactions(token)):
             await asyncio.sleep(0.1)
     assert [(e["kind"], e["amount"], e["message_id"]) for e in entries] == [
         ("starter_credit", "0.20", None)
     ]
+    assert await billing.balance(token) == {"balance": "0.20", "currency": "EUR"}
 
 
 async def test_two_part_message_costs_two_parts(
@@ -299,28 +301,37 @@ async def test_charges_fetched_in_one_batch_are_decided_in_order_per_account(
     assert kinds == ["charge", "charge", "starter_credit"]
 
 
-async def test_message_before_registration_is_charged_and_credit_granted_once(
+async def test_message_before_registration_is_declined_and_credit_granted_once(
     billing: Billing, charges: ChargeFeed, producer: AIOKafkaProducer
 ) -> None:
-    # An account whose registration billing hasn't seen yet: the topics are not ordered.
+    # An account whose registration billing hasn't seen yet: the topics are not ordered,
+    # and only a verified registration brings credit (issue 7), so there is none to spend.
     account_id = uuid4()
     first = accepted(account_id, segments=2)
     await publish(producer, first)
-    charge = await charges.first(first.message_id)
-    assert isinstance(charge, ChargeAuthorized)
-    assert charge.amount == "0.10"
+    declined = await charges.first(first.message_id)
+    assert isinstance(declined, ChargeDeclined)
+    assert declined.reason == "Balance 0.00 EUR does not cover 0.10 EUR"
 
+    # An event from before the sign-up policy existed reads as verified: credit, once.
     registered = AccountRegistered(
         account_id=account_id, email="late@example.com", company_name="Late Ltd"
     )
     await publish(producer, registered)
     await billing.wait_until_handled(registered.event_id)
+    replayed = registered.model_copy(update={"event_id": uuid4()})
+    await publish(producer, replayed)
+    await billing.wait_until_handled(replayed.event_id)
     second = accepted(account_id, segments=3)
     await publish(producer, second)
-    declined = await charges.first(second.message_id)
+    charged = await charges.first(second.message_id)
+    third = accepted(account_id, segments=2)
+    await publish(producer, third)
+    refused = await charges.first(third.message_id)
 
-    assert isinstance(declined, ChargeDeclined)
-    assert declined.reason == "Balance 0.10 EUR does not cover 0.15 EUR", "credit granted twice"
+    assert isinstance(charged, ChargeAuthorized)
+    assert isinstance(refused, ChargeDeclined)
+    assert refused.reason == "Balance 0.05 EUR does not cover 0.10 EUR", "credit granted twice"
 
 
 async def test_each_account_sees_only_its_own_money(

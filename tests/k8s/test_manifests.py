@@ -24,6 +24,7 @@ from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
 from shared.events import ALL_TOPICS, dead_letter_topic
+from shared.mail import MailSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -60,6 +61,7 @@ KAFKA_CLUSTER = "smsgw"
 OUT_OF_BAND_SECRETS = {
     "auth-signing-key": {"private.pem", "private.next.pem", "private.previous.pem"},
     "smpp-credentials": {"password"},
+    "auth-smtp": {"url"},
 }
 
 # Third-party infrastructure the platform runs itself rather than through an operator: Redis,
@@ -471,6 +473,12 @@ def test_every_process_starts_with_the_settings_it_is_given(
         if cls is None:
             continue
         names = env_names(cls)
+        # auth's process also reads MAIL_* (shared.mail, where its mail goes).
+        extras: list[type[BaseSettings]] = []
+        if cls.__module__ == "auth_service.config":
+            extras.append(MailSettings)
+        for extra in extras:
+            names = {**env_names(extra), **names}
         for c in containers(w):
             env = manifest_env(c, docs)
             unread = sorted(set(env) - set(names))
@@ -486,6 +494,8 @@ def test_every_process_starts_with_the_settings_it_is_given(
                         monkeypatch.setenv(var, value)
             try:
                 settings = cls()
+                for extra in extras:
+                    extra()
             except ValueError as e:
                 pytest.fail(f"{ident(w)} would not start: {e}")
             # Whatever the code defaults to for a laptop must be overridden in the cluster.
@@ -872,3 +882,19 @@ def test_checks_reject_a_policy_that_opens_redis() -> None:
     assert not redis_egress_problems(docs)
     policies["allow-dns-egress"]["spec"]["podSelector"].pop("matchExpressions")
     assert redis_egress_problems(docs) == ["NetworkPolicy/allow-dns-egress opens Redis's egress"]
+
+
+def test_production_confirms_sign_ups_by_real_mail() -> None:
+    """Issue 7: in production an account's credit waits for its e-mail's confirmation, which
+    goes out through the SMTP server in Secret auth-smtp; dev signs up without it."""
+    production = render(OVERLAYS_DIR / "production")
+    (auth,) = [w for w in workloads(production) if w["metadata"]["name"] == "auth"]
+    (container,) = containers(auth)
+    env = manifest_env(container, production)
+    assert env["AUTH_SIGNUP_POLICY"] == "verified"
+    assert env["MAIL_SMTP_URL"] == "from Secret auth-smtp"
+    assert "{token}" in env["AUTH_EMAIL_VERIFICATION_URL"]
+
+    dev = render(OVERLAYS_DIR / "dev")
+    (dev_auth,) = [w for w in workloads(dev) if w["metadata"]["name"] == "auth"]
+    assert manifest_env(containers(dev_auth)[0], dev)["AUTH_SIGNUP_POLICY"] == "open"

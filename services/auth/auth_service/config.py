@@ -2,6 +2,7 @@
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -48,6 +49,13 @@ class AuthSettings(ServiceSettings):
     # The link in an invitation mail (auth_service/team): `{token}` is replaced by the
     # invitation's one-time token; the page posts it to /v1/auth/invitations/accept.
     invitation_url: str = "http://localhost:5173/accept-invitation?token={token}"
+    # Who may sign up (issue 7: toll fraud). `verified`: an account starts on trial and gets
+    # its starter credit only once the registering e-mail followed its one-time link.
+    # `open`: verified at once, no trial (make dev, benchmarks); never in production.
+    signup_policy: Literal["verified", "open"] = "verified"
+    # The link in the verification mail; `{token}` is replaced by the one-time token.
+    email_verification_url: str = "http://localhost:5173/verify-email?token={token}"
+    email_verification_ttl_seconds: int = Field(default=48 * 3600, gt=0)
     # The name authenticator apps show next to the e-mail.
     totp_issuer: str = "smsgw"
 
@@ -60,6 +68,9 @@ class AuthSettings(ServiceSettings):
     login_rate_period_seconds: float = Field(default=60.0, gt=0)
     register_rate_limit: int = Field(default=20, ge=0)
     register_rate_period_seconds: float = Field(default=3600.0, gt=0)
+    # Asking for the verification mail again (per account it goes out once a minute at most).
+    resend_rate_limit: int = Field(default=20, ge=0)
+    resend_rate_period_seconds: float = Field(default=3600.0, gt=0)
     # Shared by the platform (the gateway's limits use it too), so read without the prefix.
     # Set, the counters live in Redis and every replica shares them; unset, in memory.
     redis_url: str | None = Field(
@@ -70,11 +81,11 @@ class AuthSettings(ServiceSettings):
     # address, so a client that reaches auth directly cannot choose its key. Comma-separated.
     trusted_proxies: str = "127.0.0.1/32,::1/128"
 
-    @field_validator("invitation_url")
+    @field_validator("invitation_url", "email_verification_url")
     @classmethod
     def _has_token(cls, value: str) -> str:
         if "{token}" not in value:
-            raise ValueError("must contain {token}, where the invitation's token goes")
+            raise ValueError("must contain {token}, where the mailed one-time token goes")
         return value
 
     @field_validator("trusted_proxies")

@@ -22,6 +22,7 @@ from auth_service.states.router import router as states_router
 from auth_service.team.router import public_router as team_public_router
 from auth_service.team.router import router as team_router
 from auth_service.twofactor.router import router as twofactor_router
+from auth_service.verification.router import router as verification_router
 from shared.app import create_service_app
 from shared.mail import Mailer, create_mailer
 from shared.periodic import PeriodicJob
@@ -61,6 +62,7 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
     runtime = AuthRuntime(settings=settings, outbox_model=Outbox)
     routers = [
         accounts_router,
+        verification_router,
         sessions_router,
         profile_router,
         states_router,

@@ -7,12 +7,14 @@ from auth_service.db import Base, Outbox
 from auth_service.mail.models import OutgoingMail
 from auth_service.sessions.models import LoginFailure, RefreshToken
 from auth_service.team.models import Invitation
+from auth_service.verification.models import EmailVerificationToken
 
 __all__ = [
     "Account",
     "ApiKey",
     "AuditRecord",
     "Base",
+    "EmailVerificationToken",
     "Invitation",
     "LoginFailure",
     "OutgoingMail",

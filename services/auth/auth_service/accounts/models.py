@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import BigInteger, ForeignKey, String, Uuid
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth_service.db import Base
@@ -24,7 +24,16 @@ class Account(Base):
     state: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     # Shown to the account's own users; never internal notes.
     state_reason: Mapped[str | None] = mapped_column(String(500))
+    # When the registering e-mail followed its verification link (auth_service/verification);
+    # under sign-up policy `open`, the registration itself. NULL: no starter credit yet.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Sending capped (dispatch reads the tokens' `trial` claim) until an operator lifts it.
+    trial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class User(Base):

@@ -37,7 +37,7 @@ _RATE_LIMIT_HEADERS = {
 }
 
 
-def _rate_limited_response() -> dict[int | str, dict[str, Any]]:
+def rate_limited_response() -> dict[int | str, dict[str, Any]]:
     doc = problem_responses(429)
     doc[429] = {
         **doc[429],
@@ -59,16 +59,23 @@ _WEAK_PASSWORD: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/register",
     status_code=status.HTTP_202_ACCEPTED,
-    summary="Open an account; it starts with free credit",
+    summary="Open an account; it gets free credit once its e-mail is confirmed",
     description="Answers the same whether or not the e-mail already has an account: nothing "
-    "about an existing account changes, and logging in tells the rest.",
-    responses={**_rate_limited_response(), **_WEAK_PASSWORD},
+    "about an existing account changes, and logging in tells the rest. Under the sign-up "
+    "policy `verified` (the default) the address gets a one-time confirmation link (see "
+    "POST /v1/auth/verify-email), the account starts on trial, and an address that already "
+    "has an account gets a notice instead.",
+    responses={**rate_limited_response(), **_WEAK_PASSWORD},
     dependencies=[Depends(per_client_ip("register"))],
 )
 async def register(
-    body: RegisterRequest, session: SessionDep, passwords: PasswordsDep, origin: OriginDep
+    body: RegisterRequest,
+    session: SessionDep,
+    passwords: PasswordsDep,
+    settings: SettingsDep,
+    origin: OriginDep,
 ) -> RegisterResponse:
-    await service.register(session, passwords, body, origin)
+    await service.register(session, passwords, settings, body, origin)
     return RegisterResponse(email=body.email.lower())
 
 
@@ -90,7 +97,7 @@ _LOGIN_REFUSED: dict[int | str, dict[str, Any]] = {
     "answer as a wrong password. Logging in to a blocked account works (its users read the "
     "reason at GET /v1/account); logging in to a closed one reopens it "
     "(`account_reopened: true`).",
-    responses={**_LOGIN_REFUSED, **_rate_limited_response()},
+    responses={**_LOGIN_REFUSED, **rate_limited_response()},
     dependencies=[Depends(per_client_ip("login"))],
 )
 async def login(

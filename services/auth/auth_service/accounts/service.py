@@ -16,7 +16,8 @@ from auth_service.sessions.refusals import RecordedRefusal
 from auth_service.sessions.service import Lockout, start_session
 from auth_service.states.service import reopen_on_login
 from auth_service.twofactor.service import InvalidOtp, check_login_code
-from shared.events import AccountRegistered
+from auth_service.verification import service as verification
+from shared.events import AccountRegistered, utcnow
 from shared.outbox import add_event
 
 
@@ -26,21 +27,35 @@ class InvalidCredentials(RecordedRefusal):
 
 
 async def register(
-    session: AsyncSession, passwords: Passwords, request: RegisterRequest, origin: Origin
+    session: AsyncSession,
+    passwords: Passwords,
+    settings: AuthSettings,
+    request: RegisterRequest,
+    origin: Origin,
 ) -> None:
     """Opens an account unless the e-mail has one already; the caller can't tell which.
 
     The password is hashed either way, so that the answer takes as long for a taken
-    address as for a free one.
+    address as for a free one. Under sign-up policy `verified` the account starts on trial
+    and unverified, and both cases mail the address: a link to a new registrant, a notice
+    to an existing owner.
     """
     check_password_strength(request.password)
     email = request.email.lower()
     password_hash = await passwords.hash(request.password)
     repository = AccountRepository(session)
-    if await repository.user_by_email(email) is not None:
+    must_verify = settings.signup_policy == "verified"
+    if (existing := await repository.user_by_email(email)) is not None:
+        if must_verify:
+            verification.tell_owner(session, existing)
         return
     account = Account(
-        id=uuid4(), company_name=request.company_name, contact_email=email, phone=request.phone
+        id=uuid4(),
+        company_name=request.company_name,
+        contact_email=email,
+        phone=request.phone,
+        email_verified_at=None if must_verify else utcnow(),
+        trial=must_verify,
     )
     user = User(
         id=uuid4(),
@@ -57,8 +72,16 @@ async def register(
     add_event(
         session,
         Outbox,
-        AccountRegistered(account_id=account.id, email=email, company_name=account.company_name),
+        AccountRegistered(
+            account_id=account.id,
+            email=email,
+            company_name=account.company_name,
+            email_verified=account.email_verified,
+            trial=account.trial,
+        ),
     )
+    if must_verify:
+        await verification.send_link(session, settings, account.id, user)
     await audit.record(
         session,
         origin,

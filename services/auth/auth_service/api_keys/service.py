@@ -1,9 +1,10 @@
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from auth_service.accounts.models import Account
 from auth_service.api_keys.key_format import hash_secret, looks_like_key, new_secret, visible_prefix
 from auth_service.api_keys.models import ApiKey
 from auth_service.api_keys.repository import ApiKeyRepository
@@ -102,7 +103,7 @@ async def token_for_key(session: AsyncSession, issuer: TokenIssuer, secret: str)
     if key is None:
         raise Unauthorized("Unknown or revoked API key")
     await ApiKeyRepository(session).touch(key.id, utcnow(), USE_RECORDED_EVERY)
-    claims = {
+    claims: dict[str, Any] = {
         "sub": f"api_key:{key.id}",
         "account_id": str(key.account_id),
         # Not a person's role: nothing a person may do by role is open to a key.
@@ -110,6 +111,9 @@ async def token_for_key(session: AsyncSession, issuer: TokenIssuer, secret: str)
         "scope": " ".join(key.scopes),  # RFC 9068 §2.2.3
         "key_id": str(key.id),
     }
+    account = await session.get(Account, key.account_id)
+    if account is not None and account.trial:
+        claims["trial"] = True  # a key sends under its account's trial caps too
     return ApiKeyToken(
         access_token=issuer.sign(claims, TOKEN_TTL_SECONDS),
         expires_in=TOKEN_TTL_SECONDS,

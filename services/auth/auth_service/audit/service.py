@@ -45,6 +45,9 @@ Action = Literal[
     "user.removed",
     "password.changed",
     "account.2fa_disabled",
+    # Sign-up (auth_service/verification): the mailed link followed; the trial lifted.
+    "account.email_verified",
+    "account.trial_ended",
 ]
 
 USER_AGENT_MAX = 256

@@ -28,7 +28,9 @@ class TokenIssuer:
                 published.setdefault(jwk["kid"], jwk)
         self._jwks = {"keys": list(published.values())}
 
-    def issue(self, *, user_id: UUID, account_id: UUID, role: str) -> tuple[str, int]:
+    def issue(
+        self, *, user_id: UUID, account_id: UUID, role: str, trial: bool = False
+    ) -> tuple[str, int]:
         now = datetime.now(UTC)
         ttl = self._settings.access_token_ttl_seconds
         claims = {
@@ -43,6 +45,9 @@ class TokenIssuer:
             # still differ, and a later deny-list has something to name.
             "jti": uuid4().hex,
         }
+        if trial:
+            # Only when true: a token without it (every one issued before) reads as no trial.
+            claims["trial"] = True
         token = jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
         return token, ttl
 

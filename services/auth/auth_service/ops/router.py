@@ -8,6 +8,7 @@ from auth_service.ops import service
 from auth_service.ops.deps import OperatorDep
 from auth_service.ops.schemas import OpsAccount, OpsAccountPage, StateReason
 from auth_service.states.service import BLOCK, REINSTATE, SUSPEND, UNBLOCK, Transition
+from auth_service.verification.service import end_trial as lift_trial
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 
@@ -128,3 +129,27 @@ async def reinstate(
     account_id: UUID, operator: OperatorDep, session: SessionDep, origin: OriginDep
 ) -> OpsAccount:
     return await _act(operator, session, origin, account_id, REINSTATE)
+
+
+_TRIAL_REFUSED: dict[int | str, dict[str, Any]] = {
+    404: {**problem_responses(404)[404], "description": "No such account (`not_found`)"},
+    409: {
+        **problem_responses(409)[409],
+        "description": "The account is not on trial (`not_on_trial`)",
+    },
+    422: {**problem_responses(422)[422], "description": "Invalid input (`validation_error`)"},
+}
+
+
+@router.post(
+    "/accounts/{account_id}/end-trial",
+    summary="Lift an account's trial: its sending is no longer capped",
+    description="Tokens issued from now on carry no `trial` claim; those already out keep "
+    "it until they expire (15 minutes by default).",
+    responses=_TRIAL_REFUSED,
+)
+async def end_trial(
+    account_id: UUID, operator: OperatorDep, session: SessionDep, origin: OriginDep
+) -> OpsAccount:
+    account = await lift_trial(session, origin, operator, account_id)
+    return OpsAccount.model_validate(account)

@@ -17,6 +17,8 @@ class OpsAccount(BaseModel):
     contact_email: str | None
     state: AccountState
     state_reason: str | None = Field(description="Shown to the account's own users too")
+    email_verified: bool = Field(description="Whether the registering e-mail is confirmed")
+    trial: bool = Field(description="Sending capped until lifted (POST .../end-trial)")
     created_at: datetime
 
 

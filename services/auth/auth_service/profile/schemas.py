@@ -22,6 +22,14 @@ class AccountProfile(BaseModel):
         "`blocked` (everything but logging in and this page is refused); `closed`"
     )
     state_reason: str | None = Field(description="Why the account is suspended or blocked")
+    email_verified: bool = Field(
+        description="Whether the registering e-mail is confirmed; the starter credit waits "
+        "for it (POST /v1/auth/verify-email)"
+    )
+    trial: bool = Field(
+        description="On trial, sending is capped to a few messages a day to test "
+        "destinations, until the platform lifts it"
+    )
     created_at: datetime
 
 

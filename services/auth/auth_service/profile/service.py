@@ -38,6 +38,8 @@ def profile(user: User, account: Account) -> AccountProfile:
         two_factor_enabled=user.totp_enabled_at is not None,
         state=account.state,
         state_reason=account.state_reason,
+        email_verified=account.email_verified,
+        trial=account.trial,
         created_at=account.created_at,
     )
 

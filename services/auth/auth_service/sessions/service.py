@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from auth_service.accounts.models import User
+from auth_service.accounts.models import Account, User
 from auth_service.audit import service as audit
 from auth_service.audit.service import SYSTEM, Action, Actor, Origin
 from auth_service.config import AuthSettings
@@ -60,8 +60,13 @@ async def start_session(
             expires_at=utcnow() + timedelta(seconds=ttl),
         )
     )
+    # Read at every login and refresh, so that a lifted trial shows in the next token.
+    account = await session.get(Account, user.account_id)
     access_token, expires_in = issuer.issue(
-        user_id=user.id, account_id=user.account_id, role=user.role
+        user_id=user.id,
+        account_id=user.account_id,
+        role=user.role,
+        trial=account is not None and account.trial,
     )
     return TokenResponse(
         access_token=access_token,

@@ -99,6 +99,15 @@ class LedgerRepository:
     async def remove_entries(self, entry_ids: Collection[UUID]) -> None:
         await self._session.execute(delete(LedgerEntry).where(LedgerEntry.id.in_(entry_ids)))
 
+    async def credit(self, account_id: UUID, amount_units: int) -> None:
+        """Raise the balance, in one statement so a concurrent debit can't lose it."""
+        await self._session.execute(
+            update(Balance)
+            .where(Balance.account_id == account_id)
+            .values(amount_units=Balance.amount_units + amount_units, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
     async def debit(self, account_id: UUID, amount_units: int) -> str | None:
         """Take the amount if the balance covers it, in one statement so concurrent charges
         can't both spend the same money; the balance's currency if it did, else None."""

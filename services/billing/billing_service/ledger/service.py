@@ -20,20 +20,27 @@ log = logging.getLogger(__name__)
 
 
 async def open_account(session: AsyncSession, pricing: Pricing, account_id: UUID) -> None:
-    """Give a new account its balance and free starter credit (R1); a no-op the second time."""
-    repository = LedgerRepository(session)
-    # The balance row is the gate: whoever creates it grants the credit, exactly once.
-    if not await repository.create_balance(
-        account_id, pricing.starter_credit_units, pricing.currency
-    ):
+    """Give the account its balance, empty, unless it has one: anything may, in any order.
+    Opening is not what grants credit (an unverified account must not get any)."""
+    await LedgerRepository(session).create_balance(account_id, 0, pricing.currency)
+
+
+async def grant_starter_credit(session: AsyncSession, pricing: Pricing, account_id: UUID) -> None:
+    """The free starter credit (R1), once the account's e-mail is verified (issue 7): the
+    ledger entry's key is the gate, so `account.registered` (verified) and
+    `account.email_verified`, on different partitions and redelivered, grant it once."""
+    await open_account(session, pricing, account_id)
+    if not pricing.starter_credit_units:
         return
-    if pricing.starter_credit_units:
-        await repository.add_entry(
-            account_id=account_id,
-            kind="starter_credit",
-            amount_units=pricing.starter_credit_units,
-            idempotency_key=f"starter:{account_id}",
-        )
+    repository = LedgerRepository(session)
+    granted = await repository.add_entry(
+        account_id=account_id,
+        kind="starter_credit",
+        amount_units=pricing.starter_credit_units,
+        idempotency_key=f"starter:{account_id}",
+    )
+    if granted is not None:
+        await repository.credit(account_id, pricing.starter_credit_units)
 
 
 async def charge_messages(
@@ -57,7 +64,7 @@ async def _charge_account(
     session: AsyncSession, pricing: Pricing, account_id: UUID, events: list[MessageAccepted]
 ) -> None:
     # Topics are not ordered with each other, so a message may overtake its account's
-    # registration; only registered accounts get tokens, so granting credit here is right.
+    # registration: it finds an empty balance (the credit comes with the verification).
     await open_account(session, pricing, account_id)
     repository = LedgerRepository(session)
     costs = {event.message_id: pricing.cost_of(event.segments) for event in events}
@@ -117,10 +124,11 @@ def _declined(
 
 
 async def balance_of(session: AsyncSession, pricing: Pricing, account_id: UUID) -> tuple[int, str]:
-    """The account's balance; before its registration is processed, the starter credit it
-    is about to get. Read-only: a GET never opens a balance."""
+    """The account's balance; zero before billing has opened it (whether credit is coming
+    depends on a verification billing may not have seen). Read-only: a GET never opens a
+    balance."""
     current = await LedgerRepository(session).balance(account_id)
-    return current or (pricing.starter_credit_units, pricing.currency)
+    return current or (0, pricing.currency)
 
 
 async def statement(session: AsyncSession, account_id: UUID, limit: int) -> list[LedgerEntry]:
