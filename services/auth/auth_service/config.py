@@ -1,14 +1,12 @@
 """auth: accounts, credentials, and the only signer of access tokens."""
 
-import ipaddress
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.client_address import IpNetwork, parse_networks
 from shared.settings import ServiceSettings
-
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class AuthSettings(ServiceSettings):
@@ -70,18 +68,12 @@ class AuthSettings(ServiceSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _valid_networks(cls, value: str) -> str:
-        for network in value.split(","):
-            if network.strip():
-                ipaddress.ip_network(network.strip(), strict=False)
+        parse_networks(value)
         return value
 
     @property
     def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
-        return tuple(
-            ipaddress.ip_network(network.strip(), strict=False)
-            for network in self.trusted_proxies.split(",")
-            if network.strip()
-        )
+        return parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _refuse_generated_keys_in_production(self) -> "AuthSettings":
