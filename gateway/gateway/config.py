@@ -53,6 +53,10 @@ class GatewaySettings(BaseSettings):
     # Per-account exceptions, JSON {"<account id>": per_second} (0: unlimited); the same
     # burst. Price plans will set these once billing has them.
     rate_limit_overrides: dict[UUID, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    # Requests per second per API key, with bursts of up to api_key_rate_limit_burst, on top
+    # of its account's limit; 0 (the default): an account's keys share its budget.
+    api_key_rate_limit_per_second: float = Field(default=0.0, ge=0)
+    api_key_rate_limit_burst: int = Field(default=100, ge=1)
     # Shared by the platform (auth's login limits use it too), so read without the prefix.
     # Set, the counters live in Redis and every replica shares them; unset, in memory.
     redis_url: str | None = Field(
