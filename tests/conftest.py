@@ -60,6 +60,8 @@ async def auth_service(
         # their own (tests/integration/test_auth_limits.py).
         login_rate_limit=0,
         register_rate_limit=0,
+        # Its own group: auth apps of single modules consume into databases of their own.
+        consumer_group="auth-session",
     )
     async with served_app(create_app(settings)) as base_url:
         yield AuthClient(base_url, settings.dev_key_file)

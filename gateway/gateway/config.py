@@ -76,6 +76,9 @@ class GatewaySettings(BaseSettings):
     # API keys are refused (503) when the key projection has not heard from the broker for
     # this long: a replica cut off from revocations must not go on trusting keys.
     api_keys_max_lag_seconds: float = Field(default=5.0, gt=0)
+    # Each request to a service route goes to the activity log (gateway.activity, kept by
+    # auth a month at most); needs the broker. Off: nothing is recorded.
+    activity_log: bool = True
     log_level: str = "INFO"
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")

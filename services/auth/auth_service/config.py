@@ -40,6 +40,12 @@ class AuthSettings(ServiceSettings):
     # Audit records older than this are purged, a batch at a time, every interval.
     audit_retention_days: int = Field(default=730, ge=1)
     audit_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # The gateway's activity log (IP, user agent, path, status) is personal data kept a
+    # month at most (issue 7, item 8); purged every interval like the audit records.
+    activity_retention_days: int = Field(default=30, ge=1, le=31)
+    activity_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # The consumer group (and inbox name) of the audit records and activity auth consumes.
+    consumer_group: str = "auth"
     # How often queued mail (verification links, invitations) is sent (auth_service/mail);
     # where it goes is MAIL_* (shared/mail).
     mail_send_interval_seconds: float = Field(default=2.0, gt=0)

@@ -11,7 +11,8 @@ class AuditEntry(BaseModel):
     action: str = Field(
         description="`account.registered`, `account.profile_changed`, `account.2fa_enabled`, "
         "`login.succeeded`, `login.failed`, `login.locked`, `session.reuse_detected`, "
-        "`session.logged_out`, `api_key.created` or `api_key.revoked`"
+        "`session.logged_out`, `api_key.created`, `api_key.revoked`, and the other services' "
+        "dotted names (`contact.created`, `contact.listed`, `contact.deleted`, ...)"
     )
     actor_type: str = Field(
         description="`user`, `api_key`, `system` or `operator` (the platform's staff)"

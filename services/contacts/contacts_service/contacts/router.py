@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 from contacts_service.contacts import service
 from contacts_service.contacts.schemas import ContactCreate, ContactList, ContactResponse
 from shared.app import PrincipalDep, SessionDep
+from shared.audit import AuditorDep
 from shared.errors import AUTHENTICATED, problem_responses
 
 router = APIRouter(
@@ -23,9 +24,9 @@ MAX_OFFSET = 1_000_000_000
     responses=problem_responses(409),
 )
 async def create(
-    body: ContactCreate, principal: PrincipalDep, session: SessionDep
+    body: ContactCreate, principal: PrincipalDep, session: SessionDep, auditor: AuditorDep
 ) -> ContactResponse:
-    contact = await service.create_contact(session, principal.account_id, body)
+    contact = await service.create_contact(session, principal.account_id, body, auditor)
     return ContactResponse.model_validate(contact)
 
 
@@ -33,10 +34,13 @@ async def create(
 async def list_(
     principal: PrincipalDep,
     session: SessionDep,
+    auditor: AuditorDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ContactList:
-    contacts, total = await service.list_contacts(session, principal.account_id, limit, offset)
+    contacts, total = await service.list_contacts(
+        session, principal.account_id, limit, offset, auditor
+    )
     return ContactList(items=[ContactResponse.model_validate(c) for c in contacts], total=total)
 
 
@@ -52,6 +56,8 @@ async def get(contact_id: UUID, principal: PrincipalDep, session: SessionDep) ->
     summary="Erase a recipient (R17)",
     responses=problem_responses(404),
 )
-async def delete(contact_id: UUID, principal: PrincipalDep, session: SessionDep) -> Response:
-    await service.delete_contact(session, principal.account_id, contact_id)
+async def delete(
+    contact_id: UUID, principal: PrincipalDep, session: SessionDep, auditor: AuditorDep
+) -> Response:
+    await service.delete_contact(session, principal.account_id, contact_id, auditor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
