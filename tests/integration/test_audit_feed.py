@@ -201,7 +201,12 @@ async def test_requests_through_the_gateway_are_in_the_activity_log_without_quer
         trusted_proxies="127.0.0.0/8",
     )
     origin = {"x-forwarded-for": CLIENT_IP, "user-agent": USER_AGENT}
-    marker = uuid4().hex
+    marker, unrecorded = uuid4().hex, uuid4().hex
+    off = settings.model_copy(update={"activity_log": False})
+    async with bounded(served_app(gateway_app(off), proxy_headers=False)) as gateway:
+        async with httpx.AsyncClient(base_url=gateway, timeout=10) as http:
+            answer = await http.get(f"/v1/contacts/{unrecorded}", headers=bearer(token))
+            assert answer.status_code == 200, answer.text
     async with bounded(served_app(gateway_app(settings), proxy_headers=False)) as gateway:
         async with httpx.AsyncClient(base_url=gateway, timeout=10) as http:
             listed = await http.get(
@@ -231,6 +236,8 @@ async def test_requests_through_the_gateway_are_in_the_activity_log_without_quer
     assert "900123" not in str(items)
     assert all(item["status"] != 401 for item in items)
     assert not any(item["path"] == "/healthz" for item in items)
+    # GATEWAY_ACTIVITY_LOG=false: that gateway sent nothing at all.
+    assert not any(unrecorded in item["path"] for item in items)
 
 
 async def test_an_api_key_reads_no_activity_log_and_a_made_up_cursor_is_refused(
