@@ -139,6 +139,32 @@ class AuditRecorded(Event):
         return str(self.account_id)
 
 
+class ActivityRecorded(Event):
+    """One request the gateway passed towards a service, for the activity log auth keeps a
+    month at most (issue 7, item 8). Sent straight to the broker, not through an outbox:
+    an access log may lose the last records of a gateway that crashes."""
+
+    topic: ClassVar[str] = "gateway.activity"
+    aggregate_type: ClassVar[str] = "account"
+    type: Literal["activity.recorded"] = "activity.recorded"
+    # None when no account was verified (login, register, a refused token).
+    account_id: UUID | None = None
+    actor_type: Literal["user", "api_key"] | None = None
+    actor_id: str | None = Field(default=None, max_length=64)
+    ip: str | None = Field(default=None, max_length=45)
+    user_agent: str | None = Field(default=None, max_length=256)
+    method: str = Field(max_length=16)
+    # The path only, never the query string: it may carry phone numbers.
+    path: str = Field(max_length=512)
+    status: int
+    duration_ms: float = Field(ge=0)
+
+    @property
+    def aggregate_id(self) -> str:
+        # Anonymous requests spread by address, not all onto one partition.
+        return str(self.account_id) if self.account_id else (self.ip or "-")
+
+
 ApiKeyScope = Literal[
     "messages:send", "messages:read", "contacts:write", "contacts:read", "billing:read", "*"
 ]
@@ -379,6 +405,7 @@ AnyEvent = Annotated[
     | AccountTrialEnded
     | AccountStateChanged
     | AuditRecorded
+    | ActivityRecorded
     | ApiKeyCreated
     | ApiKeyRevoked
     | MessageAccepted
@@ -405,6 +432,7 @@ SUPPORTED_VERSION = 1
 ALL_TOPICS: tuple[str, ...] = (
     AccountRegistered.topic,
     AuditRecorded.topic,
+    ActivityRecorded.topic,
     ApiKeyEvent.topic,
     MessageEvent.topic,
     ContentPolicyTripped.topic,

@@ -2,8 +2,10 @@
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.client_address import IpNetwork, parse_networks
 
 Environment = Literal["development", "test", "production"]
 
@@ -50,3 +52,16 @@ class VerifyingServiceSettings(ServiceSettings):
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "smsgw-auth"
     jwt_audience: str = "smsgw"
+    # Peers whose X-Forwarded-For is believed (the gateway, which appends the client as the
+    # rightmost entry), for the client address of audit records. Comma-separated CIDRs.
+    trusted_proxies: str = "127.0.0.1/32,::1/128"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
+        return parse_networks(self.trusted_proxies)

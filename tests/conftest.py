@@ -64,6 +64,8 @@ async def auth_service(
         # The platform under test hands out credit at sign-up; verification has its own
         # tests (tests/integration/test_signup.py).
         signup_policy="open",
+        # Its own group: auth apps of single modules consume into databases of their own.
+        consumer_group="auth-session",
     )
     async with served_app(create_app(settings)) as base_url:
         yield AuthClient(base_url, settings.dev_key_file)

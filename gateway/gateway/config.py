@@ -53,6 +53,10 @@ class GatewaySettings(BaseSettings):
     # Per-account exceptions, JSON {"<account id>": per_second} (0: unlimited); the same
     # burst. Price plans will set these once billing has them.
     rate_limit_overrides: dict[UUID, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    # Requests per second per API key, with bursts of up to api_key_rate_limit_burst, on top
+    # of its account's limit; 0 (the default): an account's keys share its budget.
+    api_key_rate_limit_per_second: float = Field(default=0.0, ge=0)
+    api_key_rate_limit_burst: int = Field(default=100, ge=1)
     # Shared by the platform (auth's login limits use it too), so read without the prefix.
     # Set, the counters live in Redis and every replica shares them; unset, in memory.
     redis_url: str | None = Field(
@@ -72,6 +76,9 @@ class GatewaySettings(BaseSettings):
     # API keys are refused (503) when the key projection has not heard from the broker for
     # this long: a replica cut off from revocations must not go on trusting keys.
     api_keys_max_lag_seconds: float = Field(default=5.0, gt=0)
+    # Each request to a service route goes to the activity log (gateway.activity, kept by
+    # auth a month at most); needs the broker. Off: nothing is recorded.
+    activity_log: bool = True
     log_level: str = "INFO"
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")

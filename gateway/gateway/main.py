@@ -4,6 +4,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from gateway import docs, health
+from gateway.activity import ActivityLogMiddleware, open_activity_log
 from gateway.body_timeout import BodyTimeoutMiddleware
 from gateway.config import GatewaySettings
 from gateway.edge_headers import SecurityHeadersMiddleware, add_cors
@@ -25,9 +26,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_gateway(settings) as gateway, open_rate_limits(settings) as limits:
+        async with (
+            open_gateway(settings) as gateway,
+            open_rate_limits(settings) as limits,
+            open_activity_log(settings) as activity,
+        ):
             app.state.gateway = gateway
             app.state.rate_limits = limits
+            app.state.activity = activity
             yield
 
     # FastAPI's own docs would describe only the gateway's few routes; docs.router serves
@@ -48,6 +54,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     add_cors(app, settings, _METHODS)
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(RequestIdMiddleware)
+    # Inside the client's address, outside every refusal: records what the client got.
+    app.add_middleware(ActivityLogMiddleware)
     app.add_middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies)
     install_problem_handlers(app)
     app.include_router(health.router)

@@ -11,6 +11,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect
 from starlette.responses import StreamingResponse
 
+from gateway.activity import note_principal
 from gateway.api_keys import is_api_key
 from gateway.headers import request_headers, response_headers
 from gateway.rate_limits import current_limits
@@ -39,6 +40,7 @@ async def proxy_endpoint(request: Request) -> Response:
         except ProblemError:
             await limits.count(request, None)  # no account: the client's address pays
             raise
+        note_principal(request, principal)
     await limits.count(request, principal)
     return await forward(
         request, service, gateway.upstreams[service], gateway.clients.next(), upstream_token

@@ -1,7 +1,9 @@
 """Per-account request limits at the edge, so one customer (or one script) cannot take the
 platform's capacity from the others.
 
-A request with a verified token is counted against its account; any other request that
+A request with a verified token is counted against its account, and one made with an API
+key against the key too (GATEWAY_API_KEY_RATE_LIMIT_*), so that one runaway integration
+cannot take its account's whole budget from the account's others; any other request that
 reaches a service's route (login, register, the key set, a missing or failing token) against
 the client's address as gateway.forwarding settled it. The gateway's own /healthz, /readyz
 and docs are never counted: probes and documentation must not compete with the API.
@@ -22,11 +24,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.config import GatewaySettings
 from shared.errors import problem_response_doc
-from shared.ratelimit import RateLimited, RateLimiter, Rule, create_rate_limiter, rate_limit_headers
+from shared.ratelimit import (
+    Decision,
+    RateLimited,
+    RateLimiter,
+    Rule,
+    create_rate_limiter,
+    rate_limit_headers,
+)
 from shared.security import Principal
 
 # Where a request's decision waits for its answer, in the ASGI scope's per-request state.
 _STATE_KEY = "rate_limit_headers"
+# An API key's principal is "api_key:<key id>" (gateway.proxy).
+_KEY_SUBJECT = "api_key:"
 _HEADER_NAMES = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 
 
@@ -36,37 +47,54 @@ class RateLimits:
     # None: unlimited.
     default: Rule | None
     overrides: Mapping[UUID, Rule | None]
+    # Each API key's own limit besides its account's; None: keys share the account's.
+    per_key: Rule | None = None
 
     @classmethod
     def from_settings(cls, settings: GatewaySettings, limiter: RateLimiter) -> "RateLimits":
-        def rule(per_second: float) -> Rule | None:
+        def rule(per_second: float, burst: int = settings.rate_limit_burst) -> Rule | None:
             if per_second == 0:
                 return None
             # GCRA's burst is the rule's limit; its period makes the sustained rate.
-            return Rule(settings.rate_limit_burst, settings.rate_limit_burst / per_second)
+            return Rule(burst, burst / per_second)
 
         overrides = {
             account: rule(per_second)
             for account, per_second in settings.rate_limit_overrides.items()
         }
-        return cls(limiter, rule(settings.rate_limit_per_second), overrides)
+        per_key = rule(settings.api_key_rate_limit_per_second, settings.api_key_rate_limit_burst)
+        return cls(limiter, rule(settings.rate_limit_per_second), overrides, per_key)
 
     async def count(self, request: Request, principal: Principal | None) -> None:
-        """Counts the request against its account, or its client address without one;
-        raises 429 past the limit. The decision's headers go on whatever is answered."""
-        if principal is not None:
-            key = f"gateway:account:{principal.account_id}"
-            rule = self.overrides.get(principal.account_id, self.default)
-        else:
-            key = f"gateway:ip:{client_key(request)}"
-            rule = self.default
-        if rule is None:
+        """Counts the request against its API key and its account, or its client address
+        without one; raises 429 past any limit. The headers of the tightest decision go on
+        whatever is answered."""
+        tightest: Decision | None = None
+        for key, rule in self._counters(request, principal):
+            decision = await self.limiter.hit(key, rule)
+            if tightest is None or not decision.allowed or decision.remaining < tightest.remaining:
+                tightest = decision
+            if not decision.allowed:
+                break  # refused by the key: the account's budget is not spent on it
+        if tightest is None:
             return
-        decision = await self.limiter.hit(key, rule)
-        headers = rate_limit_headers(decision)
+        headers = rate_limit_headers(tightest)
         request.scope.setdefault("state", {})[_STATE_KEY] = headers
-        if not decision.allowed:
+        if not tightest.allowed:
             raise RateLimited(headers)
+
+    def _counters(self, request: Request, principal: Principal | None) -> list[tuple[str, Rule]]:
+        if principal is None:
+            rule = self.default
+            return [] if rule is None else [(f"gateway:ip:{client_key(request)}", rule)]
+        counters = []
+        key_id = principal.subject.removeprefix(_KEY_SUBJECT)
+        if self.per_key is not None and key_id != principal.subject:
+            counters.append((f"gateway:api_key:{key_id}", self.per_key))
+        rule = self.overrides.get(principal.account_id, self.default)
+        if rule is not None:
+            counters.append((f"gateway:account:{principal.account_id}", rule))
+        return counters
 
 
 def client_key(request: Request) -> str:
@@ -147,7 +175,8 @@ def rate_limited_response_doc() -> dict[str, Any]:
     """The 429 every operation can answer, for the merged OpenAPI."""
     doc = problem_response_doc(429)
     doc["description"] = (
-        "Too many requests from this account (or, without a valid token, this address): "
+        "Too many requests from this account or API key (or, without a valid token, this "
+        "address): "
         "`rate_limited`; retry after `Retry-After` seconds. Every answer carries `RateLimit-*`."
     )
     doc["headers"] = rate_limited_headers_doc()

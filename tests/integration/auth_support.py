@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import httpx
 from fastapi import FastAPI
@@ -34,6 +35,8 @@ def auth_app_factory(database_url: str, broker: str, key_dir: Path) -> AuthApp:
                 "register_rate_limit": 0,
                 "resend_rate_limit": 0,
                 "signup_policy": "open",
+                # Its own group: other auth apps of the run consume into other databases.
+                "consumer_group": f"auth-{uuid4().hex[:8]}",
                 **overrides,
             }
         )

@@ -3,6 +3,7 @@ other services. Limits of 3 requests per 60 s, so no test depends on how fast it
 fourth request comes within a minute of the first on any machine, and no budget refills
 in between by more than a fraction of a request."""
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -215,6 +216,78 @@ async def test_limits_off_count_nothing_but_an_accounts_own_limit(
         assert not set(RATE_LIMIT_HEADERS) & set(response.headers)
     assert [r.status_code for r in capped] == [200, 200, 200, 429]
     assert_rate_limited(capped[3], retry_after=20)
+
+
+async def new_key(auth_service: AuthClient, token: str) -> str:
+    async with httpx.AsyncClient(base_url=auth_service.base_url, timeout=10) as auth:
+        created = await auth.post(
+            "/v1/api-keys", json={"name": "limited", "scopes": ["*"]}, headers=bearer(token)
+        )
+    assert created.status_code == 201, created.text
+    secret: str = created.json()["secret"]
+    return secret
+
+
+async def published(
+    auth_service: AuthClient, echo: tuple[FastAPI, str], broker: str, *secrets: str
+) -> None:
+    """Until auth has published the keys (bounded), as an unlimited gateway sees them."""
+    async with (
+        gateways(auth_service, echo, kafka_bootstrap_servers=broker, rate_limit_per_second=0) as [
+            gateway
+        ],
+        client(gateway) as http,
+        asyncio.timeout(30),
+    ):
+        for secret in secrets:
+            while (await http.get("/v1/contacts", headers=bearer(secret))).status_code != 200:
+                await asyncio.sleep(0.1)
+
+
+async def ready(http: httpx.AsyncClient) -> None:
+    """Until the gateway has read the keys (bounded): keys made before it started."""
+    async with asyncio.timeout(30):
+        while (await http.get("/readyz")).status_code != 200:
+            await asyncio.sleep(0.1)
+
+
+@pytest.mark.parametrize("redis_url", [None, REDIS_URL], ids=["memory", "redis"])
+async def test_an_api_key_is_limited_besides_its_account(
+    auth_service: AuthClient, echo: tuple[FastAPI, str], broker: str, redis_url: str | None
+) -> None:
+    _, token = await auth_service.new_account()
+    greedy, other = await new_key(auth_service, token), await new_key(auth_service, token)
+    await published(auth_service, echo, broker, greedy, other)
+    async with (
+        gateways(
+            auth_service,
+            echo,
+            kafka_bootstrap_servers=broker,
+            redis_url=redis_url,
+            rate_limit_key_prefix=key_prefix(),
+            # The account: 10 at once; each key: 3 at once, then one every 20 s.
+            rate_limit_per_second=10 / 60,
+            rate_limit_burst=10,
+            api_key_rate_limit_per_second=3 / 60,
+            api_key_rate_limit_burst=3,
+        ) as [gateway],
+        client(gateway) as http,
+    ):
+        await ready(http)
+        burst = [await http.get("/v1/contacts", headers=bearer(greedy)) for _ in range(4)]
+        neighbour = await http.get("/v1/contacts", headers=bearer(other))
+        person = await http.get("/v1/contacts", headers=bearer(token))
+
+    assert [r.status_code for r in burst] == [200, 200, 200, 429], burst[-1].text
+    # The key's budget is the tighter one, so its headers are the ones shown.
+    assert [limit_headers(r)[:2] for r in burst[:3]] == [("3", "2"), ("3", "1"), ("3", "0")]
+    assert_rate_limited(burst[3], retry_after=20)
+    # The account's other key and its people still have the account's budget: the
+    # refused request did not spend it (3 + 1 + 1 of 10 used).
+    assert neighbour.status_code == 200, neighbour.text
+    assert limit_headers(neighbour)[:2] == ("3", "2")
+    assert person.status_code == 200, person.text
+    assert limit_headers(person)[:2] == ("10", "5")
 
 
 # --- where the counters live ---------------------------------------------------------

@@ -1,15 +1,13 @@
 """auth: accounts, credentials, and the only signer of access tokens."""
 
-import ipaddress
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.client_address import IpNetwork, parse_networks
 from shared.settings import ServiceSettings
-
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class AuthSettings(ServiceSettings):
@@ -43,6 +41,12 @@ class AuthSettings(ServiceSettings):
     # Audit records older than this are purged, a batch at a time, every interval.
     audit_retention_days: int = Field(default=730, ge=1)
     audit_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # The gateway's activity log (IP, user agent, path, status) is personal data kept a
+    # month at most (issue 7, item 8); purged every interval like the audit records.
+    activity_retention_days: int = Field(default=30, ge=1, le=31)
+    activity_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # The consumer group (and inbox name) of the audit records and activity auth consumes.
+    consumer_group: str = "auth"
     # How often queued mail (verification links, invitations) is sent (auth_service/mail);
     # where it goes is MAIL_* (shared/mail).
     mail_send_interval_seconds: float = Field(default=2.0, gt=0)
@@ -91,18 +95,12 @@ class AuthSettings(ServiceSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _valid_networks(cls, value: str) -> str:
-        for network in value.split(","):
-            if network.strip():
-                ipaddress.ip_network(network.strip(), strict=False)
+        parse_networks(value)
         return value
 
     @property
     def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
-        return tuple(
-            ipaddress.ip_network(network.strip(), strict=False)
-            for network in self.trusted_proxies.split(",")
-            if network.strip()
-        )
+        return parse_networks(self.trusted_proxies)
 
     @model_validator(mode="after")
     def _refuse_generated_keys_in_production(self) -> "AuthSettings":

@@ -2,12 +2,15 @@ from fastapi import FastAPI
 
 from auth_service.accounts.passwords import Passwords
 from auth_service.accounts.router import router as accounts_router
+from auth_service.activity.pruning import ActivityPruner
+from auth_service.activity.router import router as activity_router
 from auth_service.api_keys.router import internal_router as api_keys_internal_router
 from auth_service.api_keys.router import router as api_keys_router
 from auth_service.audit.pruning import AuditPruner
 from auth_service.audit.router import router as audit_router
 from auth_service.config import AuthSettings
-from auth_service.db import Outbox
+from auth_service.consumer import auth_consumer
+from auth_service.db import Inbox, Outbox
 from auth_service.keys.keyring import load_keyring
 from auth_service.keys.router import router as keys_router
 from auth_service.keys.signing import TokenIssuer
@@ -31,8 +34,8 @@ from shared.runtime import ServiceRuntime
 
 
 class AuthRuntime(ServiceRuntime):
-    """The kit's runtime plus the pruning of failed logins, expired refresh tokens and
-    audit records past their retention, and the sending of queued mail."""
+    """The kit's runtime plus the pruning of failed logins, expired refresh tokens, and
+    audit and activity records past their retention, and the sending of queued mail."""
 
     mailer: Mailer
     mail: MailSender
@@ -55,11 +58,24 @@ class AuthRuntime(ServiceRuntime):
                 "audit-pruner", settings.audit_prune_interval_seconds, audit_pruner.run_once
             )
         )
+        activity_pruner = ActivityPruner(self.sessionmaker, settings)
+        self.start_periodic(
+            PeriodicJob(
+                "activity-pruner",
+                settings.activity_prune_interval_seconds,
+                activity_pruner.run_once,
+            )
+        )
 
 
 def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = None) -> FastAPI:
     settings = settings or AuthSettings()
-    runtime = AuthRuntime(settings=settings, outbox_model=Outbox)
+    runtime = AuthRuntime(
+        settings=settings,
+        outbox_model=Outbox,
+        inbox_model=Inbox,
+        consumer_specs=(auth_consumer(settings.consumer_group),),
+    )
     routers = [
         accounts_router,
         verification_router,
@@ -69,6 +85,7 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
         ops_router,
         twofactor_router,
         audit_router,
+        activity_router,
         keys_router,
         api_keys_router,
         api_keys_internal_router,

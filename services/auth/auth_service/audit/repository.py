@@ -1,10 +1,12 @@
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.audit.models import AuditRecord
+from shared.db import upsert_insert
 
 
 class AuditLog:
@@ -14,6 +16,11 @@ class AuditLog:
     async def add(self, record: AuditRecord) -> None:
         self._session.add(record)
         await self._session.flush()
+
+    async def add_new(self, rows: list[dict[str, Any]]) -> None:
+        """Inserts the records whose id is not there yet (one statement, compiled once)."""
+        statement = upsert_insert(self._session, AuditRecord.__table__).on_conflict_do_nothing()
+        await self._session.execute(statement, rows)
 
     async def page(
         self, account_id: UUID, after: tuple[datetime, UUID] | None, limit: int

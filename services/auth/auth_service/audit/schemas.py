@@ -15,7 +15,9 @@ class AuditEntry(BaseModel):
         "`api_key.revoked`, the account's state changes (`account.suspended`, "
         "`account.blocked`, `account.reinstated`, `account.unblocked`, `account.closed`, "
         "`account.reopened`) and its team's (`user.invited`, `invitation.revoked`, "
-        "`user.joined`, `user.role_changed`, `user.removed`)"
+        "`user.joined`, `user.role_changed`, `user.removed`), and the other services' "
+        "dotted names (`contact.created`, `contact.listed`, `contact.deleted`, "
+        "`sender_name.approved`, ...)"
     )
     actor_type: str = Field(
         description="`user`, `api_key`, `system` or `operator` (the platform's staff)"

@@ -6,7 +6,7 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -132,7 +132,17 @@ class InvalidCursor(ProblemError):
         )
 
 
-def encode_cursor(last: AuditRecord) -> str:
+class Positioned(Protocol):
+    """A row of a log read newest first: the audit log's, the activity log's."""
+
+    @property
+    def occurred_at(self) -> datetime: ...
+
+    @property
+    def id(self) -> UUID: ...
+
+
+def encode_cursor(last: Positioned) -> str:
     raw = json.dumps([last.occurred_at.isoformat(), str(last.id)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from contacts_service.contacts import service
 from contacts_service.contacts.schemas import ContactCreate, ContactList, ContactResponse
 from shared.app import SessionDep
+from shared.audit import AuditorDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
 from shared.security import Principal
@@ -27,8 +28,10 @@ Writer = Annotated[Principal, Depends(require("contacts:write"))]
     summary="Add a recipient",
     responses=problem_responses(409),
 )
-async def create(body: ContactCreate, principal: Writer, session: SessionDep) -> ContactResponse:
-    contact = await service.create_contact(session, principal.account_id, body)
+async def create(
+    body: ContactCreate, principal: Writer, session: SessionDep, auditor: AuditorDep
+) -> ContactResponse:
+    contact = await service.create_contact(session, principal.account_id, body, auditor)
     return ContactResponse.model_validate(contact)
 
 
@@ -36,10 +39,13 @@ async def create(body: ContactCreate, principal: Writer, session: SessionDep) ->
 async def list_(
     principal: Reader,
     session: SessionDep,
+    auditor: AuditorDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ContactList:
-    contacts, total = await service.list_contacts(session, principal.account_id, limit, offset)
+    contacts, total = await service.list_contacts(
+        session, principal.account_id, limit, offset, auditor
+    )
     return ContactList(items=[ContactResponse.model_validate(c) for c in contacts], total=total)
 
 
@@ -55,6 +61,8 @@ async def get(contact_id: UUID, principal: Reader, session: SessionDep) -> Conta
     summary="Erase a recipient (R17)",
     responses=problem_responses(404),
 )
-async def delete(contact_id: UUID, principal: Writer, session: SessionDep) -> Response:
-    await service.delete_contact(session, principal.account_id, contact_id)
+async def delete(
+    contact_id: UUID, principal: Writer, session: SessionDep, auditor: AuditorDep
+) -> Response:
+    await service.delete_contact(session, principal.account_id, contact_id, auditor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,3 +1,6 @@
+"""Contacts are personal data: creating, listing and erasing them is audited (issue 7,
+item 8), through the outbox in the action's own transaction. A single read is not."""
+
 from uuid import UUID, uuid4
 
 from sqlalchemy.exc import IntegrityError
@@ -7,7 +10,10 @@ from contacts_service.contacts.models import Contact
 from contacts_service.contacts.phones import to_e164
 from contacts_service.contacts.repository import ContactRepository
 from contacts_service.contacts.schemas import ContactCreate
+from contacts_service.db import Outbox
+from shared.audit import Auditor, Details
 from shared.errors import NotFound, ProblemError
+from shared.outbox import add_event
 
 
 class ContactExists(ProblemError):
@@ -18,7 +24,7 @@ class ContactExists(ProblemError):
 
 
 async def create_contact(
-    session: AsyncSession, account_id: UUID, request: ContactCreate
+    session: AsyncSession, account_id: UUID, request: ContactCreate, auditor: Auditor
 ) -> Contact:
     phone = to_e164(request.phone)
     repository = ContactRepository(session, account_id)
@@ -37,13 +43,22 @@ async def create_contact(
         await repository.add(contact)
     except IntegrityError as exc:  # a concurrent request added the same phone first
         raise ContactExists(phone) from exc
+    # Which fields were given, never their values.
+    given = sorted(request.model_fields_set - {"phone"})
+    add_event(
+        session, Outbox, auditor.event("contact.created", "contact", contact.id, {"fields": given})
+    )
     return contact
 
 
 async def list_contacts(
-    session: AsyncSession, account_id: UUID, limit: int, offset: int
+    session: AsyncSession, account_id: UUID, limit: int, offset: int, auditor: Auditor
 ) -> tuple[list[Contact], int]:
-    return await ContactRepository(session, account_id).page(limit, offset)
+    contacts, total = await ContactRepository(session, account_id).page(limit, offset)
+    # A read of many people's data at once (the way to export them): who, and how many.
+    details: Details = {"count": len(contacts), "offset": offset}
+    add_event(session, Outbox, auditor.event("contact.listed", details=details))
+    return contacts, total
 
 
 async def get_contact(session: AsyncSession, account_id: UUID, contact_id: UUID) -> Contact:
@@ -54,6 +69,9 @@ async def get_contact(session: AsyncSession, account_id: UUID, contact_id: UUID)
     return contact
 
 
-async def delete_contact(session: AsyncSession, account_id: UUID, contact_id: UUID) -> None:
+async def delete_contact(
+    session: AsyncSession, account_id: UUID, contact_id: UUID, auditor: Auditor
+) -> None:
     if not await ContactRepository(session, account_id).delete(contact_id):
         raise NotFound("Contact")
+    add_event(session, Outbox, auditor.event("contact.deleted", "contact", contact_id))

@@ -1,0 +1,51 @@
+"""Storing what the gateway reports, reading an account's log page by page, and purging
+records past the retention."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from auth_service.activity.models import ActivityRecord
+from auth_service.activity.repository import ActivityLog
+from auth_service.audit.service import decode_cursor, encode_cursor
+from shared.events import ActivityRecorded, utcnow
+
+
+async def record_events(session: AsyncSession, events: Sequence[ActivityRecorded]) -> None:
+    await ActivityLog(session).add_new(
+        [
+            {
+                "id": event.event_id,
+                "account_id": event.account_id,
+                "occurred_at": event.occurred_at,
+                "actor_type": event.actor_type,
+                "actor_id": event.actor_id,
+                "ip": event.ip,
+                "user_agent": event.user_agent,
+                "method": event.method,
+                "path": event.path,
+                "status": event.status,
+                "duration_ms": event.duration_ms,
+            }
+            for event in events
+        ]
+    )
+
+
+async def page(
+    session: AsyncSession, account_id: UUID, cursor: str | None, limit: int
+) -> tuple[list[ActivityRecord], str | None]:
+    """A page of the account's requests, newest first, and the next page's cursor."""
+    after = decode_cursor(cursor) if cursor else None
+    records = await ActivityLog(session).page(account_id, after, limit + 1)
+    if len(records) <= limit:
+        return records, None
+    return records[:limit], encode_cursor(records[limit - 1])
+
+
+async def purge_batch(session: AsyncSession, retention_days: int, batch: int) -> int:
+    """Deletes up to `batch` records older than the retention; returns how many."""
+    before = utcnow() - timedelta(days=retention_days)
+    return await ActivityLog(session).delete_before(before, batch)
