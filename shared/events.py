@@ -381,6 +381,33 @@ class MessagePartStatusReported(Event):
         return str(self.message_id)
 
 
+ConsentPurpose = Literal["marketing", "transactional"]
+
+
+class RecipientConsentChanged(Event):
+    """A recipient (a phone number, per account) opted out of or back in to one purpose of
+    an account's messages (R11): by the STOP/START keywords dlr reads in inbound SMS, by the
+    account through the contacts API, or by an unsubscribe link. Dispatch refuses marketing
+    messages to an opted-out number; contacts records it on the contact as a consent
+    withdrawal (or grant). Keyed by account and number, so one number's changes stay in
+    order."""
+
+    topic: ClassVar[str] = "recipients.consent"
+    aggregate_type: ClassVar[str] = "recipient"
+    type: Literal["recipient.consent_changed"] = "recipient.consent_changed"
+    account_id: UUID
+    phone: str = Field(pattern=r"^\+[1-9][0-9]{6,14}$")  # E.164
+    purpose: ConsentPurpose = "marketing"
+    opted_out: bool
+    source: Literal["keyword", "api", "link", "import", "web_form"]
+    # The inbound SMS (keyword) or contact (api) behind it, for the consent's evidence.
+    evidence: str | None = Field(default=None, max_length=500)
+
+    @property
+    def aggregate_id(self) -> str:
+        return f"{self.account_id}:{self.phone}"
+
+
 class InboundMessageReceived(Event):
     """An SMS a handset sent to one of our numbers (mobile-originated)."""
 
@@ -418,7 +445,8 @@ AnyEvent = Annotated[
     | ContentPolicyTripped
     | DeliverSmReceived
     | MessagePartStatusReported
-    | InboundMessageReceived,
+    | InboundMessageReceived
+    | RecipientConsentChanged,
     Field(discriminator="type"),
 ]
 
@@ -439,6 +467,7 @@ ALL_TOPICS: tuple[str, ...] = (
     ChargeEvent.topic,
     DeliverSmReceived.topic,
     MessagePartStatusReported.topic,
+    RecipientConsentChanged.topic,
 )
 
 
