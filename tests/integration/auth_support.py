@@ -19,11 +19,15 @@ AuthApp = Callable[..., AbstractAsyncContextManager[tuple[FastAPI, httpx.AsyncCl
 
 def auth_app_factory(database_url: str, broker: str, key_dir: Path) -> AuthApp:
     """Starts auth with the given settings overrides (no per-IP limits unless given, sign-up
-    policy `open` unless given); yields (app, client). `mailer=` replaces MAIL_*."""
+    policy `open` unless given); yields (app, client). `mailer=` replaces MAIL_*.
+
+    Without `consume=True` the app consumes nothing (the other services' audit records and
+    the gateway's activity): joining a consumer group waits 3 s for its assignment on Tansu,
+    which every test starting an app would pay for records it never reads."""
 
     @asynccontextmanager
     async def start(
-        mailer: Mailer | None = None, **overrides: Any
+        mailer: Mailer | None = None, consume: bool = False, **overrides: Any
     ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
         settings = AuthSettings(
             **{
@@ -41,6 +45,8 @@ def auth_app_factory(database_url: str, broker: str, key_dir: Path) -> AuthApp:
             }
         )
         app = create_app(settings, mailer=mailer)
+        if not consume:
+            app.state.runtime.consumer_specs = ()
         async with running_app(app) as client:
             yield app, client
 

@@ -5,7 +5,7 @@ are in the activity log without their query strings, and purged past the retenti
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -20,7 +20,7 @@ from auth_service.activity.pruning import ActivityPruner
 from auth_service.config import AuthSettings
 from gateway.main import create_app as gateway_app
 from shared.db import create_engine
-from shared.events import AuditRecorded, serialise_event, utcnow
+from shared.events import AuditRecorded, ContentPolicyTripped, serialise_event, utcnow
 from shared.kafka import new_producer
 from tests.integration.auth_support import AuthApp
 from tests.integration.test_gateway import bounded, echo_app, gateway_settings
@@ -301,3 +301,38 @@ async def test_the_activity_retention_is_a_month_at_most(monkeypatch: pytest.Mon
     monkeypatch.setenv("AUTH_ACTIVITY_RETENTION_DAYS", "32")
     with pytest.raises(ValidationError):
         AuthSettings()
+
+
+# --- dispatch's content policy suspends through auth ---------------------------------------
+
+
+async def test_a_tripped_content_policy_suspends_the_account_once(
+    broker: str, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    tripped = [
+        ContentPolicyTripped(account_id=account_id, hits=5, day=date(2026, 12, 1)),
+        # The next day's verdict on an account already suspended: nothing more happens.
+        ContentPolicyTripped(account_id=account_id, hits=5, day=date(2026, 12, 2)),
+    ]
+    producer = new_producer(broker)
+    await producer.start()
+    try:
+        # One key, so one partition: in this order, the replay last.
+        for published in (*tripped, tripped[0]):
+            await producer.send_and_wait(
+                published.topic, serialise_event(published), key=published.aggregate_id.encode()
+            )
+    finally:
+        await producer.stop()
+
+    async with httpx.AsyncClient(base_url=auth_service.base_url, timeout=10) as auth:
+        items = await poll(auth, "/v1/account/audit-log", token, having("account.suspended"))
+        account = (await auth.get("/v1/account", headers=bearer(token))).json()
+
+    suspensions = [item for item in items if item["action"] == "account.suspended"]
+    assert [(s["actor_type"], s["details"]) for s in suspensions] == [
+        ("system", {"from": "active", "to": "suspended"})
+    ]
+    assert account["state"] == "suspended"
+    assert "content policy" in account["state_reason"]

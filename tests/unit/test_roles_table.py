@@ -26,6 +26,9 @@ NO_PERMISSION = frozenset(
         ("POST", "/v1/auth/logout"),
         # The token in the body is the credential.
         ("POST", "/v1/auth/invitations/accept"),
+        ("POST", "/v1/auth/verify-email"),
+        # Public and answered alike for every address (no enumeration), limited per IP.
+        ("POST", "/v1/auth/verify-email/resend"),
         # A person's own credentials, whatever the role; never an API key's.
         ("POST", "/v1/account/2fa"),
         ("POST", "/v1/account/2fa/confirm"),

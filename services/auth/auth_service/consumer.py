@@ -1,8 +1,10 @@
-"""What auth consumes: the audit records of the other services, the gateway's activity."""
+"""What auth consumes: the audit records of the other services, the gateway's activity,
+and dispatch's content-policy verdicts (which suspend an account)."""
 
 from auth_service.activity.service import record_events as record_activity
 from auth_service.audit.consumer import record_events as record_audit
-from shared.events import ActivityRecorded, AuditRecorded
+from auth_service.states.content_policy import suspend_for_review
+from shared.events import ActivityRecorded, AuditRecorded, ContentPolicyTripped
 from shared.inbox import Batched
 from shared.runtime import ConsumerSpec
 
@@ -10,6 +12,10 @@ from shared.runtime import ConsumerSpec
 def auth_consumer(group: str) -> ConsumerSpec:
     return ConsumerSpec(
         group,
-        (AuditRecorded.topic, ActivityRecorded.topic),
-        {"audit.recorded": Batched(record_audit), "activity.recorded": Batched(record_activity)},
+        (AuditRecorded.topic, ActivityRecorded.topic, ContentPolicyTripped.topic),
+        {
+            "audit.recorded": Batched(record_audit),
+            "activity.recorded": Batched(record_activity),
+            "content_policy.tripped": Batched(suspend_for_review),
+        },
     )
