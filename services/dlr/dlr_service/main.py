@@ -6,6 +6,8 @@ from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
 from dlr_service.db import Inbox, Outbox
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
+from dlr_service.webhooks.router import router as webhooks_router
+from dlr_service.webhooks.ssrf import UrlGuard
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
 from shared.runtime import ServiceRuntime
@@ -33,7 +35,9 @@ class DlrRuntime(ServiceRuntime):
         )
 
 
-def create_app(settings: DlrSettings | None = None) -> FastAPI:
+def create_app(settings: DlrSettings | None = None, guard: UrlGuard | None = None) -> FastAPI:
+    """`guard` decides which webhook URLs may be registered; tests pass one with their own
+    resolver, to see names that resolve to private addresses refused."""
     settings = settings or DlrSettings()
     runtime = DlrRuntime(
         settings,
@@ -41,5 +45,6 @@ def create_app(settings: DlrSettings | None = None) -> FastAPI:
         inbox_model=Inbox,
         consumer_specs=(consumer_spec(settings),),
     )
-    # No public routes yet: dlr only consumes and publishes; the kit adds /healthz and /readyz.
-    return create_service_app("dlr", runtime, routers=[])
+    app = create_service_app("dlr", runtime, routers=[webhooks_router])
+    app.state.webhook_guard = guard or UrlGuard(settings.webhooks_allow_loopback)
+    return app
