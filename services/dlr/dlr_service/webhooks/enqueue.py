@@ -29,7 +29,7 @@ async def status_reported(session: AsyncSession, report: MessagePartStatusReport
         "reported_at": report.reported_at.isoformat(),
         "sequence": sequence,
     }
-    _queue(session, endpoints, report.account_id, "message.status", data, report.reported_at)
+    await _queue(session, endpoints, report.account_id, "message.status", data, report.reported_at)
 
 
 async def inbound_received(session: AsyncSession, received: InboundMessageReceived) -> None:
@@ -46,12 +46,12 @@ async def inbound_received(session: AsyncSession, received: InboundMessageReceiv
     }
     endpoints = await EndpointRepository(session, received.account_id).subscribed("message.inbound")
     if endpoints:
-        _queue(
+        await _queue(
             session, endpoints, received.account_id, "message.inbound", data, received.received_at
         )
 
 
-def _queue(
+async def _queue(
     session: AsyncSession,
     endpoints: Sequence[WebhookEndpoint],
     account_id: UUID,
@@ -81,4 +81,4 @@ def _queue(
         )
         for endpoint in endpoints
     ]
-    EventRepository(session).add(event, deliveries)
+    await EventRepository(session).add(event, deliveries)

@@ -98,11 +98,43 @@ class DeliveryQueue:
             )
         )
 
-    async def endpoint(self, endpoint_id: UUID) -> WebhookEndpoint | None:
-        found: WebhookEndpoint | None = await self._session.scalar(
-            select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).with_for_update()
+    # The endpoint's run of failures, in plain UPDATEs: they take PostgreSQL's NO KEY UPDATE
+    # lock, which the attempts' foreign key (KEY SHARE) doesn't conflict with; a SELECT FOR
+    # UPDATE would, and two attempts recorded at once deadlocked on it.
+
+    async def endpoint_succeeded(self, endpoint_id: UUID) -> None:
+        await self._session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.failing_since.is_not(None))
+            .values(failing_since=None)
         )
-        return found
+
+    async def endpoint_failed(self, endpoint_id: UUID, now: datetime) -> None:
+        await self._session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.failing_since.is_(None))
+            .values(failing_since=now)
+        )
+
+    async def disable_if_failing_since(
+        self, endpoint_id: UUID, cutoff: datetime, reason: str
+    ) -> WebhookEndpoint | None:
+        """Disables the endpoint if it has failed since `cutoff` or longer; returns it if this
+        call disabled it (so only one of several workers announces it)."""
+        statement = (
+            update(WebhookEndpoint)
+            .where(
+                WebhookEndpoint.id == endpoint_id,
+                WebhookEndpoint.enabled.is_(True),
+                WebhookEndpoint.failing_since <= cutoff,
+            )
+            .values(enabled=False, disabled_reason=reason)
+            .returning(WebhookEndpoint)
+        )
+        disabled: WebhookEndpoint | None = await self._session.scalar(
+            statement, execution_options={"populate_existing": True}
+        )
+        return disabled
 
 
 def _job(

@@ -112,8 +112,11 @@ class EventRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def add(self, event: WebhookEvent, deliveries: Sequence[WebhookDelivery]) -> None:
+    async def add(self, event: WebhookEvent, deliveries: Sequence[WebhookDelivery]) -> None:
         self._session.add(event)
+        # No relationship() between them, so the unit of work would not order the inserts:
+        # the event goes first, for the deliveries' foreign key.
+        await self._session.flush()
         self._session.add_all(deliveries)
 
     async def next_sequence(self, message_id: UUID) -> int:

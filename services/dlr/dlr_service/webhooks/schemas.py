@@ -7,8 +7,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from dlr_service.webhooks.models import EventType
 from shared.text import check_single_line
 
-_URL = Field(max_length=2048, examples=["https://example.com/hooks/sms"])
-_EVENTS = Field(min_length=1, max_length=2, examples=[["message.status", "message.inbound"]])
+_URL: dict[str, Any] = {"max_length": 2048, "examples": ["https://example.com/hooks/sms"]}
+_EVENTS: dict[str, Any] = {
+    "min_length": 1,
+    "max_length": 2,
+    "examples": [["message.status", "message.inbound"]],
+}
 
 
 class _Input(BaseModel):
@@ -26,14 +30,14 @@ class _Input(BaseModel):
 
 
 class WebhookCreate(_Input):
-    url: str = _URL
-    events: list[EventType] = _EVENTS
+    url: str = Field(**_URL)
+    events: list[EventType] = Field(**_EVENTS)
     description: str | None = Field(default=None, max_length=500)
 
 
 class WebhookUpdate(_Input):
-    url: str | None = _URL
-    events: list[EventType] | None = _EVENTS
+    url: str | None = Field(default=None, **_URL)
+    events: list[EventType] | None = Field(default=None, **_EVENTS)
     description: str | None = Field(default=None, max_length=500)
     enabled: bool | None = None
 

@@ -159,6 +159,8 @@ class WebhookWorker:
             )
         async with self._sessionmaker() as session, session.begin():
             queue = DeliveryQueue(session)
+            # The endpoint's row first: one order of locks for every attempt recorded.
+            await self._track_failures(session, queue, job, outcome.ok, now)
             queue.add_attempt(
                 WebhookAttempt(
                     id=uuid4(),
@@ -173,27 +175,22 @@ class WebhookWorker:
                 )
             )
             await queue.settle(job.delivery_id, state, attempts, next_at, now)
-            await self._track_failures(session, queue, job, outcome.ok, now)
         self.attempts += 1
 
     async def _track_failures(
         self, session: AsyncSession, queue: DeliveryQueue, job: Job, ok: bool, now: datetime
     ) -> None:
-        endpoint = await queue.endpoint(job.endpoint_id)
-        if endpoint is None:
-            return  # deleted meanwhile
         if ok:
-            endpoint.failing_since = None
+            await queue.endpoint_succeeded(job.endpoint_id)
             return
-        if endpoint.failing_since is None:
-            endpoint.failing_since = now
+        await queue.endpoint_failed(job.endpoint_id, now)
+        days = self._settings.webhook_disable_after_days
+        reason = f"every attempt failed for {days:g} days"
+        endpoint = await queue.disable_if_failing_since(
+            job.endpoint_id, now - timedelta(days=days), reason
+        )
+        if endpoint is None or endpoint.failing_since is None:
             return
-        limit = timedelta(days=self._settings.webhook_disable_after_days)
-        if not endpoint.enabled or now - endpoint.failing_since < limit:
-            return
-        reason = f"every attempt failed for {self._settings.webhook_disable_after_days:g} days"
-        endpoint.enabled = False
-        endpoint.disabled_reason = reason
         log.warning("disabled webhook endpoint %s: %s", endpoint.id, reason)
         add_event(
             session,
