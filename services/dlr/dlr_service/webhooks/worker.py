@@ -24,6 +24,7 @@ from dlr_service.webhooks.models import WebhookAttempt
 from dlr_service.webhooks.queue import DeliveryQueue, Job
 from dlr_service.webhooks.ssrf import ForbiddenUrl, UrlGuard
 from shared.events import WebhookEndpointDisabled, utcnow
+from shared.outage import is_database_outage
 from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
@@ -55,13 +56,20 @@ class WebhookWorker:
 
     async def run(self) -> None:
         """Deliver for ever (until cancelled)."""
+        pause = self._settings.webhook_poll_interval_seconds
         try:
             while True:
                 try:
                     await self._claim_and_start()
-                except Exception:
-                    log.exception("claiming webhook deliveries failed; retrying")
-                await self._wait(self._settings.webhook_poll_interval_seconds)
+                    pause = self._settings.webhook_poll_interval_seconds
+                except Exception as exc:
+                    if is_database_outage(exc):
+                        log.warning("webhooks: database unavailable (%s); retrying", type(exc))
+                    else:
+                        log.exception("claiming webhook deliveries failed; retrying")
+                    # Backing off: a failing database is not helped by a query every poll.
+                    pause = min(pause * 2, 15.0)
+                await self._wait(pause)
         finally:
             await self.close()
 
