@@ -7,22 +7,30 @@ import base64
 import hashlib
 import hmac
 import json
+import ssl
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
+import uvicorn
 from aiokafka import AIOKafkaProducer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
+from devstack.ports import free_port
 from dlr_service.config import DlrSettings
 from dlr_service.main import create_app
-from dlr_service.webhooks import enqueue
+from dlr_service.webhooks import enqueue, sender
 from dlr_service.webhooks.models import WebhookDelivery
 from dlr_service.webhooks.ssrf import UrlGuard
 from dlr_service.webhooks.worker import WebhookWorker
@@ -56,7 +64,7 @@ class Received:
 @dataclass
 class Receiver:
     """What each path answers: `/ok` 204, `/fail` 500, `/flaky` its `plan` then 200, `/big`
-    10 MB, `/hang` nothing until the test ends."""
+    10 MB, `/hang` nothing until the test ends, `/redirect` a 307 to `/ok`."""
 
     base_url: str = ""
     got: list[Received] = field(default_factory=list)
@@ -74,6 +82,8 @@ class Receiver:
             if name == "big":
                 chunk = b"x" * 65536
                 return StreamingResponse(iter([chunk] * 160), media_type="text/plain")
+            if name == "redirect":
+                return Response(status_code=307, headers={"location": "/ok"})
             if name == "fail":
                 return Response(status_code=500, content=b"down for maintenance")
             if name == "flaky" and self.plan:
@@ -440,6 +450,27 @@ async def test_a_10_mb_answer_is_cut(
     assert tried["response_body"] == "x" * 1024
 
 
+async def test_a_redirect_is_a_failed_attempt_not_followed(
+    api: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    worker: WebhookWorker,
+    receiver: Receiver,
+    account: tuple[UUID, dict[str, str]],
+) -> None:
+    account_id, headers = account
+    endpoint = await register(api, headers, f"{receiver.base_url}/redirect")
+    reported = await report(runtime, account_id)
+
+    assert await worker.run_due() == 1
+
+    (tried,) = await attempts(api, headers, endpoint["id"])
+    assert (tried["status_code"], tried["error"]) == (307, "HTTP 307")
+    followed = [
+        r for r in receiver.at("ok") if r.payload["data"]["message_id"] == str(reported.message_id)
+    ]
+    assert followed == []
+
+
 async def test_a_hanging_receiver_does_not_hold_up_another_endpoint(
     api: httpx.AsyncClient,
     auth_service: AuthClient,
@@ -645,3 +676,94 @@ async def test_a_refused_url_change_changes_nothing(
     assert (refused.status_code, refused.json()["code"]) == (422, "webhook_url_forbidden")
     shown = (await api.get(path, headers=headers)).json()
     assert (shown["url"], shown["description"]) == ("http://127.0.0.1:9/hook", None)
+
+
+# --- the pinned connection over TLS ----------------------------------------------------------
+
+
+def self_signed(directory: Path, name: str) -> tuple[Path, Path]:
+    """A certificate for `name` only (not for 127.0.0.1), and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_https_goes_to_the_checked_address_with_the_name_in_host_and_sni(
+    api: httpx.AsyncClient,
+    dlr: tuple[FastAPI, httpx.AsyncClient],
+    runtime: ServiceRuntime,
+    settings: DlrSettings,
+    clock: Clock,
+    tmp_path: Path,
+    account: tuple[UUID, dict[str, str]],
+) -> None:
+    account_id, headers = account
+    cert, key = self_signed(tmp_path, "hooks.test")
+    hooks = Receiver()
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            hooks.app(),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ssl_certfile=str(cert),
+            ssl_keyfile=str(key),
+        )
+    )
+    serving = asyncio.create_task(server.serve())
+
+    async def resolve(host: str, port: int) -> list[str]:
+        # Resolved once, here: the connection then goes to this address, whatever DNS says later.
+        assert host == "hooks.test"
+        return ["127.0.0.1"]
+
+    guard = UrlGuard(allow_loopback=True, resolver=resolve)
+    app = dlr[0]
+    lenient, app.state.webhook_guard = app.state.webhook_guard, guard
+    worker = WebhookWorker(
+        runtime.sessionmaker,
+        settings,
+        guard=guard,
+        clock=clock,
+        client=sender.new_client(verify=ssl.create_default_context(cafile=str(cert))),
+    )
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while not server.started:
+                await asyncio.sleep(0.02)
+        endpoint = await register(api, headers, f"https://hooks.test:{port}/ok")
+        await report(runtime, account_id)
+        await worker.run_due()
+    finally:
+        app.state.webhook_guard = lenient
+        await worker.close()
+        server.should_exit = True
+        await serving
+
+    (tried,) = await attempts(api, headers, endpoint["id"])
+    assert (tried["status_code"], tried["error"]) == (204, None)
+    (received,) = hooks.got
+    assert received.headers["host"] == f"hooks.test:{port}"

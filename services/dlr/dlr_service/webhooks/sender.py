@@ -1,6 +1,7 @@
 """One signed POST to one checked target, bounded in time and in what it reads back."""
 
 import asyncio
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +33,7 @@ def signature_header(secrets: list[str], message_id: str, at: datetime, body: st
     return " ".join(Webhook(secret).sign(message_id, at, body) for secret in secrets)
 
 
-def new_client() -> httpx.AsyncClient:
+def new_client(verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
     # No redirects (a 3xx could point anywhere, unchecked), no proxies from the environment,
     # and no kept-alive connections: a pooled connection is keyed by the pinned address, and
     # must not be reused for another host name that resolves there.
@@ -40,6 +41,7 @@ def new_client() -> httpx.AsyncClient:
         follow_redirects=False,
         trust_env=False,
         limits=httpx.Limits(max_keepalive_connections=0),
+        verify=verify,
     )
 
 

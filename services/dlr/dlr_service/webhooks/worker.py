@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from uuid import UUID, uuid4
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dlr_service.config import DlrSettings
@@ -43,6 +44,7 @@ class WebhookWorker:
         guard: UrlGuard | None = None,
         clock: Clock = utcnow,
         jitter: Callable[[], float] = random.random,
+        client: httpx.AsyncClient | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
@@ -51,7 +53,7 @@ class WebhookWorker:
         self._jitter = jitter
         self._in_flight: Counter[UUID] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._client = sender.new_client()
+        self._client = client or sender.new_client()
         self.attempts = 0
 
     async def run(self) -> None:
