@@ -32,6 +32,7 @@ from dlr_service.config import DlrSettings
 from dlr_service.main import create_app
 from dlr_service.webhooks import enqueue, sender
 from dlr_service.webhooks.models import WebhookDelivery
+from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.ssrf import UrlGuard
 from dlr_service.webhooks.worker import WebhookWorker
 from shared.events import MessagePartStatusReported, utcnow
@@ -197,7 +198,11 @@ async def register(
 
 
 async def report(
-    runtime: ServiceRuntime, account_id: UUID, message_id: UUID | None = None, part: int = 1
+    runtime: ServiceRuntime,
+    account_id: UUID,
+    message_id: UUID | None = None,
+    part: int = 1,
+    reported_at: datetime | None = None,
 ) -> MessagePartStatusReported:
     """What dlr's receipt handler does when it reports a status, on the same code path."""
     reported = MessagePartStatusReported(
@@ -207,7 +212,7 @@ async def report(
         smsc_message_id=f"id-{uuid4().hex[:8]}",
         status="delivered",
         error_code="000",
-        reported_at=utcnow(),
+        reported_at=reported_at or utcnow(),
     )
     async with runtime.sessionmaker() as session, session.begin():
         await enqueue.status_reported(session, reported)
@@ -767,3 +772,24 @@ async def test_https_goes_to_the_checked_address_with_the_name_in_host_and_sni(
     assert (tried["status_code"], tried["error"]) == (204, None)
     (received,) = hooks.got
     assert received.headers["host"] == f"hooks.test:{port}"
+
+
+async def test_events_past_their_retention_go_with_their_attempts(
+    api: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    worker: WebhookWorker,
+    receiver: Receiver,
+    account: tuple[UUID, dict[str, str]],
+) -> None:
+    account_id, headers = account
+    endpoint = await register(api, headers, f"{receiver.base_url}/ok")
+    await report(runtime, account_id, reported_at=utcnow() - timedelta(days=31))
+    await report(runtime, account_id)
+    await worker.run_due()
+    assert len(await attempts(api, headers, endpoint["id"])) == 2
+
+    await prune_events(runtime.sessionmaker, timedelta(days=30), batch_size=1)
+
+    (kept,) = await attempts(api, headers, endpoint["id"])
+    (delivery,) = await deliveries(runtime, endpoint["id"])
+    assert kept["delivery_id"] == str(delivery.id)

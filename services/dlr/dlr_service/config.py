@@ -52,6 +52,9 @@ class DlrSettings(VerifyingServiceSettings):
     webhook_concurrency: int = Field(default=64, ge=1)
     webhook_endpoint_concurrency: int = Field(default=4, ge=1)
     webhook_poll_interval_seconds: float = Field(default=0.5, gt=0)
+    # Events, with their deliveries and attempts, are kept this long (replays reach as far).
+    webhook_retention_days: float = Field(default=30.0, gt=0)
+    webhook_prune_interval_seconds: float = Field(default=3600.0, gt=0)
     # The worker's /healthz and /readyz for the kubelet; 0 = none (make dev).
     webhook_health_host: str = "127.0.0.1"
     webhook_health_port: int = 0

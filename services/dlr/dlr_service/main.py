@@ -1,4 +1,5 @@
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -6,6 +7,7 @@ from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
 from dlr_service.db import Inbox, Outbox
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
+from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.router import router as webhooks_router
 from dlr_service.webhooks.ssrf import UrlGuard
 from shared.app import create_service_app
@@ -15,7 +17,8 @@ from shared.runtime import ServiceRuntime
 
 @dataclass
 class DlrRuntime(ServiceRuntime):
-    """The kit's runtime plus the pending-receipt sweeper, which needs the database."""
+    """The kit's runtime plus the pending-receipt sweeper and the webhook pruner, which need
+    the database."""
 
     sweeper: PendingReceiptSweeper = field(init=False)
 
@@ -31,6 +34,14 @@ class DlrRuntime(ServiceRuntime):
         self.start_periodic(
             PeriodicJob(
                 "pending-receipt-sweeper", settings.sweep_interval_seconds, self.sweeper.sweep
+            )
+        )
+        retention = timedelta(days=settings.webhook_retention_days)
+        self.start_periodic(
+            PeriodicJob(
+                "webhook-pruner",
+                settings.webhook_prune_interval_seconds,
+                lambda: prune_events(self.sessionmaker, retention, settings.sweep_batch_size),
             )
         )
 

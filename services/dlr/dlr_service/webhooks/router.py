@@ -5,14 +5,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from dlr_service.webhooks import service
 from dlr_service.webhooks.schemas import (
-    AttemptPage,
-    Queued,
-    ReplayRequest,
-    RotatedSecret,
+    WebhookAttemptPage,
     WebhookCreate,
     WebhookCreated,
     WebhookList,
+    WebhookReplayQueued,
+    WebhookReplayWindow,
     WebhookResponse,
+    WebhookSecretRotated,
     WebhookUpdate,
     attempt_response,
 )
@@ -105,10 +105,12 @@ async def delete(webhook_id: UUID, principal: Manager, session: SessionDep) -> R
     summary="A new signing secret; the old one keeps signing alongside it for 24 hours",
     responses={**_MANAGE, **problem_responses(404)},
 )
-async def rotate_secret(webhook_id: UUID, principal: Manager, session: SessionDep) -> RotatedSecret:
+async def rotate_secret(
+    webhook_id: UUID, principal: Manager, session: SessionDep
+) -> WebhookSecretRotated:
     endpoint = await service.rotate_secret(session, principal.account_id, webhook_id)
     assert endpoint.previous_secret_expires_at is not None
-    return RotatedSecret(
+    return WebhookSecretRotated(
         secret=endpoint.secret, previous_secret_expires_at=endpoint.previous_secret_expires_at
     )
 
@@ -132,11 +134,11 @@ async def attempts(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> AttemptPage:
+) -> WebhookAttemptPage:
     rows, next_cursor = await service.attempts(
         session, principal.account_id, webhook_id, cursor, limit
     )
-    return AttemptPage(
+    return WebhookAttemptPage(
         items=[attempt_response(attempt, event_type) for attempt, event_type in rows],
         next_cursor=next_cursor,
     )
@@ -149,10 +151,10 @@ async def attempts(
     responses={**_MANAGE, **problem_responses(404)},
 )
 async def replay(
-    webhook_id: UUID, body: ReplayRequest, principal: Manager, session: SessionDep
-) -> Queued:
+    webhook_id: UUID, body: WebhookReplayWindow, principal: Manager, session: SessionDep
+) -> WebhookReplayQueued:
     queued = await service.replay(session, principal.account_id, webhook_id, body)
-    return Queued(queued=queued)
+    return WebhookReplayQueued(queued=queued)
 
 
 @router.post(
@@ -163,6 +165,6 @@ async def replay(
 )
 async def replay_delivery(
     webhook_id: UUID, delivery_id: UUID, principal: Manager, session: SessionDep
-) -> Queued:
+) -> WebhookReplayQueued:
     await service.replay_delivery(session, principal.account_id, webhook_id, delivery_id)
-    return Queued(queued=1)
+    return WebhookReplayQueued(queued=1)

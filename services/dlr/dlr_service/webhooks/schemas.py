@@ -67,14 +67,14 @@ class WebhookList(BaseModel):
     items: list[WebhookResponse]
 
 
-class RotatedSecret(BaseModel):
+class WebhookSecretRotated(BaseModel):
     secret: str
     previous_secret_expires_at: datetime = Field(
         description="Until then deliveries carry a signature with the old secret too"
     )
 
 
-class AttemptResponse(BaseModel):
+class WebhookAttemptResponse(BaseModel):
     id: UUID
     delivery_id: UUID
     event_id: UUID
@@ -86,30 +86,30 @@ class AttemptResponse(BaseModel):
     response_body: str | None = Field(description="The first 1 KiB of the answer")
 
 
-class AttemptPage(BaseModel):
-    items: list[AttemptResponse]
+class WebhookAttemptPage(BaseModel):
+    items: list[WebhookAttemptResponse]
     next_cursor: str | None
 
 
-class ReplayRequest(BaseModel):
+class WebhookReplayWindow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     since: AwareDatetime
     until: AwareDatetime
 
     @model_validator(mode="after")
-    def _ordered(self) -> "ReplayRequest":
+    def _ordered(self) -> "WebhookReplayWindow":
         if self.until <= self.since:
             raise ValueError("`until` must be after `since`")
         return self
 
 
-class Queued(BaseModel):
+class WebhookReplayQueued(BaseModel):
     queued: int = Field(description="Deliveries queued anew")
 
 
-def attempt_response(attempt: Any, event_type: str) -> AttemptResponse:
-    return AttemptResponse(
+def attempt_response(attempt: Any, event_type: str) -> WebhookAttemptResponse:
+    return WebhookAttemptResponse(
         id=attempt.id,
         delivery_id=attempt.delivery_id,
         event_id=attempt.event_id,

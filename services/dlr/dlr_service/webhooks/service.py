@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from dlr_service.webhooks.repository import EndpointRepository
-from dlr_service.webhooks.schemas import ReplayRequest, WebhookCreate, WebhookUpdate
+from dlr_service.webhooks.schemas import WebhookCreate, WebhookReplayWindow, WebhookUpdate
 from dlr_service.webhooks.ssrf import ForbiddenUrl, UrlGuard
 from shared.errors import NotFound, ProblemError
 from shared.events import utcnow
@@ -120,7 +120,7 @@ async def rotate_secret(
 
 
 async def replay(
-    session: AsyncSession, account_id: UUID, endpoint_id: UUID, window: ReplayRequest
+    session: AsyncSession, account_id: UUID, endpoint_id: UUID, window: WebhookReplayWindow
 ) -> int:
     """Queues the window's events of the endpoint's types again, as new deliveries with a
     fresh retry period; their webhook-id is the event's, so receivers can drop repeats."""
