@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import jwt
 import pytest
 import uvicorn
 from aiokafka import AIOKafkaProducer
@@ -793,3 +794,52 @@ async def test_events_past_their_retention_go_with_their_attempts(
     (kept,) = await attempts(api, headers, endpoint["id"])
     (delivery,) = await deliveries(runtime, endpoint["id"])
     assert kept["delivery_id"] == str(delivery.id)
+
+
+def token_with_role(auth_service: AuthClient, kid: str, account_id: UUID, role: str) -> str:
+    """Signed with auth's own key, as auth would for a user of that role (or an API key)."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "iss": "smsgw-auth",
+        "aud": "smsgw",
+        "sub": str(uuid4()),
+        "account_id": str(account_id),
+        "role": role,
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
+    if role == "api_key":
+        claims["scope"] = "*"
+    key = auth_service.signing_key_file.read_bytes()
+    return jwt.encode(claims, key, "RS256", headers={"kid": kid})
+
+
+@pytest.mark.parametrize(
+    ("role", "may_read", "may_manage"),
+    [
+        ("owner", True, True),
+        ("admin", True, True),
+        ("developer", True, False),
+        ("billing", True, False),
+        ("viewer", True, False),
+        ("api_key", False, False),
+    ],
+)
+async def test_who_may_read_and_manage_webhooks(
+    role: str, may_read: bool, may_manage: bool, api: httpx.AsyncClient, auth_service: AuthClient
+) -> None:
+    account_id, owner_token = await auth_service.new_account()
+    token = token_with_role(
+        auth_service, jwt.get_unverified_header(owner_token)["kid"], account_id, role
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+
+    listed = await api.get("/v1/webhooks", headers=headers)
+    created = await api.post(
+        "/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "events": ["message.status"]},
+        headers=headers,
+    )
+
+    assert listed.status_code == (200 if may_read else 403)
+    assert created.status_code == (201 if may_manage else 403)
