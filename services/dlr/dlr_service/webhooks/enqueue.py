@@ -16,7 +16,7 @@ from shared.events import InboundMessageReceived, MessagePartStatusReported, utc
 
 
 async def status_reported(session: AsyncSession, report: MessagePartStatusReported) -> None:
-    endpoints = await EndpointRepository(session, report.account_id).subscribed("message.status")
+    endpoints = await _subscribed(session, report.account_id, "message.status")
     if not endpoints:
         return  # the common case: no sequence row written, no payload built
     sequence = await EventRepository(session).next_sequence(report.message_id)
@@ -44,11 +44,23 @@ async def inbound_received(session: AsyncSession, received: InboundMessageReceiv
         "text": received.text,
         "received_at": received.received_at.isoformat(),
     }
-    endpoints = await EndpointRepository(session, received.account_id).subscribed("message.inbound")
+    endpoints = await _subscribed(session, received.account_id, "message.inbound")
     if endpoints:
         await _queue(
             session, endpoints, received.account_id, "message.inbound", data, received.received_at
         )
+
+
+async def _subscribed(
+    session: AsyncSession, account_id: UUID, event_type: EventType
+) -> list[WebhookEndpoint]:
+    """The account's enabled endpoints for this type, read once per handler transaction: a
+    batch of thousands of receipts (one account's, usually) then costs one query, not one
+    each. The inbox gives every batch a session of its own, so nothing is read stale."""
+    cache: dict[UUID, list[WebhookEndpoint]] = session.info.setdefault("webhook_endpoints", {})
+    if account_id not in cache:
+        cache[account_id] = await EndpointRepository(session, account_id).enabled()
+    return [endpoint for endpoint in cache[account_id] if event_type in endpoint.events]
 
 
 async def _queue(

@@ -57,10 +57,9 @@ class EndpointRepository:
         )
         return bool(result.rowcount)
 
-    async def subscribed(self, event_type: str) -> list[WebhookEndpoint]:
-        """The enabled endpoints that asked for this type of event."""
+    async def enabled(self) -> list[WebhookEndpoint]:
         rows = await self._session.scalars(self._mine().where(WebhookEndpoint.enabled.is_(True)))
-        return [endpoint for endpoint in rows.all() if event_type in endpoint.events]
+        return list(rows.all())
 
     async def attempts(
         self, endpoint_id: UUID, before: tuple[datetime, UUID] | None, limit: int
