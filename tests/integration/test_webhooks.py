@@ -36,10 +36,10 @@ from dlr_service.webhooks.models import WebhookDelivery
 from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.ssrf import UrlGuard
 from dlr_service.webhooks.worker import WebhookWorker
-from shared.events import MessagePartStatusReported, utcnow
+from shared.events import MessagePartStatusReported, WebhookEndpointDisabled, utcnow
 from shared.kafka import new_producer
 from shared.runtime import ServiceRuntime
-from tests.integration.test_dlr import part_submitted, publish, receipt, smsc_number
+from tests.integration.test_dlr import Receipts, part_submitted, publish, receipt, smsc_number
 from tests.support.apps import AuthClient, running_app, served_app
 from tests.support.databases import Databases
 
@@ -344,8 +344,26 @@ async def test_a_delivery_failing_for_24_hours_is_dead(
     assert await worker.run_due() == 0  # dead stays dead
 
 
+def disabled(reader: Receipts, endpoint_id: str) -> list[WebhookEndpointDisabled]:
+    return [
+        event
+        for event in reader.seen
+        if isinstance(event, WebhookEndpointDisabled) and str(event.endpoint_id) == endpoint_id
+    ]
+
+
+@pytest.fixture
+async def announcements(broker: str) -> AsyncIterator[Receipts]:
+    """What dlr publishes on its topic, read in a consumer group of the test's own."""
+    reader = Receipts(broker)
+    await reader.start()
+    yield reader
+    await reader.stop()
+
+
 async def test_an_endpoint_failing_for_days_is_disabled(
     api: httpx.AsyncClient,
+    announcements: Receipts,
     runtime: ServiceRuntime,
     settings: DlrSettings,
     receiver: Receiver,
@@ -371,6 +389,9 @@ async def test_an_endpoint_failing_for_days_is_disabled(
 
     shown = (await api.get(f"/v1/webhooks/{endpoint['id']}", headers=headers)).json()
     assert shown["enabled"] is False
+    # Announced once, through dlr's outbox, for whoever tells the account.
+    await announcements.wait_until(lambda _: bool(disabled(announcements, endpoint["id"])))
+    assert len(disabled(announcements, endpoint["id"])) == 1
     assert "failed" in shown["disabled_reason"]
     enabled = await api.patch(
         f"/v1/webhooks/{endpoint['id']}", json={"enabled": True}, headers=headers

@@ -1,7 +1,8 @@
 """`python -m dlr_service.webhooks`: the delivery worker, a process of its own so that slow
-receivers never share an event loop with dlr's consumer. Several may run: claims skip what
-another worker holds. It publishes nothing itself: the endpoint-disabled event it writes to
-dlr's outbox leaves through the dlr service's relay."""
+receivers never share an event loop with dlr's consumer. On PostgreSQL several may run
+(claims skip what another worker holds); on SQLite run one. It publishes nothing itself:
+the endpoint-disabled event it writes to dlr's outbox leaves through the dlr service's
+relay."""
 
 import asyncio
 import contextlib
