@@ -864,3 +864,41 @@ async def test_who_may_read_and_manage_webhooks(
 
     assert listed.status_code == (200 if may_read else 403)
     assert created.status_code == (201 if may_manage else 403)
+
+
+async def test_a_name_that_stops_resolving_is_retried_not_given_up(
+    api: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    settings: DlrSettings,
+    receiver: Receiver,
+    clock: Clock,
+    account: tuple[UUID, dict[str, str]],
+) -> None:
+    account_id, headers = account
+    endpoint = await register(api, headers, f"{receiver.base_url}/ok")
+    await report(runtime, account_id)
+
+    async def failing(host: str, port: int) -> list[str]:
+        raise OSError("temporary failure in name resolution")
+
+    # The receiver's URL names 127.0.0.1: only a name goes through the resolver.
+    with_a_name = f"http://localhost:{receiver.base_url.rsplit(':', 1)[1]}/ok"
+    changed = await api.patch(
+        f"/v1/webhooks/{endpoint['id']}", json={"url": with_a_name}, headers=headers
+    )
+    assert changed.status_code == 200, changed.text
+    worker = WebhookWorker(
+        runtime.sessionmaker,
+        settings,
+        guard=UrlGuard(allow_loopback=True, resolver=failing),
+        clock=clock,
+    )
+    try:
+        assert await worker.run_due() == 1
+    finally:
+        await worker.close()
+
+    (tried,) = await attempts(api, headers, endpoint["id"])
+    assert "does not resolve" in tried["error"]
+    (delivery,) = await deliveries(runtime, endpoint["id"])
+    assert delivery.state == "pending"

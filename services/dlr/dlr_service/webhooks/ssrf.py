@@ -38,6 +38,11 @@ class ForbiddenUrl(Exception):
     """The URL may not be called; the message says why, and is shown to the integrator."""
 
 
+class Unresolvable(ForbiddenUrl):
+    """The name did not resolve: refused at registration, but at delivery it may be a passing
+    DNS failure, so that is retried like any failed attempt."""
+
+
 @dataclass(frozen=True)
 class Target:
     """A checked URL: connect to `address`, and speak to `host` (Host header and SNI)."""
@@ -111,11 +116,11 @@ class UrlGuard:
             async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
                 found = await self._resolve(host, port)
         except (OSError, TimeoutError) as exc:
-            raise ForbiddenUrl(f"The host {host} does not resolve") from exc
+            raise Unresolvable(f"The host {host} does not resolve") from exc
         # Scoped IPv6 (fe80::1%eth0) is link-local anyway; the scope would only confuse parsing.
         addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in found]
         if not addresses:
-            raise ForbiddenUrl(f"The host {host} does not resolve")
+            raise Unresolvable(f"The host {host} does not resolve")
         return addresses
 
     def check_address(self, address: IpAddress) -> None:

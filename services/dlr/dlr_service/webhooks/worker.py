@@ -23,7 +23,7 @@ from dlr_service.db import Outbox
 from dlr_service.webhooks import sender
 from dlr_service.webhooks.models import WebhookAttempt
 from dlr_service.webhooks.queue import DeliveryQueue, Job
-from dlr_service.webhooks.ssrf import ForbiddenUrl, UrlGuard
+from dlr_service.webhooks.ssrf import ForbiddenUrl, Unresolvable, UrlGuard
 from shared.events import WebhookEndpointDisabled, utcnow
 from shared.outage import is_database_outage
 from shared.outbox import add_event
@@ -132,7 +132,11 @@ class WebhookWorker:
         now = self._clock()
         try:
             target = await self._guard.check(job.url)
+        except Unresolvable as failed:
+            await self._record(job, sender.Outcome(None, 0, str(failed), None), now, retry=True)
+            return
         except ForbiddenUrl as refused:
+            # No attempt is made to a forbidden address, and no retry would change that.
             outcome = sender.Outcome(None, 0, f"refused: {refused}", None)
             await self._record(job, outcome, now, retry=False)
             return
