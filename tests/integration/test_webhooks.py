@@ -902,3 +902,32 @@ async def test_a_name_that_stops_resolving_is_retried_not_given_up(
     assert "does not resolve" in tried["error"]
     (delivery,) = await deliveries(runtime, endpoint["id"])
     assert delivery.state == "pending"
+
+
+async def test_attempts_come_a_page_at_a_time(
+    api: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    worker: WebhookWorker,
+    receiver: Receiver,
+    clock: Clock,
+    account: tuple[UUID, dict[str, str]],
+) -> None:
+    account_id, headers = account
+    endpoint = await register(api, headers, f"{receiver.base_url}/fail")
+    await report(runtime, account_id)
+    for _ in range(3):
+        await worker.run_due()
+        clock.advance(hours=1)
+    path = f"/v1/webhooks/{endpoint['id']}/attempts"
+
+    first = (await api.get(path, params={"limit": 2}, headers=headers)).json()
+    second = (
+        await api.get(path, params={"limit": 2, "cursor": first["next_cursor"]}, headers=headers)
+    ).json()
+    bad = await api.get(path, params={"cursor": "not-a-cursor"}, headers=headers)
+
+    everything = await attempts(api, headers, endpoint["id"])
+    assert len(everything) == 3
+    assert [a["id"] for a in first["items"] + second["items"]] == [a["id"] for a in everything]
+    assert second["next_cursor"] is None
+    assert (bad.status_code, bad.json()["code"]) == (422, "invalid_cursor")
