@@ -162,6 +162,7 @@ class Stack:
             argv = self._uvicorn(factory, self.ports[name], workers=self.workers(name))
             self._spawn(name, argv, port=self.ports[name])
         self._spawn("smpp", [sys.executable, "-m", "dispatch_service.smpp.worker"], "dispatch")
+        self._spawn("webhooks", [sys.executable, "-m", "dlr_service.webhooks"], "dlr")
         self._spawn(
             "gateway",
             [
@@ -216,6 +217,9 @@ class Stack:
             "SMPP_PORT": str(self.smpp_port),
             "SMPP_SYSTEM_ID": self.config.smpp_system_id,
             "SMPP_PASSWORD": self.config.smpp_password,
+            # Everything here runs on loopback, so must a receiver an integrator tries out
+            # webhooks with; every other forbidden range stays forbidden (dlr's webhooks/ssrf).
+            "WEBHOOKS_ALLOW_LOOPBACK": "1",
             **{
                 f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{port}"
                 for name, port in self.ports.items()

@@ -426,6 +426,25 @@ class InboundMessageReceived(Event):
         return str(self.inbound_id)
 
 
+class WebhookEndpointDisabled(Event):
+    """dlr stopped delivering to a webhook endpoint that failed every attempt for days; for
+    whoever tells the account (the future notifications component)."""
+
+    # On dlr's one topic: dlr publishes nothing else yet that would deserve a topic of its own.
+    topic: ClassVar[str] = "dlr.receipts"
+    aggregate_type: ClassVar[str] = "webhook_endpoint"
+    type: Literal["webhook.endpoint_disabled"] = "webhook.endpoint_disabled"
+    account_id: UUID
+    endpoint_id: UUID
+    url: str
+    failing_since: datetime
+    reason: str
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.endpoint_id)
+
+
 AnyEvent = Annotated[
     AccountRegistered
     | AccountEmailVerified
@@ -446,7 +465,8 @@ AnyEvent = Annotated[
     | DeliverSmReceived
     | MessagePartStatusReported
     | InboundMessageReceived
-    | RecipientConsentChanged,
+    | RecipientConsentChanged
+    | WebhookEndpointDisabled,
     Field(discriminator="type"),
 ]
 

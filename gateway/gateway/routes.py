@@ -31,6 +31,9 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/billing/", "billing"),
     Route("/v1/contacts", "contacts", exact_or_below=True),
     Route("/v1/api-keys", "auth", exact_or_below=True),
+    # Webhooks live in dlr, which owns the statuses and inbound SMS they announce. No API key
+    # may manage them (scopes.required_scope has no entry, so it answers None).
+    Route("/v1/webhooks", "dlr", exact_or_below=True),
 )
 
 # Exact (method, path) pairs; anything else behind the gateway needs a bearer token.

@@ -8,6 +8,7 @@ import ast
 import copy
 import functools
 import importlib
+import json
 import os
 import re
 import shutil
@@ -599,6 +600,12 @@ def test_production_survives_losing_a_pod() -> None:
         assert len(covering) == 1, f"{name}: {len(covering)} PodDisruptionBudgets"
     assert {t["spec"]["replicas"] for t in of_kind(docs, "KafkaTopic")} == {3}
     assert min(c["spec"]["instances"] for c in of_kind(docs, "Cluster")) >= 2
+
+
+def test_production_never_lets_webhooks_reach_loopback() -> None:
+    """WEBHOOKS_ALLOW_LOOPBACK is for make dev and the tests (dlr_service/webhooks/ssrf.py)."""
+    rendered = json.dumps(render(OVERLAYS_DIR / "production"))
+    assert "WEBHOOKS_ALLOW_LOOPBACK" not in rendered
 
 
 def test_production_denies_traffic_by_default() -> None:

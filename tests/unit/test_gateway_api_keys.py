@@ -39,6 +39,9 @@ SECRET = "sk_live_" + "a" * 43
         ("GET", "/v1/senders", None),
         ("POST", "/v1/senders", None),
         ("POST", "/v1/ops/senders/1/approve", None),
+        ("GET", "/v1/webhooks", None),
+        ("POST", "/v1/webhooks", None),
+        ("POST", "/v1/webhooks/1/replay", None),
     ],
 )
 def test_each_route_needs_its_scope(method: str, path: str, scope: str | None) -> None:

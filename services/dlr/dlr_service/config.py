@@ -1,11 +1,12 @@
 from datetime import timedelta
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import VerifyingServiceSettings
 
 
-class DlrSettings(ServiceSettings):
+class DlrSettings(VerifyingServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DLR_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./.var/dlr.db"
@@ -31,6 +32,32 @@ class DlrSettings(ServiceSettings):
     # deliver_sm_resp, which SMSCs retry within seconds to a few minutes. A person sending the
     # same text to the same number twice inside ten minutes is rarer, and means the same thing.
     mo_duplicate_window_minutes: float = 10.0
+
+    # Webhooks. Loopback (and plain http://) only for a receiver on this machine: `make dev`
+    # and the tests set it, the production overlay never does. Unprefixed, as the issue names it.
+    webhooks_allow_loopback: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("WEBHOOKS_ALLOW_LOOPBACK", "webhooks_allow_loopback"),
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Retried for this long after it was queued (with exponential backoff and full jitter up
+    # to webhook_max_backoff_seconds), then dead.
+    webhook_retry_hours: float = Field(default=24.0, gt=0)
+    webhook_first_backoff_seconds: float = Field(default=5.0, gt=0)
+    webhook_max_backoff_seconds: float = Field(default=3600.0, gt=0)
+    # An endpoint whose every attempt has failed for this long is disabled.
+    webhook_disable_after_days: float = Field(default=5.0, gt=0)
+    # In flight at once per worker process, overall and per endpoint: a slow endpoint holds
+    # at most its own share, never the others'.
+    webhook_concurrency: int = Field(default=64, ge=1)
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1)
+    webhook_poll_interval_seconds: float = Field(default=0.5, gt=0)
+    # Events, with their deliveries and attempts, are kept this long (replays reach as far).
+    webhook_retention_days: float = Field(default=30.0, gt=0)
+    webhook_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # The worker's /healthz and /readyz for the kubelet; 0 = none (make dev).
+    webhook_health_host: str = "127.0.0.1"
+    webhook_health_port: int = 0
 
     @property
     def match_window(self) -> timedelta:

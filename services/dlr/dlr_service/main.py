@@ -1,4 +1,5 @@
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -6,6 +7,9 @@ from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
 from dlr_service.db import Inbox, Outbox
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
+from dlr_service.webhooks.retention import prune_events
+from dlr_service.webhooks.router import router as webhooks_router
+from dlr_service.webhooks.ssrf import UrlGuard
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
 from shared.runtime import ServiceRuntime
@@ -13,7 +17,8 @@ from shared.runtime import ServiceRuntime
 
 @dataclass
 class DlrRuntime(ServiceRuntime):
-    """The kit's runtime plus the pending-receipt sweeper, which needs the database."""
+    """The kit's runtime plus the pending-receipt sweeper and the webhook pruner, which need
+    the database."""
 
     sweeper: PendingReceiptSweeper = field(init=False)
 
@@ -31,9 +36,19 @@ class DlrRuntime(ServiceRuntime):
                 "pending-receipt-sweeper", settings.sweep_interval_seconds, self.sweeper.sweep
             )
         )
+        retention = timedelta(days=settings.webhook_retention_days)
+        self.start_periodic(
+            PeriodicJob(
+                "webhook-pruner",
+                settings.webhook_prune_interval_seconds,
+                lambda: prune_events(self.sessionmaker, retention, settings.sweep_batch_size),
+            )
+        )
 
 
-def create_app(settings: DlrSettings | None = None) -> FastAPI:
+def create_app(settings: DlrSettings | None = None, guard: UrlGuard | None = None) -> FastAPI:
+    """`guard` decides which webhook URLs may be registered; tests pass one with their own
+    resolver, to see names that resolve to private addresses refused."""
     settings = settings or DlrSettings()
     runtime = DlrRuntime(
         settings,
@@ -41,5 +56,6 @@ def create_app(settings: DlrSettings | None = None) -> FastAPI:
         inbox_model=Inbox,
         consumer_specs=(consumer_spec(settings),),
     )
-    # No public routes yet: dlr only consumes and publishes; the kit adds /healthz and /readyz.
-    return create_service_app("dlr", runtime, routers=[])
+    app = create_service_app("dlr", runtime, routers=[webhooks_router])
+    app.state.webhook_guard = guard or UrlGuard(settings.webhooks_allow_loopback)
+    return app

@@ -8,14 +8,26 @@ from dlr_service.receipts.models import (
     ReceiptRecord,
     SubmittedPart,
 )
+from dlr_service.webhooks.models import (
+    MessageSequence,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 
 __all__ = [
     "Base",
     "Inbox",
+    "MessageSequence",
     "InboundMessage",
     "Outbox",
     "PendingReceipt",
     "PendingReceiptKey",
     "ReceiptRecord",
     "SubmittedPart",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

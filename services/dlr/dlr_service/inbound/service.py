@@ -7,6 +7,7 @@ from dlr_service.db import Outbox
 from dlr_service.inbound.fingerprint import fingerprint
 from dlr_service.inbound.models import InboundMessage
 from dlr_service.inbound.repository import InboundRepository
+from dlr_service.webhooks import enqueue as webhooks
 from shared.events import DeliverSmReceived, InboundMessageReceived
 from shared.outbox import add_event
 
@@ -47,3 +48,4 @@ async def record_inbound(
         received_at=message.received_at,
     )
     add_event(session, Outbox, received)
+    await webhooks.inbound_received(session, received)

@@ -23,6 +23,7 @@ from dlr_service.receipts.models import MatchStatus, PendingReceipt, ReceiptReco
 from dlr_service.receipts.parsing import Receipt, parse_receipt
 from dlr_service.receipts.repository import ReceiptRepository
 from dlr_service.receipts.states import MessageState, is_news
+from dlr_service.webhooks import enqueue as webhooks
 from shared.events import DeliverSmReceived, MessagePartStatusReported, MessagePartSubmitted
 from shared.outbox import add_event
 
@@ -199,6 +200,7 @@ async def _apply(
         reported_at=item.received_at,
     )
     add_event(session, Outbox, report)
+    await webhooks.status_reported(session, report)
 
 
 def _record(receipt: Receipt, smsc: str, at: datetime, outcome: MatchStatus) -> ReceiptRecord:

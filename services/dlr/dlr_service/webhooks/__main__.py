@@ -1,0 +1,85 @@
+"""`python -m dlr_service.webhooks`: the delivery worker, a process of its own so that slow
+receivers never share an event loop with dlr's consumer. On PostgreSQL several may run
+(claims skip what another worker holds); on SQLite run one. It publishes nothing itself:
+the endpoint-disabled event it writes to dlr's outbox leaves through the dlr service's
+relay."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+import uvicorn
+import uvloop
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dlr_service.config import DlrSettings
+from dlr_service.webhooks.worker import WebhookWorker
+from shared.db import create_engine, create_sessionmaker
+from shared.logging import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+def health_app(engine: AsyncEngine) -> FastAPI:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        try:
+            async with asyncio.timeout(1.5), engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            failing = {"database": f"failing: {exc.__class__.__name__}"}
+            return JSONResponse({"status": "failing", "checks": failing}, status_code=503)
+        return JSONResponse({"status": "ok", "checks": {"database": "ok"}})
+
+    return app
+
+
+async def main(settings: DlrSettings | None = None) -> int:
+    """Runs until SIGINT/SIGTERM (0) or until a task dies (1, so it gets restarted)."""
+    settings = settings or DlrSettings()
+    configure_logging("webhooks", settings.log_level)
+    engine = create_engine(settings.database_url)
+    worker = WebhookWorker(create_sessionmaker(engine), settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    tasks = [asyncio.create_task(worker.run(), name="webhook-worker")]
+    if settings.webhook_health_port:
+        server = uvicorn.Server(
+            uvicorn.Config(
+                health_app(engine),
+                host=settings.webhook_health_host,
+                port=settings.webhook_health_port,
+                log_level="warning",
+            )
+        )
+        server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]
+        tasks.append(asyncio.create_task(server.serve(), name="health"))
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    died = [task for task in tasks if task.done()]
+    for task in died:
+        exc = None if task.cancelled() else task.exception()
+        log.error("%s task ended unexpectedly; exiting", task.get_name(), exc_info=exc)
+    stopped.cancel()
+    for task in tasks:
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.gather(*tasks, stopped, return_exceptions=True)
+    await engine.dispose()
+    return 1 if died else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(uvloop.run(main()))
