@@ -44,6 +44,23 @@ async def create_operator(
     return user
 
 
+class NotAnOperator(Exception):
+    pass
+
+
+async def remove_operator(session: AsyncSession, email: str) -> UUID:
+    """Ends an operator's access at once: the user and their refresh tokens are deleted, so
+    they log in no more and refresh nothing; an access token already issued lapses within
+    its lifetime (AUTH_ACCESS_TOKEN_TTL_SECONDS). Raises NotAnOperator for an e-mail that is
+    no operator's (a customer's user is never removed this way)."""
+    repository = OpsRepository(session)
+    user = await repository.user_by_email(email.lower())
+    if user is None or user.role != OPS_ROLE or user.account_id != PLATFORM_ACCOUNT_ID:
+        raise NotAnOperator(email)
+    await repository.delete_operator(user)
+    return user.id
+
+
 def _encode_cursor(last: Account) -> str:
     raw = json.dumps([last.created_at.isoformat(), str(last.id)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
