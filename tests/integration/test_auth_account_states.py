@@ -189,6 +189,33 @@ async def test_the_cli_refuses_a_weak_password_and_a_taken_email(
     assert refused.status_code == 403
 
 
+async def test_a_removed_operator_logs_in_and_refreshes_no_more_and_customers_stay(
+    auth: httpx.AsyncClient, auth_database: str
+) -> None:
+    email = new_email("ops")
+    code, _, err = await ops_cli(
+        auth_database, "create-operator", email, stdin=OPERATOR_PASSWORD + "\n"
+    )
+    assert code == 0, err
+    session = (await login(auth, email, OPERATOR_PASSWORD)).json()
+    acme = await customer(auth)
+
+    code, out, err = await ops_cli(auth_database, "remove-operator", email.upper(), stdin="")
+    assert code == 0, err
+    assert email in out
+
+    assert (await login(auth, email, OPERATOR_PASSWORD)).status_code == 401
+    refreshed = await auth.post(
+        "/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+    )
+    assert refreshed.status_code == 401, refreshed.text
+    # A customer's user is no operator: the command refuses and changes nothing.
+    code, _, err = await ops_cli(auth_database, "remove-operator", acme["email"], stdin="")
+    assert code == 1
+    assert "no operator" in err
+    assert (await login(auth, acme["email"])).status_code == 200
+
+
 async def test_each_operator_action_publishes_one_event_and_an_audit_record(
     auth: httpx.AsyncClient, auth_database: str, broker: str
 ) -> None:

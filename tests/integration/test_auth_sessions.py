@@ -12,10 +12,12 @@ import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from cryptography.fernet import Fernet
 from fastapi import FastAPI
 from sqlalchemy import Connection, text
 
 from auth_service.config import AuthSettings
+from auth_service.keys.keyring import generate_pem
 from auth_service.main import create_app
 from auth_service.twofactor.totp import secret_key, totp
 from shared.db import create_engine
@@ -394,6 +396,105 @@ async def test_wrong_codes_count_towards_the_lockout(auth_app: AuthApp) -> None:
     assert [g.json()["code"] for g in guesses] == ["invalid_otp"] * 3
     assert locked.status_code == 401
     assert locked.json()["code"] == "invalid_credentials"
+
+
+async def stored_secret(database_url: str, email: str) -> str | None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            stored: str | None = await connection.scalar(
+                text("SELECT totp_secret FROM users WHERE email = :e"), {"e": email}
+            )
+    finally:
+        await engine.dispose()
+    return stored
+
+
+async def set_stored_secret(database_url: str, email: str, value: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE users SET totp_secret = :v WHERE email = :e"), {"v": value, "e": email}
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_totp_secrets_are_sealed_at_rest_and_survive_a_key_rotation(
+    auth_app: AuthApp, auth_database: str
+) -> None:
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    async with auth_app(totp_encryption_keys=old_key) as (_, client):
+        tokens = await logged_in(client)
+        email, bearer = tokens["email"], {"Authorization": f"Bearer {tokens['access_token']}"}
+        secret = (await client.post("/v1/account/2fa", headers=bearer)).json()["secret"]
+        confirmed = await client.post(
+            "/v1/account/2fa/confirm", json={"code": code(secret)}, headers=bearer
+        )
+    sealed_by_old = await stored_secret(auth_database, email)
+
+    # A new key first, the old one kept: logging in still works and re-seals.
+    async with auth_app(totp_encryption_keys=f"{new_key},{old_key}") as (_, client):
+        rotated = await login(client, email, otp=code(secret, 30))
+    sealed_by_new = await stored_secret(auth_database, email)
+
+    # Only the new key left: the re-sealed secret opens with it. (Every code within the
+    # drift was used, so the used step is forgotten as if a minute had passed.)
+    engine = create_engine(auth_database)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("UPDATE users SET totp_last_step = NULL WHERE email = :e"), {"e": email}
+            )
+    finally:
+        await engine.dispose()
+    async with auth_app(totp_encryption_keys=new_key) as (_, client):
+        after = await login(client, email, otp=code(secret))
+
+    assert confirmed.status_code == 200, confirmed.text
+    assert sealed_by_old is not None
+    assert secret not in sealed_by_old
+    assert Fernet(old_key.encode()).decrypt(sealed_by_old.encode()).decode() == secret
+    assert rotated.status_code == 200, rotated.text
+    assert sealed_by_new is not None
+    assert secret not in sealed_by_new
+    assert Fernet(new_key.encode()).decrypt(sealed_by_new.encode()).decode() == secret
+    assert after.status_code == 200, after.text
+
+
+async def test_a_secret_stored_before_sealing_still_works_and_is_sealed_at_its_use(
+    auth_app: AuthApp, auth_database: str
+) -> None:
+    key = Fernet.generate_key().decode()
+    async with auth_app(totp_encryption_keys=key) as (_, client):
+        tokens = await logged_in(client)
+        email, bearer = tokens["email"], {"Authorization": f"Bearer {tokens['access_token']}"}
+        secret = (await client.post("/v1/account/2fa", headers=bearer)).json()["secret"]
+        await client.post("/v1/account/2fa/confirm", json={"code": code(secret)}, headers=bearer)
+        # As a row written before secrets were sealed looks.
+        await set_stored_secret(auth_database, email, secret)
+        plain_login = await login(client, email, otp=code(secret, 30))
+    resealed = await stored_secret(auth_database, email)
+
+    assert plain_login.status_code == 200, plain_login.text
+    assert resealed is not None
+    assert resealed != secret
+    assert Fernet(key.encode()).decrypt(resealed.encode()).decode() == secret
+
+
+def test_production_refuses_to_start_without_a_totp_key() -> None:
+    signing_key = generate_pem().decode()
+
+    with pytest.raises(ValueError, match="AUTH_TOTP_ENCRYPTION_KEYS"):
+        AuthSettings(environment="production", private_key_pem=signing_key)
+    AuthSettings(
+        environment="production",
+        private_key_pem=signing_key,
+        totp_encryption_keys=Fernet.generate_key().decode(),
+    )
+    with pytest.raises(ValueError, match="32 bytes"):
+        AuthSettings(environment="test", totp_encryption_keys="not-a-key")
 
 
 # --- documented; migrations ----------------------------------------------------------------

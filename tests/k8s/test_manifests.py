@@ -21,6 +21,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from cryptography.fernet import Fernet
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
@@ -63,7 +64,10 @@ OUT_OF_BAND_SECRETS = {
     "auth-signing-key": {"private.pem", "private.next.pem", "private.previous.pem"},
     "smpp-credentials": {"password"},
     "auth-smtp": {"url"},
+    "auth-totp-key": {"keys"},
 }
+# What such a Secret holds where its settings check the form (a placeholder would not pass).
+SECRET_SAMPLES = {"auth-totp-key": Fernet.generate_key().decode()}
 
 # Third-party infrastructure the platform runs itself rather than through an operator: Redis,
 # which holds the rate-limit counters. Its pods are labelled app.kubernetes.io/component:
@@ -436,7 +440,7 @@ def manifest_env(container: Doc, docs: tuple[Doc, ...]) -> dict[str, str]:
             cluster = ref["name"].removesuffix("-app")
             env[name] = f"postgresql://app:pw@{cluster}-rw:5432/app"
         elif ref:
-            env[name] = f"from Secret {ref['name']}"
+            env[name] = SECRET_SAMPLES.get(ref["name"], f"from Secret {ref['name']}")
     return env
 
 

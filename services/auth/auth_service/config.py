@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
+from cryptography.fernet import Fernet
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -60,6 +61,12 @@ class AuthSettings(ServiceSettings):
     # The link in the verification mail; `{token}` is replaced by the one-time token.
     email_verification_url: str = "http://localhost:5173/verify-email?token={token}"
     email_verification_ttl_seconds: int = Field(default=48 * 3600, gt=0)
+    # Fernet keys (comma-separated, urlsafe base64 of 32 bytes: `python -c "from
+    # cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`) that seal
+    # TOTP secrets at rest: the first seals, all open; put a new key first and keep the old
+    # one until every enrolled user has logged in (each use re-seals). Unset: a key
+    # generated once next to the dev signing key; required in production.
+    totp_encryption_keys: str | None = None
     # The name authenticator apps show next to the e-mail.
     totp_issuer: str = "smsgw"
 
@@ -92,6 +99,22 @@ class AuthSettings(ServiceSettings):
             raise ValueError("must contain {token}, where the mailed one-time token goes")
         return value
 
+    @field_validator("totp_encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, value: str | None) -> str | None:
+        if value is not None:
+            keys = [key.strip() for key in value.split(",") if key.strip()]
+            if not keys:
+                raise ValueError("AUTH_TOTP_ENCRYPTION_KEYS names no key")
+            for key in keys:
+                try:
+                    Fernet(key.encode())
+                except ValueError as exc:
+                    raise ValueError(
+                        "AUTH_TOTP_ENCRYPTION_KEYS: each key is urlsafe base64 of 32 bytes"
+                    ) from exc
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _valid_networks(cls, value: str) -> str:
@@ -106,4 +129,6 @@ class AuthSettings(ServiceSettings):
     def _refuse_generated_keys_in_production(self) -> "AuthSettings":
         if self.environment == "production" and not self.private_key_pem:
             raise ValueError("AUTH_PRIVATE_KEY_PEM must be set in production")
+        if self.environment == "production" and not self.totp_encryption_keys:
+            raise ValueError("AUTH_TOTP_ENCRYPTION_KEYS must be set in production")
         return self

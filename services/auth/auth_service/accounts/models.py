@@ -49,8 +49,8 @@ class User(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     # TOTP (RFC 6238) second factor: the base32 secret is set at enrolment and the factor
     # is on from its confirmation. The last time step used is kept so that a code works
-    # once. The secret is stored as is: encrypting it at rest is a follow-up.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # once. The secret is sealed (Fernet, auth_service/twofactor/sealing.py).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

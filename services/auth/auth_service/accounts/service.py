@@ -114,7 +114,7 @@ async def login(
         raise InvalidCredentials()
     assert user is not None
     try:
-        await check_login_code(session, user, request.otp)
+        await check_login_code(session, settings, user, request.otp)
     except InvalidOtp:
         # Counted like a wrong password, so the lockout also bounds guessing codes.
         await lockout.failed(email)

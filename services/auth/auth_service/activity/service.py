@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.activity.models import ActivityRecord
 from auth_service.activity.repository import ActivityLog
-from auth_service.audit.service import decode_cursor, encode_cursor
+from auth_service.audit.service import cursor_after
+from shared.cursor import decode_cursor
 from shared.events import ActivityRecorded, utcnow
 
 
@@ -42,7 +43,7 @@ async def page(
     records = await ActivityLog(session).page(account_id, after, limit + 1)
     if len(records) <= limit:
         return records, None
-    return records[:limit], encode_cursor(records[limit - 1])
+    return records[:limit], cursor_after(records[limit - 1])
 
 
 async def purge_batch(session: AsyncSession, retention_days: int, batch: int) -> int:

@@ -1,11 +1,8 @@
 """Writing a record beside the action it records, reading an account's log page by page,
 and purging records past the retention."""
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 from uuid import UUID
 
@@ -13,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.audit.models import AuditRecord
 from auth_service.audit.repository import AuditLog
-from shared.errors import ProblemError
+from shared.cursor import decode_cursor, encode_cursor
 from shared.events import utcnow
 from shared.security import Principal
 
@@ -122,16 +119,6 @@ async def record(
     )
 
 
-class InvalidCursor(ProblemError):
-    def __init__(self) -> None:
-        super().__init__(
-            422,
-            "invalid_cursor",
-            "Invalid cursor",
-            "Pass back the `next_cursor` of a previous page unchanged",
-        )
-
-
 class Positioned(Protocol):
     """A row of a log read newest first: the audit log's, the activity log's."""
 
@@ -142,23 +129,8 @@ class Positioned(Protocol):
     def id(self) -> UUID: ...
 
 
-def encode_cursor(last: Positioned) -> str:
-    raw = json.dumps([last.occurred_at.isoformat(), str(last.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, record_id = json.loads(raw)
-        occurred_at = datetime.fromisoformat(at)
-        if occurred_at.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return occurred_at.astimezone(UTC), UUID(record_id)
-    # Whatever a client makes up: not base64, not JSON, not a pair of strings, a date
-    # that leaves the calendar when moved to UTC.
-    except (binascii.Error, AttributeError, OverflowError, TypeError, ValueError) as exc:
-        raise InvalidCursor() from exc
+def cursor_after(last: Positioned) -> str:
+    return encode_cursor(last.occurred_at, last.id)
 
 
 async def page(
@@ -170,7 +142,7 @@ async def page(
     records = await AuditLog(session).page(account_id, after, limit + 1)
     if len(records) <= limit:
         return records, None
-    return records[:limit], encode_cursor(records[limit - 1])
+    return records[:limit], cursor_after(records[limit - 1])
 
 
 async def purge_batch(session: AsyncSession, retention_days: int, batch: int) -> int:

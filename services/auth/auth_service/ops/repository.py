@@ -1,11 +1,12 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts.models import Account, User
 from auth_service.ops import PLATFORM_ACCOUNT_ID, PLATFORM_COMPANY_NAME
+from auth_service.sessions.models import RefreshToken
 from auth_service.states.repository import account_for_update
 
 
@@ -49,6 +50,12 @@ class OpsRepository:
             self._session.add(Account(id=PLATFORM_ACCOUNT_ID, company_name=PLATFORM_COMPANY_NAME))
             await self._session.flush()
         self._session.add(user)
+        await self._session.flush()
+
+    async def delete_operator(self, user: User) -> None:
+        # Refresh tokens point at the user: they go first, and with them every session.
+        await self._session.execute(delete(RefreshToken).where(RefreshToken.user_id == user.id))
+        await self._session.delete(user)
         await self._session.flush()
 
 

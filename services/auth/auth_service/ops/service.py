@@ -1,5 +1,3 @@
-import base64
-import json
 from uuid import UUID, uuid4
 
 from sqlalchemy.exc import IntegrityError
@@ -7,10 +5,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.accounts.models import Account, User
 from auth_service.accounts.passwords import Passwords, check_password_strength
-from auth_service.audit.service import Actor, Origin, decode_cursor
+from auth_service.audit.service import Actor, Origin
 from auth_service.ops import PLATFORM_ACCOUNT_ID
 from auth_service.ops.repository import OpsRepository
 from auth_service.states.service import Transition, change_state
+from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound
 from shared.roles import OPS_ROLE
 from shared.security import Principal
@@ -44,9 +43,21 @@ async def create_operator(
     return user
 
 
-def _encode_cursor(last: Account) -> str:
-    raw = json.dumps([last.created_at.isoformat(), str(last.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+class NotAnOperator(Exception):
+    pass
+
+
+async def remove_operator(session: AsyncSession, email: str) -> UUID:
+    """Ends an operator's access at once: the user and their refresh tokens are deleted, so
+    they log in no more and refresh nothing; an access token already issued lapses within
+    its lifetime (AUTH_ACCESS_TOKEN_TTL_SECONDS). Raises NotAnOperator for an e-mail that is
+    no operator's (a customer's user is never removed this way)."""
+    repository = OpsRepository(session)
+    user = await repository.user_by_email(email.lower())
+    if user is None or user.role != OPS_ROLE or user.account_id != PLATFORM_ACCOUNT_ID:
+        raise NotAnOperator(email)
+    await repository.delete_operator(user)
+    return user.id
 
 
 async def search(
@@ -56,7 +67,7 @@ async def search(
     accounts = await OpsRepository(session).search(query, after, limit + 1)
     if len(accounts) <= limit:
         return accounts, None
-    return accounts[:limit], _encode_cursor(accounts[limit - 1])
+    return accounts[:limit], encode_cursor(accounts[limit - 1].created_at, accounts[limit - 1].id)
 
 
 async def act(

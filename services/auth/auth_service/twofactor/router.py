@@ -60,10 +60,14 @@ async def enrol(
     },
 )
 async def confirm(
-    body: ConfirmRequest, principal: PrincipalDep, session: SessionDep, origin: OriginDep
+    body: ConfirmRequest,
+    principal: PrincipalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    origin: OriginDep,
 ) -> TwoFactorStatus:
     user, _ = await caller(session, principal)
-    await service.confirm(session, user, body.code, origin)
+    await service.confirm(session, settings, user, body.code, origin)
     return TwoFactorStatus(enabled=True)
 
 
@@ -83,8 +87,12 @@ async def confirm(
     },
 )
 async def disable(
-    body: DisableRequest, principal: PrincipalDep, session: SessionDep, origin: OriginDep
+    body: DisableRequest,
+    principal: PrincipalDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    origin: OriginDep,
 ) -> TwoFactorStatus:
     user, _ = await caller(session, principal)
-    await service.disable(session, user, body.otp, origin)
+    await service.disable(session, settings, user, body.otp, origin)
     return TwoFactorStatus(enabled=False)

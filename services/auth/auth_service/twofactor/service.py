@@ -8,7 +8,7 @@ from auth_service.audit import service as audit
 from auth_service.audit.service import Actor, Origin
 from auth_service.config import AuthSettings
 from auth_service.sessions.refusals import RecordedRefusal
-from auth_service.twofactor import totp
+from auth_service.twofactor import sealing, totp
 from auth_service.twofactor.repository import claim_step
 from auth_service.twofactor.schemas import Enrolment
 from shared.errors import ProblemError
@@ -71,21 +71,34 @@ async def enrol(session: AsyncSession, settings: AuthSettings, user: User) -> En
     """A new secret, replacing any unconfirmed one; the factor stays off until confirmed."""
     if user.totp_enabled_at is not None:
         raise OtpAlreadyEnabled()
-    user.totp_secret = totp.new_secret()
+    secret = totp.new_secret()
+    user.totp_secret = sealing.seal(settings, secret)
     user.totp_last_step = None
     await session.flush()
     return Enrolment(
-        secret=user.totp_secret,
-        otpauth_uri=totp.provisioning_uri(user.totp_secret, user.email, settings.totp_issuer),
+        secret=secret,
+        otpauth_uri=totp.provisioning_uri(secret, user.email, settings.totp_issuer),
     )
 
 
-async def confirm(session: AsyncSession, user: User, code: str, origin: Origin) -> None:
+def _secret(settings: AuthSettings, user: User) -> str:
+    """The user's TOTP secret in the clear; re-sealed under the first key when it was
+    stored plain or under an older key (the caller's transaction keeps that)."""
+    assert user.totp_secret is not None
+    secret = sealing.unseal(settings, user.totp_secret)
+    if sealing.needs_resealing(settings, user.totp_secret):
+        user.totp_secret = sealing.seal(settings, secret)
+    return secret
+
+
+async def confirm(
+    session: AsyncSession, settings: AuthSettings, user: User, code: str, origin: Origin
+) -> None:
     if user.totp_enabled_at is not None:
         raise OtpAlreadyEnabled()
     if user.totp_secret is None:
         raise OtpNotStarted()
-    step = totp.matching_step(user.totp_secret, code)
+    step = totp.matching_step(_secret(settings, user), code)
     if step is None:
         raise WrongConfirmationCode()
     user.totp_enabled_at = utcnow()
@@ -102,12 +115,14 @@ async def confirm(session: AsyncSession, user: User, code: str, origin: Origin) 
     )
 
 
-async def disable(session: AsyncSession, user: User, code: str, origin: Origin) -> None:
+async def disable(
+    session: AsyncSession, settings: AuthSettings, user: User, code: str, origin: Origin
+) -> None:
     """Turns the factor off with a current code, one not used yet: whoever holds only an
     access token of the user cannot take the second factor away."""
     if user.totp_enabled_at is None or user.totp_secret is None:
         raise OtpNotEnabled()
-    step = totp.matching_step(user.totp_secret, code, after_step=user.totp_last_step)
+    step = totp.matching_step(_secret(settings, user), code, after_step=user.totp_last_step)
     if step is None or not await claim_step(session, user.id, step):
         raise WrongConfirmationCode("otp")
     user.totp_secret = None
@@ -125,13 +140,15 @@ async def disable(session: AsyncSession, user: User, code: str, origin: Origin) 
     )
 
 
-async def check_login_code(session: AsyncSession, user: User, otp: str | None) -> None:
+async def check_login_code(
+    session: AsyncSession, settings: AuthSettings, user: User, otp: str | None
+) -> None:
     """Nothing for a user without the factor; else the code must match a step not used yet
     (recorded on the user, so the same code cannot log in twice, even at once)."""
     if user.totp_enabled_at is None or user.totp_secret is None:
         return
     if otp is None:
         raise OtpRequired()
-    step = totp.matching_step(user.totp_secret, otp, after_step=user.totp_last_step)
+    step = totp.matching_step(_secret(settings, user), otp, after_step=user.totp_last_step)
     if step is None or not await claim_step(session, user.id, step):
         raise InvalidOtp()

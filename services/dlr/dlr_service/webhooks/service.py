@@ -1,10 +1,8 @@
 """Managing an account's endpoints: create, change, rotate, replay, read the attempts."""
 
 import base64
-import binascii
-import json
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +11,7 @@ from dlr_service.webhooks.models import WebhookAttempt, WebhookDelivery, Webhook
 from dlr_service.webhooks.repository import EndpointRepository
 from dlr_service.webhooks.schemas import WebhookCreate, WebhookReplayWindow, WebhookUpdate
 from dlr_service.webhooks.ssrf import ForbiddenUrl, UrlGuard
+from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound, ProblemError
 from shared.events import utcnow
 
@@ -23,16 +22,6 @@ SECRET_OVERLAP = timedelta(hours=24)
 class UrlForbidden(ProblemError):
     def __init__(self, reason: str) -> None:
         super().__init__(422, "webhook_url_forbidden", "Webhook URL not allowed", reason)
-
-
-class InvalidCursor(ProblemError):
-    def __init__(self) -> None:
-        super().__init__(
-            422,
-            "invalid_cursor",
-            "Invalid cursor",
-            "Pass back the `next_cursor` of a previous page unchanged",
-        )
 
 
 def new_secret() -> str:
@@ -165,20 +154,3 @@ async def attempts(
         return rows, None
     last = rows[limit - 1][0]
     return rows[:limit], encode_cursor(last.attempted_at, last.id)
-
-
-def encode_cursor(at: datetime, attempt_id: UUID) -> str:
-    raw = json.dumps([at.isoformat(), str(attempt_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, attempt_id = json.loads(raw)
-        when = datetime.fromisoformat(at)
-        if when.tzinfo is None:
-            raise ValueError("naive timestamp")
-        return when.astimezone(UTC), UUID(attempt_id)
-    except (binascii.Error, AttributeError, OverflowError, TypeError, ValueError) as exc:
-        raise InvalidCursor() from exc
