@@ -213,6 +213,8 @@ class Stack:
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka,
             f"{prefix}_JWKS_URL": f"{auth}/.well-known/jwks.json",
             "AUTH_DEV_KEY_FILE": str(self.config.var_dir / "auth-signing-key.pem"),
+            # Quotes ask billing for prices (its internal route).
+            "DISPATCH_BILLING_URL": f"http://127.0.0.1:{self.ports['billing']}",
             "SMPP_HOST": self.smpp_host,
             "SMPP_PORT": str(self.smpp_port),
             "SMPP_SYSTEM_ID": self.config.smpp_system_id,

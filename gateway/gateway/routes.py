@@ -28,6 +28,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/.well-known/jwks.json", "auth", exact_or_below=True),
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/senders", "dispatch", exact_or_below=True),
+    Route("/v1/templates", "dispatch", exact_or_below=True),
     Route("/v1/billing/", "billing"),
     Route("/v1/contacts", "contacts", exact_or_below=True),
     Route("/v1/api-keys", "auth", exact_or_below=True),

@@ -28,9 +28,16 @@ def required_scope(method: str, path: str) -> str | None:
     keys, logins, anything not listed: a key gets only what it was explicitly given)."""
     read = method.upper() in _READS
     if _at_or_below(path, "/v1/messages"):
-        if method.upper() == "POST" and path in ("/v1/messages", "/v1/messages/batch"):
+        if method.upper() == "POST" and path in (
+            "/v1/messages",
+            "/v1/messages/batch",
+            "/v1/messages/quote",
+        ):
             return "messages:send"
         return "messages:read" if read else None
+    if _at_or_below(path, "/v1/templates"):
+        # Keeping a text to send is as much as sending it.
+        return "messages:read" if read else "messages:send"
     if _at_or_below(path, "/v1/contacts"):
         return "contacts:read" if read else "contacts:write"
     if path.startswith("/v1/billing/"):

@@ -30,7 +30,7 @@ Permission = Literal[
     "api_keys:manage",
     "users:manage",  # invite, change roles, remove
     "account:read",
-    "account:manage",  # profile, sender names, webhooks, templates' settings
+    "account:manage",  # profile, sender names, webhooks
     "account:close",
     "audit:read",
 ]

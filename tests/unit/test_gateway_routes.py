@@ -17,6 +17,11 @@ from gateway.routes import resolve
         ("/v1/senders/default", "dispatch"),
         ("/v1/sendersx", None),
         ("/v1/messages", "dispatch"),
+        ("/v1/messages/quote", "dispatch"),
+        ("/v1/templates", "dispatch"),
+        ("/v1/templates/1", "dispatch"),
+        # Services' internal routes (billing's prices, auth's key exchange) stay internal.
+        ("/internal/v1/prices", None),
     ],
 )
 def test_each_path_goes_to_its_service(path: str, service: str | None) -> None:

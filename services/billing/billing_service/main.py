@@ -5,6 +5,7 @@ from billing_service.db import Inbox, Outbox
 from billing_service.ledger.consumer import billing_consumer
 from billing_service.ledger.money import Pricing
 from billing_service.ledger.router import router as ledger_router
+from billing_service.prices.router import internal_router as prices_router
 from shared.app import create_service_app
 from shared.runtime import ServiceRuntime
 
@@ -18,6 +19,6 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
         inbox_model=Inbox,
         consumer_specs=(billing_consumer(pricing, settings.consumer_group),),
     )
-    app = create_service_app("billing", runtime, [ledger_router])
+    app = create_service_app("billing", runtime, [ledger_router, prices_router])
     app.state.pricing = pricing
     return app

@@ -111,6 +111,11 @@ class DispatchSettings(VerifyingServiceSettings):
     trial_daily_messages: int = Field(default=50, ge=0)
     trial_destinations: Annotated[tuple[str, ...], NoDecode] = ()
 
+    # Quotes ask billing's internal price route here (http://billing:8000 in the cluster);
+    # None, unreachable or slower than the timeout: quotes answer without prices.
+    billing_url: str | None = None
+    billing_timeout_seconds: float = Field(default=2.0, gt=0)
+
     @field_validator("default_sender")
     @classmethod
     def _valid_sender(cls, value: str) -> str:

@@ -7,8 +7,10 @@ from dispatch_service.db import Inbox, Outbox
 from dispatch_service.expiry.sweeper import ReceiptSweeper
 from dispatch_service.messages.handlers import HANDLERS, TOPICS
 from dispatch_service.messages.router import router as messages_router
+from dispatch_service.quotes.router import router as quotes_router
 from dispatch_service.senders.ops_router import router as ops_senders_router
 from dispatch_service.senders.router import router as senders_router
+from dispatch_service.templates.router import router as templates_router
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
 from shared.runtime import ConsumerSpec, ServiceRuntime
@@ -38,5 +40,13 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
     return create_service_app(
         "dispatch",
         runtime,
-        [batches_router, messages_router, senders_router, ops_senders_router, content_router],
+        [
+            batches_router,
+            quotes_router,
+            messages_router,
+            senders_router,
+            ops_senders_router,
+            content_router,
+            templates_router,
+        ],
     )

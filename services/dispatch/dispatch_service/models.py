@@ -11,6 +11,7 @@ from dispatch_service.content.models import (
 from dispatch_service.db import Base, Inbox, Outbox
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 from dispatch_service.senders.models import DefaultSenderRow, SenderNameRow
+from dispatch_service.templates.models import Template
 from dispatch_service.trial.models import TrialUsage
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "MessagePart",
     "Outbox",
     "SenderNameRow",
+    "Template",
     "TrialUsage",
 ]

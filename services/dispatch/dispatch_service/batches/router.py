@@ -14,6 +14,7 @@ from dispatch_service.deps import (
     idempotency_key_header,
 )
 from dispatch_service.senders.intake import SenderGateDep
+from dispatch_service.templates.intake import compose_batch
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -55,20 +56,26 @@ async def send_batch(
 ) -> BatchResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
-    texts = [entry.text for entry in body.entries()]
-    held = await content.screen(session, principal.account_id, texts, batch=True)
+    composed = await compose_batch(session, principal.account_id, body)
+    held = await content.screen(session, principal.account_id, composed.texts(), batch=True)
     batch, created = await service.send_batch(
         session,
         settings,
         principal.account_id,
-        body,
+        composed.request,
         idempotency_key,
         backlog,
         senders,
         held.keys(),
         principal.trial,
+        composed.refused,
     )
     if created:
         await content.hold_batch(session, principal.account_id, batch.batch_id, held)
     answer_intake(response, f"{router.prefix}?batch_id={batch.batch_id}", created)
+    # Messages are answered in the order of the entries that were accepted.
+    refused = {entry.index for entry in batch.rejected}
+    accepted = [index for index in range(len(composed.texts())) if index not in refused]
+    for index, message in zip(accepted, batch.messages, strict=False):
+        message.replaced = composed.replaced.get(index, [])
     return batch

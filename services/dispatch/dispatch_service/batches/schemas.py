@@ -3,9 +3,18 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from dispatch_service.messages.schemas import MAX_TEXT_LENGTH, check_sendable
+from dispatch_service.messages.schemas import (
+    ENCODING_POLICY_DESCRIPTION,
+    MAX_TEXT_LENGTH,
+    TEMPLATE_ID_DESCRIPTION,
+    VARIABLES_DESCRIPTION,
+    Variables,
+    check_sendable,
+    check_variables,
+)
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.sms.encoding import Encoding
+from dispatch_service.sms.transliterate import EncodingPolicy, Replacement
 from shared.text import check_single_line
 
 MAX_BATCH_SIZE = 1000
@@ -15,7 +24,9 @@ class BatchEntry(BaseModel):
     # Unbounded here on purpose: each entry is checked by the single-message rules, so one
     # bad entry is refused on its own instead of failing the whole batch.
     to: str = Field(examples=["+447700900123"])
-    text: str = Field(examples=["Your code is 4711"])
+    text: str | None = Field(default=None, examples=["Your code is 4711"])
+    template_id: UUID | None = Field(default=None, description=TEMPLATE_ID_DESCRIPTION)
+    variables: Variables | None = Field(default=None, description=VARIABLES_DESCRIPTION)
     sender: str | None = Field(default=None, examples=["ACME"])
 
 
@@ -28,8 +39,12 @@ class SendBatchRequest(BaseModel):
     )
     # Shared by every recipient, so checked once for the whole request.
     text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_LENGTH)
+    # Or one template, with the same variables for every recipient of `to`.
+    template_id: UUID | None = Field(default=None, description=TEMPLATE_ID_DESCRIPTION)
+    variables: Variables | None = Field(default=None, description=VARIABLES_DESCRIPTION)
     sender: str | None = Field(default=None, max_length=64, examples=["ACME"])
     messages: list[BatchEntry] | None = Field(default=None, min_length=1, max_length=MAX_BATCH_SIZE)
+    encoding_policy: EncodingPolicy = Field(default="auto", description=ENCODING_POLICY_DESCRIPTION)
 
     @field_validator("text")
     @classmethod
@@ -41,19 +56,33 @@ class SendBatchRequest(BaseModel):
     def _visible(cls, value: str | None) -> str | None:
         return None if value is None else check_single_line(value)
 
+    @field_validator("variables")
+    @classmethod
+    def _variables(cls, value: Variables | None) -> Variables | None:
+        return check_variables(value)
+
     @model_validator(mode="after")
     def _one_form(self) -> Self:
-        shared = self.to is not None or self.text is not None
+        content = [value for value in (self.text, self.template_id) if value is not None]
+        shared = self.to is not None or bool(content) or self.variables is not None
         if self.messages is not None and shared:
             raise ValueError("give either `to` and `text`, or `messages`, not both")
-        if self.messages is None and (self.to is None or self.text is None):
-            raise ValueError("give `to` and `text`, or `messages`")
+        if self.messages is None and (self.to is None or len(content) != 1):
+            raise ValueError("give `to` and `text` (or `template_id`), or `messages`")
         return self
 
     def entries(self) -> list[BatchEntry]:
         if self.messages is None:
-            to, text = self.to or [], self.text or ""  # both set: checked by _one_form
-            return [BatchEntry(to=number, text=text, sender=self.sender) for number in to]
+            return [
+                BatchEntry(
+                    to=number,
+                    text=self.text,
+                    template_id=self.template_id,
+                    variables=self.variables,
+                    sender=self.sender,
+                )
+                for number in self.to or []  # set: checked by _one_form
+            ]
         if self.sender is None:
             return self.messages
         # The request's sender fills in; an entry's own choice wins.
@@ -75,6 +104,10 @@ class BatchMessage(BaseModel):
     encoding: Encoding
     segments: int
     status: MessageStatus
+    replaced: list[Replacement] = Field(
+        default=[],
+        description="On a send with `encoding_policy` `gsm7_transliterate`: what was replaced",
+    )
 
 
 class BatchResponse(BaseModel):

@@ -4,7 +4,7 @@ together with one `batch.accepted` event, so billing can take the whole batch or
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -66,13 +66,15 @@ async def send_batch(
     senders: SenderGate | None = None,
     held: Collection[int] = (),
     trial: bool = False,
+    refused: Mapping[int, RejectedEntry] | None = None,
 ) -> tuple[BatchResponse, bool]:
     """Accept a batch. Returns the answer and whether the batch was created just now
     (False: a retry with the same Idempotency-Key, answered with the original batch). A
     `trial` account's batch goes whole to test ranges within its daily cap, or not at all.
 
     `held`: the indexes of entries the content policy wants an operator to review: stored
-    `held`, and left out of `batch.accepted` (each goes as `message.accepted` once approved)."""
+    `held`, and left out of `batch.accepted` (each goes as `message.accepted` once approved).
+    `refused`: entries already refused by templates.intake, by index."""
     request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     if idempotency_key is not None:
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
@@ -82,10 +84,10 @@ async def send_batch(
         # The request's sender (or the account's default) fills in for entries without one.
         sender = await senders.sender_for(session, account_id, request.sender)
         request = request.model_copy(update={"sender": sender})
-    checked, rejected = _check_entries(settings, request.entries())
+    checked, rejected = check_entries(settings, request.entries(), refused or {})
     if senders is not None:
-        checked, refused = await senders.screen(session, account_id, checked)
-        rejected = sorted([*rejected, *refused], key=lambda entry: entry.index)
+        checked, unapproved = await senders.screen(session, account_id, checked)
+        rejected = sorted([*rejected, *unapproved], key=lambda entry: entry.index)
     if not checked:
         raise BatchRejected(rejected)
     if trial:
@@ -127,15 +129,20 @@ async def send_batch(
     ), True
 
 
-def _check_entries(
-    settings: DispatchSettings, entries: list[BatchEntry]
+def check_entries(
+    settings: DispatchSettings,
+    entries: list[BatchEntry],
+    refused: Mapping[int, RejectedEntry],
 ) -> tuple[list[tuple[int, str, CheckedMessage]], list[RejectedEntry]]:
     checked: list[tuple[int, str, CheckedMessage]] = []
     rejected: list[RejectedEntry] = []
     for index, entry in enumerate(entries):
+        if index in refused:
+            rejected.append(refused[index])
+            continue
         try:
             single = SendMessageRequest.model_validate(entry.model_dump())
-            checked.append((index, single.text, check_message(settings, single)))
+            checked.append((index, single.rendered_text(), check_message(settings, single)))
         except ValidationError as exc:
             rejected.append(_invalid(index, exc))
         except ProblemError as exc:

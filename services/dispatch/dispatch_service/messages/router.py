@@ -16,6 +16,7 @@ from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.senders.intake import SenderGateDep
+from dispatch_service.templates.intake import compose_message
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -54,7 +55,8 @@ async def send_message(
 ) -> MessageResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
-    held = await content.screen(session, principal.account_id, [body.text])
+    body, replaced = await compose_message(session, principal.account_id, body)
+    held = await content.screen(session, principal.account_id, [body.rendered_text()])
     message, created = await service.send_message(
         session,
         settings,
@@ -69,7 +71,9 @@ async def send_message(
     if created and held:
         await content.hold(session, principal.account_id, {message.id: held[0]})
     answer_intake(response, f"{router.prefix}/{message.id}", created)
-    return MessageResponse.of(message)
+    answer = MessageResponse.of(message)
+    answer.replaced = replaced
+    return answer
 
 
 @router.get("/{message_id}", summary="One message and its parts", responses=problem_responses(404))

@@ -1,14 +1,17 @@
 from datetime import datetime
+from typing import Self
 from uuid import UUID
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.messages.status import MessageStatus, PartStatus
 from dispatch_service.sms.encoding import Encoding
+from dispatch_service.sms.transliterate import EncodingPolicy, Replacement
 from shared.text import check_message_text, check_single_line
 
 MAX_TEXT_LENGTH = 1600
+MAX_VARIABLES = 100
 
 
 def check_sendable(value: str) -> str:
@@ -20,17 +23,61 @@ def check_sendable(value: str) -> str:
     return value
 
 
+Variables = dict[str, str]
+TEMPLATE_ID_DESCRIPTION = "Send this template, filled in with `variables`, instead of `text`"
+VARIABLES_DESCRIPTION = "Values for the template's placeholders, inserted as they are"
+ENCODING_POLICY_DESCRIPTION = (
+    "`auto`: UCS-2 when the text needs it; `gsm7_transliterate`: look-alikes (smart quotes, "
+    "dashes, special spaces, ellipsis, bullets) become their GSM-7 twins, listed in "
+    "`replaced`; `reject_ucs2`: 422 `ucs2_not_allowed` if the text needs UCS-2"
+)
+
+
+def check_variables(value: Variables | None) -> Variables | None:
+    if value is None:
+        return None
+    if len(value) > MAX_VARIABLES:
+        raise ValueError(f"at most {MAX_VARIABLES} variables")
+    for name, text in value.items():
+        check_single_line(name)
+        if len(text) > MAX_TEXT_LENGTH:
+            raise ValueError(f"`{name}` is longer than {MAX_TEXT_LENGTH} characters")
+        check_message_text(text)
+    return value
+
+
 class SendMessageRequest(BaseModel):
     # Bounded here only to cap parsing work; the number itself is checked by the service,
     # which answers with its own problem code (invalid_phone_number, invalid_sender).
     to: str = Field(max_length=64, examples=["+447700900123"])
-    text: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_LENGTH)
+    template_id: UUID | None = Field(default=None, description=TEMPLATE_ID_DESCRIPTION)
+    variables: Variables | None = Field(default=None, description=VARIABLES_DESCRIPTION)
     sender: str | None = Field(default=None, max_length=64, examples=["ACME"])
+    encoding_policy: EncodingPolicy = Field(default="auto", description=ENCODING_POLICY_DESCRIPTION)
 
     @field_validator("text")
     @classmethod
-    def _sendable(cls, value: str) -> str:
-        return check_sendable(value)
+    def _sendable(cls, value: str | None) -> str | None:
+        return None if value is None else check_sendable(value)
+
+    @field_validator("variables")
+    @classmethod
+    def _variables(cls, value: Variables | None) -> Variables | None:
+        return check_variables(value)
+
+    @model_validator(mode="after")
+    def _text_or_template(self) -> Self:
+        if (self.text is None) == (self.template_id is None):
+            raise ValueError("give either `text` or `template_id`")
+        if self.variables is not None and self.template_id is None:
+            raise ValueError("`variables` go with `template_id`")
+        return self
+
+    def rendered_text(self) -> str:
+        """The text to send, once templates.intake has rendered any template into it."""
+        assert self.text is not None, "templates.intake renders the template before intake"
+        return self.text
 
     @field_validator("sender")
     @classmethod
@@ -74,6 +121,10 @@ class MessageResponse(BaseModel):
     price: str | None
     currency: str | None
     parts: list[PartResponse]
+    replaced: list[Replacement] = Field(
+        default=[],
+        description="On a send with `encoding_policy` `gsm7_transliterate`: what was replaced",
+    )
     created_at: datetime
     updated_at: datetime
     queued_at: datetime | None

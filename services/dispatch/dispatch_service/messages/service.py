@@ -145,7 +145,7 @@ def check_message(settings: DispatchSettings, request: SendMessageRequest) -> Ch
         sender = parse_sender(request.sender) if request.sender is not None else None
     except InvalidSender as exc:
         raise InvalidSenderProblem(str(exc)) from exc
-    split = segment(request.text)
+    split = segment(request.rendered_text())
     if split.segments > settings.max_segments:
         raise MessageTooLong(split.segments, settings.max_segments)
     return CheckedMessage(phone, sender or settings.default_sender, split)
@@ -165,7 +165,7 @@ def _new_message(
         account_id=account_id,
         to_number=checked.phone.e164,
         sender=checked.sender,
-        text=request.text,
+        text=request.rendered_text(),
         encoding=split.encoding,
         segments=split.segments,
         # A single part carries no UDH; a long message gets its own once it is written.

@@ -1,0 +1,1 @@
+"""What a message to a destination costs an account: asked by dispatch's quotes."""

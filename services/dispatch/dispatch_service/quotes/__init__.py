@@ -1,0 +1,1 @@
+"""Quotes: what a send would cost and how it would be encoded, without sending anything."""

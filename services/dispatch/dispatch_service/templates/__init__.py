@@ -1,0 +1,1 @@
+"""Message templates: stored texts with `{{placeholders}}`, rendered at send time."""
