@@ -4,7 +4,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from dispatch_service.content import reviews, rules
-from dispatch_service.content.operators import NOT_AN_OPERATOR_RESPONSE, OperatorDep
 from dispatch_service.content.schemas import (
     ContentHitList,
     ContentHitResponse,
@@ -18,6 +17,7 @@ from dispatch_service.content.schemas import (
 from dispatch_service.content.service import ContentGateDep
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
+from shared.roles.operators import NOT_AN_OPERATOR_RESPONSE, OperatorDep
 
 router = APIRouter(
     prefix="/v1/ops",

@@ -1,43 +1,22 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from dispatch_service.senders import review
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.senders.problems import DECISION_REFUSED
 from dispatch_service.senders.schemas import OpsSender, OpsSenderList, Reason, SenderState
-from shared.app import PrincipalDep, SessionDep
-from shared.errors import AUTHENTICATED, ProblemError, problem_responses
-from shared.roles import OPS_ROLE
-from shared.security import Principal
-
-
-class NotAnOperator(ProblemError):
-    def __init__(self) -> None:
-        super().__init__(
-            403, "forbidden", "Forbidden", "Only the platform's operators (role ops) may do this"
-        )
-
-
-async def _operator(principal: PrincipalDep) -> Principal:
-    # An API key's tokens carry their own role, never `ops`, so they are refused too.
-    if principal.role != OPS_ROLE:
-        raise NotAnOperator()
-    return principal
-
-
-OperatorDep = Annotated[Principal, Depends(_operator)]
+from shared.app import SessionDep
+from shared.errors import AUTHENTICATED, problem_responses
+from shared.roles.operators import NOT_AN_OPERATOR_RESPONSE, OperatorDep
 
 router = APIRouter(
     prefix="/v1/ops/senders",
     tags=["ops"],
     responses={
         **problem_responses(*AUTHENTICATED),
-        403: {
-            **problem_responses(403)[403],
-            "description": "The caller is not a platform operator (`forbidden`)",
-        },
+        **NOT_AN_OPERATOR_RESPONSE,
     },
 )
 

@@ -1,4 +1,4 @@
-"""Who may use dispatch's /v1/ops endpoints: the platform's operators only."""
+"""Who may use a service's /v1/ops endpoints: the platform's operators only (role `ops`)."""
 
 from typing import Annotated, Any
 
