@@ -4,12 +4,8 @@ It shares dispatch's database and outbox with the HTTP process but not its event
 a burst of API requests never delays a submit_sm (and vice versa).
 """
 
-import asyncio
-import contextlib
 import logging
-import signal
 
-import uvicorn
 import uvloop
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -19,6 +15,7 @@ from dispatch_service.db import Outbox
 from dispatch_service.smpp.connector import Connector
 from shared.logging import configure_logging
 from shared.runtime import ServiceRuntime
+from shared.worker import HealthEndpoint, run_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -52,37 +49,14 @@ async def main(settings: DispatchSettings | None = None) -> int:
     runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
     await runtime.start()
     connector = Connector(settings, runtime)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    tasks = [asyncio.create_task(connector.run(), name="connector")]
+    health = None
     if settings.smpp_health_port:
-        server = uvicorn.Server(
-            uvicorn.Config(
-                health_app(runtime, connector),
-                host=settings.smpp_health_host,
-                port=settings.smpp_health_port,
-                log_level="warning",
-            )
+        health = HealthEndpoint(
+            health_app(runtime, connector), settings.smpp_health_host, settings.smpp_health_port
         )
-        server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]
-        tasks.append(asyncio.create_task(server.serve(), name="health"))
-    stopped = asyncio.create_task(stop.wait())
-    await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
-    died = [task for task in tasks if task.done()]
-    for task in died:
-        exc = None if task.cancelled() else task.exception()
-        log.error("%s task ended unexpectedly; exiting", task.get_name(), exc_info=exc)
-    stopped.cancel()
-    for task in tasks:
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.gather(*tasks, stopped, return_exceptions=True)
+    status = await run_until_stopped("connector", connector.run(), health)
     await runtime.stop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.remove_signal_handler(signum)
-    return 1 if died else 0
+    return status
 
 
 if __name__ == "__main__":

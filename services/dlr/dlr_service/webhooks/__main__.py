@@ -5,11 +5,8 @@ the endpoint-disabled event it writes to dlr's outbox leaves through the dlr ser
 relay."""
 
 import asyncio
-import contextlib
 import logging
-import signal
 
-import uvicorn
 import uvloop
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -20,6 +17,7 @@ from dlr_service.config import DlrSettings
 from dlr_service.webhooks.worker import WebhookWorker
 from shared.db import create_engine, create_sessionmaker
 from shared.logging import configure_logging
+from shared.worker import HealthEndpoint, run_until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -50,35 +48,14 @@ async def main(settings: DlrSettings | None = None) -> int:
     configure_logging("webhooks", settings.log_level)
     engine = create_engine(settings.database_url)
     worker = WebhookWorker(create_sessionmaker(engine), settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    tasks = [asyncio.create_task(worker.run(), name="webhook-worker")]
+    health = None
     if settings.webhook_health_port:
-        server = uvicorn.Server(
-            uvicorn.Config(
-                health_app(engine),
-                host=settings.webhook_health_host,
-                port=settings.webhook_health_port,
-                log_level="warning",
-            )
+        health = HealthEndpoint(
+            health_app(engine), settings.webhook_health_host, settings.webhook_health_port
         )
-        server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]
-        tasks.append(asyncio.create_task(server.serve(), name="health"))
-    stopped = asyncio.create_task(stop.wait())
-    await asyncio.wait([stopped, *tasks], return_when=asyncio.FIRST_COMPLETED)
-    died = [task for task in tasks if task.done()]
-    for task in died:
-        exc = None if task.cancelled() else task.exception()
-        log.error("%s task ended unexpectedly; exiting", task.get_name(), exc_info=exc)
-    stopped.cancel()
-    for task in tasks:
-        task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.gather(*tasks, stopped, return_exceptions=True)
+    status = await run_until_stopped("webhook-worker", worker.run(), health)
     await engine.dispose()
-    return 1 if died else 0
+    return status
 
 
 if __name__ == "__main__":
