@@ -208,6 +208,8 @@ class Stack:
             # wins, to try the `verified` flow locally.
             "AUTH_SIGNUP_POLICY": "open",
             "MAIL_MAILDIR": str(self.config.var_dir / "mail"),
+            # Text lines for a terminal; production logs JSON (LOG_FORMAT=json, the default).
+            "LOG_FORMAT": "text",
             **os.environ,
             "PYTHONPATH": PYTHONPATH,
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka,

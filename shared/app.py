@@ -19,6 +19,7 @@ from shared.errors import (
 )
 from shared.health import health_router
 from shared.logging import configure_logging
+from shared.request_id import RequestIdMiddleware
 from shared.runtime import ServiceRuntime
 from shared.security import Principal, bearer_token
 
@@ -33,7 +34,7 @@ def create_service_app(
     version: str = "1.0.0",
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
-    configure_logging(name, runtime.settings.log_level)
+    configure_logging(name, runtime.settings.log_level, runtime.settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,6 +50,8 @@ def create_service_app(
     # Added last, so outermost: it also answers for what the body limit refuses.
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
+    # Outermost: the lines logged while refusing a body carry the request id too.
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(
         health_router({"database": runtime.check_database, "broker": runtime.check_broker})
     )

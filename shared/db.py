@@ -61,6 +61,9 @@ class SharedBase(DeclarativeBase):
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # Bound parameters are phone numbers and message text; keep them out of the
+    # exception messages that end up in logs and dead-letter headers.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # pool_recycle rather than pool_pre_ping: a ping is a round trip on every checkout.

@@ -54,7 +54,12 @@ def _diagnose(value: bytes, error: ValidationError, handled: Collection[str]) ->
         return _too_new(version)
     if event_type not in handled:
         return None  # malformed, but for its own consumers to reject
-    return Rejected(ErrorCode.UNPARSEABLE, f"invalid {event_type}: {error}")
+    # Where and why only: pydantic's own text quotes the offending values (numbers, texts).
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+        for item in error.errors(include_input=False, include_url=False)
+    )
+    return Rejected(ErrorCode.UNPARSEABLE, f"invalid {event_type}: {problems}")
 
 
 def _too_new(version: int) -> Rejected:

@@ -6,6 +6,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.client_address import IpNetwork, parse_networks
+from shared.logging import LogFormat
 
 Environment = Literal["development", "test", "production"]
 
@@ -36,6 +37,10 @@ class ServiceSettings(BaseSettings):
     inbox_prune_interval_seconds: float = Field(default=3600.0, gt=0)
     inbox_prune_batch_size: int = Field(default=5_000, gt=0)
     log_level: str = "INFO"
+    # One setting for the whole platform: JSON lines in production, text in `make dev`.
+    log_format: LogFormat = Field(
+        default="json", validation_alias=AliasChoices("LOG_FORMAT", "log_format")
+    )
 
     @model_validator(mode="after")
     def _normalise_database_url(self) -> "ServiceSettings":

@@ -6,6 +6,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from shared.body_limit import DEFAULT_MAX_BODY_BYTES
+from shared.logging import LogFormat
 
 Network = IPv4Network | IPv6Network
 
@@ -80,6 +81,9 @@ class GatewaySettings(BaseSettings):
     # auth a month at most); needs the broker. Off: nothing is recorded.
     activity_log: bool = True
     log_level: str = "INFO"
+    log_format: LogFormat = Field(
+        default="json", validation_alias=AliasChoices("LOG_FORMAT", "log_format")
+    )
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod

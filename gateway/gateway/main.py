@@ -11,18 +11,18 @@ from gateway.edge_headers import SecurityHeadersMiddleware, add_cors
 from gateway.forwarding import ClientAddressMiddleware
 from gateway.proxy import proxy_endpoint
 from gateway.rate_limits import RateLimitHeadersMiddleware, open_rate_limits
-from gateway.request_id import RequestIdMiddleware
 from gateway.state import open_gateway
 from shared.body_limit import BodyLimitMiddleware
 from shared.errors import UnhandledErrorMiddleware, install_problem_handlers
 from shared.logging import configure_logging
+from shared.request_id import RequestIdMiddleware
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
-    configure_logging("gateway", settings.log_level)
+    configure_logging("gateway", settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -45,7 +45,7 @@ async def main(settings: DispatchSettings | None = None) -> int:
     """Runs until SIGINT/SIGTERM (exit status 0) or until one of its tasks dies (1), so
     the supervisor restarts a connector that stopped sending instead of seeing a clean exit."""
     settings = settings or DispatchSettings()
-    configure_logging("smpp", settings.log_level)
+    configure_logging("smpp", settings.log_level, settings.log_format)
     runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
     await runtime.start()
     connector = Connector(settings, runtime)

@@ -51,7 +51,8 @@ async def record_receipts(
         receipt = parse_receipt(event)
         if receipt.smsc_message_id is None:
             # Nothing to match on, ever: keep it for the record rather than retry or lose it.
-            log.warning("receipt without a message id: %r", receipt.raw_text[:200])
+            # Not its text: a receipt's `text:` field quotes the message's first characters.
+            log.warning("receipt without a message id on link %s", event.smsc)
             await repository.add_record(
                 _record(receipt, event.smsc, event.received_at, "unidentified")
             )

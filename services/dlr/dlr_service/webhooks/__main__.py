@@ -45,7 +45,7 @@ def health_app(engine: AsyncEngine) -> FastAPI:
 async def main(settings: DlrSettings | None = None) -> int:
     """Runs until SIGINT/SIGTERM (0) or until a task dies (1, so it gets restarted)."""
     settings = settings or DlrSettings()
-    configure_logging("webhooks", settings.log_level)
+    configure_logging("webhooks", settings.log_level, settings.log_format)
     engine = create_engine(settings.database_url)
     worker = WebhookWorker(create_sessionmaker(engine), settings)
     health = None

@@ -1,9 +1,14 @@
-"""X-Request-ID on every request and every response, the gateway's own errors included."""
+"""X-Request-ID on every request and every response, errors included.
+
+The gateway gives each request its id (or keeps a plain one the client sent) and passes it
+on; each service adopts it, so one request's log lines carry one id across processes."""
 
 import re
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.logging import request_id_var
 
 HEADER = "x-request-id"
 # A client's id is kept only if it is short and plain: it ends up in every service's logs.
@@ -22,6 +27,8 @@ class RequestIdMiddleware:
             return
         request_id = _from_client(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        # Set in the task that serves the request, so every line it logs carries the id.
+        request_id_var.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
