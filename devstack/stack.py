@@ -203,6 +203,9 @@ class Stack:
             # The walkthrough sends as any sender without asking an operator first; set it
             # to true to try the approval workflow (/v1/senders, /v1/ops/senders).
             "DISPATCH_SENDER_APPROVAL_REQUIRED": "false",
+            # Batches of any size without an operator enabling mass mailing first
+            # (/v1/ops/bulk-permissions); the production default is 100.
+            "DISPATCH_BULK_RECIPIENTS_THRESHOLD": "0",
             # Sign-up without e-mail verification, and mail into .var/mail (read it with
             # shared.mail.read_maildir or any Maildir reader); the caller's environment
             # wins, to try the `verified` flow locally.

@@ -128,6 +128,8 @@ async def platform(
         consumer_group=f"dispatch-batches-{uuid4().hex[:8]}",
         # Any well-formed sender: approval has its own tests (test_senders.py).
         sender_approval_required=False,
+        # Any size: mass-mailing permission has its own tests (test_bulk_permission.py).
+        bulk_recipients_threshold=0,
     )
     billing_settings = BillingSettings(
         database_url=await databases.create("billing"),

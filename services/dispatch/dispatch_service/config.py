@@ -111,6 +111,10 @@ class DispatchSettings(VerifyingServiceSettings):
     trial_daily_messages: int = Field(default=50, ge=0)
     trial_destinations: Annotated[tuple[str, ...], NoDecode] = ()
 
+    # A batch with more recipients than this needs an operator to enable mass mailing for
+    # the account (R10: after the contract is signed); 0 lets any size through.
+    bulk_recipients_threshold: int = Field(default=100, ge=0)
+
     # Quotes ask billing's internal price route here (http://billing:8000 in the cluster);
     # None, unreachable or slower than the timeout: quotes answer without prices.
     billing_url: str | None = None

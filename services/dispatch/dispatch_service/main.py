@@ -1,6 +1,7 @@
 from fastapi import FastAPI
 
 from dispatch_service.batches.router import router as batches_router
+from dispatch_service.bulk.ops_router import router as ops_bulk_router
 from dispatch_service.config import DispatchSettings
 from dispatch_service.content.router import router as content_router
 from dispatch_service.db import Inbox, Outbox
@@ -46,6 +47,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
             messages_router,
             senders_router,
             ops_senders_router,
+            ops_bulk_router,
             content_router,
             templates_router,
         ],

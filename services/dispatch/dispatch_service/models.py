@@ -2,6 +2,7 @@
 
 from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.batches.models import Batch
+from dispatch_service.bulk.models import BulkPermissionRow
 from dispatch_service.content.models import (
     ContentHit,
     ContentReview,
@@ -18,6 +19,7 @@ __all__ = [
     "AccountStateRow",
     "Base",
     "Batch",
+    "BulkPermissionRow",
     "ConcatReference",
     "DefaultSenderRow",
     "ContentHit",

@@ -6,10 +6,13 @@ from dispatch_service.accounts.service import AccountStatesDep
 from dispatch_service.backlog.service import BacklogGateDep
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
+from dispatch_service.bulk import service as bulk
+from dispatch_service.bulk.service import BULK_NOT_ENABLED_RESPONSE
 from dispatch_service.content.service import ContentGateDep
 from dispatch_service.deps import (
     INTAKE_REFUSALS,
     SettingsDep,
+    _merged,
     answer_intake,
     idempotency_key_header,
 )
@@ -39,7 +42,7 @@ Sender = Annotated[Principal, Depends(require("messages:send"))]
     "`insufficient_funds`. 422 `batch_rejected` when no entry is valid.",
     responses={
         200: {"model": BatchResponse, "description": "Idempotent replay"},
-        **INTAKE_REFUSALS,
+        **_merged(INTAKE_REFUSALS, BULK_NOT_ENABLED_RESPONSE),
     },
 )
 async def send_batch(
@@ -56,6 +59,7 @@ async def send_batch(
 ) -> BatchResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
+    await bulk.check(session, settings, principal.account_id, body.recipient_count())
     composed = await compose_batch(session, principal.account_id, body)
     held = await content.screen(session, principal.account_id, composed.texts(), batch=True)
     batch, created = await service.send_batch(

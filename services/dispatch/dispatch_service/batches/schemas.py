@@ -71,6 +71,10 @@ class SendBatchRequest(BaseModel):
             raise ValueError("give `to` and `text` (or `template_id`), or `messages`")
         return self
 
+    def recipient_count(self) -> int:
+        """Entries, valid or not: what the mass-mailing threshold counts."""
+        return len(self.messages) if self.messages is not None else len(self.to or [])
+
     def entries(self) -> list[BatchEntry]:
         if self.messages is None:
             return [
