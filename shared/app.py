@@ -19,6 +19,8 @@ from shared.errors import (
 )
 from shared.health import health_router
 from shared.logging import configure_logging
+from shared.metrics.endpoint import metrics_router
+from shared.metrics.http import HttpMetricsMiddleware
 from shared.request_id import RequestIdMiddleware
 from shared.runtime import ServiceRuntime
 from shared.security import Principal, bearer_token
@@ -52,9 +54,14 @@ def create_service_app(
     app.add_middleware(UnhandledErrorMiddleware)
     # Outermost: the lines logged while refusing a body carry the request id too.
     app.add_middleware(RequestIdMiddleware)
+    # Outermost of all: its latency is the whole of what the client waited for.
+    app.add_middleware(HttpMetricsMiddleware)
     app.include_router(
         health_router({"database": runtime.check_database, "broker": runtime.check_broker})
     )
+    # On the service's own port, which only the cluster reaches (the gateway routes no
+    # path here).
+    app.include_router(metrics_router())
     # Imported here: shared.roles builds its checks on this module's PrincipalDep.
     from shared.roles.routes import document_permissions
 

@@ -15,6 +15,8 @@ event. Either way it runs inside the consumer's transaction and never commits.
 
 import asyncio
 import logging
+import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +24,7 @@ from typing import Any, TypeAlias
 from uuid import UUID
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import IllegalStateError
 from sqlalchemy import String, Uuid, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,6 +33,7 @@ from shared.db import UtcDateTime, upsert_insert
 from shared.dlq import REDRIVEN_FOR, ErrorCode, dead_letter_headers, header
 from shared.events import AnyEvent, dead_letter_topic, utcnow
 from shared.inbox_records import Rejected, decode
+from shared.metrics.messaging import BATCH_RECORDS, CONSUMED, HANDLER_SECONDS, LAG
 from shared.outage import is_database_outage
 
 log = logging.getLogger(__name__)
@@ -92,6 +96,7 @@ class InboxConsumer:
         # receipts, so a receipt fetched with its part matches at once instead of pending.
         self._topic_rank = {topic: rank for rank, topic in enumerate(topic_order)}
         self._rewind = False
+        self._lag_measured_at = 0.0
         self.handled = 0
         self.duplicates = 0
         self.dead_lettered = 0
@@ -130,8 +135,27 @@ class InboxConsumer:
         partitions = sorted(batches, key=lambda tp: rank.get(tp.topic, len(rank)))
         records = [record for partition in partitions for record in batches[partition]]
         if records:
+            BATCH_RECORDS.labels(self.name).observe(len(records))
             await self.process(records)
             await self._consumer.commit()
+        await self._measure_lag()
+
+    async def _measure_lag(self) -> None:
+        """At most once a second: each assigned partition's records past the position,
+        from what the last fetches said of its end (no request to the broker)."""
+        now = time.monotonic()
+        if now - self._lag_measured_at < 1.0:
+            return
+        self._lag_measured_at = now
+        for partition in self._consumer.assignment():
+            end = self._consumer.highwater(partition)
+            if end is None:
+                continue
+            try:
+                position = await self._consumer.position(partition)
+            except IllegalStateError:
+                continue  # revoked by a rebalance since assignment() was read
+            LAG.labels(self.name, partition.topic, str(partition.partition)).set(end - position)
 
     async def process(self, records: Sequence[Record]) -> None:
         wanted: list[tuple[Record, AnyEvent]] = []
@@ -173,10 +197,18 @@ class InboxConsumer:
                     fresh.discard(event.event_id)  # the same event twice in one batch
                     todo.append(event)
             for handler, run in _runs(self._handlers, todo):
+                started = time.perf_counter()
                 await _call(handler, session, run)
+                HANDLER_SECONDS.labels(self.name, run[0].topic).observe(
+                    time.perf_counter() - started
+                )
         # Counted after the commit: a batch retried one by one must not count twice.
         self.handled += len(todo)
         self.duplicates += len(events) - len(todo)
+        handled = Counter(event.topic for event in todo)
+        for topic, count in Counter(event.topic for event in events).items():
+            CONSUMED.labels(self.name, topic, "handled").inc(handled[topic])
+            CONSUMED.labels(self.name, topic, "duplicate").inc(count - handled[topic])
 
     async def _process_one(self, record: Record, event: AnyEvent) -> None:
         attempt, outage = 0, _OutageWait(self)
@@ -189,6 +221,7 @@ class InboxConsumer:
                     self.handled += 1
                 else:
                     self.duplicates += 1
+                CONSUMED.labels(self.name, event.topic, "handled" if fresh else "duplicate").inc()
                 return
             except PoisonEvent as exc:
                 await self._dead_letter(record, ErrorCode.POISON, _error_header(exc))
@@ -251,6 +284,7 @@ class InboxConsumer:
             dead_letter_topic(record.topic), value=record.value, key=record.key, headers=headers
         )
         self.dead_lettered += 1
+        CONSUMED.labels(self.name, record.topic, "dead_lettered").inc()
 
 
 def _error_header(exc: Exception) -> str:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import UtcDateTime
 from shared.events import Event, serialise_event, utcnow
+from shared.metrics.messaging import OUTBOX_PUBLISHED
 from shared.outage import is_database_outage
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,7 @@ class OutboxRelay:
                 update(model).where(model.id == event_id).values(failed_at=now, failure=failure)
             )
         self.published += len(published)
+        OUTBOX_PUBLISHED.inc(len(published))
         self.moved_aside += len(failures)
 
     async def _publish(self, rows: Sequence[OutboxMixin]) -> dict[UUID, str]:

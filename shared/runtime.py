@@ -16,6 +16,7 @@ from shared.db import create_engine, create_sessionmaker
 from shared.events import ALL_TOPICS, dead_letter_topic, utcnow
 from shared.inbox import Handler, InboxConsumer, InboxMixin, prune_inbox
 from shared.kafka import ensure_topics, new_consumer, new_producer, wait_for_broker
+from shared.metrics import storage as storage_metrics
 from shared.outbox import OutboxMixin, OutboxRelay, has_new_events
 from shared.periodic import PeriodicJob, repeat
 from shared.security import JwksCache, TokenVerifier
@@ -68,6 +69,14 @@ class ServiceRuntime:
         self._spawn(self.relay.run(), "outbox-relay")
         for spec in self.consumer_specs:
             await self._start_consumer(spec)
+        outbox_model, inbox_model = self.outbox_model, self.inbox_model
+        self.start_periodic(
+            PeriodicJob(
+                "storage-metrics",
+                settings.metrics_interval_seconds,
+                lambda: storage_metrics.measure(self.sessionmaker, outbox_model, inbox_model),
+            )
+        )
         if self.inbox_model is not None:
             inbox = self.inbox_model
             self.start_periodic(

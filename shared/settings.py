@@ -36,6 +36,8 @@ class ServiceSettings(BaseSettings):
     inbox_retention_days: float = Field(default=7.0, gt=0)
     inbox_prune_interval_seconds: float = Field(default=3600.0, gt=0)
     inbox_prune_batch_size: int = Field(default=5_000, gt=0)
+    # How often outbox depth and age and inbox size are measured for /metrics.
+    metrics_interval_seconds: float = Field(default=15.0, gt=0)
     log_level: str = "INFO"
     # One setting for the whole platform: JSON lines in production, text in `make dev`.
     log_format: LogFormat = Field(

@@ -14,6 +14,8 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI
 
+from shared.metrics.endpoint import metrics_router
+
 log = logging.getLogger(__name__)
 
 
@@ -34,6 +36,8 @@ async def run_until_stopped(
         loop.add_signal_handler(signum, stop.set)
     tasks = [asyncio.create_task(work, name=name)]
     if health is not None:
+        # The health port is the worker's only one, and cluster-internal: metrics go there.
+        health.app.include_router(metrics_router())
         server = uvicorn.Server(
             uvicorn.Config(health.app, host=health.host, port=health.port, log_level="warning")
         )

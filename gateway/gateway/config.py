@@ -81,6 +81,10 @@ class GatewaySettings(BaseSettings):
     # auth a month at most); needs the broker. Off: nothing is recorded.
     activity_log: bool = True
     log_level: str = "INFO"
+    # Prometheus metrics on a port of their own (0: none): every path of the main port is
+    # public through the ingress, and request figures are not the internet's business.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_host: str = "0.0.0.0"
     log_format: LogFormat = Field(
         default="json", validation_alias=AliasChoices("LOG_FORMAT", "log_format")
     )

@@ -9,12 +9,14 @@ from gateway.body_timeout import BodyTimeoutMiddleware
 from gateway.config import GatewaySettings
 from gateway.edge_headers import SecurityHeadersMiddleware, add_cors
 from gateway.forwarding import ClientAddressMiddleware
+from gateway.metrics import metrics_server, route_label
 from gateway.proxy import proxy_endpoint
 from gateway.rate_limits import RateLimitHeadersMiddleware, open_rate_limits
 from gateway.state import open_gateway
 from shared.body_limit import BodyLimitMiddleware
 from shared.errors import UnhandledErrorMiddleware, install_problem_handlers
 from shared.logging import configure_logging
+from shared.metrics.http import HttpMetricsMiddleware
 from shared.request_id import RequestIdMiddleware
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -34,7 +36,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             app.state.gateway = gateway
             app.state.rate_limits = limits
             app.state.activity = activity
-            yield
+            with metrics_server(settings):
+                yield
 
     # FastAPI's own docs would describe only the gateway's few routes; docs.router serves
     # the merged document of the whole platform instead.
@@ -57,6 +60,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # Inside the client's address, outside every refusal: records what the client got.
     app.add_middleware(ActivityLogMiddleware)
     app.add_middleware(ClientAddressMiddleware, trusted_proxies=settings.trusted_proxies)
+    # Outermost: its latency is the whole of what the client waited for.
+    app.add_middleware(HttpMetricsMiddleware, route_label=route_label)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(docs.router)

@@ -57,6 +57,13 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
 _BY_LENGTH = sorted(ROUTES, key=lambda route: len(route.prefix), reverse=True)
 
 
+def matched_prefix(path: str) -> str | None:
+    """The public route `path` falls under (`/v1/messages`), for metrics: a bounded label."""
+    if resolve(path) is None:
+        return None
+    return next(route.prefix for route in _BY_LENGTH if route.matches(path))
+
+
 def resolve(path: str) -> str | None:
     """The service for `path` (longest prefix wins), or None when no public route matches.
 

@@ -116,6 +116,31 @@ async def test_sms_travels_the_whole_way(stack: Stack) -> None:
         balance = (await client.get("/v1/billing/balance", headers=alice)).json()
         assert Decimal(balance["balance"]) == STARTER_CREDIT - 3 * PRICE_PER_PART
 
+        # Operators see the same journey in the services' metrics.
+        dispatch = await _metrics(stack, "dispatch")
+        assert dispatch.get(("sms_message_parts_accepted_total", 'encoding="ucs2"'), 0) >= 2
+        assert (
+            dispatch[("http_requests_total", 'method="POST",route="/v1/messages",status="202"')]
+            >= 2
+        )
+        dlr = await _metrics(stack, "dlr")
+        assert dlr[("dlr_part_statuses_reported_total", 'status="delivered"')] >= 3
+
+
+async def _metrics(stack: Stack, service: str) -> dict[tuple[str, str], float]:
+    """The service's /metrics samples by (name, labels as written)."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        scraped = await client.get(f"http://127.0.0.1:{stack.ports[service]}/metrics")
+    assert scraped.status_code == 200, scraped.text
+    samples: dict[tuple[str, str], float] = {}
+    for line in scraped.text.splitlines():
+        if line.startswith("#") or not line:
+            continue
+        series, value = line.rsplit(" ", 1)
+        name, _, labels = series.partition("{")
+        samples[(name, labels.rstrip("}"))] = float(value)
+    return samples
+
 
 async def test_tenants_are_isolated_and_tokens_required(stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=15) as client:

@@ -6,10 +6,12 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.db import Outbox
+from billing_service.ledger import metrics
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.repository import LedgerRepository
 from billing_service.ledger.service import open_account
 from shared.events import BatchAccepted, BatchCharge, BatchChargeAuthorized, BatchChargeDeclined
+from shared.metrics.staged import count_after_commit
 from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ async def charge_batch(session: AsyncSession, pricing: Pricing, event: BatchAcce
         return
     # Declined: take every claim back so the ledger is exactly as it was.
     await repository.remove_entries(list(claimed.values()))
+    count_after_commit(session, metrics.DECLINED.labels("insufficient_funds"), len(message_ids))
     current = await repository.balance(event.account_id)
     assert current is not None, "open_account ran in this transaction"
     amount, balance_currency = current

@@ -9,11 +9,13 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.db import Outbox
+from billing_service.ledger import metrics
 from billing_service.ledger.models import LedgerEntry
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.repository import LedgerRepository
 from shared.events import ChargeAuthorized, ChargeDeclined, MessageAccepted
 from shared.inbox import PoisonEvent
+from shared.metrics.staged import count_after_commit
 from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,7 @@ async def _charge_account(
             continue
         declined.append(claimed[message_id])
         add_event(session, Outbox, _declined(account_id, message_id, left, cost, currency))
+        count_after_commit(session, metrics.DECLINED.labels("insufficient_funds"))
     if spent and await repository.debit(account_id, spent) is None:
         raise RuntimeError(f"balance of {account_id} changed under its lock")
     if declined:

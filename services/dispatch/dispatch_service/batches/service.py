@@ -23,6 +23,7 @@ from dispatch_service.batches.schemas import (
 )
 from dispatch_service.config import DispatchSettings
 from dispatch_service.db import Outbox
+from dispatch_service.messages import metrics as message_metrics
 from dispatch_service.messages import repository as messages_repository
 from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.service import CheckedMessage, check_message
@@ -215,6 +216,7 @@ async def _store_messages(
             )
         )
     await repository.insert_messages(session, messages, parts)
+    message_metrics.accepted(session, [(row["encoding"], row["segments"]) for row in messages])
     return answer
 
 

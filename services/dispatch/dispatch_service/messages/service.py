@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.backlog.service import BacklogGate
 from dispatch_service.config import DispatchSettings
 from dispatch_service.db import Outbox
-from dispatch_service.messages import repository
+from dispatch_service.messages import metrics, repository
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.messages.phone import (
     InvalidPhoneNumber,
@@ -111,6 +111,7 @@ async def send_message(
         await repository.set_concat_reference(session, message)
     if not held:
         add_event(session, Outbox, accepted_event(message, phone.region))
+    metrics.accepted(session, [(message.encoding, message.segments)])
     return message, True
 
 

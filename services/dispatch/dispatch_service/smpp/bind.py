@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from smpplib import consts
 
+from dispatch_service.smpp import metrics
 from dispatch_service.smpp.rate import TokenBucket
 from dispatch_service.smpp.session import SessionClosed, SmppSession
 from dispatch_service.smpp.throttle import Throttle
@@ -28,8 +29,18 @@ OpenSession = Callable[[], Awaitable[SmppSession]]
 
 
 class Bind:
-    def __init__(self, number: int, tps: float | None, on_change: Callable[[], None]) -> None:
+    def __init__(
+        self, number: int, tps: float | None, on_change: Callable[[], None], link: str = "default"
+    ) -> None:
         self.number = number
+        self.link = link
+        labels = (link, str(number))
+        self._up = metrics.BOUND.labels(*labels)
+        self._in_flight = metrics.IN_FLIGHT.labels(*labels)
+        self._submitted = metrics.SUBMITTED.labels(*labels)
+        self._throttled = metrics.THROTTLED.labels(*labels)
+        self._answer_seconds = metrics.RESPONSE_SECONDS.labels(link)
+        self._up.set(0)
         self.session: SmppSession | None = None
         self.throttle = Throttle()
         self.bucket = TokenBucket(tps)
@@ -67,12 +78,14 @@ class Bind:
             backoff = RECONNECT_MIN_SECONDS
             self.session = session
             self._bound.set()
+            self._up.set(1)
             self._on_change()
             try:
                 await session.closed.wait()
             finally:
                 # On shutdown (cancellation) unbind politely instead of dropping the socket.
                 self._bound.clear()
+                self._up.set(0)
                 self.session = None
                 self._on_change()
                 await asyncio.shield(session.close())
@@ -115,18 +128,30 @@ class Bind:
             self.session is session and not session.closing and self.throttle.wait_needed(now) == 0
         )
 
-    def sending(self) -> None:
-        self.bucket.take(asyncio.get_running_loop().time())
+    def sending(self) -> float:
+        """Counts a submit_sm written now; returns the time, for `answered`."""
+        now = asyncio.get_running_loop().time()
+        self.bucket.take(now)
         self.submitted += 1
         self.in_flight += 1
+        self._submitted.inc()
+        self._in_flight.inc()
+        return now
 
-    def answered(self, status: int | None) -> None:
+    def answered(self, status: int | None, sent_at: float | None = None) -> None:
         """`status` of the submit_sm_resp; None when there was no usable answer."""
         self.in_flight -= 1
+        self._in_flight.dec()
+        metrics.ANSWERED.labels(
+            self.link, str(self.number), metrics.command_status_label(status)
+        ).inc()
         if status is None:
             return
+        if sent_at is not None:
+            self._answer_seconds.observe(asyncio.get_running_loop().time() - sent_at)
         if status in SLOW_DOWN_STATUSES:
             self.throttled += 1
+            self._throttled.inc()
             self.throttle.throttled(asyncio.get_running_loop().time())
         elif status == consts.SMPP_ESME_ROK:
             self.sent += 1

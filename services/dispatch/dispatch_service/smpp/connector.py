@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.config import DispatchSettings
 from dispatch_service.db import Outbox
 from dispatch_service.messages import repository
-from dispatch_service.smpp import outcomes
+from dispatch_service.smpp import metrics, outcomes
 from dispatch_service.smpp.bind import Bind
 from dispatch_service.smpp.link_lock import LinkLock, LinkLockLost
 from dispatch_service.smpp.session import SessionClosed, SmppSession
@@ -82,7 +82,7 @@ class Connector:
         self._any_bound = asyncio.Event()
         self._sending = asyncio.Event()  # cleared while the link lock is lost
         self.binds = [
-            Bind(number, settings.smpp_tps, self._bind_changed)
+            Bind(number, settings.smpp_tps, self._bind_changed, settings.smpp_link_name)
             for number in range(1, settings.smpp_binds + 1)
         ]
         self._inflight: set[PartKey] = set()  # claimed and not yet answered: not claimed again
@@ -200,6 +200,7 @@ class Connector:
             settings.smpp_enquire_link_seconds,
             settings.smpp_response_timeout_seconds,
             settings.smpp_max_timeouts_in_a_row,
+            metrics.ENQUIRE_LINK_SECONDS.labels(settings.smpp_link_name).observe,
         )
 
     async def _claim_queued_parts(self) -> None:
@@ -273,11 +274,15 @@ class Connector:
             except SessionClosed:
                 self._ready.put_nowait(part)
                 continue
-            bind.sending()
-            future.add_done_callback(partial(self._on_response, bind, part))
+            sent_at = bind.sending()
+            future.add_done_callback(partial(self._on_response, bind, part, sent_at))
 
     def _on_response(
-        self, bind: Bind, part: repository.PartToSend, future: "asyncio.Future[Command]"
+        self,
+        bind: Bind,
+        part: repository.PartToSend,
+        sent_at: float,
+        future: "asyncio.Future[Command]",
     ) -> None:
         if future.cancelled() or future.exception() is not None:
             # No (readable) answer: the part is still `queued` in the database and goes
@@ -288,7 +293,7 @@ class Connector:
             return
         response = future.result()
         nacked_without_status = response.command == "generic_nack" and not response.status
-        bind.answered(None if nacked_without_status else response.status)
+        bind.answered(None if nacked_without_status else response.status, sent_at)
         self._outcomes.put_nowait(SubmitOutcome(part, response))
 
     async def _report_figures(self) -> None:

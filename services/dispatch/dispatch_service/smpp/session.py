@@ -9,6 +9,7 @@ number, and Nagle's algorithm is off so small PDUs leave immediately.
 import asyncio
 import logging
 import socket
+import time
 from collections.abc import Awaitable, Callable
 
 from smpplib import consts
@@ -57,7 +58,9 @@ class SmppSession:
         enquire_link_seconds: float,
         response_timeout: float = 10.0,
         max_timeouts_in_a_row: int = 3,
+        on_enquire_link_answered: Callable[[float], None] = lambda _seconds: None,
     ) -> None:
+        self._on_enquire_link_answered = on_enquire_link_answered
         self._reader = reader
         self._writer = writer
         self._window = asyncio.Semaphore(window)
@@ -84,6 +87,7 @@ class SmppSession:
         enquire_link_seconds: float = 30.0,
         response_timeout: float = 10.0,
         max_timeouts_in_a_row: int = 3,
+        on_enquire_link_answered: Callable[[float], None] = lambda _seconds: None,
     ) -> "SmppSession":
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
         sock = writer.get_extra_info("socket")
@@ -97,6 +101,7 @@ class SmppSession:
             enquire_link_seconds,
             response_timeout,
             max_timeouts_in_a_row,
+            on_enquire_link_answered,
         )
         session._tasks.append(asyncio.create_task(session._read_loop(), name="smpp-reader"))
         try:
@@ -262,10 +267,12 @@ class SmppSession:
     async def _enquire_loop(self) -> None:
         while not self.closed.is_set():
             await asyncio.sleep(self._enquire_every)
+            started = time.perf_counter()
             try:
                 await asyncio.wait_for(
                     self.send_request(request("enquire_link", self._sequences)), 10
                 )
+                self._on_enquire_link_answered(time.perf_counter() - started)
             except (TimeoutError, SessionClosed):
                 log.warning("enquire_link unanswered; dropping the session")
                 self._writer.close()

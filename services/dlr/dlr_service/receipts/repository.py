@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import delete, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dlr_service.receipts import metrics
 from dlr_service.receipts.models import (
     PendingReceipt,
     PendingReceiptKey,
@@ -16,6 +17,7 @@ from dlr_service.receipts.models import (
     SubmittedPart,
 )
 from shared.db import is_postgres, upsert_insert
+from shared.metrics.staged import count_after_commit
 
 
 class ReceiptRepository:
@@ -90,6 +92,7 @@ class ReceiptRepository:
         await self._session.execute(statement, values)
 
     def add_pending(self, pending: PendingReceipt, keys: Sequence[str]) -> None:
+        count_after_commit(self._session, metrics.RECEIPTS.labels("pending"))
         pending.id = pending.id or uuid4()  # set here, so no flush is needed for its keys
         self._session.add(pending)
         self._session.add_all(
@@ -141,6 +144,7 @@ class ReceiptRepository:
 
     async def add_record(self, record: ReceiptRecord) -> None:
         self._session.add(record)
+        count_after_commit(self._session, metrics.RECEIPTS.labels(record.match_status))
 
     async def reported_statuses(
         self, parts: Collection[tuple[UUID, int]]

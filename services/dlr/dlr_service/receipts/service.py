@@ -17,6 +17,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.db import Outbox
+from dlr_service.receipts import metrics
 from dlr_service.receipts.ids import candidates, normalise
 from dlr_service.receipts.matching import Match, MatchWindow, choose
 from dlr_service.receipts.models import MatchStatus, PendingReceipt, ReceiptRecord, SubmittedPart
@@ -25,6 +26,7 @@ from dlr_service.receipts.repository import ReceiptRepository
 from dlr_service.receipts.states import MessageState, is_news
 from dlr_service.webhooks import enqueue as webhooks
 from shared.events import DeliverSmReceived, MessagePartStatusReported, MessagePartSubmitted
+from shared.metrics.staged import count_after_commit
 from shared.outbox import add_event
 
 log = logging.getLogger(__name__)
@@ -201,6 +203,7 @@ async def _apply(
         reported_at=item.received_at,
     )
     add_event(session, Outbox, report)
+    count_after_commit(session, metrics.REPORTED.labels(status))
     await webhooks.status_reported(session, report)
 
 

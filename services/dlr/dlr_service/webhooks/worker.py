@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dlr_service.config import DlrSettings
 from dlr_service.db import Outbox
-from dlr_service.webhooks import sender
+from dlr_service.webhooks import metrics, sender
 from dlr_service.webhooks.models import WebhookAttempt
 from dlr_service.webhooks.queue import DeliveryQueue, Job
 from dlr_service.webhooks.ssrf import ForbiddenUrl, Unresolvable, UrlGuard
@@ -190,6 +190,9 @@ class WebhookWorker:
             )
             await queue.settle(job.delivery_id, state, attempts, next_at, now)
         self.attempts += 1
+        metrics.ATTEMPTS.labels("retrying" if state == "pending" else state).inc()
+        if outcome.latency_ms:
+            metrics.ATTEMPT_SECONDS.observe(outcome.latency_ms / 1000)
 
     async def _track_failures(
         self, session: AsyncSession, queue: DeliveryQueue, job: Job, ok: bool, now: datetime
