@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
 from dlr_service.db import Inbox, Outbox
+from dlr_service.numbers.router import router as numbers_router
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
 from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.router import router as webhooks_router
@@ -56,6 +57,6 @@ def create_app(settings: DlrSettings | None = None, guard: UrlGuard | None = Non
         inbox_model=Inbox,
         consumer_specs=(consumer_spec(settings),),
     )
-    app = create_service_app("dlr", runtime, routers=[webhooks_router])
+    app = create_service_app("dlr", runtime, routers=[webhooks_router, numbers_router])
     app.state.webhook_guard = guard or UrlGuard(settings.webhooks_allow_loopback)
     return app

@@ -2,6 +2,7 @@
 
 from dlr_service.db import Base, Inbox, Outbox
 from dlr_service.inbound.models import InboundMessage
+from dlr_service.numbers.models import AssignedNumber
 from dlr_service.receipts.models import (
     PendingReceipt,
     PendingReceiptKey,
@@ -17,6 +18,7 @@ from dlr_service.webhooks.models import (
 )
 
 __all__ = [
+    "AssignedNumber",
     "Base",
     "Inbox",
     "MessageSequence",
