@@ -296,7 +296,8 @@ async def test_a_non_receipt_is_an_inbound_message(
     seen = await receipts.wait_until(arrived)
     (inbound,) = [e for e in seen if isinstance(e, InboundMessageReceived) and e.text == text]
     assert inbound.inbound_id == mo.event_id
-    assert (inbound.from_number, inbound.to_number) == ("447700900555", "447700900000")
+    # As E.164, however the SMSC spelled them.
+    assert (inbound.from_number, inbound.to_number) == ("+447700900555", "+447700900000")
     assert inbound.account_id is None
 
 

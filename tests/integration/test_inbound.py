@@ -1,21 +1,32 @@
 """Inbound (MO) SMS against PostgreSQL and the broker: numbers assigned by operators, whose
 MO is whose, the inbound API, reassembly of long MOs and the opt-out keywords."""
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from dlr_service.config import DlrSettings
+from dlr_service.inbound.models import InboundMessage, LastSend
 from dlr_service.main import create_app
+from shared.events import DeliverSmReceived, MessageAccepted
+from shared.kafka import new_producer
+from shared.runtime import ServiceRuntime
+from tests.integration.test_dlr import publish
 from tests.integration.test_senders import assert_problem, token_as
 from tests.support.apps import AuthClient, running_app
 from tests.support.databases import Databases
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+WAIT_SECONDS = 30
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +48,20 @@ async def dlr(
 @pytest.fixture
 def api(dlr: tuple[FastAPI, httpx.AsyncClient]) -> httpx.AsyncClient:
     return dlr[1]
+
+
+@pytest.fixture
+def runtime(dlr: tuple[FastAPI, httpx.AsyncClient]) -> ServiceRuntime:
+    runtime: ServiceRuntime = dlr[0].state.runtime
+    return runtime
+
+
+@pytest.fixture
+async def producer(broker: str) -> AsyncIterator[AIOKafkaProducer]:
+    producer = new_producer(broker)
+    await producer.start()
+    yield producer
+    await producer.stop()
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +86,76 @@ _numbers = iter(range(10**6))
 
 
 def fresh_number() -> str:
-    """A number no other test of the run has assigned."""
+    """A number no other test of the run has used."""
     return f"+4475{next(_numbers):07d}"
+
+
+def mo(
+    text: str,
+    source: str,
+    destination: str,
+    *,
+    esm_class: int = 0,
+    payload: bytes | None = None,
+    **fields: Any,
+) -> DeliverSmReceived:
+    """An MO as the connector publishes it: addresses as the SMSC sent them, without `+`."""
+    return DeliverSmReceived(
+        source_addr=source.removeprefix("+"),
+        destination_addr=destination.removeprefix("+"),
+        esm_class=esm_class,
+        data_coding=0,
+        short_message_hex=(text.encode() if payload is None else payload).hex(),
+        text=text,
+        **fields,
+    )
+
+
+async def eventually(check: Callable[[], Awaitable[object]]) -> Any:
+    async with asyncio.timeout(WAIT_SECONDS):
+        while not (result := await check()):
+            await asyncio.sleep(0.1)
+    return result
+
+
+async def stored(runtime: ServiceRuntime, text: str) -> InboundMessage | None:
+    async with runtime.sessionmaker() as session:
+        statement = select(InboundMessage).where(InboundMessage.text == text)
+        return (await session.scalars(statement)).first()
+
+
+async def received(runtime: ServiceRuntime, text: str) -> InboundMessage:
+    """The MO once dlr stored it."""
+    message: InboundMessage = await eventually(lambda: stored(runtime, text))
+    return message
+
+
+async def sent(
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+    account_id: UUID,
+    to: str,
+    sender: str,
+    at: datetime | None = None,
+) -> None:
+    """dispatch accepted a message from `sender` to `to`, and dlr has taken note."""
+    accepted = MessageAccepted(
+        account_id=account_id,
+        message_id=uuid4(),
+        to=to,
+        sender=sender,
+        encoding="gsm7",
+        segments=1,
+        occurred_at=at or datetime.now(UTC),
+    )
+    await publish(producer, accepted)
+
+    async def noted() -> bool:
+        async with runtime.sessionmaker() as session:
+            row = await session.get(LastSend, (sender, to))
+            return row is not None and row.last_sent_at == accepted.occurred_at
+
+    await eventually(noted)
 
 
 # --- numbers -------------------------------------------------------------------------------
@@ -125,3 +218,143 @@ async def test_only_operators_manage_numbers(
 
     assert_problem(await assign(api, owner, fresh_number(), account_id), 403, "forbidden")
     assert_problem(await api.get("/v1/ops/numbers", headers=owner), 403, "forbidden")
+
+
+# --- whose an MO is, and the API ----------------------------------------------------------
+
+
+async def test_an_mo_to_an_assigned_number_is_its_accounts(
+    api: httpx.AsyncClient,
+    ops: dict[str, str],
+    auth_service: AuthClient,
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+) -> None:
+    account_id, token = await auth_service.new_account()
+    _, other = await auth_service.new_account()
+    number, handset, text = fresh_number(), fresh_number(), f"hello {uuid4()}"
+    await assign(api, ops, number, account_id)
+
+    await publish(producer, mo(text, handset, number, smsc="operator-a"))
+    message = await received(runtime, text)
+
+    listed = await api.get("/v1/inbound", headers=bearer(token))
+    assert listed.status_code == 200, listed.text
+    (item,) = listed.json()["items"]
+    assert item["id"] == str(message.id)
+    assert (item["from"], item["to"], item["text"]) == (handset, number, text)
+    assert item["smsc"] == "operator-a"
+    one = await api.get(f"/v1/inbound/{message.id}", headers=bearer(token))
+    assert one.json() == item
+    # Nobody else's.
+    assert (await api.get("/v1/inbound", headers=bearer(other))).json()["items"] == []
+    assert_problem(
+        await api.get(f"/v1/inbound/{message.id}", headers=bearer(other)), 404, "not_found"
+    )
+
+
+async def test_a_reply_is_the_last_senders_within_the_window(
+    api: httpx.AsyncClient,
+    auth_service: AuthClient,
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+) -> None:
+    earlier, earlier_token = await auth_service.new_account()
+    later, later_token = await auth_service.new_account()
+    number, handset, text = fresh_number(), fresh_number(), f"YES {uuid4()}"
+    now = datetime.now(UTC)
+    await sent(producer, runtime, earlier, handset, number, now - timedelta(days=2))
+    await sent(producer, runtime, later, handset, number, now - timedelta(days=1))
+    # Late news of an older send changes nothing.
+    await publish(
+        producer,
+        MessageAccepted(
+            account_id=earlier,
+            message_id=uuid4(),
+            to=handset,
+            sender=number,
+            encoding="gsm7",
+            segments=1,
+            occurred_at=now - timedelta(days=3),
+        ),
+    )
+
+    await publish(producer, mo(text, handset, number))
+    message = await received(runtime, text)
+
+    assert message.account_id == later
+    later_items = (await api.get("/v1/inbound", headers=bearer(later_token))).json()["items"]
+    assert [item["text"] for item in later_items] == [text]
+    assert (await api.get("/v1/inbound", headers=bearer(earlier_token))).json()["items"] == []
+
+
+async def test_an_mo_nobody_sent_to_lately_is_nobodys(
+    auth_service: AuthClient, producer: AIOKafkaProducer, runtime: ServiceRuntime
+) -> None:
+    account_id, _ = await auth_service.new_account()
+    number, handset, text = fresh_number(), fresh_number(), f"who? {uuid4()}"
+    await sent(
+        producer, runtime, account_id, handset, number, datetime.now(UTC) - timedelta(days=8)
+    )
+
+    await publish(producer, mo(text, handset, number))
+
+    assert (await received(runtime, text)).account_id is None
+
+
+async def test_pages_and_filters(
+    api: httpx.AsyncClient,
+    ops: dict[str, str],
+    auth_service: AuthClient,
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+) -> None:
+    account_id, token = await auth_service.new_account()
+    number, alice, bob = fresh_number(), fresh_number(), fresh_number()
+    await assign(api, ops, number, account_id)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    texts = [f"m{i} {uuid4()}" for i in range(5)]
+    for i, text in enumerate(texts):
+        handset = alice if i % 2 == 0 else bob
+        await publish(producer, mo(text, handset, number, received_at=start + timedelta(hours=i)))
+    for text in texts:
+        await received(runtime, text)
+    headers = bearer(token)
+
+    seen, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await api.get("/v1/inbound", params=params, headers=headers)).json()
+        seen += [item["text"] for item in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert seen == texts[::-1]
+
+    async def texts_of(**params: Any) -> list[str]:
+        response = await api.get("/v1/inbound", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return [item["text"] for item in response.json()["items"]]
+
+    assert await texts_of(number=bob.removeprefix("+")) == [texts[3], texts[1]]
+    assert await texts_of(number=number) == texts[::-1]
+    window = {
+        "from": (start + timedelta(hours=1)).isoformat(),
+        "to": (start + timedelta(hours=3)).isoformat(),
+    }
+    assert await texts_of(**window) == [texts[2], texts[1]]
+    assert_problem(
+        await api.get("/v1/inbound", params={"cursor": "nonsense"}, headers=headers),
+        422,
+        "invalid_cursor",
+    )
+
+
+async def test_reading_inbound_needs_messages_read(
+    api: httpx.AsyncClient, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    billing = token_as(auth_service, token, "billing")
+    viewer = token_as(auth_service, token, "viewer")
+
+    assert_problem(await api.get("/v1/inbound", headers=bearer(billing)), 403, "forbidden")
+    assert (await api.get("/v1/inbound", headers=bearer(viewer))).status_code == 200

@@ -32,6 +32,9 @@ class DlrSettings(VerifyingServiceSettings):
     # deliver_sm_resp, which SMSCs retry within seconds to a few minutes. A person sending the
     # same text to the same number twice inside ten minutes is rarer, and means the same thing.
     mo_duplicate_window_minutes: float = 10.0
+    # An MO to a number assigned to no account is a reply, and so the account's, when that
+    # account sent to its sender from that number at most this long before.
+    mo_reply_window_days: float = Field(default=7.0, gt=0)
 
     # Webhooks. Loopback (and plain http://) only for a receiver on this machine: `make dev`
     # and the tests set it, the production overlay never does. Unprefixed, as the issue names it.
@@ -74,3 +77,7 @@ class DlrSettings(VerifyingServiceSettings):
     @property
     def mo_duplicate_window(self) -> timedelta:
         return timedelta(minutes=self.mo_duplicate_window_minutes)
+
+    @property
+    def mo_reply_window(self) -> timedelta:
+        return timedelta(days=self.mo_reply_window_days)

@@ -1,10 +1,13 @@
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlr_service.inbound.models import InboundMessage
-from shared.db import is_postgres
+from dlr_service.inbound.models import InboundMessage, LastSend
+from shared.db import is_postgres, upsert_insert
 
 
 class InboundRepository:
@@ -30,3 +33,80 @@ class InboundRepository:
 
     async def add(self, message: InboundMessage) -> None:
         self._session.add(message)
+
+    async def get(self, account_id: UUID, inbound_id: UUID) -> InboundMessage | None:
+        statement = select(InboundMessage).where(
+            InboundMessage.id == inbound_id, InboundMessage.account_id == account_id
+        )
+        message: InboundMessage | None = await self._session.scalar(statement)
+        return message
+
+    async def page(
+        self,
+        account_id: UUID,
+        numbers: Sequence[str],
+        since: datetime | None,
+        until: datetime | None,
+        before: tuple[datetime, UUID] | None,
+        limit: int,
+    ) -> Sequence[InboundMessage]:
+        """The account's messages newest first, from or to any of `numbers` if given."""
+        conditions: list[Any] = [InboundMessage.account_id == account_id]
+        if numbers:
+            conditions.append(
+                or_(InboundMessage.from_number.in_(numbers), InboundMessage.to_number.in_(numbers))
+            )
+        if since is not None:
+            conditions.append(InboundMessage.received_at >= since)
+        if until is not None:
+            conditions.append(InboundMessage.received_at < until)
+        if before is not None:
+            conditions.append(tuple_(InboundMessage.received_at, InboundMessage.id) < before)
+        statement = (
+            select(InboundMessage)
+            .where(*conditions)
+            .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+            .limit(limit)
+        )
+        return (await self._session.scalars(statement)).all()
+
+
+class LastSendRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, rows: Sequence[LastSend]) -> None:
+        """Upsert, newest wins: events may come out of order across partitions."""
+        if not rows:
+            return
+        table: Any = LastSend.__table__
+        insert = upsert_insert(self._session, table)
+        statement = insert.on_conflict_do_update(
+            index_elements=["sender", "recipient"],
+            set_={
+                "account_id": insert.excluded.account_id,
+                "last_sent_at": insert.excluded.last_sent_at,
+            },
+            where=table.c.last_sent_at < insert.excluded.last_sent_at,
+        )
+        await self._session.execute(
+            statement,
+            [
+                {
+                    "sender": row.sender,
+                    "recipient": row.recipient,
+                    "account_id": row.account_id,
+                    "last_sent_at": row.last_sent_at,
+                }
+                for row in rows
+            ],
+        )
+
+    async def last_sender(self, sender: str, recipient: str, since: datetime) -> UUID | None:
+        statement = select(LastSend.account_id).where(
+            LastSend.sender == sender,
+            LastSend.recipient == recipient,
+            LastSend.last_sent_at >= since,
+        )
+        account_id: UUID | None = await self._session.scalar(statement)
+        return account_id
