@@ -14,7 +14,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from dlr_service.config import DlrSettings
-from dlr_service.inbound.models import InboundMessage, LastSend
+from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
+from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.main import create_app
 from shared.events import DeliverSmReceived, MessageAccepted
 from shared.kafka import new_producer
@@ -358,3 +359,137 @@ async def test_reading_inbound_needs_messages_read(
 
     assert_problem(await api.get("/v1/inbound", headers=bearer(billing)), 403, "forbidden")
     assert (await api.get("/v1/inbound", headers=bearer(viewer))).status_code == 200
+
+
+# --- long MOs --------------------------------------------------------------------------------
+
+
+def udh8(reference: int, total: int, seq: int) -> bytes:
+    return bytes([5, 0x00, 3, reference, total, seq])
+
+
+def udh16(reference: int, total: int, seq: int) -> bytes:
+    return bytes([6, 0x08, 4, reference >> 8, reference & 0xFF, total, seq])
+
+
+def part(text: str, source: str, destination: str, udh: bytes, **fields: Any) -> DeliverSmReceived:
+    """A part as the connector publishes it: the text decoded without its UDH."""
+    return mo(text, source, destination, esm_class=0x40, payload=udh + text.encode(), **fields)
+
+
+async def inbound_of(
+    api: httpx.AsyncClient, headers: dict[str, str], **params: Any
+) -> list[dict[str, Any]]:
+    response = await api.get("/v1/inbound", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+@pytest.fixture
+async def owned(
+    api: httpx.AsyncClient, ops: dict[str, str], auth_service: AuthClient
+) -> tuple[str, dict[str, str]]:
+    """A number assigned to a fresh account, and that account's credentials."""
+    account_id, token = await auth_service.new_account()
+    number = fresh_number()
+    assert (await assign(api, ops, number, account_id)).status_code == 200
+    return number, bearer(token)
+
+
+@pytest.mark.parametrize("form", ["udh8", "udh16", "sar"])
+async def test_a_long_mo_in_any_form_is_one_message(
+    api: httpx.AsyncClient,
+    owned: tuple[str, dict[str, str]],
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+    form: str,
+) -> None:
+    number, headers = owned
+    handset = fresh_number()
+    pieces = [f"one {uuid4()} ", "two ", "three"]
+    events = []
+    for seq, piece in enumerate(pieces, start=1):
+        if form == "udh8":
+            events.append(part(piece, handset, number, udh8(0xA7, 3, seq)))
+        elif form == "udh16":
+            events.append(part(piece, handset, number, udh16(0xBEEF, 3, seq)))
+        else:
+            events.append(
+                mo(
+                    piece,
+                    handset,
+                    number,
+                    sar_msg_ref_num=0x1234,
+                    sar_total_segments=3,
+                    sar_segment_seqnum=seq,
+                )
+            )
+    # Out of order, and one part twice (the SMSC sending it again).
+    for event in (events[2], events[0], events[2].model_copy(update={"event_id": uuid4()})):
+        await publish(producer, event)
+    await publish(producer, events[1])
+
+    message = await received(runtime, "".join(pieces))
+
+    (item,) = await inbound_of(api, headers, number=handset)
+    assert item["id"] == str(message.id)
+    assert item["text"] == "".join(pieces)
+    assert (item["parts"], item["incomplete"], item["malformed"]) == (3, False, False)
+
+
+async def test_a_long_mo_missing_a_part_is_kept_incomplete_after_the_window(
+    api: httpx.AsyncClient,
+    owned: tuple[str, dict[str, str]],
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+    dlr: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    number, headers = owned
+    handset, first, third = fresh_number(), f"first {uuid4()} ", "third"
+    await publish(producer, part(first, handset, number, udh8(7, 3, 1)))
+    await publish(producer, part(third, handset, number, udh8(7, 3, 3)))
+    # Both parts stored, still waiting for the second.
+    settings = dlr[0].state.runtime.settings
+
+    async def both_waiting() -> bool:
+        async with runtime.sessionmaker() as session:
+            rows = await session.scalars(
+                select(InboundPart).where(InboundPart.from_number == handset)
+            )
+            return len(rows.all()) == 2
+
+    await eventually(both_waiting)
+    assert await inbound_of(api, headers, number=handset) == []
+    # Within the window nothing is given up on.
+    assert await IncompleteMoSweeper(runtime.sessionmaker, settings).sweep() == 0
+    assert await inbound_of(api, headers, number=handset) == []
+
+    later = datetime.now(UTC) + settings.mo_reassembly_window + timedelta(seconds=1)
+    await IncompleteMoSweeper(runtime.sessionmaker, settings, clock=lambda: later).sweep()
+
+    (item,) = await inbound_of(api, headers, number=handset)
+    assert item["text"] == first + third
+    assert (item["parts"], item["incomplete"]) == (3, True)
+
+
+async def test_a_malformed_pdu_is_kept_raw_and_flagged(
+    api: httpx.AsyncClient,
+    owned: tuple[str, dict[str, str]],
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+) -> None:
+    number, headers = owned
+    handset, text = fresh_number(), f"after {uuid4()}"
+    # A UDH claiming 40 octets in a payload of 8.
+    bad = bytes([40, 0, 3, 1, 2, 1]) + b"hi"
+    await publish(producer, mo("", handset, number, esm_class=0x40, payload=bad))
+    # The consumer carries on: the next MO from that handset (same partition) arrives too.
+    await publish(producer, mo(text, handset, number))
+    await received(runtime, text)
+
+    items = await inbound_of(api, headers, number=handset)
+    assert len(items) == 2
+    (malformed,) = [item for item in items if item["malformed"]]
+    assert malformed["raw_hex"] == bad.hex()
+    assert [item["text"] for item in items if not item["malformed"]] == [text]

@@ -35,6 +35,10 @@ class DlrSettings(VerifyingServiceSettings):
     # An MO to a number assigned to no account is a reply, and so the account's, when that
     # account sent to its sender from that number at most this long before.
     mo_reply_window_days: float = Field(default=7.0, gt=0)
+    # A long MO whose parts have not all come this long after its first is stored with what
+    # arrived, marked incomplete. Parts follow each other within seconds; minutes cover an
+    # SMSC retrying one.
+    mo_reassembly_window_seconds: float = Field(default=300.0, gt=0)
 
     # Webhooks. Loopback (and plain http://) only for a receiver on this machine: `make dev`
     # and the tests set it, the production overlay never does. Unprefixed, as the issue names it.
@@ -77,6 +81,10 @@ class DlrSettings(VerifyingServiceSettings):
     @property
     def mo_duplicate_window(self) -> timedelta:
         return timedelta(minutes=self.mo_duplicate_window_minutes)
+
+    @property
+    def mo_reassembly_window(self) -> timedelta:
+        return timedelta(seconds=self.mo_reassembly_window_seconds)
 
     @property
     def mo_reply_window(self) -> timedelta:

@@ -25,9 +25,7 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
         await record_receipts(session, receipts, window)
         for event in events:
             if not is_receipt(event.esm_class):
-                await record_inbound(
-                    session, event, settings.mo_duplicate_window, settings.mo_reply_window
-                )
+                await record_inbound(session, event, settings)
 
     async def on_parts_submitted(
         session: AsyncSession, events: Sequence[MessagePartSubmitted]

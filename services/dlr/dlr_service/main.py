@@ -7,6 +7,7 @@ from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
 from dlr_service.db import Inbox, Outbox
 from dlr_service.inbound.router import router as inbound_router
+from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.numbers.router import router as numbers_router
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
 from dlr_service.webhooks.retention import prune_events
@@ -19,10 +20,11 @@ from shared.runtime import ServiceRuntime
 
 @dataclass
 class DlrRuntime(ServiceRuntime):
-    """The kit's runtime plus the pending-receipt sweeper and the webhook pruner, which need
-    the database."""
+    """The kit's runtime plus the pending-receipt sweeper, the incomplete-MO sweeper and the
+    webhook pruner, which need the database."""
 
     sweeper: PendingReceiptSweeper = field(init=False)
+    mo_sweeper: IncompleteMoSweeper = field(init=False)
 
     async def start(self) -> None:
         await super().start()
@@ -36,6 +38,12 @@ class DlrRuntime(ServiceRuntime):
         self.start_periodic(
             PeriodicJob(
                 "pending-receipt-sweeper", settings.sweep_interval_seconds, self.sweeper.sweep
+            )
+        )
+        self.mo_sweeper = IncompleteMoSweeper(self.sessionmaker, settings)
+        self.start_periodic(
+            PeriodicJob(
+                "incomplete-mo-sweeper", settings.sweep_interval_seconds, self.mo_sweeper.sweep
             )
         )
         retention = timedelta(days=settings.webhook_retention_days)

@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Index, String, Text, Uuid
+from sqlalchemy import Boolean, Index, Integer, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dlr_service.db import Base
@@ -31,6 +31,46 @@ class InboundMessage(Base):
     # messages stored before there was one.
     fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A long MO: how many parts it has and, if some never came within the reassembly window,
+    # `incomplete` (the text is then what arrived, in order).
+    parts: Mapped[int] = mapped_column(Integer, server_default="1")
+    incomplete: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # A PDU that contradicts itself (UDH beyond the payload, odd UCS-2, ...): its payload is
+    # kept as it came (`raw_hex`), the text is whatever could be decoded.
+    malformed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    raw_hex: Mapped[str | None] = mapped_column(Text)
+
+
+class InboundPart(Base):
+    """A part of a long MO, kept until its message is complete (or its window passes), and
+    a while after so that the SMSC sending it again is recognised."""
+
+    __tablename__ = "inbound_parts"
+    __table_args__ = (
+        Index(
+            "ix_inbound_parts_concat",
+            "smsc",
+            "from_number",
+            "to_number",
+            "reference",
+            "total",
+        ),
+    )
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)  # the deliver_sm event's
+    smsc: Mapped[str] = mapped_column(String(64))
+    from_number: Mapped[str] = mapped_column(String(64))
+    to_number: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When dlr stored it: the reassembly window runs from here, so a consumer catching up
+    # after an outage does not give up on parts that are only now arriving.
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # The message it became part of; null while the message waits for parts.
+    inbound_id: Mapped[UUID | None] = mapped_column(Uuid)
 
 
 class LastSend(Base):

@@ -3,10 +3,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import exists, func, or_, select, tuple_
+from sqlalchemy import delete, exists, func, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dlr_service.inbound.models import InboundMessage, LastSend
+from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
 from shared.db import is_postgres, upsert_insert
 
 
@@ -69,6 +69,89 @@ class InboundRepository:
             .limit(limit)
         )
         return (await self._session.scalars(statement)).all()
+
+
+# A long MO's parts are found by these: link, sender, number, reference, number of parts.
+ConcatKey = tuple[str, str, str, int, int]
+
+
+def _of(key: ConcatKey) -> list[Any]:
+    smsc, from_number, to_number, reference, total = key
+    return [
+        InboundPart.smsc == smsc,
+        InboundPart.from_number == from_number,
+        InboundPart.to_number == to_number,
+        InboundPart.reference == reference,
+        InboundPart.total == total,
+    ]
+
+
+class PartRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def lock(self, key: ConcatKey) -> None:
+        """Parts of one message handled at once (the last two, say, by two replicas) must not
+        each find the other missing. SQLite's BEGIN IMMEDIATE already serialises writers."""
+        if is_postgres(self._session):
+            lock_id = func.hashtextextended("dlr.mo-part:" + ":".join(map(str, key)), 0)
+            await self._session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+
+    async def seen(self, key: ConcatKey, seq: int, around: tuple[datetime, datetime]) -> bool:
+        """The part is already there: waiting for its message, or recently assembled."""
+        statement = select(
+            exists().where(
+                *_of(key),
+                InboundPart.seq == seq,
+                or_(
+                    InboundPart.inbound_id.is_(None),
+                    InboundPart.received_at.between(*around),
+                ),
+            )
+        )
+        return bool(await self._session.scalar(statement))
+
+    def add(self, part: InboundPart) -> None:
+        self._session.add(part)
+
+    async def waiting(self, key: ConcatKey) -> Sequence[InboundPart]:
+        statement = (
+            select(InboundPart)
+            .where(*_of(key), InboundPart.inbound_id.is_(None))
+            .order_by(InboundPart.seq, InboundPart.received_at)
+        )
+        return (await self._session.scalars(statement)).all()
+
+    async def assembled(self, part_ids: Sequence[UUID], inbound_id: UUID) -> None:
+        await self._session.execute(
+            update(InboundPart).where(InboundPart.id.in_(part_ids)).values(inbound_id=inbound_id)
+        )
+
+    async def stale(self, stored_before: datetime, limit: int) -> list[ConcatKey]:
+        """Messages still waiting for parts whose first part came before the cut-off."""
+        columns = (
+            InboundPart.smsc,
+            InboundPart.from_number,
+            InboundPart.to_number,
+            InboundPart.reference,
+            InboundPart.total,
+        )
+        statement = (
+            select(*columns)
+            .where(InboundPart.inbound_id.is_(None))
+            .group_by(*columns)
+            .having(func.min(InboundPart.stored_at) < stored_before)
+            .limit(limit)
+        )
+        return [tuple(row) for row in (await self._session.execute(statement)).all()]  # type: ignore[misc]
+
+    async def prune(self, stored_before: datetime) -> None:
+        """Parts of assembled messages, once a copy of them would no longer be a redelivery."""
+        await self._session.execute(
+            delete(InboundPart).where(
+                InboundPart.inbound_id.is_not(None), InboundPart.stored_at < stored_before
+            )
+        )
 
 
 class LastSendRepository:

@@ -13,6 +13,16 @@ class InboundResponse(BaseModel):
     text: str
     received_at: datetime
     smsc: str = Field(description="The SMSC link it arrived on")
+    parts: int = Field(description="Parts of a long (concatenated) MO; 1 otherwise")
+    incomplete: bool = Field(
+        description="Some parts of a long MO never came (within "
+        "`DLR_MO_REASSEMBLY_WINDOW_SECONDS`): the text is those that did, in order"
+    )
+    malformed: bool = Field(
+        description="The PDU contradicted itself (UDH length beyond the payload, odd UCS-2, "
+        "...): `text` is a best effort, `raw_hex` the payload as it came"
+    )
+    raw_hex: str | None = Field(description="The payload as it came, for malformed ones only")
 
 
 class InboundPage(BaseModel):
