@@ -17,8 +17,13 @@ from dlr_service.config import DlrSettings
 from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
 from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.main import create_app
-from shared.events import DeliverSmReceived, MessageAccepted
-from shared.kafka import new_producer
+from shared.events import (
+    DeliverSmReceived,
+    MessageAccepted,
+    RecipientConsentChanged,
+    parse_event,
+)
+from shared.kafka import new_consumer, new_producer
 from shared.runtime import ServiceRuntime
 from tests.integration.test_dlr import publish
 from tests.integration.test_senders import assert_problem, token_as
@@ -493,3 +498,82 @@ async def test_a_malformed_pdu_is_kept_raw_and_flagged(
     (malformed,) = [item for item in items if item["malformed"]]
     assert malformed["raw_hex"] == bad.hex()
     assert [item["text"] for item in items if not item["malformed"]] == [text]
+
+
+# --- opt-out keywords ------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def consent(broker: str) -> AsyncIterator["ConsentReader"]:
+    reader = ConsentReader(broker)
+    await reader.consumer.start()
+    yield reader
+    await reader.consumer.stop()
+
+
+class ConsentReader:
+    """Reads recipients.consent in a consumer group of its own, from the start."""
+
+    def __init__(self, broker: str) -> None:
+        self.consumer = new_consumer(
+            broker, f"test-consent-{uuid4()}", RecipientConsentChanged.topic
+        )
+        self.seen: list[RecipientConsentChanged] = []
+
+    async def of(self, phone: str, count: int) -> list[RecipientConsentChanged]:
+        """The first `count` changes of this number, waiting for them."""
+        async with asyncio.timeout(WAIT_SECONDS):
+            while len(mine := [e for e in self.seen if e.phone == phone]) < count:
+                batch = await self.consumer.getmany(timeout_ms=500)
+                for records in batch.values():
+                    for record in records:
+                        event = parse_event(record.value)
+                        if isinstance(event, RecipientConsentChanged):
+                            self.seen.append(event)
+        return mine
+
+
+async def test_stop_and_start_change_the_senders_consent_for_the_owner(
+    api: httpx.AsyncClient,
+    ops: dict[str, str],
+    auth_service: AuthClient,
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+    consent: ConsentReader,
+) -> None:
+    account_id, token = await auth_service.new_account()
+    number, handset = fresh_number(), fresh_number()
+    await assign(api, ops, number, account_id)
+    stop = mo(" Stop ", handset, number)
+    # The same word to a number nobody has: no account to opt out of.
+    await publish(producer, mo("STOP", handset, fresh_number()))
+    await publish(producer, stop)
+    await publish(producer, mo("start", handset, number))
+
+    first, second = await consent.of(handset, 2)
+
+    assert (first.account_id, first.opted_out, first.source) == (account_id, True, "keyword")
+    assert first.purpose == "marketing"
+    assert first.evidence == f"inbound:{stop.event_id}"
+    assert (second.account_id, second.opted_out) == (account_id, False)
+    items = await inbound_of(api, bearer(token), number=handset)
+    assert [item["keyword"] for item in items] == ["START", "STOP"]
+
+
+async def test_a_longer_text_with_the_word_is_no_keyword(
+    api: httpx.AsyncClient,
+    owned: tuple[str, dict[str, str]],
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+    consent: ConsentReader,
+) -> None:
+    number, headers = owned
+    handset = fresh_number()
+    await publish(producer, mo("please don't stop", handset, number))
+    await publish(producer, mo("СТОП", handset, number))
+
+    (change,) = await consent.of(handset, 1)
+
+    assert change.opted_out
+    items = await inbound_of(api, headers, number=handset)
+    assert [item["keyword"] for item in items] == ["СТОП", None]

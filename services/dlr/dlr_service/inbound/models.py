@@ -39,6 +39,9 @@ class InboundMessage(Base):
     # kept as it came (`raw_hex`), the text is whatever could be decoded.
     malformed: Mapped[bool] = mapped_column(Boolean, server_default=false())
     raw_hex: Mapped[str | None] = mapped_column(Text)
+    # The opt-out or opt-in keyword the whole text was (as configured), if it was one and
+    # the message had an owner to opt out of.
+    keyword: Mapped[str | None] = mapped_column(String(32))
 
 
 class InboundPart(Base):

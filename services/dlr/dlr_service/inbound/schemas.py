@@ -23,6 +23,12 @@ class InboundResponse(BaseModel):
         "...): `text` is a best effort, `raw_hex` the payload as it came"
     )
     raw_hex: str | None = Field(description="The payload as it came, for malformed ones only")
+    keyword: str | None = Field(
+        description="The opt-out (`DLR_OPT_OUT_KEYWORDS`) or opt-in (`DLR_OPT_IN_KEYWORDS`) "
+        "keyword the whole text was, if any: the sender's consent to the account's marketing "
+        "messages changed with it",
+        examples=["STOP"],
+    )
 
 
 class InboundPage(BaseModel):

@@ -6,6 +6,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.config import DlrSettings
+from dlr_service.consent.service import apply_keyword, keywords
 from dlr_service.db import Outbox
 from dlr_service.inbound.concat import Malformed, Part, classify
 from dlr_service.inbound.fingerprint import fingerprint
@@ -125,7 +126,9 @@ async def _assemble(
 
 
 async def _store(session: AsyncSession, message: InboundMessage, settings: DlrSettings) -> None:
-    """Give a complete (or given up on) MO its owner, store it and announce it."""
+    """Give a complete (or given up on) MO its owner, store it and announce it, and a
+    keyword's consent change with it. Not from a malformed or incomplete text: neither is
+    what the person wrote."""
     message.account_id = await owner(
         session,
         message.from_number,
@@ -133,7 +136,13 @@ async def _store(session: AsyncSession, message: InboundMessage, settings: DlrSe
         message.received_at,
         settings.mo_reply_window,
     )
+    found = None
+    if message.account_id is not None and not (message.malformed or message.incomplete):
+        found = keywords(settings).match(message.text)
+    message.keyword = found.word if found else None
     await InboundRepository(session).add(message)
+    if found:
+        apply_keyword(session, message, found)
     received = InboundMessageReceived(
         account_id=message.account_id,
         inbound_id=message.id,
