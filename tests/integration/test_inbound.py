@@ -577,3 +577,23 @@ async def test_a_longer_text_with_the_word_is_no_keyword(
     assert change.opted_out
     items = await inbound_of(api, headers, number=handset)
     assert [item["keyword"] for item in items] == ["СТОП", None]
+
+
+async def test_a_long_mo_sent_again_is_one_but_the_next_with_the_same_reference_is_new(
+    api: httpx.AsyncClient,
+    owned: tuple[str, dict[str, str]],
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+) -> None:
+    number, headers = owned
+    handset = fresh_number()
+    first = [f"first {uuid4()} ", "end"]
+    second = [f"second {uuid4()} ", "end"]
+    for pieces in (first, first, second):  # the SMSC repeats the first, then a new one
+        for seq, piece in enumerate(pieces, start=1):
+            await publish(producer, part(piece, handset, number, udh8(0x33, 2, seq)))
+
+    await received(runtime, "".join(second))
+
+    items = await inbound_of(api, headers, number=handset)
+    assert [item["text"] for item in items] == ["".join(second), "".join(first)]

@@ -97,16 +97,17 @@ class PartRepository:
             lock_id = func.hashtextextended("dlr.mo-part:" + ":".join(map(str, key)), 0)
             await self._session.execute(select(func.pg_advisory_xact_lock(lock_id)))
 
-    async def seen(self, key: ConcatKey, seq: int, around: tuple[datetime, datetime]) -> bool:
-        """The part is already there: waiting for its message, or recently assembled."""
+    async def recently_assembled(
+        self, key: ConcatKey, seq: int, text: str, around: tuple[datetime, datetime]
+    ) -> bool:
+        """A part like this one (same place, same text) went into a message shortly before."""
         statement = select(
             exists().where(
                 *_of(key),
                 InboundPart.seq == seq,
-                or_(
-                    InboundPart.inbound_id.is_(None),
-                    InboundPart.received_at.between(*around),
-                ),
+                InboundPart.text == text,
+                InboundPart.inbound_id.is_not(None),
+                InboundPart.received_at.between(*around),
             )
         )
         return bool(await self._session.scalar(statement))

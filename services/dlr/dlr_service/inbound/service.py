@@ -1,6 +1,6 @@
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,8 +67,7 @@ async def _record_part(
     key: ConcatKey = (event.smsc, from_number, to_number, part.reference, part.total)
     parts = PartRepository(session)
     await parts.lock(key)
-    window = settings.mo_duplicate_window
-    if await parts.seen(key, part.seq, (event.received_at - window, event.received_at + window)):
+    if await _is_copy(parts, key, part, event, settings.mo_duplicate_window):
         log.info(
             "dropping part %d/%d from %s: the SMSC sent it again",
             part.seq,
@@ -93,6 +92,24 @@ async def _record_part(
     waiting = await parts.waiting(key)
     if len({row.seq for row in waiting}) == part.total:
         await _assemble(session, waiting, settings, incomplete=False)
+
+
+async def _is_copy(
+    parts: PartRepository,
+    key: ConcatKey,
+    part: Part,
+    event: DeliverSmReceived,
+    window: timedelta,
+) -> bool:
+    """The part is one the SMSC sends again: its message still waits and has it already,
+    or, waiting for nothing, its message was just assembled with this very part. A message
+    waiting for this part takes it, even if the handset's last long message (the 8-bit
+    reference recycles) had a part with this text."""
+    waiting = await parts.waiting(key)
+    if waiting:
+        return any(row.seq == part.seq for row in waiting)
+    around = (event.received_at - window, event.received_at + window)
+    return await parts.recently_assembled(key, part.seq, event.text, around)
 
 
 async def _assemble(
