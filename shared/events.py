@@ -353,6 +353,11 @@ class DeliverSmReceived(Event):
     smsc: str = "default"
     # "deliver_sm" or "data_sm": both carry receipts and mobile-originated messages.
     command: str = "deliver_sm"
+    # A part of a long MO whose SMSC numbers its parts with SAR TLVs rather than a UDH
+    # (SMPP 3.4 5.3.2.22-24); None when the PDU has none, as in events of older connectors.
+    sar_msg_ref_num: int | None = None
+    sar_total_segments: int | None = None
+    sar_segment_seqnum: int | None = None
 
     @property
     def aggregate_id(self) -> str:

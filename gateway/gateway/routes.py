@@ -26,6 +26,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/ops/content-hits", "dispatch", exact_or_below=True),
     Route("/v1/ops/content-reviews", "dispatch", exact_or_below=True),
     Route("/v1/ops/bulk-permissions", "dispatch", exact_or_below=True),
+    Route("/v1/ops/numbers", "dlr", exact_or_below=True),
     Route("/.well-known/jwks.json", "auth", exact_or_below=True),
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/senders", "dispatch", exact_or_below=True),
@@ -36,6 +37,8 @@ ROUTES: tuple[Route, ...] = (
     # Webhooks live in dlr, which owns the statuses and inbound SMS they announce. No API key
     # may manage them (scopes.required_scope has no entry, so it answers None).
     Route("/v1/webhooks", "dlr", exact_or_below=True),
+    # Inbound (MO) SMS: dlr stores them; reading them is reading messages.
+    Route("/v1/inbound", "dlr", exact_or_below=True),
 )
 
 # Exact (method, path) pairs; anything else behind the gateway needs a bearer token.

@@ -232,6 +232,67 @@ async def test_data_sm_is_stored_like_deliver_sm_and_events_name_the_link(
     assert submitted.smsc == "operator-a"
 
 
+async def test_mo_parts_carry_their_sar_tlvs_and_a_bad_udh_is_still_acknowledged(
+    databases: Databases, broker: str
+) -> None:
+    source = f"4477{uuid4().int % 10**8:08d}"
+
+    class LongMo(FakeSmsc):
+        async def on_bound(self, link: Link) -> None:
+            link.request(
+                "deliver_sm",
+                source_addr=source,
+                destination_addr="447700900000",
+                esm_class=0x00,
+                short_message=b"part two",
+                sar_msg_ref_num=0x1234,
+                sar_total_segments=2,
+                sar_segment_seqnum=2,
+            )
+            # A UDH claiming 40 octets of an 8-octet payload.
+            link.request(
+                "deliver_sm",
+                source_addr=source,
+                destination_addr="447700900000",
+                esm_class=0x40,
+                short_message=bytes([40, 0, 3, 1, 2, 1]) + b"hi",
+            )
+
+    async with fake(LongMo()) as smsc:
+        settings = connector_settings(await databases.create("dispatch"), broker, smsc.port)
+        async with running_connector(settings):
+            link = await smsc.link(1)
+            async with asyncio.timeout(10):
+                while sum(p.command == "deliver_sm_resp" for p in link.received) < 2:
+                    await asyncio.sleep(0.01)
+            sar = await wait_for_event(
+                broker,
+                DeliverSmReceived.topic,
+                lambda e: (
+                    isinstance(e, DeliverSmReceived)
+                    and e.source_addr == source
+                    and e.esm_class == 0
+                ),
+            )
+            bad = await wait_for_event(
+                broker,
+                DeliverSmReceived.topic,
+                lambda e: (
+                    isinstance(e, DeliverSmReceived)
+                    and e.source_addr == source
+                    and e.esm_class == 0x40
+                ),
+            )
+
+    assert isinstance(sar, DeliverSmReceived)
+    assert (sar.sar_msg_ref_num, sar.sar_total_segments, sar.sar_segment_seqnum) == (0x1234, 2, 2)
+    assert sar.text == "part two"
+    assert isinstance(bad, DeliverSmReceived)
+    assert bad.short_message_hex == (bytes([40, 0, 3, 1, 2, 1]) + b"hi").hex()
+    assert bad.sar_total_segments is None
+    assert len(smsc.links) == 1
+
+
 async def test_malformed_pdus_are_nacked_and_broken_framing_means_a_new_bind(
     databases: Databases, broker: str
 ) -> None:

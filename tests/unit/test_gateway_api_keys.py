@@ -42,6 +42,11 @@ SECRET = "sk_live_" + "a" * 43
         ("GET", "/v1/webhooks", None),
         ("POST", "/v1/webhooks", None),
         ("POST", "/v1/webhooks/1/replay", None),
+        ("GET", "/v1/inbound", "messages:read"),
+        ("GET", "/v1/inbound/1", "messages:read"),
+        ("POST", "/v1/inbound", None),
+        ("GET", "/v1/ops/numbers", None),
+        ("POST", "/v1/ops/numbers", None),
     ],
 )
 def test_each_route_needs_its_scope(method: str, path: str, scope: str | None) -> None:

@@ -21,6 +21,12 @@ from gateway.routes import resolve
         ("/v1/messages/quote", "dispatch"),
         ("/v1/templates", "dispatch"),
         ("/v1/templates/1", "dispatch"),
+        ("/v1/ops/numbers", "dlr"),
+        ("/v1/ops/numbers/+447700900000", "dlr"),
+        ("/v1/ops/numbersx", "auth"),
+        ("/v1/inbound", "dlr"),
+        ("/v1/inbound/1", "dlr"),
+        ("/v1/inboundx", None),
         # Services' internal routes (billing's prices, auth's key exchange) stay internal.
         ("/internal/v1/prices", None),
     ],

@@ -1,8 +1,10 @@
 from datetime import timedelta
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
+from dlr_service.consent.keywords import normalise
 from shared.settings import VerifyingServiceSettings
 
 
@@ -32,6 +34,24 @@ class DlrSettings(VerifyingServiceSettings):
     # deliver_sm_resp, which SMSCs retry within seconds to a few minutes. A person sending the
     # same text to the same number twice inside ten minutes is rarer, and means the same thing.
     mo_duplicate_window_minutes: float = 10.0
+    # An MO to a number assigned to no account is a reply, and so the account's, when that
+    # account sent to its sender from that number at most this long before.
+    mo_reply_window_days: float = Field(default=7.0, gt=0)
+    # A long MO whose parts have not all come this long after its first is stored with what
+    # arrived, marked incomplete. Parts follow each other within seconds; minutes cover an
+    # SMSC retrying one.
+    mo_reassembly_window_seconds: float = Field(default=300.0, gt=0)
+    # An owned MO whose whole text is one of these (case, surrounding and inner spaces
+    # aside) opts its sender out of, or back in to, that account's marketing messages.
+    # Comma-separated in the environment.
+    opt_out_keywords: Annotated[tuple[str, ...], NoDecode] = (
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "СТОП",
+        "ОТПИСАТЬСЯ",
+    )
+    opt_in_keywords: Annotated[tuple[str, ...], NoDecode] = ("START",)
 
     # Webhooks. Loopback (and plain http://) only for a receiver on this machine: `make dev`
     # and the tests set it, the production overlay never does. Unprefixed, as the issue names it.
@@ -59,6 +79,24 @@ class DlrSettings(VerifyingServiceSettings):
     webhook_health_host: str = "127.0.0.1"
     webhook_health_port: int = 0
 
+    @field_validator("opt_out_keywords", "opt_in_keywords", mode="before")
+    @classmethod
+    def _split_keywords(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(word.strip() for word in value.split(",") if word.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _keywords_mean_one_thing(self) -> "DlrSettings":
+        both = {normalise(w) for w in self.opt_out_keywords} & {
+            normalise(w) for w in self.opt_in_keywords
+        }
+        if both:
+            raise ValueError(
+                f"DLR_OPT_OUT_KEYWORDS and DLR_OPT_IN_KEYWORDS both have {sorted(both)}"
+            )
+        return self
+
     @property
     def match_window(self) -> timedelta:
         return timedelta(hours=self.match_window_hours)
@@ -74,3 +112,11 @@ class DlrSettings(VerifyingServiceSettings):
     @property
     def mo_duplicate_window(self) -> timedelta:
         return timedelta(minutes=self.mo_duplicate_window_minutes)
+
+    @property
+    def mo_reassembly_window(self) -> timedelta:
+        return timedelta(seconds=self.mo_reassembly_window_seconds)
+
+    @property
+    def mo_reply_window(self) -> timedelta:
+        return timedelta(days=self.mo_reply_window_days)

@@ -1,10 +1,12 @@
-"""The one consumer group: deliver_sm PDUs from the SMSC and submit responses from dispatch."""
+"""The one consumer group: deliver_sm PDUs from the SMSC, and from dispatch submit responses
+and accepted messages (who sent to whom, to tell whose a reply is)."""
 
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.config import DlrSettings
+from dlr_service.inbound.ownership import record_sends
 from dlr_service.inbound.service import record_inbound
 from dlr_service.receipts.matching import MatchWindow
 from dlr_service.receipts.parsing import is_receipt
@@ -23,7 +25,7 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
         await record_receipts(session, receipts, window)
         for event in events:
             if not is_receipt(event.esm_class):
-                await record_inbound(session, event, settings.mo_duplicate_window)
+                await record_inbound(session, event, settings)
 
     async def on_parts_submitted(
         session: AsyncSession, events: Sequence[MessagePartSubmitted]
@@ -39,5 +41,7 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
         handlers={
             "smpp.deliver_sm_received": Batched(on_deliver_sm),
             "message.part_submitted": Batched(on_parts_submitted),
+            # Same topic as the parts (dispatch.messages).
+            "message.accepted": Batched(record_sends),
         },
     )

@@ -6,6 +6,9 @@ from fastapi import FastAPI
 from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
 from dlr_service.db import Inbox, Outbox
+from dlr_service.inbound.router import router as inbound_router
+from dlr_service.inbound.sweeper import IncompleteMoSweeper
+from dlr_service.numbers.router import router as numbers_router
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
 from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.router import router as webhooks_router
@@ -17,10 +20,11 @@ from shared.runtime import ServiceRuntime
 
 @dataclass
 class DlrRuntime(ServiceRuntime):
-    """The kit's runtime plus the pending-receipt sweeper and the webhook pruner, which need
-    the database."""
+    """The kit's runtime plus the pending-receipt sweeper, the incomplete-MO sweeper and the
+    webhook pruner, which need the database."""
 
     sweeper: PendingReceiptSweeper = field(init=False)
+    mo_sweeper: IncompleteMoSweeper = field(init=False)
 
     async def start(self) -> None:
         await super().start()
@@ -34,6 +38,12 @@ class DlrRuntime(ServiceRuntime):
         self.start_periodic(
             PeriodicJob(
                 "pending-receipt-sweeper", settings.sweep_interval_seconds, self.sweeper.sweep
+            )
+        )
+        self.mo_sweeper = IncompleteMoSweeper(self.sessionmaker, settings)
+        self.start_periodic(
+            PeriodicJob(
+                "incomplete-mo-sweeper", settings.sweep_interval_seconds, self.mo_sweeper.sweep
             )
         )
         retention = timedelta(days=settings.webhook_retention_days)
@@ -56,6 +66,8 @@ def create_app(settings: DlrSettings | None = None, guard: UrlGuard | None = Non
         inbox_model=Inbox,
         consumer_specs=(consumer_spec(settings),),
     )
-    app = create_service_app("dlr", runtime, routers=[webhooks_router])
+    app = create_service_app(
+        "dlr", runtime, routers=[webhooks_router, inbound_router, numbers_router]
+    )
     app.state.webhook_guard = guard or UrlGuard(settings.webhooks_allow_loopback)
     return app

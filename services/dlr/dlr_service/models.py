@@ -1,7 +1,8 @@
 """Every mapped table of the service, imported in one place for Alembic and the tests."""
 
 from dlr_service.db import Base, Inbox, Outbox
-from dlr_service.inbound.models import InboundMessage
+from dlr_service.inbound.models import InboundMessage, LastSend
+from dlr_service.numbers.models import AssignedNumber
 from dlr_service.receipts.models import (
     PendingReceipt,
     PendingReceiptKey,
@@ -17,10 +18,12 @@ from dlr_service.webhooks.models import (
 )
 
 __all__ = [
+    "AssignedNumber",
     "Base",
     "Inbox",
     "MessageSequence",
     "InboundMessage",
+    "LastSend",
     "Outbox",
     "PendingReceipt",
     "PendingReceiptKey",

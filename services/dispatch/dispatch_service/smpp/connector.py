@@ -449,6 +449,9 @@ async def _store_deliveries(db: AsyncSession, *, batch: list[Delivery], link: st
                 network_error_code_hex=network_error.hex() if network_error else None,
                 smsc=link,
                 command=pdu.command,
+                sar_msg_ref_num=getattr(pdu, "sar_msg_ref_num", None),
+                sar_total_segments=getattr(pdu, "sar_total_segments", None),
+                sar_segment_seqnum=getattr(pdu, "sar_segment_seqnum", None),
             ),
         )
 

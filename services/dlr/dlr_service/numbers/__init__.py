@@ -1,0 +1,1 @@
+"""Numbers (E.164 virtual numbers and short codes) assigned to accounts: whose MO is whose."""
