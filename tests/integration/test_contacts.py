@@ -10,7 +10,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 from shared.db import create_engine
-from tests.support.apps import AuthClient, running_app
+from tests.integration.contacts_support import add_contact, bearer, contacts_client
+from tests.support.apps import AuthClient
 from tests.support.databases import Databases
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -25,27 +26,8 @@ async def contacts_db(databases: Databases) -> str:
 async def contacts(
     contacts_db: str, broker: str, auth_service: AuthClient
 ) -> AsyncIterator[httpx.AsyncClient]:
-    from contacts_service.config import ContactsSettings
-    from contacts_service.main import create_app
-
-    settings = ContactsSettings(
-        database_url=contacts_db,
-        kafka_bootstrap_servers=broker,
-        jwks_url=auth_service.jwks_url,
-        environment="test",
-    )
-    async with running_app(create_app(settings)) as client:
+    async with contacts_client(contacts_db, broker, auth_service) as client:
         yield client
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def add_contact(
-    client: httpx.AsyncClient, token: str, phone: str = "+44 7700 900123", **fields: Any
-) -> httpx.Response:
-    return await client.post("/v1/contacts", json={"phone": phone, **fields}, headers=bearer(token))
 
 
 async def test_create_read_list_and_delete(

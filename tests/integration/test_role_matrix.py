@@ -55,6 +55,7 @@ OPERATIONS = (
     Operation("contacts", "POST", "/v1/contacts", "contacts:write", body={}),
     Operation("contacts", "GET", "/v1/contacts", "contacts:read"),
     Operation("contacts", "GET", "/v1/contacts/{contact_id}", "contacts:read"),
+    Operation("contacts", "PATCH", "/v1/contacts/{contact_id}", "contacts:write", body={}),
     Operation("contacts", "DELETE", "/v1/contacts/{contact_id}", "contacts:write"),
     Operation("billing", "GET", "/v1/billing/balance", "billing:read"),
     Operation("billing", "GET", "/v1/billing/transactions", "billing:read"),

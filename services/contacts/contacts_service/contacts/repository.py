@@ -1,10 +1,15 @@
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import CursorResult, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from contacts_service.contacts.models import Contact
+
+
+def _with_details(statement: Select[Contact]) -> Select[Contact]:
+    return statement.options(selectinload(Contact.tag_rows))
 
 
 class ContactRepository:
@@ -19,23 +24,29 @@ class ContactRepository:
         self._session.add(contact)
         await self._session.flush()
 
+    async def flush(self) -> None:
+        await self._session.flush()
+
     async def by_phone(self, phone: str) -> Contact | None:
         contact: Contact | None = await self._session.scalar(
             select(Contact).where(Contact.account_id == self._account_id, Contact.phone == phone)
         )
         return contact
 
-    async def get(self, contact_id: UUID) -> Contact | None:
-        contact: Contact | None = await self._session.scalar(
+    async def get(self, contact_id: UUID, for_update: bool = False) -> Contact | None:
+        statement = _with_details(
             select(Contact).where(Contact.account_id == self._account_id, Contact.id == contact_id)
         )
+        if for_update:
+            statement = statement.with_for_update()
+        contact: Contact | None = await self._session.scalar(statement)
         return contact
 
     async def page(self, limit: int, offset: int) -> tuple[list[Contact], int]:
         mine = Contact.account_id == self._account_id
         total = await self._session.scalar(select(func.count()).select_from(Contact).where(mine))
         rows = await self._session.scalars(
-            select(Contact)
+            _with_details(select(Contact))
             .where(mine)
             .order_by(Contact.created_at.desc(), Contact.id.desc())
             .limit(limit)
@@ -44,6 +55,7 @@ class ContactRepository:
         return list(rows.all()), total or 0
 
     async def delete(self, contact_id: UUID) -> bool:
+        # Its tags (and later rows that name it) go with it: ON DELETE CASCADE.
         result = cast(
             CursorResult[Any],
             await self._session.execute(

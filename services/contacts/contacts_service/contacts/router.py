@@ -4,7 +4,12 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from contacts_service.contacts import service
-from contacts_service.contacts.schemas import ContactCreate, ContactList, ContactResponse
+from contacts_service.contacts.schemas import (
+    ContactCreate,
+    ContactList,
+    ContactResponse,
+    ContactUpdate,
+)
 from shared.app import SessionDep
 from shared.audit import AuditorDep
 from shared.errors import AUTHENTICATED, problem_responses
@@ -26,13 +31,13 @@ Writer = Annotated[Principal, Depends(require("contacts:write"))]
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Add a recipient",
-    responses=problem_responses(409),
+    responses=problem_responses(409, 422),
 )
 async def create(
     body: ContactCreate, principal: Writer, session: SessionDep, auditor: AuditorDep
 ) -> ContactResponse:
     contact = await service.create_contact(session, principal.account_id, body, auditor)
-    return ContactResponse.model_validate(contact)
+    return ContactResponse.of(contact)
 
 
 @router.get("", summary="The account's recipients, newest first")
@@ -46,13 +51,29 @@ async def list_(
     contacts, total = await service.list_contacts(
         session, principal.account_id, limit, offset, auditor
     )
-    return ContactList(items=[ContactResponse.model_validate(c) for c in contacts], total=total)
+    return ContactList(items=[ContactResponse.of(c) for c in contacts], total=total)
 
 
 @router.get("/{contact_id}", summary="One recipient", responses=problem_responses(404))
 async def get(contact_id: UUID, principal: Reader, session: SessionDep) -> ContactResponse:
     contact = await service.get_contact(session, principal.account_id, contact_id)
-    return ContactResponse.model_validate(contact)
+    return ContactResponse.of(contact)
+
+
+@router.patch(
+    "/{contact_id}",
+    summary="Change some of a recipient's fields; null clears an optional one",
+    responses=problem_responses(404, 409, 422),
+)
+async def update(
+    contact_id: UUID,
+    body: ContactUpdate,
+    principal: Writer,
+    session: SessionDep,
+    auditor: AuditorDep,
+) -> ContactResponse:
+    contact = await service.update_contact(session, principal.account_id, contact_id, body, auditor)
+    return ContactResponse.of(contact)
 
 
 @router.delete(
