@@ -1,10 +1,21 @@
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contacts_service.db import Base
+from contacts_service.fields.models import KEY_MAX
 from shared.db import UtcDateTime
 from shared.events import utcnow
 
@@ -43,9 +54,20 @@ class Contact(Base):
         order_by="ContactTag.tag",
     )
 
+    value_rows: Mapped[list["ContactValue"]] = relationship(
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ContactValue.key",
+    )
+
     @property
     def tags(self) -> list[str]:
         return [row.tag for row in self.tag_rows]
+
+    @property
+    def custom(self) -> dict[str, Any]:
+        return {row.key: row.value for row in self.value_rows}
 
 
 class ContactTag(Base):
@@ -59,3 +81,25 @@ class ContactTag(Base):
     )
     tag: Mapped[str] = mapped_column(String(TAG_MAX), primary_key=True)
     account_id: Mapped[UUID] = mapped_column(Uuid)
+
+
+class ContactValue(Base):
+    """A contact's value of one of the account's custom fields (contacts_service.fields)."""
+
+    __tablename__ = "contact_values"
+    __table_args__ = (
+        # Deleting a field deletes its values; the index serves that cascade.
+        ForeignKeyConstraint(
+            ["account_id", "key"],
+            ["custom_fields.account_id", "custom_fields.key"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_contact_values_account_id_key", "account_id", "key"),
+    )
+
+    contact_id: Mapped[UUID] = mapped_column(
+        Uuid, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(KEY_MAX), primary_key=True)
+    account_id: Mapped[UUID] = mapped_column(Uuid)
+    value: Mapped[Any] = mapped_column(JSON)  # as checked against the field's type

@@ -9,7 +9,7 @@ from contacts_service.contacts.models import Contact
 
 
 def _with_details(statement: Select[Contact]) -> Select[Contact]:
-    return statement.options(selectinload(Contact.tag_rows))
+    return statement.options(selectinload(Contact.tag_rows), selectinload(Contact.value_rows))
 
 
 class ContactRepository:
@@ -55,7 +55,7 @@ class ContactRepository:
         return list(rows.all()), total or 0
 
     async def delete(self, contact_id: UUID) -> bool:
-        # Its tags (and later rows that name it) go with it: ON DELETE CASCADE.
+        # Its tags and custom values go with it: ON DELETE CASCADE.
         result = cast(
             CursorResult[Any],
             await self._session.execute(

@@ -8,15 +8,22 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
     field_validator,
     model_validator,
 )
 
 from contacts_service.contacts.countries import ISO_3166_ALPHA_2
 from contacts_service.contacts.models import TAG_MAX, Contact
+from contacts_service.fields.service import MAX_FIELDS
 from shared.text import check_single_line
 
 MAX_TAGS = 20
+# Strict: "12" stays text and 1 stays a number; the field's type decides which fits.
+CustomValue = StrictBool | StrictInt | StrictFloat | StrictStr | None
 
 
 class _ContactFields(BaseModel):
@@ -42,6 +49,13 @@ class _ContactFields(BaseModel):
         description=f"Up to {MAX_TAGS}, each 1-{TAG_MAX} characters; stored lowercase, once each",
         examples=[["vip", "newsletter"]],
     )
+    custom: dict[str, CustomValue] = Field(
+        default_factory=dict,
+        max_length=MAX_FIELDS,
+        description="Values of the account's own fields (GET /v1/contacts/fields) by key; "
+        "on PATCH only the keys given change, and null removes one",
+        examples=[{"loyalty_points": 120, "member_since": "2024-05-01"}],
+    )
 
     @field_validator("name", "address")
     @classmethod
@@ -65,6 +79,14 @@ class _ContactFields(BaseModel):
         if "" in tags or any(len(tag) > TAG_MAX for tag in tags):
             raise ValueError(f"each tag is 1-{TAG_MAX} visible characters")
         return sorted(tags)
+
+    @field_validator("custom")
+    @classmethod
+    def _visible_texts(cls, value: dict[str, CustomValue]) -> dict[str, CustomValue]:
+        for item in value.values():
+            if isinstance(item, str):
+                check_single_line(item)
+        return value
 
 
 class ContactCreate(_ContactFields):
@@ -113,6 +135,7 @@ class ContactResponse(BaseModel):
     address: str | None
     birth_date: date | None
     tags: list[str]
+    custom: dict[str, Any] = Field(description="Values of the account's custom fields by key")
     consented_at: datetime | None
     consent_source: str | None
     created_at: datetime
@@ -129,6 +152,7 @@ class ContactResponse(BaseModel):
             address=contact.address,
             birth_date=contact.birth_date,
             tags=contact.tags,
+            custom=contact.custom,
             consented_at=contact.consented_at,
             consent_source=contact.consent_source,
             created_at=contact.created_at,

@@ -7,11 +7,12 @@ from uuid import UUID, uuid4
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contacts_service.contacts.models import Contact, ContactTag
+from contacts_service.contacts.models import Contact, ContactTag, ContactValue
 from contacts_service.contacts.phones import country_of, to_e164
 from contacts_service.contacts.repository import ContactRepository
 from contacts_service.contacts.schemas import ContactCreate, ContactUpdate
 from contacts_service.db import Outbox
+from contacts_service.fields.service import Stored, checked_values
 from shared.audit import Auditor, Details
 from shared.errors import NotFound, ProblemError
 from shared.events import utcnow
@@ -68,11 +69,27 @@ def _set_tags(contact: Contact, tags: list[str]) -> None:
     contact.tag_rows = sorted(kept + added, key=lambda row: row.tag)
 
 
+def _set_values(contact: Contact, values: dict[str, Stored | None]) -> None:
+    """Merges: the keys given change (None removes one), the others stay."""
+    rows = {row.key: row for row in contact.value_rows}
+    for key, value in values.items():
+        if value is None:
+            rows.pop(key, None)
+        elif key in rows:
+            rows[key].value = value
+        else:
+            rows[key] = ContactValue(
+                contact_id=contact.id, account_id=contact.account_id, key=key, value=value
+            )
+    contact.value_rows = sorted(rows.values(), key=lambda row: row.key)
+
+
 async def create_contact(
     session: AsyncSession, account_id: UUID, request: ContactCreate, auditor: Auditor
 ) -> Contact:
     phone = to_e164(request.phone)
     check_birth_date(request.birth_date)
+    values = await checked_values(session, account_id, request.custom)
     repository = ContactRepository(session, account_id)
     if await repository.by_phone(phone) is not None:
         raise ContactExists(phone)
@@ -89,8 +106,10 @@ async def create_contact(
         consent_source=request.consent_source,
         created_at=utcnow(),
         tag_rows=[],
+        value_rows=[],
     )
     _set_tags(contact, request.tags)
+    _set_values(contact, values)
     try:
         await repository.add(contact)
     except IntegrityError as exc:  # a concurrent request added the same phone first
@@ -112,6 +131,7 @@ async def update_contact(
 ) -> Contact:
     changes = request.changes()
     check_birth_date(changes.get("birth_date"))
+    values = await checked_values(session, account_id, changes.pop("custom", {}))
     repository = ContactRepository(session, account_id)
     contact = await repository.get(contact_id, for_update=True)
     if contact is None:
@@ -120,6 +140,7 @@ async def update_contact(
         await _change_phone(repository, contact, to_e164(changes.pop("phone")), changes)
     if "tags" in changes:
         _set_tags(contact, changes.pop("tags"))
+    _set_values(contact, values)
     if changes.get("email") is not None:
         changes["email"] = str(changes["email"])
     for field, value in changes.items():
