@@ -1,11 +1,25 @@
+import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, Select, delete, func, select
+from sqlalchemy import CursorResult, Select, delete, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from contacts_service.contacts.models import Contact
+from contacts_service.contacts.models import Contact, ContactTag
+
+# What people type around a number's digits: "+44 (0)7700 900-123".
+_PHONE_PUNCTUATION = re.compile(r"[\s().\-]")
+
+
+@dataclass(frozen=True)
+class Search:
+    """A list's filters, all optional, all of them applying."""
+
+    q: str | None = None  # in the name, e-mail or phone, whatever the case
+    tag: str | None = None
 
 
 def _with_details(statement: Select[Contact]) -> Select[Contact]:
@@ -42,17 +56,31 @@ class ContactRepository:
         contact: Contact | None = await self._session.scalar(statement)
         return contact
 
-    async def page(self, limit: int, offset: int) -> tuple[list[Contact], int]:
-        mine = Contact.account_id == self._account_id
-        total = await self._session.scalar(select(func.count()).select_from(Contact).where(mine))
+    async def search(
+        self, search: Search, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[Contact]:
+        """The contacts that match, newest first, those older than `after` (a contact's
+        (created_at, id)), at most `limit`."""
+        statement = _with_details(select(Contact)).where(Contact.account_id == self._account_id)
+        if search.q:
+            matches = [
+                Contact.name.icontains(search.q, autoescape=True),
+                Contact.email.icontains(search.q, autoescape=True),
+            ]
+            digits = _PHONE_PUNCTUATION.sub("", search.q)
+            if digits:
+                matches.append(Contact.phone.contains(digits, autoescape=True))
+            statement = statement.where(or_(*matches))
+        if search.tag:
+            statement = statement.where(
+                exists().where(ContactTag.contact_id == Contact.id, ContactTag.tag == search.tag)
+            )
+        if after is not None:
+            statement = statement.where(tuple_(Contact.created_at, Contact.id) < after)
         rows = await self._session.scalars(
-            _with_details(select(Contact))
-            .where(mine)
-            .order_by(Contact.created_at.desc(), Contact.id.desc())
-            .limit(limit)
-            .offset(offset)
+            statement.order_by(Contact.created_at.desc(), Contact.id.desc()).limit(limit)
         )
-        return list(rows.all()), total or 0
+        return list(rows.all())
 
     async def delete(self, contact_id: UUID) -> bool:
         # Its tags and custom values go with it: ON DELETE CASCADE.

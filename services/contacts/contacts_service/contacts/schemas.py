@@ -162,4 +162,7 @@ class ContactResponse(BaseModel):
 
 class ContactList(BaseModel):
     items: list[ContactResponse]
-    total: int
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` (with the same filters) for the next, older page; "
+        "null on the last page"
+    )

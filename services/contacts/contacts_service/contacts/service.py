@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.contacts.models import Contact, ContactTag, ContactValue
 from contacts_service.contacts.phones import country_of, to_e164
-from contacts_service.contacts.repository import ContactRepository
+from contacts_service.contacts.repository import ContactRepository, Search
 from contacts_service.contacts.schemas import ContactCreate, ContactUpdate
 from contacts_service.db import Outbox
 from contacts_service.fields.service import Stored, checked_values
 from shared.audit import Auditor, Details
+from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound, ProblemError
 from shared.events import utcnow
 from shared.outbox import add_event
@@ -169,13 +170,26 @@ async def _change_phone(
 
 
 async def list_contacts(
-    session: AsyncSession, account_id: UUID, limit: int, offset: int, auditor: Auditor
-) -> tuple[list[Contact], int]:
-    contacts, total = await ContactRepository(session, account_id).page(limit, offset)
-    # A read of many people's data at once (the way to export them): who, and how many.
-    details: Details = {"count": len(contacts), "offset": offset}
+    session: AsyncSession,
+    account_id: UUID,
+    search: Search,
+    cursor: str | None,
+    limit: int,
+    auditor: Auditor,
+) -> tuple[list[Contact], str | None]:
+    """A page of the matching contacts, newest first, and the next page's cursor (None on
+    the last page)."""
+    after = decode_cursor(cursor) if cursor else None
+    contacts = await ContactRepository(session, account_id).search(search, after, limit + 1)
+    page, next_cursor = contacts[:limit], None
+    if len(contacts) > limit:
+        next_cursor = encode_cursor(page[-1].created_at, page[-1].id)
+    # A read of many people's data at once (the way to export them): who, how many, and
+    # which filters (their names only: a search text may be a name or a number).
+    filters = [name for name, value in vars(search).items() if value is not None]
+    details: Details = {"count": len(page), "filters": filters, "first_page": cursor is None}
     add_event(session, Outbox, auditor.event("contact.listed", details=details))
-    return contacts, total
+    return page, next_cursor
 
 
 async def get_contact(session: AsyncSession, account_id: UUID, contact_id: UUID) -> Contact:
