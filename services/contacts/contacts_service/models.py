@@ -3,5 +3,15 @@
 from contacts_service.contacts.models import Contact, ContactTag, ContactValue
 from contacts_service.db import Base, Outbox
 from contacts_service.fields.models import CustomField
+from contacts_service.groups.models import ContactGroup, GroupMember
 
-__all__ = ["Base", "Contact", "ContactTag", "ContactValue", "CustomField", "Outbox"]
+__all__ = [
+    "Base",
+    "Contact",
+    "ContactGroup",
+    "ContactTag",
+    "ContactValue",
+    "CustomField",
+    "GroupMember",
+    "Outbox",
+]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from contacts_service.contacts.models import Contact, ContactTag
+from contacts_service.groups.models import GroupMember
 
 # What people type around a number's digits: "+44 (0)7700 900-123".
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-]")
@@ -20,6 +21,7 @@ class Search:
 
     q: str | None = None  # in the name, e-mail or phone, whatever the case
     tag: str | None = None
+    group_id: UUID | None = None
 
 
 def _with_details(statement: Select[Contact]) -> Select[Contact]:
@@ -74,6 +76,12 @@ class ContactRepository:
         if search.tag:
             statement = statement.where(
                 exists().where(ContactTag.contact_id == Contact.id, ContactTag.tag == search.tag)
+            )
+        if search.group_id:
+            statement = statement.where(
+                exists().where(
+                    GroupMember.contact_id == Contact.id, GroupMember.group_id == search.group_id
+                )
             )
         if after is not None:
             statement = statement.where(tuple_(Contact.created_at, Contact.id) < after)

@@ -61,12 +61,15 @@ async def list_(
         ),
     ] = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=TAG_MAX)] = None,
+    group_id: Annotated[UUID | None, Query(description="Only this group's members")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[
         str | None, Query(max_length=200, description="A previous page's `next_cursor`")
     ] = None,
 ) -> ContactList:
-    search = Search(q=q.strip() if q else None, tag=tag.strip().lower() if tag else None)
+    search = Search(
+        q=q.strip() if q else None, tag=tag.strip().lower() if tag else None, group_id=group_id
+    )
     contacts, next_cursor = await service.list_contacts(
         session, principal.account_id, search, cursor, limit, auditor
     )
