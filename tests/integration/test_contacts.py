@@ -10,7 +10,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 from shared.db import create_engine
-from tests.support.apps import AuthClient, running_app
+from tests.integration.contacts_support import add_contact, bearer, contacts_client
+from tests.support.apps import AuthClient
 from tests.support.databases import Databases
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -25,27 +26,8 @@ async def contacts_db(databases: Databases) -> str:
 async def contacts(
     contacts_db: str, broker: str, auth_service: AuthClient
 ) -> AsyncIterator[httpx.AsyncClient]:
-    from contacts_service.config import ContactsSettings
-    from contacts_service.main import create_app
-
-    settings = ContactsSettings(
-        database_url=contacts_db,
-        kafka_bootstrap_servers=broker,
-        jwks_url=auth_service.jwks_url,
-        environment="test",
-    )
-    async with running_app(create_app(settings)) as client:
+    async with contacts_client(contacts_db, broker, auth_service) as client:
         yield client
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def add_contact(
-    client: httpx.AsyncClient, token: str, phone: str = "+44 7700 900123", **fields: Any
-) -> httpx.Response:
-    return await client.post("/v1/contacts", json={"phone": phone, **fields}, headers=bearer(token))
 
 
 async def test_create_read_list_and_delete(
@@ -72,7 +54,7 @@ async def test_create_read_list_and_delete(
     fetched = await contacts.get(f"/v1/contacts/{contact['id']}", headers=bearer(token))
     listed = await contacts.get("/v1/contacts", headers=bearer(token))
     assert fetched.json() == contact
-    assert listed.json() == {"items": [contact], "total": 1}
+    assert listed.json() == {"items": [contact], "next_cursor": None}
 
     deleted = await contacts.delete(f"/v1/contacts/{contact['id']}", headers=bearer(token))
     gone = await contacts.get(f"/v1/contacts/{contact['id']}", headers=bearer(token))
@@ -80,10 +62,10 @@ async def test_create_read_list_and_delete(
     assert gone.status_code == 404
     assert gone.headers["content-type"] == "application/problem+json"
     assert gone.json()["code"] == "not_found"
-    assert (await contacts.get("/v1/contacts", headers=bearer(token))).json()["total"] == 0
+    assert (await contacts.get("/v1/contacts", headers=bearer(token))).json()["items"] == []
 
 
-async def test_list_is_newest_first_and_paged(
+async def test_list_is_newest_first_and_paged_by_cursor(
     contacts: httpx.AsyncClient, auth_service: AuthClient
 ) -> None:
     _, token = await auth_service.new_account()
@@ -92,11 +74,32 @@ async def test_list_is_newest_first_and_paged(
         assert (await add_contact(contacts, token, phone)).status_code == 201
 
     first = (await contacts.get("/v1/contacts?limit=2", headers=bearer(token))).json()
-    rest = (await contacts.get("/v1/contacts?limit=2&offset=2", headers=bearer(token))).json()
+    # A contact added meanwhile neither shifts the next page nor appears in it.
+    assert (await add_contact(contacts, token, "+12025550144")).status_code == 201
+    rest = (
+        await contacts.get(
+            "/v1/contacts",
+            params={"limit": 2, "cursor": first["next_cursor"]},
+            headers=bearer(token),
+        )
+    ).json()
 
     assert [c["phone"] for c in first["items"]] == phones[:0:-1]
     assert [c["phone"] for c in rest["items"]] == phones[:1]
-    assert first["total"] == rest["total"] == 3
+    assert first["next_cursor"] is not None
+    assert rest["next_cursor"] is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJhIjogMX0", "WyIyMDI2LTAxLTAxIiwgIngiXQ"])
+async def test_a_made_up_cursor_is_invalid(
+    contacts: httpx.AsyncClient, auth_service: AuthClient, cursor: str
+) -> None:
+    _, token = await auth_service.new_account()
+
+    response = await contacts.get("/v1/contacts", params={"cursor": cursor}, headers=bearer(token))
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_cursor"
 
 
 @pytest.mark.parametrize("phone", ["07700 900123", "0044 7700 900123", "+44 12", "call me", ""])
@@ -155,7 +158,7 @@ async def test_another_accounts_contact_does_not_exist_for_you(
 
     assert peek.status_code == erase.status_code == 404
     assert peek.json()["code"] == erase.json()["code"] == "not_found"
-    assert listed == {"items": [], "total": 0}
+    assert listed == {"items": [], "next_cursor": None}
     assert (await contacts.get(url, headers=bearer(owner))).status_code == 200
 
 

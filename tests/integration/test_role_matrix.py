@@ -52,9 +52,24 @@ OPERATIONS = (
     Operation("dispatch", "GET", "/v1/templates/{template_id}", "messages:read"),
     Operation("dispatch", "PATCH", "/v1/templates/{template_id}", "messages:send", body={}),
     Operation("dispatch", "DELETE", "/v1/templates/{template_id}", "messages:send"),
+    Operation("contacts", "POST", "/v1/contacts/fields", "contacts:write", body={}),
+    Operation("contacts", "GET", "/v1/contacts/fields", "contacts:read"),
+    Operation("contacts", "DELETE", "/v1/contacts/fields/{key}", "contacts:write"),
+    Operation("contacts", "POST", "/v1/contacts/groups", "contacts:write", body={}),
+    Operation("contacts", "GET", "/v1/contacts/groups", "contacts:read"),
+    Operation("contacts", "GET", "/v1/contacts/groups/{group_id}", "contacts:read"),
+    Operation("contacts", "PATCH", "/v1/contacts/groups/{group_id}", "contacts:write", body={}),
+    Operation("contacts", "DELETE", "/v1/contacts/groups/{group_id}", "contacts:write"),
+    Operation(
+        "contacts", "POST", "/v1/contacts/groups/{group_id}/members", "contacts:write", body={}
+    ),
+    Operation(
+        "contacts", "DELETE", "/v1/contacts/groups/{group_id}/members", "contacts:write", body={}
+    ),
     Operation("contacts", "POST", "/v1/contacts", "contacts:write", body={}),
     Operation("contacts", "GET", "/v1/contacts", "contacts:read"),
     Operation("contacts", "GET", "/v1/contacts/{contact_id}", "contacts:read"),
+    Operation("contacts", "PATCH", "/v1/contacts/{contact_id}", "contacts:write", body={}),
     Operation("contacts", "DELETE", "/v1/contacts/{contact_id}", "contacts:write"),
     Operation("billing", "GET", "/v1/billing/balance", "billing:read"),
     Operation("billing", "GET", "/v1/billing/transactions", "billing:read"),

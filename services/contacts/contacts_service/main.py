@@ -3,6 +3,8 @@ from fastapi import FastAPI
 from contacts_service.config import ContactsSettings
 from contacts_service.contacts.router import router as contacts_router
 from contacts_service.db import Outbox
+from contacts_service.fields.router import router as fields_router
+from contacts_service.groups.router import router as groups_router
 from shared.app import create_service_app
 from shared.runtime import ServiceRuntime
 
@@ -10,4 +12,6 @@ from shared.runtime import ServiceRuntime
 def create_app(settings: ContactsSettings | None = None) -> FastAPI:
     settings = settings or ContactsSettings()
     runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
-    return create_service_app("contacts", runtime, [contacts_router])
+    # The fixed paths (/v1/contacts/fields, /groups) before /v1/contacts/{contact_id}.
+    routers = [fields_router, groups_router, contacts_router]
+    return create_service_app("contacts", runtime, routers)

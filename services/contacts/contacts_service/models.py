@@ -1,6 +1,17 @@
 """Every mapped table of the service, imported in one place for Alembic and the tests."""
 
-from contacts_service.contacts.models import Contact
+from contacts_service.contacts.models import Contact, ContactTag, ContactValue
 from contacts_service.db import Base, Outbox
+from contacts_service.fields.models import CustomField
+from contacts_service.groups.models import ContactGroup, GroupMember
 
-__all__ = ["Base", "Contact", "Outbox"]
+__all__ = [
+    "Base",
+    "Contact",
+    "ContactGroup",
+    "ContactTag",
+    "ContactValue",
+    "CustomField",
+    "GroupMember",
+    "Outbox",
+]

@@ -30,8 +30,8 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
     summary="The account's audit log, newest first",
     description="Logins, logouts, replayed refresh tokens, API keys created and revoked, "
     "profile changes and two-factor enrolment, and the other services' actions on personal "
-    "data (`contact.created`, `contact.listed`, `contact.deleted`), with who, from which "
-    "address and when. "
+    "data (`contact.created`, `contact.updated`, `contact.listed`, `contact.deleted`), "
+    "with who, from which address and when. "
     "Records are kept for two years (AUTH_AUDIT_RETENTION_DAYS).",
     responses=_REFUSED,
 )

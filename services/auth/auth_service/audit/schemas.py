@@ -16,8 +16,8 @@ class AuditEntry(BaseModel):
         "`account.blocked`, `account.reinstated`, `account.unblocked`, `account.closed`, "
         "`account.reopened`) and its team's (`user.invited`, `invitation.revoked`, "
         "`user.joined`, `user.role_changed`, `user.removed`), and the other services' "
-        "dotted names (`contact.created`, `contact.listed`, `contact.deleted`, "
-        "`sender_name.approved`, ...)"
+        "dotted names (`contact.created`, `contact.updated`, `contact.listed`, "
+        "`contact.deleted`, `sender_name.approved`, ...)"
     )
     actor_type: str = Field(
         description="`user`, `api_key`, `system` or `operator` (the platform's staff)"

@@ -2,6 +2,7 @@
 
 import phonenumbers
 
+from contacts_service.contacts.countries import ISO_3166_ALPHA_2
 from shared.errors import ProblemError
 
 
@@ -27,3 +28,17 @@ def to_e164(raw: str) -> str:
     if number.extension or not phonenumbers.is_possible_number(number):
         raise InvalidPhoneNumber("Not a possible phone number for its country")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def country_of(e164: str) -> str | None:
+    """The country a number belongs to ('+4930901820' -> 'DE'), or None for numbers of no
+    single country (+800 freephone, +882 networks) or of a region ISO has no code for.
+
+    A number in a range libphonenumber doesn't list (a new allocation, a reserved test range
+    like +44 7700 900xxx) gets its calling code's main country (+44 -> GB, +1 -> US): the
+    likeliest answer, which the customer can correct by giving `country`."""
+    number = phonenumbers.parse(e164, None)
+    region = phonenumbers.region_code_for_number(number) or (
+        phonenumbers.region_code_for_country_code(number.country_code or 0)
+    )
+    return region if region in ISO_3166_ALPHA_2 else None

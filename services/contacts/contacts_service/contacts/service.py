@@ -1,19 +1,26 @@
-"""Contacts are personal data: creating, listing and erasing them is audited (issue 7,
-item 8), through the outbox in the action's own transaction. A single read is not."""
+"""Contacts are personal data: creating, changing, listing and erasing them is audited
+(issue 7, item 8), through the outbox in the action's own transaction. A single read is not."""
 
+from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contacts_service.contacts.models import Contact
-from contacts_service.contacts.phones import to_e164
-from contacts_service.contacts.repository import ContactRepository
-from contacts_service.contacts.schemas import ContactCreate
+from contacts_service.contacts.models import Contact, ContactTag, ContactValue
+from contacts_service.contacts.phones import country_of, to_e164
+from contacts_service.contacts.repository import ContactRepository, Search
+from contacts_service.contacts.schemas import ContactCreate, ContactUpdate
 from contacts_service.db import Outbox
+from contacts_service.fields.service import Stored, checked_values
 from shared.audit import Auditor, Details
+from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound, ProblemError
+from shared.events import utcnow
 from shared.outbox import add_event
+
+# The youngest age the platform keeps a recipient of (issue 11: consent of a minor).
+MINIMUM_AGE = 14
 
 
 class ContactExists(ProblemError):
@@ -23,10 +30,67 @@ class ContactExists(ProblemError):
         )
 
 
+class MinorNotAllowed(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            422,
+            "minor_not_allowed",
+            "Minor not allowed",
+            f"The birth date says the recipient is under {MINIMUM_AGE}",
+        )
+
+
+class InvalidBirthDate(ProblemError):
+    def __init__(self) -> None:
+        super().__init__(
+            422, "invalid_birth_date", "Invalid birth date", "The birth date is in the future"
+        )
+
+
+def check_birth_date(born: date | None, today: date | None = None) -> None:
+    if born is None:
+        return
+    today = today or datetime.now(UTC).date()
+    if born > today:
+        raise InvalidBirthDate()
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    if age < MINIMUM_AGE:
+        raise MinorNotAllowed()
+
+
+def _set_tags(contact: Contact, tags: list[str]) -> None:
+    """Keeps the rows of tags that stay, so only the difference is written."""
+    kept = [row for row in contact.tag_rows if row.tag in tags]
+    have = {row.tag for row in kept}
+    added = [
+        ContactTag(contact_id=contact.id, account_id=contact.account_id, tag=tag)
+        for tag in tags
+        if tag not in have
+    ]
+    contact.tag_rows = sorted(kept + added, key=lambda row: row.tag)
+
+
+def _set_values(contact: Contact, values: dict[str, Stored | None]) -> None:
+    """Merges: the keys given change (None removes one), the others stay."""
+    rows = {row.key: row for row in contact.value_rows}
+    for key, value in values.items():
+        if value is None:
+            rows.pop(key, None)
+        elif key in rows:
+            rows[key].value = value
+        else:
+            rows[key] = ContactValue(
+                contact_id=contact.id, account_id=contact.account_id, key=key, value=value
+            )
+    contact.value_rows = sorted(rows.values(), key=lambda row: row.key)
+
+
 async def create_contact(
     session: AsyncSession, account_id: UUID, request: ContactCreate, auditor: Auditor
 ) -> Contact:
     phone = to_e164(request.phone)
+    check_birth_date(request.birth_date)
+    values = await checked_values(session, account_id, request.custom)
     repository = ContactRepository(session, account_id)
     if await repository.by_phone(phone) is not None:
         raise ContactExists(phone)
@@ -36,9 +100,17 @@ async def create_contact(
         phone=phone,
         name=request.name,
         email=str(request.email) if request.email else None,
+        country=request.country or country_of(phone),
+        address=request.address,
+        birth_date=request.birth_date,
         consented_at=request.consented_at,
         consent_source=request.consent_source,
+        created_at=utcnow(),
+        tag_rows=[],
+        value_rows=[],
     )
+    _set_tags(contact, request.tags)
+    _set_values(contact, values)
     try:
         await repository.add(contact)
     except IntegrityError as exc:  # a concurrent request added the same phone first
@@ -51,14 +123,73 @@ async def create_contact(
     return contact
 
 
+async def update_contact(
+    session: AsyncSession,
+    account_id: UUID,
+    contact_id: UUID,
+    request: ContactUpdate,
+    auditor: Auditor,
+) -> Contact:
+    changes = request.changes()
+    check_birth_date(changes.get("birth_date"))
+    values = await checked_values(session, account_id, changes.pop("custom", {}))
+    repository = ContactRepository(session, account_id)
+    contact = await repository.get(contact_id, for_update=True)
+    if contact is None:
+        raise NotFound("Contact")
+    if "phone" in changes:
+        await _change_phone(repository, contact, to_e164(changes.pop("phone")), changes)
+    if "tags" in changes:
+        _set_tags(contact, changes.pop("tags"))
+    _set_values(contact, values)
+    if changes.get("email") is not None:
+        changes["email"] = str(changes["email"])
+    for field, value in changes.items():
+        setattr(contact, field, value)
+    contact.updated_at = utcnow()
+    try:
+        await repository.flush()
+    except IntegrityError as exc:  # a concurrent request took the new phone first
+        raise ContactExists(contact.phone) from exc
+    details: Details = {"fields": sorted(request.model_fields_set)}
+    add_event(session, Outbox, auditor.event("contact.updated", "contact", contact.id, details))
+    return contact
+
+
+async def _change_phone(
+    repository: ContactRepository, contact: Contact, phone: str, changes: dict[str, object]
+) -> None:
+    if phone == contact.phone:
+        return
+    if await repository.by_phone(phone) is not None:
+        raise ContactExists(phone)
+    # A country that came from the old number follows the number; one the customer gave stays.
+    if "country" not in changes and contact.country == country_of(contact.phone):
+        contact.country = country_of(phone)
+    contact.phone = phone
+
+
 async def list_contacts(
-    session: AsyncSession, account_id: UUID, limit: int, offset: int, auditor: Auditor
-) -> tuple[list[Contact], int]:
-    contacts, total = await ContactRepository(session, account_id).page(limit, offset)
-    # A read of many people's data at once (the way to export them): who, and how many.
-    details: Details = {"count": len(contacts), "offset": offset}
+    session: AsyncSession,
+    account_id: UUID,
+    search: Search,
+    cursor: str | None,
+    limit: int,
+    auditor: Auditor,
+) -> tuple[list[Contact], str | None]:
+    """A page of the matching contacts, newest first, and the next page's cursor (None on
+    the last page)."""
+    after = decode_cursor(cursor) if cursor else None
+    contacts = await ContactRepository(session, account_id).search(search, after, limit + 1)
+    page, next_cursor = contacts[:limit], None
+    if len(contacts) > limit:
+        next_cursor = encode_cursor(page[-1].created_at, page[-1].id)
+    # A read of many people's data at once (the way to export them): who, how many, and
+    # which filters (their names only: a search text may be a name or a number).
+    filters = [name for name, value in vars(search).items() if value is not None]
+    details: Details = {"count": len(page), "filters": filters, "first_page": cursor is None}
     add_event(session, Outbox, auditor.event("contact.listed", details=details))
-    return contacts, total
+    return page, next_cursor
 
 
 async def get_contact(session: AsyncSession, account_id: UUID, contact_id: UUID) -> Contact:
