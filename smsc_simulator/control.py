@@ -7,6 +7,7 @@ connection), so the SMPP side and the API see the same state without locks:
     GET  /stats             counters
     GET  /faults            the active fault state
     POST /faults            apply a fault (JSON body, see faults.FaultRequest)
+    POST /mo                a handset's SMS to the ESME: {"source", "destination", "text"}
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from .faults import FaultError, FaultRequest
 
@@ -30,6 +31,12 @@ logger = logging.getLogger(__name__)
 MAX_HEAD = 16 * 1024
 MAX_BODY = 64 * 1024
 READ_TIMEOUT = 10.0
+
+
+class MobileOriginated(BaseModel):
+    source: str = Field(min_length=1, max_length=21)
+    destination: str = Field(min_length=1, max_length=21)
+    text: str = Field(min_length=1, max_length=160)
 
 
 class HttpError(Exception):
@@ -99,7 +106,16 @@ class ControlServer:
                 return await self.sim.apply_faults(request)
             except (ValidationError, FaultError) as exc:
                 raise HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc)) from exc
-        if url.path in ("/submits", "/stats", "/faults"):
+        if (method, url.path) == ("POST", "/mo"):
+            try:
+                mo = MobileOriginated.model_validate_json(body or b"{}")
+                await self.sim.inject_mo(mo.source, mo.destination, mo.text)
+            except ValidationError as exc:
+                raise HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc)) from exc
+            except RuntimeError as exc:  # nobody bound to receive it
+                raise HttpError(HTTPStatus.CONFLICT, str(exc)) from exc
+            return {"sent": True}
+        if url.path in ("/submits", "/stats", "/faults", "/mo"):
             raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} not allowed on {url.path}")
         raise HttpError(HTTPStatus.NOT_FOUND, f"no such resource {url.path}")
 

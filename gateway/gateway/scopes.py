@@ -34,6 +34,8 @@ def required_scope(method: str, path: str) -> str | None:
             "/v1/messages/quote",
         ):
             return "messages:send"
+        if method.upper() == "POST" and _is_cancel(path):
+            return "messages:send"  # taking back a scheduled send is part of sending
         return "messages:read" if read else None
     if _at_or_below(path, "/v1/templates"):
         # Keeping a text to send is as much as sending it.
@@ -55,3 +57,9 @@ def check_scope(scopes: frozenset[str], method: str, path: str) -> None:
 
 def _at_or_below(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
+
+
+def _is_cancel(path: str) -> bool:
+    """`/v1/messages/{id}/cancel`."""
+    parts = path.split("/")
+    return len(parts) == 5 and parts[4] == "cancel" and bool(parts[3])

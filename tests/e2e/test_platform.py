@@ -34,6 +34,8 @@ async def stack(
         gateway_port=0,
         database_urls=urls,
         logs_to_files=True,
+        # The handset's side: a test posts its replies (MO) through the control API.
+        smsc_control=True,
         simulator_args=("--receipt-delay", "0.3", "--first-message-id", "1000"),
         extra_env={
             "BILLING_STARTER_CREDIT": str(STARTER_CREDIT),
@@ -163,3 +165,46 @@ async def test_tenants_are_isolated_and_tokens_required(stack: Stack) -> None:
     assert anonymous.status_code == 401
     assert bad_number.status_code == 422
     assert bad_number.json()["code"] == "invalid_phone_number"
+
+
+async def test_a_stop_reply_blocks_the_next_marketing_message(stack: Stack) -> None:
+    handset, our_number = "+447700900555", "+447700900999"
+    marketing = {"to": handset, "text": "Sale today", "sender": our_number, "purpose": "marketing"}
+    assert stack.smsc_control_url is not None
+    async with (
+        httpx.AsyncClient(base_url=stack.gateway_url, timeout=15) as client,
+        httpx.AsyncClient(base_url=stack.smsc_control_url, timeout=5) as smsc,
+    ):
+        shop = await _signed_up(client, "shop@example.com")
+        first = await client.post("/v1/messages", headers=shop, json=marketing)
+        assert first.status_code == 202, first.text
+        await _wait_for_status(client, first.json()["id"], shop, "delivered")
+
+        # The handset answers the number the message came from; the SMSC passes it on.
+        reply = {"source": handset.lstrip("+"), "destination": our_number.lstrip("+")}
+        posted = await smsc.post("/mo", json={**reply, "text": " Stop "})
+        assert posted.status_code == 200, posted.text
+
+        # dlr gives the reply to the account that sent from that number, as an opt-out.
+        inbound: list[dict[str, Any]] = []
+        async with asyncio.timeout(60):
+            while not inbound:
+                listed = await client.get("/v1/inbound", headers=shop)
+                assert listed.status_code == 200, listed.text
+                inbound = listed.json()["items"]
+                await asyncio.sleep(0.2)
+        assert [(m["from"], m["to"], m["keyword"]) for m in inbound] == [
+            (handset, our_number, "STOP")
+        ]
+        # Dispatch hears of it over the broker; from then on marketing to the number stops.
+        async with asyncio.timeout(60):
+            while True:
+                again = await client.post("/v1/messages", headers=shop, json=marketing)
+                if again.status_code == 422:
+                    break
+                assert again.status_code == 202, again.text
+                await asyncio.sleep(0.3)
+        assert again.json()["code"] == "recipient_opted_out"
+        transactional = {**marketing, "purpose": "transactional", "text": "Your order shipped"}
+        shipped = await client.post("/v1/messages", headers=shop, json=transactional)
+        assert shipped.status_code == 202, shipped.text

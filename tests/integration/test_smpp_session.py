@@ -27,6 +27,7 @@ class Part:
     def __init__(self, text: str, index: int = 1, segments: int = 1, encoding: str = "gsm7"):
         self.to_number, self.sender = "+447700900123", "SMSGW"
         self.text, self.part_index, self.segments, self.encoding = text, index, segments, encoding
+        self.validity_period: int | None = None
         self.concat_reference = 42
 
 

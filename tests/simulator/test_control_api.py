@@ -120,6 +120,23 @@ async def test_fault_state_is_returned_and_cleared(api: httpx.AsyncClient) -> No
     assert (cleared["error"], cleared["receipt_mode"]) == (None, "normal")
 
 
+async def test_a_posted_mo_reaches_the_bound_esme_as_a_deliver_sm(
+    api: httpx.AsyncClient, esme: Connect
+) -> None:
+    mo = {"source": "447700900123", "destination": "447700900999", "text": "STOP"}
+    assert (await api.post("/mo", json=mo)).status_code == 409  # nobody bound yet
+    client: Esme = await esme()
+
+    posted = await api.post("/mo", json=mo)
+
+    assert posted.status_code == 200, posted.text
+    deliver = await client.read()
+    assert deliver.command == "deliver_sm"
+    assert (deliver.source_addr, deliver.destination_addr) == (b"447700900123", b"447700900999")
+    assert deliver.short_message == b"STOP"
+    assert (await api.post("/mo", json={"source": "1"})).status_code == 422
+
+
 async def test_unknown_path_and_method(api: httpx.AsyncClient) -> None:
     assert (await api.get("/nothing")).status_code == 404
     assert (await api.delete("/faults")).status_code == 405

@@ -111,6 +111,11 @@ class DispatchSettings(VerifyingServiceSettings):
     trial_daily_messages: int = Field(default=50, ge=0)
     trial_destinations: Annotated[tuple[str, ...], NoDecode] = ()
 
+    # Scheduled messages are looked for this often, so each goes within about this long of
+    # its send_at; each round releases them a batch per transaction.
+    schedule_poll_seconds: float = Field(default=1.0, gt=0)
+    schedule_batch_size: int = Field(default=500, ge=1)
+
     # A batch with more recipients than this needs an operator to enable mass mailing for
     # the account (R10: after the contract is signed); 0 lets any size through.
     bulk_recipients_threshold: int = Field(default=100, ge=0)

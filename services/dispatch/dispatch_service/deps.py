@@ -44,7 +44,7 @@ def answer_intake(response: Response, location: str, created: bool) -> None:
         response.headers["Idempotent-Replayed"] = "true"
 
 
-def _merged(*docs: ResponsesDoc) -> ResponsesDoc:
+def merged_responses(*docs: ResponsesDoc) -> ResponsesDoc:
     """`responses` entries where refusals sharing a status are described together (one
     status holds one OpenAPI entry, so a later one would hide an earlier one)."""
     merged: ResponsesDoc = {}
@@ -65,7 +65,7 @@ def _merged(*docs: ResponsesDoc) -> ResponsesDoc:
 
 
 # For the `responses` of every operation that takes in messages.
-INTAKE_REFUSALS = _merged(
+INTAKE_REFUSALS = merged_responses(
     ACCOUNT_NOT_ACTIVE_RESPONSE,
     problem_responses(409),
     SENDER_NOT_APPROVED_RESPONSE,

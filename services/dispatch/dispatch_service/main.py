@@ -9,6 +9,8 @@ from dispatch_service.expiry.sweeper import ReceiptSweeper
 from dispatch_service.messages.handlers import HANDLERS, TOPICS
 from dispatch_service.messages.router import router as messages_router
 from dispatch_service.quotes.router import router as quotes_router
+from dispatch_service.scheduling.releaser import ScheduledReleaser
+from dispatch_service.scheduling.router import router as scheduling_router
 from dispatch_service.senders.ops_router import router as ops_senders_router
 from dispatch_service.senders.router import router as senders_router
 from dispatch_service.templates.router import router as templates_router
@@ -18,7 +20,8 @@ from shared.runtime import ConsumerSpec, ServiceRuntime
 
 
 class DispatchRuntime(ServiceRuntime):
-    """The kit's runtime plus the receipt deadline's sweeper, which needs the database."""
+    """The kit's runtime plus the receipt deadline's sweeper and the scheduled messages'
+    releaser, which need the database."""
 
     async def start(self) -> None:
         await super().start()
@@ -27,6 +30,10 @@ class DispatchRuntime(ServiceRuntime):
         sweeper = ReceiptSweeper(self.sessionmaker, settings)
         self.start_periodic(
             PeriodicJob("receipt-sweeper", settings.receipt_sweep_interval_seconds, sweeper.sweep)
+        )
+        releaser = ScheduledReleaser(self.sessionmaker, settings.schedule_batch_size)
+        self.start_periodic(
+            PeriodicJob("scheduled-releaser", settings.schedule_poll_seconds, releaser.release)
         )
 
 
@@ -45,6 +52,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
             batches_router,
             quotes_router,
             messages_router,
+            scheduling_router,
             senders_router,
             ops_senders_router,
             ops_bulk_router,

@@ -3,6 +3,7 @@
 from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.batches.models import Batch
 from dispatch_service.bulk.models import BulkPermissionRow
+from dispatch_service.consent.models import RecipientConsentRow
 from dispatch_service.content.models import (
     ContentHit,
     ContentReview,
@@ -30,6 +31,7 @@ __all__ = [
     "Message",
     "MessagePart",
     "Outbox",
+    "RecipientConsentRow",
     "SenderNameRow",
     "Template",
     "TrialUsage",

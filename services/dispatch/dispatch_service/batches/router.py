@@ -12,9 +12,9 @@ from dispatch_service.content.service import ContentGateDep
 from dispatch_service.deps import (
     INTAKE_REFUSALS,
     SettingsDep,
-    _merged,
     answer_intake,
     idempotency_key_header,
+    merged_responses,
 )
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.templates.intake import compose_batch
@@ -42,7 +42,7 @@ Sender = Annotated[Principal, Depends(require("messages:send"))]
     "`insufficient_funds`. 422 `batch_rejected` when no entry is valid.",
     responses={
         200: {"model": BatchResponse, "description": "Idempotent replay"},
-        **_merged(INTAKE_REFUSALS, BULK_NOT_ENABLED_RESPONSE),
+        **merged_responses(INTAKE_REFUSALS, BULK_NOT_ENABLED_RESPONSE),
     },
 )
 async def send_batch(

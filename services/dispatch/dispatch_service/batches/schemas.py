@@ -3,6 +3,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from dispatch_service.consent.service import Purpose, purpose_field
 from dispatch_service.messages.schemas import (
     ENCODING_POLICY_DESCRIPTION,
     MAX_TEXT_LENGTH,
@@ -13,6 +14,7 @@ from dispatch_service.messages.schemas import (
     check_variables,
 )
 from dispatch_service.messages.status import MessageStatus
+from dispatch_service.scheduling.intake import SendAt, send_at_field, validity_field
 from dispatch_service.sms.encoding import Encoding
 from dispatch_service.sms.transliterate import EncodingPolicy, Replacement
 from shared.text import check_single_line
@@ -45,6 +47,11 @@ class SendBatchRequest(BaseModel):
     sender: str | None = Field(default=None, max_length=64, examples=["ACME"])
     messages: list[BatchEntry] | None = Field(default=None, min_length=1, max_length=MAX_BATCH_SIZE)
     encoding_policy: EncodingPolicy = Field(default="auto", description=ENCODING_POLICY_DESCRIPTION)
+    # A batch is a mailing unless said otherwise (R11): opted-out numbers are left out.
+    purpose: Purpose = purpose_field("marketing")
+    # One time for the whole batch; each message is released (and charged) on its own.
+    send_at: SendAt = send_at_field()
+    validity_period: int | None = validity_field()
 
     @field_validator("text")
     @classmethod

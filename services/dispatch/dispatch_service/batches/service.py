@@ -5,6 +5,8 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -22,12 +24,15 @@ from dispatch_service.batches.schemas import (
     SendBatchRequest,
 )
 from dispatch_service.config import DispatchSettings
+from dispatch_service.consent import service as consent
+from dispatch_service.consent.service import Purpose, RecipientOptedOut
 from dispatch_service.db import Outbox
 from dispatch_service.messages import metrics as message_metrics
 from dispatch_service.messages import repository as messages_repository
 from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.service import CheckedMessage, check_message
 from dispatch_service.messages.status import MessageStatus
+from dispatch_service.scheduling.intake import due_time
 from dispatch_service.senders.intake import SenderGate
 from dispatch_service.trial import service as trial_caps
 from shared.errors import ProblemError
@@ -89,12 +94,16 @@ async def send_batch(
     if senders is not None:
         checked, unapproved = await senders.screen(session, account_id, checked)
         rejected = sorted([*rejected, *unapproved], key=lambda entry: entry.index)
+    checked, opted_out = await _screen_consent(session, account_id, checked, request.purpose)
+    rejected = sorted([*rejected, *opted_out], key=lambda entry: entry.index)
     if not checked:
         raise BatchRejected(rejected)
+    send_at = due_time(request.send_at, utcnow())
     if trial:
         trial_caps.check_destinations(settings, [c.phone.e164 for _, _, c in checked])
-    if backlog is not None:
-        # The whole batch or none of it, as billing takes it.
+    if backlog is not None and send_at is None:
+        # The whole batch or none of it, as billing takes it. A scheduled batch joins the
+        # backlog message by message as each is released.
         await backlog.admit(session, account_id, sum(c.split.segments for _, _, c in checked))
     batch = Batch(
         id=uuid4(),
@@ -113,7 +122,8 @@ async def send_batch(
     if trial:
         # Each recipient accepted counts; only now that it is known not to be a replay.
         await trial_caps.count(session, settings, account_id, len(checked))
-    messages = await _store_messages(session, batch, checked, held)
+    timing = _Timing(send_at, request.validity_period)
+    messages = await _store_messages(session, batch, checked, held, request.purpose, timing)
     to_charge = [
         BatchedMessage(message_id=message.id, segments=message.segments)
         for message in messages
@@ -128,6 +138,34 @@ async def send_batch(
     return BatchResponse(
         batch_id=batch.id, accepted=len(messages), rejected=rejected, messages=messages
     ), True
+
+
+@dataclass(frozen=True)
+class _Timing:
+    send_at: datetime | None
+    validity_period: int | None
+
+
+async def _screen_consent(
+    session: AsyncSession,
+    account_id: UUID,
+    checked: list[tuple[int, str, CheckedMessage]],
+    purpose: Purpose,
+) -> tuple[list[tuple[int, str, CheckedMessage]], list[RejectedEntry]]:
+    """Entries to numbers that opted out of the account's marketing are rejected, one query
+    for the whole batch."""
+    refused = await consent.opted_out(
+        session, account_id, [c.phone.e164 for _, _, c in checked], purpose
+    )
+    if not refused:
+        return checked, []
+    kept = [entry for entry in checked if entry[2].phone.e164 not in refused]
+    rejected = [
+        RejectedEntry(index=index, code=consent.OPTED_OUT, detail=RecipientOptedOut().detail or "")
+        for index, _, c in checked
+        if c.phone.e164 in refused
+    ]
+    return kept, rejected
 
 
 def check_entries(
@@ -166,6 +204,8 @@ async def _store_messages(
     batch: Batch,
     checked: list[tuple[int, str, CheckedMessage]],
     held: Collection[int],
+    purpose: Purpose,
+    timing: "_Timing",
 ) -> list[BatchMessage]:
     long_messages = Counter(c.phone.e164 for _, _, c in checked if c.split.segments > 1)
     references = await messages_repository.next_concat_references(session, long_messages)
@@ -175,7 +215,9 @@ async def _store_messages(
     for index, text, message in checked:
         message_id, split = uuid4(), message.split
         to_number = message.phone.e164
-        status: MessageStatus = "held" if index in held else "accepted"
+        status: MessageStatus = (
+            "held" if index in held else "accepted" if timing.send_at is None else "scheduled"
+        )
         messages.append(
             {
                 "id": message_id,
@@ -185,6 +227,9 @@ async def _store_messages(
                 "text": text,
                 "encoding": split.encoding,
                 "segments": split.segments,
+                "purpose": purpose,
+                "send_at": timing.send_at,
+                "validity_period": timing.validity_period,
                 # Single parts carry no UDH; each long one takes its number's next reference.
                 "concat_reference": references[to_number].pop(0) if split.segments > 1 else 0,
                 "status": status,
@@ -199,7 +244,7 @@ async def _store_messages(
                 "message_id": message_id,
                 "part_index": part_index,
                 "text": part_text,
-                "status": "pending",
+                "status": "pending" if timing.send_at is None else "scheduled",
                 "attempts": 0,
                 "answered_attempts": 0,
                 "resent_unanswered": 0,

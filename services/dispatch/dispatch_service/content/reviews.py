@@ -45,9 +45,12 @@ async def decide(session: AsyncSession, message_id: UUID, approve: bool) -> None
         raise ReviewDecided(review.decision)
     message = (await messages_repository.lock_many(session, [message_id]))[message_id]
     now = utcnow()
-    if approve:
-        assert advance_message(message.status, "accepted") == "accepted", message.status
-        message.status, message.updated_at = "accepted", now
+    if approve and message.send_at is not None and message.send_at > now:
+        # Approved before its time: it waits like any scheduled message.
+        assert advance_message(message.status, "scheduled") == "scheduled", message.status
+        message.status, message.updated_at = "scheduled", now
+    elif approve:
+        assert message.release(now), message.status
         region = parse_phone_number(message.to_number).region
         add_event(session, Outbox, accepted_event(message, region))
     else:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.accounts.handlers import on_account_states_changed
 from dispatch_service.batches import repository as set_based
 from dispatch_service.batches.handlers import on_batch_charge_authorized, on_batch_charge_declined
+from dispatch_service.consent.service import on_consents_changed
 from dispatch_service.messages import repository
 from shared.events import (
     AccountStateChanged,
@@ -25,6 +26,7 @@ from shared.events import (
     ChargeDeclined,
     ChargeEvent,
     MessagePartStatusReported,
+    RecipientConsentChanged,
     utcnow,
 )
 from shared.inbox import Batched, Handler
@@ -93,9 +95,11 @@ HANDLERS: Mapping[str, Handler] = {
     "batch.charge_declined": on_batch_charge_declined,
     "message.part_status_reported": Batched(on_part_statuses_reported),
     "account.state_changed": Batched(on_account_states_changed),
+    "recipient.consent_changed": Batched(on_consents_changed),
 }
 TOPICS: tuple[str, ...] = (
     ChargeEvent.topic,
     MessagePartStatusReported.topic,
     AccountStateChanged.topic,
+    RecipientConsentChanged.topic,
 )

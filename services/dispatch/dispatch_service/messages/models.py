@@ -32,7 +32,7 @@ from dispatch_service.messages.status import (
 )
 from dispatch_service.sms.encoding import Encoding
 from shared.db import UtcDateTime
-from shared.events import utcnow
+from shared.events import ConsentPurpose, utcnow
 
 # The error code of a part (and its message) whose receipt never came before the deadline;
 # no SMSC reports it, so it also marks the part's status as ours, not the operator's.
@@ -64,6 +64,13 @@ class Message(Base):
             postgresql_where=text("status = 'accepted'"),
             sqlite_where=text("status = 'accepted'"),
         ),
+        # The scheduler looks for scheduled messages whose time has come, every second.
+        Index(
+            "ix_messages_scheduled_send_at",
+            "send_at",
+            postgresql_where=text("status = 'scheduled'"),
+            sqlite_where=text("status = 'scheduled'"),
+        ),
     )
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
@@ -84,6 +91,15 @@ class Message(Base):
     # position in the request, which orders the batch's listing.
     batch_id: Mapped[UUID | None] = mapped_column(Uuid)
     batch_index: Mapped[int | None] = mapped_column(Integer)
+    # marketing | transactional: only marketing is refused to numbers that opted out.
+    purpose: Mapped[ConsentPurpose] = mapped_column(
+        String(16), default="transactional", server_default="transactional"
+    )
+    # When a scheduled message goes (it is charged then); None: at once.
+    send_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The SMSC keeps trying to deliver it this long (submit_sm validity_period); None: the
+    # SMSC's default.
+    validity_period: Mapped[int | None] = mapped_column(Integer)
     price: Mapped[str | None] = mapped_column(String(32))  # decimal string, never a float
     currency: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -104,6 +120,25 @@ class Message(Base):
             if part.part_index == part_index:
                 return part
         raise LookupError(f"message {self.id} has no part {part_index}")
+
+    def release(self, at: datetime) -> bool:
+        """Its send_at came: accepted, for billing to charge and the SMPP worker to send."""
+        if self.status == "accepted" or advance_message(self.status, "accepted") != "accepted":
+            return False
+        self.status, self.updated_at = "accepted", at
+        for part in self.parts:
+            part.status = advance_part(part.status, "pending")
+        return True
+
+    def cancel(self, at: datetime) -> bool:
+        """The customer canceled it before its send_at: nothing was charged or sent."""
+        if self.status == "canceled" or advance_message(self.status, "canceled") != "canceled":
+            return False
+        self.status, self.updated_at, self.done_at = "canceled", at, at
+        for part in self.parts:
+            part.status = advance_part(part.status, "canceled")
+            part.done_at = part.done_at or at
+        return True
 
     def queue(self, price: str, currency: str, at: datetime) -> bool:
         """Billing authorised the charge: hand the parts to the SMPP worker."""

@@ -35,6 +35,7 @@ class PartToSend:
     concat_reference: int  # UDH reference, shared by every part of the message
     segments: int  # total parts: the UDH part count
     text: str  # this part's text only
+    validity_period: int | None  # seconds, or the SMSC's default
 
 
 def _with_parts() -> Select[Message]:
@@ -231,6 +232,7 @@ async def claim_queued_parts(
             Message.concat_reference,
             Message.segments,
             MessagePart.text,
+            Message.validity_period,
         )
         .join(Message, Message.id == MessagePart.message_id)
         # A literal, not a bound parameter: PostgreSQL only uses the partial index when it
@@ -244,7 +246,7 @@ async def claim_queued_parts(
         in_flight = tuple_(MessagePart.message_id, MessagePart.part_index)
         statement = statement.where(in_flight.not_in(list(exclude)))
     rows = (await session.execute(statement)).all()
-    return [PartToSend(*row) for row in rows]
+    return [PartToSend(**row._asdict()) for row in rows]
 
 
 async def lock_many(session: AsyncSession, message_ids: Collection[UUID]) -> dict[UUID, Message]:

@@ -5,12 +5,14 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from dispatch_service.accounts.service import AccountStatesDep
 from dispatch_service.backlog.service import BacklogGateDep
+from dispatch_service.consent.service import RECIPIENT_OPTED_OUT_RESPONSE
 from dispatch_service.content.service import ContentGateDep
 from dispatch_service.deps import (
     INTAKE_REFUSALS,
     SettingsDep,
     answer_intake,
     idempotency_key_header,
+    merged_responses,
 )
 from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
@@ -38,7 +40,7 @@ Reader = Annotated[Principal, Depends(require("messages:read"))]
     summary="Send an SMS",
     responses={
         200: {"model": MessageResponse, "description": "Idempotent replay"},
-        **INTAKE_REFUSALS,
+        **merged_responses(INTAKE_REFUSALS, problem_responses(422), RECIPIENT_OPTED_OUT_RESPONSE),
     },
 )
 async def send_message(

@@ -4,8 +4,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from dispatch_service.consent.service import Purpose, purpose_field
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.messages.status import MessageStatus, PartStatus
+from dispatch_service.scheduling.intake import SendAt, send_at_field, validity_field
 from dispatch_service.sms.encoding import Encoding
 from dispatch_service.sms.transliterate import EncodingPolicy, Replacement
 from shared.text import check_message_text, check_single_line
@@ -55,6 +57,9 @@ class SendMessageRequest(BaseModel):
     variables: Variables | None = Field(default=None, description=VARIABLES_DESCRIPTION)
     sender: str | None = Field(default=None, max_length=64, examples=["ACME"])
     encoding_policy: EncodingPolicy = Field(default="auto", description=ENCODING_POLICY_DESCRIPTION)
+    purpose: Purpose = purpose_field("transactional")
+    send_at: SendAt = send_at_field()
+    validity_period: int | None = validity_field()
 
     @field_validator("text")
     @classmethod
@@ -118,6 +123,9 @@ class MessageResponse(BaseModel):
     error_code: str | None
     encoding: Encoding
     segments: int
+    purpose: Purpose
+    send_at: datetime | None
+    validity_period: int | None
     price: str | None
     currency: str | None
     parts: list[PartResponse]
@@ -143,6 +151,9 @@ class MessageResponse(BaseModel):
             error_code=message.error_code,
             encoding=message.encoding,
             segments=message.segments,
+            purpose=message.purpose,
+            send_at=message.send_at,
+            validity_period=message.validity_period,
             price=message.price,
             currency=message.currency,
             parts=[PartResponse.of(part) for part in message.parts],

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.backlog.service import BacklogGate
 from dispatch_service.config import DispatchSettings
+from dispatch_service.consent import service as consent
 from dispatch_service.db import Outbox
 from dispatch_service.messages import metrics, repository
 from dispatch_service.messages.models import Message, MessagePart
@@ -19,6 +20,7 @@ from dispatch_service.messages.phone import (
 )
 from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
+from dispatch_service.scheduling.intake import due_time
 from dispatch_service.sms.encoding import SegmentedText, segment
 from dispatch_service.trial import service as trial_caps
 from shared.errors import NotFound, ProblemError
@@ -84,7 +86,7 @@ async def send_message(
         request = request.model_copy(update={"sender": sender})
     phone, message = _new_message(settings, account_id, request, idempotency_key)
     if held:
-        message.status = "held"
+        message.status = "held"  # and, if scheduled, still its parts wait for send_at
     if backlog is not None:
         await backlog.refresh(session)  # before this request writes anything it would see
     # Written first, so that the usual request, a new message, costs no lookup; a retry
@@ -94,14 +96,18 @@ async def send_message(
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
         assert original is not None, "the conflicting message is committed"
         return _replayed(original, message), False
+    # After the replay check: a retry of a message accepted before the opt-out is still
+    # answered with it. A refusal rolls the message back with the request.
+    await consent.check(session, account_id, message.to_number, request.purpose)
     if trial:
         # After the replay check, so a replay is answered as one and counts nothing; a
         # refusal rolls the message back with the request.
         trial_caps.check_destinations(settings, [message.to_number])
         await trial_caps.count(session, settings, account_id, 1)
-    if backlog is not None:
+    if backlog is not None and message.send_at is None:
         # After the replay check: a retry of an accepted message adds nothing to the
-        # backlog. A refusal rolls the message back with the request.
+        # backlog. A refusal rolls the message back with the request. A scheduled one
+        # joins the backlog when it is released.
         backlog.take(account_id, message.segments)
     if message.segments > 1:
         # Only now that it is known not to be a replay: a replay must not use up one.
@@ -109,7 +115,7 @@ async def send_message(
             session, message.to_number
         )
         await repository.set_concat_reference(session, message)
-    if not held:
+    if message.status == "accepted":  # not held for review, not scheduled for later
         add_event(session, Outbox, accepted_event(message, phone.region))
     metrics.accepted(session, [(message.encoding, message.segments)])
     return message, True
@@ -161,6 +167,7 @@ def _new_message(
     checked = check_message(settings, request)
     split = checked.split
     now = utcnow()
+    send_at = due_time(request.send_at, now)
     message = Message(
         id=uuid4(),
         account_id=account_id,
@@ -169,14 +176,19 @@ def _new_message(
         text=request.rendered_text(),
         encoding=split.encoding,
         segments=split.segments,
+        purpose=request.purpose,
         # A single part carries no UDH; a long message gets its own once it is written.
         concat_reference=0,
-        status="accepted",
+        status="accepted" if send_at is None else "scheduled",
+        send_at=send_at,
+        validity_period=request.validity_period,
         idempotency_key=idempotency_key,
         created_at=now,
         updated_at=now,
         parts=[
-            MessagePart(part_index=index, text=text, status="pending")
+            MessagePart(
+                part_index=index, text=text, status="pending" if send_at is None else "scheduled"
+            )
             for index, text in enumerate(split.parts, start=1)
         ],
     )

@@ -15,12 +15,24 @@ from typing import Literal, TypeVar, get_args
 
 # "held": the content policy sent the message to an operator's review (a URL shortener);
 # nothing is charged or sent until it is approved (then "accepted") or rejected.
+# "scheduled": held until its `send_at`, then "accepted" (and only then charged), or
+# "canceled" by the customer before that.
 MessageStatus = Literal[
-    "held", "accepted", "queued", "sent", "delivered", "undelivered", "failed", "rejected"
+    "scheduled",
+    "held",
+    "accepted",
+    "queued",
+    "sent",
+    "delivered",
+    "undelivered",
+    "failed",
+    "rejected",
+    "canceled",
 ]
 # "pending": the part exists (the API lists it) but billing hasn't authorised it yet,
 # so the SMPP worker must not pick it up.
 PartStatus = Literal[
+    "scheduled",
     "pending",
     "queued",
     "sent",
@@ -30,21 +42,25 @@ PartStatus = Literal[
     "rejected",
     "failed",
     "unknown",
+    "canceled",
 ]
 
 MESSAGE_STATUSES: tuple[MessageStatus, ...] = get_args(MessageStatus)
 PART_STATUSES: tuple[PartStatus, ...] = get_args(PartStatus)
 
 MESSAGE_FINAL: frozenset[MessageStatus] = frozenset(
-    {"delivered", "undelivered", "failed", "rejected"}
+    {"delivered", "undelivered", "failed", "rejected", "canceled"}
 )
 PART_FINAL: frozenset[PartStatus] = frozenset(
-    {"delivered", "undelivered", "expired", "rejected", "failed", "unknown"}
+    {"delivered", "undelivered", "expired", "rejected", "failed", "unknown", "canceled"}
 )
 
 _MESSAGE_NEXT: Mapping[MessageStatus, frozenset[MessageStatus]] = {
-    # Only an operator's review moves a message out of "held".
-    "held": frozenset({"accepted", "rejected"}),
+    # Only its time (or the customer, canceling) moves a message out of "scheduled".
+    "scheduled": frozenset({"accepted", "canceled", "rejected"}),
+    # Only an operator's review moves a message out of "held" (to "scheduled" when approved
+    # before its send_at).
+    "held": frozenset({"scheduled", "accepted", "rejected"}),
     # Only billing moves a message out of "accepted": nothing is sent before it is charged.
     "accepted": frozenset({"queued", "rejected"}),
     # Receipts may overtake the "sent" bookkeeping, so queued may jump straight to an outcome;
@@ -55,6 +71,7 @@ _MESSAGE_NEXT: Mapping[MessageStatus, frozenset[MessageStatus]] = {
 }
 
 _PART_NEXT: Mapping[PartStatus, frozenset[PartStatus]] = {
+    "scheduled": frozenset({"pending", "canceled", "rejected"}),
     # A declined charge ends a part before it was ever queued.
     "pending": frozenset({"queued", "rejected"}),
     "queued": frozenset[PartStatus]({"sent", *PART_FINAL}),
@@ -117,4 +134,6 @@ def aggregate(part_statuses: Collection[PartStatus]) -> MessageStatus:
         return "sent"
     if all(status == "pending" for status in part_statuses):
         return "accepted"
+    if all(status == "scheduled" for status in part_statuses):
+        return "scheduled"
     return "queued"

@@ -28,6 +28,8 @@ class Part(Protocol):
     def part_index(self) -> int: ...
     @property
     def text(self) -> str: ...
+    @property
+    def validity_period(self) -> int | None: ...
 
 
 def submit_sm_fields(
@@ -53,7 +55,20 @@ def submit_sm_fields(
         "data_coding": data_coding_for(encoding),
         "registered_delivery": REGISTERED_DELIVERY_FINAL,
         "short_message": payload,
+        **(
+            {}
+            if part.validity_period is None
+            else {"validity_period": relative_time(part.validity_period)}
+        ),
     }
+
+
+def relative_time(seconds: int) -> str:
+    """SMPP 3.4's relative time format (7.1.1): YYMMDDhhmmss, tenths, "00", "R"."""
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    days, hour = divmod(hours, 24)
+    return f"0000{days:02d}{hour:02d}{minute:02d}{second:02d}000R"
 
 
 def decode_short_message(payload: bytes, data_coding: int, esm_class: int) -> str:
