@@ -597,3 +597,29 @@ async def test_a_long_mo_sent_again_is_one_but_the_next_with_the_same_reference_
 
     items = await inbound_of(api, headers, number=handset)
     assert [item["text"] for item in items] == ["".join(second), "".join(first)]
+
+
+async def test_operators_see_the_mos_nobody_owns(
+    api: httpx.AsyncClient,
+    ops: dict[str, str],
+    auth_service: AuthClient,
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+) -> None:
+    _, token = await auth_service.new_account()
+    handset, text = fresh_number(), f"anyone? {uuid4()}"
+    await publish(producer, mo(text, handset, fresh_number()))
+    message = await received(runtime, text)
+
+    listed = await api.get(
+        "/v1/ops/inbound", params={"unowned": "true", "number": handset}, headers=ops
+    )
+    assert listed.status_code == 200, listed.text
+    (item,) = listed.json()["items"]
+    assert (item["id"], item["text"], item["account_id"]) == (str(message.id), text, None)
+    one = await api.get(f"/v1/ops/inbound/{message.id}", headers=ops)
+    assert one.json() == item
+    assert_problem(
+        await api.get(f"/v1/inbound/{message.id}", headers=bearer(token)), 404, "not_found"
+    )
+    assert_problem(await api.get("/v1/ops/inbound", headers=bearer(token)), 403, "forbidden")

@@ -12,7 +12,12 @@ from dlr_service.inbound.concat import Malformed, Part, classify
 from dlr_service.inbound.fingerprint import fingerprint
 from dlr_service.inbound.models import InboundMessage, InboundPart
 from dlr_service.inbound.ownership import owner
-from dlr_service.inbound.repository import ConcatKey, InboundRepository, PartRepository
+from dlr_service.inbound.repository import (
+    ConcatKey,
+    InboundRepository,
+    PartRepository,
+    Unowned,
+)
 from dlr_service.numbers.addresses import canonical
 from dlr_service.webhooks import enqueue as webhooks
 from shared.cursor import decode_cursor, encode_cursor
@@ -194,7 +199,7 @@ async def sweep_incomplete(
     return len(stale)
 
 
-async def get(session: AsyncSession, account_id: UUID, inbound_id: UUID) -> InboundMessage:
+async def get(session: AsyncSession, account_id: UUID | None, inbound_id: UUID) -> InboundMessage:
     # Another account's message, or nobody's, is "not found": ids reveal nothing.
     message = await InboundRepository(session).get(account_id, inbound_id)
     if message is None:
@@ -204,7 +209,7 @@ async def get(session: AsyncSession, account_id: UUID, inbound_id: UUID) -> Inbo
 
 async def page(
     session: AsyncSession,
-    account_id: UUID,
+    owner: UUID | Unowned | None,
     number: str | None,
     since: datetime | None,
     until: datetime | None,
@@ -217,9 +222,7 @@ async def page(
         # Also as an SMSC may have spelled it, for messages stored before canonical spelling.
         spelled = canonical(number)
         numbers = list(dict.fromkeys([spelled, spelled.removeprefix("+"), number.strip()]))
-    rows = await InboundRepository(session).page(
-        account_id, numbers, since, until, before, limit + 1
-    )
+    rows = await InboundRepository(session).page(owner, numbers, since, until, before, limit + 1)
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
