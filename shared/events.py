@@ -275,6 +275,10 @@ class BatchedMessage(BaseModel):
 
     message_id: UUID
     segments: int = Field(ge=1)
+    # Whom it goes to and from which sender, as MessageAccepted has them: dlr tells a reply's
+    # account by them. None in events of dispatches that did not send them yet.
+    to: str | None = None
+    sender: str | None = None
 
 
 class BatchAccepted(Event):

@@ -18,6 +18,8 @@ from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
 from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.main import create_app
 from shared.events import (
+    BatchAccepted,
+    BatchedMessage,
     DeliverSmReceived,
     MessageAccepted,
     RecipientConsentChanged,
@@ -292,6 +294,33 @@ async def test_a_reply_is_the_last_senders_within_the_window(
     later_items = (await api.get("/v1/inbound", headers=bearer(later_token))).json()["items"]
     assert [item["text"] for item in later_items] == [text]
     assert (await api.get("/v1/inbound", headers=bearer(earlier_token))).json()["items"] == []
+
+
+async def test_a_reply_to_a_batch_is_the_batch_accounts(
+    producer: AIOKafkaProducer, runtime: ServiceRuntime, auth_service: AuthClient
+) -> None:
+    account_id, _ = await auth_service.new_account()
+    number, handset, text = fresh_number(), fresh_number(), f"yes {uuid4()}"
+    await publish(
+        producer,
+        BatchAccepted(
+            account_id=account_id,
+            batch_id=uuid4(),
+            messages=[
+                BatchedMessage(message_id=uuid4(), segments=1, to=fresh_number(), sender=number),
+                BatchedMessage(message_id=uuid4(), segments=1, to=handset, sender=number),
+            ],
+        ),
+    )
+
+    async def noted() -> bool:
+        async with runtime.sessionmaker() as session:
+            return await session.get(LastSend, (number, handset)) is not None
+
+    await eventually(noted)
+    await publish(producer, mo(text, handset, number))
+
+    assert (await received(runtime, text)).account_id == account_id
 
 
 async def test_an_mo_nobody_sent_to_lately_is_nobodys(

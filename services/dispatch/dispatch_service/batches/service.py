@@ -113,9 +113,12 @@ async def send_batch(
         # Each recipient accepted counts; only now that it is known not to be a replay.
         await trial_caps.count(session, settings, account_id, len(checked))
     messages = await _store_messages(session, batch, checked, held)
+    # _store_messages answers in the order of `checked`.
     to_charge = [
-        BatchedMessage(message_id=message.id, segments=message.segments)
-        for message in messages
+        BatchedMessage(
+            message_id=message.id, segments=message.segments, to=message.to, sender=entry.sender
+        )
+        for message, (_, _, entry) in zip(messages, checked, strict=True)
         if message.status == "accepted"
     ]
     if to_charge:
