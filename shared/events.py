@@ -429,6 +429,12 @@ class InboundMessageReceived(Event):
     to_number: str
     text: str
     received_at: datetime
+    # A long MO's parts; some never came (`incomplete`); the PDU contradicted itself
+    # (`malformed`, the text a best effort); the opt-out or opt-in keyword the text was.
+    parts: int = 1
+    incomplete: bool = False
+    malformed: bool = False
+    keyword: str | None = None
 
     @property
     def aggregate_id(self) -> str:

@@ -172,6 +172,10 @@ async def _store(session: AsyncSession, message: InboundMessage, settings: DlrSe
         to_number=message.to_number,
         text=message.text,
         received_at=message.received_at,
+        parts=message.parts,
+        incomplete=message.incomplete,
+        malformed=message.malformed,
+        keyword=message.keyword,
     )
     add_event(session, Outbox, received)
     await webhooks.inbound_received(session, received)
