@@ -104,6 +104,7 @@ def mo(
     destination: str,
     *,
     esm_class: int = 0,
+    data_coding: int = 0,
     payload: bytes | None = None,
     **fields: Any,
 ) -> DeliverSmReceived:
@@ -112,7 +113,7 @@ def mo(
         source_addr=source.removeprefix("+"),
         destination_addr=destination.removeprefix("+"),
         esm_class=esm_class,
-        data_coding=0,
+        data_coding=data_coding,
         short_message_hex=(text.encode() if payload is None else payload).hex(),
         text=text,
         **fields,
@@ -518,14 +519,19 @@ async def test_a_malformed_pdu_is_kept_raw_and_flagged(
     # A UDH claiming 40 octets in a payload of 8.
     bad = bytes([40, 0, 3, 1, 2, 1]) + b"hi"
     await publish(producer, mo("", handset, number, esm_class=0x40, payload=bad))
+    # Binary read as text: NUL characters, which PostgreSQL cannot store.
+    binary = b"\x00\x01hi"
+    await publish(producer, mo("\x00\x01hi", handset, number, payload=binary, data_coding=4))
     # The consumer carries on: the next MO from that handset (same partition) arrives too.
     await publish(producer, mo(text, handset, number))
     await received(runtime, text)
 
     items = await inbound_of(api, headers, number=handset)
-    assert len(items) == 2
-    (malformed,) = [item for item in items if item["malformed"]]
-    assert malformed["raw_hex"] == bad.hex()
+    assert len(items) == 3
+    binary_item, bad_item = [item for item in items if item["malformed"]]
+    assert bad_item["raw_hex"] == bad.hex()
+    assert binary_item["raw_hex"] == binary.hex()
+    assert binary_item["text"] == "\ufffd\x01hi"
     assert [item["text"] for item in items if not item["malformed"]] == [text]
 
 

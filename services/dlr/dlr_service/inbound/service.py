@@ -54,7 +54,7 @@ async def record_inbound(
         smsc=event.smsc,
         from_number=canonical(event.source_addr),
         to_number=canonical(event.destination_addr),
-        text=event.text,
+        text=printable(event.text),
         fingerprint=mark,
         received_at=event.received_at,
         parts=1,
@@ -63,6 +63,11 @@ async def record_inbound(
         raw_hex=event.short_message_hex if malformed else None,
     )
     await _store(session, message, settings)
+
+
+def printable(text: str) -> str:
+    """What PostgreSQL can store of a text: NUL characters become U+FFFD."""
+    return text.replace("\x00", "\ufffd")
 
 
 async def _record_part(
