@@ -275,6 +275,10 @@ class BatchedMessage(BaseModel):
 
     message_id: UUID
     segments: int = Field(ge=1)
+    # Whom it goes to and from which sender, as MessageAccepted has them: dlr tells a reply's
+    # account by them. None in events of dispatches that did not send them yet.
+    to: str | None = None
+    sender: str | None = None
 
 
 class BatchAccepted(Event):
@@ -425,6 +429,12 @@ class InboundMessageReceived(Event):
     to_number: str
     text: str
     received_at: datetime
+    # A long MO's parts; some never came (`incomplete`); the PDU contradicted itself
+    # (`malformed`, the text a best effort); the opt-out or opt-in keyword the text was.
+    parts: int = 1
+    incomplete: bool = False
+    malformed: bool = False
+    keyword: str | None = None
 
     @property
     def aggregate_id(self) -> str:

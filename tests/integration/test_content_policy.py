@@ -411,6 +411,10 @@ async def test_a_batch_holds_only_its_entries_with_shortened_links(
     (batch,) = await dispatch.events(account_id, BatchAccepted)
     assert held_id not in {m["message_id"] for m in batch["messages"]}
     assert len(batch["messages"]) == 2
+    # Whom each went to and from which sender, for dlr to tell replies' accounts.
+    sent = answer.json()["messages"]
+    assert [m["to"] for m in batch["messages"]] == [sent[0]["to"], sent[2]["to"]]
+    assert all(m["sender"] for m in batch["messages"])
     (review,) = await reviews(dispatch, account_id)
     assert (review["message_id"], review["domains"]) == (held_id, ["is.gd"])
 

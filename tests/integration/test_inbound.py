@@ -18,6 +18,8 @@ from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
 from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.main import create_app
 from shared.events import (
+    BatchAccepted,
+    BatchedMessage,
     DeliverSmReceived,
     MessageAccepted,
     RecipientConsentChanged,
@@ -102,6 +104,7 @@ def mo(
     destination: str,
     *,
     esm_class: int = 0,
+    data_coding: int = 0,
     payload: bytes | None = None,
     **fields: Any,
 ) -> DeliverSmReceived:
@@ -110,7 +113,7 @@ def mo(
         source_addr=source.removeprefix("+"),
         destination_addr=destination.removeprefix("+"),
         esm_class=esm_class,
-        data_coding=0,
+        data_coding=data_coding,
         short_message_hex=(text.encode() if payload is None else payload).hex(),
         text=text,
         **fields,
@@ -292,6 +295,33 @@ async def test_a_reply_is_the_last_senders_within_the_window(
     later_items = (await api.get("/v1/inbound", headers=bearer(later_token))).json()["items"]
     assert [item["text"] for item in later_items] == [text]
     assert (await api.get("/v1/inbound", headers=bearer(earlier_token))).json()["items"] == []
+
+
+async def test_a_reply_to_a_batch_is_the_batch_accounts(
+    producer: AIOKafkaProducer, runtime: ServiceRuntime, auth_service: AuthClient
+) -> None:
+    account_id, _ = await auth_service.new_account()
+    number, handset, text = fresh_number(), fresh_number(), f"yes {uuid4()}"
+    await publish(
+        producer,
+        BatchAccepted(
+            account_id=account_id,
+            batch_id=uuid4(),
+            messages=[
+                BatchedMessage(message_id=uuid4(), segments=1, to=fresh_number(), sender=number),
+                BatchedMessage(message_id=uuid4(), segments=1, to=handset, sender=number),
+            ],
+        ),
+    )
+
+    async def noted() -> bool:
+        async with runtime.sessionmaker() as session:
+            return await session.get(LastSend, (number, handset)) is not None
+
+    await eventually(noted)
+    await publish(producer, mo(text, handset, number))
+
+    assert (await received(runtime, text)).account_id == account_id
 
 
 async def test_an_mo_nobody_sent_to_lately_is_nobodys(
@@ -489,14 +519,19 @@ async def test_a_malformed_pdu_is_kept_raw_and_flagged(
     # A UDH claiming 40 octets in a payload of 8.
     bad = bytes([40, 0, 3, 1, 2, 1]) + b"hi"
     await publish(producer, mo("", handset, number, esm_class=0x40, payload=bad))
+    # Binary read as text: NUL characters, which PostgreSQL cannot store.
+    binary = b"\x00\x01hi"
+    await publish(producer, mo("\x00\x01hi", handset, number, payload=binary, data_coding=4))
     # The consumer carries on: the next MO from that handset (same partition) arrives too.
     await publish(producer, mo(text, handset, number))
     await received(runtime, text)
 
     items = await inbound_of(api, headers, number=handset)
-    assert len(items) == 2
-    (malformed,) = [item for item in items if item["malformed"]]
-    assert malformed["raw_hex"] == bad.hex()
+    assert len(items) == 3
+    binary_item, bad_item = [item for item in items if item["malformed"]]
+    assert bad_item["raw_hex"] == bad.hex()
+    assert binary_item["raw_hex"] == binary.hex()
+    assert binary_item["text"] == "\ufffd\x01hi"
     assert [item["text"] for item in items if not item["malformed"]] == [text]
 
 
@@ -597,3 +632,29 @@ async def test_a_long_mo_sent_again_is_one_but_the_next_with_the_same_reference_
 
     items = await inbound_of(api, headers, number=handset)
     assert [item["text"] for item in items] == ["".join(second), "".join(first)]
+
+
+async def test_operators_see_the_mos_nobody_owns(
+    api: httpx.AsyncClient,
+    ops: dict[str, str],
+    auth_service: AuthClient,
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+) -> None:
+    _, token = await auth_service.new_account()
+    handset, text = fresh_number(), f"anyone? {uuid4()}"
+    await publish(producer, mo(text, handset, fresh_number()))
+    message = await received(runtime, text)
+
+    listed = await api.get(
+        "/v1/ops/inbound", params={"unowned": "true", "number": handset}, headers=ops
+    )
+    assert listed.status_code == 200, listed.text
+    (item,) = listed.json()["items"]
+    assert (item["id"], item["text"], item["account_id"]) == (str(message.id), text, None)
+    one = await api.get(f"/v1/ops/inbound/{message.id}", headers=ops)
+    assert one.json() == item
+    assert_problem(
+        await api.get(f"/v1/inbound/{message.id}", headers=bearer(token)), 404, "not_found"
+    )
+    assert_problem(await api.get("/v1/ops/inbound", headers=bearer(token)), 403, "forbidden")

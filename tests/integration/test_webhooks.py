@@ -36,10 +36,16 @@ from dlr_service.webhooks.models import WebhookDelivery
 from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.ssrf import UrlGuard
 from dlr_service.webhooks.worker import WebhookWorker
-from shared.events import MessagePartStatusReported, WebhookEndpointDisabled, utcnow
+from shared.events import (
+    DeliverSmReceived,
+    MessagePartStatusReported,
+    WebhookEndpointDisabled,
+    utcnow,
+)
 from shared.kafka import new_producer
 from shared.runtime import ServiceRuntime
 from tests.integration.test_dlr import Receipts, part_submitted, publish, receipt, smsc_number
+from tests.integration.test_senders import token_as
 from tests.support.apps import AuthClient, running_app, served_app
 from tests.support.databases import Databases
 
@@ -293,6 +299,60 @@ async def test_a_receipt_is_delivered_signed_with_its_sequence(
     last = by_sequence[1].payload["data"]
     assert (last["status"], last["error_code"]) == ("undelivered", "034")
     assert last["smsc_message_id"] == str(second)
+
+
+async def test_an_mo_to_the_accounts_number_is_delivered_as_message_inbound(
+    api: httpx.AsyncClient,
+    worker: WebhookWorker,
+    receiver: Receiver,
+    broker: str,
+    auth_service: AuthClient,
+    account: tuple[UUID, dict[str, str]],
+) -> None:
+    account_id, headers = account
+    endpoint = await register(api, headers, f"{receiver.base_url}/mo", ["message.inbound"])
+    _, token = await auth_service.new_account("Platform operators")
+    ops = {"Authorization": f"Bearer {token_as(auth_service, token, 'ops')}"}
+    number = f"+4475{smsc_number()}"
+    assigned = await api.post(
+        "/v1/ops/numbers", json={"number": number, "account_id": str(account_id)}, headers=ops
+    )
+    assert assigned.status_code == 200, assigned.text
+    mo = DeliverSmReceived(
+        source_addr="447700900123",
+        destination_addr=number.removeprefix("+"),
+        esm_class=0,
+        data_coding=0,
+        short_message_hex=b"STOP".hex(),
+        text="STOP",
+    )
+    producer: AIOKafkaProducer = new_producer(broker)
+    await producer.start()
+    try:
+        await publish(producer, mo)
+    finally:
+        await producer.stop()
+
+    async def delivered() -> bool:
+        await worker.run_due()
+        return bool(receiver.at("mo"))
+
+    await until(delivered, "the inbound SMS")
+    (got,) = receiver.at("mo")
+    assert signed_by(endpoint["secret"], got)
+    assert got.payload["type"] == "message.inbound"
+    data = got.payload["data"]
+    assert (data["inbound_id"], data["from"], data["to"]) == (
+        str(mo.event_id),
+        "+447700900123",
+        number,
+    )
+    assert (data["text"], data["keyword"], data["parts"], data["incomplete"]) == (
+        "STOP",
+        "STOP",
+        1,
+        False,
+    )
 
 
 async def test_500_then_200_is_two_attempts_and_one_delivery(

@@ -70,3 +70,8 @@ def test_odd_ucs2_is_malformed() -> None:
 def test_incomplete_sar_is_malformed() -> None:
     event = pdu(b"hi", esm_class=0, sar_total_segments=2, sar_segment_seqnum=1)
     assert isinstance(classify(event), Malformed)
+
+
+def test_nul_characters_are_malformed() -> None:
+    event = pdu(b"\x00hi", esm_class=0, data_coding=4).model_copy(update={"text": "\x00hi"})
+    assert isinstance(classify(event), Malformed)

@@ -43,5 +43,6 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
             "message.part_submitted": Batched(on_parts_submitted),
             # Same topic as the parts (dispatch.messages).
             "message.accepted": Batched(record_sends),
+            "batch.accepted": Batched(record_sends),
         },
     )

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
 from dlr_service.db import Inbox, Outbox
+from dlr_service.inbound.ops_router import router as ops_inbound_router
 from dlr_service.inbound.router import router as inbound_router
 from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.numbers.router import router as numbers_router
@@ -67,7 +68,9 @@ def create_app(settings: DlrSettings | None = None, guard: UrlGuard | None = Non
         consumer_specs=(consumer_spec(settings),),
     )
     app = create_service_app(
-        "dlr", runtime, routers=[webhooks_router, inbound_router, numbers_router]
+        "dlr",
+        runtime,
+        routers=[webhooks_router, inbound_router, ops_inbound_router, numbers_router],
     )
     app.state.webhook_guard = guard or UrlGuard(settings.webhooks_allow_loopback)
     return app

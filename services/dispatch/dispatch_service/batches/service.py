@@ -124,9 +124,12 @@ async def send_batch(
         await trial_caps.count(session, settings, account_id, len(checked))
     timing = _Timing(send_at, request.validity_period)
     messages = await _store_messages(session, batch, checked, held, request.purpose, timing)
+    # _store_messages answers in the order of `checked`.
     to_charge = [
-        BatchedMessage(message_id=message.id, segments=message.segments)
-        for message in messages
+        BatchedMessage(
+            message_id=message.id, segments=message.segments, to=message.to, sender=entry.sender
+        )
+        for message, (_, _, entry) in zip(messages, checked, strict=True)
         if message.status == "accepted"
     ]
     if to_charge:

@@ -41,6 +41,9 @@ def classify(event: DeliverSmReceived) -> Part | Malformed | None:
         return part
     if event.data_coding == UCS2 and len(body) % 2:
         return Malformed("UCS-2 text of an odd number of octets")
+    if "\x00" in event.text:
+        # No text has NUL characters (nor can PostgreSQL store them): binary read as text.
+        return Malformed("NUL characters in the text")
     if part is None and event.sar_total_segments is not None:
         part = _from_sar(event)
     return part

@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 from datetime import datetime
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -8,6 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
 from shared.db import is_postgres, upsert_insert
+
+
+class Unowned(Enum):
+    UNOWNED = "unowned"
+
+
+UNOWNED = Unowned.UNOWNED
 
 
 class InboundRepository:
@@ -34,24 +42,30 @@ class InboundRepository:
     async def add(self, message: InboundMessage) -> None:
         self._session.add(message)
 
-    async def get(self, account_id: UUID, inbound_id: UUID) -> InboundMessage | None:
-        statement = select(InboundMessage).where(
-            InboundMessage.id == inbound_id, InboundMessage.account_id == account_id
-        )
+    async def get(self, account_id: UUID | None, inbound_id: UUID) -> InboundMessage | None:
+        """The account's message; with no account (operators), anyone's or nobody's."""
+        statement = select(InboundMessage).where(InboundMessage.id == inbound_id)
+        if account_id is not None:
+            statement = statement.where(InboundMessage.account_id == account_id)
         message: InboundMessage | None = await self._session.scalar(statement)
         return message
 
     async def page(
         self,
-        account_id: UUID,
+        owner: "UUID | Unowned | None",
         numbers: Sequence[str],
         since: datetime | None,
         until: datetime | None,
         before: tuple[datetime, UUID] | None,
         limit: int,
     ) -> Sequence[InboundMessage]:
-        """The account's messages newest first, from or to any of `numbers` if given."""
-        conditions: list[Any] = [InboundMessage.account_id == account_id]
+        """Messages newest first: the account's, nobody's (UNOWNED) or, for operators
+        (None), everyone's; from or to any of `numbers` if given."""
+        conditions: list[Any] = []
+        if owner is UNOWNED:
+            conditions.append(InboundMessage.account_id.is_(None))
+        elif owner is not None:
+            conditions.append(InboundMessage.account_id == owner)
         if numbers:
             conditions.append(
                 or_(InboundMessage.from_number.in_(numbers), InboundMessage.to_number.in_(numbers))

@@ -17,7 +17,7 @@ router = APIRouter(
     prefix="/v1/inbound", tags=["inbound"], responses=problem_responses(*AUTHENTICATED)
 )
 _READ = forbidden_response("messages:read")
-_BAD_CURSOR: dict[int | str, dict[str, Any]] = {
+BAD_CURSOR: dict[int | str, dict[str, Any]] = {
     422: {
         **problem_responses(422)[422],
         "description": "Invalid input (`validation_error`), or a cursor this endpoint did "
@@ -29,7 +29,7 @@ _BAD_CURSOR: dict[int | str, dict[str, Any]] = {
 @router.get(
     "",
     summary="The account's inbound (mobile-originated) SMS, newest first",
-    responses={**_READ, **_BAD_CURSOR},
+    responses={**_READ, **BAD_CURSOR},
     response_model_by_alias=True,
 )
 async def list_(

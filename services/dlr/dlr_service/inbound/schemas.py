@@ -34,3 +34,12 @@ class InboundResponse(BaseModel):
 class InboundPage(BaseModel):
     items: list[InboundResponse]
     next_cursor: str | None
+
+
+class OpsInboundResponse(InboundResponse):
+    account_id: UUID | None = Field(description="The owner; null when nobody owns it")
+
+
+class OpsInboundPage(BaseModel):
+    items: list[OpsInboundResponse]
+    next_cursor: str | None

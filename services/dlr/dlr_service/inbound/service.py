@@ -12,7 +12,12 @@ from dlr_service.inbound.concat import Malformed, Part, classify
 from dlr_service.inbound.fingerprint import fingerprint
 from dlr_service.inbound.models import InboundMessage, InboundPart
 from dlr_service.inbound.ownership import owner
-from dlr_service.inbound.repository import ConcatKey, InboundRepository, PartRepository
+from dlr_service.inbound.repository import (
+    ConcatKey,
+    InboundRepository,
+    PartRepository,
+    Unowned,
+)
 from dlr_service.numbers.addresses import canonical
 from dlr_service.webhooks import enqueue as webhooks
 from shared.cursor import decode_cursor, encode_cursor
@@ -49,7 +54,7 @@ async def record_inbound(
         smsc=event.smsc,
         from_number=canonical(event.source_addr),
         to_number=canonical(event.destination_addr),
-        text=event.text,
+        text=printable(event.text),
         fingerprint=mark,
         received_at=event.received_at,
         parts=1,
@@ -58,6 +63,11 @@ async def record_inbound(
         raw_hex=event.short_message_hex if malformed else None,
     )
     await _store(session, message, settings)
+
+
+def printable(text: str) -> str:
+    """What PostgreSQL can store of a text: NUL characters become U+FFFD."""
+    return text.replace("\x00", "\ufffd")
 
 
 async def _record_part(
@@ -167,6 +177,10 @@ async def _store(session: AsyncSession, message: InboundMessage, settings: DlrSe
         to_number=message.to_number,
         text=message.text,
         received_at=message.received_at,
+        parts=message.parts,
+        incomplete=message.incomplete,
+        malformed=message.malformed,
+        keyword=message.keyword,
     )
     add_event(session, Outbox, received)
     await webhooks.inbound_received(session, received)
@@ -194,7 +208,7 @@ async def sweep_incomplete(
     return len(stale)
 
 
-async def get(session: AsyncSession, account_id: UUID, inbound_id: UUID) -> InboundMessage:
+async def get(session: AsyncSession, account_id: UUID | None, inbound_id: UUID) -> InboundMessage:
     # Another account's message, or nobody's, is "not found": ids reveal nothing.
     message = await InboundRepository(session).get(account_id, inbound_id)
     if message is None:
@@ -204,7 +218,7 @@ async def get(session: AsyncSession, account_id: UUID, inbound_id: UUID) -> Inbo
 
 async def page(
     session: AsyncSession,
-    account_id: UUID,
+    owner: UUID | Unowned | None,
     number: str | None,
     since: datetime | None,
     until: datetime | None,
@@ -217,9 +231,7 @@ async def page(
         # Also as an SMSC may have spelled it, for messages stored before canonical spelling.
         spelled = canonical(number)
         numbers = list(dict.fromkeys([spelled, spelled.removeprefix("+"), number.strip()]))
-    rows = await InboundRepository(session).page(
-        account_id, numbers, since, until, before, limit + 1
-    )
+    rows = await InboundRepository(session).page(owner, numbers, since, until, before, limit + 1)
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

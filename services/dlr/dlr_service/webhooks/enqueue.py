@@ -33,8 +33,7 @@ async def status_reported(session: AsyncSession, report: MessagePartStatusReport
 
 
 async def inbound_received(session: AsyncSession, received: InboundMessageReceived) -> None:
-    # Which account an inbound SMS belongs to is not decided yet (issue 9, item 4): until it
-    # is, there is nobody to tell.
+    # An MO nobody owns (dlr_service.inbound.ownership) has nobody to tell.
     if received.account_id is None:
         return
     data = {
@@ -43,6 +42,10 @@ async def inbound_received(session: AsyncSession, received: InboundMessageReceiv
         "to": received.to_number,
         "text": received.text,
         "received_at": received.received_at.isoformat(),
+        "parts": received.parts,
+        "incomplete": received.incomplete,
+        "malformed": received.malformed,
+        "keyword": received.keyword,
     }
     endpoints = await _subscribed(session, received.account_id, "message.inbound")
     if endpoints:
