@@ -107,6 +107,16 @@ async def test_a_value_that_does_not_fit_names_its_key_and_stores_nothing(
     assert listed.json()["items"] == []
 
 
+@pytest.mark.parametrize("custom", [{"k" * 41: 1}, {"": 1}, {f"k{i}": 1 for i in range(51)}])
+async def test_keys_no_field_could_have_are_refused_as_input(
+    contacts: httpx.AsyncClient, token: str, custom: dict[str, Any]
+) -> None:
+    response = await add_contact(contacts, token, custom=custom)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
 async def test_patch_changes_the_values_it_names(contacts: httpx.AsyncClient, token: str) -> None:
     contact = (await add_contact(contacts, token, custom={"points": 1, "city": "Leeds"})).json()
     url = f"/v1/contacts/{contact['id']}"
