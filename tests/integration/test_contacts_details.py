@@ -2,7 +2,7 @@
 them with PATCH; bad input changes nothing, and another account changes nothing."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -30,7 +30,11 @@ async def token(auth_service: AuthClient) -> str:
 
 def years_ago(years: int, days: int = 0) -> str:
     today = datetime.now(UTC).date()
-    return (today.replace(year=today.year - years) - timedelta(days=days)).isoformat()
+    try:
+        anniversary = today.replace(year=today.year - years)
+    except ValueError:  # today is 29 February; that year had none
+        anniversary = date(today.year - years, 2, 28)
+    return (anniversary - timedelta(days=days)).isoformat()
 
 
 async def listed(contacts: httpx.AsyncClient, token: str) -> list[dict[str, Any]]:
