@@ -1,6 +1,7 @@
 """An account's own contact fields against PostgreSQL: defining them, values checked against
 their type, PATCH merging values, deleting a field with its values; per account."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -176,3 +177,24 @@ async def test_a_contact_with_values_can_be_erased(contacts: httpx.AsyncClient, 
     gone = await contacts.get(f"/v1/contacts/{contact['id']}", headers=bearer(token))
     assert erased.status_code == 204
     assert gone.status_code == 404
+
+
+async def test_a_field_deleted_while_contacts_set_it_leaves_no_value_and_no_500(
+    contacts: httpx.AsyncClient, token: str
+) -> None:
+    adds = [
+        add_contact(contacts, token, f"+4477009001{i:02}", custom={"points": i}) for i in range(8)
+    ]
+    deletion = contacts.delete("/v1/contacts/fields/points", headers=bearer(token))
+
+    *added, deleted = await asyncio.gather(*adds, deletion)
+
+    assert deleted.status_code == 204
+    for answer in added:
+        assert answer.status_code in (201, 422), answer.text
+        if answer.status_code == 422:
+            assert answer.json()["keys"] == ["points"]
+    listed = await contacts.get("/v1/contacts", headers=bearer(token))
+    assert [item["custom"] for item in listed.json()["items"]] == [{}] * sum(
+        answer.status_code == 201 for answer in added
+    )

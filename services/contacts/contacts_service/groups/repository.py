@@ -10,12 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contacts_service.contacts.models import Contact
 from contacts_service.groups.models import ContactGroup, GroupMember
 from shared.db import upsert_insert
+from shared.events import utcnow
 
 
-async def saved(session: AsyncSession, group: ContactGroup) -> bool:
-    """Write the new or renamed group; False if its name is taken in the account."""
+async def saved(session: AsyncSession, group: ContactGroup, name: str | None = None) -> bool:
+    """Write the new group, or rename a loaded one; False if the name is taken in the
+    account, with nothing written. The rename happens inside the savepoint: begin_nested()
+    flushes pending changes first, outside it."""
     try:
         async with session.begin_nested():
+            if name is not None:
+                group.name = name
+                group.updated_at = utcnow()
             session.add(group)
             await session.flush()
     except IntegrityError:
