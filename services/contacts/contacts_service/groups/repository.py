@@ -62,9 +62,13 @@ async def member_count(session: AsyncSession, group_id: UUID) -> int:
 async def own_contacts(
     session: AsyncSession, account_id: UUID, contact_ids: Collection[UUID]
 ) -> set[UUID]:
-    """Those of `contact_ids` that are the account's contacts."""
-    statement = select(Contact.id).where(
-        Contact.account_id == account_id, Contact.id.in_(contact_ids)
+    """Those of `contact_ids` that are the account's contacts, share-locked so that none
+    is erased before the memberships naming it are written (FOR SHARE; SQLite has no row
+    locks and needs none: it writes one transaction at a time)."""
+    statement = (
+        select(Contact.id)
+        .where(Contact.account_id == account_id, Contact.id.in_(contact_ids))
+        .with_for_update(read=True)
     )
     return set((await session.scalars(statement)).all())
 
