@@ -104,14 +104,20 @@ async def test_a_contact_erased_through_contacts_is_in_the_audit_log_with_who_an
     )
     assert created.status_code == 201, created.text
     contact_id = created.json()["id"]
+    changed = await contacts.patch(
+        f"/v1/contacts/{contact_id}",
+        json={"name": "Ada Lovelace", "tags": ["vip"]},
+        headers=bearer(token, **origin),
+    )
     listed = await contacts.get("/v1/contacts?q=ada", headers=bearer(token, **origin))
     erased = await contacts.delete(f"/v1/contacts/{contact_id}", headers=bearer(token, **origin))
-    assert (listed.status_code, erased.status_code) == (200, 204)
+    assert (changed.status_code, listed.status_code, erased.status_code) == (200, 200, 204)
 
     async with httpx.AsyncClient(base_url=auth_service.base_url, timeout=10) as auth:
         items = await poll(auth, "/v1/account/audit-log", token, having("contact.deleted"))
         items = await poll(auth, "/v1/account/audit-log", token, having("contact.listed"))
         items = await poll(auth, "/v1/account/audit-log", token, having("contact.created"))
+        items = await poll(auth, "/v1/account/audit-log", token, having("contact.updated"))
 
     by_action = {item["action"]: item for item in items}
     deleted = by_action["contact.deleted"]
@@ -123,6 +129,7 @@ async def test_a_contact_erased_through_contacts_is_in_the_audit_log_with_who_an
     assert by_action["contact.listed"]["details"] == listed_details
     # Names of the fields given, never their values (no phone number, no name).
     assert by_action["contact.created"]["details"] == {"fields": ["name"]}
+    assert by_action["contact.updated"]["details"] == {"fields": ["name", "tags"]}
     assert "900123" not in str(items)
     assert "Ada" not in str(items)
 

@@ -1,18 +1,21 @@
 """contacts against PostgreSQL, with real tokens from auth: one account's recipients, E.164."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection
+from sqlalchemy import Connection, String, Uuid, column, table, text
 
-from shared.db import create_engine
+from shared.db import UtcDateTime, create_engine
+from shared.events import utcnow
 from tests.integration.contacts_support import add_contact, bearer, contacts_client
 from tests.support.apps import AuthClient
-from tests.support.databases import Databases
+from tests.support.databases import Databases, migrate
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -174,6 +177,39 @@ async def test_contacts_need_a_valid_token(
         assert response.headers["content-type"] == "application/problem+json"
         assert response.headers["www-authenticate"] == "Bearer"
         assert response.json()["code"] == "unauthorized"
+
+
+async def test_contacts_from_before_countries_get_their_phones_country(
+    databases: Databases,
+) -> None:
+    url = await databases.create("contacts")
+    # Back to before `country` existed, with contacts stored then.
+    await asyncio.to_thread(migrate, "contacts", url, "downgrade", "ef97146f885e")
+    phones = {"+4930901820": "DE", "+447700900123": "GB", "+80012345678": None}
+    contacts = table(
+        "contacts",
+        column("id", Uuid()),
+        column("account_id", Uuid()),
+        column("phone", String()),
+        column("created_at", UtcDateTime()),
+    )
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                contacts.insert(),
+                [
+                    {"id": uuid4(), "account_id": uuid4(), "phone": phone, "created_at": utcnow()}
+                    for phone in phones
+                ],
+            )
+        await asyncio.to_thread(migrate, "contacts", url)
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT phone, country FROM contacts"))).all()
+    finally:
+        await engine.dispose()
+
+    assert dict(rows) == phones
 
 
 async def test_migrations_match_models(contacts_db: str) -> None:

@@ -1,6 +1,7 @@
 """An account's own contact fields against PostgreSQL: defining them, values checked against
 their type, PATCH merging values, deleting a field with its values; per account."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -107,6 +108,16 @@ async def test_a_value_that_does_not_fit_names_its_key_and_stores_nothing(
     assert listed.json()["items"] == []
 
 
+@pytest.mark.parametrize("custom", [{"k" * 41: 1}, {"": 1}, {f"k{i}": 1 for i in range(51)}])
+async def test_keys_no_field_could_have_are_refused_as_input(
+    contacts: httpx.AsyncClient, token: str, custom: dict[str, Any]
+) -> None:
+    response = await add_contact(contacts, token, custom=custom)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+
+
 async def test_patch_changes_the_values_it_names(contacts: httpx.AsyncClient, token: str) -> None:
     contact = (await add_contact(contacts, token, custom={"points": 1, "city": "Leeds"})).json()
     url = f"/v1/contacts/{contact['id']}"
@@ -166,3 +177,24 @@ async def test_a_contact_with_values_can_be_erased(contacts: httpx.AsyncClient, 
     gone = await contacts.get(f"/v1/contacts/{contact['id']}", headers=bearer(token))
     assert erased.status_code == 204
     assert gone.status_code == 404
+
+
+async def test_a_field_deleted_while_contacts_set_it_leaves_no_value_and_no_500(
+    contacts: httpx.AsyncClient, token: str
+) -> None:
+    adds = [
+        add_contact(contacts, token, f"+4477009001{i:02}", custom={"points": i}) for i in range(8)
+    ]
+    deletion = contacts.delete("/v1/contacts/fields/points", headers=bearer(token))
+
+    *added, deleted = await asyncio.gather(*adds, deletion)
+
+    assert deleted.status_code == 204
+    for answer in added:
+        assert answer.status_code in (201, 422), answer.text
+        if answer.status_code == 422:
+            assert answer.json()["keys"] == ["points"]
+    listed = await contacts.get("/v1/contacts", headers=bearer(token))
+    assert [item["custom"] for item in listed.json()["items"]] == [{}] * sum(
+        answer.status_code == 201 for answer in added
+    )

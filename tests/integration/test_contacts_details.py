@@ -1,8 +1,9 @@
 """A contact's details against PostgreSQL: country, address, birth date, tags, and changing
 them with PATCH; bad input changes nothing, and another account changes nothing."""
 
+import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -30,7 +31,11 @@ async def token(auth_service: AuthClient) -> str:
 
 def years_ago(years: int, days: int = 0) -> str:
     today = datetime.now(UTC).date()
-    return (today.replace(year=today.year - years) - timedelta(days=days)).isoformat()
+    try:
+        anniversary = today.replace(year=today.year - years)
+    except ValueError:  # today is 29 February; that year had none
+        anniversary = date(today.year - years, 2, 28)
+    return (anniversary - timedelta(days=days)).isoformat()
 
 
 async def listed(contacts: httpx.AsyncClient, token: str) -> list[dict[str, Any]]:
@@ -216,3 +221,31 @@ async def test_another_account_cannot_change_a_contact(
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
     assert await listed(contacts, token) == [contact]
+
+
+async def test_the_same_phone_added_at_once_is_one_contact_and_conflicts(
+    contacts: httpx.AsyncClient, token: str
+) -> None:
+    answers = await asyncio.gather(
+        *(add_contact(contacts, token, "+44 7700 900123") for _ in range(8))
+    )
+
+    assert sorted(answer.status_code for answer in answers) == [201] + [409] * 7
+    assert {answer.json().get("code") for answer in answers if answer.status_code == 409} == {
+        "contact_exists"
+    }
+    assert len(await listed(contacts, token)) == 1
+
+
+async def test_contacts_moved_to_one_phone_at_once_conflict(
+    contacts: httpx.AsyncClient, token: str
+) -> None:
+    ids = [(await add_contact(contacts, token, f"+44770090010{i}")).json()["id"] for i in range(6)]
+
+    answers = await asyncio.gather(
+        *(patch(contacts, token, contact_id, phone="+447700900199") for contact_id in ids)
+    )
+
+    assert sorted(answer.status_code for answer in answers) == [200] + [409] * 5
+    phones = [contact["phone"] for contact in await listed(contacts, token)]
+    assert phones.count("+447700900199") == 1

@@ -1,6 +1,7 @@
 """Groups of contacts against PostgreSQL: create, rename, delete, members added and removed
 in bulk, the contacts list filtered by group; bad ids change nothing; per account."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
@@ -208,3 +209,23 @@ async def test_another_accounts_group_does_not_exist_for_you(
     assert await stranger.in_group(group["id"]) == []
     assert await account.groups() == [group | {"member_count": 1}]
     assert await account.in_group(group["id"]) == [member]
+
+
+async def test_a_contact_erased_while_it_is_added_leaves_no_membership_and_no_500(
+    account: Account,
+) -> None:
+    group = await account.group("Spring")
+    ids = [await account.contact(f"+4477009001{i:02}") for i in range(4)]
+
+    *added, erased = await asyncio.gather(
+        *(account.members("POST", group["id"], ids) for _ in range(3)),
+        account.call("DELETE", f"/v1/contacts/{ids[0]}"),
+    )
+
+    assert erased.status_code == 204
+    for answer in added:
+        assert answer.status_code in (200, 422), answer.text
+        if answer.status_code == 422:
+            assert answer.json()["contact_ids"] == [ids[0]]
+    any_added = any(answer.status_code == 200 for answer in added)
+    assert await account.in_group(group["id"]) == (sorted(ids[1:]) if any_added else [])

@@ -40,13 +40,13 @@ class Databases:
     async def create(self, service: str) -> str:
         """A new, migrated database for `service`; returns its SQLAlchemy URL."""
         name = f"{self._run}_{service}_{len(self._created)}"
+        self._created.append(name)  # on SQLite too: the count keeps each file its own
         if self.backend == "postgresql":
             connection = await asyncpg.connect(ADMIN_URL)
             try:
                 await connection.execute(f'CREATE DATABASE "{name}"')
             finally:
                 await connection.close()
-            self._created.append(name)
             url = _ADMIN.set(drivername="postgresql+asyncpg", database=name).render_as_string(
                 hide_password=False
             )
@@ -66,11 +66,12 @@ class Databases:
             await connection.close()
 
 
-def migrate(service: str, url: str) -> None:
+def migrate(service: str, url: str, *command: str) -> None:
+    """Runs `alembic <command>` (by default `upgrade head`) on the service's database."""
     env = {**os.environ, f"{service.upper()}_DATABASE_URL": url}
     alembic_ini = str(ROOT / "services" / service / "alembic.ini")
     result = subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", alembic_ini, "upgrade", "head"],
+        [sys.executable, "-m", "alembic", "-c", alembic_ini, *(command or ("upgrade", "head"))],
         env=env,
         capture_output=True,
         text=True,

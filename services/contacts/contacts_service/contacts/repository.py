@@ -1,10 +1,12 @@
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import CursorResult, Select, delete, exists, or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -35,13 +37,25 @@ class ContactRepository:
         self._session = session
         self._account_id = account_id
 
-    async def add(self, contact: Contact) -> None:
-        assert contact.account_id == self._account_id
-        self._session.add(contact)
-        await self._session.flush()
+    async def saved(
+        self, contact: Contact, change: Callable[[Contact], None] | None = None
+    ) -> bool:
+        """Write the new contact, or `change` to a loaded one; False if a constraint
+        refused it (its phone taken, a custom field deleted meanwhile), nothing written.
 
-    async def flush(self) -> None:
-        await self._session.flush()
+        The change is made inside the savepoint: begin_nested() flushes what is pending
+        first, so a change made before it would fail outside the savepoint and break the
+        whole transaction instead of this write."""
+        assert contact.account_id == self._account_id
+        try:
+            async with self._session.begin_nested():
+                if change is not None:
+                    change(contact)
+                self._session.add(contact)
+                await self._session.flush()
+        except IntegrityError:
+            return False
+        return True
 
     async def by_phone(self, phone: str) -> Contact | None:
         contact: Contact | None = await self._session.scalar(

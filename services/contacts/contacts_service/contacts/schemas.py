@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import Any, Self
+from typing import Annotated, Any, Self
 from uuid import UUID
 
 from pydantic import (
@@ -12,18 +12,22 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
+    StringConstraints,
     field_validator,
     model_validator,
 )
 
 from contacts_service.contacts.countries import ISO_3166_ALPHA_2
 from contacts_service.contacts.models import TAG_MAX, Contact
+from contacts_service.fields.models import KEY_MAX
 from contacts_service.fields.service import MAX_FIELDS
 from shared.text import check_single_line
 
 MAX_TAGS = 20
 # Strict: "12" stays text and 1 stays a number; the field's type decides which fits.
 CustomValue = StrictBool | StrictInt | StrictFloat | StrictStr | None
+# Bounded here: an unknown key is named back in the problem, so it may not be any size.
+CustomKey = Annotated[str, StringConstraints(min_length=1, max_length=KEY_MAX)]
 
 
 class _ContactFields(BaseModel):
@@ -49,7 +53,7 @@ class _ContactFields(BaseModel):
         description=f"Up to {MAX_TAGS}, each 1-{TAG_MAX} characters; stored lowercase, once each",
         examples=[["vip", "newsletter"]],
     )
-    custom: dict[str, CustomValue] = Field(
+    custom: dict[CustomKey, CustomValue] = Field(
         default_factory=dict,
         max_length=MAX_FIELDS,
         description="Values of the account's own fields (GET /v1/contacts/fields) by key; "

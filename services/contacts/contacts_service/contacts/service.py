@@ -1,10 +1,10 @@
 """Contacts are personal data: creating, changing, listing and erasing them is audited
 (issue 7, item 8), through the outbox in the action's own transaction. A single read is not."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.contacts.models import Contact, ContactTag, ContactValue
@@ -111,10 +111,7 @@ async def create_contact(
     )
     _set_tags(contact, request.tags)
     _set_values(contact, values)
-    try:
-        await repository.add(contact)
-    except IntegrityError as exc:  # a concurrent request added the same phone first
-        raise ContactExists(phone) from exc
+    await _save(session, repository, contact, phone, values)
     # Which fields were given, never their values.
     given = sorted(request.model_fields_set - {"phone"})
     add_event(
@@ -137,36 +134,53 @@ async def update_contact(
     contact = await repository.get(contact_id, for_update=True)
     if contact is None:
         raise NotFound("Contact")
+    phone = contact.phone
     if "phone" in changes:
-        await _change_phone(repository, contact, to_e164(changes.pop("phone")), changes)
-    if "tags" in changes:
-        _set_tags(contact, changes.pop("tags"))
-    _set_values(contact, values)
+        phone = to_e164(changes["phone"])
+        if phone != contact.phone and await repository.by_phone(phone) is not None:
+            raise ContactExists(phone)
+        # A country that came from the old number follows the number; one given stays.
+        if "country" not in changes and contact.country == country_of(contact.phone):
+            changes["country"] = country_of(phone)
+        changes["phone"] = phone
     if changes.get("email") is not None:
         changes["email"] = str(changes["email"])
-    for field, value in changes.items():
-        setattr(contact, field, value)
-    contact.updated_at = utcnow()
-    try:
-        await repository.flush()
-    except IntegrityError as exc:  # a concurrent request took the new phone first
-        raise ContactExists(contact.phone) from exc
+    tags: list[str] | None = changes.pop("tags", None)
+
+    def change(contact: Contact) -> None:
+        if tags is not None:
+            _set_tags(contact, tags)
+        _set_values(contact, values)
+        for field, value in changes.items():
+            setattr(contact, field, value)
+        contact.updated_at = utcnow()
+
+    await _save(session, repository, contact, phone, values, change)
     details: Details = {"fields": sorted(request.model_fields_set)}
     add_event(session, Outbox, auditor.event("contact.updated", "contact", contact.id, details))
     return contact
 
 
-async def _change_phone(
-    repository: ContactRepository, contact: Contact, phone: str, changes: dict[str, object]
+async def _save(
+    session: AsyncSession,
+    repository: ContactRepository,
+    contact: Contact,
+    phone: str,
+    values: dict[str, Stored | None],
+    change: Callable[[Contact], None] | None = None,
 ) -> None:
-    if phone == contact.phone:
+    """Writes the contact (applying `change` to it first), or raises what a concurrent
+    request made of it: ContactExists when the phone was taken meanwhile,
+    InvalidCustomField when a field it sets was deleted."""
+    # Read before saving: a refused save expires the contact's attributes.
+    contact_id, account_id = contact.id, contact.account_id
+    if await repository.saved(contact, change):
         return
-    if await repository.by_phone(phone) is not None:
+    holder = await repository.by_phone(phone)
+    if holder is not None and holder.id != contact_id:
         raise ContactExists(phone)
-    # A country that came from the old number follows the number; one the customer gave stays.
-    if "country" not in changes and contact.country == country_of(contact.phone):
-        contact.country = country_of(phone)
-    contact.phone = phone
+    await checked_values(session, account_id, dict.fromkeys(values))
+    raise RuntimeError("a contact was refused by a constraint that names neither cause")
 
 
 async def list_contacts(

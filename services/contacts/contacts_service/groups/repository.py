@@ -10,12 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contacts_service.contacts.models import Contact
 from contacts_service.groups.models import ContactGroup, GroupMember
 from shared.db import upsert_insert
+from shared.events import utcnow
 
 
-async def saved(session: AsyncSession, group: ContactGroup) -> bool:
-    """Write the new or renamed group; False if its name is taken in the account."""
+async def saved(session: AsyncSession, group: ContactGroup, name: str | None = None) -> bool:
+    """Write the new group, or rename a loaded one; False if the name is taken in the
+    account, with nothing written. The rename happens inside the savepoint: begin_nested()
+    flushes pending changes first, outside it."""
     try:
         async with session.begin_nested():
+            if name is not None:
+                group.name = name
+                group.updated_at = utcnow()
             session.add(group)
             await session.flush()
     except IntegrityError:
@@ -56,9 +62,13 @@ async def member_count(session: AsyncSession, group_id: UUID) -> int:
 async def own_contacts(
     session: AsyncSession, account_id: UUID, contact_ids: Collection[UUID]
 ) -> set[UUID]:
-    """Those of `contact_ids` that are the account's contacts."""
-    statement = select(Contact.id).where(
-        Contact.account_id == account_id, Contact.id.in_(contact_ids)
+    """Those of `contact_ids` that are the account's contacts, share-locked so that none
+    is erased before the memberships naming it are written (FOR SHARE; SQLite has no row
+    locks and needs none: it writes one transaction at a time)."""
+    statement = (
+        select(Contact.id)
+        .where(Contact.account_id == account_id, Contact.id.in_(contact_ids))
+        .with_for_update(read=True)
     )
     return set((await session.scalars(statement)).all())
 

@@ -62,9 +62,7 @@ async def rename(
     session: AsyncSession, account_id: UUID, group_id: UUID, body: GroupWrite
 ) -> GroupResponse:
     group = await _group(session, account_id, group_id, for_update=True)
-    group.name = body.name
-    group.updated_at = utcnow()
-    if not await repository.saved(session, group):
+    if not await repository.saved(session, group, body.name):
         raise GroupNameTaken(body.name)
     return _response(group, await repository.member_count(session, group.id))
 
