@@ -4,13 +4,14 @@ import secrets
 from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import Select, Table, case, insert, literal_column, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from dispatch_service.history import repository as history
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.sms.encoding import Encoding
@@ -111,7 +112,22 @@ async def insert_new(session: AsyncSession, message: Message) -> bool:
         for p in message.parts
     ]
     await session.execute(insert(cast(Table, MessagePart.__table__)), parts)
+    await history.add(session, new_part_events(message))
     return True
+
+
+def new_part_events(message: Message) -> list[dict[str, Any]]:
+    """The first history row of each part of a message being written."""
+    return [
+        {
+            "message_id": message.id,
+            "part_index": part.part_index,
+            "account_id": message.account_id,
+            "status": part.status,
+            "occurred_at": message.created_at,
+        }
+        for part in message.parts
+    ]
 
 
 async def set_concat_reference(session: AsyncSession, message: Message) -> None:
@@ -261,12 +277,17 @@ async def lock_many(session: AsyncSession, message_ids: Collection[UUID]) -> dic
 
 
 async def mark_part_sent(
-    session: AsyncSession, message_id: UUID, part_index: int, smsc_message_id: str, at: datetime
+    session: AsyncSession,
+    message_id: UUID,
+    part_index: int,
+    smsc_message_id: str,
+    at: datetime,
+    smsc: str | None = None,
 ) -> bool:
-    """The SMSC accepted the part. True if its status moved (False for a late or repeated
-    call, which still fills in a missing smsc_message_id). Emits no event."""
+    """The SMSC (of link `smsc`) accepted the part. True if its status moved (False for a
+    late or repeated call, which still fills in a missing smsc_message_id). Emits no event."""
     message = await _locked_with_part(session, message_id, part_index)
-    return message.record_part(part_index, "sent", at, smsc_message_id=smsc_message_id)
+    return message.record_part(part_index, "sent", at, smsc_message_id=smsc_message_id, smsc=smsc)
 
 
 async def mark_part_failed(
