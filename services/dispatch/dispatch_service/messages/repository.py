@@ -48,16 +48,6 @@ def _snapshot_with_parts() -> Select[Message]:
     return select(Message).options(joinedload(Message.parts))
 
 
-async def get_for_account(
-    session: AsyncSession, account_id: UUID, message_id: UUID
-) -> Message | None:
-    statement = _snapshot_with_parts().where(
-        Message.id == message_id, Message.account_id == account_id
-    )
-    message: Message | None = (await session.scalars(statement)).unique().one_or_none()
-    return message
-
-
 async def get_by_idempotency_key(
     session: AsyncSession, account_id: UUID, key: str
 ) -> Message | None:
@@ -68,24 +58,68 @@ async def get_by_idempotency_key(
     return message
 
 
+async def get_for_account(
+    session: AsyncSession, account_id: UUID, message_id: UUID
+) -> Message | None:
+    """The message with its parts and every part's history, in one statement: one
+    snapshot, so the history never shows a status the part doesn't have yet."""
+    statement = (
+        select(Message)
+        .options(joinedload(Message.parts).joinedload(MessagePart.history))
+        .where(Message.id == message_id, Message.account_id == account_id)
+    )
+    message: Message | None = (await session.scalars(statement)).unique().one_or_none()
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilters:
+    status: MessageStatus | None = None
+    to_number: str | None = None  # E.164
+    sender: str | None = None
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # exclusive
+    batch_id: UUID | None = None
+
+
 async def list_for_account(
     session: AsyncSession,
     account_id: UUID,
+    filters: MessageFilters,
     limit: int,
-    status: MessageStatus | None = None,
-    batch_id: UUID | None = None,
-    offset: int = 0,
+    after: tuple[datetime, UUID] | None = None,
 ) -> Sequence[Message]:
-    statement = (
-        _snapshot_with_parts().where(Message.account_id == account_id).limit(limit).offset(offset)
-    )
-    if batch_id is None:
+    """Up to `limit` of the account's messages matching `filters`, newest first (a batch's
+    in request order), from just past the message at `after` (a page's last (created_at,
+    id)): keyset pages, so messages arriving meanwhile neither repeat nor skip any."""
+    statement = _snapshot_with_parts().where(Message.account_id == account_id).limit(limit)
+    if filters.batch_id is None:
         statement = statement.order_by(Message.created_at.desc(), Message.id.desc())
+        if after is not None:
+            statement = statement.where(tuple_(Message.created_at, Message.id) < tuple_(*after))
     else:
-        # A batch's messages were created at one instant: request order is the useful one.
-        statement = statement.where(Message.batch_id == batch_id).order_by(Message.batch_index)
-    if status is not None:
-        statement = statement.where(Message.status == status)
+        # A batch's messages were created at one instant: request order is the useful one,
+        # and the page's last message says where it is in it.
+        statement = statement.where(Message.batch_id == filters.batch_id).order_by(
+            Message.batch_index
+        )
+        if after is not None:
+            last = select(Message.batch_index).where(
+                Message.id == after[1],
+                Message.account_id == account_id,
+                Message.batch_id == filters.batch_id,
+            )
+            statement = statement.where(Message.batch_index > last.scalar_subquery())
+    if filters.status is not None:
+        statement = statement.where(Message.status == filters.status)
+    if filters.to_number is not None:
+        statement = statement.where(Message.to_number == filters.to_number)
+    if filters.sender is not None:
+        statement = statement.where(Message.sender == filters.sender)
+    if filters.created_from is not None:
+        statement = statement.where(Message.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        statement = statement.where(Message.created_at < filters.created_to)
     return (await session.scalars(statement)).unique().all()
 
 
