@@ -818,6 +818,14 @@ async def test_parts_without_a_receipt_expire_after_the_deadline_and_a_late_rece
     assert [p["status"] for p in delivered["parts"]] == ["delivered", "delivered"]
     assert (delivered["error_code"], delivered["status_reason"]) == (None, None)
     assert delivered["parts"][0]["error_code"] is None
+    # The guess stays on record, replaced by the receipt.
+    assert [(c["status"], c["error_code"]) for c in delivered["parts"][0]["history"]] == [
+        ("pending", None),
+        ("queued", None),
+        ("sent", None),
+        ("expired", "receipt_timeout"),
+        ("delivered", None),
+    ]
 
     # Once real, an outcome is final again: a conflicting receipt changes nothing.
     await dispatch.publish_and_wait(receipt(overdue, account_id, 1, "undelivered"))
