@@ -428,6 +428,7 @@ async def test_filters_combine_and_bad_ones_are_refused(
         ({"created_from": "2026-12-01T10:00:00"}, "validation_error"),  # no offset
         ({"cursor": "bm90IGEgY3Vyc29y"}, "invalid_cursor"),
         ({"limit": 201}, "validation_error"),
+        ({"offset": 50}, "invalid_filter"),  # pages follow cursors now
     ]:
         assert_problem(await _page(dispatch, token, **params), 422, code)
 

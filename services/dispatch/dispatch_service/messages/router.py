@@ -123,7 +123,12 @@ async def list_messages(
         UUID | None,
         Query(description="Only this batch's messages, in the order the batch listed them"),
     ] = None,
+    # Gone for cursors; refused rather than ignored, or a client paging with it would get
+    # the first page forever.
+    offset: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> MessageList:
+    if offset is not None:
+        raise service.InvalidFilter("`offset` is no longer supported: follow `next_cursor`")
     filters = service.message_filters(status_filter, to, sender, created_from, created_to, batch_id)
     messages, next_cursor = await service.list_messages(
         session, principal.account_id, filters, limit, cursor
