@@ -51,6 +51,20 @@ class Platform:
         items: list[dict[str, Any]] = response.json()["items"]
         return items
 
+    async def walked(self, token: str, **params: Any) -> list[list[dict[str, Any]]]:
+        """Every page, following `next_cursor` to the end."""
+        pages, cursor = [], None
+        while True:
+            response = await self.dispatch.get(
+                "/v1/messages",
+                params=params | ({"cursor": cursor} if cursor else {}),
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 200, response.text
+            pages.append(response.json()["items"])
+            if (cursor := response.json()["next_cursor"]) is None:
+                return pages
+
     async def settled(self, token: str, batch_id: str, count: int) -> list[dict[str, Any]]:
         """The batch's messages once billing has answered for all of them."""
         async with asyncio.timeout(WAIT_SECONDS):
@@ -340,6 +354,13 @@ async def test_a_batch_the_balance_cannot_cover_is_rejected_whole(
         ("rejected", "insufficient_funds")
     }
     assert {p["status"] for m in messages for p in m["parts"]} == {"rejected"}
+    detail = await platform.dispatch.get(
+        f"/v1/messages/{messages[-1]['id']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert [
+        [(change["status"], change["error_code"]) for change in part["history"]]
+        for part in detail.json()["parts"]
+    ] == [[("pending", None), ("rejected", "insufficient_funds")]] * messages[-1]["segments"]
     assert await platform.balance(token) == "0.50"
     assert await platform.charges(token) == []
 
@@ -360,8 +381,10 @@ async def test_a_full_batch_of_a_thousand_goes_through_intake_and_billing(
     assert [m["to"] for m in batch["messages"]] == to
     first_page = await platform.settled(token, batch["batch_id"], 200)
     assert [m["to"] for m in first_page] == to[:200]
-    last_page = await platform.listed(token, batch_id=batch["batch_id"], limit=200, offset=900)
-    assert [m["to"] for m in last_page] == to[900:]
+    walked = await platform.walked(token, batch_id=batch["batch_id"], limit=200)
+    assert [[m["to"] for m in page] for page in walked] == [
+        to[start : start + 200] for start in range(0, 1000, 200)
+    ]
     async with asyncio.timeout(WAIT_SECONDS):
         while await platform.statuses(batch["batch_id"]) != {"rejected": 1000}:
             await asyncio.sleep(0.2)

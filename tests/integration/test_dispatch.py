@@ -206,7 +206,14 @@ async def test_send_accepts_with_e164_encoding_and_parts(
     assert (message["status"], message["sender"], message["text"]) == ("accepted", "SMSGW", text)
     assert [p["index"] for p in message["parts"]] == list(range(1, segments + 1))
     assert {p["status"] for p in message["parts"]} == {"pending"}
-    assert (await dispatch.get(token, message["id"])).json() == message
+    detail = (await dispatch.get(token, message["id"])).json()
+    # The detail is the intake's answer plus each part's history, begun at intake.
+    histories = [part.pop("history") for part in detail["parts"]]
+    assert detail == message
+    assert (
+        histories
+        == [[{"status": "pending", "at": message["created_at"], "error_code": None}]] * segments
+    )
 
 
 async def test_accepted_message_is_published(
@@ -347,6 +354,83 @@ async def test_list_is_newest_first_limited_and_filtered(
         "/v1/messages", params={"status": "lost"}, headers={"Authorization": f"Bearer {token}"}
     )
     assert_problem(bad, 422, "validation_error")
+
+
+async def _page(dispatch: Dispatch, token: str, **params: Any) -> httpx.Response:
+    return await dispatch.client.get(
+        "/v1/messages", params=params, headers={"Authorization": f"Bearer {token}"}
+    )
+
+
+async def _walk(dispatch: Dispatch, token: str, **params: Any) -> list[list[str]]:
+    """The ids on every page, following `next_cursor` to the end."""
+    pages: list[list[str]] = []
+    while True:
+        response = await _page(dispatch, token, **params)
+        assert response.status_code == 200, response.text
+        pages.append([m["id"] for m in response.json()["items"]])
+        params["cursor"] = response.json()["next_cursor"]
+        if params["cursor"] is None:
+            return pages
+
+
+async def test_pages_walk_every_message_once_while_new_ones_arrive(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    _, stranger = await auth_service.new_account()
+    ids = [(await dispatch.accepted(token, text=f"n{i}"))["id"] for i in range(5)]
+
+    first = (await _page(dispatch, token, limit=2)).json()
+    # Sent between two pages: newer than the cursor, so neither repeated nor shifting.
+    later = (await dispatch.accepted(token, text="later"))["id"]
+    rest = await _walk(dispatch, token, limit=2, cursor=first["next_cursor"])
+
+    assert [m["id"] for m in first["items"]] == ids[:2:-1]
+    assert rest == [ids[2::-1][:2], ids[:1]]
+    assert await _walk(dispatch, token, limit=3) == [[later, *ids[:2:-1]], ids[2::-1]]
+    assert await _walk(dispatch, token, limit=6) == [[later, *ids[::-1]]]
+    # Another account's cursor shows it nothing of this account.
+    assert await _walk(dispatch, stranger, cursor=first["next_cursor"]) == [[]]
+
+
+async def test_filters_combine_and_bad_ones_are_refused(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    to_a = await dispatch.accepted(token, to="+447700900301", sender="Acme")
+    to_b = await dispatch.accepted(token, to="+447700900302", sender="Acme")
+    from_other = await dispatch.accepted(token, to="+447700900301", sender="Other")
+    declined = ChargeDeclined(
+        account_id=account_id, message_id=UUID(to_b["id"]), code="x", reason="y"
+    )
+    await dispatch.publish_and_wait(declined)
+
+    assert await _walk(dispatch, token, to="+44 7700 900301") == [[from_other["id"], to_a["id"]]]
+    assert await _walk(dispatch, token, sender="Acme", limit=1) == [[to_b["id"]], [to_a["id"]]]
+    assert await _walk(dispatch, token, sender="Acme", status="accepted") == [[to_a["id"]]]
+    assert await _walk(dispatch, token, to="+447700900302", status="accepted") == [[]]
+    # created_from is inclusive, created_to exclusive: adjacent windows never overlap.
+    assert await _walk(
+        dispatch, token, created_from=to_b["created_at"], created_to=from_other["created_at"]
+    ) == [[to_b["id"]]]
+    assert await _walk(dispatch, token, created_to=to_a["created_at"]) == [[]]
+    assert await _walk(
+        dispatch, token, created_from=to_a["created_at"], created_to=to_a["created_at"]
+    ) == [[]]
+
+    for params, code in [
+        (
+            {"created_from": from_other["created_at"], "created_to": to_a["created_at"]},
+            "invalid_filter",
+        ),
+        ({"to": "not a number"}, "invalid_filter"),
+        ({"created_from": "2026-12-01T10:00:00"}, "validation_error"),  # no offset
+        ({"cursor": "bm90IGEgY3Vyc29y"}, "invalid_cursor"),
+        ({"limit": 201}, "validation_error"),
+        ({"offset": 50}, "invalid_filter"),  # pages follow cursors now
+    ]:
+        assert_problem(await _page(dispatch, token, **params), 422, code)
 
 
 # --- idempotency ---------------------------------------------------------------------------
@@ -735,6 +819,14 @@ async def test_parts_without_a_receipt_expire_after_the_deadline_and_a_late_rece
     assert [p["status"] for p in delivered["parts"]] == ["delivered", "delivered"]
     assert (delivered["error_code"], delivered["status_reason"]) == (None, None)
     assert delivered["parts"][0]["error_code"] is None
+    # The guess stays on record, replaced by the receipt.
+    assert [(c["status"], c["error_code"]) for c in delivered["parts"][0]["history"]] == [
+        ("pending", None),
+        ("queued", None),
+        ("sent", None),
+        ("expired", "receipt_timeout"),
+        ("delivered", None),
+    ]
 
     # Once real, an outcome is final again: a conflicting receipt changes nothing.
     await dispatch.publish_and_wait(receipt(overdue, account_id, 1, "undelivered"))

@@ -11,6 +11,7 @@ from dispatch_service.content.models import (
     ContentSuspension,
 )
 from dispatch_service.db import Base, Inbox, Outbox
+from dispatch_service.history.models import MessagePartEvent
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 from dispatch_service.senders.models import DefaultSenderRow, SenderNameRow
 from dispatch_service.templates.models import Template
@@ -30,6 +31,7 @@ __all__ = [
     "Inbox",
     "Message",
     "MessagePart",
+    "MessagePartEvent",
     "Outbox",
     "RecipientConsentRow",
     "SenderNameRow",

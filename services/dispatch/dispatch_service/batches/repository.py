@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.batches.models import Batch
+from dispatch_service.history import repository as history
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.sms.encoding import Encoding
@@ -38,11 +39,15 @@ async def add(session: AsyncSession, batch: Batch) -> bool:
 
 
 async def insert_messages(
-    session: AsyncSession, messages: Sequence[dict[str, Any]], parts: Sequence[dict[str, Any]]
+    session: AsyncSession,
+    messages: Sequence[dict[str, Any]],
+    parts: Sequence[dict[str, Any]],
+    part_events: Sequence[dict[str, Any]],
 ) -> None:
     """Bulk INSERTs: SQLAlchemy sends each as multi-row VALUES, not a statement per row."""
     await session.execute(insert(Message), list(messages))
     await session.execute(insert(MessagePart), list(parts))
+    await history.add(session, part_events)
 
 
 async def messages_of(
@@ -81,6 +86,7 @@ async def queue(
         updated_at=at,
     )
     await _move_parts(session, moved, status="queued")
+    await history.add_moved(session, account_id, moved, "queued", at)
     return moved
 
 
@@ -103,6 +109,7 @@ async def reject(
         updated_at=at,
     )
     await _move_parts(session, moved, status="rejected", done_at=at)
+    await history.add_moved(session, account_id, moved, "rejected", at, error_code)
     return moved
 
 

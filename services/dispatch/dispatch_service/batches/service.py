@@ -214,6 +214,7 @@ async def _store_messages(
     references = await messages_repository.next_concat_references(session, long_messages)
     messages: list[dict[str, Any]] = []
     parts: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     answer: list[BatchMessage] = []
     for index, text, message in checked:
         message_id, split = uuid4(), message.split
@@ -254,6 +255,16 @@ async def _store_messages(
             }
             for part_index, part_text in enumerate(split.parts, start=1)
         )
+        events.extend(
+            {
+                "message_id": message_id,
+                "part_index": part_index,
+                "account_id": batch.account_id,
+                "status": "pending" if timing.send_at is None else "scheduled",
+                "occurred_at": batch.created_at,
+            }
+            for part_index in range(1, len(split.parts) + 1)
+        )
         answer.append(
             BatchMessage(
                 id=message_id,
@@ -263,7 +274,7 @@ async def _store_messages(
                 status=status,
             )
         )
-    await repository.insert_messages(session, messages, parts)
+    await repository.insert_messages(session, messages, parts, events)
     message_metrics.accepted(session, [(row["encoding"], row["segments"]) for row in messages])
     return answer
 

@@ -18,9 +18,10 @@ from sqlalchemy import (
     Uuid,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from dispatch_service.db import Base
+from dispatch_service.history.models import MessagePartEvent
 from dispatch_service.messages.status import (
     MESSAGE_FINAL,
     PART_FINAL,
@@ -47,8 +48,9 @@ class Message(Base):
         UniqueConstraint(
             "account_id", "idempotency_key", name="uq_messages_account_id_idempotency_key"
         ),
-        # Serves tenant-scoped lookups and "newest first" listing.
-        Index("ix_messages_account_id_created_at", "account_id", "created_at"),
+        # Serves tenant-scoped lookups and "newest first" listing, whose pages are keyed
+        # by (created_at, id): the id breaks ties between messages created at one instant.
+        Index("ix_messages_account_id_created_at_id", "account_id", "created_at", "id"),
         # Lists a batch's messages in request order.
         Index(
             "ix_messages_batch_id_batch_index",
@@ -127,7 +129,9 @@ class Message(Base):
             return False
         self.status, self.updated_at = "accepted", at
         for part in self.parts:
-            part.status = advance_part(part.status, "pending")
+            if (new := advance_part(part.status, "pending")) != part.status:
+                part.status = new
+                self._log(part, at)
         return True
 
     def cancel(self, at: datetime) -> bool:
@@ -136,7 +140,9 @@ class Message(Base):
             return False
         self.status, self.updated_at, self.done_at = "canceled", at, at
         for part in self.parts:
-            part.status = advance_part(part.status, "canceled")
+            if (new := advance_part(part.status, "canceled")) != part.status:
+                part.status = new
+                self._log(part, at)
             part.done_at = part.done_at or at
         return True
 
@@ -146,7 +152,9 @@ class Message(Base):
             return False
         self.status, self.price, self.currency, self.queued_at = "queued", price, currency, at
         for part in self.parts:
-            part.status = advance_part(part.status, "queued")
+            if (new := advance_part(part.status, "queued")) != part.status:
+                part.status = new
+                self._log(part, at)
         return True
 
     def reject(self, error_code: str, reason: str, at: datetime) -> bool:
@@ -156,7 +164,9 @@ class Message(Base):
         self.status, self.done_at = "rejected", at
         self.error_code, self.status_reason = error_code, reason
         for part in self.parts:
-            part.status = advance_part(part.status, "rejected")
+            if (new := advance_part(part.status, "rejected")) != part.status:
+                part.status = new
+                self._log(part, at, error_code)
             part.done_at = part.done_at or at
         return True
 
@@ -170,11 +180,13 @@ class Message(Base):
         error_code: str | None = None,
         reason: str | None = None,
         receipt: bool = False,
+        smsc: str | None = None,
     ) -> bool:
         """Apply one part's new status and recompute the message's. False if nothing moved.
 
         `receipt`: the status comes from the SMSC's delivery receipt, which also overrides
-        an outcome the receipt deadline guessed (see `time_out_part`).
+        an outcome the receipt deadline guessed (see `time_out_part`). `smsc`: the name of
+        the SMPP link the part went over, when the caller knows it.
         """
         part = self.part(part_index)
         if part.status == "pending":
@@ -182,6 +194,7 @@ class Message(Base):
         # Filled in even when the status doesn't move: a receipt that overtook the submit
         # bookkeeping must not leave the part without the id the SMSC gave it.
         part.smsc_message_id = part.smsc_message_id or smsc_message_id
+        part.smsc = part.smsc or smsc
         if proposed == "sent":
             part.submitted_at = part.submitted_at or at
         # A guessed outcome (the deadline's) or a receipt that said UNKNOWN gives way, once,
@@ -196,6 +209,7 @@ class Message(Base):
         if new == part.status and not revising:
             return False
         part.status = new
+        self._log(part, at, error_code)
         # Bumped by hand: a part's progress is news to a client polling the message even
         # when the message row itself doesn't change.
         self.updated_at = utcnow()
@@ -223,6 +237,21 @@ class Message(Base):
             at,
             error_code=RECEIPT_TIMEOUT,
             reason=_timeout_reason(part_index, status),
+        )
+
+    def _log(self, part: "MessagePart", at: datetime, error_code: str | None = None) -> None:
+        # Queued for the flush that writes the part's new status: one transaction for both.
+        part.events.add(
+            MessagePartEvent(
+                message_id=self.id,
+                part_index=part.part_index,
+                account_id=self.account_id,
+                status=part.status,
+                error_code=error_code,
+                smsc=part.smsc,
+                smsc_message_id=part.smsc_message_id,
+                occurred_at=at,
+            )
         )
 
     def _explain_from_parts(self) -> None:
@@ -285,6 +314,7 @@ class MessagePart(Base):
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[PartStatus] = mapped_column(String(16))
     smsc_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    smsc: Mapped[str | None] = mapped_column(String(64))  # the SMPP link it was submitted on
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     error_code: Mapped[str | None] = mapped_column(String(64))
@@ -296,6 +326,12 @@ class MessagePart(Base):
     resent_unanswered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     message: Mapped[Message] = relationship(back_populates="parts", lazy="raise")
+    # Written through `events` (never loaded: appending costs no query), read through
+    # `history`, which only the message's detail loads.
+    events: WriteOnlyMapped[MessagePartEvent] = relationship(passive_deletes=True)
+    history: Mapped[list[MessagePartEvent]] = relationship(
+        viewonly=True, lazy="raise", order_by=MessagePartEvent.id
+    )
 
     @property
     def timed_out(self) -> bool:

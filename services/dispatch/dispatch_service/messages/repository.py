@@ -4,13 +4,14 @@ import secrets
 from collections.abc import Collection, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import Select, Table, case, insert, literal_column, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
+from dispatch_service.history import repository as history
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.sms.encoding import Encoding
@@ -48,16 +49,6 @@ def _snapshot_with_parts() -> Select[Message]:
     return select(Message).options(joinedload(Message.parts))
 
 
-async def get_for_account(
-    session: AsyncSession, account_id: UUID, message_id: UUID
-) -> Message | None:
-    statement = _snapshot_with_parts().where(
-        Message.id == message_id, Message.account_id == account_id
-    )
-    message: Message | None = (await session.scalars(statement)).unique().one_or_none()
-    return message
-
-
 async def get_by_idempotency_key(
     session: AsyncSession, account_id: UUID, key: str
 ) -> Message | None:
@@ -68,24 +59,68 @@ async def get_by_idempotency_key(
     return message
 
 
+async def get_for_account(
+    session: AsyncSession, account_id: UUID, message_id: UUID
+) -> Message | None:
+    """The message with its parts and every part's history, in one statement: one
+    snapshot, so the history never shows a status the part doesn't have yet."""
+    statement = (
+        select(Message)
+        .options(joinedload(Message.parts).joinedload(MessagePart.history))
+        .where(Message.id == message_id, Message.account_id == account_id)
+    )
+    message: Message | None = (await session.scalars(statement)).unique().one_or_none()
+    return message
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilters:
+    status: MessageStatus | None = None
+    to_number: str | None = None  # E.164
+    sender: str | None = None
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # exclusive
+    batch_id: UUID | None = None
+
+
 async def list_for_account(
     session: AsyncSession,
     account_id: UUID,
+    filters: MessageFilters,
     limit: int,
-    status: MessageStatus | None = None,
-    batch_id: UUID | None = None,
-    offset: int = 0,
+    after: tuple[datetime, UUID] | None = None,
 ) -> Sequence[Message]:
-    statement = (
-        _snapshot_with_parts().where(Message.account_id == account_id).limit(limit).offset(offset)
-    )
-    if batch_id is None:
+    """Up to `limit` of the account's messages matching `filters`, newest first (a batch's
+    in request order), from just past the message at `after` (a page's last (created_at,
+    id)): keyset pages, so messages arriving meanwhile neither repeat nor skip any."""
+    statement = _snapshot_with_parts().where(Message.account_id == account_id).limit(limit)
+    if filters.batch_id is None:
         statement = statement.order_by(Message.created_at.desc(), Message.id.desc())
+        if after is not None:
+            statement = statement.where(tuple_(Message.created_at, Message.id) < tuple_(*after))
     else:
-        # A batch's messages were created at one instant: request order is the useful one.
-        statement = statement.where(Message.batch_id == batch_id).order_by(Message.batch_index)
-    if status is not None:
-        statement = statement.where(Message.status == status)
+        # A batch's messages were created at one instant: request order is the useful one,
+        # and the page's last message says where it is in it.
+        statement = statement.where(Message.batch_id == filters.batch_id).order_by(
+            Message.batch_index
+        )
+        if after is not None:
+            last = select(Message.batch_index).where(
+                Message.id == after[1],
+                Message.account_id == account_id,
+                Message.batch_id == filters.batch_id,
+            )
+            statement = statement.where(Message.batch_index > last.scalar_subquery())
+    if filters.status is not None:
+        statement = statement.where(Message.status == filters.status)
+    if filters.to_number is not None:
+        statement = statement.where(Message.to_number == filters.to_number)
+    if filters.sender is not None:
+        statement = statement.where(Message.sender == filters.sender)
+    if filters.created_from is not None:
+        statement = statement.where(Message.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        statement = statement.where(Message.created_at < filters.created_to)
     return (await session.scalars(statement)).unique().all()
 
 
@@ -112,7 +147,22 @@ async def insert_new(session: AsyncSession, message: Message) -> bool:
         for p in message.parts
     ]
     await session.execute(insert(cast(Table, MessagePart.__table__)), parts)
+    await history.add(session, new_part_events(message))
     return True
+
+
+def new_part_events(message: Message) -> list[dict[str, Any]]:
+    """The first history row of each part of a message being written."""
+    return [
+        {
+            "message_id": message.id,
+            "part_index": part.part_index,
+            "account_id": message.account_id,
+            "status": part.status,
+            "occurred_at": message.created_at,
+        }
+        for part in message.parts
+    ]
 
 
 async def set_concat_reference(session: AsyncSession, message: Message) -> None:
@@ -263,12 +313,17 @@ async def lock_many(session: AsyncSession, message_ids: Collection[UUID]) -> dic
 
 
 async def mark_part_sent(
-    session: AsyncSession, message_id: UUID, part_index: int, smsc_message_id: str, at: datetime
+    session: AsyncSession,
+    message_id: UUID,
+    part_index: int,
+    smsc_message_id: str,
+    at: datetime,
+    smsc: str | None = None,
 ) -> bool:
-    """The SMSC accepted the part. True if its status moved (False for a late or repeated
-    call, which still fills in a missing smsc_message_id). Emits no event."""
+    """The SMSC (of link `smsc`) accepted the part. True if its status moved (False for a
+    late or repeated call, which still fills in a missing smsc_message_id). Emits no event."""
     message = await _locked_with_part(session, message_id, part_index)
-    return message.record_part(part_index, "sent", at, smsc_message_id=smsc_message_id)
+    return message.record_part(part_index, "sent", at, smsc_message_id=smsc_message_id, smsc=smsc)
 
 
 async def mark_part_failed(

@@ -1,7 +1,8 @@
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import AwareDatetime
 
 from dispatch_service.accounts.service import AccountStatesDep
 from dispatch_service.backlog.service import BacklogGateDep
@@ -15,7 +16,12 @@ from dispatch_service.deps import (
     merged_responses,
 )
 from dispatch_service.messages import service
-from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
+from dispatch_service.messages.schemas import (
+    MessageDetail,
+    MessageList,
+    MessageResponse,
+    SendMessageRequest,
+)
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.templates.intake import compose_message
@@ -79,24 +85,56 @@ async def send_message(
 
 
 @router.get("/{message_id}", summary="One message and its parts", responses=problem_responses(404))
-async def get_message(message_id: UUID, session: SessionDep, principal: Reader) -> MessageResponse:
-    return MessageResponse.of(await service.get_message(session, principal.account_id, message_id))
+async def get_message(message_id: UUID, session: SessionDep, principal: Reader) -> MessageDetail:
+    return MessageDetail.of(await service.get_message(session, principal.account_id, message_id))
 
 
-@router.get("", summary="The account's messages, newest first")
+_LIST_REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {
+        **problem_responses(422)[422],
+        "description": "Invalid input (`validation_error`), `created_from` after `created_to` "
+        "or a `to` that is no phone number (`invalid_filter`), or a cursor that is not one "
+        "this endpoint gave (`invalid_cursor`)",
+    },
+}
+
+
+@router.get(
+    "",
+    summary="The account's messages, newest first",
+    description="Filters combine; pages follow `next_cursor` until it is null.",
+    responses=_LIST_REFUSED,
+)
 async def list_messages(
     session: SessionDep,
     principal: Reader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+    ] = None,
     status_filter: Annotated[MessageStatus | None, Query(alias="status")] = None,
+    to: Annotated[str | None, Query(max_length=64, description="The recipient")] = None,
+    sender: Annotated[str | None, Query(max_length=64)] = None,
+    created_from: Annotated[
+        AwareDatetime | None, Query(description="Created at or after (RFC 3339)")
+    ] = None,
+    created_to: Annotated[
+        AwareDatetime | None, Query(description="Created before (RFC 3339)")
+    ] = None,
     batch_id: Annotated[
         UUID | None,
         Query(description="Only this batch's messages, in the order the batch listed them"),
     ] = None,
-    # Bounded like limit: a batch holds at most 1,000, and deep offsets cost a scan each.
-    offset: Annotated[int, Query(ge=0, le=10_000, description="Messages to skip")] = 0,
+    # Gone for cursors; refused rather than ignored, or a client paging with it would get
+    # the first page forever.
+    offset: Annotated[str | None, Query(include_in_schema=False)] = None,
 ) -> MessageList:
-    messages = await service.list_messages(
-        session, principal.account_id, limit, status_filter, batch_id, offset
+    if offset is not None:
+        raise service.InvalidFilter("`offset` is no longer supported: follow `next_cursor`")
+    filters = service.message_filters(status_filter, to, sender, created_from, created_to, batch_id)
+    messages, next_cursor = await service.list_messages(
+        session, principal.account_id, filters, limit, cursor
     )
-    return MessageList(items=[MessageResponse.of(message) for message in messages])
+    return MessageList(
+        items=[MessageResponse.of(message) for message in messages], next_cursor=next_cursor
+    )

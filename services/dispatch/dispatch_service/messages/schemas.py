@@ -5,6 +5,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from dispatch_service.consent.service import Purpose, purpose_field
+from dispatch_service.history.schemas import StatusChange
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.messages.status import MessageStatus, PartStatus
 from dispatch_service.scheduling.intake import SendAt, send_at_field, validity_field
@@ -94,6 +95,7 @@ class PartResponse(BaseModel):
     index: int
     status: PartStatus
     smsc_message_id: str | None
+    smsc: str | None = Field(description="The SMPP link the part was submitted on")
     submitted_at: datetime | None
     done_at: datetime | None
     error_code: str | None
@@ -106,6 +108,7 @@ class PartResponse(BaseModel):
             index=part.part_index,
             status=part.status,
             smsc_message_id=part.smsc_message_id,
+            smsc=part.smsc,
             submitted_at=part.submitted_at,
             done_at=part.done_at,
             error_code=part.error_code,
@@ -165,5 +168,30 @@ class MessageResponse(BaseModel):
         )
 
 
+class PartDetail(PartResponse):
+    history: list[StatusChange] = Field(description="Every status the part has had, in order")
+
+    @classmethod
+    def of(cls, part: MessagePart) -> "PartDetail":
+        return cls(
+            **PartResponse.of(part).model_dump(),
+            history=[StatusChange.of(event) for event in part.history],
+        )
+
+
+class MessageDetail(MessageResponse):
+    parts: list[PartDetail]  # type: ignore[assignment]
+
+    @classmethod
+    def of(cls, message: Message) -> "MessageDetail":
+        return cls(
+            **MessageResponse.of(message).model_dump(exclude={"parts"}),
+            parts=[PartDetail.of(part) for part in message.parts],
+        )
+
+
 class MessageList(BaseModel):
     items: list[MessageResponse]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page"
+    )

@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
@@ -23,6 +24,7 @@ from dispatch_service.messages.status import MessageStatus
 from dispatch_service.scheduling.intake import due_time
 from dispatch_service.sms.encoding import SegmentedText, segment
 from dispatch_service.trial import service as trial_caps
+from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound, ProblemError
 from shared.events import MessageAccepted, utcnow
 from shared.outbox import add_event
@@ -204,7 +206,13 @@ def _replayed(original: Message, retry: Message) -> Message:
     return original
 
 
+class InvalidFilter(ProblemError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(422, "invalid_filter", "Invalid filter", detail)
+
+
 async def get_message(session: AsyncSession, account_id: UUID, message_id: UUID) -> Message:
+    """The message, its parts and their histories."""
     message = await repository.get_for_account(session, account_id, message_id)
     if message is None:
         # The same answer for "doesn't exist" and "another account's": ids don't leak.
@@ -212,12 +220,35 @@ async def get_message(session: AsyncSession, account_id: UUID, message_id: UUID)
     return message
 
 
+def message_filters(
+    status: MessageStatus | None = None,
+    to: str | None = None,
+    sender: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    batch_id: UUID | None = None,
+) -> repository.MessageFilters:
+    """The listing's filters as stored: `to` in E.164 as intake writes it."""
+    if created_from is not None and created_to is not None and created_from > created_to:
+        raise InvalidFilter("`created_from` is after `created_to`")
+    try:
+        to_number = parse_phone_number(to).e164 if to is not None else None
+    except InvalidPhoneNumber as exc:
+        raise InvalidFilter(f"`to`: {exc}") from exc
+    return repository.MessageFilters(status, to_number, sender, created_from, created_to, batch_id)
+
+
 async def list_messages(
     session: AsyncSession,
     account_id: UUID,
+    filters: repository.MessageFilters,
     limit: int,
-    status: MessageStatus | None,
-    batch_id: UUID | None = None,
-    offset: int = 0,
-) -> Sequence[Message]:
-    return await repository.list_for_account(session, account_id, limit, status, batch_id, offset)
+    cursor: str | None = None,
+) -> tuple[Sequence[Message], str | None]:
+    """A page of the account's messages and the cursor of the next (None on the last)."""
+    after = decode_cursor(cursor) if cursor else None
+    messages = await repository.list_for_account(session, account_id, filters, limit + 1, after)
+    if len(messages) <= limit:
+        return messages, None
+    last = messages[limit - 1]
+    return messages[:limit], encode_cursor(last.created_at, last.id)

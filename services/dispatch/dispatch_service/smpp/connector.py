@@ -352,7 +352,9 @@ class Connector:
                 answered.append(key)
             elif resp.status == consts.SMPP_ESME_ROK:
                 smsc_id = text_field(resp.message_id) or ""
-                accepted.append(outcomes.Accepted(part.message_id, part.part_index, smsc_id))
+                accepted.append(
+                    outcomes.Accepted(part.message_id, part.part_index, part.account_id, smsc_id)
+                )
                 answered.append(key)
                 add_event(
                     db,
@@ -370,7 +372,7 @@ class Connector:
             else:
                 refused.append(outcome)
         await outcomes.count_answers(db, answered)
-        await outcomes.mark_sent(db, accepted, now)
+        await outcomes.mark_sent(db, accepted, now, self._settings.smpp_link_name)
         if refused:
             await self._fail_refused(db, refused, now)
 
@@ -389,6 +391,7 @@ class Connector:
                 now,
                 error_code=f"smpp_{resp.status:#04x}",
                 reason=resp.get_status_desc(),
+                smsc=self._settings.smpp_link_name,
             )
 
     async def _on_deliver(self, session: SmppSession, pdu: Command) -> None:

@@ -8,7 +8,8 @@ the rare permanent refusal still goes through the state machine on the ORM objec
 Exactly what `Message.record_part(part, "sent", ...)` does, in SQL: the SMSC's id and the
 submit time are filled in if missing; a queued part becomes sent (anything later stays as
 it is, a receipt may have overtaken the response); a message with a part that moved gets
-`updated_at`, a `sent_at` if it had none, and becomes sent if it was queued.
+`updated_at`, a `sent_at` if it had none, and becomes sent if it was queued; a part that
+moved gets its history row.
 """
 
 from collections.abc import Collection, Sequence
@@ -20,6 +21,7 @@ from uuid import UUID
 from sqlalchemy import Table, bindparam, case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch_service.history import repository as history
 from dispatch_service.messages.models import Message, MessagePart
 
 PartKey = tuple[UUID, int]
@@ -30,6 +32,7 @@ _PARTS = cast(Table, MessagePart.__table__)
 class Accepted:
     message_id: UUID
     part_index: int
+    account_id: UUID
     smsc_message_id: str
 
 
@@ -54,8 +57,11 @@ async def count_answers(session: AsyncSession, keys: Collection[PartKey]) -> Non
     await session.execute(statement)
 
 
-async def mark_sent(session: AsyncSession, accepted: Sequence[Accepted], at: datetime) -> None:
-    """The SMSC accepted these parts; the caller holds their messages' locks."""
+async def mark_sent(
+    session: AsyncSession, accepted: Sequence[Accepted], at: datetime, smsc: str
+) -> None:
+    """The SMSC behind link `smsc` accepted these parts; the caller holds their messages'
+    locks."""
     if not accepted:
         return
     keys = sorted({(a.message_id, a.part_index) for a in accepted})
@@ -74,6 +80,7 @@ async def mark_sent(session: AsyncSession, accepted: Sequence[Accepted], at: dat
         .values(
             smsc_message_id=func.coalesce(_PARTS.c.smsc_message_id, bindparam("b_smsc_id")),
             submitted_at=func.coalesce(_PARTS.c.submitted_at, bindparam("b_at")),
+            smsc=func.coalesce(_PARTS.c.smsc, bindparam("b_smsc")),
             status=case((_PARTS.c.status == "queued", "sent"), else_=_PARTS.c.status),
         )
     )
@@ -85,11 +92,29 @@ async def mark_sent(session: AsyncSession, accepted: Sequence[Accepted], at: dat
                 "b_part_index": a.part_index,
                 "b_smsc_id": a.smsc_message_id,
                 "b_at": at,
+                "b_smsc": smsc,
             }
             for a in accepted
         ],
     )
-    moved = sorted({m for (m, p), status in statuses.items() if status == "queued"})
+    moved_parts = [a for a in accepted if statuses.get((a.message_id, a.part_index)) == "queued"]
+    await history.add(
+        session,
+        [
+            {
+                "message_id": a.message_id,
+                "part_index": a.part_index,
+                "account_id": a.account_id,
+                "status": "sent",
+                "smsc": smsc,
+                "smsc_message_id": a.smsc_message_id,
+                "occurred_at": at,
+            }
+            # Once per part, should the SMSC have answered one part twice in the batch.
+            for a in {(a.message_id, a.part_index): a for a in moved_parts}.values()
+        ],
+    )
+    moved = sorted({a.message_id for a in moved_parts})
     if not moved:
         return
     message = (

@@ -1,0 +1,1 @@
+"""Every status a message part has had, with when, why and over which SMSC link."""
