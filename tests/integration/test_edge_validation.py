@@ -49,9 +49,9 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str
 @pytest.mark.parametrize(
     "url",
     [
-        "/v1/messages?offset=806730544151670554624",  # the reported 500: past PostgreSQL's bigint
-        "/v1/messages?offset=10001",
-        "/v1/messages?offset=-1",
+        "/v1/messages?limit=806730544151670554624",  # past PostgreSQL's bigint
+        "/v1/messages?limit=201",
+        "/v1/messages?limit=-1",
         "/v1/contacts?limit=0",
         "/v1/contacts?limit=501",
         "/v1/contacts?limit=99999999999999999999999",
@@ -64,11 +64,11 @@ async def test_out_of_range_numbers_are_422_problems(http: httpx.AsyncClient, ur
     assert body["errors"][0]["location"][0] == "query"
 
 
-async def test_largest_offset_allowed_is_served(http: httpx.AsyncClient) -> None:
-    response = await http.get("/v1/messages?offset=10000")
+async def test_largest_page_allowed_is_served(http: httpx.AsyncClient) -> None:
+    response = await http.get("/v1/messages?limit=200")
 
     assert response.status_code == 200, response.text
-    assert response.json()["items"] == []
+    assert isinstance(response.json()["items"], list)
 
 
 async def test_every_integer_parameter_is_bounded_in_the_merged_document(

@@ -13,6 +13,7 @@ from dispatch_service.content.models import (
 from dispatch_service.db import Base, Inbox, Outbox
 from dispatch_service.history.models import MessagePartEvent
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
+from dispatch_service.replies.models import InboundAddress
 from dispatch_service.senders.models import DefaultSenderRow, SenderNameRow
 from dispatch_service.templates.models import Template
 from dispatch_service.trial.models import TrialUsage
@@ -29,6 +30,7 @@ __all__ = [
     "ContentRule",
     "ContentSuspension",
     "Inbox",
+    "InboundAddress",
     "Message",
     "MessagePart",
     "MessagePartEvent",

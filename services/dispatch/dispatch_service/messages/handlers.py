@@ -20,6 +20,7 @@ from dispatch_service.batches import repository as set_based
 from dispatch_service.batches.handlers import on_batch_charge_authorized, on_batch_charge_declined
 from dispatch_service.consent.service import on_consents_changed
 from dispatch_service.messages import repository
+from dispatch_service.replies.service import on_inbound_received
 from shared.events import (
     AccountStateChanged,
     ChargeAuthorized,
@@ -96,6 +97,7 @@ HANDLERS: Mapping[str, Handler] = {
     "message.part_status_reported": Batched(on_part_statuses_reported),
     "account.state_changed": Batched(on_account_states_changed),
     "recipient.consent_changed": Batched(on_consents_changed),
+    "inbound.received": Batched(on_inbound_received),
 }
 TOPICS: tuple[str, ...] = (
     ChargeEvent.topic,

@@ -23,6 +23,8 @@ from dispatch_service.messages.schemas import (
     SendMessageRequest,
 )
 from dispatch_service.messages.status import MessageStatus
+from dispatch_service.replies import service as replies
+from dispatch_service.replies.service import REPLY_TO_NOT_FOUND_RESPONSE
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.templates.intake import compose_message
 from shared.app import SessionDep
@@ -46,7 +48,12 @@ Reader = Annotated[Principal, Depends(require("messages:read"))]
     summary="Send an SMS",
     responses={
         200: {"model": MessageResponse, "description": "Idempotent replay"},
-        **merged_responses(INTAKE_REFUSALS, problem_responses(422), RECIPIENT_OPTED_OUT_RESPONSE),
+        **merged_responses(
+            INTAKE_REFUSALS,
+            problem_responses(422),
+            RECIPIENT_OPTED_OUT_RESPONSE,
+            REPLY_TO_NOT_FOUND_RESPONSE,
+        ),
     },
 )
 async def send_message(
@@ -63,6 +70,7 @@ async def send_message(
 ) -> MessageResponse:
     # Before anything is written: a refused account's request stores nothing.
     await account_states.check(session, principal.account_id)
+    body = await replies.addressed(session, principal.account_id, body)
     body, replaced = await compose_message(session, principal.account_id, body)
     held = await content.screen(session, principal.account_id, [body.rendered_text()])
     message, created = await service.send_message(

@@ -52,7 +52,12 @@ def check_variables(value: Variables | None) -> Variables | None:
 class SendMessageRequest(BaseModel):
     # Bounded here only to cap parsing work; the number itself is checked by the service,
     # which answers with its own problem code (invalid_phone_number, invalid_sender).
-    to: str = Field(max_length=64, examples=["+447700900123"])
+    to: str | None = Field(default=None, max_length=64, examples=["+447700900123"])
+    reply_to: UUID | None = Field(
+        default=None,
+        description="An inbound SMS's id (GET /v1/inbound): the message goes to the handset "
+        "that wrote, from the number it wrote to; give neither `to` nor `sender` with it",
+    )
     text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_LENGTH)
     template_id: UUID | None = Field(default=None, description=TEMPLATE_ID_DESCRIPTION)
     variables: Variables | None = Field(default=None, description=VARIABLES_DESCRIPTION)
@@ -71,6 +76,19 @@ class SendMessageRequest(BaseModel):
     @classmethod
     def _variables(cls, value: Variables | None) -> Variables | None:
         return check_variables(value)
+
+    @model_validator(mode="after")
+    def _recipient(self) -> Self:
+        if self.reply_to is None and self.to is None:
+            raise ValueError("give `to`, or `reply_to`")
+        if self.reply_to is not None and (self.to is not None or self.sender is not None):
+            raise ValueError("`reply_to` sets `to` and `sender`: give neither with it")
+        return self
+
+    def recipient(self) -> str:
+        """`to`, once replies.addressed has filled it in for a reply."""
+        assert self.to is not None, "replies.addressed fills `to` in before intake"
+        return self.to
 
     @model_validator(mode="after")
     def _text_or_template(self) -> Self:

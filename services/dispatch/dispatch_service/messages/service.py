@@ -82,8 +82,9 @@ async def send_message(
 
     `held`: the content policy wants an operator to review it first, so it is stored
     `held` and `message.accepted` waits for the approval (content.reviews)."""
-    if senders is not None:
-        # The account's default when none is named; a name it may not use is refused.
+    if senders is not None and request.reply_to is None:
+        # The account's default when none is named; a name it may not use is refused. A
+        # reply goes from the number the handset wrote to, which is the account's already.
         sender = await senders.sender_for(session, account_id, request.sender)
         request = request.model_copy(update={"sender": sender})
     phone, message = _new_message(settings, account_id, request, idempotency_key)
@@ -147,7 +148,7 @@ class CheckedMessage:
 def check_message(settings: DispatchSettings, request: SendMessageRequest) -> CheckedMessage:
     """The rules every message meets, single or in a batch; raises the problem to answer."""
     try:
-        phone = parse_phone_number(request.to)
+        phone = parse_phone_number(request.recipient())
     except InvalidPhoneNumber as exc:
         raise InvalidPhoneNumberProblem(str(exc)) from exc
     try:

@@ -7,6 +7,7 @@ from dispatch_service.deps import SettingsDep
 from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.quotes import service
 from dispatch_service.quotes.schemas import QuoteResponse
+from dispatch_service.replies import service as replies
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -36,4 +37,6 @@ async def quote(
     principal: Sender,
     settings: SettingsDep,
 ) -> QuoteResponse:
+    if isinstance(body, SendMessageRequest):
+        body = await replies.addressed(session, principal.account_id, body)
     return await service.quote(session, settings, principal.account_id, body)
