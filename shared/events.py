@@ -435,6 +435,8 @@ class InboundMessageReceived(Event):
     incomplete: bool = False
     malformed: bool = False
     keyword: str | None = None
+    # The text was a help keyword (HELP): dispatch answers with the account's help text.
+    help_requested: bool = False
 
     @property
     def aggregate_id(self) -> str:

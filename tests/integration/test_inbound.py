@@ -614,6 +614,26 @@ async def test_a_longer_text_with_the_word_is_no_keyword(
     assert [item["keyword"] for item in items] == ["СТОП", None]
 
 
+async def test_help_is_a_keyword_that_changes_no_consent(
+    api: httpx.AsyncClient,
+    owned: tuple[str, dict[str, str]],
+    producer: AIOKafkaProducer,
+    runtime: ServiceRuntime,
+    consent: ConsentReader,
+) -> None:
+    number, headers = owned
+    handset = fresh_number()
+    await publish(producer, mo(" help ", handset, number))
+    await publish(producer, mo("STOP", handset, number))
+
+    # The one change is the STOP's; the HELP before it (same handset, same partition) made none.
+    (change,) = await consent.of(handset, 1)
+
+    assert change.opted_out
+    items = await inbound_of(api, headers, number=handset)
+    assert [item["keyword"] for item in items] == ["STOP", "HELP"]
+
+
 async def test_a_long_mo_sent_again_is_one_but_the_next_with_the_same_reference_is_new(
     api: httpx.AsyncClient,
     owned: tuple[str, dict[str, str]],

@@ -6,7 +6,8 @@ from dispatch_service.config import DispatchSettings
 from dispatch_service.content.router import router as content_router
 from dispatch_service.db import Inbox, Outbox
 from dispatch_service.expiry.sweeper import ReceiptSweeper
-from dispatch_service.messages.handlers import HANDLERS, TOPICS
+from dispatch_service.help_replies.router import router as help_router
+from dispatch_service.messages.handlers import TOPICS, handlers
 from dispatch_service.messages.router import router as messages_router
 from dispatch_service.quotes.router import router as quotes_router
 from dispatch_service.scheduling.releaser import ScheduledReleaser
@@ -43,7 +44,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
-        consumer_specs=(ConsumerSpec(settings.consumer_group, TOPICS, HANDLERS),),
+        consumer_specs=(ConsumerSpec(settings.consumer_group, TOPICS, handlers(settings)),),
     )
     return create_service_app(
         "dispatch",
@@ -58,5 +59,6 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
             ops_bulk_router,
             content_router,
             templates_router,
+            help_router,
         ],
     )

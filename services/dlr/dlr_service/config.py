@@ -52,6 +52,9 @@ class DlrSettings(VerifyingServiceSettings):
         "ОТПИСАТЬСЯ",
     )
     opt_in_keywords: Annotated[tuple[str, ...], NoDecode] = ("START",)
+    # An owned MO that is one of these asks for the account's help text, which dispatch
+    # sends back (if the account has set one).
+    help_keywords: Annotated[tuple[str, ...], NoDecode] = ("HELP", "СПРАВКА")
 
     # Webhooks. Loopback (and plain http://) only for a receiver on this machine: `make dev`
     # and the tests set it, the production overlay never does. Unprefixed, as the issue names it.
@@ -79,7 +82,7 @@ class DlrSettings(VerifyingServiceSettings):
     webhook_health_host: str = "127.0.0.1"
     webhook_health_port: int = 0
 
-    @field_validator("opt_out_keywords", "opt_in_keywords", mode="before")
+    @field_validator("opt_out_keywords", "opt_in_keywords", "help_keywords", mode="before")
     @classmethod
     def _split_keywords(cls, value: object) -> object:
         if isinstance(value, str):
@@ -88,13 +91,16 @@ class DlrSettings(VerifyingServiceSettings):
 
     @model_validator(mode="after")
     def _keywords_mean_one_thing(self) -> "DlrSettings":
-        both = {normalise(w) for w in self.opt_out_keywords} & {
-            normalise(w) for w in self.opt_in_keywords
+        lists = {
+            "DLR_OPT_OUT_KEYWORDS": {normalise(w) for w in self.opt_out_keywords},
+            "DLR_OPT_IN_KEYWORDS": {normalise(w) for w in self.opt_in_keywords},
+            "DLR_HELP_KEYWORDS": {normalise(w) for w in self.help_keywords},
         }
-        if both:
-            raise ValueError(
-                f"DLR_OPT_OUT_KEYWORDS and DLR_OPT_IN_KEYWORDS both have {sorted(both)}"
-            )
+        names = list(lists)
+        for i, first in enumerate(names):
+            for second in names[i + 1 :]:
+                if both := lists[first] & lists[second]:
+                    raise ValueError(f"{first} and {second} both have {sorted(both)}")
         return self
 
     @property

@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.accounts.handlers import on_account_states_changed
 from dispatch_service.batches import repository as set_based
 from dispatch_service.batches.handlers import on_batch_charge_authorized, on_batch_charge_declined
+from dispatch_service.config import DispatchSettings
 from dispatch_service.consent.service import on_consents_changed
+from dispatch_service.help_replies.service import answer_help
 from dispatch_service.messages import repository
 from dispatch_service.replies.service import on_inbound_received
 from shared.events import (
@@ -26,6 +28,7 @@ from shared.events import (
     ChargeAuthorized,
     ChargeDeclined,
     ChargeEvent,
+    InboundMessageReceived,
     MessagePartStatusReported,
     RecipientConsentChanged,
     utcnow,
@@ -88,17 +91,26 @@ async def on_part_statuses_reported(
             log.warning("ignoring receipt for unknown part %s of %s", event.part_index, message.id)
 
 
-# The consumer wiring, shared by the HTTP process and anything else that applies these events.
-HANDLERS: Mapping[str, Handler] = {
-    "charge.authorized": Batched(on_charges_authorized),
-    "charge.declined": Batched(on_charges_declined),
-    "batch.charge_authorized": on_batch_charge_authorized,
-    "batch.charge_declined": on_batch_charge_declined,
-    "message.part_status_reported": Batched(on_part_statuses_reported),
-    "account.state_changed": Batched(on_account_states_changed),
-    "recipient.consent_changed": Batched(on_consents_changed),
-    "inbound.received": Batched(on_inbound_received),
-}
+def handlers(settings: DispatchSettings) -> Mapping[str, Handler]:
+    """The consumer wiring, shared by the HTTP process and anything else that applies
+    these events."""
+
+    async def on_inbound(session: AsyncSession, events: Sequence[InboundMessageReceived]) -> None:
+        await on_inbound_received(session, events)
+        await answer_help(session, settings, events)
+
+    return {
+        "charge.authorized": Batched(on_charges_authorized),
+        "charge.declined": Batched(on_charges_declined),
+        "batch.charge_authorized": on_batch_charge_authorized,
+        "batch.charge_declined": on_batch_charge_declined,
+        "message.part_status_reported": Batched(on_part_statuses_reported),
+        "account.state_changed": Batched(on_account_states_changed),
+        "recipient.consent_changed": Batched(on_consents_changed),
+        "inbound.received": Batched(on_inbound),
+    }
+
+
 TOPICS: tuple[str, ...] = (
     ChargeEvent.topic,
     MessagePartStatusReported.topic,

@@ -13,12 +13,16 @@ def normalise(text: str) -> str:
 @dataclass(frozen=True)
 class Keyword:
     word: str  # as configured
-    opted_out: bool
+    # True: opts out; False: opts back in; None: asks for help, consent unchanged.
+    opted_out: bool | None
 
 
 class Keywords:
-    def __init__(self, opt_out: Iterable[str], opt_in: Iterable[str]) -> None:
-        self._words = {normalise(word): Keyword(word, True) for word in opt_out}
+    def __init__(
+        self, opt_out: Iterable[str], opt_in: Iterable[str], help_words: Iterable[str] = ()
+    ) -> None:
+        self._words = {normalise(word): Keyword(word, None) for word in help_words}
+        self._words |= {normalise(word): Keyword(word, True) for word in opt_out}
         self._words |= {normalise(word): Keyword(word, False) for word in opt_in}
 
     def match(self, text: str) -> Keyword | None:

@@ -16,12 +16,13 @@ log = logging.getLogger(__name__)
 
 
 def keywords(settings: DlrSettings) -> Keywords:
-    return Keywords(settings.opt_out_keywords, settings.opt_in_keywords)
+    return Keywords(settings.opt_out_keywords, settings.opt_in_keywords, settings.help_keywords)
 
 
 def apply_keyword(session: AsyncSession, message: InboundMessage, found: Keyword) -> None:
-    """Announce the change on recipients.consent, in the transaction storing the MO."""
-    if message.account_id is None:
+    """Announce the change on recipients.consent, in the transaction storing the MO. A help
+    request changes no consent: dispatch answers it (inbound.received's help_requested)."""
+    if message.account_id is None or found.opted_out is None:
         return  # nobody's: no account to opt out of
     if not is_e164(message.from_number):
         log.warning(

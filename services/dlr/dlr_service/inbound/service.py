@@ -181,6 +181,7 @@ async def _store(session: AsyncSession, message: InboundMessage, settings: DlrSe
         incomplete=message.incomplete,
         malformed=message.malformed,
         keyword=message.keyword,
+        help_requested=found is not None and found.opted_out is None,
     )
     add_event(session, Outbox, received)
     await webhooks.inbound_received(session, received)
