@@ -33,6 +33,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/senders", "dispatch", exact_or_below=True),
     Route("/v1/templates", "dispatch", exact_or_below=True),
     Route("/v1/keywords", "dispatch", exact_or_below=True),
+    Route("/v1/sending-window", "dispatch", exact_or_below=True),
     Route("/v1/billing/", "billing"),
     Route("/v1/contacts", "contacts", exact_or_below=True),
     Route("/v1/api-keys", "auth", exact_or_below=True),

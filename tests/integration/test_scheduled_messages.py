@@ -7,6 +7,7 @@ import asyncio
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -146,3 +147,69 @@ async def test_a_time_past_sends_at_once_and_bad_timing_is_refused(
     assert_problem(await _send(platform, token, validity_period=259201), 422, "validation_error")
     listed = await platform.listed(token, limit=200)
     assert [m["id"] for m in listed] == [past.json()["id"]]
+
+
+# --- sending windows --------------------------------------------------------------------------
+
+NEW_YORK_NUMBER, LONDON_NUMBER = "+12025550143", "+447700900744"
+
+
+def _hh_mm(at: datetime) -> str:
+    return f"{at.hour:02d}:{at.minute:02d}"
+
+
+async def _window(platform: Platform, token: str, start: str, end: str) -> None:
+    put = await platform.dispatch.put(
+        "/v1/sending-window",
+        json={"start": start, "end": end},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert put.status_code == 200, put.text
+
+
+async def test_marketing_outside_the_window_waits_for_it_to_open(
+    platform: Platform, auth_service: AuthClient
+) -> None:
+    _, token = await platform.customer(auth_service)
+    new_york = ZoneInfo("America/New_York")
+    there = utcnow().astimezone(new_york)
+    # A window opening two hours from now on New York's clock (its hours, whatever today's).
+    opens = there + timedelta(hours=2)
+    await _window(platform, token, _hh_mm(opens), _hh_mm(opens + timedelta(hours=2)))
+
+    marketing = await _send(platform, token, to=NEW_YORK_NUMBER, purpose="marketing")
+    notice = await _send(platform, token, to=NEW_YORK_NUMBER)  # transactional: never held
+
+    assert marketing.status_code == 202, marketing.text
+    assert marketing.json()["status"] == "scheduled"
+    held_until = datetime.fromisoformat(marketing.json()["send_at"]).astimezone(new_york)
+    assert (held_until.hour, held_until.minute) == (opens.hour, opens.minute)
+    assert timedelta(hours=1) < held_until - there <= timedelta(hours=2)
+    assert notice.json()["status"] == "accepted"
+    # It goes when the window opens, as any scheduled message.
+    await _release_as_of(platform, held_until)
+    assert (await _settled(platform, token, marketing.json()["id"]))["status"] == "queued"
+
+
+async def test_a_batch_holds_only_the_recipients_outside_their_window(
+    platform: Platform, auth_service: AuthClient
+) -> None:
+    _, token = await platform.customer(auth_service)
+    there = utcnow().astimezone(ZoneInfo("America/New_York"))
+    # Open now in New York; London's clock is hours ahead, past its end.
+    start, end = there - timedelta(minutes=30), there + timedelta(minutes=90)
+    await _window(platform, token, _hh_mm(start), _hh_mm(end))
+
+    batch = await platform.batch(token, {"text": "Sale!", "to": [NEW_YORK_NUMBER, LONDON_NUMBER]})
+
+    assert batch.status_code == 202, batch.text
+    assert [(m["to"], m["status"]) for m in batch.json()["messages"]] == [
+        (NEW_YORK_NUMBER, "accepted"),
+        (LONDON_NUMBER, "scheduled"),
+    ]
+    removed = await platform.dispatch.delete(
+        "/v1/sending-window", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert removed.status_code == 204
+    again = await platform.batch(token, {"text": "Sale!", "to": [LONDON_NUMBER]})
+    assert [m["status"] for m in again.json()["messages"]] == ["accepted"]

@@ -15,6 +15,7 @@ from dispatch_service.scheduling.router import router as scheduling_router
 from dispatch_service.senders.ops_router import router as ops_senders_router
 from dispatch_service.senders.router import router as senders_router
 from dispatch_service.templates.router import router as templates_router
+from dispatch_service.windows.router import router as windows_router
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
 from shared.runtime import ConsumerSpec, ServiceRuntime
@@ -60,5 +61,6 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
             content_router,
             templates_router,
             help_router,
+            windows_router,
         ],
     )

@@ -18,6 +18,7 @@ from dispatch_service.replies.models import InboundAddress
 from dispatch_service.senders.models import DefaultSenderRow, SenderNameRow
 from dispatch_service.templates.models import Template
 from dispatch_service.trial.models import TrialUsage
+from dispatch_service.windows.models import SendingWindow
 
 __all__ = [
     "AccountStateRow",
@@ -39,6 +40,7 @@ __all__ = [
     "Outbox",
     "RecipientConsentRow",
     "SenderNameRow",
+    "SendingWindow",
     "Template",
     "TrialUsage",
 ]

@@ -18,6 +18,7 @@ from dispatch_service.deps import (
 )
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.templates.intake import compose_batch
+from dispatch_service.windows.service import window_for
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -73,6 +74,7 @@ async def send_batch(
         held.keys(),
         principal.trial,
         composed.refused,
+        await window_for(session, principal.account_id, composed.request.purpose),
     )
     if created:
         await content.hold_batch(session, principal.account_id, batch.batch_id, held)

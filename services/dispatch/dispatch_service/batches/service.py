@@ -35,6 +35,8 @@ from dispatch_service.messages.status import MessageStatus
 from dispatch_service.scheduling.intake import due_time
 from dispatch_service.senders.intake import SenderGate
 from dispatch_service.trial import service as trial_caps
+from dispatch_service.windows.models import SendingWindow
+from dispatch_service.windows.service import held_until
 from shared.errors import ProblemError
 from shared.events import BatchAccepted, BatchedMessage, utcnow
 from shared.outbox import add_event
@@ -73,6 +75,7 @@ async def send_batch(
     held: Collection[int] = (),
     trial: bool = False,
     refused: Mapping[int, RejectedEntry] | None = None,
+    window: SendingWindow | None = None,
 ) -> tuple[BatchResponse, bool]:
     """Accept a batch. Returns the answer and whether the batch was created just now
     (False: a retry with the same Idempotency-Key, answered with the original batch). A
@@ -98,13 +101,18 @@ async def send_batch(
     rejected = sorted([*rejected, *opted_out], key=lambda entry: entry.index)
     if not checked:
         raise BatchRejected(rejected)
-    send_at = due_time(request.send_at, utcnow())
+    now = utcnow()
+    send_at = due_time(request.send_at, now)
+    # Per message: the sending window depends on each recipient's time zone.
+    send_times = {index: held_until(window, c.phone, send_at, now) for index, _, c in checked}
     if trial:
         trial_caps.check_destinations(settings, [c.phone.e164 for _, _, c in checked])
-    if backlog is not None and send_at is None:
-        # The whole batch or none of it, as billing takes it. A scheduled batch joins the
-        # backlog message by message as each is released.
-        await backlog.admit(session, account_id, sum(c.split.segments for _, _, c in checked))
+    if backlog is not None:
+        # The whole batch or none of it, as billing takes it. Scheduled messages join the
+        # backlog one by one as each is released.
+        now_parts = sum(c.split.segments for i, _, c in checked if send_times[i] is None)
+        if now_parts:
+            await backlog.admit(session, account_id, now_parts)
     batch = Batch(
         id=uuid4(),
         account_id=account_id,
@@ -122,7 +130,7 @@ async def send_batch(
     if trial:
         # Each recipient accepted counts; only now that it is known not to be a replay.
         await trial_caps.count(session, settings, account_id, len(checked))
-    timing = _Timing(send_at, request.validity_period)
+    timing = _Timing(send_times, request.validity_period)
     messages = await _store_messages(session, batch, checked, held, request.purpose, timing)
     # _store_messages answers in the order of `checked`.
     to_charge = [
@@ -145,7 +153,7 @@ async def send_batch(
 
 @dataclass(frozen=True)
 class _Timing:
-    send_at: datetime | None
+    send_at: Mapping[int, datetime | None]  # by entry index
     validity_period: int | None
 
 
@@ -220,7 +228,11 @@ async def _store_messages(
         message_id, split = uuid4(), message.split
         to_number = message.phone.e164
         status: MessageStatus = (
-            "held" if index in held else "accepted" if timing.send_at is None else "scheduled"
+            "held"
+            if index in held
+            else "accepted"
+            if timing.send_at[index] is None
+            else "scheduled"
         )
         messages.append(
             {
@@ -232,7 +244,7 @@ async def _store_messages(
                 "encoding": split.encoding,
                 "segments": split.segments,
                 "purpose": purpose,
-                "send_at": timing.send_at,
+                "send_at": timing.send_at[index],
                 "validity_period": timing.validity_period,
                 # Single parts carry no UDH; each long one takes its number's next reference.
                 "concat_reference": references[to_number].pop(0) if split.segments > 1 else 0,
@@ -248,7 +260,7 @@ async def _store_messages(
                 "message_id": message_id,
                 "part_index": part_index,
                 "text": part_text,
-                "status": "pending" if timing.send_at is None else "scheduled",
+                "status": "pending" if timing.send_at[index] is None else "scheduled",
                 "attempts": 0,
                 "answered_attempts": 0,
                 "resent_unanswered": 0,
@@ -260,7 +272,7 @@ async def _store_messages(
                 "message_id": message_id,
                 "part_index": part_index,
                 "account_id": batch.account_id,
-                "status": "pending" if timing.send_at is None else "scheduled",
+                "status": "pending" if timing.send_at[index] is None else "scheduled",
                 "occurred_at": batch.created_at,
             }
             for part_index in range(1, len(split.parts) + 1)

@@ -27,6 +27,7 @@ from dispatch_service.replies import service as replies
 from dispatch_service.replies.service import REPLY_TO_NOT_FOUND_RESPONSE
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.templates.intake import compose_message
+from dispatch_service.windows.service import window_for
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -83,6 +84,7 @@ async def send_message(
         senders,
         bool(held),
         principal.trial,
+        await window_for(session, principal.account_id, body.purpose),
     )
     if created and held:
         await content.hold(session, principal.account_id, {message.id: held[0]})

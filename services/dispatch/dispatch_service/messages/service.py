@@ -24,6 +24,8 @@ from dispatch_service.messages.status import MessageStatus
 from dispatch_service.scheduling.intake import due_time
 from dispatch_service.sms.encoding import SegmentedText, segment
 from dispatch_service.trial import service as trial_caps
+from dispatch_service.windows.models import SendingWindow
+from dispatch_service.windows.service import held_until
 from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound, ProblemError
 from shared.events import MessageAccepted, utcnow
@@ -75,6 +77,7 @@ async def send_message(
     senders: "SenderGate | None" = None,
     held: bool = False,
     trial: bool = False,
+    window: SendingWindow | None = None,
 ) -> tuple[Message, bool]:
     """Accept a message for sending. Returns it and whether it was created just now
     (False: a retry with the same Idempotency-Key, answered with the original). A `trial`
@@ -87,7 +90,7 @@ async def send_message(
         # reply goes from the number the handset wrote to, which is the account's already.
         sender = await senders.sender_for(session, account_id, request.sender)
         request = request.model_copy(update={"sender": sender})
-    phone, message = _new_message(settings, account_id, request, idempotency_key)
+    phone, message = _new_message(settings, account_id, request, idempotency_key, window)
     if held:
         message.status = "held"  # and, if scheduled, still its parts wait for send_at
     if backlog is not None:
@@ -166,11 +169,12 @@ def _new_message(
     account_id: UUID,
     request: SendMessageRequest,
     idempotency_key: str | None,
+    window: SendingWindow | None = None,
 ) -> tuple[PhoneNumber, Message]:
     checked = check_message(settings, request)
     split = checked.split
     now = utcnow()
-    send_at = due_time(request.send_at, now)
+    send_at = held_until(window, checked.phone, due_time(request.send_at, now), now)
     message = Message(
         id=uuid4(),
         account_id=account_id,
