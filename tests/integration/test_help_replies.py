@@ -2,22 +2,16 @@
 as a help request (`inbound.received` with help_requested, published here as dlr does) is
 answered with the account's help text, from the number it was sent to, once."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import select
 
-from dispatch_service.config import DispatchSettings
-from dispatch_service.main import create_app
-from dispatch_service.models import Inbox
-from shared.events import InboundMessageReceived, serialise_event, utcnow
-from shared.kafka import new_producer
-from tests.integration.test_recipient_consent import Dispatch
-from tests.support.apps import AuthClient, running_app
+from shared.events import InboundMessageReceived, utcnow
+from tests.support.apps import AuthClient
 from tests.support.databases import Databases
+from tests.support.dispatch_app import Dispatch, running_dispatch
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -29,44 +23,12 @@ HELP_TEXT = "Acme alerts: 4 msgs/week. Reply STOP to opt out. help@acme.example"
 async def dispatch(
     databases: Databases, broker: str, auth_service: AuthClient
 ) -> AsyncIterator[Dispatch]:
-    settings = DispatchSettings(
-        database_url=await databases.create("dispatch"),
-        kafka_bootstrap_servers=broker,
-        jwks_url=auth_service.jwks_url,
-        environment="test",
-        consumer_group=f"dispatch-help-{uuid4().hex[:8]}",
-    )
-    app = create_app(settings)
-    producer = new_producer(broker)
-    await producer.start()
-    try:
-        async with running_app(app) as client:
-            yield Dispatch(app, client, producer)
-    finally:
-        await producer.stop()
+    async with running_dispatch(databases, broker, auth_service, "help") as running:
+        yield running
 
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-async def _publish_and_wait(dispatch: Dispatch, event: InboundMessageReceived) -> None:
-    await dispatch.producer.send_and_wait(
-        event.topic,
-        value=serialise_event(event),
-        key=event.aggregate_id.encode(),
-        headers=[("event_type", event.type.encode())],
-    )
-    settings = dispatch.app.state.runtime.settings
-    statement = select(Inbox.event_id).where(
-        Inbox.consumer == settings.consumer_group, Inbox.event_id == event.event_id
-    )
-    async with asyncio.timeout(30):
-        while True:
-            async with dispatch.app.state.runtime.sessionmaker() as session:
-                if await session.scalar(statement) is not None:
-                    return
-            await asyncio.sleep(0.1)
 
 
 def _help(account_id: UUID, **fields: Any) -> InboundMessageReceived:
@@ -100,9 +62,9 @@ async def test_help_is_answered_once_with_the_accounts_text(
     assert put.status_code == 200, put.text
     event = _help(account_id)
 
-    await _publish_and_wait(dispatch, event)
+    await dispatch.applied(event)
     # The broker delivering the same event again: the inbox drops it.
-    await _publish_and_wait(dispatch, event)
+    await dispatch.applied(event)
 
     (reply,) = await _messages(dispatch, token)
     assert (reply["to"], reply["sender"], reply["text"]) == (HANDSET, OUR_NUMBER, HELP_TEXT)
@@ -113,7 +75,7 @@ async def test_no_help_text_no_answer_and_the_text_can_be_removed(
     dispatch: Dispatch, auth_service: AuthClient
 ) -> None:
     account_id, token = await auth_service.new_account()
-    await _publish_and_wait(dispatch, _help(account_id))
+    await dispatch.applied(_help(account_id))
     assert await _messages(dispatch, token) == []
     assert (
         await dispatch.client.get("/v1/keywords/help", headers=_bearer(token))
@@ -122,7 +84,7 @@ async def test_no_help_text_no_answer_and_the_text_can_be_removed(
     await dispatch.client.put("/v1/keywords/help", json={"text": "Hi"}, headers=_bearer(token))
     removed = await dispatch.client.delete("/v1/keywords/help", headers=_bearer(token))
     assert removed.status_code == 204
-    await _publish_and_wait(dispatch, _help(account_id))
+    await dispatch.applied(_help(account_id))
     assert await _messages(dispatch, token) == []
 
 

@@ -2,39 +2,28 @@
 the broker: `recipient.consent_changed` events (published here directly, as dlr does for a
 STOP reply) refuse the account's marketing messages to that number and nothing else."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
-from fastapi import FastAPI
-from sqlalchemy import select
 
-from dispatch_service.config import DispatchSettings
-from dispatch_service.main import create_app
-from dispatch_service.models import Inbox
-from shared.events import RecipientConsentChanged, serialise_event, utcnow
-from shared.kafka import new_producer
-from tests.support.apps import AuthClient, running_app
+from shared.events import RecipientConsentChanged, utcnow
+from tests.support.apps import AuthClient
 from tests.support.databases import Databases
+from tests.support.dispatch_app import Dispatch as RunningDispatch
+from tests.support.dispatch_app import running_dispatch
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-WAIT_SECONDS = 30
 HANDSET = "+447700900321"
 
 
 @dataclass
-class Dispatch:
-    app: FastAPI
-    client: httpx.AsyncClient
-    producer: AIOKafkaProducer
-
+class Dispatch(RunningDispatch):
     async def send(self, token: str, **body: Any) -> httpx.Response:
         return await self.client.post(
             "/v1/messages",
@@ -49,46 +38,15 @@ class Dispatch:
             headers={"Authorization": f"Bearer {token}"},
         )
 
-    async def applied(self, event: RecipientConsentChanged) -> None:
-        """Publish as dlr would, and wait until dispatch's inbox holds it."""
-        await self.producer.send_and_wait(
-            event.topic,
-            value=serialise_event(event),
-            key=event.aggregate_id.encode(),
-            headers=[("event_type", event.type.encode())],
-        )
-        settings = self.app.state.runtime.settings
-        statement = select(Inbox.event_id).where(
-            Inbox.consumer == settings.consumer_group, Inbox.event_id == event.event_id
-        )
-        async with asyncio.timeout(WAIT_SECONDS):
-            while True:
-                async with self.app.state.runtime.sessionmaker() as session:
-                    if await session.scalar(statement) is not None:
-                        return
-                await asyncio.sleep(0.1)
-
 
 @pytest.fixture(scope="module")
 async def dispatch(
     databases: Databases, broker: str, auth_service: AuthClient
 ) -> AsyncIterator[Dispatch]:
-    settings = DispatchSettings(
-        database_url=await databases.create("dispatch"),
-        kafka_bootstrap_servers=broker,
-        jwks_url=auth_service.jwks_url,
-        environment="test",
-        consumer_group=f"dispatch-consent-{uuid4().hex[:8]}",
-        sender_approval_required=False,
-    )
-    app = create_app(settings)
-    producer = new_producer(broker)
-    await producer.start()
-    try:
-        async with running_app(app) as client:
-            yield Dispatch(app, client, producer)
-    finally:
-        await producer.stop()
+    async with running_dispatch(
+        databases, broker, auth_service, "consent", sender_approval_required=False
+    ) as running:
+        yield Dispatch(running.app, running.client, running.producer)
 
 
 def _stop(account_id: UUID, opted_out: bool = True, **fields: Any) -> RecipientConsentChanged:

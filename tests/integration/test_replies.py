@@ -2,23 +2,17 @@
 inbound SMS (announced here as dlr does, `inbound.received`) and the message goes to the
 handset that wrote, from the number it wrote to; only the owning account may reply."""
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from sqlalchemy import select
 
-from dispatch_service.config import DispatchSettings
-from dispatch_service.main import create_app
-from dispatch_service.models import Inbox
-from shared.events import InboundMessageReceived, serialise_event, utcnow
-from shared.kafka import new_producer
-from tests.integration.test_recipient_consent import Dispatch
-from tests.support.apps import AuthClient, running_app
+from shared.events import InboundMessageReceived, utcnow
+from tests.support.apps import AuthClient
 from tests.support.databases import Databases
+from tests.support.dispatch_app import Dispatch, running_dispatch
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -29,23 +23,10 @@ HANDSET, OUR_NUMBER = "+447700900555", "+447700900999"
 async def dispatch(
     databases: Databases, broker: str, auth_service: AuthClient
 ) -> AsyncIterator[Dispatch]:
-    settings = DispatchSettings(
-        database_url=await databases.create("dispatch"),
-        kafka_bootstrap_servers=broker,
-        jwks_url=auth_service.jwks_url,
-        environment="test",
-        consumer_group=f"dispatch-replies-{uuid4().hex[:8]}",
-        # As in production: a send names only approved senders; a reply's is the number.
-        sender_approval_required=True,
-    )
-    app = create_app(settings)
-    producer = new_producer(broker)
-    await producer.start()
-    try:
-        async with running_app(app) as client:
-            yield Dispatch(app, client, producer)
-    finally:
-        await producer.stop()
+    async with running_dispatch(
+        databases, broker, auth_service, "replies", sender_approval_required=True
+    ) as running:
+        yield running
 
 
 async def _received(dispatch: Dispatch, account_id: UUID | None) -> InboundMessageReceived:
@@ -57,22 +38,8 @@ async def _received(dispatch: Dispatch, account_id: UUID | None) -> InboundMessa
         text="Is my order ready?",
         received_at=utcnow(),
     )
-    await dispatch.producer.send_and_wait(
-        event.topic,
-        value=serialise_event(event),
-        key=event.aggregate_id.encode(),
-        headers=[("event_type", event.type.encode())],
-    )
-    settings = dispatch.app.state.runtime.settings
-    statement = select(Inbox.event_id).where(
-        Inbox.consumer == settings.consumer_group, Inbox.event_id == event.event_id
-    )
-    async with asyncio.timeout(30):
-        while True:
-            async with dispatch.app.state.runtime.sessionmaker() as session:
-                if await session.scalar(statement) is not None:
-                    return event
-            await asyncio.sleep(0.1)
+    await dispatch.applied(event)
+    return event
 
 
 async def _reply(dispatch: Dispatch, token: str, **body: Any) -> httpx.Response:
