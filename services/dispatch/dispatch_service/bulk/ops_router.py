@@ -12,7 +12,7 @@ router = APIRouter(
     prefix="/v1/ops/bulk-permissions",
     tags=["ops"],
     responses={
-        **problem_responses(*AUTHENTICATED, 422),
+        **problem_responses(*AUTHENTICATED, 404, 422),
         **NOT_AN_OPERATOR_RESPONSE,
     },
 )
