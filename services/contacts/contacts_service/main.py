@@ -1,6 +1,7 @@
 from fastapi import FastAPI
 
 from contacts_service.config import ContactsSettings
+from contacts_service.consent.router import router as consent_router
 from contacts_service.contacts.router import router as contacts_router
 from contacts_service.db import Outbox
 from contacts_service.fields.router import router as fields_router
@@ -13,5 +14,5 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
     settings = settings or ContactsSettings()
     runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
     # The fixed paths (/v1/contacts/fields, /groups) before /v1/contacts/{contact_id}.
-    routers = [fields_router, groups_router, contacts_router]
+    routers = [fields_router, groups_router, contacts_router, consent_router]
     return create_service_app("contacts", runtime, routers)

@@ -1,5 +1,6 @@
 """Every mapped table of the service, imported in one place for Alembic and the tests."""
 
+from contacts_service.consent.models import ConsentRecord
 from contacts_service.contacts.models import Contact, ContactTag, ContactValue
 from contacts_service.db import Base, Outbox
 from contacts_service.fields.models import CustomField
@@ -7,6 +8,7 @@ from contacts_service.groups.models import ContactGroup, GroupMember
 
 __all__ = [
     "Base",
+    "ConsentRecord",
     "Contact",
     "ContactGroup",
     "ContactTag",
