@@ -1,17 +1,28 @@
 """Consent records on contacts (R11) against PostgreSQL and the broker: what the account
 records through the API is the contact's consent and reaches dispatch, which refuses
-marketing to a number whose marketing consent was withdrawn."""
+marketing to a number whose marketing consent was withdrawn; STOP and START replies (events
+published here as dlr publishes them) are recorded on the number's contact."""
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from sqlalchemy import select
 
+from contacts_service.config import ContactsSettings
+from contacts_service.main import create_app
+from contacts_service.models import Inbox
 from dispatch_service.config import DispatchSettings
 from dispatch_service.main import create_app as create_dispatch
-from tests.integration.contacts_support import add_contact, bearer, contacts_client
+from shared.events import RecipientConsentChanged, serialise_event, utcnow
+from shared.kafka import new_producer
+from tests.integration.contacts_support import add_contact, bearer
 from tests.support.apps import AuthClient, running_app
 from tests.support.databases import Databases
 from tests.support.inbox import eventually
@@ -19,12 +30,55 @@ from tests.support.inbox import eventually
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
+@dataclass
+class Contacts:
+    app: FastAPI
+    client: httpx.AsyncClient
+    producer: AIOKafkaProducer
+
+    async def handled(self, event_id: UUID) -> bool:
+        """Whether contacts' consumer has committed the event."""
+        runtime = self.app.state.runtime
+        statement = select(Inbox.event_id).where(
+            Inbox.consumer == runtime.settings.consumer_group, Inbox.event_id == event_id
+        )
+        async with runtime.sessionmaker() as session:
+            return await session.scalar(statement) is not None
+
+    async def publish(self, event: RecipientConsentChanged) -> None:
+        """As dlr's outbox relay publishes it."""
+        await self.producer.send_and_wait(
+            event.topic,
+            value=serialise_event(event),
+            key=event.aggregate_id.encode(),
+            headers=[("event_type", event.type.encode())],
+        )
+
+
 @pytest.fixture(scope="module")
-async def contacts(
+async def service(
     databases: Databases, broker: str, auth_service: AuthClient
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with contacts_client(await databases.create("contacts"), broker, auth_service) as client:
-        yield client
+) -> AsyncIterator[Contacts]:
+    settings = ContactsSettings(
+        database_url=await databases.create("contacts"),
+        kafka_bootstrap_servers=broker,
+        jwks_url=auth_service.jwks_url,
+        environment="test",
+        consumer_group=f"contacts-consent-{uuid4().hex[:8]}",
+    )
+    app = create_app(settings)
+    producer = new_producer(broker)
+    await producer.start()
+    try:
+        async with running_app(app) as client:
+            yield Contacts(app, client, producer)
+    finally:
+        await producer.stop()
+
+
+@pytest.fixture
+def contacts(service: Contacts) -> httpx.AsyncClient:
+    return service.client
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +257,95 @@ async def test_a_withdrawal_outlives_the_contact_s_erasure(
     assert again["consent"]["marketing"]["granted"] is False
     records = (await _records(contacts, token, again["id"])).json()["items"]
     assert [(r["granted"], r["contact_id"]) for r in records] == [(False, None)]
+
+
+def _reply(
+    account_id: UUID, phone: str, opted_out: bool = True, **fields: Any
+) -> RecipientConsentChanged:
+    return RecipientConsentChanged(
+        account_id=account_id,
+        phone=phone,
+        opted_out=opted_out,
+        source="keyword",
+        evidence=f"inbound:{uuid4()}",
+        **fields,
+    )
+
+
+async def test_a_stop_reply_is_a_withdrawal_on_the_number_s_contact(
+    service: Contacts, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    _, other = await auth_service.new_account()
+    contact = await _contact(service.client, token, "+447700900511")
+    others = await _contact(service.client, other, "+447700900511")
+    stop = _reply(account_id, contact["phone"], occurred_at=utcnow() - timedelta(seconds=5))
+
+    await service.publish(stop)
+    assert await eventually(lambda: service.handled(stop.event_id))
+
+    fetched = await service.client.get(f"/v1/contacts/{contact['id']}", headers=bearer(token))
+    marketing = fetched.json()["consent"]["marketing"]
+    assert (marketing["granted"], marketing["source"]) == (False, "keyword")
+    records = (await _records(service.client, token, contact["id"])).json()["items"]
+    assert len(records) == 1
+    assert records[0]["id"] == str(stop.event_id)
+    assert records[0]["evidence"] == stop.evidence
+    assert records[0]["contact_id"] == contact["id"]
+    # The same number in another account opted out of nothing.
+    theirs = await service.client.get(f"/v1/contacts/{others['id']}", headers=bearer(other))
+    assert theirs.json()["consent"] == {"marketing": None, "transactional": None}
+
+
+async def test_a_stop_before_the_contact_is_added_holds_when_it_is(
+    service: Contacts, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    stop = _reply(account_id, "+447700900512")
+    await service.publish(stop)
+    assert await eventually(lambda: service.handled(stop.event_id))
+
+    contact = await _contact(service.client, token, "+447700900512")
+
+    assert contact["consent"]["marketing"]["granted"] is False
+    records = (await _records(service.client, token, contact["id"])).json()["items"]
+    assert [(r["source"], r["contact_id"]) for r in records] == [("keyword", None)]
+
+
+async def test_a_replayed_reply_is_recorded_once(
+    service: Contacts, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    contact = await _contact(service.client, token, "+447700900513")
+    stop = _reply(account_id, contact["phone"], occurred_at=utcnow() - timedelta(minutes=1))
+    start = _reply(account_id, contact["phone"], opted_out=False)
+
+    # One key, so one partition, in this order: once START is handled, so are both STOPs.
+    for event in (stop, stop, start):
+        await service.publish(event)
+    assert await eventually(lambda: service.handled(start.event_id))
+
+    records = (await _records(service.client, token, contact["id"])).json()["items"]
+    assert [(r["id"], r["granted"]) for r in records] == [
+        (str(start.event_id), True),
+        (str(stop.event_id), False),
+    ]
+    fetched = await service.client.get(f"/v1/contacts/{contact['id']}", headers=bearer(token))
+    assert fetched.json()["consent"]["marketing"]["granted"] is True
+
+
+async def test_what_contacts_published_itself_is_not_recorded_twice(
+    service: Contacts, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    contact = await _contact(service.client, token, "+447700900514")
+    recorded = await _record(
+        service.client, token, contact["id"], purpose="marketing", granted=False
+    )
+    assert recorded.status_code == 201
+
+    # The record's id is its event's: contacts' own consumer got the event back.
+    assert await eventually(lambda: service.handled(UUID(recorded.json()["id"])))
+
+    records = (await _records(service.client, token, contact["id"])).json()["items"]
+    assert [r["id"] for r in records] == [recorded.json()["id"]]

@@ -2,7 +2,7 @@
 
 from contacts_service.consent.models import ConsentRecord
 from contacts_service.contacts.models import Contact, ContactTag, ContactValue
-from contacts_service.db import Base, Outbox
+from contacts_service.db import Base, Inbox, Outbox
 from contacts_service.fields.models import CustomField
 from contacts_service.groups.models import ContactGroup, GroupMember
 
@@ -15,5 +15,6 @@ __all__ = [
     "ContactValue",
     "CustomField",
     "GroupMember",
+    "Inbox",
     "Outbox",
 ]
