@@ -349,3 +349,70 @@ async def test_what_contacts_published_itself_is_not_recorded_twice(
 
     records = (await _records(service.client, token, contact["id"])).json()["items"]
     assert [r["id"] for r in records] == [recorded.json()["id"]]
+
+
+async def _token(client: httpx.AsyncClient, token: str, contact_id: str) -> httpx.Response:
+    return await client.post(f"/v1/contacts/{contact_id}/unsubscribe-token", headers=bearer(token))
+
+
+async def _unsubscribe(client: httpx.AsyncClient, link_token: str) -> httpx.Response:
+    # No Authorization: the recipient following the link has no account.
+    return await client.post("/v1/public/unsubscribe", json={"token": link_token})
+
+
+async def test_an_unsubscribe_link_withdraws_marketing_once(
+    service: Contacts, dispatch: httpx.AsyncClient, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    _, other = await auth_service.new_account()
+    contact = await _contact(service.client, token, "+447700900521")
+    others = await _contact(service.client, other, "+447700900521")
+    issued = await _token(service.client, token, contact["id"])
+    assert issued.status_code == 200, issued.text
+    link_token = issued.json()["token"]
+    assert (await _token(service.client, token, contact["id"])).json()["token"] == link_token
+    assert (await _token(service.client, other, others["id"])).json()["token"] != link_token
+
+    first = await _unsubscribe(service.client, link_token)
+    again = await _unsubscribe(service.client, link_token)
+
+    assert (first.status_code, again.status_code) == (200, 200), first.text
+    assert first.json() == {"unsubscribed": True}
+    records = (await _records(service.client, token, contact["id"])).json()["items"]
+    assert [(r["purpose"], r["granted"], r["source"]) for r in records] == [
+        ("marketing", False, "link")
+    ]
+
+    async def refused() -> bool:
+        response = await dispatch.post(
+            "/v1/messages",
+            json={"to": contact["phone"], "text": "Sale today", "purpose": "marketing"},
+            headers=bearer(token),
+        )
+        return response.status_code == 422 and response.json()["code"] == "recipient_opted_out"
+
+    assert await eventually(refused)
+    # The same number in another account is still subscribed there.
+    theirs = await service.client.get(f"/v1/contacts/{others['id']}", headers=bearer(other))
+    assert theirs.json()["consent"]["marketing"] is None
+
+
+async def test_a_made_up_unsubscribe_token_is_refused(service: Contacts) -> None:
+    response = await _unsubscribe(service.client, "not-a-token-we-gave")
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_unsubscribe_token"
+
+
+async def test_no_token_for_another_account_s_contact(
+    service: Contacts, auth_service: AuthClient
+) -> None:
+    _, owner = await auth_service.new_account()
+    _, other = await auth_service.new_account()
+    contact = await _contact(service.client, owner, "+447700900522")
+
+    response = await _token(service.client, other, contact["id"])
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -7,6 +7,8 @@ from contacts_service.contacts.router import router as contacts_router
 from contacts_service.db import Inbox, Outbox
 from contacts_service.fields.router import router as fields_router
 from contacts_service.groups.router import router as groups_router
+from contacts_service.unsubscribe.router import public_router as unsubscribe_router
+from contacts_service.unsubscribe.router import router as unsubscribe_token_router
 from shared.app import create_service_app
 from shared.runtime import ConsumerSpec, ServiceRuntime
 
@@ -21,5 +23,12 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
         consumer_specs=(ConsumerSpec(settings.consumer_group, TOPICS, HANDLERS),),
     )
     # The fixed paths (/v1/contacts/fields, /groups) before /v1/contacts/{contact_id}.
-    routers = [fields_router, groups_router, contacts_router, consent_router]
+    routers = [
+        fields_router,
+        groups_router,
+        contacts_router,
+        consent_router,
+        unsubscribe_token_router,
+        unsubscribe_router,
+    ]
     return create_service_app("contacts", runtime, routers)

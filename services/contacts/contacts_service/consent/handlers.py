@@ -13,7 +13,7 @@ from shared.inbox import Batched, Handler
 TOPICS = (RecipientConsentChanged.topic,)
 # The sources only contacts publishes: their records are written with the event, so
 # recording them again from the topic would double them.
-OWN_SOURCES = frozenset({"api", "web_form", "import"})
+OWN_SOURCES = frozenset({"api", "web_form", "import", "link"})
 
 
 async def on_consents_changed(

@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.consent import repository
 from contacts_service.consent.models import ConsentRecord
-from contacts_service.consent.schemas import ConsentState, ConsentWrite, ContactConsent
+from contacts_service.consent.schemas import ConsentState, ConsentWrite, ContactConsent, Source
 from contacts_service.contacts.models import Contact
 from contacts_service.contacts.repository import ContactRepository
 from contacts_service.db import Outbox
 from shared.audit import Auditor, Details
 from shared.errors import NotFound
-from shared.events import RecipientConsentChanged, utcnow
+from shared.events import ConsentPurpose, RecipientConsentChanged, utcnow
 from shared.outbox import add_event
 
 
@@ -35,18 +35,8 @@ async def record(
     auditor: Auditor,
 ) -> ConsentRecord:
     contact = await _contact(session, account_id, contact_id)
-    event = RecipientConsentChanged(
-        account_id=account_id,
-        phone=contact.phone,
-        purpose=request.purpose,
-        opted_out=not request.granted,
-        source=request.source,
-        # The contact, not the account's evidence text: the text stays in this service.
-        evidence=f"contact:{contact.id}",
-        occurred_at=utcnow(),
-    )
-    consent = ConsentRecord(
-        id=event.event_id,
+    consent = add_record(
+        session,
         account_id=account_id,
         phone=contact.phone,
         contact_id=contact.id,
@@ -54,10 +44,9 @@ async def record(
         granted=request.granted,
         source=request.source,
         evidence=request.evidence,
-        recorded_at=event.occurred_at,
+        # The contact, not the account's evidence text: the text stays in this service.
+        published_evidence=f"contact:{contact.id}",
     )
-    session.add(consent)
-    add_event(session, Outbox, event)
     details: Details = {
         "purpose": request.purpose,
         "granted": request.granted,
@@ -69,6 +58,44 @@ async def record(
     return consent
 
 
+def add_record(
+    session: AsyncSession,
+    *,
+    account_id: UUID,
+    phone: str,
+    contact_id: UUID | None,
+    purpose: ConsentPurpose,
+    granted: bool,
+    source: Source,
+    evidence: str | None,
+    published_evidence: str | None,
+) -> ConsentRecord:
+    """Record a change made here, and publish it in the same transaction."""
+    event = RecipientConsentChanged(
+        account_id=account_id,
+        phone=phone,
+        purpose=purpose,
+        opted_out=not granted,
+        source=source,
+        evidence=published_evidence,
+        occurred_at=utcnow(),
+    )
+    consent = ConsentRecord(
+        id=event.event_id,
+        account_id=account_id,
+        phone=phone,
+        contact_id=contact_id,
+        purpose=purpose,
+        granted=granted,
+        source=source,
+        evidence=evidence,
+        recorded_at=event.occurred_at,
+    )
+    session.add(consent)
+    add_event(session, Outbox, event)
+    return consent
+
+
 async def history(
     session: AsyncSession, account_id: UUID, contact_id: UUID, limit: int
 ) -> Sequence[ConsentRecord]:
@@ -76,6 +103,12 @@ async def history(
     was added (a STOP reply) included."""
     contact = await _contact(session, account_id, contact_id)
     return await repository.history(session, account_id, contact.phone, limit)
+
+
+async def withdrawn(session: AsyncSession, account_id: UUID, phone: str, purpose: str) -> bool:
+    """Whether the number's current consent of `purpose` is a withdrawal."""
+    latest = await repository.current(session, account_id, [phone])
+    return any(record.purpose == purpose and not record.granted for record in latest)
 
 
 async def of_numbers(
