@@ -351,6 +351,26 @@ async def test_what_contacts_published_itself_is_not_recorded_twice(
     assert [r["id"] for r in records] == [recorded.json()["id"]]
 
 
+async def test_changes_of_sources_only_contacts_publishes_are_not_taken_from_the_topic(
+    service: Contacts, auth_service: AuthClient
+) -> None:
+    """Such an event with an id contacts never recorded (another replica's, re-driven):
+    recorded where it was made, so the topic's copy is not recorded again."""
+    account_id, token = await auth_service.new_account()
+    contact = await _contact(service.client, token, "+447700900515")
+    echoes = [
+        RecipientConsentChanged(
+            account_id=account_id, phone=contact["phone"], opted_out=True, source=source
+        )
+        for source in ("api", "web_form", "import", "link")
+    ]
+    for event in echoes:
+        await service.publish(event)
+
+    assert await eventually(lambda: service.handled(echoes[-1].event_id))
+    assert (await _records(service.client, token, contact["id"])).json()["items"] == []
+
+
 async def _token(client: httpx.AsyncClient, token: str, contact_id: str) -> httpx.Response:
     return await client.post(f"/v1/contacts/{contact_id}/unsubscribe-token", headers=bearer(token))
 
