@@ -36,6 +36,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/sending-window", "dispatch", exact_or_below=True),
     Route("/v1/billing/", "billing"),
     Route("/v1/contacts", "contacts", exact_or_below=True),
+    # A marketing message's unsubscribe link: contacts records the opt-out.
+    Route("/v1/public/unsubscribe", "contacts", exact_or_below=True),
     Route("/v1/api-keys", "auth", exact_or_below=True),
     # Webhooks live in dlr, which owns the statuses and inbound SMS they announce. No API key
     # may manage them (scopes.required_scope has no entry, so it answers None).
@@ -55,6 +57,8 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/v1/auth/refresh"),
         ("POST", "/v1/auth/logout"),
         ("POST", "/v1/auth/invitations/accept"),
+        # The recipient following an unsubscribe link has no account; the token is the key.
+        ("POST", "/v1/public/unsubscribe"),
         ("GET", "/.well-known/jwks.json"),
         ("HEAD", "/.well-known/jwks.json"),
     }

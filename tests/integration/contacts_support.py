@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from uuid import uuid4
 
 import httpx
 
@@ -21,6 +22,9 @@ async def contacts_client(
         kafka_bootstrap_servers=broker,
         jwks_url=auth.jwks_url,
         environment="test",
+        # Each app a group of its own: apps on one broker but databases of their own must
+        # each read every event, not split the topics' partitions between them.
+        consumer_group=f"contacts-{uuid4().hex[:8]}",
     )
     async with running_app(create_app(settings)) as client:
         yield client

@@ -266,3 +266,26 @@ async def test_documented_conflicts_and_credentials_errors(platform: Platform) -
     assert "429" in paths["/v1/auth/login"]["post"]["responses"]
     assert "409" in paths["/v1/contacts"]["post"]["responses"]
     assert "409" in paths["/v1/messages"]["post"]["responses"]
+
+
+async def test_an_unsubscribe_link_works_through_the_gateway_without_a_login(
+    platform: Platform,
+) -> None:
+    _, token = await platform.auth.new_account()
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=platform.gateway_url) as client:
+        contact = (
+            await client.post("/v1/contacts", json={"phone": "+447700900531"}, headers=headers)
+        ).json()
+        link = await client.post(f"/v1/contacts/{contact['id']}/unsubscribe-token", headers=headers)
+        followed = await client.post("/v1/public/unsubscribe", json=link.json())
+        made_up = await client.post("/v1/public/unsubscribe", json={"token": "made-up"})
+        fetched = (await client.get(f"/v1/contacts/{contact['id']}", headers=headers)).json()
+
+    assert link.status_code == 200, link.text
+    assert followed.status_code == 200, followed.text
+    # The service's own answer, not the gateway's 401: the token is the credential.
+    assert made_up.status_code == 422
+    assert made_up.json()["code"] == "invalid_unsubscribe_token"
+    marketing = fetched["consent"]["marketing"]
+    assert (marketing["granted"], marketing["source"]) == (False, "link")

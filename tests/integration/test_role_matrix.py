@@ -78,6 +78,9 @@ OPERATIONS = (
     Operation("contacts", "GET", "/v1/contacts/{contact_id}", "contacts:read"),
     Operation("contacts", "PATCH", "/v1/contacts/{contact_id}", "contacts:write", body={}),
     Operation("contacts", "DELETE", "/v1/contacts/{contact_id}", "contacts:write"),
+    Operation("contacts", "POST", "/v1/contacts/{contact_id}/consent", "contacts:write", body={}),
+    Operation("contacts", "GET", "/v1/contacts/{contact_id}/consent", "contacts:read"),
+    Operation("contacts", "POST", "/v1/contacts/{contact_id}/unsubscribe-token", "contacts:write"),
     Operation("billing", "GET", "/v1/billing/balance", "billing:read"),
     Operation("billing", "GET", "/v1/billing/transactions", "billing:read"),
 )

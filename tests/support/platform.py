@@ -43,7 +43,11 @@ async def public_platform(
         contacts = await stack.enter_async_context(
             served_app(
                 contacts_app(
-                    ContactsSettings(database_url=await databases.create("contacts"), **common)
+                    ContactsSettings(
+                        database_url=await databases.create("contacts"),
+                        consumer_group=f"contacts-edge-{uuid4().hex[:8]}",
+                        **common,
+                    )
                 )
             )
         )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gateway.routes import resolve
+from gateway.routes import is_public, resolve
 
 
 @pytest.mark.parametrize(
@@ -29,9 +29,18 @@ from gateway.routes import resolve
         ("/v1/inbound", "dlr"),
         ("/v1/inbound/1", "dlr"),
         ("/v1/inboundx", None),
+        ("/v1/public/unsubscribe", "contacts"),
+        ("/v1/public/unsubscribex", None),
+        ("/v1/public/other", None),
         # Services' internal routes (billing's prices, auth's key exchange) stay internal.
         ("/internal/v1/prices", None),
     ],
 )
 def test_each_path_goes_to_its_service(path: str, service: str | None) -> None:
     assert resolve(path) == service
+
+
+def test_an_unsubscribe_link_needs_no_login_but_its_token_request_does() -> None:
+    assert is_public("POST", "/v1/public/unsubscribe")
+    assert not is_public("GET", "/v1/public/unsubscribe")
+    assert not is_public("POST", "/v1/contacts/1/unsubscribe-token")

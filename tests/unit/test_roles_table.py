@@ -27,6 +27,8 @@ NO_PERMISSION = frozenset(
         # The token in the body is the credential.
         ("POST", "/v1/auth/invitations/accept"),
         ("POST", "/v1/auth/verify-email"),
+        # The recipient's, by the token of a marketing message's unsubscribe link.
+        ("POST", "/v1/public/unsubscribe"),
         # Public and answered alike for every address (no enumeration), limited per IP.
         ("POST", "/v1/auth/verify-email/resend"),
         # A person's own credentials, whatever the role; never an API key's.

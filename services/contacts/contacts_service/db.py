@@ -1,8 +1,9 @@
-"""The service's declarative base and its outbox table."""
+"""The service's declarative base, its outbox and its inbox."""
 
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import new_metadata
+from shared.inbox import InboxMixin
 from shared.outbox import OutboxMixin
 
 
@@ -11,4 +12,8 @@ class Base(DeclarativeBase):
 
 
 class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Inbox(InboxMixin, Base):
     pass

@@ -2,9 +2,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from contacts_service.consent import service as consent
 from contacts_service.contacts import service
-from contacts_service.contacts.models import TAG_MAX
+from contacts_service.contacts.models import TAG_MAX, Contact
 from contacts_service.contacts.repository import Search
 from contacts_service.contacts.schemas import (
     ContactCreate,
@@ -26,6 +28,12 @@ LIST_422 = problem_response_doc(422) | {
     "endpoint gave (`invalid_cursor`)"
 }
 
+
+async def _response(session: AsyncSession, contact: Contact) -> ContactResponse:
+    states = await consent.of_numbers(session, contact.account_id, [contact.phone])
+    return ContactResponse.of(contact, states.get(contact.phone))
+
+
 Reader = Annotated[Principal, Depends(require("contacts:read"))]
 Writer = Annotated[Principal, Depends(require("contacts:write"))]
 
@@ -40,7 +48,7 @@ async def create(
     body: ContactCreate, principal: Writer, session: SessionDep, auditor: AuditorDep
 ) -> ContactResponse:
     contact = await service.create_contact(session, principal.account_id, body, auditor)
-    return ContactResponse.of(contact)
+    return await _response(session, contact)
 
 
 @router.get(
@@ -73,13 +81,15 @@ async def list_(
     contacts, next_cursor = await service.list_contacts(
         session, principal.account_id, search, cursor, limit, auditor
     )
-    return ContactList(items=[ContactResponse.of(c) for c in contacts], next_cursor=next_cursor)
+    states = await consent.of_numbers(session, principal.account_id, [c.phone for c in contacts])
+    items = [ContactResponse.of(c, states.get(c.phone)) for c in contacts]
+    return ContactList(items=items, next_cursor=next_cursor)
 
 
 @router.get("/{contact_id}", summary="One recipient", responses=problem_responses(404))
 async def get(contact_id: UUID, principal: Reader, session: SessionDep) -> ContactResponse:
     contact = await service.get_contact(session, principal.account_id, contact_id)
-    return ContactResponse.of(contact)
+    return await _response(session, contact)
 
 
 @router.patch(
@@ -95,7 +105,7 @@ async def update(
     auditor: AuditorDep,
 ) -> ContactResponse:
     contact = await service.update_contact(session, principal.account_id, contact_id, body, auditor)
-    return ContactResponse.of(contact)
+    return await _response(session, contact)
 
 
 @router.delete(

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from contacts_service.consent.schemas import ContactConsent
 from contacts_service.contacts.countries import ISO_3166_ALPHA_2
 from contacts_service.contacts.models import TAG_MAX, Contact
 from contacts_service.fields.models import KEY_MAX
@@ -144,9 +145,13 @@ class ContactResponse(BaseModel):
     consent_source: str | None
     created_at: datetime
     updated_at: datetime | None = Field(description="null until the contact is first changed")
+    consent: ContactConsent = Field(
+        description="The number's current consent per purpose: its latest record "
+        "(GET /v1/contacts/{id}/consent), null for a purpose with none"
+    )
 
     @classmethod
-    def of(cls, contact: Contact) -> "ContactResponse":
+    def of(cls, contact: Contact, consent: ContactConsent | None) -> "ContactResponse":
         return cls(
             id=contact.id,
             phone=contact.phone,
@@ -161,6 +166,7 @@ class ContactResponse(BaseModel):
             consent_source=contact.consent_source,
             created_at=contact.created_at,
             updated_at=contact.updated_at,
+            consent=consent or ContactConsent(),
         )
 
 
