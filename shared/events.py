@@ -275,6 +275,8 @@ class BatchedMessage(BaseModel):
 
     message_id: UUID
     segments: int = Field(ge=1)
+    # E.164, for billing's price per destination; None in events from before it was sent.
+    to: str | None = None
 
 
 class BatchAccepted(Event):

@@ -115,7 +115,7 @@ async def send_batch(
         await trial_caps.count(session, settings, account_id, len(checked))
     messages = await _store_messages(session, batch, checked, held)
     to_charge = [
-        BatchedMessage(message_id=message.id, segments=message.segments)
+        BatchedMessage(message_id=message.id, segments=message.segments, to=message.to)
         for message in messages
         if message.status == "accepted"
     ]
