@@ -24,6 +24,8 @@ from gateway.routes import resolve
         ("/v1/ops/numbers", "dlr"),
         ("/v1/ops/numbers/+447700900000", "dlr"),
         ("/v1/ops/numbersx", "auth"),
+        ("/v1/ops/tariffs", "billing"),
+        ("/v1/ops/tariffs/0b5e/versions", "billing"),
         ("/v1/inbound", "dlr"),
         ("/v1/inbound/1", "dlr"),
         ("/v1/inboundx", None),

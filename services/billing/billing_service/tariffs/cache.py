@@ -5,6 +5,7 @@ and only the prices of versions it has not seen."""
 import time
 from uuid import UUID
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.tariffs.book import TariffBook, VersionPrices
@@ -48,3 +49,7 @@ class TariffCache:
         )
         self._book, self._loaded_at = book, loaded_at
         return book
+
+    def invalidate_after_commit(self, session: AsyncSession) -> None:
+        """Read the tariffs again once `session`'s changes to them are visible."""
+        event.listen(session.sync_session, "after_commit", lambda _: self.invalidate(), once=True)

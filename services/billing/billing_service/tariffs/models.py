@@ -43,7 +43,8 @@ class TariffVersion(Base):
     tariff_id: Mapped[UUID] = mapped_column(Uuid, ForeignKey("tariffs.id", ondelete="CASCADE"))
     effective_from: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    created_by: Mapped[UUID | None] = mapped_column(Uuid)
+    # The operator's token subject: who scheduled these prices.
+    created_by: Mapped[str] = mapped_column(String(128))
 
 
 class TariffPrice(Base):

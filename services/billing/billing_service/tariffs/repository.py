@@ -2,7 +2,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.tariffs.models import Tariff, TariffPrice, TariffVersion
@@ -73,3 +73,15 @@ class TariffRepository:
                     for prefix, price in prices.items()
                 ],
             )
+
+    async def all_versions(self) -> Sequence[TariffVersion]:
+        statement = select(TariffVersion).order_by(TariffVersion.effective_from)
+        return (await self._session.scalars(statement)).all()
+
+    async def get_version(self, version_id: UUID) -> TariffVersion | None:
+        return await self._session.get(TariffVersion, version_id)
+
+    async def price_counts(self) -> dict[UUID, int]:
+        statement = select(TariffPrice.version_id, func.count()).group_by(TariffPrice.version_id)
+        rows = (await self._session.execute(statement)).all()
+        return {row.version_id: row[1] for row in rows}

@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("tariff_id", sa.Uuid(), nullable=False),
         sa.Column("effective_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.Uuid(), nullable=True),
+        sa.Column("created_by", sa.String(length=128), nullable=False),
         sa.ForeignKeyConstraint(
             ["tariff_id"],
             ["tariffs.id"],
