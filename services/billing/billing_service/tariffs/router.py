@@ -83,6 +83,25 @@ async def create_tariff(
     return await service.create_tariff(session, pricing, body.name, body.account_id, body.currency)
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """A model's JSON schema with its `$defs` written in place: the body is declared by hand
+    (JSON or CSV), and `#/$defs/...` would point nowhere in the OpenAPI document."""
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
 _CSV_DOC = (
     "A price list as JSON (`prices`), or as `text/csv` with the header `prefix,price_per_part` "
     "and `effective_from` in the query. Prices have at most 4 fraction digits and are never "
@@ -108,7 +127,7 @@ _CSV_DOC = (
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": VersionCreate.model_json_schema()},
+                "application/json": {"schema": _inlined(VersionCreate.model_json_schema())},
                 "text/csv": {"schema": {"type": "string"}},
             },
         }
