@@ -330,6 +330,25 @@ class BatchChargeDeclined(BatchChargeEvent):
     reason: str
 
 
+class TariffPublished(Event):
+    """A tariff version billing prices by from `effective_from`: its prefixes, not its
+    prices, so dispatch can refuse at send time what billing would decline (`no_tariff`).
+    account_id None: the public tariff. Versions are immutable, so this is said once."""
+
+    # Compacted by version: dispatch can rebuild its copy from the topic at any time.
+    topic: ClassVar[str] = "billing.tariffs"
+    aggregate_type: ClassVar[str] = "tariff_version"
+    type: Literal["tariff.published"] = "tariff.published"
+    tariff_id: UUID
+    version_id: UUID
+    effective_from: datetime
+    prefixes: list[str]
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.version_id)
+
+
 class DeliverSmReceived(Event):
     """A deliver_sm PDU as the SMSC sent it; dlr decides whether it's a receipt or an MO.
 
@@ -468,6 +487,7 @@ AnyEvent = Annotated[
     | BatchAccepted
     | BatchChargeAuthorized
     | BatchChargeDeclined
+    | TariffPublished
     | ContentPolicyTripped
     | DeliverSmReceived
     | MessagePartStatusReported
@@ -492,6 +512,7 @@ ALL_TOPICS: tuple[str, ...] = (
     MessageEvent.topic,
     ContentPolicyTripped.topic,
     ChargeEvent.topic,
+    TariffPublished.topic,
     DeliverSmReceived.topic,
     MessagePartStatusReported.topic,
     RecipientConsentChanged.topic,

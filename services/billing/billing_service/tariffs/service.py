@@ -5,6 +5,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing_service.db import Outbox
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.tariffs.book import TariffBook, VersionPrices
 from billing_service.tariffs.models import Tariff, TariffVersion
@@ -17,7 +18,8 @@ from billing_service.tariffs.schemas import (
     VersionSummary,
 )
 from shared.errors import NotFound, ProblemError
-from shared.events import utcnow
+from shared.events import TariffPublished, utcnow
+from shared.outbox import add_event
 
 # A version "from now" reaches the server a moment after the operator's clock said now.
 _CLOCK_SLACK = timedelta(seconds=5)
@@ -111,7 +113,8 @@ async def add_version(
     created_by: str,
 ) -> VersionResponse:
     repository = TariffRepository(session)
-    if await repository.get(tariff_id) is None:
+    tariff = await repository.get(tariff_id)
+    if tariff is None:
         raise NotFound("Tariff")
     now = utcnow()
     if effective_from is None:
@@ -128,6 +131,17 @@ async def add_version(
         tariff_id=tariff_id, effective_from=effective_from, created_at=now, created_by=created_by
     )
     await repository.add_version(version, prices)
+    add_event(
+        session,
+        Outbox,
+        TariffPublished(
+            account_id=tariff.account_id,
+            tariff_id=tariff_id,
+            version_id=version.id,
+            effective_from=effective_from,
+            prefixes=sorted(prices),
+        ),
+    )
     return _version(version.id, tariff_id, effective_from, prices)
 
 
