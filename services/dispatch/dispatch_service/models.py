@@ -12,6 +12,7 @@ from dispatch_service.content.models import (
 from dispatch_service.db import Base, Inbox, Outbox
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 from dispatch_service.senders.models import DefaultSenderRow, SenderNameRow
+from dispatch_service.tariffs.models import TariffCoverage
 from dispatch_service.templates.models import Template
 from dispatch_service.trial.models import TrialUsage
 
@@ -31,6 +32,7 @@ __all__ = [
     "MessagePart",
     "Outbox",
     "SenderNameRow",
+    "TariffCoverage",
     "Template",
     "TrialUsage",
 ]

@@ -17,6 +17,7 @@ from dispatch_service.deps import (
     idempotency_key_header,
 )
 from dispatch_service.senders.intake import SenderGateDep
+from dispatch_service.tariffs.gate import TariffGateDep
 from dispatch_service.templates.intake import compose_batch
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
@@ -53,6 +54,7 @@ async def send_batch(
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
     senders: SenderGateDep,
+    tariffs: TariffGateDep,
     content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -73,6 +75,7 @@ async def send_batch(
         held.keys(),
         principal.trial,
         composed.refused,
+        tariffs,
     )
     if created:
         await content.hold_batch(session, principal.account_id, batch.batch_id, held)

@@ -19,12 +19,14 @@ from dispatch_service.accounts.handlers import on_account_states_changed
 from dispatch_service.batches import repository as set_based
 from dispatch_service.batches.handlers import on_batch_charge_authorized, on_batch_charge_declined
 from dispatch_service.messages import repository
+from dispatch_service.tariffs.handlers import on_tariffs_published
 from shared.events import (
     AccountStateChanged,
     ChargeAuthorized,
     ChargeDeclined,
     ChargeEvent,
     MessagePartStatusReported,
+    TariffPublished,
     utcnow,
 )
 from shared.inbox import Batched, Handler
@@ -93,9 +95,11 @@ HANDLERS: Mapping[str, Handler] = {
     "batch.charge_declined": on_batch_charge_declined,
     "message.part_status_reported": Batched(on_part_statuses_reported),
     "account.state_changed": Batched(on_account_states_changed),
+    "tariff.published": Batched(on_tariffs_published),
 }
 TOPICS: tuple[str, ...] = (
     ChargeEvent.topic,
     MessagePartStatusReported.topic,
     AccountStateChanged.topic,
+    TariffPublished.topic,
 )

@@ -16,6 +16,7 @@ from dispatch_service.messages import service
 from dispatch_service.messages.schemas import MessageList, MessageResponse, SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.senders.intake import SenderGateDep
+from dispatch_service.tariffs.gate import TariffGateDep
 from dispatch_service.templates.intake import compose_message
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
@@ -49,6 +50,7 @@ async def send_message(
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
     senders: SenderGateDep,
+    tariffs: TariffGateDep,
     content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -67,6 +69,7 @@ async def send_message(
         senders,
         bool(held),
         principal.trial,
+        tariffs,
     )
     if created and held:
         await content.hold(session, principal.account_id, {message.id: held[0]})
