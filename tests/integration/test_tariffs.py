@@ -6,6 +6,7 @@ Starter credit 0.20 EUR; the public tariff prices Russia (7) 0.03, one operator 
 and the UK (44) 0.04 a part, and nothing else.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
@@ -25,6 +26,8 @@ from shared.events import (
     ChargeDeclined,
     ChargeEvent,
     MessageAccepted,
+    TariffPublished,
+    parse_event,
     utcnow,
 )
 from shared.kafka import new_producer
@@ -311,8 +314,30 @@ async def test_a_batch_is_priced_per_destination_and_declined_whole_if_one_is_un
     assert await billing.balance(token) == {"balance": "0.14", "currency": "EUR"}
 
 
+async def tariff_event(broker: str, version_id: UUID) -> TariffPublished:
+    """The version's tariff.published as dispatch reads it from the broker."""
+    consumer = AIOKafkaConsumer(
+        TariffPublished.topic, bootstrap_servers=broker, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        event = parse_event(record.value)
+                        if isinstance(event, TariffPublished) and event.version_id == version_id:
+                            return event
+    finally:
+        await consumer.stop()
+
+
 async def test_a_csv_price_list_becomes_a_version(
-    billing: Billing, public: dict[str, Any], ops: dict[str, str], auth_service: AuthClient
+    billing: Billing,
+    public: dict[str, Any],
+    ops: dict[str, str],
+    auth_service: AuthClient,
+    broker: str,
 ) -> None:
     account_id, _ = await auth_service.new_account()
     plan = await create_tariff(billing.client, ops, account_id)
@@ -334,6 +359,10 @@ async def test_a_csv_price_list_becomes_a_version(
         f"/v1/ops/tariffs/{plan['id']}/versions/{response.json()['id']}", headers=ops
     )
     assert again.json() == response.json()
+    # Told to dispatch, prefixes only, so it can refuse unpriced destinations at send time.
+    published = await tariff_event(broker, UUID(response.json()["id"]))
+    assert isinstance(published, TariffPublished)
+    assert (published.account_id, published.prefixes) == (account_id, ["44", "7", "7916"])
 
 
 async def test_a_bad_csv_price_list_is_refused_whole_naming_its_lines(
