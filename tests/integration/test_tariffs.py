@@ -278,6 +278,11 @@ async def test_a_version_cannot_start_in_the_past(
     )
 
     assert_problem(response, 422, "invalid_effective_from")
+    naive = (utcnow() + timedelta(days=1)).replace(tzinfo=None).isoformat()
+    without_offset = await add_version(
+        billing.client, ops, public["id"], {"7": "0.01"}, effective_from=naive
+    )
+    assert_problem(without_offset, 422, "invalid_effective_from")
     listed = (await billing.client.get("/v1/ops/tariffs", headers=ops)).json()["items"]
     (shown,) = [t for t in listed if t["id"] == public["id"]]
     assert [v["prices"] for v in shown["versions"]] == [3]

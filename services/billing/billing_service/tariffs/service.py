@@ -44,13 +44,11 @@ class UnsupportedCurrency(ProblemError):
 
 
 class InvalidEffectiveFrom(ProblemError):
-    def __init__(self) -> None:
-        super().__init__(
-            422,
-            "invalid_effective_from",
-            "Invalid effective_from",
-            "A version takes effect now or later: versions in force are never changed",
-        )
+    def __init__(
+        self,
+        detail: str = "A version takes effect now or later: versions in force are never changed",
+    ) -> None:
+        super().__init__(422, "invalid_effective_from", "Invalid effective_from", detail)
 
 
 class VersionExists(ProblemError):
@@ -120,7 +118,7 @@ async def add_version(
     if effective_from is None:
         effective_from = now
     elif effective_from.tzinfo is None:
-        raise InvalidEffectiveFrom()
+        raise InvalidEffectiveFrom("effective_from needs a UTC offset, e.g. 2027-01-01T00:00:00Z")
     elif effective_from < now - _CLOCK_SLACK:
         raise InvalidEffectiveFrom()
     # Never before now: a message accepted in the slack keeps the price it was accepted at.
