@@ -48,22 +48,22 @@ NO_TARIFF_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class _Version:
+class VersionPrefixes:
     effective_from: datetime
     prefixes: frozenset[str]
 
 
 @dataclass(slots=True)
 class _Timeline:
-    versions: list[_Version] = field(default_factory=list)
+    versions: list[VersionPrefixes] = field(default_factory=list)
 
-    def in_force(self, at: datetime) -> _Version | None:
+    def in_force(self, at: datetime) -> VersionPrefixes | None:
         index = bisect.bisect_right([v.effective_from for v in self.versions], at)
         return self.versions[index - 1] if index else None
 
 
 class Coverage:
-    def __init__(self, versions: Iterable[tuple[UUID | None, _Version]] = ()) -> None:
+    def __init__(self, versions: Iterable[tuple[UUID | None, VersionPrefixes]] = ()) -> None:
         self.public = _Timeline()
         self.plans: dict[UUID, _Timeline] = {}
         for account_id, version in versions:
@@ -100,7 +100,7 @@ class TariffGate:
         for version_id, text in (await repository.prefixes(session, unseen)).items():
             self._seen[version_id] = frozenset(text.split())
         return Coverage(
-            (account_id, _Version(effective_from, self._seen[version_id]))
+            (account_id, VersionPrefixes(effective_from, self._seen[version_id]))
             for version_id, account_id, effective_from in rows
         )
 
