@@ -3,6 +3,7 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.tariffs.models import Tariff, TariffPrice, TariffVersion
@@ -25,9 +26,15 @@ class TariffRepository:
         )
         return (await self._session.scalars(select(Tariff).where(condition))).first()
 
-    async def add(self, tariff: Tariff) -> None:
-        self._session.add(tariff)
-        await self._session.flush()
+    async def add(self, tariff: Tariff) -> bool:
+        """Store the tariff; False if the account got a plan meanwhile (the unique index)."""
+        try:
+            async with self._session.begin_nested():
+                self._session.add(tariff)
+                await self._session.flush()
+        except IntegrityError:
+            return False
+        return True
 
     async def versions(self) -> Sequence[tuple[TariffVersion, UUID | None, str]]:
         """Every version with its tariff's account and currency: what the book is made of."""

@@ -99,7 +99,8 @@ async def create_tariff(
     if await repository.find(account_id) is not None:
         raise TariffExists(account_id)
     tariff = Tariff(name=name, account_id=account_id, currency=currency, created_at=utcnow())
-    await repository.add(tariff)
+    if not await repository.add(tariff):
+        raise TariffExists(account_id)
     return _tariff(tariff, [])
 
 
