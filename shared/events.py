@@ -276,7 +276,7 @@ class BatchedMessage(BaseModel):
     message_id: UUID
     segments: int = Field(ge=1)
     # Whom it goes to and from which sender, as MessageAccepted has them: dlr tells a reply's
-    # account by them. None in events of dispatches that did not send them yet.
+    # account by them, billing prices by `to`. None in events from before they were sent.
     to: str | None = None
     sender: str | None = None
 
@@ -330,6 +330,25 @@ class BatchChargeDeclined(BatchChargeEvent):
     message_ids: list[UUID]
     code: str
     reason: str
+
+
+class TariffPublished(Event):
+    """A tariff version billing prices by from `effective_from`: its prefixes, not its
+    prices, so dispatch can refuse at send time what billing would decline (`no_tariff`).
+    account_id None: the public tariff. Versions are immutable, so this is said once."""
+
+    # Compacted by version: dispatch can rebuild its copy from the topic at any time.
+    topic: ClassVar[str] = "billing.tariffs"
+    aggregate_type: ClassVar[str] = "tariff_version"
+    type: Literal["tariff.published"] = "tariff.published"
+    tariff_id: UUID
+    version_id: UUID
+    effective_from: datetime
+    prefixes: list[str]
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.version_id)
 
 
 class DeliverSmReceived(Event):
@@ -478,6 +497,7 @@ AnyEvent = Annotated[
     | BatchAccepted
     | BatchChargeAuthorized
     | BatchChargeDeclined
+    | TariffPublished
     | ContentPolicyTripped
     | DeliverSmReceived
     | MessagePartStatusReported
@@ -502,6 +522,7 @@ ALL_TOPICS: tuple[str, ...] = (
     MessageEvent.topic,
     ContentPolicyTripped.topic,
     ChargeEvent.topic,
+    TariffPublished.topic,
     DeliverSmReceived.topic,
     MessagePartStatusReported.topic,
     RecipientConsentChanged.topic,

@@ -32,6 +32,7 @@ from shared.events import (
     Event,
     MessageAccepted,
     MessagePartStatusReported,
+    TariffPublished,
     parse_event,
     serialise_event,
     utcnow,
@@ -137,6 +138,8 @@ async def dispatch(
         receipt_sweep_interval_seconds=0.2,
         # Senders' form is tested here; approval has its own tests (test_senders.py).
         sender_approval_required=False,
+        # A tariff published by a test applies to the next send, not 5 s later.
+        tariffs_refresh_seconds=0,
     )
     app = create_app(settings)
     producer = new_producer(broker)
@@ -921,6 +924,41 @@ async def test_parts_stuck_before_the_smsc_are_reported(
 
 
 # --- schema ---------------------------------------------------------------------------------
+
+
+async def test_a_destination_the_accounts_tariff_does_not_price_is_refused_no_tariff(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    # The account's own plan (billing's tariff.published), so no other test's account is
+    # affected: it prices the UK only.
+    plan = TariffPublished(
+        account_id=account_id,
+        tariff_id=uuid4(),
+        version_id=uuid4(),
+        effective_from=utcnow(),
+        prefixes=["44"],
+    )
+    await handle_in_one_batch(dispatch, plan, plan.model_copy(update={"event_id": uuid4()}))
+
+    refused = await dispatch.send(token, to="+79161234567", text="Hi")
+    assert_problem(refused, 422, "no_tariff")
+    assert refused.json()["destinations"] == ["+79161234567"]
+    assert await dispatch.listed(token) == []
+    await dispatch.accepted(token, to="+447700900123")
+
+    batch = await dispatch.client.post(
+        "/v1/messages/batch",
+        json={"to": ["+447700900124", "+79161234567"], "text": "Hi"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert batch.status_code == 202, batch.text
+    assert [(r["index"], r["code"]) for r in batch.json()["rejected"]] == [(1, "no_tariff")]
+    assert [m["to"] for m in batch.json()["messages"]] == ["+447700900124"]
+
+    # Another account, on the platform's flat price (no public tariff here), is not affected.
+    _, other = await auth_service.new_account()
+    await dispatch.accepted(other, to="+79161234567")
 
 
 async def test_migrations_match_the_models(dispatch: Dispatch) -> None:

@@ -83,6 +83,7 @@ OPERATIONS = (
     Operation("contacts", "POST", "/v1/contacts/{contact_id}/unsubscribe-token", "contacts:write"),
     Operation("billing", "GET", "/v1/billing/balance", "billing:read"),
     Operation("billing", "GET", "/v1/billing/transactions", "billing:read"),
+    Operation("billing", "GET", "/v1/billing/tariff", "billing:read"),
 )
 
 # (role, scopes): the people's roles, and API keys with narrow scopes, all of them, none.

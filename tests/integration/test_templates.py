@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from devstack.ports import free_port
 from dispatch_service.config import DispatchSettings
 from dispatch_service.main import create_app
+from tests.integration.test_senders import token_as
 from tests.support.apps import AuthClient, running_app, served_app
 from tests.support.databases import Databases
 
@@ -52,6 +53,7 @@ class Stack:
     dispatch: Dispatch
     # The same database, but its billing URL leads nowhere.
     without_billing: Dispatch
+    billing_url: str
 
 
 def _quiet(app: FastAPI) -> FastAPI:
@@ -93,7 +95,7 @@ async def stack(
         running_app(dispatch(billing_url)) as client,
         running_app(dispatch(f"http://127.0.0.1:{free_port()}")) as unpriced,
     ):
-        yield Stack(Dispatch(client), Dispatch(unpriced))
+        yield Stack(Dispatch(client), Dispatch(unpriced), billing_url)
 
 
 @pytest.fixture
@@ -363,6 +365,38 @@ async def test_a_batch_quote_prices_each_message_with_its_template_and_policy(
     assert [(r["index"], r["code"]) for r in answer["rejected"]] == [(1, "invalid_phone_number")]
     assert answer["total_price"] == "0.1425"
     assert await dispatch.stored(token) == []
+
+
+async def test_a_quote_leaves_destinations_the_tariff_does_not_price_unpriced(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    ops = {"Authorization": f"Bearer {token_as(auth_service, token, 'ops')}"}
+    # The account's own plan, pricing the UK only: other tests' accounts keep the flat price.
+    async with httpx.AsyncClient(base_url=stack.billing_url, headers=ops) as billing:
+        plan = await billing.post(
+            "/v1/ops/tariffs",
+            json={"name": "UK only", "currency": "GBP", "account_id": str(account_id)},
+        )
+        assert plan.status_code == 200, plan.text
+        version = await billing.post(
+            f"/v1/ops/tariffs/{plan.json()['id']}/versions",
+            json={"prices": [{"prefix": "44", "price_per_part": "0.03"}]},
+        )
+        assert version.status_code == 200, version.text
+
+    quoted = await stack.dispatch.call(
+        "POST", "/v1/messages/quote", token, {"to": [TO, "+79161234567"], "text": "Hi"}
+    )
+
+    assert quoted.status_code == 200, quoted.text
+    answer = quoted.json()
+    assert [(m["to"], m["price"]) for m in answer["messages"]] == [
+        (TO, "0.03"),
+        ("+79161234567", None),
+    ]
+    assert answer["total_price"] is None
+    assert answer["note"] == "no_tariff: no price for +79161234567"
 
 
 async def test_a_quote_answers_without_prices_when_billing_does_not(

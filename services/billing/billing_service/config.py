@@ -15,5 +15,8 @@ class BillingSettings(VerifyingServiceSettings):
     starter_credit: Decimal = Field(default=Decimal("10.00"), ge=0, decimal_places=4)
     price_per_part: Decimal = Field(default=Decimal("0.05"), ge=0, decimal_places=4)
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    # How long a process prices from its in-memory copy of the tariffs before reading them
+    # again: a new version reaches every charging process within this many seconds.
+    tariff_refresh_seconds: float = Field(default=5.0, gt=0)
     # Kafka group id and inbox consumer name; only tests sharing one broker change it.
     consumer_group: str = "billing"

@@ -6,6 +6,9 @@ from billing_service.ledger.consumer import billing_consumer
 from billing_service.ledger.money import Pricing
 from billing_service.ledger.router import router as ledger_router
 from billing_service.prices.router import internal_router as prices_router
+from billing_service.tariffs.cache import TariffCache
+from billing_service.tariffs.router import ops_router as tariffs_ops_router
+from billing_service.tariffs.router import router as tariffs_router
 from shared.app import create_service_app
 from shared.runtime import ServiceRuntime
 
@@ -13,12 +16,20 @@ from shared.runtime import ServiceRuntime
 def create_app(settings: BillingSettings | None = None) -> FastAPI:
     settings = settings or BillingSettings()
     pricing = Pricing.from_settings(settings)
+    tariffs = TariffCache(
+        flat_units=pricing.price_per_part_units,
+        currency=pricing.currency,
+        refresh_seconds=settings.tariff_refresh_seconds,
+    )
     runtime = ServiceRuntime(
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
-        consumer_specs=(billing_consumer(pricing, settings.consumer_group),),
+        consumer_specs=(billing_consumer(pricing, tariffs, settings.consumer_group),),
     )
-    app = create_service_app("billing", runtime, [ledger_router, prices_router])
+    app = create_service_app(
+        "billing", runtime, [ledger_router, tariffs_router, tariffs_ops_router, prices_router]
+    )
     app.state.pricing = pricing
+    app.state.tariffs = tariffs
     return app

@@ -2,5 +2,15 @@
 
 from billing_service.db import Base, Inbox, Outbox
 from billing_service.ledger.models import Balance, LedgerEntry
+from billing_service.tariffs.models import Tariff, TariffPrice, TariffVersion
 
-__all__ = ["Balance", "Base", "Inbox", "LedgerEntry", "Outbox"]
+__all__ = [
+    "Balance",
+    "Base",
+    "Inbox",
+    "LedgerEntry",
+    "Outbox",
+    "Tariff",
+    "TariffPrice",
+    "TariffVersion",
+]

@@ -101,6 +101,9 @@ class DispatchSettings(VerifyingServiceSettings):
     # query): a revocation or a new default takes effect within it. A name approved a
     # moment ago works at once (a miss is looked up).
     senders_refresh_seconds: float = Field(default=5.0, ge=0)
+    # Each process reloads which destinations the tariffs price (billing's tariff.published)
+    # at most this often: a new tariff version is enforced at intake within it.
+    tariffs_refresh_seconds: float = Field(default=5.0, ge=0)
     # Names no customer may request (one a line); operators point this at their own copy.
     protected_brands_file: Path = _SHIPPED_BRANDS
 

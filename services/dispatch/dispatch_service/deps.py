@@ -11,6 +11,7 @@ from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE
 from dispatch_service.config import DispatchSettings
 from dispatch_service.content.service import CONTENT_BLOCKED_RESPONSE
 from dispatch_service.senders.problems import SENDER_NOT_APPROVED_RESPONSE
+from dispatch_service.tariffs.gate import NO_TARIFF_RESPONSE
 from dispatch_service.trial.service import TRIAL_RESPONSES
 from shared.errors import problem_responses
 
@@ -72,4 +73,5 @@ INTAKE_REFUSALS = merged_responses(
     BACKLOG_FULL_RESPONSE,
     CONTENT_BLOCKED_RESPONSE,
     TRIAL_RESPONSES,
+    NO_TARIFF_RESPONSE,
 )

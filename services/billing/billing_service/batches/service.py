@@ -2,6 +2,7 @@
 from the consumer's transaction; nothing here commits."""
 
 import logging
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +11,7 @@ from billing_service.ledger import metrics
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.repository import LedgerRepository
 from billing_service.ledger.service import open_account
+from billing_service.tariffs.cache import TariffCache
 from shared.events import BatchAccepted, BatchCharge, BatchChargeAuthorized, BatchChargeDeclined
 from shared.metrics.staged import count_after_commit
 from shared.outbox import add_event
@@ -17,11 +19,26 @@ from shared.outbox import add_event
 log = logging.getLogger(__name__)
 
 
-async def charge_batch(session: AsyncSession, pricing: Pricing, event: BatchAccepted) -> None:
+async def charge_batch(
+    session: AsyncSession, pricing: Pricing, tariffs: TariffCache, event: BatchAccepted
+) -> None:
     """Reserve the price of every message of the batch, or of none, and say which."""
     await open_account(session, pricing, event.account_id)
     repository = LedgerRepository(session)
-    costs = {message.message_id: pricing.cost_of(message.segments) for message in event.messages}
+    book = await tariffs.book(session)
+    costs: dict[UUID, int] = {}
+    unpriced: list[str] = []
+    for message in event.messages:
+        price = book.price_of(event.account_id, message.to, event.occurred_at)
+        if price is None:
+            unpriced.append(message.to or str(message.message_id))
+        else:
+            costs[message.message_id] = message.segments * price.units
+    if unpriced:
+        # All or none, like the money: a batch with any unpriced destination is declined
+        # whole, before anything is claimed.
+        _decline_unpriced(session, event, unpriced)
+        return
     # Claim every charge before paying: the per-message keys make a second event for the
     # batch find the claims and stop, and on PostgreSQL a concurrent one waits for this
     # transaction instead of charging twice (the inbox drops plain redeliveries already).
@@ -77,5 +94,24 @@ async def charge_batch(session: AsyncSession, pricing: Pricing, event: BatchAcce
                 f"Balance {format_units(amount)} {balance_currency} does not cover the "
                 f"batch's {format_units(total)} {balance_currency}"
             ),
+        ),
+    )
+
+
+def _decline_unpriced(session: AsyncSession, event: BatchAccepted, unpriced: list[str]) -> None:
+    message_ids = [message.message_id for message in event.messages]
+    count_after_commit(session, metrics.DECLINED.labels("no_tariff"), len(message_ids))
+    shown = ", ".join(unpriced[:5]) + (
+        f" and {len(unpriced) - 5} more" if len(unpriced) > 5 else ""
+    )
+    add_event(
+        session,
+        Outbox,
+        BatchChargeDeclined(
+            account_id=event.account_id,
+            batch_id=event.batch_id,
+            message_ids=message_ids,
+            code="no_tariff",
+            reason=f"The account's tariff has no price for {shown}",
         ),
     )

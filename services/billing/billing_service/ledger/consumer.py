@@ -8,12 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing_service.batches.service import charge_batch
 from billing_service.ledger import service
 from billing_service.ledger.money import Pricing
+from billing_service.tariffs.cache import TariffCache
 from shared.events import AccountEmailVerified, AccountRegistered, BatchAccepted, MessageAccepted
 from shared.inbox import Batched
 from shared.runtime import ConsumerSpec
 
 
-def billing_consumer(pricing: Pricing, group: str = "billing") -> ConsumerSpec:
+def billing_consumer(
+    pricing: Pricing, tariffs: TariffCache, group: str = "billing"
+) -> ConsumerSpec:
     async def on_account_registered(session: AsyncSession, event: AccountRegistered) -> None:
         # Sign-up policy `verified` publishes email_verified=False: the credit then waits
         # for account.email_verified, which may also have come first (another key).
@@ -28,10 +31,10 @@ def billing_consumer(pricing: Pricing, group: str = "billing") -> ConsumerSpec:
     async def on_messages_accepted(
         session: AsyncSession, events: Sequence[MessageAccepted]
     ) -> None:
-        await service.charge_messages(session, pricing, events)
+        await service.charge_messages(session, pricing, tariffs, events)
 
     async def on_batch_accepted(session: AsyncSession, event: BatchAccepted) -> None:
-        await charge_batch(session, pricing, event)
+        await charge_batch(session, pricing, tariffs, event)
 
     return ConsumerSpec(
         name=group,

@@ -13,6 +13,8 @@ from billing_service.ledger import metrics
 from billing_service.ledger.models import LedgerEntry
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.repository import LedgerRepository
+from billing_service.tariffs.book import TariffBook
+from billing_service.tariffs.cache import TariffCache
 from shared.events import ChargeAuthorized, ChargeDeclined, MessageAccepted
 from shared.inbox import PoisonEvent
 from shared.metrics.staged import count_after_commit
@@ -46,7 +48,10 @@ async def grant_starter_credit(session: AsyncSession, pricing: Pricing, account_
 
 
 async def charge_messages(
-    session: AsyncSession, pricing: Pricing, events: Sequence[MessageAccepted]
+    session: AsyncSession,
+    pricing: Pricing,
+    tariffs: TariffCache,
+    events: Sequence[MessageAccepted],
 ) -> None:
     """Reserve each message's price and say so on billing.charges, or decline it: in the
     events' order, as if charged one by one, but in a few statements per account."""
@@ -58,22 +63,34 @@ async def charge_messages(
     by_account: dict[UUID, list[MessageAccepted]] = defaultdict(list)
     for event in events:
         by_account[event.account_id].append(event)
+    book = await tariffs.book(session)
     for account_id, account_events in by_account.items():
-        await _charge_account(session, pricing, account_id, account_events)
+        await _charge_account(session, pricing, book, account_id, account_events)
 
 
 async def _charge_account(
-    session: AsyncSession, pricing: Pricing, account_id: UUID, events: list[MessageAccepted]
+    session: AsyncSession,
+    pricing: Pricing,
+    book: TariffBook,
+    account_id: UUID,
+    events: list[MessageAccepted],
 ) -> None:
     # Topics are not ordered with each other, so a message may overtake its account's
     # registration: it finds an empty balance (the credit comes with the verification).
     await open_account(session, pricing, account_id)
     repository = LedgerRepository(session)
-    costs = {event.message_id: pricing.cost_of(event.segments) for event in events}
+    # Priced by the tariff in force when dispatch accepted the message, however late the
+    # event is charged. None: no price to that destination (declined `no_tariff`).
+    costs: dict[UUID, int | None] = {}
+    for event in events:
+        price = book.price_of(account_id, event.to, event.occurred_at)
+        costs[event.message_id] = None if price is None else event.segments * price.units
     # Claim the charges before paying: the unique keys make a second event for a message
     # (not only a redelivery, which the inbox drops) find the claim and stop, and on
     # PostgreSQL a concurrent claim waits for this transaction instead of charging twice.
-    claimed = await repository.add_charges(account_id, costs)
+    claimed = await repository.add_charges(
+        account_id, {message_id: cost or 0 for message_id, cost in costs.items()}
+    )
     for event in events:
         if event.message_id not in claimed:
             log.info(
@@ -87,6 +104,11 @@ async def _charge_account(
     spent, declined = 0, []
     for message_id, cost in costs.items():
         if message_id not in claimed:
+            continue
+        if cost is None:
+            declined.append(claimed[message_id])
+            add_event(session, Outbox, _unpriced(account_id, message_id))
+            count_after_commit(session, metrics.DECLINED.labels("no_tariff"))
             continue
         if cost <= left:
             left -= cost
@@ -110,6 +132,15 @@ async def _charge_account(
     if declined:
         # Take the declined claims back so a decline leaves the ledger as it was.
         await repository.remove_entries(declined)
+
+
+def _unpriced(account_id: UUID, message_id: UUID) -> ChargeDeclined:
+    return ChargeDeclined(
+        account_id=account_id,
+        message_id=message_id,
+        code="no_tariff",
+        reason="The account's tariff has no price for this destination",
+    )
 
 
 def _declined(

@@ -17,6 +17,7 @@ from dispatch_service.deps import (
     merged_responses,
 )
 from dispatch_service.senders.intake import SenderGateDep
+from dispatch_service.tariffs.gate import TariffGateDep
 from dispatch_service.templates.intake import compose_batch
 from dispatch_service.windows.service import window_for
 from shared.app import SessionDep
@@ -54,6 +55,7 @@ async def send_batch(
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
     senders: SenderGateDep,
+    tariffs: TariffGateDep,
     content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -75,6 +77,7 @@ async def send_batch(
         principal.trial,
         composed.refused,
         await window_for(session, principal.account_id, composed.request.purpose),
+        tariffs,
     )
     if created:
         await content.hold_batch(session, principal.account_id, batch.batch_id, held)

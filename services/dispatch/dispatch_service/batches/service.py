@@ -34,6 +34,7 @@ from dispatch_service.messages.service import CheckedMessage, check_message
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.scheduling.intake import due_time
 from dispatch_service.senders.intake import SenderGate
+from dispatch_service.tariffs.gate import TariffGate
 from dispatch_service.trial import service as trial_caps
 from dispatch_service.windows.models import SendingWindow
 from dispatch_service.windows.service import held_until
@@ -76,6 +77,7 @@ async def send_batch(
     trial: bool = False,
     refused: Mapping[int, RejectedEntry] | None = None,
     window: SendingWindow | None = None,
+    tariffs: TariffGate | None = None,
 ) -> tuple[BatchResponse, bool]:
     """Accept a batch. Returns the answer and whether the batch was created just now
     (False: a retry with the same Idempotency-Key, answered with the original batch). A
@@ -99,6 +101,9 @@ async def send_batch(
         rejected = sorted([*rejected, *unapproved], key=lambda entry: entry.index)
     checked, opted_out = await _screen_consent(session, account_id, checked, request.purpose)
     rejected = sorted([*rejected, *opted_out], key=lambda entry: entry.index)
+    if tariffs is not None:
+        checked, unpriced = await _screen_tariffs(session, tariffs, account_id, checked)
+        rejected = sorted([*rejected, *unpriced], key=lambda entry: entry.index)
     if not checked:
         raise BatchRejected(rejected)
     now = utcnow()
@@ -177,6 +182,29 @@ async def _screen_consent(
         if c.phone.e164 in refused
     ]
     return kept, rejected
+
+
+async def _screen_tariffs(
+    session: AsyncSession,
+    tariffs: TariffGate,
+    account_id: UUID,
+    checked: list[tuple[int, str, CheckedMessage]],
+) -> tuple[list[tuple[int, str, CheckedMessage]], list[RejectedEntry]]:
+    """Entries whose destination the account's tariff prices, and the others refused
+    `no_tariff` one by one: billing would decline the whole batch for one of them."""
+    unpriced = await tariffs.unpriced(session, account_id, {c.phone.e164 for _, _, c in checked})
+    if not unpriced:
+        return checked, []
+    refused = [
+        RejectedEntry(
+            index=index,
+            code="no_tariff",
+            detail=f"The account's tariff has no price for {c.phone.e164}",
+        )
+        for index, _, c in checked
+        if c.phone.e164 in unpriced
+    ]
+    return [entry for entry in checked if entry[2].phone.e164 not in unpriced], refused
 
 
 def check_entries(

@@ -23,6 +23,7 @@ from dispatch_service.consent.service import on_consents_changed
 from dispatch_service.help_replies.service import answer_help
 from dispatch_service.messages import repository
 from dispatch_service.replies.service import on_inbound_received
+from dispatch_service.tariffs.handlers import on_tariffs_published
 from shared.events import (
     AccountStateChanged,
     ChargeAuthorized,
@@ -31,6 +32,7 @@ from shared.events import (
     InboundMessageReceived,
     MessagePartStatusReported,
     RecipientConsentChanged,
+    TariffPublished,
     utcnow,
 )
 from shared.inbox import Batched, Handler
@@ -108,6 +110,7 @@ def handlers(settings: DispatchSettings) -> Mapping[str, Handler]:
         "account.state_changed": Batched(on_account_states_changed),
         "recipient.consent_changed": Batched(on_consents_changed),
         "inbound.received": Batched(on_inbound),
+        "tariff.published": Batched(on_tariffs_published),
     }
 
 
@@ -116,4 +119,5 @@ TOPICS: tuple[str, ...] = (
     MessagePartStatusReported.topic,
     AccountStateChanged.topic,
     RecipientConsentChanged.topic,
+    TariffPublished.topic,
 )

@@ -26,6 +26,7 @@ from dispatch_service.messages.status import MessageStatus
 from dispatch_service.replies import service as replies
 from dispatch_service.replies.service import REPLY_TO_NOT_FOUND_RESPONSE
 from dispatch_service.senders.intake import SenderGateDep
+from dispatch_service.tariffs.gate import TariffGateDep
 from dispatch_service.templates.intake import compose_message
 from dispatch_service.windows.service import window_for
 from shared.app import SessionDep
@@ -65,6 +66,7 @@ async def send_message(
     backlog: BacklogGateDep,
     account_states: AccountStatesDep,
     senders: SenderGateDep,
+    tariffs: TariffGateDep,
     content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -85,6 +87,7 @@ async def send_message(
         bool(held),
         principal.trial,
         await window_for(session, principal.account_id, body.purpose),
+        tariffs,
     )
     if created and held:
         await content.hold(session, principal.account_id, {message.id: held[0]})

@@ -23,6 +23,7 @@ from dispatch_service.messages.schemas import SendMessageRequest
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.scheduling.intake import due_time
 from dispatch_service.sms.encoding import SegmentedText, segment
+from dispatch_service.tariffs.gate import TariffGate
 from dispatch_service.trial import service as trial_caps
 from dispatch_service.windows.models import SendingWindow
 from dispatch_service.windows.service import held_until
@@ -78,6 +79,7 @@ async def send_message(
     held: bool = False,
     trial: bool = False,
     window: SendingWindow | None = None,
+    tariffs: TariffGate | None = None,
 ) -> tuple[Message, bool]:
     """Accept a message for sending. Returns it and whether it was created just now
     (False: a retry with the same Idempotency-Key, answered with the original). A `trial`
@@ -110,6 +112,10 @@ async def send_message(
         # refusal rolls the message back with the request.
         trial_caps.check_destinations(settings, [message.to_number])
         await trial_caps.count(session, settings, account_id, 1)
+    if tariffs is not None:
+        # After the replay check, so a replay is answered with the original; a refusal
+        # rolls the message back with the request.
+        await tariffs.check(session, account_id, message.to_number)
     if backlog is not None and message.send_at is None:
         # After the replay check: a retry of an accepted message adds nothing to the
         # backlog. A refusal rolls the message back with the request. A scheduled one

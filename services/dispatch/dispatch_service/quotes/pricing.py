@@ -34,9 +34,12 @@ async def prices_for(
         async with httpx.AsyncClient(timeout=settings.billing_timeout_seconds) as client:
             response = await client.post(f"{settings.billing_url}/internal/v1/prices", json=body)
             response.raise_for_status()
+            # A destination without a price (`no_tariff`) is left out: its message is quoted
+            # without one, as a send to it would be refused.
             return {
                 item["destination"]: PartPrice(Decimal(item["price_per_part"]), item["currency"])
                 for item in response.json()["prices"]
+                if item["price_per_part"] is not None
             }
     except (httpx.HTTPError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
         log.warning("billing's prices unavailable for a quote: %r", exc)

@@ -31,5 +31,7 @@ class QuoteResponse(BaseModel):
     total_price: str | None
     currency: str | None
     note: str | None = Field(
-        default=None, description="Why prices are null: billing did not answer in time"
+        default=None,
+        description="Why prices are null: billing did not answer in time, or "
+        "`no_tariff: ...` naming destinations the account's tariff has no price for",
     )

@@ -54,6 +54,10 @@ async def _priced(
             prices = await prices_for(settings, account_id, destinations)
         except PricesUnavailable as exc:
             note = f"prices unavailable ({exc}); encoding and segments stand"
+        else:
+            unpriced = [number for number in destinations if number not in prices]
+            if unpriced:
+                note = f"no_tariff: no price for {', '.join(dict.fromkeys(unpriced))}"
     messages = [_message(*entry, prices.get(entry[2].phone.e164)) for entry in quoted]
     currencies = {message.currency for message in messages}
     total = None
