@@ -254,7 +254,7 @@ class OutboxRelay:
 
     async def _send(self, row: OutboxMixin) -> asyncio.Future[Any]:
         headers = [("event_type", row.type.encode()), ("event_id", str(row.id).encode())]
-        if (traceparent := _traceparent_in(row.payload)) is not None:
+        if tracing.enabled() and (traceparent := _traceparent_in(row.payload)) is not None:
             # For whatever reads the topic without parsing payloads (tools, other languages).
             headers.append(("traceparent", traceparent.encode()))
         return await self._producer.send(
