@@ -21,11 +21,25 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import select
 
 from billing_service.db import Outbox
+from dispatch_service.config import DispatchSettings
+from dispatch_service.db import Outbox as DispatchOutbox
+from dispatch_service.messages import handlers, service
+from dispatch_service.messages.schemas import SendMessageRequest
+from dispatch_service.smpp.connector import Connector
 from shared import tracing
 from shared.db import create_engine, create_sessionmaker
-from shared.events import ChargeEvent, MessageAccepted, parse_event
+from shared.events import (
+    ChargeAuthorized,
+    ChargeEvent,
+    DeliverSmReceived,
+    MessageAccepted,
+    MessagePartSubmitted,
+    parse_event,
+)
 from shared.kafka import new_producer
 from shared.outbox import add_event
+from shared.runtime import ServiceRuntime
+from smsc_simulator import SimulatorConfig, SmscSimulator
 from tests.support.apps import AuthClient, served_app
 from tests.support.databases import Databases
 from tests.support.inbox import headers_of, publish_event
@@ -216,3 +230,94 @@ async def first_charge_of(consumer: AIOKafkaConsumer, message_id: UUID) -> Recor
                 for record in records:
                     if json.loads(record.value).get("message_id") == str(message_id):
                         return record
+
+
+async def test_the_smpp_connector_starts_the_traces_of_submissions_and_receipts(
+    spans: InMemorySpanExporter, databases: Databases, broker: str
+) -> None:
+    simulator = SmscSimulator(SimulatorConfig(receipt_delay=0.05))
+    await simulator.start()
+    settings = DispatchSettings(
+        database_url=await databases.create("dispatch"),
+        kafka_bootstrap_servers=broker,
+        environment="test",
+        smpp_host="127.0.0.1",
+        smpp_port=simulator.port,
+    )
+    runtime = ServiceRuntime(settings=settings, outbox_model=DispatchOutbox)
+    await runtime.start()
+    task = asyncio.create_task(Connector(settings, runtime).run())
+    try:
+        ids = await queue_messages(runtime, settings, 3)
+        submitted = await read_until(
+            broker, MessagePartSubmitted.topic, "message.part_submitted", "message_id", ids
+        )
+        smsc_ids = {event["smsc_message_id"] for event in submitted}
+        receipts = await read_until(
+            broker,
+            DeliverSmReceived.topic,
+            "smpp.deliver_sm_received",
+            "receipted_message_id",
+            smsc_ids,
+        )
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await runtime.stop()
+        await simulator.stop()
+
+    recorded = {hex_span(s): s for s in spans.get_finished_spans()}
+    for events, name in (
+        (submitted, "smpp submit_sm_resp record"),
+        (receipts, "smpp deliver_sm record"),
+    ):
+        for event in events:
+            trace_id, parent_id = trace_and_parent(event.get("traceparent"))
+            assert recorded[parent_id].name == name
+            assert hex_trace(recorded[parent_id]) == trace_id
+
+
+async def queue_messages(
+    runtime: ServiceRuntime, settings: DispatchSettings, count: int
+) -> set[str]:
+    """Messages accepted and charged, their parts queued for the connector."""
+    account_id, ids = uuid4(), []
+    async with runtime.sessionmaker() as session, session.begin():
+        for i in range(count):
+            request = SendMessageRequest(to=f"+4479113{i:05d}", text=f"message {i}")
+            message, _ = await service.send_message(session, settings, account_id, request)
+            ids.append(message.id)
+        await session.flush()
+        await handlers.on_charges_authorized(
+            session,
+            [
+                ChargeAuthorized(
+                    account_id=account_id, message_id=id, amount="0.05", currency="EUR"
+                )
+                for id in ids
+            ],
+        )
+    return {str(message_id) for message_id in ids}
+
+
+async def read_until(
+    broker: str, topic: str, event_type: str, field: str, wanted: set[str]
+) -> list[dict[str, Any]]:
+    """The events of `event_type` on `topic` whose `field` is one of `wanted`, once each
+    value has been seen."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=broker, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while set(found) != wanted:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        event = json.loads(record.value)
+                        if event["type"] == event_type and event.get(field) in wanted:
+                            found.setdefault(event[field], event)
+    finally:
+        await consumer.stop()
+    return list(found.values())
