@@ -29,6 +29,7 @@ from dispatch_service.smpp.connector import Connector
 from shared import tracing
 from shared.db import create_engine, create_sessionmaker
 from shared.events import (
+    AccountRegistered,
     ChargeAuthorized,
     ChargeEvent,
     DeliverSmReceived,
@@ -210,6 +211,34 @@ async def test_a_consumed_event_is_handled_in_its_trace_and_the_answer_stays_in_
     charge = parse_event(record.value)
     assert trace_and_parent(charge.traceparent) == (trace_id, hex_span(handled))
     assert headers_of(record)["traceparent"] == charge.traceparent
+
+
+async def test_an_event_for_a_one_at_a_time_handler_is_handled_in_its_trace(
+    spans: InMemorySpanExporter, billing_url: str, producer: AIOKafkaProducer
+) -> None:
+    with tracing.tracer().start_as_current_span("auth register") as register:
+        event = AccountRegistered(
+            account_id=uuid4(),
+            email="a@example.com",
+            company_name="A",
+            traceparent=tracing.traceparent_for(),
+        )
+    await publish_event(producer, AccountRegistered.topic, event)
+
+    def handled() -> list[ReadableSpan]:
+        return [
+            s
+            for s in finished(spans, SpanKind.CONSUMER, "account.registered process")
+            if s.attributes and s.attributes.get("messaging.message.id") == str(event.event_id)
+        ]
+
+    async with asyncio.timeout(WAIT_SECONDS):
+        while not handled():
+            await asyncio.sleep(0.05)
+    (span,) = handled()
+    assert span.context.trace_id == register.get_span_context().trace_id
+    assert span.parent is not None
+    assert span.parent.span_id == register.get_span_context().span_id
 
 
 def accepted() -> MessageAccepted:
