@@ -84,7 +84,12 @@ def instrument_app(app: Any) -> None:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=_provider, excluded_urls=_UNTRACED_PATHS
+        app,
+        tracer_provider=_provider,
+        excluded_urls=_UNTRACED_PATHS,
+        server_request_hook=_drop_query,
+        # A span per ASGI message would be one per chunk of every streamed body.
+        exclude_spans=["receive", "send"],
     )
 
 
@@ -94,7 +99,30 @@ def instrument_client(client: Any) -> None:
         return
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
-    HTTPXClientInstrumentor.instrument_client(client, tracer_provider=_provider)
+    async def drop_query(span: Span, request: Any) -> None:
+        _drop_query(span)
+
+    HTTPXClientInstrumentor.instrument_client(
+        client, tracer_provider=_provider, request_hook=drop_query
+    )
+
+
+# Where the instrumentations write a request's URL (older and current conventions).
+_URL_ATTRIBUTES = ("http.url", "http.target", "url.full")
+
+
+def _drop_query(span: Span, *_: Any) -> None:
+    """Query strings may carry phone numbers (`?to=+447...`), which must not leave the
+    platform in a span any more than in a log line (R19): the URL is kept without it."""
+    attributes = getattr(span, "attributes", None)  # the SDK's span; the API's has none
+    if not attributes:
+        return
+    for name in _URL_ATTRIBUTES:
+        value = attributes.get(name)
+        if isinstance(value, str) and "?" in value:
+            span.set_attribute(name, value.split("?", 1)[0])
+    if "url.query" in attributes:
+        span.set_attribute("url.query", "")
 
 
 def traceparent_for(cause_id: UUID | None = None) -> str | None:
