@@ -204,6 +204,20 @@ def consuming_many(consumer: str, events: list[Any]) -> Iterator[None]:
 
 
 @contextmanager
+def handling(event: Any) -> Iterator[None]:
+    """For a batched handler that deals with its events one at a time in places: while it
+    deals with `event`, that event's consumer span is current, so the lines it logs and the
+    events it stages (however deep) join the event's trace. Nothing when tracing is off."""
+    spans = _event_spans.get()
+    event_span = spans.get(event.event_id) if spans else None
+    if event_span is None:
+        yield
+        return
+    with trace.use_span(event_span, end_on_exit=False):
+        yield
+
+
+@contextmanager
 def span(name: str, **attributes: str | int) -> Iterator[None]:
     """An internal span around a step of a worker (the SMPP connector's batches)."""
     if _provider is None:
