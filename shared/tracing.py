@@ -11,7 +11,7 @@ a consumer's span for an event is that span's child (shared.inbox), and so on do
 """
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -77,17 +77,25 @@ def tracer() -> trace.Tracer:
     return _tracer
 
 
-def instrument_app(app: Any) -> None:
-    """Server spans for a FastAPI app's requests, children of the caller's `traceparent`."""
+def instrument_app(app: Any, route: Callable[[str], str | None] | None = None) -> None:
+    """Server spans for a FastAPI app's requests, children of the caller's `traceparent`.
+    `route` names a path's route where the app's own routing can't (the gateway's one
+    catch-all route): bounded names, never a path with ids in it."""
     if _provider is None:
         return
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    def on_request(span: Span, scope: dict[str, Any]) -> None:
+        _drop_query(span)
+        if route is not None and (name := route(scope.get("path", ""))) is not None:
+            span.update_name(f"{scope.get('method', '')} {name}")
+            span.set_attribute("http.route", name)
 
     FastAPIInstrumentor.instrument_app(
         app,
         tracer_provider=_provider,
         excluded_urls=_UNTRACED_PATHS,
-        server_request_hook=_drop_query,
+        server_request_hook=on_request,
         # A span per ASGI message would be one per chunk of every streamed body.
         exclude_spans=["receive", "send"],
     )

@@ -12,6 +12,7 @@ from gateway.forwarding import ClientAddressMiddleware
 from gateway.metrics import metrics_server, route_label
 from gateway.proxy import proxy_endpoint
 from gateway.rate_limits import RateLimitHeadersMiddleware, open_rate_limits
+from gateway.routes import matched_prefix
 from gateway.state import open_gateway
 from shared.body_limit import BodyLimitMiddleware
 from shared.errors import UnhandledErrorMiddleware, install_problem_handlers
@@ -71,5 +72,5 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # Starlette route: no FastAPI parameter parsing, the body stays an unread stream.
     app.add_route("/{path:path}", proxy_endpoint, methods=_METHODS, include_in_schema=False)
     # The root of a request's trace: outside every middleware, each service's span its child.
-    instrument_app(app)
+    instrument_app(app, route=matched_prefix)
     return app
