@@ -24,6 +24,7 @@ from shared.metrics.http import HttpMetricsMiddleware
 from shared.request_id import RequestIdMiddleware
 from shared.runtime import ServiceRuntime
 from shared.security import Principal, bearer_token
+from shared.tracing import configure_tracing, instrument_app
 
 # Every operation can answer these, whatever its own errors are.
 _EVERY_OPERATION = (413, 422, 500)
@@ -37,6 +38,7 @@ def create_service_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> FastAPI:
     configure_logging(name, runtime.settings.log_level, runtime.settings.log_format)
+    configure_tracing(name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +73,8 @@ def create_service_app(
         # Declaring 422 also keeps FastAPI from documenting its own (plain JSON) one.
         app.include_router(router, responses=problem_responses(*_EVERY_OPERATION))
     _document_problem_schema(app)
+    # Outside every middleware above: the span covers all the client waited for.
+    instrument_app(app)
     return app
 
 

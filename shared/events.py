@@ -30,6 +30,10 @@ class Event(BaseModel):
     # The envelope's schema version: a consumer refuses (dead-letters) versions newer than it
     # understands instead of half-reading them. Bump it when a field changes meaning.
     version: int = Field(default=1, ge=1)
+    # The W3C trace context of the span the event was staged in, when tracing is on
+    # (shared.tracing): a consumer's span for the event continues that trace. Not written
+    # at all when there is none, so payloads are as they were with tracing off.
+    traceparent: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @property
     def aggregate_id(self) -> str:

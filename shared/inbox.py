@@ -29,6 +29,7 @@ from sqlalchemy import String, Uuid, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared import tracing
 from shared.db import UtcDateTime, upsert_insert
 from shared.dlq import REDRIVEN_FOR, ErrorCode, dead_letter_headers, header
 from shared.events import AnyEvent, dead_letter_topic, utcnow
@@ -198,7 +199,7 @@ class InboxConsumer:
                     todo.append(event)
             for handler, run in _runs(self._handlers, todo):
                 started = time.perf_counter()
-                await _call(handler, session, run)
+                await _call(handler, session, run, self.name)
                 HANDLER_SECONDS.labels(self.name, run[0].topic).observe(
                     time.perf_counter() - started
                 )
@@ -243,7 +244,7 @@ class InboxConsumer:
         """Handle the event unless this consumer already has; returns whether it did."""
         if not await self._claim(session, event.event_id):
             return False
-        await _call(self._handlers[event.type], session, [event])
+        await _call(self._handlers[event.type], session, [event], self.name)
         return True
 
     async def _claim(self, session: AsyncSession, event_id: UUID) -> bool:
@@ -353,12 +354,30 @@ def _runs(
         yield handlers[run[0].type], run
 
 
-async def _call(handler: Handler, session: AsyncSession, events: list[AnyEvent]) -> None:
+async def _call(
+    handler: Handler, session: AsyncSession, events: list[AnyEvent], consumer: str
+) -> None:
+    if tracing.enabled():
+        await _call_traced(handler, session, events, consumer)
+        return
     if isinstance(handler, Batched):
         await handler.handle(session, events)
         return
     for event in events:
         await handler(session, event)
+
+
+async def _call_traced(
+    handler: Handler, session: AsyncSession, events: list[AnyEvent], consumer: str
+) -> None:
+    """As _call, each event's handling a span in the trace of the request that caused it."""
+    if isinstance(handler, Batched):
+        with tracing.consuming_many(consumer, events):
+            await handler.handle(session, events)
+        return
+    for event in events:
+        with tracing.consuming_one(consumer, event):
+            await handler(session, event)
 
 
 def _where(record: Record) -> str:

@@ -16,7 +16,10 @@ import re
 from types import TracebackType
 from typing import Literal, TypeAlias
 
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
+
+from shared import tracing
 
 LogFormat = Literal["json", "text"]
 _ExcInfo: TypeAlias = (
@@ -52,6 +55,12 @@ class _MaskingFilter(logging.Filter):
         record.msg = mask_phone_numbers(record.getMessage())
         record.args = None
         record.request_id = request_id_var.get()
+        if tracing.enabled():
+            context = trace.get_current_span().get_span_context()
+            if context.is_valid:
+                # Hex, as tracing backends show them: a line's trace is one search away.
+                record.trace_id = format(context.trace_id, "032x")
+                record.span_id = format(context.span_id, "016x")
         return True
 
 

@@ -10,6 +10,7 @@ timeouts) is retried, never moved aside.
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,7 @@ from sqlalchemy import BigInteger, Integer, Select, String, Text, Uuid, delete, 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared import tracing
 from shared.db import UtcDateTime
 from shared.events import Event, serialise_event, utcnow
 from shared.metrics.messaging import OUTBOX_PUBLISHED
@@ -76,8 +78,21 @@ class OutboxMixin:
     failure: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
-def add_event(session: AsyncSession, outbox_model: type[OutboxMixin], event: Event) -> None:
-    """Stage an event in the caller's transaction; it is published only if that commits."""
+def add_event(
+    session: AsyncSession,
+    outbox_model: type[OutboxMixin],
+    event: Event,
+    cause: Event | None = None,
+) -> None:
+    """Stage an event in the caller's transaction; it is published only if that commits.
+
+    With tracing on, the event carries the current span's traceparent; a batched handler
+    passes the event it is answering as `cause`, so the new one joins that event's trace
+    rather than the batch's."""
+    if tracing.enabled() and event.traceparent is None:
+        traceparent = tracing.traceparent_for(cause.event_id if cause is not None else None)
+        if traceparent is not None:
+            event = event.model_copy(update={"traceparent": traceparent})
     row: Any = outbox_model  # the mixin itself has no constructor; the mapped subclass does
     session.add(
         row(
@@ -238,12 +253,30 @@ class OutboxRelay:
         return [result if isinstance(result, BaseException) else None for result in results]
 
     async def _send(self, row: OutboxMixin) -> asyncio.Future[Any]:
+        headers = [("event_type", row.type.encode()), ("event_id", str(row.id).encode())]
+        if tracing.enabled() and (traceparent := _traceparent_in(row.payload)) is not None:
+            # For whatever reads the topic without parsing payloads (tools, other languages).
+            headers.append(("traceparent", traceparent.encode()))
         return await self._producer.send(
-            row.topic,
-            value=row.payload.encode(),
-            key=row.aggregateid.encode(),
-            headers=[("event_type", row.type.encode()), ("event_id", str(row.id).encode())],
+            row.topic, value=row.payload.encode(), key=row.aggregateid.encode(), headers=headers
         )
+
+
+_TRACEPARENT_FIELD = '"traceparent":"'
+_TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+
+
+def _traceparent_in(payload: str) -> str | None:
+    """The event's traceparent, found without parsing the payload: the relay publishes
+    hundreds of rows a second, and with tracing off the field is never written. Written by
+    serialise_event (compact JSON) before any event's own fields, from a value the
+    propagator produced; checked all the same, as a nested key of that name could match."""
+    start = payload.find(_TRACEPARENT_FIELD)
+    if start < 0:
+        return None
+    start += len(_TRACEPARENT_FIELD)
+    candidate = payload[start : payload.find('"', start)]
+    return candidate if _TRACEPARENT.fullmatch(candidate) else None
 
 
 def _unpublishable(error: BaseException) -> bool:

@@ -12,12 +12,14 @@ from gateway.forwarding import ClientAddressMiddleware
 from gateway.metrics import metrics_server, route_label
 from gateway.proxy import proxy_endpoint
 from gateway.rate_limits import RateLimitHeadersMiddleware, open_rate_limits
+from gateway.routes import matched_prefix
 from gateway.state import open_gateway
 from shared.body_limit import BodyLimitMiddleware
 from shared.errors import UnhandledErrorMiddleware, install_problem_handlers
 from shared.logging import configure_logging
 from shared.metrics.http import HttpMetricsMiddleware
 from shared.request_id import RequestIdMiddleware
+from shared.tracing import configure_tracing, instrument_app
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -25,6 +27,7 @@ _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level, settings.log_format)
+    configure_tracing("gateway")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,4 +71,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     # Last, so the gateway's own routes above take precedence over the catch-all. A plain
     # Starlette route: no FastAPI parameter parsing, the body stays an unread stream.
     app.add_route("/{path:path}", proxy_endpoint, methods=_METHODS, include_in_schema=False)
+    # The root of a request's trace: outside every middleware, each service's span its child.
+    instrument_app(app, route=matched_prefix)
     return app

@@ -15,6 +15,7 @@ from gateway.api_keys import ApiKeys
 from gateway.config import GatewaySettings
 from gateway.openapi import OpenApiCache
 from shared.security import JwksCache, TokenVerifier
+from shared.tracing import instrument_client
 
 # Below uvicorn's default keep-alive (5 s), so the gateway drops an idle connection before
 # the service does and never sends a request down a socket the other end is closing.
@@ -129,6 +130,8 @@ def _upstream_client(settings: GatewaySettings, max_connections: int) -> httpx.A
     # httpx's default Accept-Encoding/User-Agent/Accept would replace what the client sent
     # (or didn't): a gzip body nobody asked for must not reach a client.
     client.headers.clear()
+    # Client spans, and the traceparent that makes each service's span their child.
+    instrument_client(client)
     return client
 
 

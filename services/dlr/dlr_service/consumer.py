@@ -11,6 +11,7 @@ from dlr_service.inbound.service import record_inbound
 from dlr_service.receipts.matching import MatchWindow
 from dlr_service.receipts.parsing import is_receipt
 from dlr_service.receipts.service import record_parts_submitted, record_receipts
+from shared import tracing
 from shared.events import DeliverSmReceived, MessagePartSubmitted
 from shared.inbox import Batched
 from shared.runtime import ConsumerSpec
@@ -25,7 +26,8 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
         await record_receipts(session, receipts, window)
         for event in events:
             if not is_receipt(event.esm_class):
-                await record_inbound(session, event, settings)
+                with tracing.handling(event):
+                    await record_inbound(session, event, settings)
 
     async def on_parts_submitted(
         session: AsyncSession, events: Sequence[MessagePartSubmitted]

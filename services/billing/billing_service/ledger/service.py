@@ -85,6 +85,7 @@ async def _charge_account(
     for event in events:
         price = book.price_of(account_id, event.to, event.occurred_at)
         costs[event.message_id] = None if price is None else event.segments * price.units
+    causes = {event.message_id: event for event in events}  # each charge joins its trace
     # Claim the charges before paying: the unique keys make a second event for a message
     # (not only a redelivery, which the inbox drops) find the claim and stop, and on
     # PostgreSQL a concurrent claim waits for this transaction instead of charging twice.
@@ -107,7 +108,7 @@ async def _charge_account(
             continue
         if cost is None:
             declined.append(claimed[message_id])
-            add_event(session, Outbox, _unpriced(account_id, message_id))
+            add_event(session, Outbox, _unpriced(account_id, message_id), cause=causes[message_id])
             count_after_commit(session, metrics.DECLINED.labels("no_tariff"))
             continue
         if cost <= left:
@@ -122,10 +123,12 @@ async def _charge_account(
                     amount=format_units(cost),
                     currency=currency,
                 ),
+                cause=causes[message_id],
             )
             continue
         declined.append(claimed[message_id])
-        add_event(session, Outbox, _declined(account_id, message_id, left, cost, currency))
+        declined_event = _declined(account_id, message_id, left, cost, currency)
+        add_event(session, Outbox, declined_event, cause=causes[message_id])
         count_after_commit(session, metrics.DECLINED.labels("insufficient_funds"))
     if spent and await repository.debit(account_id, spent) is None:
         raise RuntimeError(f"balance of {account_id} changed under its lock")

@@ -31,6 +31,7 @@ from dispatch_service.smpp.link_lock import LinkLock, LinkLockLost
 from dispatch_service.smpp.session import SessionClosed, SmppSession
 from dispatch_service.smpp.submission import decode_short_message, submit_sm_fields
 from dispatch_service.smpp.wire import text_field
+from shared import tracing
 from shared.events import DeliverSmReceived, MessagePartSubmitted
 from shared.outage import is_database_outage
 from shared.outbox import add_event
@@ -309,10 +310,13 @@ class Connector:
         while True:
             batch = await _drain(self._outcomes, BOOKKEEPING_LINGER_SECONDS)
             retry_later: set[PartKey] = set()
-            await self._with_retries(
-                partial(self._apply_outcomes, batch=batch, retry=retry_later),
-                "recording submit responses",
-            )
+            # Parts are claimed from the database, where no trace context is kept: each batch
+            # of answers starts a trace, which the part_submitted events carry on to dlr.
+            with tracing.span("smpp submit_sm_resp record", **{"smsgw.parts": len(batch)}):
+                await self._with_retries(
+                    partial(self._apply_outcomes, batch=batch, retry=retry_later),
+                    "recording submit responses",
+                )
             for outcome in batch:
                 key = (outcome.part.message_id, outcome.part.part_index)
                 if key in retry_later:
@@ -403,9 +407,12 @@ class Connector:
         link = self._settings.smpp_link_name
         while True:
             batch = await _drain(self._deliveries, BOOKKEEPING_LINGER_SECONDS)
-            await self._with_retries(
-                partial(_store_deliveries, batch=batch, link=link), "storing deliver_sm"
-            )
+            # A receipt's trace starts here: dlr's matching and dispatch's status update
+            # follow it through the events.
+            with tracing.span("smpp deliver_sm record", **{"smsgw.pdus": len(batch)}):
+                await self._with_retries(
+                    partial(_store_deliveries, batch=batch, link=link), "storing deliver_sm"
+                )
             self._runtime.relay.notify()
             # Acknowledge only now that the PDU is stored: if we crashed before this, the
             # SMSC would deliver it again instead of it being lost.

@@ -15,6 +15,7 @@ from dispatch_service.db import Outbox
 from dispatch_service.smpp.connector import Connector
 from shared.logging import configure_logging
 from shared.runtime import ServiceRuntime
+from shared.tracing import configure_tracing
 from shared.worker import HealthEndpoint, run_until_stopped
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ async def main(settings: DispatchSettings | None = None) -> int:
     the supervisor restarts a connector that stopped sending instead of seeing a clean exit."""
     settings = settings or DispatchSettings()
     configure_logging("smpp", settings.log_level, settings.log_format)
+    configure_tracing("smpp")
     runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
     await runtime.start()
     connector = Connector(settings, runtime)

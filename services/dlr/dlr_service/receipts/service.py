@@ -42,6 +42,8 @@ class _Found:
     receipt: Receipt
     smsc: str
     received_at: datetime
+    # The deliver_sm it came in, when it matched at once: the status report joins its trace.
+    cause: DeliverSmReceived | None = None
 
 
 async def record_receipts(
@@ -80,7 +82,7 @@ async def record_receipts(
             # moves the receipt to the unmatched records after a while.
             repository.add_pending(_pending(receipt, event), receipt_keys)
             continue
-        found.append(_Found(match, receipt, event.smsc, event.received_at))
+        found.append(_Found(match, receipt, event.smsc, event.received_at, event))
     await _resolve(session, repository, found)
 
 
@@ -202,7 +204,7 @@ async def _apply(
         error_code=receipt.error_code,
         reported_at=item.received_at,
     )
-    add_event(session, Outbox, report)
+    add_event(session, Outbox, report, cause=item.cause)
     count_after_commit(session, metrics.REPORTED.labels(status))
     await webhooks.status_reported(session, report)
 

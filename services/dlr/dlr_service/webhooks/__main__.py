@@ -17,6 +17,7 @@ from dlr_service.config import DlrSettings
 from dlr_service.webhooks.worker import WebhookWorker
 from shared.db import create_engine, create_sessionmaker
 from shared.logging import configure_logging
+from shared.tracing import configure_tracing
 from shared.worker import HealthEndpoint, run_until_stopped
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ async def main(settings: DlrSettings | None = None) -> int:
     """Runs until SIGINT/SIGTERM (0) or until a task dies (1, so it gets restarted)."""
     settings = settings or DlrSettings()
     configure_logging("webhooks", settings.log_level, settings.log_format)
+    configure_tracing("webhooks")
     engine = create_engine(settings.database_url)
     worker = WebhookWorker(create_sessionmaker(engine), settings)
     health = None
