@@ -290,9 +290,9 @@ async def test_activity_past_the_retention_is_purged(auth_app: AuthApp, auth_dat
                         ),
                         {"id": uuid4(), "a": account_id, "at": at, "p": f"/v1/{path}"},
                     )
-            purged = await ActivityPruner(
-                app.state.runtime.sessionmaker, app.state.settings
-            ).run_once()
+            # The app's own pruner may get there first (it runs at start-up too): either way
+            # the old row must be gone once this round is over.
+            await ActivityPruner(app.state.runtime.sessionmaker, app.state.settings).run_once()
             async with engine.connect() as connection:
                 left = await connection.scalars(
                     text("SELECT path FROM activity_log WHERE account_id = :a"), {"a": account_id}
@@ -301,7 +301,6 @@ async def test_activity_past_the_retention_is_purged(auth_app: AuthApp, auth_dat
         finally:
             await engine.dispose()
 
-    assert purged >= 1
     assert paths == ["/v1/recent"]
 
 
