@@ -3,7 +3,12 @@ billing charges each message by the version in force when it was accepted.
 
 A database of its own: the public tariff set up here would reprice test_billing's messages.
 Starter credit 0.20 EUR; the public tariff prices Russia (7) 0.03, one operator (7916) 0.02
-and the UK (44) 0.04 a part, and nothing else.
+and the UK (44) 0.04 a part, every other country 0.05, and Uzbekistan (998) not at all.
+
+Why every other country: billing publishes the tariff's prefixes on `billing.tariffs`, which
+every dispatch of the test session reads from the start (as every dispatch of a platform
+does). Left unpriced, the numbers other modules send to would be refused `no_tariff` in
+whichever modules run after this one.
 """
 
 import asyncio
@@ -77,7 +82,15 @@ async def charges(billing: Billing, broker: str) -> AsyncIterator[ChargeFeed]:
     await consumer.stop()
 
 
-RUSSIA, OPERATOR, UK, USA = "+79031234567", "+79161234567", "+447700900123", "+12025550123"
+RUSSIA, OPERATOR, UK = "+79031234567", "+79161234567", "+447700900123"
+UNPRICED = "+998901234567"
+# Everything but 998, at the catch-all price; longer prefixes above win over these.
+ELSEWHERE = {
+    **dict.fromkeys("12345678", "0.05"),
+    **{f"9{digit}": "0.05" for digit in "01234567"},
+    **{f"99{digit}": "0.05" for digit in "01234567" + "9"},
+}
+PUBLIC_PRICES = {**ELSEWHERE, "7": "0.03", "7916": "0.02", "44": "0.04"}
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -127,9 +140,7 @@ async def add_version(
 @pytest.fixture(scope="module")
 async def public(billing: Billing, ops: dict[str, str]) -> dict[str, Any]:
     tariff = await create_tariff(billing.client, ops)
-    response = await add_version(
-        billing.client, ops, tariff["id"], {"7": "0.03", "7916": "0.02", "44": "0.04"}
-    )
+    response = await add_version(billing.client, ops, tariff["id"], PUBLIC_PRICES)
     assert response.status_code == 200, response.text
     return tariff
 
@@ -175,7 +186,7 @@ async def test_a_destination_without_a_price_is_declined_no_tariff(
     auth_service: AuthClient,
 ) -> None:
     account_id, token = await auth_service.new_account()
-    unpriced = accepted(account_id, USA)
+    unpriced = accepted(account_id, UNPRICED)
     await publish(producer, unpriced)
 
     assert await charged(charges, unpriced) == ("declined", "no_tariff")
@@ -211,11 +222,8 @@ async def test_an_account_plan_overrides_the_public_tariff_for_that_account_only
     assert mine["version"]["tariff_id"] == plan["id"]
     assert mine["version"]["prices"] == [{"prefix": "7", "price_per_part": "0.01"}]
     assert theirs["version"]["tariff_id"] == public["id"]
-    assert theirs["version"]["prices"] == [
-        {"prefix": "44", "price_per_part": "0.04"},
-        {"prefix": "7", "price_per_part": "0.03"},
-        {"prefix": "7916", "price_per_part": "0.02"},
-    ]
+    theirs_by_prefix = {p["prefix"]: p["price_per_part"] for p in theirs["version"]["prices"]}
+    assert theirs_by_prefix == PUBLIC_PRICES
     assert (theirs["currency"], theirs["next_version"]) == ("EUR", None)
 
 
@@ -285,7 +293,7 @@ async def test_a_version_cannot_start_in_the_past(
     assert_problem(without_offset, 422, "invalid_effective_from")
     listed = (await billing.client.get("/v1/ops/tariffs", headers=ops)).json()["items"]
     (shown,) = [t for t in listed if t["id"] == public["id"]]
-    assert [v["prices"] for v in shown["versions"]] == [3]
+    assert [v["prices"] for v in shown["versions"]] == [len(PUBLIC_PRICES)]
 
 
 async def test_a_batch_is_priced_per_destination_and_declined_whole_if_one_is_unpriced(
@@ -304,14 +312,14 @@ async def test_a_batch_is_priced_per_destination_and_declined_whole_if_one_is_un
             messages=[BatchedMessage(message_id=uuid4(), segments=1, to=to) for to in destinations],
         )
 
-    mixed, priced = batch(OPERATOR, USA), batch(OPERATOR, UK)
+    mixed, priced = batch(OPERATOR, UNPRICED), batch(OPERATOR, UK)
     await publish(producer, mixed)
     await publish(producer, priced)
 
     declined = await charges.first_of_batch(mixed.batch_id)
     assert isinstance(declined, BatchChargeDeclined)
     assert declined.code == "no_tariff"
-    assert USA in declined.reason
+    assert UNPRICED in declined.reason
     assert declined.message_ids == [m.message_id for m in mixed.messages]
     authorized = await charges.first_of_batch(priced.batch_id)
     assert isinstance(authorized, BatchChargeAuthorized)
@@ -461,11 +469,11 @@ async def test_quotes_get_per_destination_prices_and_no_tariff(
 
     response = await billing.client.post(
         "/internal/v1/prices",
-        json={"account_id": str(account_id), "destinations": [OPERATOR, USA]},
+        json={"account_id": str(account_id), "destinations": [OPERATOR, UNPRICED]},
     )
 
     assert response.status_code == 200, response.text
     assert response.json()["prices"] == [
         {"destination": OPERATOR, "price_per_part": "0.02", "currency": "EUR", "note": None},
-        {"destination": USA, "price_per_part": None, "currency": None, "note": "no_tariff"},
+        {"destination": UNPRICED, "price_per_part": None, "currency": None, "note": "no_tariff"},
     ]
