@@ -145,6 +145,18 @@ async def public(billing: Billing, ops: dict[str, str]) -> dict[str, Any]:
     return tariff
 
 
+async def customer(billing: Billing, auth: AuthClient) -> tuple[UUID, str]:
+    """A new account once billing has granted its starter credit: a message charged before
+    that would be declined `insufficient_funds`, whatever its price."""
+    account_id, token = await auth.new_account()
+    async with asyncio.timeout(30):
+        while True:
+            answer = await billing.client.get("/v1/billing/balance", headers=bearer(token))
+            if answer.status_code == 200 and answer.json()["balance"] == "0.20":
+                return account_id, token
+            await asyncio.sleep(0.05)
+
+
 async def charged(charges: ChargeFeed, event: MessageAccepted) -> tuple[str, str]:
     """(outcome, amount or code) of the message's charge."""
     charge = await charges.first(event.message_id)
@@ -161,7 +173,7 @@ async def test_each_message_is_charged_by_the_longest_matching_prefix(
     producer: AIOKafkaProducer,
     auth_service: AuthClient,
 ) -> None:
-    account_id, token = await auth_service.new_account()
+    account_id, token = await customer(billing, auth_service)
     messages = [
         accepted(account_id, OPERATOR, 2),
         accepted(account_id, RUSSIA),
@@ -185,7 +197,7 @@ async def test_a_destination_without_a_price_is_declined_no_tariff(
     producer: AIOKafkaProducer,
     auth_service: AuthClient,
 ) -> None:
-    account_id, token = await auth_service.new_account()
+    account_id, token = await customer(billing, auth_service)
     unpriced = accepted(account_id, UNPRICED)
     await publish(producer, unpriced)
 
@@ -235,7 +247,7 @@ async def test_a_message_accepted_before_a_new_version_keeps_the_old_price(
     producer: AIOKafkaProducer,
     auth_service: AuthClient,
 ) -> None:
-    account_id, token = await auth_service.new_account()
+    account_id, token = await customer(billing, auth_service)
     plan = await create_tariff(billing.client, ops, account_id)
     assert (await add_version(billing.client, ops, plan["id"], {"7": "0.01"})).status_code == 200
     before = accepted(account_id, RUSSIA)  # accepted now, charged after the change
@@ -259,7 +271,7 @@ async def test_a_version_scheduled_ahead_is_shown_as_next_and_not_charged_yet(
     producer: AIOKafkaProducer,
     auth_service: AuthClient,
 ) -> None:
-    account_id, token = await auth_service.new_account()
+    account_id, token = await customer(billing, auth_service)
     plan = await create_tariff(billing.client, ops, account_id)
     tomorrow = (utcnow() + timedelta(days=1)).isoformat()
     response = await add_version(
@@ -303,7 +315,7 @@ async def test_a_batch_is_priced_per_destination_and_declined_whole_if_one_is_un
     producer: AIOKafkaProducer,
     auth_service: AuthClient,
 ) -> None:
-    account_id, token = await auth_service.new_account()
+    account_id, token = await customer(billing, auth_service)
 
     def batch(*destinations: str) -> BatchAccepted:
         return BatchAccepted(
