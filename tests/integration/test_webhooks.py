@@ -871,11 +871,27 @@ async def test_events_past_their_retention_go_with_their_attempts(
     await worker.run_due()
     assert len(await attempts(api, headers, endpoint["id"])) == 2
 
+    old, recent = uuid4(), uuid4()
+    async with runtime.sessionmaker() as session, session.begin():
+        for message_id, age in ((old, 31), (recent, 1)):
+            session.add(
+                MessageCallback(
+                    message_id=message_id,
+                    account_id=account_id,
+                    url=f"{receiver.base_url}/cb",
+                    created_at=utcnow() - timedelta(days=age),
+                )
+            )
+
     await prune_events(runtime.sessionmaker, timedelta(days=30), batch_size=1)
 
     (kept,) = await attempts(api, headers, endpoint["id"])
     (delivery,) = await deliveries(runtime, endpoint["id"])
     assert kept["delivery_id"] == str(delivery.id)
+    # A send's callback_url is kept as long as the events.
+    async with runtime.sessionmaker() as session:
+        assert await session.get(MessageCallback, old) is None
+        assert await session.get(MessageCallback, recent) is not None
 
 
 def token_with_role(auth_service: AuthClient, kid: str, account_id: UUID, role: str) -> str:
