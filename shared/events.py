@@ -297,6 +297,8 @@ class BatchAccepted(Event):
     account_id: UUID
     batch_id: UUID
     messages: list[BatchedMessage] = Field(min_length=1)
+    # The request's callback_url: dlr posts every one of its messages' statuses there too.
+    callback_url: str | None = Field(default=None, max_length=2048)
 
     @property
     def aggregate_id(self) -> str:

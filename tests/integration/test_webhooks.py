@@ -37,6 +37,8 @@ from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.ssrf import UrlGuard
 from dlr_service.webhooks.worker import WebhookWorker
 from shared.events import (
+    BatchAccepted,
+    BatchedMessage,
     DeliverSmReceived,
     MessageAccepted,
     MessagePartStatusReported,
@@ -1088,6 +1090,34 @@ async def test_a_sends_callback_url_gets_its_statuses_signed_with_the_callback_s
     ][1]
     assert signed_by(new_secret, second)
     assert signed_by(secret, second)
+
+
+async def test_a_batchs_callback_url_is_recorded_for_each_of_its_messages(
+    runtime: ServiceRuntime, broker: str, account: tuple[UUID, dict[str, str]]
+) -> None:
+    account_id, _ = account
+    messages = [BatchedMessage(message_id=uuid4(), segments=1) for _ in range(2)]
+    producer: AIOKafkaProducer = new_producer(broker)
+    await producer.start()
+    try:
+        await publish(
+            producer,
+            BatchAccepted(
+                account_id=account_id,
+                batch_id=uuid4(),
+                messages=messages,
+                callback_url="https://hooks.example.com/batch",
+            ),
+        )
+    finally:
+        await producer.stop()
+
+    async def recorded() -> bool:
+        async with runtime.sessionmaker() as session:
+            found = [await session.get(MessageCallback, m.message_id) for m in messages]
+            return all(f is not None and f.url == "https://hooks.example.com/batch" for f in found)
+
+    await until(recorded, "both messages' callback recorded")
 
 
 async def test_the_callback_secret_is_the_account_s_own_and_for_managers(

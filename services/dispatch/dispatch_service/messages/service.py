@@ -66,6 +66,16 @@ class CallbackUrlForbidden(ProblemError):
         super().__init__(422, "webhook_url_forbidden", "Webhook URL not allowed", reason)
 
 
+def check_callback_url(settings: DispatchSettings, url: str | None) -> None:
+    """A send's callback_url, held to the webhook URL rules that need no lookup."""
+    if url is None:
+        return
+    try:
+        UrlRules(settings.webhooks_allow_loopback).check_offline(url)
+    except ForbiddenUrl as exc:
+        raise CallbackUrlForbidden(str(exc)) from exc
+
+
 class IdempotencyKeyReused(ProblemError):
     def __init__(self) -> None:
         super().__init__(
@@ -173,11 +183,7 @@ def check_message(settings: DispatchSettings, request: SendMessageRequest) -> Ch
         sender = parse_sender(request.sender) if request.sender is not None else None
     except InvalidSender as exc:
         raise InvalidSenderProblem(str(exc)) from exc
-    if request.callback_url is not None:
-        try:
-            UrlRules(settings.webhooks_allow_loopback).check_offline(request.callback_url)
-        except ForbiddenUrl as exc:
-            raise CallbackUrlForbidden(str(exc)) from exc
+    check_callback_url(settings, request.callback_url)
     split = segment(request.rendered_text())
     if split.segments > settings.max_segments:
         raise MessageTooLong(split.segments, settings.max_segments)

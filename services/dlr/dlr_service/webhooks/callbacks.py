@@ -8,6 +8,7 @@ managed through /v1/webhooks, and signed with the account's one callback secret
 """
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import select, update
@@ -20,16 +21,24 @@ from shared.events import BatchAccepted, MessageAccepted, utcnow
 
 
 async def record(session: AsyncSession, events: Sequence[MessageAccepted | BatchAccepted]) -> None:
-    rows = [
-        {
-            "message_id": event.message_id,
-            "account_id": event.account_id,
-            "url": event.callback_url,
-            "created_at": event.occurred_at,
-        }
-        for event in events
-        if isinstance(event, MessageAccepted) and event.callback_url is not None
-    ]
+    rows: list[dict[str, Any]] = []
+    for event in events:
+        if event.callback_url is None:
+            continue
+        ids = (
+            [event.message_id]
+            if isinstance(event, MessageAccepted)
+            else [message.message_id for message in event.messages]
+        )
+        rows.extend(
+            {
+                "message_id": message_id,
+                "account_id": event.account_id,
+                "url": event.callback_url,
+                "created_at": event.occurred_at,
+            }
+            for message_id in ids
+        )
     if rows:
         statement = upsert_insert(session, MessageCallback).values(rows)
         await session.execute(statement.on_conflict_do_nothing(index_elements=["message_id"]))
