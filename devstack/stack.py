@@ -225,7 +225,8 @@ class Stack:
             "SMPP_SYSTEM_ID": self.config.smpp_system_id,
             "SMPP_PASSWORD": self.config.smpp_password,
             # Everything here runs on loopback, so must a receiver an integrator tries out
-            # webhooks with; every other forbidden range stays forbidden (dlr's webhooks/ssrf).
+            # webhooks (and send callback_urls) with; every other forbidden range stays
+            # forbidden (shared/urls.py, dlr's webhooks/ssrf).
             "WEBHOOKS_ALLOW_LOOPBACK": "1",
             **{
                 f"GATEWAY_{name.upper()}_URL": f"http://127.0.0.1:{port}"

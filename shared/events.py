@@ -219,6 +219,8 @@ class MessageAccepted(MessageEvent):
     encoding: Literal["gsm7", "ucs2"]
     segments: int = Field(ge=1)
     country_code: str | None = None
+    # The send's own callback_url: dlr posts this message's statuses there too.
+    callback_url: str | None = Field(default=None, max_length=2048)
 
 
 class MessagePartSubmitted(MessageEvent):
@@ -295,6 +297,8 @@ class BatchAccepted(Event):
     account_id: UUID
     batch_id: UUID
     messages: list[BatchedMessage] = Field(min_length=1)
+    # The request's callback_url: dlr posts every one of its messages' statuses there too.
+    callback_url: str | None = Field(default=None, max_length=2048)
 
     @property
     def aggregate_id(self) -> str:

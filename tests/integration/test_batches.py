@@ -260,6 +260,10 @@ async def test_one_text_to_many_recipients_gets_concat_references_per_number(
         ({"text": "Hi\u202e", "to": ["+447700900321"]}, "invalid_text"),
         ({"text": "Hi", "to": ["nope", "+1"]}, "batch_rejected"),
         ({"messages": [{"to": "+447700900321", "text": ""}]}, "batch_rejected"),
+        (
+            {"text": "Hi", "to": ["+447700900321"], "callback_url": "https://10.0.0.1/cb"},
+            "webhook_url_forbidden",
+        ),
     ],
 )
 async def test_bad_batches_are_refused_and_change_nothing(
@@ -274,6 +278,24 @@ async def test_bad_batches_are_refused_and_change_nothing(
         assert all(r["code"] and r["detail"] for r in problem["rejected"])
     assert await platform.listed(token) == []
     assert await platform.balance(token) == "0.50"
+
+
+async def test_a_batchs_callback_url_is_kept_on_each_message(
+    platform: Platform, auth_service: AuthClient
+) -> None:
+    """Kept on the message, it goes out on batch.accepted, and on message.accepted for a
+    scheduled or held one when it is released."""
+    _, token = await platform.customer(auth_service)
+    url = "https://hooks.example.com/batch"
+    body = {"text": "Hi", "to": ["+447700900321", "+447700900322"], "callback_url": url}
+
+    response = await platform.batch(token, body)
+
+    assert response.status_code == 202, response.text
+    ids = [UUID(m["id"]) for m in response.json()["messages"]]
+    async with platform.dispatch_app.state.runtime.sessionmaker() as session:
+        urls = await session.scalars(select(Message.callback_url).where(Message.id.in_(ids)))
+        assert list(urls.all()) == [url, url]
 
 
 async def test_a_retry_with_the_same_key_gets_the_original_batch(

@@ -223,7 +223,9 @@ async def test_accepted_message_is_published(
     dispatch: Dispatch, auth_service: AuthClient, broker: str
 ) -> None:
     account_id, token = await auth_service.new_account()
-    message = await dispatch.accepted(token, text=CYRILLIC_71, sender="ACME")
+    message = await dispatch.accepted(
+        token, text=CYRILLIC_71, sender="ACME", callback_url="https://hooks.example.com/sms?a=1"
+    )
 
     group = f"test-dispatch-accepted-{uuid4().hex[:8]}"
     consumer = new_consumer(broker, group, MessageAccepted.topic)
@@ -245,6 +247,30 @@ async def test_accepted_message_is_published(
     assert event.account_id == account_id
     assert (event.to, event.sender, event.encoding) == ("+447700900123", "ACME", "ucs2")
     assert (event.segments, event.country_code) == (2, "GB")
+    # dlr posts this message's statuses there too.
+    assert event.callback_url == "https://hooks.example.com/sms?a=1"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.com/sms",  # plain http: only with WEBHOOKS_ALLOW_LOOPBACK
+        "https://127.0.0.1/sms",
+        "https://169.254.169.254/latest/meta-data",
+        "https://10.1.2.3/sms",
+        "https://0x7f000001/sms",
+        "https://user:secret@hooks.example.com/sms",
+    ],
+)
+async def test_a_forbidden_callback_url_is_refused_and_nothing_stored(
+    dispatch: Dispatch, auth_service: AuthClient, url: str
+) -> None:
+    _, token = await auth_service.new_account()
+
+    response = await dispatch.send(token, to="+447700900123", text="Hi", callback_url=url)
+
+    assert_problem(response, 422, "webhook_url_forbidden")
+    assert await dispatch.listed(token) == []
 
 
 @pytest.mark.parametrize(

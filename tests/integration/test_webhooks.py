@@ -32,12 +32,15 @@ from devstack.ports import free_port
 from dlr_service.config import DlrSettings
 from dlr_service.main import create_app
 from dlr_service.webhooks import enqueue, sender
-from dlr_service.webhooks.models import WebhookDelivery
+from dlr_service.webhooks.models import MessageCallback, WebhookDelivery
 from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.ssrf import UrlGuard
 from dlr_service.webhooks.worker import WebhookWorker
 from shared.events import (
+    BatchAccepted,
+    BatchedMessage,
     DeliverSmReceived,
+    MessageAccepted,
     MessagePartStatusReported,
     WebhookEndpointDisabled,
     utcnow,
@@ -870,11 +873,27 @@ async def test_events_past_their_retention_go_with_their_attempts(
     await worker.run_due()
     assert len(await attempts(api, headers, endpoint["id"])) == 2
 
+    old, recent = uuid4(), uuid4()
+    async with runtime.sessionmaker() as session, session.begin():
+        for message_id, age in ((old, 31), (recent, 1)):
+            session.add(
+                MessageCallback(
+                    message_id=message_id,
+                    account_id=account_id,
+                    url=f"{receiver.base_url}/cb",
+                    created_at=utcnow() - timedelta(days=age),
+                )
+            )
+
     await prune_events(runtime.sessionmaker, timedelta(days=30), batch_size=1)
 
     (kept,) = await attempts(api, headers, endpoint["id"])
     (delivery,) = await deliveries(runtime, endpoint["id"])
     assert kept["delivery_id"] == str(delivery.id)
+    # A send's callback_url is kept as long as the events.
+    async with runtime.sessionmaker() as session:
+        assert await session.get(MessageCallback, old) is None
+        assert await session.get(MessageCallback, recent) is not None
 
 
 def token_with_role(auth_service: AuthClient, kid: str, account_id: UUID, role: str) -> str:
@@ -991,3 +1010,125 @@ async def test_attempts_come_a_page_at_a_time(
     assert [a["id"] for a in first["items"] + second["items"]] == [a["id"] for a in everything]
     assert second["next_cursor"] is None
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid_cursor")
+
+
+# --- a send's own callback_url -------------------------------------------------------------
+
+
+async def test_a_sends_callback_url_gets_its_statuses_signed_with_the_callback_secret(
+    api: httpx.AsyncClient,
+    runtime: ServiceRuntime,
+    worker: WebhookWorker,
+    receiver: Receiver,
+    broker: str,
+    account: tuple[UUID, dict[str, str]],
+) -> None:
+    account_id, headers = account
+    with_callback, without = uuid4(), uuid4()
+    accepted = [
+        MessageAccepted(
+            account_id=account_id,
+            message_id=message_id,
+            to="+447700900123",
+            sender="ACME",
+            encoding="gsm7",
+            segments=1,
+            callback_url=url,
+        )
+        for message_id, url in ((with_callback, f"{receiver.base_url}/cb"), (without, None))
+    ]
+    producer: AIOKafkaProducer = new_producer(broker)
+    await producer.start()
+    try:
+        for event in accepted:
+            await publish(producer, event)
+    finally:
+        await producer.stop()
+
+    async def recorded() -> bool:
+        async with runtime.sessionmaker() as session:
+            return await session.get(MessageCallback, with_callback) is not None
+
+    await until(recorded, "the callback recorded from message.accepted")
+    await report(runtime, account_id, without)
+    await report(runtime, account_id, with_callback)
+
+    async def called_back() -> bool:
+        await worker.run_due()
+        return any(r.payload["data"]["message_id"] == str(with_callback) for r in receiver.at("cb"))
+
+    await until(called_back, "the callback delivered")
+    response = await api.get("/v1/webhooks/callback-secret", headers=headers)
+    assert response.status_code == 200, response.text
+    secret = response.json()["secret"]
+    got = [r for r in receiver.at("cb") if r.payload["data"]["message_id"] == str(with_callback)]
+    assert len(got) == 1
+    assert got[0].payload["type"] == "message.status"
+    assert signed_by(secret, got[0])
+    # The message sent without one is not posted there; nor is the URL an endpoint to manage.
+    assert not [r for r in receiver.at("cb") if r.payload["data"]["message_id"] == str(without)]
+    listed = await api.get("/v1/webhooks", headers=headers)
+    assert listed.json()["items"] == []
+
+    # After a rotation, the next callback is signed with both secrets.
+    rotated = await api.post("/v1/webhooks/callback-secret/rotate", headers=headers)
+    assert rotated.status_code == 200, rotated.text
+    new_secret = rotated.json()["secret"]
+    assert new_secret != secret
+    await report(runtime, account_id, with_callback, part=1)
+
+    async def called_again() -> bool:
+        await worker.run_due()
+        mine = [
+            r for r in receiver.at("cb") if r.payload["data"]["message_id"] == str(with_callback)
+        ]
+        return len(mine) >= 2
+
+    await until(called_again, "the second callback")
+    second = [
+        r for r in receiver.at("cb") if r.payload["data"]["message_id"] == str(with_callback)
+    ][1]
+    assert signed_by(new_secret, second)
+    assert signed_by(secret, second)
+
+
+async def test_a_batchs_callback_url_is_recorded_for_each_of_its_messages(
+    runtime: ServiceRuntime, broker: str, account: tuple[UUID, dict[str, str]]
+) -> None:
+    account_id, _ = account
+    messages = [BatchedMessage(message_id=uuid4(), segments=1) for _ in range(2)]
+    producer: AIOKafkaProducer = new_producer(broker)
+    await producer.start()
+    try:
+        await publish(
+            producer,
+            BatchAccepted(
+                account_id=account_id,
+                batch_id=uuid4(),
+                messages=messages,
+                callback_url="https://hooks.example.com/batch",
+            ),
+        )
+    finally:
+        await producer.stop()
+
+    async def recorded() -> bool:
+        async with runtime.sessionmaker() as session:
+            found = [await session.get(MessageCallback, m.message_id) for m in messages]
+            return all(f is not None and f.url == "https://hooks.example.com/batch" for f in found)
+
+    await until(recorded, "both messages' callback recorded")
+
+
+async def test_the_callback_secret_is_the_account_s_own_and_for_managers(
+    api: httpx.AsyncClient, auth_service: AuthClient, account: tuple[UUID, dict[str, str]]
+) -> None:
+    _, headers = account
+    _, other_token = await auth_service.new_account()
+    mine = (await api.get("/v1/webhooks/callback-secret", headers=headers)).json()["secret"]
+    again = (await api.get("/v1/webhooks/callback-secret", headers=headers)).json()["secret"]
+    other = await api.get(
+        "/v1/webhooks/callback-secret", headers={"Authorization": f"Bearer {other_token}"}
+    )
+    assert mine == again
+    assert other.json()["secret"] != mine

@@ -24,6 +24,12 @@ class DispatchSettings(VerifyingServiceSettings):
     database_url: str = "sqlite+aiosqlite:///./.var/dispatch.db"
     default_sender: str = "SMSGW"
     max_segments: int = Field(default=10, ge=1, le=255)  # 255: the UDH's part counter
+    # A send's `callback_url` must pass shared/urls.py's offline checks; loopback (and plain
+    # http://) only for a receiver on this machine, as dlr's. Unprefixed, as dlr's.
+    webhooks_allow_loopback: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("WEBHOOKS_ALLOW_LOOPBACK", "webhooks_allow_loopback"),
+    )
     # Kafka group id and inbox consumer name; only tests sharing one broker change it.
     consumer_group: str = "dispatch"
 

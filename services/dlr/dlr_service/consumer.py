@@ -11,8 +11,9 @@ from dlr_service.inbound.service import record_inbound
 from dlr_service.receipts.matching import MatchWindow
 from dlr_service.receipts.parsing import is_receipt
 from dlr_service.receipts.service import record_parts_submitted, record_receipts
+from dlr_service.webhooks import callbacks
 from shared import tracing
-from shared.events import DeliverSmReceived, MessagePartSubmitted
+from shared.events import BatchAccepted, DeliverSmReceived, MessageAccepted, MessagePartSubmitted
 from shared.inbox import Batched
 from shared.runtime import ConsumerSpec
 
@@ -34,6 +35,12 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
     ) -> None:
         await record_parts_submitted(session, events, window)
 
+    async def on_accepted(
+        session: AsyncSession, events: Sequence[MessageAccepted | BatchAccepted]
+    ) -> None:
+        await record_sends(session, events)
+        await callbacks.record(session, events)
+
     # Both topics in one group on purpose: a receipt and the submit response it refers to
     # then meet in one consumer, and the per-key locks in the repository cover replicas.
     # Submitted parts first, so a receipt fetched together with its part matches at once.
@@ -44,7 +51,7 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
             "smpp.deliver_sm_received": Batched(on_deliver_sm),
             "message.part_submitted": Batched(on_parts_submitted),
             # Same topic as the parts (dispatch.messages).
-            "message.accepted": Batched(record_sends),
-            "batch.accepted": Batched(record_sends),
+            "message.accepted": Batched(on_accepted),
+            "batch.accepted": Batched(on_accepted),
         },
     )

@@ -16,6 +16,7 @@ from dispatch_service.deps import (
     idempotency_key_header,
     merged_responses,
 )
+from dispatch_service.messages.router import CALLBACK_URL_FORBIDDEN_RESPONSE
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.tariffs.gate import TariffGateDep
 from dispatch_service.templates.intake import compose_batch
@@ -44,7 +45,9 @@ Sender = Annotated[Principal, Depends(require("messages:send"))]
     "`insufficient_funds`. 422 `batch_rejected` when no entry is valid.",
     responses={
         200: {"model": BatchResponse, "description": "Idempotent replay"},
-        **merged_responses(INTAKE_REFUSALS, BULK_NOT_ENABLED_RESPONSE),
+        **merged_responses(
+            INTAKE_REFUSALS, BULK_NOT_ENABLED_RESPONSE, CALLBACK_URL_FORBIDDEN_RESPONSE
+        ),
     },
 )
 async def send_batch(

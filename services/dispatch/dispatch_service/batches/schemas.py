@@ -52,6 +52,12 @@ class SendBatchRequest(BaseModel):
     # One time for the whole batch; each message is released (and charged) on its own.
     send_at: SendAt = send_at_field()
     validity_period: int | None = validity_field()
+    callback_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="Also post every message's `message.status` webhooks here (signed, see "
+        "docs/webhooks.md); https:// to a public address, else 422 `webhook_url_forbidden`",
+    )
 
     @field_validator("text")
     @classmethod

@@ -30,7 +30,7 @@ from dispatch_service.db import Outbox
 from dispatch_service.messages import metrics as message_metrics
 from dispatch_service.messages import repository as messages_repository
 from dispatch_service.messages.schemas import SendMessageRequest
-from dispatch_service.messages.service import CheckedMessage, check_message
+from dispatch_service.messages.service import CheckedMessage, check_callback_url, check_message
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.scheduling.intake import due_time
 from dispatch_service.senders.intake import SenderGate
@@ -86,6 +86,7 @@ async def send_batch(
     `held`: the indexes of entries the content policy wants an operator to review: stored
     `held`, and left out of `batch.accepted` (each goes as `message.accepted` once approved).
     `refused`: entries already refused by templates.intake, by index."""
+    check_callback_url(settings, request.callback_url)
     request_hash = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
     if idempotency_key is not None:
         original = await repository.get_by_idempotency_key(session, account_id, idempotency_key)
@@ -136,7 +137,9 @@ async def send_batch(
         # Each recipient accepted counts; only now that it is known not to be a replay.
         await trial_caps.count(session, settings, account_id, len(checked))
     timing = _Timing(send_times, request.validity_period)
-    messages = await _store_messages(session, batch, checked, held, request.purpose, timing)
+    messages = await _store_messages(
+        session, batch, checked, held, request.purpose, timing, request.callback_url
+    )
     # _store_messages answers in the order of `checked`.
     to_charge = [
         BatchedMessage(
@@ -149,7 +152,12 @@ async def send_batch(
         add_event(
             session,
             Outbox,
-            BatchAccepted(account_id=account_id, batch_id=batch.id, messages=to_charge),
+            BatchAccepted(
+                account_id=account_id,
+                batch_id=batch.id,
+                messages=to_charge,
+                callback_url=request.callback_url,
+            ),
         )
     return BatchResponse(
         batch_id=batch.id, accepted=len(messages), rejected=rejected, messages=messages
@@ -245,6 +253,7 @@ async def _store_messages(
     held: Collection[int],
     purpose: Purpose,
     timing: "_Timing",
+    callback_url: str | None = None,
 ) -> list[BatchMessage]:
     long_messages = Counter(c.phone.e164 for _, _, c in checked if c.split.segments > 1)
     references = await messages_repository.next_concat_references(session, long_messages)
@@ -279,6 +288,7 @@ async def _store_messages(
                 "status": status,
                 "batch_id": batch.id,
                 "batch_index": index,
+                "callback_url": callback_url,
                 "created_at": batch.created_at,
                 "updated_at": batch.created_at,
             }

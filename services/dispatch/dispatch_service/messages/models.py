@@ -93,6 +93,9 @@ class Message(Base):
     # position in the request, which orders the batch's listing.
     batch_id: Mapped[UUID | None] = mapped_column(Uuid)
     batch_index: Mapped[int | None] = mapped_column(Integer)
+    # Where dlr also posts this message's statuses (signed); carried on message.accepted,
+    # kept here so a scheduled or held message carries it when it is released.
+    callback_url: Mapped[str | None] = mapped_column(String(2048))
     # marketing | transactional: only marketing is refused to numbers that opted out.
     purpose: Mapped[ConsentPurpose] = mapped_column(
         String(16), default="transactional", server_default="transactional"

@@ -30,7 +30,7 @@ from dispatch_service.tariffs.gate import TariffGateDep
 from dispatch_service.templates.intake import compose_message
 from dispatch_service.windows.service import window_for
 from shared.app import SessionDep
-from shared.errors import AUTHENTICATED, problem_responses
+from shared.errors import AUTHENTICATED, problem_response_doc, problem_responses
 from shared.roles import require
 from shared.security import Principal
 
@@ -42,6 +42,14 @@ router = APIRouter(
 IdempotencyKey = Annotated[str | None, idempotency_key_header("message")]
 Sender = Annotated[Principal, Depends(require("messages:send"))]
 Reader = Annotated[Principal, Depends(require("messages:read"))]
+
+CALLBACK_URL_FORBIDDEN_RESPONSE: dict[int | str, dict[str, Any]] = {
+    422: {
+        **problem_response_doc(422),
+        "description": "`webhook_url_forbidden`: `callback_url` is not https:// or leads to "
+        "an address our network must not call; nothing was accepted",
+    }
+}
 
 
 @router.post(
@@ -55,6 +63,7 @@ Reader = Annotated[Principal, Depends(require("messages:read"))]
             problem_responses(422),
             RECIPIENT_OPTED_OUT_RESPONSE,
             REPLY_TO_NOT_FOUND_RESPONSE,
+            CALLBACK_URL_FORBIDDEN_RESPONSE,
         ),
     },
 )

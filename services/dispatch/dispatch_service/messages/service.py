@@ -31,6 +31,7 @@ from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound, ProblemError
 from shared.events import MessageAccepted, utcnow
 from shared.outbox import add_event
+from shared.urls import ForbiddenUrl, UrlRules
 
 if TYPE_CHECKING:  # senders.intake uses this module's checks
     from dispatch_service.senders.intake import SenderGate
@@ -56,6 +57,23 @@ class MessageTooLong(ProblemError):
             segments=segments,
             max_segments=max_segments,
         )
+
+
+class CallbackUrlForbidden(ProblemError):
+    """The same code as dlr's refusal of a webhook endpoint's URL."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(422, "webhook_url_forbidden", "Webhook URL not allowed", reason)
+
+
+def check_callback_url(settings: DispatchSettings, url: str | None) -> None:
+    """A send's callback_url, held to the webhook URL rules that need no lookup."""
+    if url is None:
+        return
+    try:
+        UrlRules(settings.webhooks_allow_loopback).check_offline(url)
+    except ForbiddenUrl as exc:
+        raise CallbackUrlForbidden(str(exc)) from exc
 
 
 class IdempotencyKeyReused(ProblemError):
@@ -142,6 +160,7 @@ def accepted_event(message: Message, country_code: str | None) -> MessageAccepte
         encoding=message.encoding,
         segments=message.segments,
         country_code=country_code,
+        callback_url=message.callback_url,
     )
 
 
@@ -164,6 +183,7 @@ def check_message(settings: DispatchSettings, request: SendMessageRequest) -> Ch
         sender = parse_sender(request.sender) if request.sender is not None else None
     except InvalidSender as exc:
         raise InvalidSenderProblem(str(exc)) from exc
+    check_callback_url(settings, request.callback_url)
     split = segment(request.rendered_text())
     if split.segments > settings.max_segments:
         raise MessageTooLong(split.segments, settings.max_segments)
@@ -196,6 +216,7 @@ def _new_message(
         send_at=send_at,
         validity_period=request.validity_period,
         idempotency_key=idempotency_key,
+        callback_url=request.callback_url,
         created_at=now,
         updated_at=now,
         parts=[

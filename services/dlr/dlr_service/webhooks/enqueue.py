@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dlr_service.webhooks import callbacks
 from dlr_service.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from dlr_service.webhooks.repository import EndpointRepository, EventRepository
 from shared.events import InboundMessageReceived, MessagePartStatusReported, utcnow
@@ -17,6 +18,10 @@ from shared.events import InboundMessageReceived, MessagePartStatusReported, utc
 
 async def status_reported(session: AsyncSession, report: MessagePartStatusReported) -> None:
     endpoints = await _subscribed(session, report.account_id, "message.status")
+    # Also the send's own callback_url, if it had one (webhooks/callbacks.py).
+    callback = await callbacks.endpoint_for(session, report.account_id, report.message_id)
+    if callback is not None:
+        endpoints = [*endpoints, callback]
     if not endpoints:
         return  # the common case: no sequence row written, no payload built
     sequence = await EventRepository(session).next_sequence(report.message_id)

@@ -37,6 +37,32 @@ class WebhookEndpoint(Base):
     failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # A send's own callback_url (webhooks/callbacks.py): one row per account and URL, made on
+    # first use, signed with the account's callback secret, never listed nor managed.
+    per_message: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+
+class CallbackSecret(Base):
+    """The secret every per-message callback of an account is signed with; the account reads
+    and rotates it at /v1/webhooks/callback-secret. Copied to its per-message endpoints."""
+
+    __tablename__ = "webhook_callback_secrets"
+
+    account_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    secret: Mapped[str] = mapped_column(String(100))
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MessageCallback(Base):
+    """A message sent with a callback_url (from message.accepted): its statuses go there."""
+
+    __tablename__ = "webhook_message_callbacks"
+
+    message_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[UUID] = mapped_column(Uuid)
+    url: Mapped[str] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class WebhookEvent(Base):

@@ -24,7 +24,11 @@ class EndpointRepository:
         self._account_id = account_id
 
     def _mine(self) -> Select[WebhookEndpoint]:
-        return select(WebhookEndpoint).where(WebhookEndpoint.account_id == self._account_id)
+        # Per-message callback endpoints are the platform's, not the account's to manage.
+        return select(WebhookEndpoint).where(
+            WebhookEndpoint.account_id == self._account_id,
+            WebhookEndpoint.per_message.is_(False),
+        )
 
     async def add(self, endpoint: WebhookEndpoint) -> None:
         assert endpoint.account_id == self._account_id

@@ -3,8 +3,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from dlr_service.webhooks import service
+from dlr_service.webhooks import callbacks, service
 from dlr_service.webhooks.schemas import (
+    CallbackSecretResponse,
     WebhookAttemptPage,
     WebhookCreate,
     WebhookCreated,
@@ -65,6 +66,26 @@ async def create(
 async def list_(principal: Reader, session: SessionDep) -> WebhookList:
     endpoints = await service.list_(session, principal.account_id)
     return WebhookList(items=[WebhookResponse.model_validate(e) for e in endpoints])
+
+
+@router.get(
+    "/callback-secret",
+    summary="The secret a send's own `callback_url` deliveries are signed with",
+    responses=_MANAGE,
+)
+async def callback_secret(principal: Manager, session: SessionDep) -> CallbackSecretResponse:
+    secret = await callbacks.secret_of(session, principal.account_id)
+    return CallbackSecretResponse.model_validate(secret, from_attributes=True)
+
+
+@router.post(
+    "/callback-secret/rotate",
+    summary="A new callback secret; the old one keeps signing alongside it for 24 hours",
+    responses=_MANAGE,
+)
+async def rotate_callback_secret(principal: Manager, session: SessionDep) -> CallbackSecretResponse:
+    secret = await callbacks.rotate(session, principal.account_id)
+    return CallbackSecretResponse.model_validate(secret, from_attributes=True)
 
 
 @router.get("/{webhook_id}", summary="One endpoint", responses={**_READ, **problem_responses(404)})

@@ -74,6 +74,16 @@ class WebhookSecretRotated(BaseModel):
     )
 
 
+class CallbackSecretResponse(BaseModel):
+    """The secret the account's per-message callbacks (a send's `callback_url`) are signed
+    with."""
+
+    secret: str
+    previous_secret_expires_at: datetime | None = Field(
+        default=None, description="Until then deliveries carry a signature with the old secret too"
+    )
+
+
 class WebhookAttemptResponse(BaseModel):
     id: UUID
     delivery_id: UUID
