@@ -302,7 +302,22 @@ async def test_the_nth_hit_of_a_day_suspends_sending_once_until_cleared(
     assert cleared.status_code == 204, cleared.text
     again = await dispatch.ops("POST", f"/v1/ops/content-hits/{account_id}/clear")
     assert again.status_code == 404, again.text
-    assert (await dispatch.send(token, "Hello")).status_code == 202
+    # Auth suspended the account too when the policy tripped (test_audit_feed.py); the
+    # operator lifts that there, once auth has heard of it, and then sending works again.
+    async with httpx.AsyncClient(base_url=auth_service.base_url, timeout=10) as auth:
+        async with asyncio.timeout(30):
+            while True:
+                reinstated = await auth.post(
+                    f"/v1/ops/accounts/{account_id}/reinstate",
+                    headers=bearer(dispatch.ops_token),
+                )
+                if reinstated.status_code == 200:
+                    break
+                assert reinstated.status_code == 409, reinstated.text  # not suspended yet
+                await asyncio.sleep(0.1)
+    async with asyncio.timeout(30):
+        while (await dispatch.send(token, "Hello")).status_code != 202:
+            await asyncio.sleep(0.1)
     # Further hits the same day do not publish a second event.
     assert_blocked(await dispatch.send(token, "casino"), "gambling")
     assert len(await dispatch.events(account_id, ContentPolicyTripped)) == 1
