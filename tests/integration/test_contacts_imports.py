@@ -7,7 +7,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -212,3 +212,53 @@ async def test_files_are_deleted_after_the_retention(
     assert got.json()["files_deleted_at"] is not None
     assert got.json()["created"] == 1
     assert got.json()["skipped"] == 1
+
+
+async def test_an_xlsx_file_is_imported(service: Service, auth_service: AuthClient) -> None:
+    import openpyxl
+
+    token = (await auth_service.new_account())[1]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["Phone", "Name", "Born"])
+    sheet.append(["+447700922001", "Ada", date(1990, 5, 17)])
+    sheet.append(["+447700922002", "Bob", None])
+    sheet.append(["0044 nonsense", "Cy", None])
+    content = io.BytesIO()
+    workbook.save(content)
+
+    accepted = await service.http.post(
+        "/v1/contacts/imports",
+        files={"file": ("people.xlsx", content.getvalue(), "application/octet-stream")},
+        data={"mapping": json.dumps({"Phone": "phone", "Name": "name", "Born": "birth_date"})},
+        headers=bearer(token),
+    )
+
+    assert accepted.status_code == 202, accepted.text
+    done = await finished(service, token, accepted.json()["id"])
+    assert done["state"] == "done"
+    assert done["created"] == 2
+    assert done["skipped"] == 1
+    listed = await service.http.get(
+        "/v1/contacts", params={"q": "+447700922001"}, headers=bearer(token)
+    )
+    [ada] = listed.json()["items"]
+    assert ada["name"] == "Ada"
+    assert ada["birth_date"] == "1990-05-17"
+
+
+async def test_another_kind_of_file_is_refused(service: Service, auth_service: AuthClient) -> None:
+    token = (await auth_service.new_account())[1]
+    before = set(service.directory.iterdir())
+
+    refused = await service.http.post(
+        "/v1/contacts/imports",
+        files={"file": ("contacts.pdf", b"%PDF-1.4", "application/pdf")},
+        data={"mapping": json.dumps(MAPPING)},
+        headers=bearer(token),
+    )
+
+    assert refused.status_code == 415, refused.text
+    assert refused.json()["code"] == "unsupported_file"
+    assert set(service.directory.iterdir()) == before

@@ -6,13 +6,16 @@ import csv
 import json
 import logging
 import os
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import openpyxl
 from fastapi import UploadFile
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -46,7 +49,16 @@ class FileTooLarge(ProblemError):
 
 class UnsupportedFile(ProblemError):
     def __init__(self) -> None:
-        super().__init__(415, "unsupported_file", "Unsupported file", "Upload a .csv file (UTF-8)")
+        super().__init__(
+            415, "unsupported_file", "Unsupported file", "Upload a .csv (UTF-8) or .xlsx file"
+        )
+
+
+SUFFIXES = (".csv", ".xlsx")
+
+
+def suffix_of(file_name: str) -> str:
+    return ".xlsx" if file_name.lower().endswith(".xlsx") else ".csv"
 
 
 def parse_mapping(raw: str) -> dict[str, str]:
@@ -72,8 +84,8 @@ def parse_mapping(raw: str) -> dict[str, str]:
     return {str(column): target for column, target in mapping.items()}
 
 
-def upload_path(directory: str, import_id: UUID) -> Path:
-    return Path(directory) / f"{import_id}.csv"
+def upload_path(directory: str, import_id: UUID, suffix: str = ".csv") -> Path:
+    return Path(directory) / f"{import_id}{suffix}"
 
 
 def errors_path(directory: str, import_id: UUID) -> Path:
@@ -91,7 +103,7 @@ async def create_import(
 ) -> ContactImport:
     mapping = parse_mapping(mapping_raw)
     name = upload.filename or "upload.csv"
-    if not name.lower().endswith(".csv"):
+    if not name.lower().endswith(SUFFIXES):
         raise UnsupportedFile()
     if group_id is not None:
         group = await session.scalar(
@@ -103,7 +115,7 @@ async def create_import(
             raise NotFound("Group")
     import_id = uuid4()
     Path(directory).mkdir(parents=True, exist_ok=True)
-    target = upload_path(directory, import_id)
+    target = upload_path(directory, import_id, suffix_of(name))
     size = 0
     try:
         with target.open("wb") as out:
@@ -146,12 +158,41 @@ async def get_import(session: AsyncSession, account_id: UUID, import_id: UUID) -
 
 def _rows(path: Path, skip: int) -> Iterator[tuple[int, dict[str, str]]]:
     """(row number counting the header as 1, row) after the first `skip` data rows."""
+    if path.suffix == ".xlsx":
+        yield from _xlsx_rows(path, skip)
+        return
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         for number, row in enumerate(reader, start=2):
             if number - 2 < skip:
                 continue
             yield number, row
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(path: Path, skip: int) -> Iterator[tuple[int, dict[str, str]]]:
+    """The first sheet, in openpyxl's read-only mode: rows are streamed from the file."""
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [_cell(value).strip() for value in next(rows, ())]
+        for number, values in enumerate(rows, start=2):
+            if number - 2 < skip:
+                continue
+            yield number, dict(zip(header, (_cell(value) for value in values), strict=False))
+    finally:
+        workbook.close()
 
 
 class RowSkipped(Exception):
@@ -272,9 +313,10 @@ async def _process(
         assert job is not None
         start = job.rows_read
         account_id, mapping, group_id = job.account_id, job.mapping, job.group_id
+        suffix = suffix_of(job.file_name)
         job.state = "running"
         await session.commit()
-    path = upload_path(directory, import_id)
+    path = upload_path(directory, import_id, suffix)
     rows = _rows(path, start)
     done = False
     try:
@@ -314,12 +356,18 @@ async def _process(
                     job.finished_at = utcnow()
             if errors:
                 _append_errors(errors_path(directory, import_id), errors)
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except (
+        UnicodeDecodeError,
+        csv.Error,
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+    ) as exc:
         async with sessionmaker() as session, session.begin():
             job = await session.get(ContactImport, import_id)
             assert job is not None
             job.state = "failed"
-            job.error = f"The file could not be read as UTF-8 CSV: {type(exc).__name__}"
+            job.error = f"The file could not be read as {suffix[1:]}: {type(exc).__name__}"
             job.finished_at = utcnow()
 
 
@@ -349,7 +397,8 @@ async def delete_expired_files(
             )
         )
         for job in jobs:
-            for path in (upload_path(directory, job.id), errors_path(directory, job.id)):
+            paths = [upload_path(directory, job.id, suffix) for suffix in SUFFIXES]
+            for path in [*paths, errors_path(directory, job.id)]:
                 if path.exists():
                     os.remove(path)
             job.files_deleted_at = now()
