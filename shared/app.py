@@ -1,6 +1,6 @@
 """The FastAPI application every service starts from."""
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -36,6 +36,7 @@ def create_service_app(
     routers: Sequence[APIRouter],
     version: str = "1.0.0",
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    path_max_bytes: Mapping[str, int] | None = None,
 ) -> FastAPI:
     configure_logging(name, runtime.settings.log_level, runtime.settings.log_format)
     configure_tracing(name)
@@ -52,7 +53,7 @@ def create_service_app(
     app.state.runtime = runtime
     install_problem_handlers(app)
     # Added last, so outermost: it also answers for what the body limit refuses.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes, path_max_bytes=path_max_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
     # Outermost: the lines logged while refusing a body carry the request id too.
     app.add_middleware(RequestIdMiddleware)

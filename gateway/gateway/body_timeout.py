@@ -7,6 +7,7 @@ service is the upstream timeout's business (504), not this one.
 """
 
 import asyncio
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,15 +29,20 @@ class BodyTimeout(ProblemError):
 
 
 class BodyTimeoutMiddleware:
-    def __init__(self, app: ASGIApp, seconds: float) -> None:
+    def __init__(
+        self, app: ASGIApp, seconds: float, path_seconds: Mapping[str, float] | None = None
+    ) -> None:
         self.app = app
         self.seconds = seconds
+        # Exact paths with a deadline of their own, e.g. an upload route.
+        self.path_seconds = dict(path_seconds or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        deadline = asyncio.get_running_loop().time() + self.seconds
+        seconds = self.path_seconds.get(scope["path"], self.seconds)
+        deadline = asyncio.get_running_loop().time() + seconds
         body_done = False
 
         async def timed_receive() -> Message:
@@ -48,7 +54,7 @@ class BodyTimeoutMiddleware:
                 async with asyncio.timeout_at(deadline):
                     message = await receive()
             except TimeoutError:
-                raise BodyTimeout(self.seconds) from None
+                raise BodyTimeout(seconds) from None
             body_done = message["type"] != "http.request" or not message.get("more_body")
             return message
 

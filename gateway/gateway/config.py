@@ -39,6 +39,10 @@ class GatewaySettings(BaseSettings):
     # uploads must not hold connections and upstream sockets. 30 s carries the 4 MiB limit
     # over about 1.1 Mbit/s.
     body_timeout_seconds: float = Field(default=30.0, gt=0)
+    # The contact imports' upload route (issue 11 item 3) takes files up to contacts' own
+    # limit (200 MiB by default) plus multipart framing, with time to send them.
+    import_max_body_bytes: int = Field(default=201 * 1024 * 1024, ge=0)
+    import_body_timeout_seconds: float = Field(default=900.0, gt=0)
     # Peers (CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed: the
     # ingress controller's pods. Anyone else is the client itself, whatever it claims.
     trusted_proxies: Annotated[list[Network], NoDecode] = Field(default_factory=list)

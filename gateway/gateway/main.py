@@ -22,6 +22,8 @@ from shared.request_id import RequestIdMiddleware
 from shared.tracing import configure_tracing, instrument_app
 
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+# Uploads of contacts to import: larger bodies, more time (see the settings).
+IMPORTS_PATH = "/v1/contacts/imports"
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -53,8 +55,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     # Innermost first; every refusal below (408, 413, 500) still gets the CORS, security
     # and request-id headers added further out, and sees the client forwarding settled.
-    app.add_middleware(BodyTimeoutMiddleware, seconds=settings.body_timeout_seconds)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyTimeoutMiddleware,
+        seconds=settings.body_timeout_seconds,
+        path_seconds={IMPORTS_PATH: settings.import_body_timeout_seconds},
+    )
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        path_max_bytes={IMPORTS_PATH: settings.import_max_body_bytes},
+    )
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
     add_cors(app, settings, _METHODS)

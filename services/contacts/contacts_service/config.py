@@ -9,3 +9,11 @@ class ContactsSettings(VerifyingServiceSettings):
     database_url: str = "sqlite+aiosqlite:///./.var/contacts.db"
     # Kafka group id and inbox consumer name; only tests sharing one broker change it.
     consumer_group: str = "contacts"
+    # Contact imports (issue 11 item 3): where uploads and error reports are kept, how big an
+    # upload may be, and how long after an import finished its files are deleted (R18).
+    import_dir: str = ".var/imports"
+    import_max_bytes: int = 200 * 1024 * 1024
+    import_retention_days: int = 60
+    import_max_rows: int = 1_000_000
+    import_chunk_rows: int = 1000
+    import_poll_seconds: float = 2.0

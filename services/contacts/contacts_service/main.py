@@ -7,15 +7,48 @@ from contacts_service.contacts.router import router as contacts_router
 from contacts_service.db import Inbox, Outbox
 from contacts_service.fields.router import router as fields_router
 from contacts_service.groups.router import router as groups_router
+from contacts_service.imports import service as imports
+from contacts_service.imports.router import router as imports_router
 from contacts_service.unsubscribe.router import public_router as unsubscribe_router
 from contacts_service.unsubscribe.router import router as unsubscribe_token_router
 from shared.app import create_service_app
+from shared.periodic import PeriodicJob
 from shared.runtime import ConsumerSpec, ServiceRuntime
+
+# Multipart framing around the uploaded file itself.
+_MULTIPART_OVERHEAD = 1024 * 1024
+
+
+class ContactsRuntime(ServiceRuntime):
+    """The kit's runtime plus the imports' worker and the deletion of their old files."""
+
+    async def start(self) -> None:
+        await super().start()
+        settings = self.settings
+        assert isinstance(settings, ContactsSettings)
+
+        async def work_imports() -> int:
+            return await imports.process_pending(
+                self.sessionmaker,
+                settings.import_dir,
+                settings.import_chunk_rows,
+                settings.import_max_rows,
+            )
+
+        async def delete_old_files() -> int:
+            return await imports.delete_expired_files(
+                self.sessionmaker, settings.import_dir, settings.import_retention_days
+            )
+
+        self.start_periodic(
+            PeriodicJob("contact-imports", settings.import_poll_seconds, work_imports)
+        )
+        self.start_periodic(PeriodicJob("contact-import-retention", 3600, delete_old_files))
 
 
 def create_app(settings: ContactsSettings | None = None) -> FastAPI:
     settings = settings or ContactsSettings()
-    runtime = ServiceRuntime(
+    runtime = ContactsRuntime(
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
@@ -26,9 +59,15 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
     routers = [
         fields_router,
         groups_router,
+        imports_router,
         contacts_router,
         consent_router,
         unsubscribe_token_router,
         unsubscribe_router,
     ]
-    return create_service_app("contacts", runtime, routers)
+    return create_service_app(
+        "contacts",
+        runtime,
+        routers,
+        path_max_bytes={imports_router.prefix: settings.import_max_bytes + _MULTIPART_OVERHEAD},
+    )

@@ -5,6 +5,7 @@ from contacts_service.contacts.models import Contact, ContactTag, ContactValue
 from contacts_service.db import Base, Inbox, Outbox
 from contacts_service.fields.models import CustomField
 from contacts_service.groups.models import ContactGroup, GroupMember
+from contacts_service.imports.models import ContactImport
 from contacts_service.unsubscribe.models import UnsubscribeToken
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "ConsentRecord",
     "Contact",
     "ContactGroup",
+    "ContactImport",
     "ContactTag",
     "ContactValue",
     "CustomField",
