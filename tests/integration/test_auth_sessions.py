@@ -233,9 +233,7 @@ async def age_failures(database_url: str, email: str, by: timedelta) -> None:
 
 def comparable(answer: httpx.Response) -> tuple[int, Any, dict[str, str]]:
     # Every answer has its own date and request id; they tell nothing about the account.
-    headers = {
-        k: v for k, v in answer.headers.items() if k.lower() not in ("date", "x-request-id")
-    }
+    headers = {k: v for k, v in answer.headers.items() if k.lower() not in ("date", "x-request-id")}
     return answer.status_code, answer.json(), headers
 
 

@@ -16,6 +16,7 @@ from dispatch_service.deps import (
     idempotency_key_header,
     merged_responses,
 )
+from dispatch_service.destinations.gate import DestinationGateDep
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.tariffs.gate import TariffGateDep
 from dispatch_service.templates.intake import compose_batch
@@ -56,6 +57,7 @@ async def send_batch(
     account_states: AccountStatesDep,
     senders: SenderGateDep,
     tariffs: TariffGateDep,
+    destinations: DestinationGateDep,
     content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -78,6 +80,7 @@ async def send_batch(
         composed.refused,
         await window_for(session, principal.account_id, composed.request.purpose),
         tariffs,
+        destinations,
     )
     if created:
         await content.hold_batch(session, principal.account_id, batch.batch_id, held)
