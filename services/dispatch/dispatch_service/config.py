@@ -2,7 +2,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from dispatch_service.messages.phone import InvalidSender, parse_sender
@@ -10,6 +10,8 @@ from shared.settings import VerifyingServiceSettings
 
 _DEFAULT_SMPP_PASSWORD = "secret"
 _SHIPPED_BRANDS = Path(__file__).parent / "senders" / "protected_brands.txt"
+_SHIPPED_RANGES = Path(__file__).parent / "destinations" / "high_risk_ranges.txt"
+_COUNTRY = re.compile(r"[A-Z]{2}")
 _E164_PREFIX = re.compile(r"\+[0-9]{1,15}")
 
 
@@ -112,6 +114,12 @@ class DispatchSettings(VerifyingServiceSettings):
     tariffs_refresh_seconds: float = Field(default=5.0, ge=0)
     # Names no customer may request (one a line); operators point this at their own copy.
     protected_brands_file: Path = _SHIPPED_BRANDS
+    # Premium-rate, satellite and shared-cost ranges refused unless an operator enables the
+    # category for the account ("+PREFIX category" a line); operators point this at their copy.
+    high_risk_ranges_file: Path = _SHIPPED_RANGES
+    # Countries (ISO alpha-2, comma-separated) every account may send to, plus those an
+    # operator enabled for it. Empty: every country (dev, tests, bench).
+    default_allowed_countries: Annotated[frozenset[str], NoDecode] = frozenset()
 
     # A trial account (its token's `trial` claim) may have this many messages accepted per
     # UTC day, each to a number starting with one of these E.164 prefixes (comma-separated
@@ -142,12 +150,29 @@ class DispatchSettings(VerifyingServiceSettings):
         except InvalidSender as exc:
             raise ValueError(f"DISPATCH_DEFAULT_SENDER: {exc}") from exc
 
-    @field_validator("protected_brands_file")
+    @field_validator("protected_brands_file", "high_risk_ranges_file")
     @classmethod
-    def _readable(cls, value: Path) -> Path:
+    def _readable(cls, value: Path, info: ValidationInfo) -> Path:
         # At start, not at the first send: intake loads the list when it first checks one.
         if not value.is_file():
-            raise ValueError(f"DISPATCH_PROTECTED_BRANDS_FILE: no such file {value}")
+            raise ValueError(f"DISPATCH_{str(info.field_name).upper()}: no such file {value}")
+        return value
+
+    @field_validator("default_allowed_countries", mode="before")
+    @classmethod
+    def _split_countries(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(c.strip().upper() for c in value.split(",") if c.strip())
+        return value
+
+    @field_validator("default_allowed_countries")
+    @classmethod
+    def _iso_countries(cls, value: frozenset[str]) -> frozenset[str]:
+        for country in value:
+            if not _COUNTRY.fullmatch(country):
+                raise ValueError(
+                    f"DISPATCH_DEFAULT_ALLOWED_COUNTRIES: {country!r} is not ISO alpha-2"
+                )
         return value
 
     @field_validator("trial_destinations", mode="before")

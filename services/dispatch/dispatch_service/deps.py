@@ -10,6 +10,7 @@ from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE
 from dispatch_service.config import DispatchSettings
 from dispatch_service.content.service import CONTENT_BLOCKED_RESPONSE
+from dispatch_service.destinations.gate import DESTINATION_REFUSED_RESPONSE
 from dispatch_service.senders.problems import SENDER_NOT_APPROVED_RESPONSE
 from dispatch_service.tariffs.gate import NO_TARIFF_RESPONSE
 from dispatch_service.trial.service import TRIAL_RESPONSES
@@ -74,4 +75,5 @@ INTAKE_REFUSALS = merged_responses(
     CONTENT_BLOCKED_RESPONSE,
     TRIAL_RESPONSES,
     NO_TARIFF_RESPONSE,
+    DESTINATION_REFUSED_RESPONSE,
 )

@@ -16,6 +16,7 @@ from dispatch_service.deps import (
     idempotency_key_header,
     merged_responses,
 )
+from dispatch_service.destinations.gate import DestinationGateDep
 from dispatch_service.messages.router import CALLBACK_URL_FORBIDDEN_RESPONSE
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.tariffs.gate import TariffGateDep
@@ -59,6 +60,7 @@ async def send_batch(
     account_states: AccountStatesDep,
     senders: SenderGateDep,
     tariffs: TariffGateDep,
+    destinations: DestinationGateDep,
     content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -81,6 +83,7 @@ async def send_batch(
         composed.refused,
         await window_for(session, principal.account_id, composed.request.purpose),
         tariffs,
+        destinations,
     )
     if created:
         await content.hold_batch(session, principal.account_id, batch.batch_id, held)

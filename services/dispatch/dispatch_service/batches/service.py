@@ -27,6 +27,7 @@ from dispatch_service.config import DispatchSettings
 from dispatch_service.consent import service as consent
 from dispatch_service.consent.service import Purpose, RecipientOptedOut
 from dispatch_service.db import Outbox
+from dispatch_service.destinations.gate import DestinationGate, refusal_detail
 from dispatch_service.messages import metrics as message_metrics
 from dispatch_service.messages import repository as messages_repository
 from dispatch_service.messages.schemas import SendMessageRequest
@@ -78,6 +79,7 @@ async def send_batch(
     refused: Mapping[int, RejectedEntry] | None = None,
     window: SendingWindow | None = None,
     tariffs: TariffGate | None = None,
+    destinations: DestinationGate | None = None,
 ) -> tuple[BatchResponse, bool]:
     """Accept a batch. Returns the answer and whether the batch was created just now
     (False: a retry with the same Idempotency-Key, answered with the original batch). A
@@ -102,6 +104,9 @@ async def send_batch(
         rejected = sorted([*rejected, *unapproved], key=lambda entry: entry.index)
     checked, opted_out = await _screen_consent(session, account_id, checked, request.purpose)
     rejected = sorted([*rejected, *opted_out], key=lambda entry: entry.index)
+    if destinations is not None:
+        checked, blocked = _screen_destinations(destinations, account_id, checked)
+        rejected = sorted([*rejected, *blocked], key=lambda entry: entry.index)
     if tariffs is not None:
         checked, unpriced = await _screen_tariffs(session, tariffs, account_id, checked)
         rejected = sorted([*rejected, *unpriced], key=lambda entry: entry.index)
@@ -190,6 +195,26 @@ async def _screen_consent(
         if c.phone.e164 in refused
     ]
     return kept, rejected
+
+
+def _screen_destinations(
+    destinations: DestinationGate,
+    account_id: UUID,
+    checked: list[tuple[int, str, CheckedMessage]],
+) -> tuple[list[tuple[int, str, CheckedMessage]], list[RejectedEntry]]:
+    """Entries the account may send to, and the others refused one by one with
+    `destination_blocked` or `country_not_allowed`."""
+    kept: list[tuple[int, str, CheckedMessage]] = []
+    refused: list[RejectedEntry] = []
+    for entry in checked:
+        phone = entry[2].phone
+        refusal = destinations.refusal(account_id, phone)
+        if refusal is None:
+            kept.append(entry)
+        else:
+            detail = refusal_detail(refusal, phone.e164)
+            refused.append(RejectedEntry(index=entry[0], code=refusal.code, detail=detail))
+    return kept, refused
 
 
 async def _screen_tariffs(

@@ -15,6 +15,7 @@ from dispatch_service.deps import (
     idempotency_key_header,
     merged_responses,
 )
+from dispatch_service.destinations.gate import DestinationGateDep
 from dispatch_service.messages import service
 from dispatch_service.messages.schemas import (
     MessageDetail,
@@ -76,6 +77,7 @@ async def send_message(
     account_states: AccountStatesDep,
     senders: SenderGateDep,
     tariffs: TariffGateDep,
+    destinations: DestinationGateDep,
     content: ContentGateDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -97,6 +99,7 @@ async def send_message(
         principal.trial,
         await window_for(session, principal.account_id, body.purpose),
         tariffs,
+        destinations,
     )
     if created and held:
         await content.hold(session, principal.account_id, {message.id: held[0]})

@@ -10,6 +10,7 @@ from dispatch_service.backlog.service import BacklogGate
 from dispatch_service.config import DispatchSettings
 from dispatch_service.consent import service as consent
 from dispatch_service.db import Outbox
+from dispatch_service.destinations.gate import DestinationGate
 from dispatch_service.messages import metrics, repository
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.messages.phone import (
@@ -98,6 +99,7 @@ async def send_message(
     trial: bool = False,
     window: SendingWindow | None = None,
     tariffs: TariffGate | None = None,
+    destinations: DestinationGate | None = None,
 ) -> tuple[Message, bool]:
     """Accept a message for sending. Returns it and whether it was created just now
     (False: a retry with the same Idempotency-Key, answered with the original). A `trial`
@@ -125,6 +127,9 @@ async def send_message(
     # After the replay check: a retry of a message accepted before the opt-out is still
     # answered with it. A refusal rolls the message back with the request.
     await consent.check(session, account_id, message.to_number, request.purpose)
+    if destinations is not None:
+        # Toll fraud: a refusal rolls the message back with the request.
+        destinations.check(account_id, phone)
     if trial:
         # After the replay check, so a replay is answered as one and counts nothing; a
         # refusal rolls the message back with the request.

@@ -1,0 +1,105 @@
+"""High-risk destinations and the country allow-list at dispatch's intake, against the real
+dispatch app, auth's tokens and PostgreSQL: a premium/satellite number or a country outside
+the allow-list is refused, a single with a 403 and nothing stored, a batch per entry."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from dispatch_service.config import DispatchSettings
+from dispatch_service.main import create_app
+from tests.support.apps import AuthClient, running_app
+from tests.support.databases import Databases
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+UK = "+447700900123"
+FRANCE = "+33612345678"
+SATELLITE = "+881631234567"  # Iridium
+PREMIUM = "+979123456789"  # international premium rate
+
+
+@pytest.fixture(scope="module")
+async def client(
+    databases: Databases, broker: str, auth_service: AuthClient
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(
+        DispatchSettings(
+            database_url=await databases.create("dispatch"),
+            kafka_bootstrap_servers=broker,
+            jwks_url=auth_service.jwks_url,
+            environment="test",
+            consumer_group=f"dispatch-destinations-{uuid4().hex[:8]}",
+            default_allowed_countries="GB",  # type: ignore[arg-type]
+            max_backlog=None,
+            max_backlog_per_account=None,
+        )
+    )
+    async with running_app(app) as client:
+        yield client
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _problem(response: httpx.Response, code: str) -> dict[str, Any]:
+    assert response.status_code == 403, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = response.json()
+    assert problem["code"] == code
+    return problem
+
+
+async def _stored(client: httpx.AsyncClient, token: str) -> int:
+    response = await client.get("/v1/messages", headers=_auth(token))
+    assert response.status_code == 200, response.text
+    return len(response.json()["items"])
+
+
+async def test_high_risk_ranges_and_other_countries_are_refused_and_nothing_stored(
+    client: httpx.AsyncClient, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    for to, category in ((SATELLITE, "satellite"), (PREMIUM, "international_premium")):
+        response = await client.post(
+            "/v1/messages", json={"to": to, "text": "Hi"}, headers=_auth(token)
+        )
+        assert _problem(response, "destination_blocked")["category"] == category
+    response = await client.post(
+        "/v1/messages", json={"to": FRANCE, "text": "Hi"}, headers=_auth(token)
+    )
+    assert _problem(response, "country_not_allowed")["country"] == "FR"
+    assert await _stored(client, token) == 0
+
+    response = await client.post(
+        "/v1/messages", json={"to": UK, "text": "Hi"}, headers=_auth(token)
+    )
+    assert response.status_code == 202, response.text
+    assert await _stored(client, token) == 1
+
+
+async def test_a_batch_refuses_such_entries_one_by_one(
+    client: httpx.AsyncClient, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    response = await client.post(
+        "/v1/messages/batch",
+        json={"text": "Hi", "to": [UK, SATELLITE, FRANCE]},
+        headers=_auth(token),
+    )
+    assert response.status_code == 202, response.text
+    rejected = {entry["index"]: entry["code"] for entry in response.json()["rejected"]}
+    assert rejected == {1: "destination_blocked", 2: "country_not_allowed"}
+    assert await _stored(client, token) == 1
+
+
+async def test_both_refusals_are_documented_on_intake(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    for path in ("/v1/messages", "/v1/messages/batch"):
+        description = paths[path]["post"]["responses"]["403"]["description"]
+        assert "destination_blocked" in description
+        assert "country_not_allowed" in description
