@@ -489,6 +489,41 @@ class WebhookEndpointDisabled(Event):
         return str(self.endpoint_id)
 
 
+class BillingAccountEvent(Event):
+    """Money news about one account, for whoever tells the customer (notifications) or acts
+    on it (auth suspends): billing's own topic, keyed by account so each is in order."""
+
+    topic: ClassVar[str] = "billing.accounts"
+    aggregate_type: ClassVar[str] = "billing_account"
+    account_id: UUID
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.account_id)
+
+
+class BalanceLow(BillingAccountEvent):
+    """The balance fell below the account's threshold (R5): emitted once per crossing, again
+    only after a top-up lifts it above the threshold."""
+
+    type: Literal["billing.balance_low"] = "billing.balance_low"
+    balance: str  # decimal string: money is never a float
+    threshold: str
+    currency: str
+
+
+class InvoiceIssued(BillingAccountEvent):
+    """A numbered invoice (or monthly act) is ready for the customer to download."""
+
+    type: Literal["billing.invoice_issued"] = "billing.invoice_issued"
+    invoice_id: UUID
+    number: str
+    document: Literal["invoice", "act"] = "invoice"
+    total: str  # decimal string, VAT included
+    currency: str
+    due_date: date | None = None
+
+
 AnyEvent = Annotated[
     AccountRegistered
     | AccountEmailVerified
@@ -511,7 +546,9 @@ AnyEvent = Annotated[
     | MessagePartStatusReported
     | InboundMessageReceived
     | RecipientConsentChanged
-    | WebhookEndpointDisabled,
+    | WebhookEndpointDisabled
+    | BalanceLow
+    | InvoiceIssued,
     Field(discriminator="type"),
 ]
 
@@ -534,6 +571,7 @@ ALL_TOPICS: tuple[str, ...] = (
     DeliverSmReceived.topic,
     MessagePartStatusReported.topic,
     RecipientConsentChanged.topic,
+    BillingAccountEvent.topic,
 )
 
 
