@@ -171,6 +171,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--control-port", type=int, default=None, help="serve the HTTP control API; 0 = free port"
     )
+    parser.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve TLS")
+    parser.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -198,6 +200,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         receipt_tlvs=not args.no_receipt_tlvs,
         first_message_id=args.first_message_id,
         control_port=args.control_port,
+        tls_cert_file=args.tls_cert,
+        tls_key_file=args.tls_key,
     )
 
 

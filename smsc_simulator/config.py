@@ -60,6 +60,10 @@ class SimulatorConfig:
     response_delay: float = 0.0
     # HTTP control API on 127.0.0.1 (control.py); None = none, 0 = a free port.
     control_port: int | None = None
+    # SMPP over TLS: the server's certificate chain and key (PEM files); None = plaintext.
+    # A client that speaks plaintext to a TLS port fails its bind (the handshake fails).
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
 
     def __post_init__(self) -> None:
         parse_outcome(self.default_outcome)
@@ -72,6 +76,8 @@ class SimulatorConfig:
             raise ValueError(f"unknown receipt_id_format {self.receipt_id_format!r}")
         if not 0.0 <= self.error_share <= 1.0:
             raise ValueError(f"error_share must be within [0, 1], got {self.error_share}")
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together")
         if self.response_delay < 0:
             raise ValueError(f"response_delay must not be negative, got {self.response_delay}")
 

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import ssl
 import time
 from typing import Any
 
@@ -56,13 +57,20 @@ class SmscSimulator:
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
-            self._on_connect, self.config.host, self.config.port
+            self._on_connect, self.config.host, self.config.port, ssl=self._tls_context()
         )
         self.port = self._server.sockets[0].getsockname()[1]
         logger.info("SMSC simulator listening on %s:%d", self.config.host, self.port)
         if self.config.control_port is not None:
             self.control = ControlServer(self)
             await self.control.start("127.0.0.1", self.config.control_port)
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        if self.config.tls_cert_file is None:
+            return None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.config.tls_cert_file, self.config.tls_key_file)
+        return context
 
     @property
     def control_port(self) -> int | None:

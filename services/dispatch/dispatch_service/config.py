@@ -6,6 +6,7 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from dispatch_service.messages.phone import InvalidSender, parse_sender
+from dispatch_service.smsc.config import SmscConnection, SmscRoute, check_routes
 from shared.settings import VerifyingServiceSettings
 
 _DEFAULT_SMPP_PASSWORD = "secret"
@@ -65,6 +66,17 @@ class DispatchSettings(VerifyingServiceSettings):
     # an SMSC wants fixed values.
     smpp_source_ton: int | None = Field(default=None, ge=0, le=6)
     smpp_source_npi: int | None = Field(default=None, ge=0, le=18)
+    # Several named SMSC links and the routes over them (JSON lists, see smsc/config.py
+    # and docs/smsc.md); none: the SMPP_* settings above are the one link, named
+    # smpp_link_name, and every destination goes over it.
+    smsc_connections: list[SmscConnection] = []
+    smsc_routes: list[SmscRoute] = []
+    # A link whose submits fail this many times in a row (no answer, generic_nack,
+    # ESME_RSYSERR) is skipped for smsc_open_seconds; then one part probes it.
+    smsc_failures_to_open: int = Field(default=5, ge=1)
+    smsc_open_seconds: float = Field(default=30.0, gt=0)
+    # How often the connector stores each link's health for GET /v1/ops/smsc.
+    smsc_health_report_seconds: float = Field(default=2.0, gt=0)
     # The SMPP worker's /healthz and /readyz for the kubelet; None runs it without them.
     smpp_health_host: str = "127.0.0.1"
     smpp_health_port: int | None = Field(default=None, ge=1, le=65535)
@@ -189,6 +201,28 @@ class DispatchSettings(VerifyingServiceSettings):
             if not _E164_PREFIX.fullmatch(prefix):
                 raise ValueError(f"DISPATCH_TRIAL_DESTINATIONS: {prefix!r} is not +digits")
         return value
+
+    @model_validator(mode="after")
+    def _routes_name_connections(self) -> "DispatchSettings":
+        check_routes(self.connections(), self.smsc_routes)
+        return self
+
+    def connections(self) -> list[SmscConnection]:
+        """The SMSC links to bind: the configured list, or the one SMPP_* link."""
+        if self.smsc_connections:
+            return list(self.smsc_connections)
+        return [
+            SmscConnection(
+                name=self.smpp_link_name,
+                host=self.smpp_host,
+                port=self.smpp_port,
+                system_id=self.smpp_system_id,
+                password=self.smpp_password,
+                binds=self.smpp_binds,
+                window=self.smpp_window,
+                tps=self.smpp_tps,
+            )
+        ]
 
     @model_validator(mode="after")
     def _refuse_default_password_in_production(self) -> "DispatchSettings":

@@ -14,6 +14,7 @@ from dispatch_service.scheduling.releaser import ScheduledReleaser
 from dispatch_service.scheduling.router import router as scheduling_router
 from dispatch_service.senders.ops_router import router as ops_senders_router
 from dispatch_service.senders.router import router as senders_router
+from dispatch_service.smsc.router import router as ops_smsc_router
 from dispatch_service.templates.router import router as templates_router
 from dispatch_service.windows.router import router as windows_router
 from shared.app import create_service_app
@@ -58,6 +59,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
             senders_router,
             ops_senders_router,
             ops_bulk_router,
+            ops_smsc_router,
             content_router,
             templates_router,
             help_router,

@@ -16,6 +16,7 @@ from dispatch_service.history.models import MessagePartEvent
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 from dispatch_service.replies.models import InboundAddress
 from dispatch_service.senders.models import DefaultSenderRow, SenderNameRow
+from dispatch_service.smsc.models import SmscHealthRow
 from dispatch_service.tariffs.models import TariffCoverage
 from dispatch_service.templates.models import Template
 from dispatch_service.trial.models import TrialUsage
@@ -42,6 +43,7 @@ __all__ = [
     "RecipientConsentRow",
     "SenderNameRow",
     "SendingWindow",
+    "SmscHealthRow",
     "TariffCoverage",
     "Template",
     "TrialUsage",

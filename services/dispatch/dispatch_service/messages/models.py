@@ -327,6 +327,10 @@ class MessagePart(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     answered_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     resent_unanswered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The link of the latest attempt. While that attempt is unanswered (attempts >
+    # answered_attempts) the SMSC behind it may hold the part, so it goes again only there:
+    # a failover to another link could deliver it twice.
+    attempt_smsc: Mapped[str | None] = mapped_column(String(64))
 
     message: Mapped[Message] = relationship(back_populates="parts", lazy="raise")
     # Written through `events` (never loaded: appending costs no query), read through

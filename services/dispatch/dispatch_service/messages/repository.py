@@ -37,6 +37,9 @@ class PartToSend:
     segments: int  # total parts: the UDH part count
     text: str  # this part's text only
     validity_period: int | None  # seconds, or the SMSC's default
+    # The link its latest attempt went to, while that attempt is unanswered: the part may be
+    # at that SMSC already, so it goes again only there (never over another link).
+    pinned_smsc: str | None = None
 
 
 def _with_parts() -> Select[Message]:
@@ -283,6 +286,10 @@ async def claim_queued_parts(
             Message.segments,
             MessagePart.text,
             Message.validity_period,
+            case(
+                (MessagePart.attempts > MessagePart.answered_attempts, MessagePart.attempt_smsc),
+                else_=None,
+            ).label("pinned_smsc"),
         )
         .join(Message, Message.id == MessagePart.message_id)
         # A literal, not a bound parameter: PostgreSQL only uses the partial index when it
@@ -347,12 +354,15 @@ async def _locked_with_part(session: AsyncSession, message_id: UUID, part_index:
     return message
 
 
-async def record_submit_attempts(session: AsyncSession, keys: Collection[tuple[UUID, int]]) -> None:
-    """The connector is about to submit these parts: count the attempt before it goes on the
-    wire, so even a crash right after sending leaves a record. A part whose earlier attempt
-    got no answer counts as resent after an unanswered submit."""
+async def record_submit_attempts(
+    session: AsyncSession, keys: Collection[tuple[UUID, int]], smsc: str | None = None
+) -> None:
+    """The connector is about to submit these parts (over link `smsc`): count the attempt
+    before it goes on the wire, so even a crash right after sending leaves a record. A part
+    whose earlier attempt got no answer counts as resent after an unanswered submit."""
     if not keys:
         return
+    link = {} if smsc is None else {"attempt_smsc": smsc}
     # The right-hand sides see the row as it was, before this update.
     statement = (
         update(MessagePart)
@@ -361,6 +371,7 @@ async def record_submit_attempts(session: AsyncSession, keys: Collection[tuple[U
             attempts=MessagePart.attempts + 1,
             resent_unanswered=MessagePart.resent_unanswered
             + case((MessagePart.attempts > MessagePart.answered_attempts, 1), else_=0),
+            **link,
         )
         .execution_options(synchronize_session=False)
     )

@@ -5,12 +5,18 @@ the connector claims them from there. So a restart or a dropped connection loses
 a part without a recorded submit_sm_resp is still `queued` and is simply sent again (on
 whichever bind is up: one connector process holds every bind of its link, under one lock).
 Each part row counts its submit attempts, so a duplicate at the SMSC can be explained.
+
+Several named SMSC links (smsc/config.py) may be configured; each claimed part is routed to
+the first usable link of its route (smsc/routing.py) and waits in that link's queue. A part
+whose previous submit got no answer may already be at that SMSC, so it goes again only
+over that same link (`PartToSend.pinned_smsc`), however long the link is down: a failover
+never sends a part a second time elsewhere. Parts merely claimed for a link that drops are
+given back (their attempt forgotten) and routed afresh.
 """
 
 import asyncio
 import contextlib
 import logging
-import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,11 +32,14 @@ from dispatch_service.config import DispatchSettings
 from dispatch_service.db import Outbox
 from dispatch_service.messages import repository
 from dispatch_service.smpp import metrics, outcomes
-from dispatch_service.smpp.bind import Bind
+from dispatch_service.smpp.bind import SLOW_DOWN_STATUSES, Bind
+from dispatch_service.smpp.link import Link
 from dispatch_service.smpp.link_lock import LinkLock, LinkLockLost
 from dispatch_service.smpp.session import SessionClosed, SmppSession
 from dispatch_service.smpp.submission import decode_short_message, submit_sm_fields
 from dispatch_service.smpp.wire import text_field
+from dispatch_service.smsc import repository as health
+from dispatch_service.smsc.routing import Router
 from shared import tracing
 from shared.events import DeliverSmReceived, MessagePartSubmitted
 from shared.outage import is_database_outage
@@ -54,6 +63,11 @@ MAX_BATCH = 500
 # a transaction per trickle kept the event loop that writes submit_sm busy.
 BOOKKEEPING_LINGER_SECONDS = 0.02
 IDLE_POLL_MIN_SECONDS, IDLE_POLL_MAX_SECONDS = 0.02, 0.2
+# A part whose route has no usable link now is left in the database this long before it is
+# claimed again (it counts no attempt meanwhile).
+NO_ROUTE_RETRY_SECONDS = 1.0
+# How often links are checked for parts to give back (a link dropped or its circuit opened).
+WATCH_LINKS_SECONDS = 0.2
 DB_RETRY_MIN_SECONDS, DB_RETRY_MAX_SECONDS = 0.2, 10.0
 
 T = TypeVar("T")
@@ -64,42 +78,42 @@ _Work = Callable[[AsyncSession], Awaitable[T]]
 class SubmitOutcome:
     part: repository.PartToSend
     response: Command
+    link: str
 
 
 @dataclass(frozen=True)
 class Delivery:
     session: SmppSession
     pdu: Command
+    link: str
 
 
 class Connector:
-    """`DISPATCH_SMPP_BINDS` sessions to one SMSC link, fed from one claim loop: claimed
-    parts wait in memory until some bind can send one at once (bound, not slowed down by
-    the SMSC, within its TPS, window not full), so a slow or dropped bind holds up nothing."""
+    """The binds of every SMSC link, fed from one claim loop: claimed parts wait in their
+    link's queue until one of its binds can send one at once (bound, not slowed down by the
+    SMSC, within its TPS, window not full), so a slow or dropped bind holds up nothing."""
 
     def __init__(self, settings: DispatchSettings, runtime: ServiceRuntime) -> None:
         self._settings = settings
         self._runtime = runtime
         self._any_bound = asyncio.Event()
         self._sending = asyncio.Event()  # cleared while the link lock is lost
-        self.binds = [
-            Bind(number, settings.smpp_tps, self._bind_changed, settings.smpp_link_name)
-            for number in range(1, settings.smpp_binds + 1)
-        ]
+        connections = settings.connections()
+        self.links = {
+            c.name: Link(
+                c, self._bind_changed, settings.smsc_failures_to_open, settings.smsc_open_seconds
+            )
+            for c in connections
+        }
+        self.binds: list[Bind] = [bind for link in self.links.values() for bind in link.binds]
+        self._router = Router(connections, settings.smsc_routes)
         self._inflight: set[PartKey] = set()  # claimed and not yet answered: not claimed again
-        self._ready: asyncio.Queue[repository.PartToSend] = asyncio.Queue()
         self._wanted = asyncio.Event()
         self._outcomes: asyncio.Queue[SubmitOutcome] = asyncio.Queue()
         self._deliveries: asyncio.Queue[Delivery] = asyncio.Queue()
         self._retries: dict[PartKey, int] = {}
         self.submitted = 0
-        # Parts kept claimed in memory: enough to fill every window many times over, but no
-        # more than about a second's worth at a contracted rate, because each was counted
-        # as an attempt and would show as resent after a crash.
-        per_bind = settings.smpp_window * 20
-        if settings.smpp_tps is not None:
-            per_bind = max(settings.smpp_window, min(per_bind, math.ceil(settings.smpp_tps)))
-        self._queue_target = per_bind * settings.smpp_binds
+        self._queue_target = sum(link.queue_target for link in self.links.values())
 
     @property
     def is_bound(self) -> bool:
@@ -120,15 +134,19 @@ class Connector:
                     async with asyncio.TaskGroup() as tasks:
                         tasks.create_task(self._keep_lock(lock))
                         tasks.create_task(self._claim_queued_parts())
-                        for bind in self.binds:
-                            tasks.create_task(bind.stay_connected(self._open_session, self._smsc))
-                            tasks.create_task(self._feed(bind))
+                        for link in self.links.values():
+                            for bind in link.binds:
+                                opener = partial(self._open_session, link)
+                                tasks.create_task(bind.stay_connected(opener, link.smsc))
+                                tasks.create_task(self._feed(link, bind))
+                        tasks.create_task(self._watch_links())
+                        tasks.create_task(self._report_health())
                         tasks.create_task(self._record_outcomes())
                         tasks.create_task(self._record_deliveries())
                         tasks.create_task(self._report_figures())
                 except* LinkLockLost:
                     # Another connector owns the link, or may soon: queue up for it again.
-                    log.warning("unbinding from SMSC %s and waiting for the link lock", self._smsc)
+                    log.warning("unbinding from the SMSCs and waiting for the link lock")
 
     async def _keep_lock(self, lock: LinkLock) -> None:
         """Pauses submitting while the lock is lost; raises LinkLockLost (ending the binds)
@@ -164,8 +182,14 @@ class Connector:
                 self._sending.set()
                 log.info("link lock back; submitting again on the same binds")
 
+    def _queued(self) -> int:
+        return sum(link.ready.qsize() for link in self.links.values())
+
+    def _take_all_claimed(self) -> list[repository.PartToSend]:
+        return [part for link in self.links.values() for part in _take_all(link.ready)]
+
     async def _drop_claimed(self) -> None:
-        unsent = [(p.message_id, p.part_index) for p in _take_all(self._ready)]
+        unsent = [(p.message_id, p.part_index) for p in self._take_all_claimed()]
         self._inflight.difference_update(unsent)
         # Best effort and bounded: if the database went again we must get back to watching
         # the lock; a count left behind only shows the part as resent.
@@ -179,30 +203,32 @@ class Connector:
         self._sending = asyncio.Event()
         self._sending.set()
         self._inflight = set()
-        self._ready = asyncio.Queue()
+        for link in self.links.values():
+            link.ready = asyncio.Queue()
         self._wanted = asyncio.Event()
         self._outcomes = asyncio.Queue()
         self._deliveries = asyncio.Queue()
         self._retries = {}
 
-    @property
-    def _smsc(self) -> str:
-        return f"{self._settings.smpp_host}:{self._settings.smpp_port}"
-
-    async def _open_session(self) -> SmppSession:
-        settings = self._settings
-        return await SmppSession.open(
-            settings.smpp_host,
-            settings.smpp_port,
-            settings.smpp_system_id,
-            settings.smpp_password,
-            settings.smpp_window,
-            self._on_deliver,
-            settings.smpp_enquire_link_seconds,
-            settings.smpp_response_timeout_seconds,
-            settings.smpp_max_timeouts_in_a_row,
-            metrics.ENQUIRE_LINK_SECONDS.labels(settings.smpp_link_name).observe,
-        )
+    async def _open_session(self, link: Link) -> SmppSession:
+        settings, connection = self._settings, link.connection
+        try:
+            return await SmppSession.open(
+                connection.host,
+                connection.port,
+                connection.system_id,
+                connection.password,
+                connection.window,
+                partial(self._on_deliver, link.name),
+                settings.smpp_enquire_link_seconds,
+                settings.smpp_response_timeout_seconds,
+                settings.smpp_max_timeouts_in_a_row,
+                metrics.ENQUIRE_LINK_SECONDS.labels(link.name).observe,
+                tls=link.tls,
+            )
+        except Exception as exc:
+            link.error(f"bind failed: {exc!r}")
+            raise
 
     async def _claim_queued_parts(self) -> None:
         # The HTTP process can't wake us across processes, so poll: quickly while parts keep
@@ -212,74 +238,141 @@ class Connector:
             while True:
                 await self._any_bound.wait()
                 await self._sending.wait()
-                if self._ready.qsize() * 2 >= self._queue_target:
+                if self._queued() * 2 >= self._queue_target:
                     self._wanted.clear()
                     await self._wanted.wait()
                     continue
-                limit = self._queue_target - self._ready.qsize()
-                parts = await self._with_retries(
+                limit = self._queue_target - self._queued()
+                routed, unroutable = await self._with_retries(
                     partial(self._claim, limit=limit), "claiming queued parts"
                 )
-                if not parts:
+                if unroutable:
+                    self._no_route(unroutable)
+                if not routed:
                     await asyncio.sleep(idle_wait)
                     idle_wait = min(idle_wait * 2, IDLE_POLL_MAX_SECONDS)
                     continue
                 idle_wait = IDLE_POLL_MIN_SECONDS
-                for part in parts:
-                    self._ready.put_nowait(part)
+                for part, link in routed:
+                    link.ready.put_nowait(part)
         except asyncio.CancelledError:
             # Shutting down: best effort, so a restart doesn't report these as resent.
-            unsent = [(p.message_id, p.part_index) for p in _take_all(self._ready)]
+            unsent = [(p.message_id, p.part_index) for p in self._take_all_claimed()]
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2):
                     async with self._runtime.sessionmaker() as db, db.begin():
                         await repository.forget_submit_attempts(db, unsent)
             raise
 
-    async def _claim(self, db: AsyncSession, *, limit: int) -> list[repository.PartToSend]:
+    async def _claim(
+        self, db: AsyncSession, *, limit: int
+    ) -> tuple[list[tuple[repository.PartToSend, Link]], list[repository.PartToSend]]:
         parts = await repository.claim_queued_parts(db, limit=limit, exclude=self._inflight)
-        # Counted before they go on the wire: a crash right after sending still leaves a
-        # record that the SMSC may have them.
-        await repository.record_submit_attempts(
-            db, [(part.message_id, part.part_index) for part in parts]
-        )
+        routed, unroutable = [], []
+        by_link: dict[str, list[PartKey]] = {}
+        for part in parts:
+            if (link := self._route(part)) is None:
+                unroutable.append(part)
+                continue
+            routed.append((part, link))
+            by_link.setdefault(link.name, []).append((part.message_id, part.part_index))
+        # Counted (with the link) before they go on the wire: a crash right after sending
+        # still leaves a record that this SMSC may have them. One statement per link.
+        for name, keys in by_link.items():
+            await repository.record_submit_attempts(db, keys, name)
         self._inflight.update((part.message_id, part.part_index) for part in parts)
-        return parts
+        return routed, unroutable
 
-    async def _feed(self, bind: Bind) -> None:
-        """Gives `bind` the next claimed part each time it can send one."""
+    def _route(self, part: repository.PartToSend) -> Link | None:
+        pinned = self.links.get(part.pinned_smsc) if part.pinned_smsc else None
+        if pinned is not None:
+            # Its last submit there got no answer: that SMSC may have it. There or nowhere.
+            return pinned
+        name = self._router.choose(part.to_number, lambda n: self.links[n].routable())
+        if name is None:
+            return None
+        link = self.links[name]
+        link.circuit.routed()
+        return link
+
+    def _no_route(self, parts: list[repository.PartToSend]) -> None:
+        log.warning(
+            "%d queued parts have no usable SMSC link on their route; looking again in %.0fs",
+            len(parts),
+            NO_ROUTE_RETRY_SECONDS,
+        )
+        loop = asyncio.get_running_loop()
+        for part in parts:
+            loop.call_later(
+                NO_ROUTE_RETRY_SECONDS, self._inflight.discard, (part.message_id, part.part_index)
+            )
+
+    async def _watch_links(self) -> None:
+        """Gives back the parts claimed for a link that dropped or whose circuit opened, so
+        they are routed afresh, except those pinned to it (see `_route`)."""
+        while True:
+            await asyncio.sleep(WATCH_LINKS_SECONDS)
+            for link in self.links.values():
+                if link.ready.empty() or (link.is_bound and link.circuit.state != "open"):
+                    continue
+                given_back = []
+                for part in _take_all(link.ready):
+                    if part.pinned_smsc == link.name:
+                        link.ready.put_nowait(part)
+                    else:
+                        given_back.append((part.message_id, part.part_index))
+                if not given_back:
+                    continue
+                link.circuit.probe_returned()
+                log.info("link %s is down: routing %d parts afresh", link.name, len(given_back))
+                # Their attempt is forgotten before they can be claimed again, so that
+                # nothing pins them to this link: none of them was written to it.
+                await self._with_retries(
+                    partial(_forget, keys=given_back), "giving back a link's parts"
+                )
+                self._inflight.difference_update(given_back)
+                self._wanted.set()
+
+    async def _feed(self, link: Link, bind: Bind) -> None:
+        """Gives `bind` the next part claimed for its link each time it can send one."""
         source_ton, source_npi = self._settings.smpp_source_ton, self._settings.smpp_source_npi
         while True:
+            if (wait := link.circuit.seconds_until_probe()) > 0:
+                # Open circuit: only parts pinned here wait in its queue; they go with the
+                # probe once it is half-open.
+                await asyncio.sleep(min(wait, 1.0))
+                continue
             session = await bind.ready()
             try:
-                part = await self._ready.get()
+                part = await link.ready.get()
             except asyncio.CancelledError:
                 session.unreserve()
                 raise
-            if self._ready.qsize() * 2 < self._queue_target:
+            if self._queued() * 2 < self._queue_target:
                 self._wanted.set()
             if not self._sending.is_set():
                 # The link lock is lost: not one more submit_sm until it is back.
                 session.unreserve()
-                self._ready.put_nowait(part)
+                link.ready.put_nowait(part)
                 await self._sending.wait()
                 continue
             if not bind.may_send_now(session):
                 # The bind dropped or was slowed down while it waited: another one sends it.
                 session.unreserve()
-                self._ready.put_nowait(part)
+                link.ready.put_nowait(part)
                 continue
             fields = submit_sm_fields(part, source_ton, source_npi)
             try:
                 future = session.submit_reserved(**fields)
             except SessionClosed:
-                self._ready.put_nowait(part)
+                link.ready.put_nowait(part)
                 continue
             sent_at = bind.sending()
-            future.add_done_callback(partial(self._on_response, bind, part, sent_at))
+            future.add_done_callback(partial(self._on_response, link, bind, part, sent_at))
 
     def _on_response(
         self,
+        link: Link,
         bind: Bind,
         part: repository.PartToSend,
         sent_at: float,
@@ -287,15 +380,21 @@ class Connector:
     ) -> None:
         if future.cancelled() or future.exception() is not None:
             # No (readable) answer: the part is still `queued` in the database and goes
-            # again, on whichever bind is up; its attempt stays unanswered, so the resend
-            # is on record.
+            # again, over this link only (its attempt there stays unanswered, so it is
+            # pinned here, and the resend is on record).
             bind.answered(None)
+            if not future.cancelled():
+                link.failed(f"no answer to submit_sm: {future.exception()!r}")
             self._inflight.discard((part.message_id, part.part_index))
             return
         response = future.result()
         nacked_without_status = response.command == "generic_nack" and not response.status
         bind.answered(None if nacked_without_status else response.status, sent_at)
-        self._outcomes.put_nowait(SubmitOutcome(part, response))
+        if nacked_without_status or response.status == consts.SMPP_ESME_RSYSERR:
+            link.failed(f"{response.command} {response.status:#04x}")
+        elif response.status not in SLOW_DOWN_STATUSES:
+            link.circuit.succeeded()
+        self._outcomes.put_nowait(SubmitOutcome(part, response, link.name))
 
     async def _report_figures(self) -> None:
         interval = self._settings.smpp_report_seconds
@@ -303,7 +402,21 @@ class Connector:
             await asyncio.sleep(interval)
             for bind in self.binds:
                 if (figures := bind.report(interval)) is not None:
-                    log.info("SMPP link %s %s", self._settings.smpp_link_name, figures)
+                    log.info("SMPP link %s %s", bind.link, figures)
+
+    async def _report_health(self) -> None:
+        """Stores every link's health for the API process (GET /v1/ops/smsc), which can't
+        see this one's memory. Best effort: a database outage must not stop sending."""
+        while True:
+            now = datetime.now(UTC)
+            rows = [health.snapshot(link, now) for link in self.links.values()]
+            try:
+                async with asyncio.timeout(self._settings.smsc_health_report_seconds):
+                    async with self._runtime.sessionmaker() as db, db.begin():
+                        await health.store(db, rows)
+            except Exception as exc:
+                log.warning("could not store the SMSC links' health: %r", exc)
+            await asyncio.sleep(self._settings.smsc_health_report_seconds)
 
     async def _record_outcomes(self) -> None:
         loop = asyncio.get_running_loop()
@@ -336,7 +449,9 @@ class Connector:
         # One lock query for the whole batch, and no ORM for the common answer: this runs
         # on the loop that writes submit_sm (see outcomes.py).
         present = await outcomes.lock_messages(db, {o.part.message_id for o in batch})
-        answered, accepted, refused = [], [], []
+        answered: list[PartKey] = []
+        accepted: dict[str, list[outcomes.Accepted]] = {}
+        refused: list[SubmitOutcome] = []
         for outcome in batch:
             part, resp = outcome.part, outcome.response
             key = (part.message_id, part.part_index)
@@ -356,7 +471,7 @@ class Connector:
                 answered.append(key)
             elif resp.status == consts.SMPP_ESME_ROK:
                 smsc_id = text_field(resp.message_id) or ""
-                accepted.append(
+                accepted.setdefault(outcome.link, []).append(
                     outcomes.Accepted(part.message_id, part.part_index, part.account_id, smsc_id)
                 )
                 answered.append(key)
@@ -369,14 +484,15 @@ class Connector:
                         part_index=part.part_index,
                         smsc_message_id=smsc_id,
                         submitted_at=now,
-                        smsc=self._settings.smpp_link_name,
+                        smsc=outcome.link,
                     ),
                 )
                 self.submitted += 1
             else:
                 refused.append(outcome)
         await outcomes.count_answers(db, answered)
-        await outcomes.mark_sent(db, accepted, now, self._settings.smpp_link_name)
+        for link, parts in accepted.items():  # one link in the common case
+            await outcomes.mark_sent(db, parts, now, link)
         if refused:
             await self._fail_refused(db, refused, now)
 
@@ -395,23 +511,22 @@ class Connector:
                 now,
                 error_code=f"smpp_{resp.status:#04x}",
                 reason=resp.get_status_desc(),
-                smsc=self._settings.smpp_link_name,
+                smsc=outcome.link,
             )
 
-    async def _on_deliver(self, session: SmppSession, pdu: Command) -> None:
+    async def _on_deliver(self, link: str, session: SmppSession, pdu: Command) -> None:
         # The session comes with the PDU: right after bind, before `open` has returned,
         # the SMSC may already be flushing receipts it held for us.
-        self._deliveries.put_nowait(Delivery(session, pdu))
+        self._deliveries.put_nowait(Delivery(session, pdu, link))
 
     async def _record_deliveries(self) -> None:
-        link = self._settings.smpp_link_name
         while True:
             batch = await _drain(self._deliveries, BOOKKEEPING_LINGER_SECONDS)
             # A receipt's trace starts here: dlr's matching and dispatch's status update
             # follow it through the events.
             with tracing.span("smpp deliver_sm record", **{"smsgw.pdus": len(batch)}):
                 await self._with_retries(
-                    partial(_store_deliveries, batch=batch, link=link), "storing deliver_sm"
+                    partial(_store_deliveries, batch=batch), "storing deliver_sm"
                 )
             self._runtime.relay.notify()
             # Acknowledge only now that the PDU is stored: if we crashed before this, the
@@ -438,7 +553,11 @@ class Connector:
                 delay = min(delay * 2, DB_RETRY_MAX_SECONDS)
 
 
-async def _store_deliveries(db: AsyncSession, *, batch: list[Delivery], link: str) -> None:
+async def _forget(db: AsyncSession, *, keys: list[PartKey]) -> None:
+    await repository.forget_submit_attempts(db, keys)
+
+
+async def _store_deliveries(db: AsyncSession, *, batch: list[Delivery]) -> None:
     for delivery in batch:
         pdu = delivery.pdu
         # data_sm has no short_message; deliver_sm may carry its text in the TLV as well.
@@ -457,7 +576,7 @@ async def _store_deliveries(db: AsyncSession, *, batch: list[Delivery], link: st
                 receipted_message_id=text_field(getattr(pdu, "receipted_message_id", None)),
                 message_state=getattr(pdu, "message_state", None),
                 network_error_code_hex=network_error.hex() if network_error else None,
-                smsc=link,
+                smsc=delivery.link,  # receipts are matched within the link they came on
                 command=pdu.command,
                 sar_msg_ref_num=getattr(pdu, "sar_msg_ref_num", None),
                 sar_total_segments=getattr(pdu, "sar_total_segments", None),

@@ -9,6 +9,7 @@ number, and Nagle's algorithm is off so small PDUs leave immediately.
 import asyncio
 import logging
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 
@@ -88,8 +89,17 @@ class SmppSession:
         response_timeout: float = 10.0,
         max_timeouts_in_a_row: int = 3,
         on_enquire_link_answered: Callable[[float], None] = lambda _seconds: None,
+        tls: ssl.SSLContext | None = None,
     ) -> "SmppSession":
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
+        # With `tls`, the TLS handshake (and the SMSC certificate's check against the host
+        # name) happens inside the same 10 s as the TCP connect: a plaintext server that never
+        # answers the ClientHello fails the bind like an unreachable one.
+        connecting = (
+            asyncio.open_connection(host, port)
+            if tls is None
+            else asyncio.open_connection(host, port, ssl=tls, ssl_handshake_timeout=10)
+        )
+        reader, writer = await asyncio.wait_for(connecting, 10)
         sock = writer.get_extra_info("socket")
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
