@@ -1,0 +1,327 @@
+"""Several SMSC links and routes, over real TCP with dispatch's database, the broker and
+several SMSC simulators: route choice, failover when a simulator stops and back when it
+returns, no part sent twice across a failover (counted at the simulators), SMPP over TLS,
+and the operators' view of the links."""
+
+import asyncio
+import datetime
+import ipaddress
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from dispatch_service.config import DispatchSettings
+from dispatch_service.main import create_app
+from dispatch_service.smpp.connector import Connector
+from smsc_simulator import SimulatorConfig, SmscSimulator
+from smsc_simulator.faults import FaultRequest
+from tests.integration.connector_support import (
+    connector_settings,
+    queue_messages,
+    running_connector,
+    settled,
+    wait_for_parts,
+)
+from tests.integration.test_senders import Dispatch, token_as
+from tests.support.apps import AuthClient, running_app
+from tests.support.databases import Databases
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@pytest.fixture
+async def sims() -> AsyncIterator[list[SmscSimulator]]:
+    started = [SmscSimulator(SimulatorConfig(receipt_delay=0.05)) for _ in range(2)]
+    for sim in started:
+        await sim.start()
+    yield started
+    for sim in started:
+        await sim.stop()
+
+
+def _connection(name: str, port: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "host": "127.0.0.1",
+        "port": port,
+        "system_id": "smsgw",
+        "password": "secret",
+        "window": 5,
+        **extra,
+    }
+
+
+def _hops(*names: str) -> list[dict[str, str]]:
+    return [{"connection": name} for name in names]
+
+
+def _numbers(prefix: str, count: int) -> list[str]:
+    """Destinations no other test uses."""
+    unique = uuid4().int % 10**4
+    return [f"{prefix}{unique:04d}{i:02d}" for i in range(count)]
+
+
+def _accepted(sim: SmscSimulator) -> Counter[str]:
+    return Counter("+" + m.destination_addr.lstrip("+") for m in sim.submitted)
+
+
+def _submits(sim: SmscSimulator) -> Counter[str]:
+    return Counter("+" + r.destination_addr.lstrip("+") for r in sim.journal.submits)
+
+
+async def _wait_bound(connector: Connector, name: str, timeout: float = 20) -> None:
+    async with asyncio.timeout(timeout):
+        while not connector.links[name].is_bound:
+            await asyncio.sleep(0.05)
+
+
+async def test_each_destination_goes_over_its_route(
+    databases: Databases, broker: str, sims: list[SmscSimulator]
+) -> None:
+    a, b = sims
+    settings = connector_settings(
+        await databases.create("dispatch"),
+        broker,
+        a.port,
+        smsc_connections=[_connection("a", a.port), _connection("b", b.port)],
+        smsc_routes=[
+            {"prefix": "+4478", "connections": _hops("b")},
+            {"country": "GB", "connections": _hops("a")},
+            {"connections": _hops("b")},
+        ],
+    )
+    uk, uk_78, french = _numbers("+447700", 3), _numbers("+447800", 3), _numbers("+33612", 3)
+    async with running_connector(settings) as (connector, runtime, _):
+        await _wait_bound(connector, "a")
+        await _wait_bound(connector, "b")
+        ids = await queue_messages(runtime, uk + uk_78 + french)
+        parts = await wait_for_parts(runtime, ids, settled)
+
+    assert set(_accepted(a)) == set(uk)
+    assert set(_accepted(b)) == set(uk_78 + french)
+    # Each part records the link it went over (receipts are matched within it).
+    links = Counter(part.smsc for part in parts.values())
+    assert links == Counter({"a": len(uk), "b": len(uk_78) + len(french)})
+
+
+async def test_a_stopped_smsc_fails_over_to_the_next_link_and_takes_traffic_back_on_return(
+    databases: Databases, broker: str, sims: list[SmscSimulator]
+) -> None:
+    a, b = sims
+    port = a.port
+    settings = connector_settings(
+        await databases.create("dispatch"),
+        broker,
+        port,
+        smsc_connections=[_connection("a", port), _connection("b", b.port)],
+        smsc_routes=[{"connections": _hops("a", "b")}],
+    )
+    async with running_connector(settings) as (connector, runtime, _):
+        await _wait_bound(connector, "a")
+        await _wait_bound(connector, "b")
+        await a.stop()
+        async with asyncio.timeout(10):
+            while connector.links["a"].is_bound:
+                await asyncio.sleep(0.05)
+
+        during = _numbers("+447700", 10)
+        await wait_for_parts(runtime, await queue_messages(runtime, during), settled)
+        assert set(_accepted(b)) == set(during)
+
+        back = SmscSimulator(SimulatorConfig(port=port, receipt_delay=0.05))
+        await back.start()
+        try:
+            await _wait_bound(connector, "a", timeout=40)
+            after = _numbers("+447700", 10)
+            parts = await wait_for_parts(runtime, await queue_messages(runtime, after), settled)
+        finally:
+            await back.stop()
+
+    assert set(_accepted(back)) == set(after)
+    assert not set(_accepted(b)) & set(after)
+    assert {p.smsc for p in parts.values()} == {"a"}
+
+
+async def test_a_part_unanswered_on_one_link_is_never_sent_over_another(
+    databases: Databases, broker: str, sims: list[SmscSimulator]
+) -> None:
+    a, b = sims
+    settings = connector_settings(
+        await databases.create("dispatch"),
+        broker,
+        a.port,
+        smsc_connections=[_connection("a", a.port), _connection("b", b.port)],
+        smsc_routes=[{"connections": _hops("a", "b")}],
+        smpp_response_timeout_seconds=0.5,
+        smpp_max_timeouts_in_a_row=2,
+        smsc_failures_to_open=2,
+        smsc_open_seconds=2,
+    )
+    async with running_connector(settings) as (connector, runtime, _):
+        await _wait_bound(connector, "a")
+        await _wait_bound(connector, "b")
+        # A answers nothing for a while: what it got may have reached the handset.
+        await a.apply_faults(FaultRequest(silence_seconds=4))
+        numbers = _numbers("+447700", 12)
+        ids = await queue_messages(runtime, numbers)
+        parts = await wait_for_parts(runtime, ids, settled, timeout=60)
+
+    unanswered_at_a = {n for n, count in _submits(a).items() if count > _accepted(a)[n]}
+    assert unanswered_at_a, "the silence left no submit unanswered: the test proves nothing"
+    # Every part accepted exactly once over both links, and those A left unanswered went
+    # again over A only, however long B was the only link that answered.
+    assert _accepted(a) + _accepted(b) == Counter(numbers)
+    assert not unanswered_at_a & set(_submits(b))
+    by_number = {numbers[ids.index(p.message_id)]: p for p in parts.values()}
+    for number in unanswered_at_a:
+        assert by_number[number].smsc == "a"
+        assert by_number[number].resent_unanswered == 1
+    assert set(_accepted(b)), "nothing failed over to B"
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "smsc.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "smsc.pem", directory / "smsc.key"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+async def test_smpp_over_tls_binds_and_sends_and_plaintext_to_the_tls_port_fails(
+    databases: Databases, broker: str, tmp_path: Path
+) -> None:
+    cert_file, key_file = _self_signed(tmp_path)
+    secure = SmscSimulator(
+        SimulatorConfig(
+            receipt_delay=0.05, tls_cert_file=str(cert_file), tls_key_file=str(key_file)
+        )
+    )
+    await secure.start()
+    try:
+        settings = connector_settings(
+            await databases.create("dispatch"),
+            broker,
+            secure.port,
+            smsc_connections=[
+                _connection("secure", secure.port, tls=True, tls_ca_file=str(cert_file)),
+                _connection("plain", secure.port),
+            ],
+            smsc_routes=[{"connections": _hops("secure")}],
+        )
+        numbers = _numbers("+447700", 3)
+        async with running_connector(settings) as (connector, runtime, _):
+            await _wait_bound(connector, "secure")
+            parts = await wait_for_parts(runtime, await queue_messages(runtime, numbers), settled)
+            async with asyncio.timeout(15):
+                while connector.links["plain"].last_error is None:
+                    await asyncio.sleep(0.05)
+            plain = connector.links["plain"]
+            assert not plain.is_bound
+            assert "bind failed" in (plain.last_error or "")
+    finally:
+        await secure.stop()
+
+    assert {p.status for p in parts.values()} <= {"sent", "delivered"}
+    assert set(_accepted(secure)) == set(numbers)
+    # The plaintext link's connections never got past the TLS handshake: only the TLS
+    # link's session was ever accepted.
+    assert secure.journal.connections_accepted == 1
+
+
+@pytest.fixture
+async def ops(auth_service: AuthClient) -> str:
+    _, token = await auth_service.new_account("Platform operators")
+    return token_as(auth_service, token, "ops")
+
+
+async def test_operators_see_each_link_with_its_health_and_customers_are_refused(
+    databases: Databases, broker: str, auth_service: AuthClient, ops: str
+) -> None:
+    up = SmscSimulator(SimulatorConfig())
+    await up.start()
+    gone = SmscSimulator(SimulatorConfig())
+    await gone.start()
+    gone_port = gone.port
+    await gone.stop()  # a port nobody listens on
+    try:
+        values: dict[str, Any] = {
+            "smsc_connections": [_connection("up", up.port), _connection("gone", gone_port)],
+            "smsc_routes": [{"prefix": "+44", "connections": _hops("up", "gone")}],
+            "smsc_health_report_seconds": 0.2,
+        }
+        database_url = await databases.create("dispatch")
+        settings = connector_settings(database_url, broker, up.port, **values)
+        app = create_app(
+            DispatchSettings(
+                database_url=database_url,
+                kafka_bootstrap_servers=broker,
+                jwks_url=auth_service.jwks_url,
+                environment="test",
+                consumer_group=f"dispatch-smsc-{uuid4().hex[:8]}",
+                **values,
+            )
+        )
+        async with running_connector(settings) as (connector, _, _), running_app(app) as client:
+            dispatch = Dispatch(app, client)
+            await _wait_bound(connector, "up")
+            async with asyncio.timeout(20):
+                while True:
+                    response = await dispatch.call("GET", "/v1/ops/smsc", ops)
+                    assert response.status_code == 200, response.text
+                    links = {c["name"]: c for c in response.json()["connections"]}
+                    if links["up"]["state"] == "up" and links["gone"]["last_error"]:
+                        break
+                    await asyncio.sleep(0.1)
+            _, customer = await auth_service.new_account()
+            refused = await dispatch.call("GET", "/v1/ops/smsc", customer)
+    finally:
+        await up.stop()
+
+    assert links["up"]["bound_binds"] == 1
+    assert links["up"]["circuit"] == "closed"
+    assert links["gone"]["state"] == "down"
+    assert links["gone"]["bound_binds"] == 0
+    assert "bind failed" in links["gone"]["last_error"]
+    assert "password" not in response.text
+    assert response.json()["routes"] == [
+        {
+            "destinations": "+44",
+            "connections": [
+                {"connection": "up", "rank": None, "weight": 1},
+                {"connection": "gone", "rank": None, "weight": 1},
+            ],
+        }
+    ]
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "forbidden"
