@@ -325,3 +325,43 @@ async def test_operators_see_each_link_with_its_health_and_customers_are_refused
     ]
     assert refused.status_code == 403
     assert refused.json()["code"] == "forbidden"
+
+
+async def test_a_link_that_keeps_failing_is_skipped_then_probed_and_taken_back(
+    databases: Databases, broker: str, sims: list[SmscSimulator]
+) -> None:
+    a, b = sims
+    settings = connector_settings(
+        await databases.create("dispatch"),
+        broker,
+        a.port,
+        smsc_connections=[_connection("a", a.port, window=1), _connection("b", b.port)],
+        smsc_routes=[{"connections": _hops("a", "b")}],
+        smsc_failures_to_open=3,
+        smsc_open_seconds=3,
+    )
+    async with running_connector(settings) as (connector, runtime, _):
+        await _wait_bound(connector, "a")
+        await _wait_bound(connector, "b")
+        # ESME_RSYSERR to everything: A stays bound, but fails every submit.
+        await a.apply_faults(FaultRequest(error_status=0x08, error_seconds=2))
+        failing = _numbers("+447700", 20)
+        await wait_for_parts(runtime, await queue_messages(runtime, failing), settled)
+        system_errors = a.journal.responses_by_status[0x08]
+        assert connector.links["a"].circuit.state != "closed"
+
+        # After the open period one part probes A; its answer closes the circuit.
+        async with asyncio.timeout(10):
+            while connector.links["a"].circuit.state != "half_open":
+                await asyncio.sleep(0.05)
+        probe = _numbers("+447700", 1)
+        await wait_for_parts(runtime, await queue_messages(runtime, probe), settled)
+        later = _numbers("+447700", 5)
+        parts = await wait_for_parts(runtime, await queue_messages(runtime, later), settled)
+
+    # Three failures opened the circuit: B carried the rest instead of A refusing it all.
+    assert system_errors == 3
+    assert set(_accepted(b)) == set(failing)
+    assert set(_accepted(a)) == set(probe + later)
+    assert {p.smsc for p in parts.values()} == {"a"}
+    assert connector.links["a"].circuit.state == "closed"

@@ -139,3 +139,16 @@ def test_a_failed_probe_opens_the_circuit_again() -> None:
     assert circuit.state == "open"
     clock.now = 10
     assert circuit.routable()
+
+
+def test_a_probe_that_never_returns_does_not_keep_the_link_half_open() -> None:
+    clock = Clock()
+    circuit = Circuit(failures_to_open=1, open_seconds=5, clock=clock)
+    circuit.failed()
+    clock.now = 5
+    circuit.routed()
+    assert not circuit.routable()
+
+    clock.now = 10
+
+    assert circuit.routable()

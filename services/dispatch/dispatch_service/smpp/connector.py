@@ -361,6 +361,11 @@ class Connector:
                 session.unreserve()
                 link.ready.put_nowait(part)
                 continue
+            if part.pinned_smsc != link.name and link.circuit.state == "open":
+                # The circuit opened while this bind waited: the part is routed afresh.
+                session.unreserve()
+                link.ready.put_nowait(part)
+                continue
             fields = submit_sm_fields(part, source_ton, source_npi)
             try:
                 future = session.submit_reserved(**fields)
@@ -383,8 +388,13 @@ class Connector:
             # again, over this link only (its attempt there stays unanswered, so it is
             # pinned here, and the resend is on record).
             bind.answered(None)
-            if not future.cancelled():
-                link.failed(f"no answer to submit_sm: {future.exception()!r}")
+            exc = None if future.cancelled() else future.exception()
+            if isinstance(exc, SessionClosed):
+                # The connection went: its binds being down already keeps parts away, and a
+                # full window failing at once is one fault, not many.
+                link.error(f"connection lost with submit_sm in flight: {exc}")
+            elif exc is not None:
+                link.failed(f"no answer to submit_sm: {exc!r}")
             self._inflight.discard((part.message_id, part.part_index))
             return
         response = future.result()

@@ -28,6 +28,7 @@ class Circuit:
         self._opened_at = 0.0
         self.failures_in_a_row = 0
         self.probe_out = False  # the half-open probe has been routed and not yet answered
+        self._probe_at = 0.0
 
     @property
     def state(self) -> CircuitState:
@@ -38,11 +39,16 @@ class Circuit:
 
     def routable(self) -> bool:
         state = self.state
-        return state == "closed" or (state == "half_open" and not self.probe_out)
+        if state == "half_open" and self.probe_out:
+            # A probe that never came back (its claim rolled back, say) must not keep the
+            # link half-open for ever: after another open period, probe again.
+            return self._clock() - self._probe_at >= self._open_seconds
+        return state != "open"
 
     def routed(self) -> None:
         if self.state == "half_open":
             self.probe_out = True
+            self._probe_at = self._clock()
 
     def probe_returned(self) -> None:
         """The probe part was taken back unsent (its link dropped): another may probe."""
