@@ -226,6 +226,8 @@ class DispatchSettings(VerifyingServiceSettings):
 
     @model_validator(mode="after")
     def _refuse_default_password_in_production(self) -> "DispatchSettings":
-        if self.environment == "production" and self.smpp_password == _DEFAULT_SMPP_PASSWORD:
-            raise ValueError("SMPP_PASSWORD must be set in production")
+        if self.environment == "production" and any(
+            c.password == _DEFAULT_SMPP_PASSWORD for c in self.connections()
+        ):
+            raise ValueError("SMPP_PASSWORD (or each connection's password) must be set")
         return self
