@@ -400,7 +400,8 @@ class Connector:
         response = future.result()
         nacked_without_status = response.command == "generic_nack" and not response.status
         bind.answered(None if nacked_without_status else response.status, sent_at)
-        if nacked_without_status or response.status == consts.SMPP_ESME_RSYSERR:
+        if response.command == "generic_nack" or response.status == consts.SMPP_ESME_RSYSERR:
+            # The SMSC could not read our PDU, or failed internally: the link's fault.
             link.failed(f"{response.command} {response.status:#04x}")
         elif response.status not in SLOW_DOWN_STATUSES:
             link.circuit.succeeded()
@@ -417,16 +418,17 @@ class Connector:
     async def _report_health(self) -> None:
         """Stores every link's health for the API process (GET /v1/ops/smsc), which can't
         see this one's memory. Best effort: a database outage must not stop sending."""
+        interval = self._settings.smsc_health_report_seconds
         while True:
             now = datetime.now(UTC)
             rows = [health.snapshot(link, now) for link in self.links.values()]
             try:
-                async with asyncio.timeout(self._settings.smsc_health_report_seconds):
+                async with asyncio.timeout(max(interval, 2.0)):
                     async with self._runtime.sessionmaker() as db, db.begin():
                         await health.store(db, rows)
             except Exception as exc:
                 log.warning("could not store the SMSC links' health: %r", exc)
-            await asyncio.sleep(self._settings.smsc_health_report_seconds)
+            await asyncio.sleep(interval)
 
     async def _record_outcomes(self) -> None:
         loop = asyncio.get_running_loop()
