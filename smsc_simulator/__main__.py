@@ -173,6 +173,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--tls-cert", default=None, help="PEM certificate chain: serve TLS")
     parser.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
+    parser.add_argument("--tls-client-ca", default=None, help="require client certificates")
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -202,6 +203,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         control_port=args.control_port,
         tls_cert_file=args.tls_cert,
         tls_key_file=args.tls_key,
+        tls_client_ca_file=args.tls_client_ca,
     )
 
 

@@ -64,6 +64,8 @@ class SimulatorConfig:
     # A client that speaks plaintext to a TLS port fails its bind (the handshake fails).
     tls_cert_file: str | None = None
     tls_key_file: str | None = None
+    # With TLS: require a client certificate signed by this CA (as some operators do).
+    tls_client_ca_file: str | None = None
 
     def __post_init__(self) -> None:
         parse_outcome(self.default_outcome)

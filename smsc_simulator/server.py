@@ -70,6 +70,9 @@ class SmscSimulator:
             return None
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.config.tls_cert_file, self.config.tls_key_file)
+        if self.config.tls_client_ca_file is not None:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(self.config.tls_client_ca_file)
         return context
 
     @property

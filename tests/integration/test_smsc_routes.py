@@ -187,9 +187,9 @@ async def test_a_part_unanswered_on_one_link_is_never_sent_over_another(
     assert set(_accepted(b)), "nothing failed over to B"
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
+def _self_signed(directory: Path, common_name: str = "smsc") -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "smsc.test")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{common_name}.test")])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
@@ -206,7 +206,7 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    cert_file, key_file = directory / "smsc.pem", directory / "smsc.key"
+    cert_file, key_file = directory / f"{common_name}.pem", directory / f"{common_name}.key"
     cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
         key.private_bytes(
@@ -257,6 +257,47 @@ async def test_smpp_over_tls_binds_and_sends_and_plaintext_to_the_tls_port_fails
     # The plaintext link's connections never got past the TLS handshake: only the TLS
     # link's session was ever accepted.
     assert secure.journal.connections_accepted == 1
+
+
+async def test_a_client_certificate_is_presented_when_the_smsc_requires_one(
+    databases: Databases, broker: str, tmp_path: Path
+) -> None:
+    cert_file, key_file = _self_signed(tmp_path)
+    client_cert, client_key = _self_signed(tmp_path, "esme")
+    strict = SmscSimulator(
+        SimulatorConfig(
+            tls_cert_file=str(cert_file),
+            tls_key_file=str(key_file),
+            tls_client_ca_file=str(client_cert),
+        )
+    )
+    await strict.start()
+    tls = {"tls": True, "tls_ca_file": str(cert_file)}
+    try:
+        settings = connector_settings(
+            await databases.create("dispatch"),
+            broker,
+            strict.port,
+            smsc_connections=[
+                _connection(
+                    "with-cert",
+                    strict.port,
+                    **tls,
+                    tls_cert_file=str(client_cert),
+                    tls_key_file=str(client_key),
+                ),
+                _connection("without-cert", strict.port, **tls),
+            ],
+        )
+        async with running_connector(settings) as (connector, _, _):
+            await _wait_bound(connector, "with-cert")
+            async with asyncio.timeout(15):
+                while connector.links["without-cert"].last_error is None:
+                    await asyncio.sleep(0.05)
+            assert not connector.links["without-cert"].is_bound
+            assert strict.bound_sessions == 1
+    finally:
+        await strict.stop()
 
 
 @pytest.fixture
