@@ -98,7 +98,9 @@ async def test_each_destination_goes_over_its_route(
             {"connections": _hops("b")},
         ],
     )
-    uk, uk_78, french = _numbers("+447700", 3), _numbers("+447800", 3), _numbers("+33612", 3)
+    # The drama range 07700 900xxx is GB's own (other 077 ranges may be Jersey's, JE).
+    uk = [f"+4477009001{i:02d}" for i in range(3)]
+    uk_78, french = _numbers("+447800", 3), _numbers("+33612", 3)
     async with running_connector(settings) as (connector, runtime, _):
         await _wait_bound(connector, "a")
         await _wait_bound(connector, "b")
