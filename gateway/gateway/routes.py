@@ -26,6 +26,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/ops/content-hits", "dispatch", exact_or_below=True),
     Route("/v1/ops/content-reviews", "dispatch", exact_or_below=True),
     Route("/v1/ops/bulk-permissions", "dispatch", exact_or_below=True),
+    Route("/v1/ops/destinations", "dispatch", exact_or_below=True),
     Route("/v1/ops/numbers", "dlr", exact_or_below=True),
     Route("/v1/ops/inbound", "dlr", exact_or_below=True),
     Route("/v1/ops/tariffs", "billing", exact_or_below=True),

@@ -14,6 +14,7 @@ from gateway.routes import is_public, resolve
         ("/v1/ops/senders/1/approve", "dispatch"),
         ("/v1/ops/sendersx", "auth"),
         ("/v1/ops/bulk-permissions/00000000-0000-0000-0000-000000000001", "dispatch"),
+        ("/v1/ops/destinations/00000000-0000-0000-0000-000000000001", "dispatch"),
         ("/v1/senders", "dispatch"),
         ("/v1/senders/default", "dispatch"),
         ("/v1/sendersx", None),

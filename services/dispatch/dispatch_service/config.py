@@ -120,6 +120,10 @@ class DispatchSettings(VerifyingServiceSettings):
     # Countries (ISO alpha-2, comma-separated) every account may send to, plus those an
     # operator enabled for it. Empty: every country (dev, tests, bench).
     default_allowed_countries: Annotated[frozenset[str], NoDecode] = frozenset()
+    # Each process reloads the destinations operators enabled per account at most this often
+    # (one query over the few accounts that have any); the process that made a change
+    # applies it at once.
+    destinations_refresh_seconds: float = Field(default=5.0, ge=0)
 
     # A trial account (its token's `trial` claim) may have this many messages accepted per
     # UTC day, each to a number starting with one of these E.164 prefixes (comma-separated

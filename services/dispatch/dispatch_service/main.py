@@ -5,6 +5,7 @@ from dispatch_service.bulk.ops_router import router as ops_bulk_router
 from dispatch_service.config import DispatchSettings
 from dispatch_service.content.router import router as content_router
 from dispatch_service.db import Inbox, Outbox
+from dispatch_service.destinations.ops_router import router as ops_destinations_router
 from dispatch_service.expiry.sweeper import ReceiptSweeper
 from dispatch_service.help_replies.router import router as help_router
 from dispatch_service.messages.handlers import TOPICS, handlers
@@ -58,6 +59,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
             senders_router,
             ops_senders_router,
             ops_bulk_router,
+            ops_destinations_router,
             content_router,
             templates_router,
             help_router,

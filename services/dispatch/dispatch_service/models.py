@@ -11,6 +11,7 @@ from dispatch_service.content.models import (
     ContentSuspension,
 )
 from dispatch_service.db import Base, Inbox, Outbox
+from dispatch_service.destinations.models import DestinationExceptionRow
 from dispatch_service.help_replies.models import HelpText
 from dispatch_service.history.models import MessagePartEvent
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
@@ -28,6 +29,7 @@ __all__ = [
     "BulkPermissionRow",
     "ConcatReference",
     "DefaultSenderRow",
+    "DestinationExceptionRow",
     "ContentHit",
     "ContentReview",
     "ContentRule",
