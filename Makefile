@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-faults lint format bench clean
+.PHONY: dev test test-faults lint format bench clean web-check web-api web-chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,13 +13,44 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $(STAMP)
 
-## Run the whole platform on embedded defaults (SQLite, Tansu, SMSC simulator) until Ctrl-C.
-dev: $(STAMP)
+WEB_STAMP := web/node_modules/.installed
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-fund --no-audit
+	touch $(WEB_STAMP)
+
+## Run the whole platform on embedded defaults (SQLite, Tansu, SMSC simulator) until Ctrl-C,
+## with the web app's dev server.
+dev: $(STAMP) $(WEB_STAMP)
 	$(PY) -m devstack
 
-## Lint, type-check, then run every test (PostgreSQL when reachable; required when CI=true).
-test: lint
+## Lint, type-check, then run every test (PostgreSQL when reachable; required when CI=true),
+## the web app's included (its Playwright suite drives Debian's Chromium).
+test: lint web-check web/dist/index.html web-chromium
 	$(PY) -m pytest
+
+## The web app: its typed API client matches the gateway's OpenAPI, then lint, types, units.
+web-check: $(STAMP) $(WEB_STAMP)
+	$(PY) -m devstack.openapi web/.openapi.check.json
+	cd web && npx openapi-typescript .openapi.check.json --default-non-nullable false \
+		-o src/api/.schema.check.d.ts >/dev/null
+	@cmp -s web/.openapi.check.json web/openapi.json && \
+		cmp -s web/src/api/.schema.check.d.ts web/src/api/schema.d.ts || \
+		{ echo "web/openapi.json or its client is stale: run make web-api"; exit 1; }
+	rm -f web/.openapi.check.json web/src/api/.schema.check.d.ts
+	cd web && npm run -s lint && npm run -s typecheck && npm test
+
+## Regenerate the web app's API client from the gateway's merged OpenAPI.
+web-api: $(STAMP) $(WEB_STAMP)
+	$(PY) -m devstack.openapi web/openapi.json
+	cd web && npm run -s api
+
+web/dist/index.html: $(WEB_STAMP) $(shell find web/src -type f 2>/dev/null) web/index.html
+	cd web && npx vite build --logLevel warn
+
+## Headless Chromium for the browser tests, from Debian (Playwright's download cannot work).
+web-chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 ## The fault-injection suite: the whole platform on a PostgreSQL of its own, under load, while
 ## processes are killed, the SMSC misbehaves and the database restarts; then the invariants.
@@ -40,4 +71,4 @@ bench: $(STAMP)
 	$(PY) bench/e2e.py $(BENCH_ARGS)
 
 clean:
-	rm -rf .var
+	rm -rf .var web/dist web/test-results
