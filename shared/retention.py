@@ -221,7 +221,8 @@ class RetentionJob:
                 total += count
                 if count < self._batch_size:
                     break
-            done[step.kind.value] = total
+            # Several steps may serve one kind (a table each): their rows add up.
+            done[step.kind.value] = done.get(step.kind.value, 0) + total
             if total:
                 log.info("retention: %s %d %s", rule(step.kind).action, total, step.kind)
         return done
