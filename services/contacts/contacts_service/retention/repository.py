@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, Select, delete, select, tuple_
+from sqlalchemy import CursorResult, Select, Table, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.consent.models import ConsentRecord
@@ -15,31 +15,12 @@ from contacts_service.groups.models import ContactGroup
 from contacts_service.imports.models import ContactImport
 from contacts_service.retention.models import AccountStateRow
 from contacts_service.unsubscribe.models import UnsubscribeToken
-from shared.db import upsert_insert
 from shared.events import AccountStateChanged
+from shared.retention import apply_account_states
 
 
 async def apply_states(session: AsyncSession, events: Sequence[AccountStateChanged]) -> None:
-    """Store each account's latest state among `events`, unless the stored one is newer."""
-    latest: dict[UUID, AccountStateChanged] = {}
-    for event in events:
-        seen = latest.get(event.account_id)
-        if seen is None or event.occurred_at >= seen.occurred_at:
-            latest[event.account_id] = event
-    if not latest:
-        return
-    table = AccountStateRow.__table__
-    insert = upsert_insert(session, table)
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c.account_id],
-        set_={"state": insert.excluded.state, "changed_at": insert.excluded.changed_at},
-        where=insert.excluded.changed_at >= table.c.changed_at,
-    )
-    rows = [
-        {"account_id": e.account_id, "state": e.state, "changed_at": e.occurred_at}
-        for e in latest.values()
-    ]
-    await session.execute(statement, rows)
+    await apply_account_states(session, cast(Table, AccountStateRow.__table__), events)
 
 
 def closed_before(cutoff: datetime) -> Select[UUID]:
