@@ -108,7 +108,7 @@ POLICY: tuple[Rule, ...] = (
     Rule(
         DataKind.MESSAGES,
         "dispatch",
-        "sent messages, their parts and status history",
+        "sent messages, their parts and status history, reply addresses",
         Trigger.SINCE_CLOSED,
         120 * DAY,
         Action.DELETE,

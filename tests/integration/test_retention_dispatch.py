@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dispatch_service.accounts.handlers import on_account_states_changed
 from dispatch_service.history.models import MessagePartEvent
 from dispatch_service.messages.models import Message, MessagePart
+from dispatch_service.replies.models import InboundAddress
 from dispatch_service.retention.service import retention_job
 from shared.db import create_engine, create_sessionmaker
 from shared.events import AccountState, AccountStateChanged
@@ -57,6 +58,15 @@ async def add_messages(
                 )
             )
             await session.flush()
+            session.add(
+                InboundAddress(
+                    inbound_id=uuid4(),
+                    account_id=account_id,
+                    from_number=f"+4477009{n:05d}",
+                    to_number="+447700900000",
+                    received_at=CLOSED_AT - 20 * DAY,
+                )
+            )
             for i in (1, 2):
                 session.add(
                     MessagePartEvent(
@@ -126,9 +136,10 @@ async def test_closed_accounts_messages_are_redacted_then_deleted_by_the_clock(
     # A second round finds nothing more to redact.
     assert await at(CLOSED_AT + 62 * DAY) == {"message_texts": 0, "messages": 0}
 
-    # Past 120 days: the rows go, with their parts and history.
-    assert await at(CLOSED_AT + 121 * DAY) == {"message_texts": 0, "messages": 5}
+    # Past 120 days: the rows go, with their parts and history, and the reply addresses.
+    assert await at(CLOSED_AT + 121 * DAY) == {"message_texts": 0, "messages": 10}
     assert await count(sessions, Message, closed) == 0
+    assert await count(sessions, InboundAddress, closed) == 0
     assert await count(sessions, MessagePartEvent, closed) == 0
     async with sessions() as session:
         orphans = await session.scalar(
@@ -142,5 +153,6 @@ async def test_closed_accounts_messages_are_redacted_then_deleted_by_the_clock(
     # The open account and the reopened one keep every message and every text.
     for account_id in (other, reopened):
         assert await count(sessions, Message, account_id) == 5
+        assert await count(sessions, InboundAddress, account_id) == 5
         assert REDACTED_TEXT not in await texts(sessions, account_id)
         assert len(await texts(sessions, account_id)) == 15

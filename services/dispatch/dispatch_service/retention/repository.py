@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.messages.models import Message, MessagePart
+from dispatch_service.replies.models import InboundAddress
 from shared.retention import REDACTED_TEXT
 
 
@@ -54,5 +55,21 @@ async def delete_messages(session: AsyncSession, cutoff: datetime, limit: int) -
     )
     result = cast(
         CursorResult[Any], await session.execute(delete(Message).where(Message.id.in_(ids)))
+    )
+    return result.rowcount
+
+
+async def delete_inbound_addresses(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    """Up to `limit` of the closed accounts' reply addresses (who wrote to which number):
+    with their messages gone, nothing is replied to any more."""
+    ids = (
+        select(InboundAddress.inbound_id)
+        .where(InboundAddress.account_id.in_(_closed_before(cutoff)))
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = cast(
+        CursorResult[Any],
+        await session.execute(delete(InboundAddress).where(InboundAddress.inbound_id.in_(ids))),
     )
     return result.rowcount

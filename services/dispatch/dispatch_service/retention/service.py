@@ -12,6 +12,7 @@ from shared.retention import DataKind, RetentionJob, Step
 STEPS = (
     Step(DataKind.MESSAGE_TEXTS, repository.redact_texts),
     Step(DataKind.MESSAGES, repository.delete_messages),
+    Step(DataKind.MESSAGES, repository.delete_inbound_addresses),
 )
 
 
