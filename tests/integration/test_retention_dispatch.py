@@ -2,6 +2,11 @@
 account closed 60 days ago lose their texts, 120 days ago the messages themselves; an
 account that is open, or was reopened, keeps everything. The clock is moved, not waited."""
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -18,7 +23,7 @@ from dispatch_service.retention.service import retention_job
 from shared.db import create_engine, create_sessionmaker
 from shared.events import AccountState, AccountStateChanged
 from shared.retention import REDACTED_TEXT
-from tests.support.databases import Databases
+from tests.support.databases import ROOT, Databases
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -156,3 +161,31 @@ async def test_closed_accounts_messages_are_redacted_then_deleted_by_the_clock(
         assert await count(sessions, InboundAddress, account_id) == 5
         assert REDACTED_TEXT not in await texts(sessions, account_id)
         assert len(await texts(sessions, account_id)) == 15
+
+
+async def test_one_round_by_hand_from_the_command_line(databases: Databases) -> None:
+    url = await databases.create("dispatch")
+    engine = create_engine(url)
+    try:
+        sessions = create_sessionmaker(engine)
+        closed = uuid4()
+        await add_messages(sessions, closed, 2)
+        await change_state(sessions, closed, "closed", datetime.now(UTC) - 61 * DAY)
+    finally:
+        await engine.dispose()
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "services" / "dispatch")]),
+        "DISPATCH_DATABASE_URL": url,
+    }
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "dispatch_service.retention", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"message_texts": 2, "messages": 0}
