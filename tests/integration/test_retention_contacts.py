@@ -3,12 +3,14 @@ account was closed, everything it kept here goes (contacts with their tags, valu
 memberships, consent records, unsubscribe tokens, groups, custom fields, imports and their
 files); before that nothing does, and other accounts, open or reopened, keep everything."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,10 +21,13 @@ from contacts_service.fields.models import CustomField
 from contacts_service.groups.models import ContactGroup, GroupMember
 from contacts_service.imports.models import ContactImport
 from contacts_service.retention.handlers import on_account_states_changed
+from contacts_service.retention.models import AccountStateRow
 from contacts_service.retention.service import retention_job
 from contacts_service.unsubscribe.models import UnsubscribeToken
 from shared.db import create_engine, create_sessionmaker
-from shared.events import AccountState, AccountStateChanged
+from shared.events import AccountState, AccountStateChanged, utcnow
+from tests.integration.contacts_support import add_contact, bearer, contacts_client
+from tests.support.apps import AuthClient
 from tests.support.databases import Databases
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -160,3 +165,39 @@ async def test_a_closed_accounts_contacts_go_60_days_after_closing(
 
     for account_id in (other, reopened):
         assert await rows(sessions, account_id) == full
+
+
+async def test_an_owners_close_in_auth_starts_contacts_clock(
+    databases: Databases, broker: str, auth_service: AuthClient, tmp_path: Path
+) -> None:
+    """End to end: auth's account.state_changed crosses the broker into contacts' own
+    projection, and the retention job then deletes that account's contacts only."""
+    url = await databases.create("contacts")
+    closing, closing_token = await auth_service.new_account()
+    staying, staying_token = await auth_service.new_account()
+    engine = create_engine(url)
+    sessions = create_sessionmaker(engine)
+    try:
+        async with contacts_client(url, broker, auth_service) as client:
+            for token in (closing_token, staying_token):
+                assert (await add_contact(client, token)).status_code == 201
+            async with httpx.AsyncClient(base_url=auth_service.base_url, timeout=10) as auth:
+                closed = await auth.post("/v1/account/close", headers=bearer(closing_token))
+            assert closed.status_code == 204, closed.text
+
+            async with asyncio.timeout(60):
+                while True:
+                    async with sessions() as session:
+                        row = await session.get(AccountStateRow, closing)
+                    if row is not None and row.state == "closed":
+                        break
+                    await asyncio.sleep(0.2)
+
+            job = retention_job(sessions, str(tmp_path), 500, clock=lambda: utcnow() + 61 * DAY)
+            assert (await job.run_once())["contacts"] == 1
+            kept = await client.get("/v1/contacts", headers=bearer(staying_token))
+            assert len(kept.json()["items"]) == 1
+        assert (await rows(sessions, closing))["contacts"] == 0
+        assert (await rows(sessions, staying))["contacts"] == 1
+    finally:
+        await engine.dispose()
