@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.client_address import IpNetwork, parse_networks
+from shared.retention import DataKind, rule
 from shared.settings import ServiceSettings
 
 
@@ -39,13 +40,15 @@ class AuthSettings(ServiceSettings):
     login_lockout_window_seconds: float = Field(default=900.0, gt=0)
     # How often failed logins past the window and expired refresh tokens are deleted.
     session_prune_interval_seconds: float = Field(default=600.0, gt=0)
-    # Audit records older than this are purged, a batch at a time, every interval.
-    audit_retention_days: int = Field(default=730, ge=1)
-    audit_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # Audit records older than this are purged by the retention job (auth_service/retention);
+    # the retention policy's period (shared/retention.py) unless set.
+    audit_retention_days: int = Field(default=rule(DataKind.AUDIT_LOG).days, ge=1)
     # The gateway's activity log (IP, user agent, path, status) is personal data kept a
-    # month at most (issue 7, item 8); purged every interval like the audit records.
-    activity_retention_days: int = Field(default=30, ge=1, le=31)
-    activity_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # month at most (issue 7, item 8); purged like the audit records.
+    activity_retention_days: int = Field(default=rule(DataKind.ACTIVITY_LOG).days, ge=1, le=31)
+    # The retention job runs this often, this many rows per transaction.
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    retention_batch_size: int = Field(default=1000, ge=1)
     # The consumer group (and inbox name) of the audit records and activity auth consumes.
     consumer_group: str = "auth"
     # How often queued mail (verification links, invitations) is sent (auth_service/mail);

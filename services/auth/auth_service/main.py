@@ -2,11 +2,9 @@ from fastapi import FastAPI
 
 from auth_service.accounts.passwords import Passwords
 from auth_service.accounts.router import router as accounts_router
-from auth_service.activity.pruning import ActivityPruner
 from auth_service.activity.router import router as activity_router
 from auth_service.api_keys.router import internal_router as api_keys_internal_router
 from auth_service.api_keys.router import router as api_keys_router
-from auth_service.audit.pruning import AuditPruner
 from auth_service.audit.router import router as audit_router
 from auth_service.config import AuthSettings
 from auth_service.consumer import auth_consumer
@@ -18,6 +16,7 @@ from auth_service.mail.service import MailSender
 from auth_service.ops.router import router as ops_router
 from auth_service.password.router import router as password_router
 from auth_service.profile.router import router as profile_router
+from auth_service.retention.service import retention_job
 from auth_service.sessions.local_verifier import local_verifier
 from auth_service.sessions.pruning import SessionPruner
 from auth_service.sessions.router import router as sessions_router
@@ -34,8 +33,9 @@ from shared.runtime import ServiceRuntime
 
 
 class AuthRuntime(ServiceRuntime):
-    """The kit's runtime plus the pruning of failed logins, expired refresh tokens, and
-    audit and activity records past their retention, and the sending of queued mail."""
+    """The kit's runtime plus the pruning of failed logins and expired refresh tokens, the
+    sending of queued mail and the retention job (audit and activity logs, unused
+    accounts)."""
 
     mailer: Mailer
     mail: MailSender
@@ -52,19 +52,15 @@ class AuthRuntime(ServiceRuntime):
         self.start_periodic(
             PeriodicJob("mail-sender", settings.mail_send_interval_seconds, self.mail.run_once)
         )
-        audit_pruner = AuditPruner(self.sessionmaker, settings)
-        self.start_periodic(
-            PeriodicJob(
-                "audit-pruner", settings.audit_prune_interval_seconds, audit_pruner.run_once
-            )
+        # The audit and activity logs past their periods, and unused accounts (R5).
+        retention = retention_job(
+            self.sessionmaker,
+            settings.retention_batch_size,
+            audit_retention_days=settings.audit_retention_days,
+            activity_retention_days=settings.activity_retention_days,
         )
-        activity_pruner = ActivityPruner(self.sessionmaker, settings)
         self.start_periodic(
-            PeriodicJob(
-                "activity-pruner",
-                settings.activity_prune_interval_seconds,
-                activity_pruner.run_once,
-            )
+            PeriodicJob("retention", settings.retention_interval_seconds, retention.run_once)
         )
 
 

@@ -1,5 +1,7 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.retention import DataKind, rule
 from shared.settings import VerifyingServiceSettings
 
 
@@ -13,7 +15,12 @@ class ContactsSettings(VerifyingServiceSettings):
     # upload may be, and how long after an import finished its files are deleted (R18).
     import_dir: str = ".var/imports"
     import_max_bytes: int = 200 * 1024 * 1024
-    import_retention_days: int = 60
+    # The policy's period (shared/retention.py) unless set.
+    import_retention_days: int = Field(default=rule(DataKind.IMPORT_FILES).days, ge=1)
     import_max_rows: int = 1_000_000
     import_chunk_rows: int = 1000
     import_poll_seconds: float = 2.0
+    # The retention job (contacts_service/retention): how often, and how many rows per
+    # transaction.
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    retention_batch_size: int = Field(default=500, ge=1)

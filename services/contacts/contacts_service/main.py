@@ -9,6 +9,8 @@ from contacts_service.fields.router import router as fields_router
 from contacts_service.groups.router import router as groups_router
 from contacts_service.imports import service as imports
 from contacts_service.imports.router import router as imports_router
+from contacts_service.retention import handlers as account_states
+from contacts_service.retention.service import retention_job
 from contacts_service.unsubscribe.router import public_router as unsubscribe_router
 from contacts_service.unsubscribe.router import router as unsubscribe_token_router
 from shared.app import create_service_app
@@ -20,7 +22,8 @@ _MULTIPART_OVERHEAD = 1024 * 1024
 
 
 class ContactsRuntime(ServiceRuntime):
-    """The kit's runtime plus the imports' worker and the deletion of their old files."""
+    """The kit's runtime plus the imports' worker and the retention job (old import files,
+    closed accounts' data)."""
 
     async def start(self) -> None:
         await super().start()
@@ -35,15 +38,18 @@ class ContactsRuntime(ServiceRuntime):
                 settings.import_max_rows,
             )
 
-        async def delete_old_files() -> int:
-            return await imports.delete_expired_files(
-                self.sessionmaker, settings.import_dir, settings.import_retention_days
-            )
-
+        retention = retention_job(
+            self.sessionmaker,
+            settings.import_dir,
+            settings.retention_batch_size,
+            import_retention_days=settings.import_retention_days,
+        )
         self.start_periodic(
             PeriodicJob("contact-imports", settings.import_poll_seconds, work_imports)
         )
-        self.start_periodic(PeriodicJob("contact-import-retention", 3600, delete_old_files))
+        self.start_periodic(
+            PeriodicJob("retention", settings.retention_interval_seconds, retention.run_once)
+        )
 
 
 def create_app(settings: ContactsSettings | None = None) -> FastAPI:
@@ -52,8 +58,15 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
-        # Opt-outs by STOP reply (dlr) become consent records of their number.
-        consumer_specs=(ConsumerSpec(settings.consumer_group, TOPICS, HANDLERS),),
+        # Opt-outs by STOP reply (dlr) become consent records of their number; account
+        # closures start the retention clock.
+        consumer_specs=(
+            ConsumerSpec(
+                settings.consumer_group,
+                TOPICS + account_states.TOPICS,
+                {**HANDLERS, **account_states.HANDLERS},
+            ),
+        ),
     )
     # The fixed paths (/v1/contacts/fields, /groups) before /v1/contacts/{contact_id}.
     routers = [

@@ -6,9 +6,11 @@ from contacts_service.db import Base, Inbox, Outbox
 from contacts_service.fields.models import CustomField
 from contacts_service.groups.models import ContactGroup, GroupMember
 from contacts_service.imports.models import ContactImport
+from contacts_service.retention.models import AccountStateRow
 from contacts_service.unsubscribe.models import UnsubscribeToken
 
 __all__ = [
+    "AccountStateRow",
     "Base",
     "ConsentRecord",
     "Contact",

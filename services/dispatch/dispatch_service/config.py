@@ -137,6 +137,11 @@ class DispatchSettings(VerifyingServiceSettings):
     schedule_poll_seconds: float = Field(default=1.0, gt=0)
     schedule_batch_size: int = Field(default=500, ge=1)
 
+    # The retention job (dispatch_service/retention, periods in shared/retention.py) runs
+    # this often, redacting or deleting this many messages per transaction.
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    retention_batch_size: int = Field(default=500, ge=1)
+
     # A batch with more recipients than this needs an operator to enable mass mailing for
     # the account (R10: after the contract is signed); 0 lets any size through.
     bulk_recipients_threshold: int = Field(default=100, ge=0)

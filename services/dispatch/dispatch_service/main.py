@@ -11,6 +11,7 @@ from dispatch_service.help_replies.router import router as help_router
 from dispatch_service.messages.handlers import TOPICS, handlers
 from dispatch_service.messages.router import router as messages_router
 from dispatch_service.quotes.router import router as quotes_router
+from dispatch_service.retention.service import retention_job
 from dispatch_service.scheduling.releaser import ScheduledReleaser
 from dispatch_service.scheduling.router import router as scheduling_router
 from dispatch_service.senders.ops_router import router as ops_senders_router
@@ -23,8 +24,8 @@ from shared.runtime import ConsumerSpec, ServiceRuntime
 
 
 class DispatchRuntime(ServiceRuntime):
-    """The kit's runtime plus the receipt deadline's sweeper and the scheduled messages'
-    releaser, which need the database."""
+    """The kit's runtime plus the receipt deadline's sweeper, the scheduled messages'
+    releaser and the retention job, which need the database."""
 
     async def start(self) -> None:
         await super().start()
@@ -37,6 +38,10 @@ class DispatchRuntime(ServiceRuntime):
         releaser = ScheduledReleaser(self.sessionmaker, settings.schedule_batch_size)
         self.start_periodic(
             PeriodicJob("scheduled-releaser", settings.schedule_poll_seconds, releaser.release)
+        )
+        retention = retention_job(self.sessionmaker, settings.retention_batch_size)
+        self.start_periodic(
+            PeriodicJob("retention", settings.retention_interval_seconds, retention.run_once)
         )
 
 

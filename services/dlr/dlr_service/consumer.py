@@ -11,9 +11,16 @@ from dlr_service.inbound.service import record_inbound
 from dlr_service.receipts.matching import MatchWindow
 from dlr_service.receipts.parsing import is_receipt
 from dlr_service.receipts.service import record_parts_submitted, record_receipts
+from dlr_service.retention.handlers import on_account_states_changed
 from dlr_service.webhooks import callbacks
 from shared import tracing
-from shared.events import BatchAccepted, DeliverSmReceived, MessageAccepted, MessagePartSubmitted
+from shared.events import (
+    AccountStateChanged,
+    BatchAccepted,
+    DeliverSmReceived,
+    MessageAccepted,
+    MessagePartSubmitted,
+)
 from shared.inbox import Batched
 from shared.runtime import ConsumerSpec
 
@@ -46,12 +53,14 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
     # Submitted parts first, so a receipt fetched together with its part matches at once.
     return ConsumerSpec(
         name="dlr",
-        topics=(MessagePartSubmitted.topic, DeliverSmReceived.topic),
+        # auth.accounts: closures start the retention clock (dlr_service/retention).
+        topics=(MessagePartSubmitted.topic, DeliverSmReceived.topic, AccountStateChanged.topic),
         handlers={
             "smpp.deliver_sm_received": Batched(on_deliver_sm),
             "message.part_submitted": Batched(on_parts_submitted),
             # Same topic as the parts (dispatch.messages).
             "message.accepted": Batched(on_accepted),
             "batch.accepted": Batched(on_accepted),
+            "account.state_changed": Batched(on_account_states_changed),
         },
     )

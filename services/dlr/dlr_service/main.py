@@ -1,5 +1,4 @@
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -11,7 +10,7 @@ from dlr_service.inbound.router import router as inbound_router
 from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.numbers.router import router as numbers_router
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
-from dlr_service.webhooks.retention import prune_events
+from dlr_service.retention.service import retention_job
 from dlr_service.webhooks.router import router as webhooks_router
 from dlr_service.webhooks.ssrf import UrlGuard
 from shared.app import create_service_app
@@ -22,7 +21,7 @@ from shared.runtime import ServiceRuntime
 @dataclass
 class DlrRuntime(ServiceRuntime):
     """The kit's runtime plus the pending-receipt sweeper, the incomplete-MO sweeper and the
-    webhook pruner, which need the database."""
+    retention job (webhook logs, closed accounts' inbound SMS), which need the database."""
 
     sweeper: PendingReceiptSweeper = field(init=False)
     mo_sweeper: IncompleteMoSweeper = field(init=False)
@@ -47,13 +46,13 @@ class DlrRuntime(ServiceRuntime):
                 "incomplete-mo-sweeper", settings.sweep_interval_seconds, self.mo_sweeper.sweep
             )
         )
-        retention = timedelta(days=settings.webhook_retention_days)
+        retention = retention_job(
+            self.sessionmaker,
+            settings.retention_batch_size,
+            webhook_retention_days=settings.webhook_retention_days,
+        )
         self.start_periodic(
-            PeriodicJob(
-                "webhook-pruner",
-                settings.webhook_prune_interval_seconds,
-                lambda: prune_events(self.sessionmaker, retention, settings.sweep_batch_size),
-            )
+            PeriodicJob("retention", settings.retention_interval_seconds, retention.run_once)
         )
 
 

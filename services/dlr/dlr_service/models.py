@@ -9,6 +9,7 @@ from dlr_service.receipts.models import (
     ReceiptRecord,
     SubmittedPart,
 )
+from dlr_service.retention.models import AccountStateRow
 from dlr_service.webhooks.models import (
     MessageSequence,
     WebhookAttempt,
@@ -18,6 +19,7 @@ from dlr_service.webhooks.models import (
 )
 
 __all__ = [
+    "AccountStateRow",
     "AssignedNumber",
     "Base",
     "Inbox",
