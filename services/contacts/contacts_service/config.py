@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import VerifyingServiceSettings
@@ -17,3 +18,13 @@ class ContactsSettings(VerifyingServiceSettings):
     import_max_rows: int = 1_000_000
     import_chunk_rows: int = 1000
     import_poll_seconds: float = 2.0
+    # Privacy exports (issue 11 items 5-6): where archives are built and kept, for how long
+    # they can be downloaded, and the internal routes of the services holding the other parts
+    # (http://dispatch:8000, http://dlr:8000 in the cluster; unset: exports fail, never
+    # come out incomplete).
+    export_dir: str = ".var/privacy-exports"
+    export_retention_days: float = Field(default=7.0, gt=0)
+    export_poll_seconds: float = Field(default=2.0, gt=0)
+    export_part_timeout_seconds: float = Field(default=300.0, gt=0)
+    dispatch_url: str | None = None
+    dlr_url: str | None = None

@@ -9,6 +9,8 @@ from contacts_service.fields.router import router as fields_router
 from contacts_service.groups.router import router as groups_router
 from contacts_service.imports import service as imports
 from contacts_service.imports.router import router as imports_router
+from contacts_service.privacy import service as privacy
+from contacts_service.privacy.router import router as privacy_router
 from contacts_service.unsubscribe.router import public_router as unsubscribe_router
 from contacts_service.unsubscribe.router import router as unsubscribe_token_router
 from shared.app import create_service_app
@@ -45,6 +47,17 @@ class ContactsRuntime(ServiceRuntime):
         )
         self.start_periodic(PeriodicJob("contact-import-retention", 3600, delete_old_files))
 
+        async def build_exports() -> int:
+            return await privacy.process_pending(self.sessionmaker, settings)
+
+        async def delete_old_exports() -> int:
+            return await privacy.delete_expired(self.sessionmaker, settings.export_dir)
+
+        self.start_periodic(
+            PeriodicJob("privacy-exports", settings.export_poll_seconds, build_exports)
+        )
+        self.start_periodic(PeriodicJob("privacy-export-expiry", 3600, delete_old_exports))
+
 
 def create_app(settings: ContactsSettings | None = None) -> FastAPI:
     settings = settings or ContactsSettings()
@@ -64,6 +77,7 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
         consent_router,
         unsubscribe_token_router,
         unsubscribe_router,
+        privacy_router,
     ]
     return create_service_app(
         "contacts",

@@ -6,6 +6,7 @@ from contacts_service.db import Base, Inbox, Outbox
 from contacts_service.fields.models import CustomField
 from contacts_service.groups.models import ContactGroup, GroupMember
 from contacts_service.imports.models import ContactImport
+from contacts_service.privacy.models import PrivacyExport
 from contacts_service.unsubscribe.models import UnsubscribeToken
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "GroupMember",
     "Inbox",
     "Outbox",
+    "PrivacyExport",
     "UnsubscribeToken",
 ]

@@ -9,6 +9,7 @@ from dispatch_service.expiry.sweeper import ReceiptSweeper
 from dispatch_service.help_replies.router import router as help_router
 from dispatch_service.messages.handlers import TOPICS, handlers
 from dispatch_service.messages.router import router as messages_router
+from dispatch_service.privacy.router import internal_router as privacy_router
 from dispatch_service.quotes.router import router as quotes_router
 from dispatch_service.scheduling.releaser import ScheduledReleaser
 from dispatch_service.scheduling.router import router as scheduling_router
@@ -62,5 +63,6 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
             templates_router,
             help_router,
             windows_router,
+            privacy_router,
         ],
     )

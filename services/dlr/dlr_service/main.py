@@ -10,6 +10,7 @@ from dlr_service.inbound.ops_router import router as ops_inbound_router
 from dlr_service.inbound.router import router as inbound_router
 from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.numbers.router import router as numbers_router
+from dlr_service.privacy.router import internal_router as privacy_router
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
 from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.router import router as webhooks_router
@@ -70,7 +71,13 @@ def create_app(settings: DlrSettings | None = None, guard: UrlGuard | None = Non
     app = create_service_app(
         "dlr",
         runtime,
-        routers=[webhooks_router, inbound_router, ops_inbound_router, numbers_router],
+        routers=[
+            webhooks_router,
+            inbound_router,
+            ops_inbound_router,
+            numbers_router,
+            privacy_router,
+        ],
     )
     app.state.webhook_guard = guard or UrlGuard(settings.webhooks_allow_loopback)
     return app
