@@ -28,3 +28,5 @@ class ContactsSettings(VerifyingServiceSettings):
     export_part_timeout_seconds: float = Field(default=300.0, gt=0)
     dispatch_url: str | None = None
     dlr_url: str | None = None
+    # Erased numbers (R17): how often committed erasures are vacuumed and reported complete.
+    erasure_poll_seconds: float = Field(default=5.0, gt=0)

@@ -4,11 +4,12 @@ from dispatch_service.batches.router import router as batches_router
 from dispatch_service.bulk.ops_router import router as ops_bulk_router
 from dispatch_service.config import DispatchSettings
 from dispatch_service.content.router import router as content_router
-from dispatch_service.db import Inbox, Outbox
+from dispatch_service.db import ErasedNumber, Inbox, Outbox
 from dispatch_service.expiry.sweeper import ReceiptSweeper
 from dispatch_service.help_replies.router import router as help_router
 from dispatch_service.messages.handlers import TOPICS, handlers
 from dispatch_service.messages.router import router as messages_router
+from dispatch_service.privacy.erasure import TABLES
 from dispatch_service.privacy.router import internal_router as privacy_router
 from dispatch_service.quotes.router import router as quotes_router
 from dispatch_service.scheduling.releaser import ScheduledReleaser
@@ -17,6 +18,7 @@ from dispatch_service.senders.ops_router import router as ops_senders_router
 from dispatch_service.senders.router import router as senders_router
 from dispatch_service.templates.router import router as templates_router
 from dispatch_service.windows.router import router as windows_router
+from shared import erasure
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
 from shared.runtime import ConsumerSpec, ServiceRuntime
@@ -37,6 +39,15 @@ class DispatchRuntime(ServiceRuntime):
         releaser = ScheduledReleaser(self.sessionmaker, settings.schedule_batch_size)
         self.start_periodic(
             PeriodicJob("scheduled-releaser", settings.schedule_poll_seconds, releaser.release)
+        )
+
+        async def complete_erasures() -> int:
+            return await erasure.complete_pending(
+                self.sessionmaker, self.engine, ErasedNumber, Outbox, "dispatch", TABLES
+            )
+
+        self.start_periodic(
+            PeriodicJob("privacy-erasures", settings.erasure_poll_seconds, complete_erasures)
         )
 
 

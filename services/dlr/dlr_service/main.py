@@ -5,16 +5,18 @@ from fastapi import FastAPI
 
 from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
-from dlr_service.db import Inbox, Outbox
+from dlr_service.db import ErasedNumber, Inbox, Outbox
 from dlr_service.inbound.ops_router import router as ops_inbound_router
 from dlr_service.inbound.router import router as inbound_router
 from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.numbers.router import router as numbers_router
+from dlr_service.privacy.erasure import TABLES
 from dlr_service.privacy.router import internal_router as privacy_router
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
 from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.router import router as webhooks_router
 from dlr_service.webhooks.ssrf import UrlGuard
+from shared import erasure
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
 from shared.runtime import ServiceRuntime
@@ -55,6 +57,15 @@ class DlrRuntime(ServiceRuntime):
                 settings.webhook_prune_interval_seconds,
                 lambda: prune_events(self.sessionmaker, retention, settings.sweep_batch_size),
             )
+        )
+
+        async def complete_erasures() -> int:
+            return await erasure.complete_pending(
+                self.sessionmaker, self.engine, ErasedNumber, Outbox, "dlr", TABLES
+            )
+
+        self.start_periodic(
+            PeriodicJob("privacy-erasures", settings.erasure_poll_seconds, complete_erasures)
         )
 
 

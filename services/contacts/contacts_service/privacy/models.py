@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import Index, Integer, String, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contacts_service.db import Base
@@ -29,3 +29,30 @@ class PrivacyExport(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # After this the archive is deleted and the download answers 410.
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PrivacyErasure(Base):
+    """One erasure request. The number itself is not kept here: only the services' events
+    carry it, and each service keeps a digest (shared.erasure)."""
+
+    __tablename__ = "privacy_erasures"
+
+    id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
+    account_id: Mapped[UUID] = mapped_column(Uuid, index=True)
+    requested_by: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | completed
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class PrivacyErasurePart(Base):
+    """One service's report on an erasure: it erased `rows` and vacuumed the tables."""
+
+    __tablename__ = "privacy_erasure_parts"
+
+    erasure_id: Mapped[UUID] = mapped_column(
+        Uuid, ForeignKey("privacy_erasures.id", ondelete="CASCADE"), primary_key=True
+    )
+    service: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rows: Mapped[int] = mapped_column(Integer)
+    completed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -5,8 +5,13 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import FileResponse
 
 from contacts_service.config import ContactsSettings
-from contacts_service.privacy import service
-from contacts_service.privacy.schemas import ExportCreate, ExportResponse
+from contacts_service.privacy import erasure, service
+from contacts_service.privacy.schemas import (
+    ErasureCreate,
+    ErasureResponse,
+    ExportCreate,
+    ExportResponse,
+)
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -67,3 +72,36 @@ async def download(
         session, principal.account_id, export_id, _settings(request).export_dir
     )
     return FileResponse(path, media_type="application/zip", filename=f"export-{export_id}.zip")
+
+
+erasures_router = APIRouter(
+    prefix="/v1/privacy/erasures",
+    tags=["privacy"],
+    responses=problem_responses(*AUTHENTICATED),
+)
+
+
+@erasures_router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Erase a recipient's number everywhere (R17)",
+    description="Every service deletes or redacts what it holds about the number (message "
+    "texts and numbers become `[redacted]`/`redacted`), vacuums the tables and reports; the "
+    "request is `completed` when all have. A number nobody holds completes with zero rows.",
+    responses=problem_responses(422),
+)
+async def create_erasure(
+    body: ErasureCreate, principal: Manager, session: SessionDep, response: Response
+) -> ErasureResponse:
+    created = await erasure.request(session, principal, body.phone)
+    response.headers["Location"] = f"{erasures_router.prefix}/{created.id}"
+    return await erasure.report(session, principal.account_id, created.id)
+
+
+@erasures_router.get(
+    "/{erasure_id}",
+    summary="An erasure's progress, per service",
+    responses=problem_responses(404),
+)
+async def get_erasure(erasure_id: UUID, principal: Manager, session: SessionDep) -> ErasureResponse:
+    return await erasure.report(session, principal.account_id, erasure_id)

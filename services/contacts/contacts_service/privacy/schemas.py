@@ -39,3 +39,24 @@ class ExportResponse(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     expires_at: datetime | None = Field(description="The download goes away then")
+
+
+class ErasureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(examples=["+447700900123"], description="The number to erase")
+
+
+class ErasurePartResponse(BaseModel):
+    service: str
+    completed: bool
+    rows: int | None = Field(description="Rows erased or redacted; null until completed")
+    completed_at: datetime | None
+
+
+class ErasureResponse(BaseModel):
+    id: UUID
+    state: Literal["pending", "completed"]
+    created_at: datetime
+    completed_at: datetime | None
+    services: list[ErasurePartResponse]
