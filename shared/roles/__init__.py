@@ -33,7 +33,7 @@ Permission = Literal[
     "account:manage",  # profile, sender names, webhooks
     "account:close",
     "audit:read",
-    # Data-subject rights (R17): export a recipient's personal data.
+    # Data-subject rights (R17): export or erase a recipient's personal data.
     "privacy:manage",
     # The whole account's data in one archive (R17, issue 11 item 6): its owners only.
     "account:export",

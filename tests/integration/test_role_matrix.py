@@ -67,6 +67,8 @@ OPERATIONS = (
     Operation("contacts", "POST", "/v1/privacy/exports", "privacy:manage", body={}),
     Operation("contacts", "GET", "/v1/privacy/exports/{export_id}", "privacy:manage"),
     Operation("contacts", "GET", "/v1/privacy/exports/{export_id}/download", "privacy:manage"),
+    Operation("contacts", "POST", "/v1/privacy/erasures", "privacy:manage", body={}),
+    Operation("contacts", "GET", "/v1/privacy/erasures/{erasure_id}", "privacy:manage"),
     Operation("contacts", "DELETE", "/v1/contacts/fields/{key}", "contacts:write"),
     Operation("contacts", "POST", "/v1/contacts/groups", "contacts:write", body={}),
     Operation("contacts", "GET", "/v1/contacts/groups", "contacts:read"),

@@ -34,6 +34,7 @@ from gateway.routes import is_public, resolve
         ("/v1/public/unsubscribe", "contacts"),
         ("/v1/privacy/exports", "contacts"),
         ("/v1/privacy/exports/1/download", "contacts"),
+        ("/v1/privacy/erasures/1", "contacts"),
         ("/v1/privacyx", None),
         ("/v1/public/unsubscribex", None),
         ("/v1/public/other", None),
