@@ -144,7 +144,9 @@ async def platform(
         await producer.stop()
 
 
-async def _message(platform: Platform, account_id: UUID, to: str, text: str) -> UUID:
+async def _message(
+    platform: Platform, account_id: UUID, to: str, text: str, status: str = "delivered"
+) -> UUID:
     message = Message(
         id=uuid4(),
         account_id=account_id,
@@ -154,7 +156,8 @@ async def _message(platform: Platform, account_id: UUID, to: str, text: str) -> 
         encoding="gsm7",
         segments=1,
         concat_reference=0,
-        status="delivered",
+        status=status,
+        send_at=utcnow() + timedelta(days=1) if status == "scheduled" else None,
     )
     async with platform.apps["dispatch"].state.runtime.sessionmaker() as session:
         async with session.begin():
@@ -219,6 +222,7 @@ async def test_after_an_erasure_no_table_outbox_or_archive_holds_the_number(
     )
     assert consent.status_code == 201, consent.text
     erased_message = await _message(platform, account_id, NUMBER, "Your code is 1234")
+    scheduled = await _message(platform, account_id, NUMBER, "See you tomorrow", "scheduled")
     await _reply(platform, account_id, NUMBER, "thanks, Ada here")
     # The same number at another account, and another number here: both untouched.
     await add_contact(platform.contacts, other_token, NUMBER)
@@ -248,6 +252,8 @@ async def test_after_an_erasure_no_table_outbox_or_archive_holds_the_number(
         message = await session.get(Message, erased_message)
         assert message is not None
         assert (message.to_number, message.text) == ("redacted", "[redacted]")
+        # Not left to go out to a redacted number.
+        assert (await session.get(Message, scheduled)).status == "canceled"  # type: ignore[union-attr]
         others = await session.scalars(
             select(Message.text).where(Message.to_number == OTHER_NUMBER)
         )

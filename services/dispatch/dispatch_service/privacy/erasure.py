@@ -8,12 +8,14 @@ from sqlalchemy.orm import selectinload
 
 from dispatch_service.batches.models import Batch
 from dispatch_service.consent.models import RecipientConsentRow
+from dispatch_service.content.models import ContentReview
 from dispatch_service.db import ErasedNumber, Outbox
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.replies.models import InboundAddress
 from shared.erasure import REDACTED_NUMBER, REDACTED_TEXT, digest, scrub_outbox
 from shared.events import PrivacyErasureRequested, utcnow
 
+ERASED_CODE = "recipient_erased"
 # What the vacuum after an erasure covers.
 TABLES = (
     "messages",
@@ -27,17 +29,27 @@ TABLES = (
 
 async def on_erasure_requested(session: AsyncSession, event: PrivacyErasureRequested) -> None:
     account_id, phone, now = event.account_id, event.phone, utcnow()
-    scheduled = await session.scalars(
+    # Not yet sent: a scheduled message is canceled, one held for review rejected (and its
+    # review decided), rather than left to go to a redacted number.
+    waiting = await session.scalars(
         select(Message)
         .options(selectinload(Message.parts))
         .where(
             Message.account_id == account_id,
             Message.to_number == phone,
-            Message.status == "scheduled",
+            Message.status.in_(("scheduled", "held")),
         )
     )
-    for message in scheduled:
-        message.cancel(now)
+    for message in waiting.all():
+        if message.status == "scheduled":
+            message.cancel(now)
+        else:
+            message.reject(ERASED_CODE, "its recipient's number was erased", now)
+            await session.execute(
+                update(ContentReview)
+                .where(ContentReview.message_id == message.id, ContentReview.decided_at.is_(None))
+                .values(decided_at=now, decision="rejected")
+            )
     await session.flush()
     ids = select(Message.id).where(Message.account_id == account_id, Message.to_number == phone)
     parts = await session.execute(
