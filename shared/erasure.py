@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 REDACTED_NUMBER = "redacted"
 _E = TypeVar("_E", bound=Event)
 REDACTED_TEXT = "[redacted]"
+ERASURE_REQUESTED = "privacy.erasure_requested"
 
 
 def digest(account_id: UUID, phone: str) -> str:
@@ -82,14 +83,17 @@ def _redact(value: Any, phone: str) -> Any:
 
 
 async def scrub_outbox(session: AsyncSession, outbox_model: type[OutboxMixin], phone: str) -> int:
-    """Redacts the number (and the texts beside it) in the outbox rows that carry it, sent
-    or not: an unsent one then goes out without it."""
+    """Redacts the number (and the texts beside it) in the outbox rows that carry it: rows
+    not yet published (or refused by the broker), which then go out without it."""
     table: Any = outbox_model.__table__  # type: ignore[attr-defined]
     pattern = f"%{phone}%"
     rows = (
         await session.execute(
             select(table.c.seq, table.c.payload, table.c.aggregateid).where(
-                cast(table.c.payload, Text).like(pattern) | table.c.aggregateid.like(pattern)
+                cast(table.c.payload, Text).like(pattern) | table.c.aggregateid.like(pattern),
+                # Another erasure of the number, not yet sent, needs it to do its work (the
+                # relay deletes it once sent).
+                table.c.type != ERASURE_REQUESTED,
             )
         )
     ).all()
