@@ -120,8 +120,11 @@ async def _vacuum(engine: AsyncEngine, tables: Sequence[str]) -> None:
             for table in tables:
                 await autocommit.execute(text(f'VACUUM "{table}"'))
         else:
-            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            await connection.commit()
+            # On the driver's connection: through SQLAlchemy it would run inside the
+            # transaction shared.db begins (BEGIN IMMEDIATE), where SQLite refuses it.
+            raw = await connection.get_raw_connection()
+            driver: Any = raw.driver_connection
+            await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 async def complete_pending(
