@@ -137,7 +137,9 @@ async def _build(
         spool.close()
         shutil.rmtree(work, ignore_errors=True)
     expires = utcnow() + timedelta(days=settings.export_retention_days)
-    await _finish(sessionmaker, export_id, "ready", spool.rows, None, expires)
+    if not await _finish(sessionmaker, export_id, "ready", spool.rows, None, expires):
+        # An erasure withdrew it while it was built: its rows may predate the erasure.
+        final.unlink(missing_ok=True)
 
 
 async def _finish(
@@ -147,13 +149,17 @@ async def _finish(
     rows: int,
     error: str | None,
     expires: datetime | None,
-) -> None:
+) -> bool:
+    """Records the outcome, unless the export is no longer running (an erasure withdrew
+    it meanwhile); returns whether it did."""
     async with sessionmaker() as session, session.begin():
-        export = await session.get(PrivacyExport, export_id)
-        assert export is not None
+        export = await session.get(PrivacyExport, export_id, with_for_update=True)
+        if export is None or export.state != "running":
+            return False
         export.state, export.rows, export.error = state, rows, error
         export.finished_at = utcnow()
         export.expires_at = expires
+        return True
 
 
 async def delete_expired(sessionmaker: async_sessionmaker[AsyncSession], directory: str) -> int:
