@@ -3,6 +3,7 @@ downloaded until they expire. The archive is written under a temporary name and 
 when complete, so a download never sees half an archive (an import running meanwhile only
 decides which rows were there when each table was read)."""
 
+import asyncio
 import logging
 import shutil
 import zipfile
@@ -123,12 +124,11 @@ async def _build(
             await parts.remote_parts(
                 fetch, settings.dispatch_url, settings.dlr_url, account_id, phone, spool
             )
-        tables = spool.close()
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for table, path in sorted(tables.items()):
-                write_table(archive, table, path)
+        # Compressing a large account takes a while: off the event loop that serves requests.
+        await asyncio.to_thread(_write_archive, partial, spool.close())
         partial.replace(final)
-    except (parts.PartUnavailable, OSError) as exc:
+    except (parts.PartUnavailable, OSError, ValueError, KeyError) as exc:
+        # ValueError, KeyError: a part's lines were not what this code reads.
         log.warning("privacy export %s failed: %r", export_id, exc)
         await _finish(sessionmaker, export_id, "failed", 0, str(exc)[:500], None)
         partial.unlink(missing_ok=True)
@@ -140,6 +140,12 @@ async def _build(
     if not await _finish(sessionmaker, export_id, "ready", spool.rows, None, expires):
         # An erasure withdrew it while it was built: its rows may predate the erasure.
         final.unlink(missing_ok=True)
+
+
+def _write_archive(path: Path, tables: dict[str, Path]) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for table, spooled in sorted(tables.items()):
+            write_table(archive, table, spooled)
 
 
 async def _finish(
