@@ -220,6 +220,11 @@ class Stack:
             "AUTH_DEV_KEY_FILE": str(self.config.var_dir / "auth-signing-key.pem"),
             # Quotes ask billing for prices (its internal route).
             "DISPATCH_BILLING_URL": f"http://127.0.0.1:{self.ports['billing']}",
+            # Privacy exports gather dispatch's and dlr's parts from their internal routes,
+            # which want this token (production's comes from a Secret).
+            "CONTACTS_DISPATCH_URL": f"http://127.0.0.1:{self.ports['dispatch']}",
+            "CONTACTS_DLR_URL": f"http://127.0.0.1:{self.ports['dlr']}",
+            "INTERNAL_TOKEN": "devstack-internal-token",
             "SMPP_HOST": self.smpp_host,
             "SMPP_PORT": str(self.smpp_port),
             "SMPP_SYSTEM_ID": self.config.smpp_system_id,

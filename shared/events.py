@@ -524,6 +524,39 @@ class InvoiceIssued(BillingAccountEvent):
     due_date: date | None = None
 
 
+ErasingService = Literal["contacts", "dispatch", "dlr"]
+
+
+class PrivacyEvent(Event):
+    """Data-subject erasure (R17, issue 11 item 5), keyed by the erasure request."""
+
+    topic: ClassVar[str] = "privacy.erasures"
+    aggregate_type: ClassVar[str] = "privacy_erasure"
+    account_id: UUID
+    erasure_id: UUID
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.erasure_id)
+
+
+class PrivacyErasureRequested(PrivacyEvent):
+    """The account asked to erase everything about one number: each service holding
+    recipients' data erases or redacts its rows and answers `privacy.erasure_completed`. It
+    carries the number, so its topic keeps events one day only (docs/privacy-rights.md)."""
+
+    type: Literal["privacy.erasure_requested"] = "privacy.erasure_requested"
+    phone: str = Field(pattern=r"^\+[1-9][0-9]{6,14}$")  # E.164
+
+
+class PrivacyErasureCompleted(PrivacyEvent):
+    """One service erased the number and vacuumed what held it; no number in it."""
+
+    type: Literal["privacy.erasure_completed"] = "privacy.erasure_completed"
+    service: ErasingService
+    rows: int = Field(ge=0)
+
+
 AnyEvent = Annotated[
     AccountRegistered
     | AccountEmailVerified
@@ -548,7 +581,9 @@ AnyEvent = Annotated[
     | RecipientConsentChanged
     | WebhookEndpointDisabled
     | BalanceLow
-    | InvoiceIssued,
+    | InvoiceIssued
+    | PrivacyErasureRequested
+    | PrivacyErasureCompleted,
     Field(discriminator="type"),
 ]
 
@@ -572,6 +607,7 @@ ALL_TOPICS: tuple[str, ...] = (
     MessagePartStatusReported.topic,
     RecipientConsentChanged.topic,
     BillingAccountEvent.topic,
+    PrivacyEvent.topic,
 )
 
 

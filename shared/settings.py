@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.client_address import IpNetwork, parse_networks
@@ -42,6 +42,12 @@ class ServiceSettings(BaseSettings):
     # One setting for the whole platform: JSON lines in production, text in `make dev`.
     log_format: LogFormat = Field(
         default="json", validation_alias=AliasChoices("LOG_FORMAT", "log_format")
+    )
+    # What one service shows another on /internal/ routes that hand out personal data
+    # (shared.internal). One secret for the platform, so read without the service prefix;
+    # unset, those routes refuse every caller (and contacts' exports fail, saying so).
+    internal_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("INTERNAL_TOKEN", "internal_token")
     )
 
     @model_validator(mode="after")

@@ -38,6 +38,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/sending-window", "dispatch", exact_or_below=True),
     Route("/v1/billing/", "billing"),
     Route("/v1/contacts", "contacts", exact_or_below=True),
+    # Data-subject rights (R17): contacts orchestrates them across the services.
+    Route("/v1/privacy", "contacts", exact_or_below=True),
     # A marketing message's unsubscribe link: contacts records the opt-out.
     Route("/v1/public/unsubscribe", "contacts", exact_or_below=True),
     Route("/v1/api-keys", "auth", exact_or_below=True),

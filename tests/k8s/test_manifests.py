@@ -65,6 +65,7 @@ OUT_OF_BAND_SECRETS = {
     "smpp-credentials": {"password"},
     "auth-smtp": {"url"},
     "auth-totp-key": {"keys"},
+    "internal-token": {"token"},
 }
 # What such a Secret holds where its settings check the form (a placeholder would not pass).
 SECRET_SAMPLES = {"auth-totp-key": Fernet.generate_key().decode()}

@@ -33,10 +33,15 @@ from gateway.routes import is_public, resolve
         ("/v1/inbound/1", "dlr"),
         ("/v1/inboundx", None),
         ("/v1/public/unsubscribe", "contacts"),
+        ("/v1/privacy/exports", "contacts"),
+        ("/v1/privacy/exports/1/download", "contacts"),
+        ("/v1/privacy/erasures/1", "contacts"),
+        ("/v1/privacyx", None),
         ("/v1/public/unsubscribex", None),
         ("/v1/public/other", None),
         # Services' internal routes (billing's prices, auth's key exchange) stay internal.
         ("/internal/v1/prices", None),
+        ("/internal/v1/privacy/export", None),
     ],
 )
 def test_each_path_goes_to_its_service(path: str, service: str | None) -> None:

@@ -24,3 +24,15 @@ class ContactsSettings(VerifyingServiceSettings):
     # transaction.
     retention_interval_seconds: float = Field(default=3600.0, gt=0)
     retention_batch_size: int = Field(default=500, ge=1)
+    # Privacy exports (issue 11 items 5-6): where archives are built and kept, for how long
+    # they can be downloaded, and the internal routes of the services holding the other parts
+    # (http://dispatch:8000, http://dlr:8000 in the cluster; unset: exports fail, never
+    # come out incomplete).
+    export_dir: str = ".var/privacy-exports"
+    export_retention_days: float = Field(default=7.0, gt=0)
+    export_poll_seconds: float = Field(default=2.0, gt=0)
+    export_part_timeout_seconds: float = Field(default=300.0, gt=0)
+    dispatch_url: str | None = None
+    dlr_url: str | None = None
+    # Erased numbers (R17): how often committed erasures are vacuumed and reported complete.
+    erasure_poll_seconds: float = Field(default=5.0, gt=0)

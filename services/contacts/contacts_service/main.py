@@ -1,19 +1,25 @@
 from fastapi import FastAPI
 
 from contacts_service.config import ContactsSettings
-from contacts_service.consent.handlers import HANDLERS, TOPICS
+from contacts_service.consent.handlers import TOPICS
 from contacts_service.consent.router import router as consent_router
 from contacts_service.contacts.router import router as contacts_router
-from contacts_service.db import Inbox, Outbox
+from contacts_service.db import ErasedNumber, Inbox, Outbox
 from contacts_service.fields.router import router as fields_router
 from contacts_service.groups.router import router as groups_router
 from contacts_service.imports import service as imports
 from contacts_service.imports.router import router as imports_router
+from contacts_service.privacy import erasure
+from contacts_service.privacy import service as privacy
+from contacts_service.privacy.router import erasures_router
+from contacts_service.privacy.router import router as privacy_router
 from contacts_service.retention import handlers as account_states
 from contacts_service.retention.service import retention_job
 from contacts_service.unsubscribe.router import public_router as unsubscribe_router
 from contacts_service.unsubscribe.router import router as unsubscribe_token_router
+from shared import erasure as shared_erasure
 from shared.app import create_service_app
+from shared.events import PrivacyEvent
 from shared.periodic import PeriodicJob
 from shared.runtime import ConsumerSpec, ServiceRuntime
 
@@ -51,6 +57,26 @@ class ContactsRuntime(ServiceRuntime):
             PeriodicJob("retention", settings.retention_interval_seconds, retention.run_once)
         )
 
+        async def build_exports() -> int:
+            return await privacy.process_pending(self.sessionmaker, settings)
+
+        async def delete_old_exports() -> int:
+            return await privacy.delete_expired(self.sessionmaker, settings.export_dir)
+
+        self.start_periodic(
+            PeriodicJob("privacy-exports", settings.export_poll_seconds, build_exports)
+        )
+        self.start_periodic(PeriodicJob("privacy-export-expiry", 3600, delete_old_exports))
+
+        async def complete_erasures() -> int:
+            return await shared_erasure.complete_pending(
+                self.sessionmaker, self.engine, ErasedNumber, Outbox, "contacts", erasure.TABLES
+            )
+
+        self.start_periodic(
+            PeriodicJob("privacy-erasures", settings.erasure_poll_seconds, complete_erasures)
+        )
+
 
 def create_app(settings: ContactsSettings | None = None) -> FastAPI:
     settings = settings or ContactsSettings()
@@ -59,12 +85,13 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
         outbox_model=Outbox,
         inbox_model=Inbox,
         # Opt-outs by STOP reply (dlr) become consent records of their number; account
-        # closures start the retention clock.
+        # closures start the retention clock. Erasures: contacts' own part, and every
+        # service's report of its part.
         consumer_specs=(
             ConsumerSpec(
                 settings.consumer_group,
-                TOPICS + account_states.TOPICS,
-                {**HANDLERS, **account_states.HANDLERS},
+                (*TOPICS, *account_states.TOPICS, PrivacyEvent.topic),
+                {**erasure.handlers(settings.export_dir), **account_states.HANDLERS},
             ),
         ),
     )
@@ -77,6 +104,8 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
         consent_router,
         unsubscribe_token_router,
         unsubscribe_router,
+        privacy_router,
+        erasures_router,
     ]
     return create_service_app(
         "contacts",

@@ -151,6 +151,9 @@ class DispatchSettings(VerifyingServiceSettings):
     billing_url: str | None = None
     billing_timeout_seconds: float = Field(default=2.0, gt=0)
 
+    # Erased numbers (R17): how often committed erasures are vacuumed and reported complete.
+    erasure_poll_seconds: float = Field(default=5.0, gt=0)
+
     @field_validator("default_sender")
     @classmethod
     def _valid_sender(cls, value: str) -> str:

@@ -10,7 +10,7 @@ from dispatch_service.content.models import (
     ContentRule,
     ContentSuspension,
 )
-from dispatch_service.db import Base, Inbox, Outbox
+from dispatch_service.db import Base, ErasedNumber, Inbox, Outbox
 from dispatch_service.destinations.models import DestinationExceptionRow
 from dispatch_service.help_replies.models import HelpText
 from dispatch_service.history.models import MessagePartEvent
@@ -25,6 +25,7 @@ from dispatch_service.windows.models import SendingWindow
 __all__ = [
     "AccountStateRow",
     "Base",
+    "ErasedNumber",
     "Batch",
     "BulkPermissionRow",
     "ConcatReference",

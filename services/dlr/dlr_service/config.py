@@ -29,6 +29,8 @@ class DlrSettings(VerifyingServiceSettings):
     # receipt (another system sharing the SMSC account, say) for ever.
     pending_receipt_hours: float = 24.0
     sweep_interval_seconds: float = 60.0
+    # Erased numbers (R17): how often committed erasures are vacuumed and reported complete.
+    erasure_poll_seconds: float = 5.0
     sweep_batch_size: int = 500
     # A mobile-originated SMS seen again within this time (same link, addresses and payload
     # bytes, UDH concat reference included) is the SMSC redelivering it after a lost or late

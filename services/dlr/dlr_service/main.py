@@ -4,15 +4,18 @@ from fastapi import FastAPI
 
 from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
-from dlr_service.db import Inbox, Outbox
+from dlr_service.db import ErasedNumber, Inbox, Outbox
 from dlr_service.inbound.ops_router import router as ops_inbound_router
 from dlr_service.inbound.router import router as inbound_router
 from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.numbers.router import router as numbers_router
+from dlr_service.privacy.erasure import TABLES
+from dlr_service.privacy.router import internal_router as privacy_router
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
 from dlr_service.retention.service import retention_job
 from dlr_service.webhooks.router import router as webhooks_router
 from dlr_service.webhooks.ssrf import UrlGuard
+from shared import erasure
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
 from shared.runtime import ServiceRuntime
@@ -55,6 +58,15 @@ class DlrRuntime(ServiceRuntime):
             PeriodicJob("retention", settings.retention_interval_seconds, retention.run_once)
         )
 
+        async def complete_erasures() -> int:
+            return await erasure.complete_pending(
+                self.sessionmaker, self.engine, ErasedNumber, Outbox, "dlr", TABLES
+            )
+
+        self.start_periodic(
+            PeriodicJob("privacy-erasures", settings.erasure_poll_seconds, complete_erasures)
+        )
+
 
 def create_app(settings: DlrSettings | None = None, guard: UrlGuard | None = None) -> FastAPI:
     """`guard` decides which webhook URLs may be registered; tests pass one with their own
@@ -69,7 +81,13 @@ def create_app(settings: DlrSettings | None = None, guard: UrlGuard | None = Non
     app = create_service_app(
         "dlr",
         runtime,
-        routers=[webhooks_router, inbound_router, ops_inbound_router, numbers_router],
+        routers=[
+            webhooks_router,
+            inbound_router,
+            ops_inbound_router,
+            numbers_router,
+            privacy_router,
+        ],
     )
     app.state.webhook_guard = guard or UrlGuard(settings.webhooks_allow_loopback)
     return app

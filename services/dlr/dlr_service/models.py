@@ -1,6 +1,6 @@
 """Every mapped table of the service, imported in one place for Alembic and the tests."""
 
-from dlr_service.db import Base, Inbox, Outbox
+from dlr_service.db import Base, ErasedNumber, Inbox, Outbox
 from dlr_service.inbound.models import InboundMessage, LastSend
 from dlr_service.numbers.models import AssignedNumber
 from dlr_service.receipts.models import (
@@ -22,6 +22,7 @@ __all__ = [
     "AccountStateRow",
     "AssignedNumber",
     "Base",
+    "ErasedNumber",
     "Inbox",
     "MessageSequence",
     "InboundMessage",

@@ -20,10 +20,13 @@ from dispatch_service.batches import repository as set_based
 from dispatch_service.batches.handlers import on_batch_charge_authorized, on_batch_charge_declined
 from dispatch_service.config import DispatchSettings
 from dispatch_service.consent.service import on_consents_changed
+from dispatch_service.db import ErasedNumber
 from dispatch_service.help_replies.service import answer_help
 from dispatch_service.messages import repository
+from dispatch_service.privacy.erasure import on_erasure_requested
 from dispatch_service.replies.service import on_inbound_received
 from dispatch_service.tariffs.handlers import on_tariffs_published
+from shared.erasure import not_erased
 from shared.events import (
     AccountStateChanged,
     ChargeAuthorized,
@@ -31,6 +34,7 @@ from shared.events import (
     ChargeEvent,
     InboundMessageReceived,
     MessagePartStatusReported,
+    PrivacyEvent,
     RecipientConsentChanged,
     TariffPublished,
     utcnow,
@@ -93,6 +97,15 @@ async def on_part_statuses_reported(
             log.warning("ignoring receipt for unknown part %s of %s", event.part_index, message.id)
 
 
+async def on_unerased_consents_changed(
+    session: AsyncSession, events: Sequence[RecipientConsentChanged]
+) -> None:
+    """A consent change from before its number was erased would store the number again."""
+    await on_consents_changed(
+        session, await not_erased(session, ErasedNumber, events, lambda event: event.phone)
+    )
+
+
 def handlers(settings: DispatchSettings) -> Mapping[str, Handler]:
     """The consumer wiring, shared by the HTTP process and anything else that applies
     these events."""
@@ -108,7 +121,8 @@ def handlers(settings: DispatchSettings) -> Mapping[str, Handler]:
         "batch.charge_declined": on_batch_charge_declined,
         "message.part_status_reported": Batched(on_part_statuses_reported),
         "account.state_changed": Batched(on_account_states_changed),
-        "recipient.consent_changed": Batched(on_consents_changed),
+        "recipient.consent_changed": Batched(on_unerased_consents_changed),
+        "privacy.erasure_requested": on_erasure_requested,
         "inbound.received": Batched(on_inbound),
         "tariff.published": Batched(on_tariffs_published),
     }
@@ -120,4 +134,5 @@ TOPICS: tuple[str, ...] = (
     AccountStateChanged.topic,
     RecipientConsentChanged.topic,
     TariffPublished.topic,
+    PrivacyEvent.topic,
 )
