@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import VerifyingServiceSettings
@@ -17,3 +18,7 @@ class ContactsSettings(VerifyingServiceSettings):
     import_max_rows: int = 1_000_000
     import_chunk_rows: int = 1000
     import_poll_seconds: float = 2.0
+    # Campaign audiences (issue 11 item 4): recipients per chunk (one transaction and one
+    # event each) and how often open audiences are looked for.
+    campaign_audience_chunk_size: int = Field(default=1000, ge=1, le=5000)
+    campaign_audience_poll_seconds: float = Field(default=1.0, gt=0)

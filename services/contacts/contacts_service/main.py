@@ -1,7 +1,9 @@
 from fastapi import FastAPI
 
+from contacts_service.campaign_audience import handlers as audience
+from contacts_service.campaign_audience import service as audiences
 from contacts_service.config import ContactsSettings
-from contacts_service.consent.handlers import HANDLERS, TOPICS
+from contacts_service.consent import handlers as consent
 from contacts_service.consent.router import router as consent_router
 from contacts_service.contacts.router import router as contacts_router
 from contacts_service.db import Inbox, Outbox
@@ -20,7 +22,8 @@ _MULTIPART_OVERHEAD = 1024 * 1024
 
 
 class ContactsRuntime(ServiceRuntime):
-    """The kit's runtime plus the imports' worker and the deletion of their old files."""
+    """The kit's runtime plus the imports' worker, the deletion of their old files and the
+    campaign audiences' pager."""
 
     async def start(self) -> None:
         await super().start()
@@ -45,6 +48,17 @@ class ContactsRuntime(ServiceRuntime):
         )
         self.start_periodic(PeriodicJob("contact-import-retention", 3600, delete_old_files))
 
+        async def page_audiences() -> int:
+            return await audiences.process_pending(
+                self.sessionmaker, settings.campaign_audience_chunk_size
+            )
+
+        self.start_periodic(
+            PeriodicJob(
+                "campaign-audiences", settings.campaign_audience_poll_seconds, page_audiences
+            )
+        )
+
 
 def create_app(settings: ContactsSettings | None = None) -> FastAPI:
     settings = settings or ContactsSettings()
@@ -52,8 +66,15 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
-        # Opt-outs by STOP reply (dlr) become consent records of their number.
-        consumer_specs=(ConsumerSpec(settings.consumer_group, TOPICS, HANDLERS),),
+        # Opt-outs by STOP reply (dlr) become consent records of their number; dispatch's
+        # campaigns ask for their audiences.
+        consumer_specs=(
+            ConsumerSpec(
+                settings.consumer_group,
+                (*consent.TOPICS, *audience.TOPICS),
+                {**consent.HANDLERS, **audience.HANDLERS},
+            ),
+        ),
     )
     # The fixed paths (/v1/contacts/fields, /groups) before /v1/contacts/{contact_id}.
     routers = [

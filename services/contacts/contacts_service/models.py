@@ -1,5 +1,6 @@
 """Every mapped table of the service, imported in one place for Alembic and the tests."""
 
+from contacts_service.campaign_audience.models import AudienceJob
 from contacts_service.consent.models import ConsentRecord
 from contacts_service.contacts.models import Contact, ContactTag, ContactValue
 from contacts_service.db import Base, Inbox, Outbox
@@ -9,6 +10,7 @@ from contacts_service.imports.models import ContactImport
 from contacts_service.unsubscribe.models import UnsubscribeToken
 
 __all__ = [
+    "AudienceJob",
     "Base",
     "ConsentRecord",
     "Contact",
