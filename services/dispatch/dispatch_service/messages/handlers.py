@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.accounts.handlers import on_account_states_changed
 from dispatch_service.batches import repository as set_based
 from dispatch_service.batches.handlers import on_batch_charge_authorized, on_batch_charge_declined
+from dispatch_service.campaigns.service import on_audience_chunk
 from dispatch_service.config import DispatchSettings
 from dispatch_service.consent.service import on_consents_changed
 from dispatch_service.help_replies.service import answer_help
@@ -26,6 +27,7 @@ from dispatch_service.replies.service import on_inbound_received
 from dispatch_service.tariffs.handlers import on_tariffs_published
 from shared.events import (
     AccountStateChanged,
+    CampaignAudienceChunk,
     ChargeAuthorized,
     ChargeDeclined,
     ChargeEvent,
@@ -111,6 +113,8 @@ def handlers(settings: DispatchSettings) -> Mapping[str, Handler]:
         "recipient.consent_changed": Batched(on_consents_changed),
         "inbound.received": Batched(on_inbound),
         "tariff.published": Batched(on_tariffs_published),
+        # A campaign's audience, a chunk at a time from contacts.
+        "campaign.audience_chunk": on_audience_chunk,
     }
 
 
@@ -120,4 +124,5 @@ TOPICS: tuple[str, ...] = (
     AccountStateChanged.topic,
     RecipientConsentChanged.topic,
     TariffPublished.topic,
+    CampaignAudienceChunk.topic,
 )
