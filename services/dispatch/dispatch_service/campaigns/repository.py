@@ -109,7 +109,7 @@ async def recipient_states(session: AsyncSession, campaign_id: UUID) -> dict[str
         .where(CampaignRecipient.campaign_id == campaign_id)
         .group_by(CampaignRecipient.state)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def message_statuses(
@@ -122,7 +122,7 @@ async def message_statuses(
         .where(CampaignRecipient.campaign_id == campaign_id, Message.account_id == account_id)
         .group_by(Message.status)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def recipients_page(

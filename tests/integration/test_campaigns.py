@@ -1,0 +1,373 @@
+"""Campaigns (issue 11 item 4) against PostgreSQL and the broker, with contacts and dispatch
+running: contacts pages the consented members of the groups to dispatch, dispatch sends
+them through the batch path. What a customer notices: who is reached (consent, opt-outs,
+tenancy), what they read (personalisation, the opt-out line), and the lifecycle."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from contacts_service.config import ContactsSettings
+from contacts_service.main import create_app as create_contacts
+from dispatch_service.campaigns.models import CampaignRecipient
+from dispatch_service.config import DispatchSettings
+from dispatch_service.main import create_app as create_dispatch
+from dispatch_service.messages.models import Message
+from tests.integration.contacts_support import add_contact, bearer
+from tests.support.apps import AuthClient, running_app
+from tests.support.databases import Databases
+from tests.support.inbox import eventually
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+# More recipients than this need mass mailing enabled (R10); the tests below stay under it
+# except the one about the permission.
+BULK_THRESHOLD = 3
+
+
+@dataclass
+class Stack:
+    contacts: httpx.AsyncClient
+    dispatch: httpx.AsyncClient
+    dispatch_app: FastAPI
+
+    async def texts(self, campaign_id: str) -> dict[str, str]:
+        """The campaign's messages as dispatch stored them, text by number."""
+        sessionmaker = self.dispatch_app.state.runtime.sessionmaker
+        async with sessionmaker() as session:
+            rows = await session.execute(
+                select(Message.to_number, Message.text)
+                .join(CampaignRecipient, CampaignRecipient.message_id == Message.id)
+                .where(CampaignRecipient.campaign_id == UUID(campaign_id))
+            )
+            return dict(rows.all())
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    databases: Databases, broker: str, auth_service: AuthClient
+) -> AsyncIterator[Stack]:
+    tag = uuid4().hex[:8]
+    contacts_settings = ContactsSettings(
+        database_url=await databases.create("contacts"),
+        kafka_bootstrap_servers=broker,
+        jwks_url=auth_service.jwks_url,
+        environment="test",
+        consumer_group=f"contacts-campaigns-{tag}",
+        # Two recipients a chunk: every audience of more than one spans several chunks.
+        campaign_audience_chunk_size=2,
+        campaign_audience_poll_seconds=0.1,
+    )
+    dispatch_settings = DispatchSettings(
+        database_url=await databases.create("dispatch"),
+        kafka_bootstrap_servers=broker,
+        jwks_url=auth_service.jwks_url,
+        environment="test",
+        consumer_group=f"dispatch-campaigns-{tag}",
+        sender_approval_required=False,
+        bulk_recipients_threshold=BULK_THRESHOLD,
+        campaign_release_batch_size=2,
+        campaign_poll_seconds=0.1,
+    )
+    dispatch_app = create_dispatch(dispatch_settings)
+    async with (
+        running_app(create_contacts(contacts_settings)) as contacts,
+        running_app(dispatch_app) as dispatch,
+    ):
+        yield Stack(contacts, dispatch, dispatch_app)
+
+
+async def _contact(stack: Stack, token: str, phone: str, **fields: Any) -> str:
+    created = await add_contact(stack.contacts, token, phone, **fields)
+    assert created.status_code == 201, created.text
+    contact_id: str = created.json()["id"]
+    return contact_id
+
+
+def _consented() -> dict[str, str]:
+    return {"consented_at": "2026-11-01T10:00:00+00:00", "consent_source": "signup form"}
+
+
+async def _consent(stack: Stack, token: str, contact_id: str, granted: bool) -> None:
+    recorded = await stack.contacts.post(
+        f"/v1/contacts/{contact_id}/consent",
+        json={"purpose": "marketing", "granted": granted, "source": "api"},
+        headers=bearer(token),
+    )
+    assert recorded.status_code == 201, recorded.text
+
+
+async def _group(stack: Stack, token: str, contact_ids: list[str]) -> str:
+    group = await stack.contacts.post(
+        "/v1/contacts/groups", json={"name": f"g-{uuid4().hex[:8]}"}, headers=bearer(token)
+    )
+    assert group.status_code == 201, group.text
+    group_id: str = group.json()["id"]
+    if contact_ids:
+        added = await stack.contacts.post(
+            f"/v1/contacts/groups/{group_id}/members",
+            json={"contact_ids": contact_ids},
+            headers=bearer(token),
+        )
+        assert added.status_code == 200, added.text
+    return group_id
+
+
+async def _create(stack: Stack, token: str, group_ids: list[str], **body: Any) -> dict[str, Any]:
+    created = await stack.dispatch.post(
+        "/v1/campaigns",
+        json={"name": "Winter sale", "text": "Hi {{name}}, 20% off", "group_ids": group_ids} | body,
+        headers=bearer(token),
+    )
+    assert created.status_code == 201, created.text
+    campaign: dict[str, Any] = created.json()
+    assert campaign["state"] == "draft"
+    return campaign
+
+
+async def _get(stack: Stack, token: str, campaign_id: str) -> dict[str, Any]:
+    got = await stack.dispatch.get(f"/v1/campaigns/{campaign_id}", headers=bearer(token))
+    assert got.status_code == 200, got.text
+    campaign: dict[str, Any] = got.json()
+    return campaign
+
+
+async def _ready(stack: Stack, token: str, campaign_id: str) -> dict[str, Any]:
+    """The draft once contacts has sent its whole audience."""
+
+    async def complete() -> bool:
+        return bool((await _get(stack, token, campaign_id))["audience_complete"])
+
+    assert await eventually(complete, timeout=30)
+    return await _get(stack, token, campaign_id)
+
+
+async def _act(stack: Stack, token: str, campaign_id: str, action: str) -> httpx.Response:
+    return await stack.dispatch.post(f"/v1/campaigns/{campaign_id}/{action}", headers=bearer(token))
+
+
+async def _finished(stack: Stack, token: str, campaign_id: str) -> dict[str, Any]:
+    async def done() -> bool:
+        return (await _get(stack, token, campaign_id))["state"] == "completed"
+
+    assert await eventually(done, timeout=30)
+    return await _get(stack, token, campaign_id)
+
+
+async def test_a_campaign_reaches_consented_members_personalised_with_the_opt_out_line(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    ann = await _contact(stack, token, "+447700900601", name="Ann", **_consented())
+    bob = await _contact(stack, token, "+447700900602", name="Bob")
+    await _consent(stack, token, bob, granted=True)
+    never_asked = await _contact(stack, token, "+447700900603", name="Cid")
+    withdrew = await _contact(stack, token, "+447700900604", name="Dee", **_consented())
+    await _consent(stack, token, withdrew, granted=False)
+    nameless = await _contact(stack, token, "+447700900605", **_consented())
+    await _contact(stack, token, "+447700900606", name="Eve", **_consented())  # in no group
+    first = await _group(stack, token, [ann, bob, never_asked])
+    second = await _group(stack, token, [ann, withdrew, nameless])  # Ann in both: once
+
+    campaign = await _create(stack, token, [first, second])
+    assert campaign["text"] == "Hi {{name}}, 20% off\nReply STOP to opt out"
+    draft = await _ready(stack, token, campaign["id"])
+    assert draft["recipients"] == 3
+    # No billing in this test: the segments are quoted, the price is said to be missing.
+    assert draft["quote"]["segments"] == 3
+    assert draft["quote"]["total_price"] is None
+    assert "prices unavailable" in draft["quote"]["note"]
+
+    started = await _act(stack, token, campaign["id"], "start")
+    assert started.status_code == 200, started.text
+    assert started.json()["state"] == "sending"
+    done = await _finished(stack, token, campaign["id"])
+    assert done["released"] == 3
+    assert done["counts"]["pending"] == 0
+    assert sum(done["counts"]["messages"].values()) == 3
+    assert await stack.texts(campaign["id"]) == {
+        "+447700900601": "Hi Ann, 20% off\nReply STOP to opt out",
+        "+447700900602": "Hi Bob, 20% off\nReply STOP to opt out",
+        "+447700900605": "Hi , 20% off\nReply STOP to opt out",
+    }
+
+
+async def test_texts_with_their_own_opt_out_and_transactional_ones_get_no_line(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    ann = await _contact(stack, token, "+447700900611", name="Ann", **_consented())
+    group = await _group(stack, token, [ann])
+    own = await _create(stack, token, [group], text="Sale! Text STOP to 60123 to end")
+    assert own["text"] == "Sale! Text STOP to 60123 to end"
+    line = await _create(stack, token, [group], opt_out_line="Unsubscribe: acme.example/u")
+    assert line["text"] == "Hi {{name}}, 20% off\nUnsubscribe: acme.example/u"
+    notice = await _create(
+        stack, token, [group], text="Your order shipped", purpose="transactional"
+    )
+    assert notice["text"] == "Your order shipped"
+    misspelt = await stack.dispatch.post(
+        "/v1/campaigns",
+        json={"name": "x", "text": "Hi {{ Name }}", "group_ids": [group]},
+        headers=bearer(token),
+    )
+    assert misspelt.status_code == 422
+    assert misspelt.json()["code"] == "invalid_placeholder"
+
+
+async def test_a_number_opted_out_after_the_audience_was_listed_is_not_sent_to(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    stays = await _contact(stack, token, "+447700900621", name="Ann", **_consented())
+    leaves = await _contact(stack, token, "+447700900622", name="Bob", **_consented())
+    group = await _group(stack, token, [stays, leaves])
+    campaign = await _create(stack, token, [group])
+    assert (await _ready(stack, token, campaign["id"]))["recipients"] == 2
+
+    await _consent(stack, token, leaves, granted=False)
+
+    async def dispatch_knows() -> bool:
+        sent = await stack.dispatch.post(
+            "/v1/messages",
+            json={"to": "+447700900622", "text": "probe", "purpose": "marketing"},
+            headers=bearer(token),
+        )
+        return sent.status_code == 422 and sent.json()["code"] == "recipient_opted_out"
+
+    assert await eventually(dispatch_knows)
+    assert (await _act(stack, token, campaign["id"], "start")).status_code == 200
+    done = await _finished(stack, token, campaign["id"])
+    assert done["counts"]["refused"] == 1
+    assert list(await stack.texts(campaign["id"])) == ["+447700900621"]
+
+
+async def test_pause_holds_a_scheduled_campaign_until_resumed(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    ann = await _contact(stack, token, "+447700900631", name="Ann", **_consented())
+    group = await _group(stack, token, [ann])
+    send_at = datetime.now(UTC) + timedelta(seconds=2)
+    campaign = await _create(stack, token, [group], send_at=send_at.isoformat())
+    campaign_id = campaign["id"]
+    paused_draft = await _act(stack, token, campaign_id, "pause")
+    assert paused_draft.status_code == 409
+    assert paused_draft.json()["code"] == "campaign_state_conflict"
+    await _ready(stack, token, campaign_id)
+
+    started = await _act(stack, token, campaign_id, "start")
+    assert started.json()["state"] == "scheduled"
+    paused = await _act(stack, token, campaign_id, "pause")
+    assert paused.status_code == 200
+    assert paused.json()["state"] == "paused"
+    # Well past its send_at, with the releaser polling every 0.1 s: nothing goes.
+    await asyncio.sleep(4)
+    held = await _get(stack, token, campaign_id)
+    assert held["state"] == "paused"
+    assert held["released"] == 0
+
+    resumed = await _act(stack, token, campaign_id, "resume")
+    assert resumed.status_code == 200
+    assert resumed.json()["state"] == "sending"  # its send_at has passed
+    done = await _finished(stack, token, campaign_id)
+    assert done["released"] == 1
+    again = await _act(stack, token, campaign_id, "cancel")
+    assert again.status_code == 409
+    assert again.json()["code"] == "campaign_state_conflict"
+
+
+async def test_a_cancelled_campaign_sends_nothing_more(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    ann = await _contact(stack, token, "+447700900641", name="Ann", **_consented())
+    group = await _group(stack, token, [ann])
+    send_at = datetime.now(UTC) + timedelta(seconds=1)
+    campaign = await _create(stack, token, [group], send_at=send_at.isoformat())
+    await _ready(stack, token, campaign["id"])
+    assert (await _act(stack, token, campaign["id"], "start")).json()["state"] == "scheduled"
+    cancelled = await _act(stack, token, campaign["id"], "cancel")
+    assert cancelled.json()["state"] == "cancelled"
+    resumed = await _act(stack, token, campaign["id"], "resume")
+    assert resumed.status_code == 409
+    await asyncio.sleep(3)  # past its send_at
+    assert (await _get(stack, token, campaign["id"]))["released"] == 0
+
+
+async def test_a_campaign_to_an_empty_group_cannot_start(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    group = await _group(stack, token, [])
+    campaign = await _create(stack, token, [group])
+    draft = await _ready(stack, token, campaign["id"])
+    assert draft["recipients"] == 0
+    refused = await _act(stack, token, campaign["id"], "start")
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "campaign_empty"
+    assert (await _get(stack, token, campaign["id"]))["state"] == "draft"
+
+
+async def test_more_recipients_than_the_threshold_need_bulk_permission(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    members = [
+        await _contact(stack, token, f"+44770090065{n}", name=f"N{n}", **_consented())
+        for n in range(BULK_THRESHOLD + 1)
+    ]
+    group = await _group(stack, token, members)
+    campaign = await _create(stack, token, [group])
+    assert (await _ready(stack, token, campaign["id"]))["recipients"] == BULK_THRESHOLD + 1
+    refused = await _act(stack, token, campaign["id"], "start")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "bulk_not_enabled"
+    assert (await _get(stack, token, campaign["id"]))["state"] == "draft"
+
+
+async def test_each_account_sees_and_reaches_only_its_own(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    _, mine = await auth_service.new_account()
+    _, theirs = await auth_service.new_account()
+    their_contact = await _contact(stack, theirs, "+447700900661", name="Zed", **_consented())
+    their_group = await _group(stack, theirs, [their_contact])
+    their_campaign = await _create(stack, theirs, [their_group])
+
+    # My campaign naming their group reaches nobody.
+    mine_to_theirs = await _create(stack, mine, [their_group])
+    assert (await _ready(stack, mine, mine_to_theirs["id"]))["recipients"] == 0
+    # Their campaign is not found for me, whatever I try.
+    for action in ("start", "pause", "cancel"):
+        answer = await _act(stack, mine, their_campaign["id"], action)
+        assert answer.status_code == 404
+    got = await stack.dispatch.get(f"/v1/campaigns/{their_campaign['id']}", headers=bearer(mine))
+    assert got.status_code == 404
+    listed = await stack.dispatch.get("/v1/campaigns", headers=bearer(mine))
+    assert [item["id"] for item in listed.json()["items"]] == [mine_to_theirs["id"]]
+    assert (await _ready(stack, theirs, their_campaign["id"]))["recipients"] == 1
+
+
+async def test_the_list_pages_newest_first(stack: Stack, auth_service: AuthClient) -> None:
+    _, token = await auth_service.new_account()
+    group = await _group(stack, token, [])
+    created = [(await _create(stack, token, [group], name=f"c{n}"))["id"] for n in range(3)]
+    first = (await stack.dispatch.get("/v1/campaigns?limit=2", headers=bearer(token))).json()
+    assert [item["id"] for item in first["items"]] == created[::-1][:2]
+    rest = await stack.dispatch.get(
+        "/v1/campaigns", params={"limit": 2, "cursor": first["next_cursor"]}, headers=bearer(token)
+    )
+    assert [item["id"] for item in rest.json()["items"]] == [created[0]]
+    assert rest.json()["next_cursor"] is None
+    bad = await stack.dispatch.get("/v1/campaigns?cursor=nonsense", headers=bearer(token))
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "invalid_cursor"
