@@ -43,9 +43,7 @@ Reader = Annotated[Principal, Depends(require("messages:read"))]
     description="Contacts lists the groups' members who have consent for `purpose` (a "
     "current grant, or `consented_at` recorded and no withdrawal) in chunks; the draft shows "
     "`recipients` and, once `audience_complete`, its `quote`. Nothing is sent until `start`.",
-    responses=merged_responses(
-        problem_responses(422), NOT_FOUND_RESPONSE, SENDER_NOT_APPROVED_RESPONSE
-    ),
+    responses=merged_responses(problem_responses(422), SENDER_NOT_APPROVED_RESPONSE),
 )
 async def create_campaign(
     body: CreateCampaignRequest,

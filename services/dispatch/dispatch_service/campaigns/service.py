@@ -33,6 +33,7 @@ from dispatch_service.db import Outbox
 from dispatch_service.scheduling.intake import due_time
 from dispatch_service.senders.intake import SenderGate
 from dispatch_service.templates import repository as templates
+from dispatch_service.templates.intake import UnknownTemplate
 from dispatch_service.templates.render import placeholders
 from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound
@@ -56,7 +57,7 @@ async def create(
     if request.template_id is not None:
         template = await templates.get(session, account_id, request.template_id)
         if template is None:
-            raise NotFound("Template")
+            raise UnknownTemplate(request.template_id)  # as a send naming it answers
         text = template.text
     assert text is not None  # one of the two: checked by the schema
     text = with_opt_out_line(
