@@ -21,6 +21,8 @@ from dispatch_service.campaigns.models import CampaignRecipient
 from dispatch_service.config import DispatchSettings
 from dispatch_service.main import create_app as create_dispatch
 from dispatch_service.messages.models import Message
+from shared.events import AccountState, AccountStateChanged, serialise_event
+from shared.kafka import new_producer
 from tests.integration.contacts_support import add_contact, bearer
 from tests.support.apps import AuthClient, running_app
 from tests.support.databases import Databases
@@ -371,3 +373,80 @@ async def test_the_list_pages_newest_first(stack: Stack, auth_service: AuthClien
     bad = await stack.dispatch.get("/v1/campaigns?cursor=nonsense", headers=bearer(token))
     assert bad.status_code == 422
     assert bad.json()["code"] == "invalid_cursor"
+
+
+async def test_a_suspended_account_s_campaign_waits_and_goes_on_when_reactivated(
+    stack: Stack, broker: str, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    ann = await _contact(stack, token, "+447700900671", name="Ann", **_consented())
+    group = await _group(stack, token, [ann])
+    template = await stack.dispatch.post(
+        "/v1/templates", json={"name": "sale", "text": "Hello {{name}}"}, headers=bearer(token)
+    )
+    assert template.status_code == 201, template.text
+    send_at = datetime.now(UTC) + timedelta(seconds=2)
+    campaign = await _create(
+        stack,
+        token,
+        [group],
+        text=None,
+        template_id=template.json()["id"],
+        send_at=send_at.isoformat(),
+    )
+    assert campaign["text"] == "Hello {{name}}\nReply STOP to opt out"
+    await _ready(stack, token, campaign["id"])
+    assert (await _act(stack, token, campaign["id"], "start")).json()["state"] == "scheduled"
+
+    async def publish(state: AccountState) -> None:
+        # As auth's outbox relay publishes an operator's decision.
+        event = AccountStateChanged(account_id=account_id, state=state, reason="unpaid")
+        await producer.send_and_wait(
+            event.topic,
+            value=serialise_event(event),
+            key=event.aggregate_id.encode(),
+            headers=[("event_type", event.type.encode())],
+        )
+
+    async def refused(code: str | None) -> bool:
+        sent = await stack.dispatch.post(
+            "/v1/messages",
+            json={"to": "+447700900679", "text": "probe", "purpose": "transactional"},
+            headers=bearer(token),
+        )
+        return sent.json().get("code") == code if code else sent.status_code == 202
+
+    producer = new_producer(broker)
+    await producer.start()
+    try:
+        await publish("suspended")
+        assert await eventually(lambda: refused("account_suspended"))
+        await asyncio.sleep(3)  # past its send_at
+        waiting = await _get(stack, token, campaign["id"])
+        assert waiting["released"] == 0
+        assert waiting["counts"]["pending"] == 1
+        await publish("active")
+        assert await eventually(lambda: refused(None))
+    finally:
+        await producer.stop()
+    done = await _finished(stack, token, campaign["id"])
+    assert await stack.texts(campaign["id"]) == {
+        "+447700900671": "Hello Ann\nReply STOP to opt out"
+    }
+    assert done["released"] == 1
+
+
+async def test_a_template_the_account_lacks_is_refused(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    group = await _group(stack, token, [])
+    refused = await stack.dispatch.post(
+        "/v1/campaigns",
+        json={"name": "x", "template_id": str(uuid4()), "group_ids": [group]},
+        headers=bearer(token),
+    )
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "unknown_template"
+    listed = await stack.dispatch.get("/v1/campaigns", headers=bearer(token))
+    assert listed.json()["items"] == []

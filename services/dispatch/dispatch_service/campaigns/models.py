@@ -39,6 +39,9 @@ class Campaign(Base):
     group_ids: Mapped[list[str]] = mapped_column(JSON)
     send_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     state: Mapped[CampaignState] = mapped_column(String(16))
+    # The starting token's trial claim: a trial account's campaign meets the trial caps
+    # round by round, as its batches would.
+    trial: Mapped[bool] = mapped_column(Boolean, default=False)
     # The audience as contacts sent it: chunks stored, whether the last came, how many.
     audience_complete: Mapped[bool] = mapped_column(Boolean, default=False)
     chunks_received: Mapped[int] = mapped_column(Integer, default=0)

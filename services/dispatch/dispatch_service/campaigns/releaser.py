@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dispatch_service.accounts.service import AccountNotActive, AccountStates
 from dispatch_service.backlog.service import BacklogFull, BacklogGate
 from dispatch_service.batches import service as batches
 from dispatch_service.batches.schemas import BatchEntry, SendBatchRequest
@@ -45,6 +46,7 @@ class CampaignReleaser:
         self._tariffs = TariffGate(settings)
         self._destinations = DestinationGate(settings)
         self._backlog = BacklogGate(settings)
+        self._account_states = AccountStates(settings)
 
     async def release(self) -> int:
         """One round per due campaign until each is done, paused or the backlog is full."""
@@ -78,9 +80,12 @@ class CampaignReleaser:
             log.info("campaign %s completed", campaign.id)
             return None
         try:
+            # A suspended, blocked or closed account's campaign waits, its recipients
+            # pending, instead of having every one of them refused.
+            await self._account_states.check(session, campaign.account_id)
             outcome = await self._send(session, campaign, rows)
-        except BacklogFull:
-            return None  # the backlog drains first; the next round goes on from here
+        except (AccountNotActive, BacklogFull):
+            return None  # the next round goes on from here once the account may send
         await repository.settle(session, outcome)
         campaign.updated_at = now
         return len(rows)
@@ -105,6 +110,7 @@ class CampaignReleaser:
                 campaign.account_id,
                 request,
                 backlog=self._backlog,
+                trial=campaign.trial,
                 senders=self._senders,
                 window=await window_for(session, campaign.account_id, request.purpose),
                 tariffs=self._tariffs,
@@ -112,7 +118,7 @@ class CampaignReleaser:
             )
         except BatchRejected as exc:
             refused = {entry["index"]: entry["code"] for entry in exc.extensions["rejected"]}
-        except BacklogFull:
+        except (AccountNotActive, BacklogFull):
             raise
         except ProblemError as exc:
             # A refusal of the whole batch (e.g. the account's trial caps): every recipient

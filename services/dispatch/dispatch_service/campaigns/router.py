@@ -102,7 +102,13 @@ async def start_campaign(
     content: ContentGateDep,
 ) -> CampaignResponse:
     campaign = await service.start(
-        session, settings, account_states, content, principal.account_id, campaign_id
+        session,
+        settings,
+        account_states,
+        content,
+        principal.account_id,
+        campaign_id,
+        principal.trial,
     )
     return CampaignResponse.of(campaign)
 

@@ -78,6 +78,7 @@ async def create(
         group_ids=[str(group_id) for group_id in group_ids],
         send_at=request.send_at,
         state="draft",
+        trial=False,
         audience_complete=False,
         chunks_received=0,
         recipients=0,
@@ -144,6 +145,7 @@ async def start(
     content: ContentGate,
     account_id: UUID,
     campaign_id: UUID,
+    trial: bool,
 ) -> Campaign:
     campaign = await _campaign(session, account_id, campaign_id, for_update=True)
     if campaign.state != "draft":
@@ -159,7 +161,7 @@ async def start(
     if await content.screen(session, account_id, [campaign.text]):
         raise ContentReviewRequired()
     now = utcnow()
-    campaign.state = _active_state(campaign, now)
+    campaign.state, campaign.trial = _active_state(campaign, now), trial
     campaign.started_at = campaign.updated_at = now
     return campaign
 

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("group_ids", sa.JSON(), nullable=False),
         sa.Column("send_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("trial", sa.Boolean(), nullable=False),
         sa.Column("audience_complete", sa.Boolean(), nullable=False),
         sa.Column("chunks_received", sa.Integer(), nullable=False),
         sa.Column("recipients", sa.Integer(), nullable=False),
