@@ -7,24 +7,33 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from contacts_service.config import ContactsSettings
 from contacts_service.main import create_app as create_contacts
-from dispatch_service.campaigns.models import CampaignRecipient
+from dispatch_service.campaigns.models import Campaign, CampaignRecipient
 from dispatch_service.config import DispatchSettings
+from dispatch_service.db import Inbox
 from dispatch_service.main import create_app as create_dispatch
 from dispatch_service.messages.models import Message
-from shared.events import AccountState, AccountStateChanged, serialise_event
+from shared.events import (
+    AccountState,
+    AccountStateChanged,
+    AudienceRecipient,
+    CampaignAudienceChunk,
+    serialise_event,
+)
 from shared.kafka import new_producer
 from tests.integration.contacts_support import add_contact, bearer
-from tests.support.apps import AuthClient, running_app
+from tests.support.apps import AuthClient, running_app, served_app
 from tests.support.databases import Databases
 from tests.support.inbox import eventually
 
@@ -40,6 +49,30 @@ class Stack:
     contacts: httpx.AsyncClient
     dispatch: httpx.AsyncClient
     dispatch_app: FastAPI
+
+    async def handled(self, event_id: UUID) -> bool:
+        """Whether dispatch's consumer has committed the event."""
+        runtime = self.dispatch_app.state.runtime
+        async with runtime.sessionmaker() as session:
+            found = await session.scalar(
+                select(Inbox.event_id).where(
+                    Inbox.consumer == runtime.settings.consumer_group, Inbox.event_id == event_id
+                )
+            )
+            return found is not None
+
+    async def send_at_passes(self, campaign_id: str) -> None:
+        """The clock moved past the campaign's send_at (its send_at moved into the past),
+        and the releaser, polling every 0.1 s, has had a good many rounds since."""
+        sessionmaker = self.dispatch_app.state.runtime.sessionmaker
+        async with sessionmaker() as session:
+            await session.execute(
+                update(Campaign)
+                .where(Campaign.id == UUID(campaign_id))
+                .values(send_at=datetime.now(UTC) - timedelta(minutes=1))
+            )
+            await session.commit()
+        await asyncio.sleep(1.5)
 
     async def texts(self, campaign_id: str) -> dict[str, str]:
         """The campaign's messages as dispatch stored them, text by number."""
@@ -57,7 +90,22 @@ class Stack:
 async def stack(
     databases: Databases, broker: str, auth_service: AuthClient
 ) -> AsyncIterator[Stack]:
+    from billing_service.config import BillingSettings
+    from billing_service.main import create_app as create_billing
+
     tag = uuid4().hex[:8]
+    # Billing answers the quote's prices (flat); its consumers are not needed here.
+    billing = create_billing(
+        BillingSettings(
+            database_url=await databases.create("billing"),
+            kafka_bootstrap_servers=broker,
+            jwks_url=auth_service.jwks_url,
+            price_per_part=Decimal("0.0475"),
+            currency="GBP",
+            environment="test",
+        )
+    )
+    billing.state.runtime.consumer_specs = ()
     contacts_settings = ContactsSettings(
         database_url=await databases.create("contacts"),
         kafka_bootstrap_servers=broker,
@@ -68,23 +116,39 @@ async def stack(
         campaign_audience_chunk_size=2,
         campaign_audience_poll_seconds=0.1,
     )
-    dispatch_settings = DispatchSettings(
-        database_url=await databases.create("dispatch"),
-        kafka_bootstrap_servers=broker,
-        jwks_url=auth_service.jwks_url,
-        environment="test",
-        consumer_group=f"dispatch-campaigns-{tag}",
-        sender_approval_required=False,
-        bulk_recipients_threshold=BULK_THRESHOLD,
-        campaign_release_batch_size=2,
-        campaign_poll_seconds=0.1,
+    dispatch_db = await databases.create("dispatch")
+    async with served_app(billing) as billing_url:
+        dispatch_app = create_dispatch(
+            DispatchSettings(
+                database_url=dispatch_db,
+                billing_url=billing_url,
+                kafka_bootstrap_servers=broker,
+                jwks_url=auth_service.jwks_url,
+                environment="test",
+                consumer_group=f"dispatch-campaigns-{tag}",
+                sender_approval_required=False,
+                bulk_recipients_threshold=BULK_THRESHOLD,
+                campaign_release_batch_size=2,
+                campaign_poll_seconds=0.1,
+            )
+        )
+        async with (
+            running_app(create_contacts(contacts_settings)) as contacts,
+            running_app(dispatch_app) as dispatch,
+        ):
+            yield Stack(contacts, dispatch, dispatch_app)
+
+
+async def _publish(
+    producer: AIOKafkaProducer, event: AccountStateChanged | CampaignAudienceChunk
+) -> None:
+    """As a service's outbox relay publishes it."""
+    await producer.send_and_wait(
+        event.topic,
+        value=serialise_event(event),
+        key=event.aggregate_id.encode(),
+        headers=[("event_type", event.type.encode())],
     )
-    dispatch_app = create_dispatch(dispatch_settings)
-    async with (
-        running_app(create_contacts(contacts_settings)) as contacts,
-        running_app(dispatch_app) as dispatch,
-    ):
-        yield Stack(contacts, dispatch, dispatch_app)
 
 
 async def _contact(stack: Stack, token: str, phone: str, **fields: Any) -> str:
@@ -183,10 +247,10 @@ async def test_a_campaign_reaches_consented_members_personalised_with_the_opt_ou
     assert campaign["text"] == "Hi {{name}}, 20% off\nReply STOP to opt out"
     draft = await _ready(stack, token, campaign["id"])
     assert draft["recipients"] == 3
-    # No billing in this test: the segments are quoted, the price is said to be missing.
-    assert draft["quote"]["segments"] == 3
-    assert draft["quote"]["total_price"] is None
-    assert "prices unavailable" in draft["quote"]["note"]
+    # A part each, at billing's flat 0.0475.
+    quote = draft["quote"]
+    assert (quote["segments"], quote["total_price"], quote["currency"]) == (3, "0.1425", "GBP")
+    assert quote["note"] is None
 
     started = await _act(stack, token, campaign["id"], "start")
     assert started.status_code == 200, started.text
@@ -258,7 +322,7 @@ async def test_pause_holds_a_scheduled_campaign_until_resumed(
     _, token = await auth_service.new_account()
     ann = await _contact(stack, token, "+447700900631", name="Ann", **_consented())
     group = await _group(stack, token, [ann])
-    send_at = datetime.now(UTC) + timedelta(seconds=2)
+    send_at = datetime.now(UTC) + timedelta(hours=1)
     campaign = await _create(stack, token, [group], send_at=send_at.isoformat())
     campaign_id = campaign["id"]
     paused_draft = await _act(stack, token, campaign_id, "pause")
@@ -271,8 +335,7 @@ async def test_pause_holds_a_scheduled_campaign_until_resumed(
     paused = await _act(stack, token, campaign_id, "pause")
     assert paused.status_code == 200
     assert paused.json()["state"] == "paused"
-    # Well past its send_at, with the releaser polling every 0.1 s: nothing goes.
-    await asyncio.sleep(4)
+    await stack.send_at_passes(campaign_id)
     held = await _get(stack, token, campaign_id)
     assert held["state"] == "paused"
     assert held["released"] == 0
@@ -293,7 +356,7 @@ async def test_a_cancelled_campaign_sends_nothing_more(
     _, token = await auth_service.new_account()
     ann = await _contact(stack, token, "+447700900641", name="Ann", **_consented())
     group = await _group(stack, token, [ann])
-    send_at = datetime.now(UTC) + timedelta(seconds=1)
+    send_at = datetime.now(UTC) + timedelta(hours=1)
     campaign = await _create(stack, token, [group], send_at=send_at.isoformat())
     await _ready(stack, token, campaign["id"])
     assert (await _act(stack, token, campaign["id"], "start")).json()["state"] == "scheduled"
@@ -301,7 +364,7 @@ async def test_a_cancelled_campaign_sends_nothing_more(
     assert cancelled.json()["state"] == "cancelled"
     resumed = await _act(stack, token, campaign["id"], "resume")
     assert resumed.status_code == 409
-    await asyncio.sleep(3)  # past its send_at
+    await stack.send_at_passes(campaign["id"])
     assert (await _get(stack, token, campaign["id"]))["released"] == 0
 
 
@@ -385,7 +448,7 @@ async def test_a_suspended_account_s_campaign_waits_and_goes_on_when_reactivated
         "/v1/templates", json={"name": "sale", "text": "Hello {{name}}"}, headers=bearer(token)
     )
     assert template.status_code == 201, template.text
-    send_at = datetime.now(UTC) + timedelta(seconds=2)
+    send_at = datetime.now(UTC) + timedelta(hours=1)
     campaign = await _create(
         stack,
         token,
@@ -401,12 +464,7 @@ async def test_a_suspended_account_s_campaign_waits_and_goes_on_when_reactivated
     async def publish(state: AccountState) -> None:
         # As auth's outbox relay publishes an operator's decision.
         event = AccountStateChanged(account_id=account_id, state=state, reason="unpaid")
-        await producer.send_and_wait(
-            event.topic,
-            value=serialise_event(event),
-            key=event.aggregate_id.encode(),
-            headers=[("event_type", event.type.encode())],
-        )
+        await _publish(producer, event)
 
     async def refused(code: str | None) -> bool:
         sent = await stack.dispatch.post(
@@ -421,7 +479,7 @@ async def test_a_suspended_account_s_campaign_waits_and_goes_on_when_reactivated
     try:
         await publish("suspended")
         assert await eventually(lambda: refused("account_suspended"))
-        await asyncio.sleep(3)  # past its send_at
+        await stack.send_at_passes(campaign["id"])
         waiting = await _get(stack, token, campaign["id"])
         assert waiting["released"] == 0
         assert waiting["counts"]["pending"] == 1
@@ -450,3 +508,31 @@ async def test_a_template_the_account_lacks_is_refused(
     assert refused.json()["code"] == "unknown_template"
     listed = await stack.dispatch.get("/v1/campaigns", headers=bearer(token))
     assert listed.json()["items"] == []
+
+
+async def test_a_chunk_delivered_twice_is_stored_once(
+    stack: Stack, broker: str, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    ann = await _contact(stack, token, "+447700900681", name="Ann", **_consented())
+    group = await _group(stack, token, [ann])
+    campaign = await _create(stack, token, [group])
+    assert (await _ready(stack, token, campaign["id"]))["recipients"] == 1
+    # Chunk 0 again, as a relay retry past the inbox would bring it (a new event id).
+    again = CampaignAudienceChunk(
+        account_id=account_id,
+        campaign_id=UUID(campaign["id"]),
+        chunk_no=0,
+        recipients=[AudienceRecipient(phone="+447700900689", fields={"name": "Imposter"})],
+        last=True,
+    )
+    producer = new_producer(broker)
+    await producer.start()
+    try:
+        await _publish(producer, again)
+        assert await eventually(lambda: stack.handled(again.event_id))
+    finally:
+        await producer.stop()
+    assert (await _act(stack, token, campaign["id"], "start")).status_code == 200
+    await _finished(stack, token, campaign["id"])
+    assert list(await stack.texts(campaign["id"])) == ["+447700900681"]

@@ -88,6 +88,7 @@ class CampaignRecipient(Base):
     chunk_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     phone: Mapped[str] = mapped_column(String(16))
+    # The contact's values for personalisation, emptied once released.
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[RecipientState] = mapped_column(String(16))
     message_id: Mapped[UUID | None] = mapped_column(Uuid)

@@ -137,6 +137,9 @@ class CampaignReleaser:
                 "chunk_no": row.chunk_no,
                 "position": row.position,
                 "state": "released" if index in message_ids else "refused",
+                # The contact's values served the text; the message keeps what was sent,
+                # so they are not kept twice (R16: no more personal data than needed).
+                "fields": {},
                 "message_id": message_ids.get(index),
                 "refusal": refused.get(index),
             }
