@@ -26,6 +26,9 @@ async def quote(
     unpriced: list[str] = []
     note: str | None = None
     after: tuple[int, int] | None = None
+    # Split each distinct text once: most recipients of a campaign share their text, or
+    # differ only in a name that rarely changes the part count.
+    split_of: dict[str, int] = {}
     while True:
         rows = await repository.recipients_page(session, campaign.id, after, _PAGE)
         if not rows:
@@ -34,13 +37,16 @@ async def quote(
         parts: dict[str, int] = {}
         for row in rows:
             text = personalise(campaign.text, row.fields)
-            try:
-                request = SendMessageRequest(to=row.phone, text=text, sender=campaign.sender)
-                split = check_message(settings, request).split
-            except (ValidationError, ProblemError):
+            count = split_of.get(text)
+            if count is None:
+                # Only a count is kept: a refusal may be the number's, not the text's.
+                count = _segments(settings, row.phone, text, campaign.sender)
+                if count is not None:
+                    split_of[text] = count
+            if count is None:
                 continue  # refused when sent, so not charged either
-            segments += split.segments
-            parts[row.phone] = parts.get(row.phone, 0) + split.segments
+            segments += count
+            parts[row.phone] = parts.get(row.phone, 0) + count
         if note is not None:
             continue  # counting segments only: billing did not answer
         try:
@@ -65,3 +71,12 @@ async def quote(
         currency=next(iter(currencies), None) if priced else None,
         note=note,
     )
+
+
+def _segments(settings: DispatchSettings, phone: str, text: str, sender: str | None) -> int | None:
+    """The parts `text` takes, or None if a send of it would be refused."""
+    try:
+        request = SendMessageRequest(to=phone, text=text, sender=sender)
+        return check_message(settings, request).split.segments
+    except (ValidationError, ProblemError):
+        return None
