@@ -6,8 +6,9 @@ from collections.abc import Mapping
 
 from dispatch_service.templates.render import placeholders, render
 
-# What already lets a recipient opt out: the STOP keyword dlr reads, or an unsubscribe link.
-_HAS_OPT_OUT = re.compile(r"\bstop\b|unsubscribe|opt[ -]?out", re.IGNORECASE)
+# What already lets a recipient opt out: a keyword dlr reads (DLR_OPT_OUT_KEYWORDS) written
+# as one, in capitals ("non-stop offers" names none), or an unsubscribe link or wording.
+_HAS_OPT_OUT = re.compile(r"\b(?:STOP|STOPALL|СТОП)\b|(?i:unsubscribe|opt[ -]?out)")
 
 
 def with_opt_out_line(text: str, purpose: str, line: str) -> str:
