@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
@@ -28,7 +28,9 @@ from shared.events import (
     AccountState,
     AccountStateChanged,
     AudienceRecipient,
+    AuditRecorded,
     CampaignAudienceChunk,
+    parse_event,
     serialise_event,
 )
 from shared.kafka import new_producer
@@ -149,6 +151,34 @@ async def _publish(
         key=event.aggregate_id.encode(),
         headers=[("event_type", event.type.encode())],
     )
+
+
+async def _audit_actions(broker: str, account_id: UUID, campaign_id: str) -> list[str]:
+    """The audit actions on the campaign published so far, in order (one account's records
+    share a partition)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        topic = AuditRecorded.topic
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        actions: list[str] = []
+        async with asyncio.timeout(20):
+            while [p for p in partitions if await consumer.position(p) < ends[p]]:
+                for batch in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in batch:
+                        event = parse_event(record.value)
+                        if (
+                            isinstance(event, AuditRecorded)
+                            and event.account_id == account_id
+                            and event.object_id == campaign_id
+                        ):
+                            actions.append(event.action)
+        return actions
+    finally:
+        await consumer.stop()
 
 
 async def _contact(stack: Stack, token: str, phone: str, **fields: Any) -> str:
@@ -317,9 +347,9 @@ async def test_a_number_opted_out_after_the_audience_was_listed_is_not_sent_to(
 
 
 async def test_pause_holds_a_scheduled_campaign_until_resumed(
-    stack: Stack, auth_service: AuthClient
+    stack: Stack, broker: str, auth_service: AuthClient
 ) -> None:
-    _, token = await auth_service.new_account()
+    account_id, token = await auth_service.new_account()
     ann = await _contact(stack, token, "+447700900631", name="Ann", **_consented())
     group = await _group(stack, token, [ann])
     send_at = datetime.now(UTC) + timedelta(hours=1)
@@ -348,6 +378,16 @@ async def test_pause_holds_a_scheduled_campaign_until_resumed(
     again = await _act(stack, token, campaign_id, "cancel")
     assert again.status_code == 409
     assert again.json()["code"] == "campaign_state_conflict"
+
+    async def audited() -> bool:
+        return await _audit_actions(broker, account_id, campaign_id) == [
+            "campaign.started",
+            "campaign.paused",
+            "campaign.resumed",
+        ]
+
+    # In the account's audit log (by auth, from audit.records), only what changed something.
+    assert await eventually(audited, timeout=20, every=1)
 
 
 async def test_a_cancelled_campaign_sends_nothing_more(

@@ -22,6 +22,7 @@ from dispatch_service.deps import SettingsDep, merged_responses
 from dispatch_service.senders.intake import SenderGateDep
 from dispatch_service.senders.problems import SENDER_NOT_APPROVED_RESPONSE
 from shared.app import SessionDep
+from shared.audit import AuditorDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
 from shared.security import Principal
@@ -100,15 +101,10 @@ async def start_campaign(
     settings: SettingsDep,
     account_states: AccountStatesDep,
     content: ContentGateDep,
+    auditor: AuditorDep,
 ) -> CampaignResponse:
     campaign = await service.start(
-        session,
-        settings,
-        account_states,
-        content,
-        principal.account_id,
-        campaign_id,
-        principal.trial,
+        session, settings, account_states, content, auditor, campaign_id, principal.trial
     )
     return CampaignResponse.of(campaign)
 
@@ -123,18 +119,18 @@ _CHANGE_RESPONSES = merged_responses(NOT_FOUND_RESPONSE, STATE_CONFLICT_RESPONSE
     responses=_CHANGE_RESPONSES,
 )
 async def pause_campaign(
-    campaign_id: UUID, session: SessionDep, principal: Sender
+    campaign_id: UUID, session: SessionDep, _: Sender, auditor: AuditorDep
 ) -> CampaignResponse:
-    return CampaignResponse.of(await service.pause(session, principal.account_id, campaign_id))
+    return CampaignResponse.of(await service.pause(session, auditor, campaign_id))
 
 
 @router.post(
     "/{campaign_id}/resume", summary="Resume a paused campaign", responses=_CHANGE_RESPONSES
 )
 async def resume_campaign(
-    campaign_id: UUID, session: SessionDep, principal: Sender
+    campaign_id: UUID, session: SessionDep, _: Sender, auditor: AuditorDep
 ) -> CampaignResponse:
-    return CampaignResponse.of(await service.resume(session, principal.account_id, campaign_id))
+    return CampaignResponse.of(await service.resume(session, auditor, campaign_id))
 
 
 @router.post(
@@ -144,6 +140,6 @@ async def resume_campaign(
     responses=_CHANGE_RESPONSES,
 )
 async def cancel_campaign(
-    campaign_id: UUID, session: SessionDep, principal: Sender
+    campaign_id: UUID, session: SessionDep, _: Sender, auditor: AuditorDep
 ) -> CampaignResponse:
-    return CampaignResponse.of(await service.cancel(session, principal.account_id, campaign_id))
+    return CampaignResponse.of(await service.cancel(session, auditor, campaign_id))

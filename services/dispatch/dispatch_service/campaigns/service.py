@@ -35,6 +35,7 @@ from dispatch_service.senders.intake import SenderGate
 from dispatch_service.templates import repository as templates
 from dispatch_service.templates.intake import UnknownTemplate
 from dispatch_service.templates.render import placeholders
+from shared.audit import Auditor, Details
 from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound
 from shared.events import CampaignAudienceChunk, CampaignAudienceRequested, utcnow
@@ -143,10 +144,11 @@ async def start(
     settings: DispatchSettings,
     account_states: AccountStates,
     content: ContentGate,
-    account_id: UUID,
+    auditor: Auditor,
     campaign_id: UUID,
     trial: bool,
 ) -> Campaign:
+    account_id = auditor.account_id
     campaign = await _campaign(session, account_id, campaign_id, for_update=True)
     if campaign.state != "draft":
         raise CampaignStateConflict("started", campaign.state)
@@ -163,31 +165,43 @@ async def start(
     now = utcnow()
     campaign.state, campaign.trial = _active_state(campaign, now), trial
     campaign.started_at = campaign.updated_at = now
+    _audit(session, auditor, "campaign.started", campaign)
     return campaign
+
+
+def _audit(session: AsyncSession, auditor: Auditor, action: str, campaign: Campaign) -> None:
+    # Sending to a whole group, or stopping it, is the account's to trace (counts only).
+    details: Details = {"recipients": campaign.recipients, "purpose": campaign.purpose}
+    add_event(session, Outbox, auditor.event(action, "campaign", campaign.id, details))
 
 
 def _active_state(campaign: Campaign, now: datetime) -> CampaignState:
     return "scheduled" if campaign.send_at is not None and campaign.send_at > now else "sending"
 
 
-async def pause(session: AsyncSession, account_id: UUID, campaign_id: UUID) -> Campaign:
+async def pause(session: AsyncSession, auditor: Auditor, campaign_id: UUID) -> Campaign:
+    account_id = auditor.account_id
     campaign = await _campaign(session, account_id, campaign_id, for_update=True)
     if campaign.state not in _ACTIVE:
         raise CampaignStateConflict("paused", campaign.state)
     campaign.state, campaign.updated_at = "paused", utcnow()
+    _audit(session, auditor, "campaign.paused", campaign)
     return campaign
 
 
-async def resume(session: AsyncSession, account_id: UUID, campaign_id: UUID) -> Campaign:
+async def resume(session: AsyncSession, auditor: Auditor, campaign_id: UUID) -> Campaign:
+    account_id = auditor.account_id
     campaign = await _campaign(session, account_id, campaign_id, for_update=True)
     if campaign.state != "paused":
         raise CampaignStateConflict("resumed", campaign.state)
     now = utcnow()
     campaign.state, campaign.updated_at = _active_state(campaign, now), now
+    _audit(session, auditor, "campaign.resumed", campaign)
     return campaign
 
 
-async def cancel(session: AsyncSession, account_id: UUID, campaign_id: UUID) -> Campaign:
+async def cancel(session: AsyncSession, auditor: Auditor, campaign_id: UUID) -> Campaign:
+    account_id = auditor.account_id
     """Recipients not released yet are never sent; messages already handed to the batch
     path go on (cancel those one by one while they are scheduled)."""
     campaign = await _campaign(session, account_id, campaign_id, for_update=True)
@@ -195,6 +209,7 @@ async def cancel(session: AsyncSession, account_id: UUID, campaign_id: UUID) -> 
         raise CampaignStateConflict("cancelled", campaign.state)
     now = utcnow()
     campaign.state, campaign.updated_at, campaign.finished_at = "cancelled", now, now
+    _audit(session, auditor, "campaign.cancelled", campaign)
     return campaign
 
 
