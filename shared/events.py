@@ -536,6 +536,9 @@ class CampaignAudienceRequested(Event):
     campaign_id: UUID
     group_ids: list[UUID] = Field(min_length=1, max_length=100)
     purpose: ConsentPurpose
+    # The contact fields the text names ({{name}}, custom keys): only these are sent back,
+    # so chunks carry no more personal data than the text needs (and stay small).
+    fields: list[str] = Field(default_factory=list, max_length=100)
 
     @property
     def aggregate_id(self) -> str:

@@ -296,6 +296,43 @@ async def test_a_campaign_reaches_consented_members_personalised_with_the_opt_ou
     }
 
 
+async def test_custom_fields_personalise_and_only_the_named_fields_travel(
+    stack: Stack, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+    for key, kind in (("points", "number"), ("secret", "text")):
+        made = await stack.contacts.post(
+            "/v1/contacts/fields", json={"key": key, "type": kind}, headers=bearer(token)
+        )
+        assert made.status_code == 201, made.text
+    ann = await _contact(
+        stack,
+        token,
+        "+447700900691",
+        name="Ann",
+        email="ann@example.com",
+        custom={"points": 120, "secret": "not for texts"},
+        **_consented(),
+    )
+    group = await _group(stack, token, [ann])
+    campaign = await _create(
+        stack, token, [group], text="{{name}}, you have {{points}} points", purpose="transactional"
+    )
+    await _ready(stack, token, campaign["id"])
+    sessionmaker = stack.dispatch_app.state.runtime.sessionmaker
+    async with sessionmaker() as session:
+        stored = await session.scalar(
+            select(CampaignRecipient.fields).where(
+                CampaignRecipient.campaign_id == UUID(campaign["id"])
+            )
+        )
+    # Neither the e-mail nor the other field came over: the text names neither.
+    assert stored == {"name": "Ann", "points": "120"}
+    assert (await _act(stack, token, campaign["id"], "start")).status_code == 200
+    await _finished(stack, token, campaign["id"])
+    assert await stack.texts(campaign["id"]) == {"+447700900691": "Ann, you have 120 points"}
+
+
 async def test_texts_with_their_own_opt_out_and_transactional_ones_get_no_line(
     stack: Stack, auth_service: AuthClient
 ) -> None:

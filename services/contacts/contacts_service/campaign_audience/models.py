@@ -19,6 +19,7 @@ class AudienceJob(Base):
     account_id: Mapped[UUID] = mapped_column(Uuid)
     group_ids: Mapped[list[str]] = mapped_column(JSON)
     purpose: Mapped[str] = mapped_column(String(16))
+    fields: Mapped[list[str]] = mapped_column(JSON)  # what the campaign's text names
     # Keyset: the last contact id of the last chunk (contacts are paged by id).
     after_contact_id: Mapped[UUID | None] = mapped_column(Uuid)
     next_chunk: Mapped[int] = mapped_column(Integer, default=0)

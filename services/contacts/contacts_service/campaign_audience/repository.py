@@ -65,14 +65,16 @@ async def members_page(
 
 
 async def values_of(
-    session: AsyncSession, account_id: UUID, contact_ids: Sequence[UUID]
+    session: AsyncSession, account_id: UUID, contact_ids: Sequence[UUID], keys: Sequence[str]
 ) -> dict[UUID, dict[str, str]]:
-    """The custom field values of a page of contacts, as text, per contact."""
-    if not contact_ids:
+    """The values of custom fields `keys` of a page of contacts, as text, per contact."""
+    if not contact_ids or not keys:
         return {}
     rows = await session.execute(
         select(ContactValue.contact_id, ContactValue.key, ContactValue.value).where(
-            ContactValue.account_id == account_id, ContactValue.contact_id.in_(contact_ids)
+            ContactValue.account_id == account_id,
+            ContactValue.contact_id.in_(contact_ids),
+            ContactValue.key.in_(list(keys)),
         )
     )
     values: dict[UUID, dict[str, str]] = {}

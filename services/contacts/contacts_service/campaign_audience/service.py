@@ -39,6 +39,7 @@ async def on_requested(session: AsyncSession, event: CampaignAudienceRequested) 
             "account_id": event.account_id,
             "group_ids": [str(group_id) for group_id in event.group_ids],
             "purpose": event.purpose,
+            "fields": event.fields,
             "after_contact_id": None,
             "next_chunk": 0,
             "recipients": 0,
@@ -108,13 +109,14 @@ async def _eligible(
         session, job.account_id, [contact.phone for contact in page]
     )
     consent = {record.phone: record.granted for record in latest if record.purpose == job.purpose}
-    values = await repository.values_of(session, job.account_id, [c.id for c in page])
+    values = await repository.values_of(session, job.account_id, [c.id for c in page], job.fields)
     recipients: list[AudienceRecipient] = []
     for contact in page:
         granted = consent.get(contact.phone)
         if granted is False or (granted is None and contact.consented_at is None):
             continue
-        fields = {**values.get(contact.id, {}), **_standard_fields(contact)}
+        known = {**values.get(contact.id, {}), **_standard_fields(contact)}
+        fields = {key: known[key] for key in job.fields if key in known}
         recipients.append(AudienceRecipient(phone=contact.phone, fields=fields))
     return recipients
 

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("account_id", sa.Uuid(), nullable=False),
         sa.Column("group_ids", sa.JSON(), nullable=False),
         sa.Column("purpose", sa.String(length=16), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("after_contact_id", sa.Uuid(), nullable=True),
         sa.Column("next_chunk", sa.Integer(), nullable=False),
         sa.Column("recipients", sa.Integer(), nullable=False),

@@ -64,7 +64,8 @@ async def create(
     text = with_opt_out_line(
         text, request.purpose, request.opt_out_line or settings.campaign_opt_out_line
     )
-    placeholders(text)  # a misspelt placeholder is refused now, not sent as braces
+    # A misspelt placeholder is refused now, not sent as braces.
+    fields = placeholders(text)
     # An unapproved sender is refused now rather than on every recipient later.
     sender = await senders.sender_for(session, account_id, request.sender)
     group_ids = list(dict.fromkeys(request.group_ids))
@@ -95,6 +96,7 @@ async def create(
             campaign_id=campaign.id,
             group_ids=group_ids,
             purpose=request.purpose,
+            fields=fields,
         ),
     )
     await session.flush()
