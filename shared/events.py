@@ -557,6 +557,55 @@ class PrivacyErasureCompleted(PrivacyEvent):
     rows: int = Field(ge=0)
 
 
+class CampaignAudienceRequested(Event):
+    """Dispatch asks contacts for a campaign's audience: the members of `group_ids` who
+    have consent for `purpose` and have not withdrawn it. Contacts answers with
+    `campaign.audience_chunk` events; dispatch owns the campaign, contacts the people."""
+
+    topic: ClassVar[str] = "dispatch.campaigns"
+    aggregate_type: ClassVar[str] = "campaign"
+    type: Literal["campaign.audience_requested"] = "campaign.audience_requested"
+    account_id: UUID
+    campaign_id: UUID
+    group_ids: list[UUID] = Field(min_length=1, max_length=100)
+    purpose: ConsentPurpose
+    # The contact fields the text names ({{name}}, custom keys): only these are sent back,
+    # so chunks carry no more personal data than the text needs (and stay small).
+    fields: list[str] = Field(default_factory=list, max_length=100)
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.campaign_id)
+
+
+class AudienceRecipient(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    phone: str = Field(pattern=r"^\+[1-9][0-9]{6,14}$")  # E.164
+    # What a campaign's text may name (`{{name}}`, custom fields by key), as text.
+    fields: dict[str, str] = Field(default_factory=dict)
+
+
+class CampaignAudienceChunk(Event):
+    """One page of a campaign's audience, in order (`chunk_no` from 0); `last` ends it. A
+    chunk is at most a few thousand recipients, so no transaction on either side is the size
+    of the campaign; dispatch stores each chunk once (by campaign and chunk_no)."""
+
+    topic: ClassVar[str] = "contacts.campaign-audience"
+    aggregate_type: ClassVar[str] = "campaign"
+    type: Literal["campaign.audience_chunk"] = "campaign.audience_chunk"
+    account_id: UUID
+    campaign_id: UUID
+    chunk_no: int = Field(ge=0)
+    recipients: list[AudienceRecipient] = Field(max_length=5000)
+    last: bool
+
+    @property
+    def aggregate_id(self) -> str:
+        # One campaign's chunks on one partition, in order.
+        return str(self.campaign_id)
+
+
 AnyEvent = Annotated[
     AccountRegistered
     | AccountEmailVerified
@@ -583,7 +632,9 @@ AnyEvent = Annotated[
     | BalanceLow
     | InvoiceIssued
     | PrivacyErasureRequested
-    | PrivacyErasureCompleted,
+    | PrivacyErasureCompleted
+    | CampaignAudienceRequested
+    | CampaignAudienceChunk,
     Field(discriminator="type"),
 ]
 
@@ -608,6 +659,8 @@ ALL_TOPICS: tuple[str, ...] = (
     RecipientConsentChanged.topic,
     BillingAccountEvent.topic,
     PrivacyEvent.topic,
+    CampaignAudienceRequested.topic,
+    CampaignAudienceChunk.topic,
 )
 
 

@@ -34,6 +34,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/senders", "dispatch", exact_or_below=True),
     Route("/v1/templates", "dispatch", exact_or_below=True),
+    # Campaigns live in dispatch, which sends them; contacts lists their audience over Kafka.
+    Route("/v1/campaigns", "dispatch", exact_or_below=True),
     Route("/v1/keywords", "dispatch", exact_or_below=True),
     Route("/v1/sending-window", "dispatch", exact_or_below=True),
     Route("/v1/billing/", "billing"),

@@ -36,3 +36,7 @@ class ContactsSettings(VerifyingServiceSettings):
     dlr_url: str | None = None
     # Erased numbers (R17): how often committed erasures are vacuumed and reported complete.
     erasure_poll_seconds: float = Field(default=5.0, gt=0)
+    # Campaign audiences (issue 11 item 4): recipients per chunk (one transaction and one
+    # event each) and how often open audiences are looked for.
+    campaign_audience_chunk_size: int = Field(default=1000, ge=1, le=5000)
+    campaign_audience_poll_seconds: float = Field(default=1.0, gt=0)

@@ -1,7 +1,9 @@
 from fastapi import FastAPI
 
+from contacts_service.campaign_audience import handlers as audience
+from contacts_service.campaign_audience import service as audiences
 from contacts_service.config import ContactsSettings
-from contacts_service.consent.handlers import TOPICS
+from contacts_service.consent import handlers as consent
 from contacts_service.consent.router import router as consent_router
 from contacts_service.contacts.router import router as contacts_router
 from contacts_service.db import ErasedNumber, Inbox, Outbox
@@ -28,8 +30,8 @@ _MULTIPART_OVERHEAD = 1024 * 1024
 
 
 class ContactsRuntime(ServiceRuntime):
-    """The kit's runtime plus the imports' worker and the retention job (old import files,
-    closed accounts' data)."""
+    """The kit's runtime plus the imports' worker, the retention job (old import files,
+    closed accounts' data) and the campaign audiences' pager."""
 
     async def start(self) -> None:
         await super().start()
@@ -77,6 +79,17 @@ class ContactsRuntime(ServiceRuntime):
             PeriodicJob("privacy-erasures", settings.erasure_poll_seconds, complete_erasures)
         )
 
+        async def page_audiences() -> int:
+            return await audiences.process_pending(
+                self.sessionmaker, settings.campaign_audience_chunk_size
+            )
+
+        self.start_periodic(
+            PeriodicJob(
+                "campaign-audiences", settings.campaign_audience_poll_seconds, page_audiences
+            )
+        )
+
 
 def create_app(settings: ContactsSettings | None = None) -> FastAPI:
     settings = settings or ContactsSettings()
@@ -85,13 +98,17 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
         outbox_model=Outbox,
         inbox_model=Inbox,
         # Opt-outs by STOP reply (dlr) become consent records of their number; account
-        # closures start the retention clock. Erasures: contacts' own part, and every
-        # service's report of its part.
+        # closures start the retention clock; dispatch's campaigns ask for their audiences.
+        # Erasures: contacts' own part, and every service's report of its part.
         consumer_specs=(
             ConsumerSpec(
                 settings.consumer_group,
-                (*TOPICS, *account_states.TOPICS, PrivacyEvent.topic),
-                {**erasure.handlers(settings.export_dir), **account_states.HANDLERS},
+                (*consent.TOPICS, *account_states.TOPICS, *audience.TOPICS, PrivacyEvent.topic),
+                {
+                    **erasure.handlers(settings.export_dir),
+                    **account_states.HANDLERS,
+                    **audience.HANDLERS,
+                },
             ),
         ),
     )

@@ -1,5 +1,6 @@
 """Every mapped table of the service, imported in one place for Alembic and the tests."""
 
+from contacts_service.campaign_audience.models import AudienceJob
 from contacts_service.consent.models import ConsentRecord
 from contacts_service.contacts.models import Contact, ContactTag, ContactValue
 from contacts_service.db import Base, ErasedNumber, Inbox, Outbox
@@ -12,6 +13,7 @@ from contacts_service.unsubscribe.models import UnsubscribeToken
 
 __all__ = [
     "AccountStateRow",
+    "AudienceJob",
     "Base",
     "ErasedNumber",
     "ConsentRecord",

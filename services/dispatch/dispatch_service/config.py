@@ -146,6 +146,15 @@ class DispatchSettings(VerifyingServiceSettings):
     # the account (R10: after the contract is signed); 0 lets any size through.
     bulk_recipients_threshold: int = Field(default=100, ge=0)
 
+    # Campaigns: recipients released per round (one batch and one transaction, at most a
+    # batch's 1,000), how often running campaigns are looked for, and the line appended to a
+    # marketing text that has no opt-out of its own (R11, SG 3.5).
+    campaign_release_batch_size: int = Field(default=500, ge=1, le=1000)
+    campaign_poll_seconds: float = Field(default=1.0, gt=0)
+    campaign_opt_out_line: str = Field(
+        default="Reply STOP to opt out", min_length=1, max_length=100
+    )
+
     # Quotes ask billing's internal price route here (http://billing:8000 in the cluster);
     # None, unreachable or slower than the timeout: quotes answer without prices.
     billing_url: str | None = None

@@ -2,6 +2,8 @@ from fastapi import FastAPI
 
 from dispatch_service.batches.router import router as batches_router
 from dispatch_service.bulk.ops_router import router as ops_bulk_router
+from dispatch_service.campaigns.releaser import CampaignReleaser
+from dispatch_service.campaigns.router import router as campaigns_router
 from dispatch_service.config import DispatchSettings
 from dispatch_service.content.router import router as content_router
 from dispatch_service.db import ErasedNumber, Inbox, Outbox
@@ -28,7 +30,7 @@ from shared.runtime import ConsumerSpec, ServiceRuntime
 
 class DispatchRuntime(ServiceRuntime):
     """The kit's runtime plus the receipt deadline's sweeper, the scheduled messages'
-    releaser and the retention job, which need the database."""
+    releaser, the campaigns' releaser and the retention job, which need the database."""
 
     async def start(self) -> None:
         await super().start()
@@ -55,6 +57,10 @@ class DispatchRuntime(ServiceRuntime):
         self.start_periodic(
             PeriodicJob("privacy-erasures", settings.erasure_poll_seconds, complete_erasures)
         )
+        campaigns = CampaignReleaser(self.sessionmaker, settings)
+        self.start_periodic(
+            PeriodicJob("campaign-releaser", settings.campaign_poll_seconds, campaigns.release)
+        )
 
 
 def create_app(settings: DispatchSettings | None = None) -> FastAPI:
@@ -73,6 +79,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
             quotes_router,
             messages_router,
             scheduling_router,
+            campaigns_router,
             senders_router,
             ops_senders_router,
             ops_bulk_router,

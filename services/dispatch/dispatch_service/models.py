@@ -3,6 +3,7 @@
 from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.batches.models import Batch
 from dispatch_service.bulk.models import BulkPermissionRow
+from dispatch_service.campaigns.models import Campaign, CampaignChunk, CampaignRecipient
 from dispatch_service.consent.models import RecipientConsentRow
 from dispatch_service.content.models import (
     ContentHit,
@@ -28,6 +29,9 @@ __all__ = [
     "ErasedNumber",
     "Batch",
     "BulkPermissionRow",
+    "Campaign",
+    "CampaignChunk",
+    "CampaignRecipient",
     "ConcatReference",
     "DefaultSenderRow",
     "DestinationExceptionRow",

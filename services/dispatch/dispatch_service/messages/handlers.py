@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.accounts.handlers import on_account_states_changed
 from dispatch_service.batches import repository as set_based
 from dispatch_service.batches.handlers import on_batch_charge_authorized, on_batch_charge_declined
+from dispatch_service.campaigns.service import on_audience_chunk
 from dispatch_service.config import DispatchSettings
 from dispatch_service.consent.service import on_consents_changed
 from dispatch_service.db import ErasedNumber
@@ -29,6 +30,7 @@ from dispatch_service.tariffs.handlers import on_tariffs_published
 from shared.erasure import not_erased
 from shared.events import (
     AccountStateChanged,
+    CampaignAudienceChunk,
     ChargeAuthorized,
     ChargeDeclined,
     ChargeEvent,
@@ -125,6 +127,8 @@ def handlers(settings: DispatchSettings) -> Mapping[str, Handler]:
         "privacy.erasure_requested": on_erasure_requested,
         "inbound.received": Batched(on_inbound),
         "tariff.published": Batched(on_tariffs_published),
+        # A campaign's audience, a chunk at a time from contacts.
+        "campaign.audience_chunk": on_audience_chunk,
     }
 
 
@@ -135,4 +139,5 @@ TOPICS: tuple[str, ...] = (
     RecipientConsentChanged.topic,
     TariffPublished.topic,
     PrivacyEvent.topic,
+    CampaignAudienceChunk.topic,
 )
