@@ -25,7 +25,14 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
-        consumer_specs=(billing_consumer(pricing, tariffs, settings.consumer_group),),
+        consumer_specs=(
+            billing_consumer(
+                pricing,
+                tariffs,
+                settings.consumer_group,
+                refund_undelivered=settings.refund_undelivered,
+            ),
+        ),
     )
     app = create_service_app(
         "billing", runtime, [ledger_router, tariffs_router, tariffs_ops_router, prices_router]
