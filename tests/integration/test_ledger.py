@@ -1,0 +1,415 @@
+"""The double-entry ledger against PostgreSQL (issue 10 items 2 and 6): refunds, credits from
+payments, the statement's pages and filters, the low-balance warning, and the invariant that
+every transaction's postings sum to zero.
+
+Credit comes from `post_credit` (what payments call), not the starter credit (0 here), so each
+test decides exactly how much money an account has.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events import (
+    BalanceLow,
+    MessageAccepted,
+    MessagePartFailed,
+    MessagePartStatusReported,
+    parse_event,
+    utcnow,
+)
+from tests.support.apps import AuthClient, running_app
+from tests.support.databases import Databases, migrate
+from tests.support.inbox import fetched
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+WAIT_SECONDS = 30
+
+
+@dataclass
+class Billing:
+    client: httpx.AsyncClient
+    app: FastAPI
+    broker: str
+
+    @property
+    def sessionmaker(self) -> async_sessionmaker[AsyncSession]:
+        maker: async_sessionmaker[AsyncSession] = self.app.state.runtime.sessionmaker
+        return maker
+
+    async def process(self, *events: Any) -> None:
+        (consumer,) = self.app.state.runtime.consumers
+        await consumer.process(fetched(*events))
+
+    async def credit(self, account_id: UUID, amount: str, key: str | None = None) -> bool:
+        from billing_service.ledger.money import to_units
+        from billing_service.ledger.service import post_credit
+
+        async with self.sessionmaker() as session, session.begin():
+            return await post_credit(
+                session,
+                account_id=account_id,
+                amount_units=to_units(Decimal(amount)),
+                kind="top_up",
+                idempotency_key=key or f"test:{uuid4()}",
+            )
+
+    async def get(self, token: str, path: str, **params: Any) -> Any:
+        response = await self.client.get(path, headers=bearer(token), params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def balance(self, token: str) -> str:
+        body = await self.get(token, "/v1/billing/balance")
+        return str(body["balance"])
+
+    async def balance_low_events(self, account_id: UUID, count: int) -> list[BalanceLow]:
+        """The BalanceLow events published for the account: `count` of them, and then none
+        more for a second (the relay publishes after the commit, so this waits for them)."""
+        consumer = AIOKafkaConsumer(
+            BalanceLow.topic,
+            bootstrap_servers=self.broker,
+            group_id=None,
+            auto_offset_reset="earliest",
+        )
+        await consumer.start()
+        seen: list[BalanceLow] = []
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while len(seen) < count:
+                    seen += await _read(consumer, account_id)
+            seen += await _read(consumer, account_id, timeout_ms=1000)
+        finally:
+            await consumer.stop()
+        return seen
+
+
+async def _read(
+    consumer: AIOKafkaConsumer, account_id: UUID, timeout_ms: int = 500
+) -> list[BalanceLow]:
+    found = []
+    for records in (await consumer.getmany(timeout_ms=timeout_ms)).values():
+        for record in records:
+            event = parse_event(record.value)
+            if isinstance(event, BalanceLow) and event.account_id == account_id:
+                found.append(event)
+    return found
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def accepted(account_id: UUID, segments: int, to: str = "+447700900123") -> MessageAccepted:
+    return MessageAccepted(
+        account_id=account_id,
+        message_id=uuid4(),
+        to=to,
+        sender="Acme",
+        encoding="gsm7",
+        segments=segments,
+    )
+
+
+@pytest.fixture(scope="module")
+async def billing(
+    databases: Databases, broker: str, auth_service: AuthClient
+) -> AsyncIterator[Billing]:
+    from billing_service.config import BillingSettings
+    from billing_service.main import create_app
+
+    settings = BillingSettings(
+        database_url=await databases.create("billing"),
+        kafka_bootstrap_servers=broker,
+        jwks_url=auth_service.jwks_url,
+        starter_credit=Decimal("0"),
+        price_per_part=Decimal("0.05"),
+        consumer_group=f"billing-ledger-{uuid4().hex[:8]}",
+        environment="test",
+    )
+    app = create_app(settings)
+    async with running_app(app) as client:
+        yield Billing(client, app, broker)
+
+
+async def unbalanced_transactions(session: AsyncSession) -> list[Any]:
+    from billing_service.ledger.models import LedgerPosting
+
+    statement = (
+        select(LedgerPosting.transaction_id)
+        .group_by(LedgerPosting.transaction_id)
+        .having(func.sum(LedgerPosting.amount_units) != 0)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def test_a_part_the_smsc_refused_is_refunded_once(
+    billing: Billing, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    await billing.credit(account_id, "1.00")
+    message = accepted(account_id, segments=3)
+    await billing.process(message)
+    assert await billing.balance(token) == "0.85"
+
+    failed = MessagePartFailed(
+        account_id=account_id, message_id=message.message_id, part_index=2, error_code="smpp_0x0b"
+    )
+    # The event twice (a redelivery) and a second event about the same part: one refund.
+    again = failed.model_copy(update={"event_id": uuid4()})
+    await billing.process(failed, failed)
+    await billing.process(again)
+
+    assert await billing.balance(token) == "0.90"
+    items = (await billing.get(token, "/v1/billing/transactions"))["items"]
+    assert [(i["kind"], i["amount"], i["parts"]) for i in items] == [
+        ("refund", "0.05", 1),
+        ("charge", "-0.15", 3),
+        ("top_up", "1.00", None),
+    ]
+    assert items[0]["message_id"] == str(message.message_id)
+    async with billing.sessionmaker() as session:
+        assert await unbalanced_transactions(session) == []
+
+
+async def test_undelivered_after_submission_stays_charged_unless_configured(
+    billing: Billing, auth_service: AuthClient
+) -> None:
+    from billing_service.ledger.consumer import billing_consumer
+
+    account_id, token = await auth_service.new_account()
+    await billing.credit(account_id, "1.00")
+    message = accepted(account_id, segments=2)
+    await billing.process(message)
+    report = MessagePartStatusReported(
+        account_id=account_id,
+        message_id=message.message_id,
+        part_index=1,
+        smsc_message_id="abc",
+        status="undelivered",
+        reported_at=utcnow(),
+    )
+    # The default: billing does not even listen to receipts.
+    await billing.process(report)
+    assert await billing.balance(token) == "0.90"
+
+    # BILLING_REFUND_UNDELIVERED=true: the same report refunds the part.
+    spec = billing_consumer(
+        billing.app.state.pricing, billing.app.state.tariffs, refund_undelivered=True
+    )
+    assert report.topic in spec.topics
+    async with billing.sessionmaker() as session, session.begin():
+        await spec.handlers["message.part_status_reported"](session, report)  # type: ignore[operator]
+        delivered = report.model_copy(update={"part_index": 2, "status": "delivered"})
+        await spec.handlers["message.part_status_reported"](session, delivered)  # type: ignore[operator]
+    assert await billing.balance(token) == "0.95"
+
+
+async def test_post_credit_posts_once_per_key(billing: Billing, auth_service: AuthClient) -> None:
+    from billing_service.ledger.service import post_credit
+
+    account_id, token = await auth_service.new_account()
+    assert await billing.credit(account_id, "2.50", key="payment:42") is True
+    assert await billing.credit(account_id, "2.50", key="payment:42") is False
+    assert await billing.balance(token) == "2.50"
+    async with billing.sessionmaker() as session, session.begin():
+        for bad in ({"amount_units": 0}, {"kind": "charge"}, {"counter_account": "balance"}):
+            arguments: dict[str, Any] = {
+                "account_id": account_id,
+                "amount_units": 100,
+                "kind": "top_up",
+                "idempotency_key": f"bad:{uuid4()}",
+                **bad,
+            }
+            with pytest.raises(ValueError, match="credit|one of|can't fund"):
+                await post_credit(session, **arguments)
+    assert await billing.balance(token) == "2.50"
+
+
+async def test_concurrent_charges_on_the_last_cent_never_overdraw_or_double(
+    billing: Billing, auth_service: AuthClient
+) -> None:
+    from billing_service.ledger.service import charge_messages
+
+    account_id, token = await auth_service.new_account()
+    await billing.credit(account_id, "0.05")
+    rivals = [accepted(account_id, segments=1) for _ in range(6)]
+    # The same message twice as well: charged at most once.
+    rivals.append(rivals[0].model_copy(update={"event_id": uuid4()}))
+
+    async def charge(event: MessageAccepted) -> None:
+        async with billing.sessionmaker() as session, session.begin():
+            await charge_messages(
+                session, billing.app.state.pricing, billing.app.state.tariffs, [event]
+            )
+
+    await asyncio.gather(*(charge(event) for event in rivals))
+
+    assert await billing.balance(token) == "0.00"
+    charges = (await billing.get(token, "/v1/billing/transactions", type="charge"))["items"]
+    assert [c["amount"] for c in charges] == ["-0.05"]
+    async with billing.sessionmaker() as session:
+        assert await unbalanced_transactions(session) == []
+
+
+async def test_the_statement_pages_and_filters(billing: Billing, auth_service: AuthClient) -> None:
+    account_id, token = await auth_service.new_account()
+    await billing.credit(account_id, "1.00")
+    messages = [accepted(account_id, segments=1) for _ in range(5)]
+    for message in messages:
+        await billing.process(message)
+
+    seen: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 2, "type": "charge"}
+        if cursor:
+            params["cursor"] = cursor
+        page = await billing.get(token, "/v1/billing/transactions", **params)
+        seen += page["items"]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert sorted(i["message_id"] for i in seen) == sorted(str(m.message_id) for m in messages)
+    assert {i["kind"] for i in seen} == {"charge"}
+
+    both = await billing.get(
+        token, "/v1/billing/transactions", type=["charge", "top_up"], limit=500
+    )
+    assert len(both["items"]) == 6
+    later = (utcnow() + timedelta(minutes=1)).isoformat()
+    assert (await billing.get(token, "/v1/billing/transactions", **{"from": later}))["items"] == []
+    # Someone else's statement shows none of it.
+    _, stranger = await auth_service.new_account()
+    assert (await billing.get(stranger, "/v1/billing/transactions"))["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"cursor": "not-a-cursor"}, "invalid_cursor"),
+        ({"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"}, "invalid_range"),
+        ({"type": "gift"}, "validation_error"),
+    ],
+)
+async def test_a_bad_statement_query_is_a_problem(
+    billing: Billing, auth_service: AuthClient, params: dict[str, str], code: str
+) -> None:
+    _, token = await auth_service.new_account()
+    response = await billing.client.get(
+        "/v1/billing/transactions", headers=bearer(token), params=params
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == code
+
+
+async def test_low_balance_is_said_once_per_crossing(
+    billing: Billing, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    await billing.credit(account_id, "1.00")  # default threshold: 10 % = 0.10
+    low = await billing.get(token, "/v1/billing/low-balance-threshold")
+    assert low == {"threshold": "0.10", "custom": False, "below": False, "currency": "EUR"}
+
+    response = await billing.client.put(
+        "/v1/billing/low-balance-threshold", headers=bearer(token), json={"amount": "0.50"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["threshold"] == "0.50"
+    await billing.process(accepted(account_id, segments=10))  # 0.50 left: not below
+    assert (await billing.get(token, "/v1/billing/low-balance-threshold"))["below"] is False
+    await billing.process(accepted(account_id, segments=1))  # 0.45: crossed
+    await billing.process(accepted(account_id, segments=1))  # 0.40: still below, no news
+    events = await billing.balance_low_events(account_id, 1)
+    assert [(e.balance, e.threshold, e.currency) for e in events] == [("0.45", "0.50", "EUR")]
+
+    await billing.credit(account_id, "0.20")  # 0.60: lifted above
+    assert (await billing.get(token, "/v1/billing/low-balance-threshold"))["below"] is False
+    await billing.process(accepted(account_id, segments=3))  # 0.45 again: a new crossing
+    events = await billing.balance_low_events(account_id, 2)
+    assert [e.balance for e in events] == ["0.45", "0.45"]
+
+
+@pytest.mark.parametrize("amount", ["-1", "0.00001", "abc"])
+async def test_a_bad_threshold_changes_nothing(
+    billing: Billing, auth_service: AuthClient, amount: str
+) -> None:
+    account_id, token = await auth_service.new_account()
+    await billing.credit(account_id, "1.00")
+    response = await billing.client.put(
+        "/v1/billing/low-balance-threshold", headers=bearer(token), json={"amount": amount}
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "validation_error"
+    assert (await billing.get(token, "/v1/billing/low-balance-threshold"))["threshold"] == "0.10"
+
+
+async def test_existing_entries_migrate_to_balanced_transactions(databases: Databases) -> None:
+    from shared.db import create_engine
+
+    if databases.backend != "postgresql":
+        pytest.skip("the SQL below is PostgreSQL's")
+    url = await databases.create("billing")
+    await asyncio.to_thread(migrate, "billing", url, "downgrade", "5b7e2c1d9a40")
+    account_id, charged = uuid4(), uuid4()
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO balances (account_id, amount_units, currency, updated_at)"
+                    " VALUES (:a, 1500, 'EUR', now())"
+                ),
+                {"a": account_id},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO ledger_entries (id, account_id, message_id, kind, amount_units,"
+                    " idempotency_key, created_at) VALUES"
+                    " (:s, :a, NULL, 'starter_credit', 2000, :sk, now()),"
+                    " (:c, :a, :m, 'charge', -500, :ck, now())"
+                ),
+                {
+                    "s": uuid4(),
+                    "c": uuid4(),
+                    "a": account_id,
+                    "m": charged,
+                    "sk": f"starter:{account_id}",
+                    "ck": f"charge:{charged}",
+                },
+            )
+        await asyncio.to_thread(migrate, "billing", url)
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text(
+                        "SELECT t.kind, p.book, p.amount_units FROM ledger_postings p"
+                        " JOIN ledger_transactions t ON t.id = p.transaction_id"
+                        " ORDER BY t.kind, p.line"
+                    )
+                )
+            ).all()
+            last_credit = (
+                await connection.execute(text("SELECT last_credit_units FROM balances"))
+            ).scalar_one()
+    finally:
+        await engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        ("charge", "balance", -500),
+        ("charge", "revenue", 500),
+        ("starter_credit", "balance", 2000),
+        ("starter_credit", "promotions", -2000),
+    ]
+    assert last_credit == 2000
