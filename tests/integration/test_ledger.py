@@ -413,3 +413,99 @@ async def test_existing_entries_migrate_to_balanced_transactions(databases: Data
         ("starter_credit", "promotions", -2000),
     ]
     assert last_credit == 2000
+
+
+async def ledger_spend(billing: Billing, account_id: UUID) -> str:
+    """What the postings say the account spent: the balance legs of its charges and refunds."""
+    from billing_service.ledger.models import LedgerPosting, LedgerTransaction
+    from billing_service.ledger.money import format_units
+
+    statement = (
+        select(func.sum(LedgerPosting.amount_units))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.transaction_id)
+        .where(
+            LedgerPosting.account_id == account_id,
+            LedgerTransaction.kind.in_(["charge", "refund"]),
+        )
+    )
+    async with billing.sessionmaker() as session:
+        return format_units(-int((await session.scalar(statement)) or 0))
+
+
+async def test_usage_equals_the_ledger_to_the_cent(
+    billing: Billing, auth_service: AuthClient
+) -> None:
+    from shared.events import BatchAccepted, BatchedMessage
+
+    account_id, token = await auth_service.new_account()
+    await billing.credit(account_id, "5.00")
+    british = accepted(account_id, segments=3)
+    german = accepted(account_id, segments=1, to="+4915112345678").model_copy(
+        update={"sender": "=HYPERLINK(1)"}
+    )
+    batch = BatchAccepted(
+        account_id=account_id,
+        batch_id=uuid4(),
+        messages=[
+            BatchedMessage(message_id=uuid4(), segments=2, to="+4915112345679", sender="Acme"),
+            BatchedMessage(message_id=uuid4(), segments=1, to="+447700900124", sender="Acme"),
+        ],
+    )
+    await billing.process(british, german, batch)
+    refund = MessagePartFailed(
+        account_id=account_id, message_id=british.message_id, part_index=3, error_code="smpp_0x0b"
+    )
+    await billing.process(refund)
+
+    by_country = await billing.get(token, "/v1/billing/usage", group_by="country")
+    assert [
+        (r["key"], r["messages"], r["parts"], r["refunded_parts"], r["amount"])
+        for r in by_country["rows"]
+    ] == [("DE", 2, 3, 0, "0.15"), ("GB", 2, 4, 1, "0.15")]
+    assert by_country["total"]["amount"] == "0.30" == await ledger_spend(billing, account_id)
+    assert by_country["currency"] == "EUR"
+
+    by_day = await billing.get(token, "/v1/billing/usage", group_by="day")
+    assert [r["key"] for r in by_day["rows"]] == [utcnow().date().isoformat()]
+    assert by_day["total"] == {**by_country["total"]}
+
+    by_sender = await billing.get(token, "/v1/billing/usage", group_by="sender")
+    assert {r["key"]: r["amount"] for r in by_sender["rows"]} == {
+        "=HYPERLINK(1)": "0.05",
+        "Acme": "0.25",
+    }
+    response = await billing.client.get(
+        "/v1/billing/usage.csv", headers=bearer(token), params={"group_by": "sender"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.text.splitlines() == [
+        "sender,messages,parts,refunded_parts,amount,currency",
+        "'=HYPERLINK(1),1,1,0,0.05,EUR",
+        "Acme,3,6,1,0.25,EUR",
+        "total,4,7,1,0.30,EUR",
+    ]
+    # Nothing before the charges; nobody else's usage.
+    earlier = await billing.get(
+        token, "/v1/billing/usage", **{"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"}
+    )
+    assert (earlier["rows"], earlier["total"]["amount"]) == ([], "0.00")
+    _, stranger = await auth_service.new_account()
+    assert (await billing.get(stranger, "/v1/billing/usage"))["rows"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"}, "invalid_range"),
+        ({"group_by": "week"}, "validation_error"),
+    ],
+)
+async def test_a_bad_usage_query_is_a_problem(
+    billing: Billing, auth_service: AuthClient, params: dict[str, str], code: str
+) -> None:
+    _, token = await auth_service.new_account()
+    for path in ("/v1/billing/usage", "/v1/billing/usage.csv"):
+        response = await billing.client.get(path, headers=bearer(token), params=params)
+        assert response.status_code == 422
+        assert response.json()["code"] == code

@@ -9,6 +9,7 @@ from billing_service.prices.router import internal_router as prices_router
 from billing_service.tariffs.cache import TariffCache
 from billing_service.tariffs.router import ops_router as tariffs_ops_router
 from billing_service.tariffs.router import router as tariffs_router
+from billing_service.usage.router import router as usage_router
 from shared.app import create_service_app
 from shared.runtime import ServiceRuntime
 
@@ -35,7 +36,9 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
         ),
     )
     app = create_service_app(
-        "billing", runtime, [ledger_router, tariffs_router, tariffs_ops_router, prices_router]
+        "billing",
+        runtime,
+        [ledger_router, usage_router, tariffs_router, tariffs_ops_router, prices_router],
     )
     app.state.pricing = pricing
     app.state.tariffs = tariffs

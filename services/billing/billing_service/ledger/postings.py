@@ -128,5 +128,9 @@ def country_of(number: str | None) -> str | None:
         parsed = phonenumbers.parse(number if number.startswith("+") else f"+{number}")
     except phonenumbers.NumberParseException:
         return None
-    region = phonenumbers.region_code_for_number(parsed)
+    # The number's own region when it is a valid one; else its country code's main region
+    # (a number in a range the metadata doesn't know still costs the country's price).
+    region = phonenumbers.region_code_for_number(
+        parsed
+    ) or phonenumbers.region_code_for_country_code(parsed.country_code or 0)
     return region if region and region != "ZZ" else None
