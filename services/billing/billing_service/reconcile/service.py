@@ -94,14 +94,14 @@ async def _transactions(
     for row in await session.execute(statement):
         count += 1
         # SUM of BIGINT is NUMERIC on PostgreSQL: back to int before comparing or formatting.
-        total, balance_leg = int(row.total), int(row.balance_leg)
+        total, leg = int(row.total), int(row.balance_leg)
         if total != 0:
             report.differences.append(
                 f"transaction {row.id}: postings sum to {format_units(total)}, not zero"
             )
-        if balance_leg != row.amount_units:
+        if leg != row.amount_units:
             report.differences.append(
                 f"transaction {row.id}: amount {format_units(row.amount_units)} but its "
-                f"balance leg is {format_units(balance_leg)}"
+                f"balance leg is {format_units(leg)}"
             )
     report.transactions = count
