@@ -579,16 +579,16 @@ Operation = (
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("charge"), st.integers(1, 4)),
-        st.tuples(st.just("refund"), st.integers(0, 9), st.integers(1, 4)),
-        st.tuples(st.just("credit"), st.integers(1, 3_000), st.integers(0, 2)),
-        st.tuples(st.just("replay"), st.integers(0, 9)),
+        st.tuples(st.just("refund"), st.integers(0, 3), st.integers(1, 2)),
+        st.tuples(st.just("credit"), st.integers(1, 3_000), st.integers(0, 3)),
+        st.tuples(st.just("replay"), st.integers(0, 3)),
     ),
     max_size=12,
 )
 
 
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     # No shrinking: against a database it takes minutes; the failing sequence is printed.
@@ -612,6 +612,8 @@ async def test_the_ledger_never_makes_loses_or_doubles_money(
     paid: set[UUID] = set()
     refunded: set[tuple[UUID, int]] = set()
     credit_keys: set[int] = set()
+    # Some money to start with, or most sequences would be only declines.
+    ops = [("credit", 2_000, 3), *ops]
     for op in ops:
         async with billing.sessionmaker() as session, session.begin():
             if op[0] == "charge" or (op[0] == "replay" and charged):
