@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from typing import cast
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing_service.config import BillingSettings
 from billing_service.db import Outbox
 from billing_service.ledger import metrics, postings
-from billing_service.ledger.models import CREDIT_KINDS, BookAccount, LedgerTransaction
+from billing_service.ledger.models import (
+    CREDIT_KINDS,
+    BookAccount,
+    LedgerTransaction,
+    TransactionKind,
+)
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.postings import Draft
 from billing_service.ledger.repository import BalanceState, LedgerRepository
@@ -53,6 +59,7 @@ async def grant_starter_credit(session: AsyncSession, pricing: Pricing, account_
 
 @cache
 def _default_currency() -> str:
+    # post_credit's signature (shared with payments) carries no settings; read once.
     return BillingSettings().currency
 
 
@@ -81,16 +88,12 @@ async def post_credit(
     await LedgerRepository(session).create_balance(account_id, 0, _default_currency())
     draft = Draft(
         account_id=account_id,
-        kind=kind,  # type: ignore[arg-type]  # checked against CREDIT_KINDS above
+        kind=cast(TransactionKind, kind),  # checked against CREDIT_KINDS above
         amount_units=amount_units,
         idempotency_key=idempotency_key,
-        counter_book=cast_book(counter_account),
+        counter_book=cast(BookAccount, counter_account),  # checked above
     )
     return await _post_credit(session, draft, remember=kind != "manual_adjustment")
-
-
-def cast_book(name: str) -> BookAccount:
-    return name  # type: ignore[return-value]  # callers check the name first
 
 
 async def _post_credit(session: AsyncSession, draft: Draft, *, remember: bool) -> bool:
