@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from uuid import UUID, uuid4
 
 import httpx
@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import (
+    AuditRecorded,
     BalanceLow,
     MessageAccepted,
     MessagePartFailed,
@@ -38,6 +39,7 @@ from tests.support.inbox import fetched
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 WAIT_SECONDS = 30
+E = TypeVar("E", BalanceLow, AuditRecorded)
 
 
 @dataclass
@@ -79,34 +81,37 @@ class Billing:
         return str(body["balance"])
 
     async def balance_low_events(self, account_id: UUID, count: int) -> list[BalanceLow]:
-        """The BalanceLow events published for the account: `count` of them, and then none
+        return await self.published(BalanceLow, account_id, count)
+
+    async def published(self, kind: type[E], account_id: UUID, count: int) -> list[E]:
+        """The events of `kind` published for the account: `count` of them, and then none
         more for a second (the relay publishes after the commit, so this waits for them)."""
         consumer = AIOKafkaConsumer(
-            BalanceLow.topic,
+            kind.topic,
             bootstrap_servers=self.broker,
             group_id=None,
             auto_offset_reset="earliest",
         )
         await consumer.start()
-        seen: list[BalanceLow] = []
+        seen: list[E] = []
         try:
             async with asyncio.timeout(WAIT_SECONDS):
                 while len(seen) < count:
-                    seen += await _read(consumer, account_id)
-            seen += await _read(consumer, account_id, timeout_ms=1000)
+                    seen += await _read(consumer, kind, account_id)
+            seen += await _read(consumer, kind, account_id, timeout_ms=1000)
         finally:
             await consumer.stop()
         return seen
 
 
 async def _read(
-    consumer: AIOKafkaConsumer, account_id: UUID, timeout_ms: int = 500
-) -> list[BalanceLow]:
+    consumer: AIOKafkaConsumer, kind: type[E], account_id: UUID, timeout_ms: int = 500
+) -> list[E]:
     found = []
     for records in (await consumer.getmany(timeout_ms=timeout_ms)).values():
         for record in records:
             event = parse_event(record.value)
-            if isinstance(event, BalanceLow) and event.account_id == account_id:
+            if isinstance(event, kind) and event.account_id == account_id:
                 found.append(event)
     return found
 
@@ -655,3 +660,86 @@ async def test_the_ledger_never_makes_loses_or_doubles_money(
     async with billing.sessionmaker() as session:
         report = await reconcile(session, [account_id])
     assert report.ok, report.render()
+
+
+@pytest.fixture(scope="module")
+async def ops(auth_service: AuthClient) -> dict[str, str]:
+    from tests.integration.test_senders import token_as
+
+    _, token = await auth_service.new_account("Platform operators")
+    return bearer(token_as(auth_service, token, "ops"))
+
+
+async def test_an_operator_penalises_a_case_once(
+    billing: Billing, auth_service: AuthClient, ops: dict[str, str]
+) -> None:
+
+    account_id, token = await auth_service.new_account()
+    await billing.credit(account_id, "1.00")
+    body = {
+        "account_id": str(account_id),
+        "amount": "0.30",
+        "case_id": "R9-2026-0042",
+        "reason": "Unsolicited marketing to opted-out numbers",
+    }
+
+    posted = await billing.client.post("/v1/ops/penalties", json=body, headers=ops)
+    again = await billing.client.post("/v1/ops/penalties", json=body, headers=ops)
+
+    assert posted.status_code == 201, posted.text
+    assert {k: posted.json()[k] for k in ("amount", "balance", "currency")} == {
+        "amount": "0.30",
+        "balance": "0.70",
+        "currency": "EUR",
+    }
+    assert again.status_code == 409
+    assert again.json()["code"] == "penalty_exists"
+    assert await billing.balance(token) == "0.70"
+    [penalty] = (await billing.get(token, "/v1/billing/transactions", type="penalty"))["items"]
+    assert (penalty["amount"], penalty["memo"]) == ("-0.30", body["reason"])
+    async with billing.sessionmaker() as session:
+        assert await unbalanced_transactions(session) == []
+    [audited] = await billing.published(AuditRecorded, account_id, 1)
+    assert (audited.actor_type, audited.action, audited.object_id) == (
+        "operator",
+        "billing.penalty_posted",
+        posted.json()["transaction_id"],
+    )
+    assert audited.details == {"case_id": "R9-2026-0042", "amount": "0.30"}
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"amount": "5.00"}, 422, "insufficient_funds"),
+        ({"amount": "0"}, 422, "validation_error"),
+        ({"amount": "0.00001"}, 422, "validation_error"),
+        ({"account_id": "00000000-0000-4000-8000-000000000000"}, 404, "not_found"),
+    ],
+)
+async def test_a_bad_penalty_changes_nothing(
+    billing: Billing,
+    auth_service: AuthClient,
+    ops: dict[str, str],
+    change: dict[str, str],
+    status: int,
+    code: str,
+) -> None:
+    account_id, token = await auth_service.new_account()
+    await billing.credit(account_id, "1.00")
+    body = {"account_id": str(account_id), "amount": "0.10", "case_id": f"c-{uuid4()}"}
+    body |= {"reason": "spam", **change}
+
+    response = await billing.client.post("/v1/ops/penalties", json=body, headers=ops)
+
+    assert response.status_code == status, response.text
+    assert response.json()["code"] == code
+    assert await billing.balance(token) == "1.00"
+    assert (await billing.get(token, "/v1/billing/transactions", type="penalty"))["items"] == []
+
+
+async def test_only_operators_post_penalties(billing: Billing, auth_service: AuthClient) -> None:
+    account_id, token = await auth_service.new_account()
+    body = {"account_id": str(account_id), "amount": "0.10", "case_id": "x", "reason": "r"}
+    response = await billing.client.post("/v1/ops/penalties", json=body, headers=bearer(token))
+    assert response.status_code == 403

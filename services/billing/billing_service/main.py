@@ -5,6 +5,7 @@ from billing_service.db import Inbox, Outbox
 from billing_service.ledger.consumer import billing_consumer
 from billing_service.ledger.money import Pricing
 from billing_service.ledger.router import router as ledger_router
+from billing_service.penalties.router import ops_router as penalties_ops_router
 from billing_service.prices.router import internal_router as prices_router
 from billing_service.tariffs.cache import TariffCache
 from billing_service.tariffs.router import ops_router as tariffs_ops_router
@@ -38,7 +39,14 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
     app = create_service_app(
         "billing",
         runtime,
-        [ledger_router, usage_router, tariffs_router, tariffs_ops_router, prices_router],
+        [
+            ledger_router,
+            usage_router,
+            tariffs_router,
+            tariffs_ops_router,
+            penalties_ops_router,
+            prices_router,
+        ],
     )
     app.state.pricing = pricing
     app.state.tariffs = tariffs

@@ -108,6 +108,8 @@ class LedgerTransaction(Base):
     parts: Mapped[int | None] = mapped_column(Integer)
     country: Mapped[str | None] = mapped_column(String(2))
     sender: Mapped[str | None] = mapped_column(String(32))
+    # Shown to the customer on its statement: why an operator moved its money (a penalty).
+    memo: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -33,6 +33,7 @@ class Draft:
     parts: int | None = None
     country: str | None = None
     sender: str | None = None
+    memo: str | None = None
     id: UUID = field(default_factory=uuid4)
 
     @property

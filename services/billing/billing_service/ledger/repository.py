@@ -86,6 +86,7 @@ class LedgerRepository:
                 "parts": draft.parts,
                 "country": draft.country,
                 "sender": draft.sender,
+                "memo": draft.memo,
                 "created_at": now,
             }
             for draft in drafts

@@ -93,6 +93,7 @@ async def transactions(
                 parts=row.parts,
                 country=row.country,
                 sender=row.sender,
+                memo=row.memo,
                 created_at=row.created_at,
             )
             for row in page

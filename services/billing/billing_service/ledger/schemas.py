@@ -20,6 +20,7 @@ class TransactionResponse(BaseModel):
     parts: int | None = Field(default=None, description="Charges and refunds: SMS parts")
     country: str | None = Field(default=None, description="Charges and refunds: ISO country")
     sender: str | None = None
+    memo: str | None = Field(default=None, description="Why an operator moved the money")
     created_at: datetime
 
 

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("parts", sa.Integer(), nullable=True),
         sa.Column("country", sa.String(length=2), nullable=True),
         sa.Column("sender", sa.String(length=32), nullable=True),
+        sa.Column("memo", sa.String(length=500), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(KINDS, name=op.f("ck_ledger_transactions_kind")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_transactions")),
