@@ -235,6 +235,15 @@ class MessagePartSubmitted(MessageEvent):
     smsc: str = "default"
 
 
+class MessagePartFailed(MessageEvent):
+    """The SMSC refused one part for good before taking it (a permanent submit_sm error):
+    it never left the platform, so billing refunds its share of the charge (issue 10)."""
+
+    type: Literal["message.part_failed"] = "message.part_failed"
+    part_index: int = Field(ge=1)
+    error_code: str = Field(max_length=32)
+
+
 class ContentPolicyTripped(Event):
     """An account's texts hit dispatch's content policy (issue 8, item 2) as often in one UTC
     day as the platform allows: its sending is to be suspended pending an operator's
@@ -617,6 +626,7 @@ AnyEvent = Annotated[
     | ApiKeyRevoked
     | MessageAccepted
     | MessagePartSubmitted
+    | MessagePartFailed
     | ChargeAuthorized
     | ChargeDeclined
     | BatchAccepted

@@ -30,6 +30,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/ops/numbers", "dlr", exact_or_below=True),
     Route("/v1/ops/inbound", "dlr", exact_or_below=True),
     Route("/v1/ops/tariffs", "billing", exact_or_below=True),
+    Route("/v1/ops/penalties", "billing", exact_or_below=True),
     Route("/.well-known/jwks.json", "auth", exact_or_below=True),
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/senders", "dispatch", exact_or_below=True),

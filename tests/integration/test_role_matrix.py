@@ -99,6 +99,10 @@ OPERATIONS = (
     Operation("billing", "GET", "/v1/billing/balance", "billing:read"),
     Operation("billing", "GET", "/v1/billing/transactions", "billing:read"),
     Operation("billing", "GET", "/v1/billing/tariff", "billing:read"),
+    Operation("billing", "GET", "/v1/billing/low-balance-threshold", "billing:read"),
+    Operation("billing", "PUT", "/v1/billing/low-balance-threshold", "billing:manage", body={}),
+    Operation("billing", "GET", "/v1/billing/usage", "billing:read"),
+    Operation("billing", "GET", "/v1/billing/usage.csv", "billing:read"),
 )
 
 # (role, scopes): the people's roles, and API keys with narrow scopes, all of them, none.

@@ -32,6 +32,7 @@ from gateway.routes import is_public, resolve
         ("/v1/ops/inbound/1", "dlr"),
         ("/v1/ops/tariffs", "billing"),
         ("/v1/ops/tariffs/0b5e/versions", "billing"),
+        ("/v1/ops/penalties", "billing"),
         ("/v1/inbound", "dlr"),
         ("/v1/inbound/1", "dlr"),
         ("/v1/inboundx", None),

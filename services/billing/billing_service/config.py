@@ -18,5 +18,9 @@ class BillingSettings(VerifyingServiceSettings):
     # How long a process prices from its in-memory copy of the tariffs before reading them
     # again: a new version reaches every charging process within this many seconds.
     tariff_refresh_seconds: float = Field(default=5.0, gt=0)
+    # Refund parts that the operator's network reported undelivered, expired or rejected after
+    # the SMSC took them. Off by default: operators charge us for those. Parts the SMSC
+    # refused before taking them (message.part_failed) are refunded either way.
+    refund_undelivered: bool = False
     # Kafka group id and inbox consumer name; only tests sharing one broker change it.
     consumer_group: str = "billing"

@@ -5,10 +5,12 @@ from billing_service.db import Inbox, Outbox
 from billing_service.ledger.consumer import billing_consumer
 from billing_service.ledger.money import Pricing
 from billing_service.ledger.router import router as ledger_router
+from billing_service.penalties.router import ops_router as penalties_ops_router
 from billing_service.prices.router import internal_router as prices_router
 from billing_service.tariffs.cache import TariffCache
 from billing_service.tariffs.router import ops_router as tariffs_ops_router
 from billing_service.tariffs.router import router as tariffs_router
+from billing_service.usage.router import router as usage_router
 from shared.app import create_service_app
 from shared.runtime import ServiceRuntime
 
@@ -25,10 +27,26 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
-        consumer_specs=(billing_consumer(pricing, tariffs, settings.consumer_group),),
+        consumer_specs=(
+            billing_consumer(
+                pricing,
+                tariffs,
+                settings.consumer_group,
+                refund_undelivered=settings.refund_undelivered,
+            ),
+        ),
     )
     app = create_service_app(
-        "billing", runtime, [ledger_router, tariffs_router, tariffs_ops_router, prices_router]
+        "billing",
+        runtime,
+        [
+            ledger_router,
+            usage_router,
+            tariffs_router,
+            tariffs_ops_router,
+            penalties_ops_router,
+            prices_router,
+        ],
     )
     app.state.pricing = pricing
     app.state.tariffs = tariffs
