@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from uuid import UUID, uuid4
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,9 +20,12 @@ MAX_ATTEMPTS = 20
 SENT_KEPT = timedelta(days=30)
 
 
-def queue(session: AsyncSession, mail: Mail) -> None:
-    """Adds the mail to `session`'s transaction; the sender picks it up after the commit."""
-    session.add(OutgoingMail(recipient=mail.to, subject=mail.subject, body=mail.text))
+def queue(session: AsyncSession, mail: Mail, mail_id: UUID | None = None) -> None:
+    """Adds the mail to `session`'s transaction; the sender picks it up after the commit.
+    `mail_id`: for whoever keeps a reference to it (notifications count what went out)."""
+    session.add(
+        OutgoingMail(id=mail_id or uuid4(), recipient=mail.to, subject=mail.subject, body=mail.text)
+    )
 
 
 class MailSender:
