@@ -92,8 +92,12 @@ class SmtpMailer:
         else:
             client = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
         with client:
+            # The server lists its extensions only in answer to EHLO: without asking first,
+            # has_extn() is always false and credentials would go in the clear.
+            client.ehlo()
             if not self._tls and client.has_extn("starttls"):
                 client.starttls()
+                client.ehlo()
             if self._user is not None:
                 client.login(self._user, self._password or "")
             client.send_message(message)
