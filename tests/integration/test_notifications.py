@@ -31,7 +31,7 @@ from shared.events import (
     serialise_event,
     utcnow,
 )
-from shared.mail import SmtpMailer, read_maildir
+from shared.mail import Mail, SmtpMailer, read_maildir
 from tests.integration.auth_support import auth_app_factory
 from tests.integration.test_auth_account_states import (
     PASSWORD,
@@ -403,3 +403,65 @@ async def test_a_bad_preference_changes_nothing(platform: Platform) -> None:
         answer = await platform.client.put(prefs, json=body, headers=mine)
         assert answer.status_code == 422, answer.text
     assert (await platform.client.get(prefs, headers=mine)).json() == {"marketing": False}
+
+
+class DownMailer:
+    """An SMTP server that is down: counts the tries."""
+
+    def __init__(self) -> None:
+        self.tries = 0
+
+    async def send(self, mail: Mail) -> None:
+        self.tries += 1
+        raise ConnectionRefusedError("smtp down")
+
+
+async def test_mail_that_failed_waits_then_goes_and_the_notice_shows_it(
+    platform: Platform,
+) -> None:
+    from sqlalchemy import update
+
+    from auth_service.mail.models import OutgoingMail
+
+    affected = await customer(platform.client)
+    sender = platform.app.state.runtime.mail
+    await sender.run_once()  # what earlier tests left queued goes first
+    answer = await platform.client.post(
+        "/v1/ops/breach-notices",
+        json={
+            "description": "Logs held phone numbers in clear.",
+            "affected_account_ids": [affected["account_id"]],
+            "detected_at": utcnow().isoformat(),
+        },
+        headers=bearer(platform.ops),
+    )
+    assert answer.status_code == 201, answer.text
+    notice_id = answer.json()["id"]
+
+    async def progress() -> tuple[int, int]:
+        listed = await platform.client.get("/v1/ops/breach-notices", headers=bearer(platform.ops))
+        (shown,) = [item for item in listed.json()["items"] if item["id"] == notice_id]
+        return shown["sent"], shown["pending"]
+
+    working, down = sender.mailer, DownMailer()
+    sender.mailer = down
+    try:
+        assert await sender.run_once() == 0
+        assert await sender.run_once() == 0
+    finally:
+        sender.mailer = working
+    # Tried once, then left to wait: the second pass did not hammer the server.
+    assert down.tries == 1
+    assert await progress() == (0, 1)
+    assert await sender.run_once() == 0  # still waiting, though the server is back
+
+    async with platform.app.state.runtime.sessionmaker() as session:
+        await session.execute(
+            update(OutgoingMail)
+            .where(OutgoingMail.sent_at.is_(None))
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
+    (text,) = await platform.mail_arrives(affected["email"], "data breach")
+    assert "phone numbers in clear" in text
+    assert await progress() == (1, 0)

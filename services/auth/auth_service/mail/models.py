@@ -24,5 +24,7 @@ class OutgoingMail(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # After a failure, not tried again before this (backing off); NULL: as soon as it can.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The last failure, for operators; never the body.
     last_error: Mapped[str | None] = mapped_column(String(500))
