@@ -465,3 +465,25 @@ async def test_mail_that_failed_waits_then_goes_and_the_notice_shows_it(
     (text,) = await platform.mail_arrives(affected["email"], "data breach")
     assert "phone numbers in clear" in text
     assert await progress() == (1, 0)
+
+
+async def test_news_too_old_to_be_news_is_not_mailed(platform: Platform) -> None:
+    """A new consumer group reads compacted topics from their beginning: an account's
+    suspension of last year must not be mailed today (AUTH_NOTIFICATIONS_MAX_AGE_HOURS)."""
+    owner = await customer(platform.client)
+    account_id = UUID(owner["account_id"])
+    old = AccountStateChanged(
+        account_id=account_id,
+        state="suspended",
+        reason="unpaid invoice 2025-11",
+        occurred_at=utcnow() - timedelta(days=3),
+    )
+    recent = BalanceLow(account_id=account_id, balance="0.10", threshold="1.00", currency="EUR")
+
+    await platform.publish(old)
+    await platform.publish(recent)
+    await platform.handled(old)
+    await platform.handled(recent)
+
+    await platform.mail_arrives(owner["email"], "balance is low")
+    assert not [s for s, _ in await platform.mail_to(owner["email"]) if "suspended" in s]

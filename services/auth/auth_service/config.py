@@ -62,6 +62,10 @@ class AuthSettings(ServiceSettings):
     # gateway: `{token}` is replaced by a token signed with `unsubscribe_secret` (HS256), which
     # production must set (unset elsewhere: a fixed development secret).
     unsubscribe_url: str = "http://127.0.0.1:8000/v1/public/mail-unsubscribe?token={token}"
+    # Events older than this are not mailed: a new group reads compacted topics from their
+    # beginning, and news days late (or years) is no news. Also how long an outage of the
+    # notifications consumer may last before what happened meanwhile goes unmailed.
+    notifications_max_age_hours: float = Field(default=48.0, gt=0)
     unsubscribe_secret: str | None = Field(default=None, min_length=32)
     # Who may sign up (issue 7: toll fraud). `verified`: an account starts on trial and gets
     # its starter credit only once the registering e-mail followed its one-time link.

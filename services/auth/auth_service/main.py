@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from auth_service.accounts.passwords import Passwords
@@ -80,7 +82,10 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
         inbox_model=Inbox,
         consumer_specs=(
             auth_consumer(settings.consumer_group),
-            notifications_consumer(f"{settings.consumer_group}-notifications"),
+            notifications_consumer(
+                f"{settings.consumer_group}-notifications",
+                timedelta(hours=settings.notifications_max_age_hours),
+            ),
         ),
     )
     routers = [

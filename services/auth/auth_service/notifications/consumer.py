@@ -2,6 +2,10 @@
 up auth's other consumers, and a replay of one never re-runs the other. Each handler runs
 in the inbox's transaction: the claim and the queued mail commit with the offset's event."""
 
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,8 +21,13 @@ from shared.events import (
     InvoiceIssued,
     SenderNameDecided,
     WebhookEndpointDisabled,
+    utcnow,
 )
 from shared.runtime import ConsumerSpec
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 
 # Who hears of what: the owners always; admins run the account with them; the billing
 # role of money. Developers and viewers get no account mail.
@@ -108,7 +117,30 @@ async def on_endpoint_disabled(session: AsyncSession, event: WebhookEndpointDisa
     )
 
 
-def notifications_consumer(group: str) -> ConsumerSpec:
+def fresh_only(handle: Handler, max_age: timedelta) -> Handler:
+    """Skips events older than `max_age`: a new consumer group starts at the beginning of
+    compacted topics (every account's registration and state), and a welcome or a suspension
+    notice years late would mail the whole customer base news that is no longer news."""
+
+    async def handle_fresh(session: AsyncSession, event: Any) -> None:
+        if utcnow() - event.occurred_at > max_age:
+            log.info("notifications: %s %s is too old to mail", event.type, event.event_id)
+            return
+        await handle(session, event)
+
+    return handle_fresh
+
+
+def notifications_consumer(group: str, max_age: timedelta) -> ConsumerSpec:
+    handlers: dict[str, Handler] = {
+        "account.registered": on_registered,
+        "account.email_verified": on_email_verified,
+        "account.state_changed": on_state_changed,
+        "billing.balance_low": on_balance_low,
+        "billing.invoice_issued": on_invoice_issued,
+        "sender_name.decided": on_sender_name_decided,
+        "webhook.endpoint_disabled": on_endpoint_disabled,
+    }
     return ConsumerSpec(
         group,
         (
@@ -117,13 +149,5 @@ def notifications_consumer(group: str) -> ConsumerSpec:
             SenderNameDecided.topic,
             WebhookEndpointDisabled.topic,
         ),
-        {
-            "account.registered": on_registered,
-            "account.email_verified": on_email_verified,
-            "account.state_changed": on_state_changed,
-            "billing.balance_low": on_balance_low,
-            "billing.invoice_issued": on_invoice_issued,
-            "sender_name.decided": on_sender_name_decided,
-            "webhook.endpoint_disabled": on_endpoint_disabled,
-        },
+        {event_type: fresh_only(handle, max_age) for event_type, handle in handlers.items()},
     )
