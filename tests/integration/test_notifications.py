@@ -487,3 +487,43 @@ async def test_news_too_old_to_be_news_is_not_mailed(platform: Platform) -> None
 
     await platform.mail_arrives(owner["email"], "balance is low")
     assert not [s for s, _ in await platform.mail_to(owner["email"]) if "suspended" in s]
+
+
+async def test_every_person_chooses_for_themselves_and_no_api_key_does(
+    platform: Platform,
+) -> None:
+    """The role matrix of the preferences (docs/roles.md: `account:read`, people only)."""
+    owner = await customer(platform.client)
+    prefs = "/v1/account/notification-preferences"
+    people = [owner] + [
+        await platform.member(owner["access_token"], role)
+        for role in ("admin", "developer", "billing", "viewer")
+    ]
+    for person in people:
+        mine = bearer(person["access_token"])
+        answer = await platform.client.put(prefs, json={"marketing": False}, headers=mine)
+        assert answer.status_code == 200, answer.text
+    # Each changed only their own: the owner turning it back on leaves the others off.
+    owners = bearer(owner["access_token"])
+    await platform.client.put(prefs, json={"marketing": True}, headers=owners)
+    assert [
+        (await platform.client.get(prefs, headers=bearer(p["access_token"]))).json()["marketing"]
+        for p in people
+    ] == [True, False, False, False, False]
+
+    created = await platform.client.post(
+        "/v1/api-keys",
+        json={"name": "everything", "scopes": ["*"]},
+        headers=bearer(owner["access_token"]),
+    )
+    assert created.status_code == 201, created.text
+    minted = await platform.client.post(
+        "/internal/api-keys/token", headers=bearer(created.json()["secret"])
+    )
+    key_token = bearer(minted.json()["access_token"])
+    for answer in (
+        await platform.client.get(prefs, headers=key_token),
+        await platform.client.put(prefs, json={"marketing": False}, headers=key_token),
+    ):
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["code"] == "insufficient_scope"
