@@ -385,6 +385,24 @@ async def test_the_unsubscribe_link_stops_marketing_but_not_service_mail(
     await platform.client.post("/v1/ops/announcements", json=again, headers=bearer(ops))
     await platform.mail_arrives(owner["email"], "New: reports")
 
+    # The mail client's one-click button (RFC 8058): the header's link, POSTed as such.
+    (message,) = [
+        m
+        for m in read_maildir(platform.sink.maildir)
+        if m["To"] == owner["email"] and "reports" in str(m["Subject"])
+    ]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    one_click = httpx.URL(str(message["List-Unsubscribe"]).strip("<>"))
+    assert one_click.path == "/v1/public/mail-unsubscribe"
+    clicked = await platform.client.post(
+        one_click.path,
+        params=one_click.params,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert clicked.status_code == 200, clicked.text
+    assert (await platform.client.get(prefs, headers=mine)).json() == {"marketing": False}
+
 
 @pytest.mark.parametrize("token", ["not-a-token", "eyJhbGciOiJIUzI1NiJ9.e30.forged"])
 async def test_a_forged_unsubscribe_link_is_refused(platform: Platform, token: str) -> None:

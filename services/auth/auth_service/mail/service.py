@@ -1,5 +1,6 @@
 """Queueing a mail beside what caused it, and sending what is queued."""
 
+import json
 import logging
 from datetime import timedelta
 from uuid import UUID, uuid4
@@ -28,7 +29,13 @@ def queue(session: AsyncSession, mail: Mail, mail_id: UUID | None = None) -> Non
     """Adds the mail to `session`'s transaction; the sender picks it up after the commit.
     `mail_id`: for whoever keeps a reference to it (notifications count what went out)."""
     session.add(
-        OutgoingMail(id=mail_id or uuid4(), recipient=mail.to, subject=mail.subject, body=mail.text)
+        OutgoingMail(
+            id=mail_id or uuid4(),
+            recipient=mail.to,
+            subject=mail.subject,
+            body=mail.text,
+            headers=json.dumps(mail.headers) if mail.headers else None,
+        )
     )
 
 
@@ -62,10 +69,7 @@ class MailSender:
                     .limit(self._batch)
                 )
             ).all()
-            jobs = [
-                (row.id, row.attempts, Mail(row.recipient, row.subject, row.body or ""))
-                for row in pending
-            ]
+            jobs = [(row.id, row.attempts, _mail(row)) for row in pending]
         for mail_id, attempts, mail in jobs:
             sent += await self._send(mail_id, attempts, mail)
         async for session in session_scope(self._sessionmaker):
@@ -96,9 +100,16 @@ class MailSender:
             await session.execute(
                 update(OutgoingMail)
                 .where(OutgoingMail.id == mail_id)
-                .values(sent_at=utcnow(), body=None, attempts=OutgoingMail.attempts + 1)
+                .values(
+                    sent_at=utcnow(), body=None, headers=None, attempts=OutgoingMail.attempts + 1
+                )
             )
         return 1
+
+
+def _mail(row: OutgoingMail) -> Mail:
+    headers = tuple((name, value) for name, value in json.loads(row.headers or "[]"))
+    return Mail(row.recipient, row.subject, row.body or "", headers)
 
 
 def retry_delay(failures: int) -> timedelta:

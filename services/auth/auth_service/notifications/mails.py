@@ -102,10 +102,17 @@ def breach_notice(recipient: Recipient, description: str, detected: str) -> Mail
 
 
 def announcement(recipient: Recipient, subject: str, text: str, unsubscribe: str | None) -> Mail:
-    footer = ""
-    if unsubscribe is not None:
-        footer = (
-            "\n\nYou receive product news as a user of SMS Gateway. Unsubscribe: "
-            f"{unsubscribe}\nService mail about your account keeps coming."
-        )
-    return _mail(recipient, subject, text + footer)
+    if unsubscribe is None:
+        return _mail(recipient, subject, text)
+    footer = (
+        "\n\nYou receive product news as a user of SMS Gateway. Unsubscribe: "
+        f"{unsubscribe}\nService mail about your account keeps coming."
+    )
+    mail = _mail(recipient, subject, text + footer)
+    # The mail client's own unsubscribe button, one click (RFC 8058): what the large
+    # mailbox providers ask of bulk senders.
+    headers = (
+        ("List-Unsubscribe", f"<{unsubscribe}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+    return Mail(mail.to, mail.subject, mail.text, headers)
