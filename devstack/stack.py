@@ -211,6 +211,9 @@ class Stack:
             # wins, to try the `verified` flow locally.
             "AUTH_SIGNUP_POLICY": "open",
             "MAIL_MAILDIR": str(self.config.var_dir / "mail"),
+            # Marketing mail's unsubscribe link, at this gateway (docs/notifications.md).
+            "AUTH_UNSUBSCRIBE_URL": f"http://127.0.0.1:{self.gateway_port}"
+            "/v1/public/mail-unsubscribe?token={token}",
             # Text lines for a terminal; production logs JSON (LOG_FORMAT=json, the default).
             "LOG_FORMAT": "text",
             **os.environ,

@@ -498,6 +498,25 @@ class WebhookEndpointDisabled(Event):
         return str(self.endpoint_id)
 
 
+class SenderNameDecided(Event):
+    """An operator approved or rejected an account's sender name request: dispatch decides,
+    notifications tells the account (with the reason of a rejection)."""
+
+    # Account-level news from dispatch, beside content_policy.tripped.
+    topic: ClassVar[str] = "dispatch.accounts"
+    aggregate_type: ClassVar[str] = "sender_name"
+    type: Literal["sender_name.decided"] = "sender_name.decided"
+    account_id: UUID
+    sender_id: UUID
+    name: str
+    decision: Literal["approved", "rejected"]
+    reason: str | None = None
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.sender_id)
+
+
 class BillingAccountEvent(Event):
     """Money news about one account, for whoever tells the customer (notifications) or acts
     on it (auth suspends): billing's own topic, keyed by account so each is in order."""
@@ -639,6 +658,7 @@ AnyEvent = Annotated[
     | InboundMessageReceived
     | RecipientConsentChanged
     | WebhookEndpointDisabled
+    | SenderNameDecided
     | BalanceLow
     | InvoiceIssued
     | PrivacyErasureRequested

@@ -45,6 +45,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/privacy", "contacts", exact_or_below=True),
     # A marketing message's unsubscribe link: contacts records the opt-out.
     Route("/v1/public/unsubscribe", "contacts", exact_or_below=True),
+    # A marketing e-mail's unsubscribe link: auth keeps its users' mail preferences.
+    Route("/v1/public/mail-unsubscribe", "auth", exact_or_below=True),
     Route("/v1/api-keys", "auth", exact_or_below=True),
     # Webhooks live in dlr, which owns the statuses and inbound SMS they announce. No API key
     # may manage them (scopes.required_scope has no entry, so it answers None).
@@ -66,6 +68,10 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/v1/auth/invitations/accept"),
         # The recipient following an unsubscribe link has no account; the token is the key.
         ("POST", "/v1/public/unsubscribe"),
+        # A user following a marketing mail's link, maybe logged out: the signed token is
+        # the key. GET for the link itself, POST for mail clients' one-click (RFC 8058).
+        ("GET", "/v1/public/mail-unsubscribe"),
+        ("POST", "/v1/public/mail-unsubscribe"),
         ("GET", "/.well-known/jwks.json"),
         ("HEAD", "/.well-known/jwks.json"),
     }

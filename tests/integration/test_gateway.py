@@ -179,6 +179,35 @@ async def test_register_login_and_jwks_need_no_token(gateway: str) -> None:
     assert sent.status_code == 200  # the token auth just issued opens the private routes
 
 
+async def test_a_mail_unsubscribe_link_works_through_the_gateway_without_login(
+    gateway: str,
+) -> None:
+    """The link in a marketing mail (R20): public at the gateway, its signed token the key."""
+    from auth_service.config import AuthSettings
+    from auth_service.notifications.unsubscribe import token_for
+
+    credentials = {"email": f"gw-{uuid.uuid4().hex[:8]}@example.com", "password": "long enough pw"}
+    prefs = "/v1/account/notification-preferences"
+    async with client(gateway) as http:
+        await http.post("/v1/auth/register", json={**credentials, "company_name": "Unsub Ltd"})
+        access = (await http.post("/v1/auth/login", json=credentials)).json()["access_token"]
+        mine = {"Authorization": f"Bearer {access}"}
+        user_id = uuid.UUID(jwt.decode(access, options={"verify_signature": False})["sub"])
+        # The session's auth runs with the development secret, as `make dev` does.
+        token = token_for(user_id, AuthSettings().unsubscribe_signing_secret)
+        assert (await http.get(prefs, headers=mine)).json() == {"marketing": True}
+
+        followed = await http.get("/v1/public/mail-unsubscribe", params={"token": token})
+        forged = await http.get("/v1/public/mail-unsubscribe", params={"token": token + "x"})
+        after = await http.get(prefs, headers=mine)
+        anonymous = await http.get(prefs)
+
+    assert followed.status_code == 200, followed.text
+    assert after.json() == {"marketing": False}
+    assert_problem(forged, 422, "invalid_unsubscribe_token")
+    assert anonymous.status_code == 401
+
+
 async def test_no_token_is_401_and_the_upstream_never_hears_of_it(
     gateway: str, echo: tuple[FastAPI, str]
 ) -> None:

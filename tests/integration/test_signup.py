@@ -121,6 +121,8 @@ async def verified_auth(
         signup_policy="verified",
         # The tests send mail when they look for it; the periodic sender stays out of it.
         mail_send_interval_seconds=3600,
+        # Its own groups: other auth apps of the run consume into other databases.
+        consumer_group=f"auth-signup-{uuid4().hex[:8]}",
     )
     app = create_app(settings, mailer=MaildirMailer(maildir, "smsgw <no-reply@example.com>"))
     async with served_app(app) as url, httpx.AsyncClient(base_url=url, timeout=15) as client:
@@ -252,6 +254,27 @@ async def test_credit_waits_for_the_mailed_link_and_comes_once(
         "/v1/account/audit-log", headers=bearer(tokens["access_token"])
     )
     assert "account.email_verified" in [item["action"] for item in log.json()["items"]]
+
+    # Welcomed once the address is proven, and once only, however often it is told.
+    await notifications_handled(verified_auth, again.event_id)
+    await notifications_handled(verified_auth, late.event_id)
+    subjects = [subject for subject, _ in await verified_auth.mail_to(email)]
+    assert [subject for subject in subjects if subject.startswith("Welcome")] == [
+        "Welcome to SMS Gateway, Acme"
+    ]
+
+
+async def notifications_handled(auth: Auth, event_id: UUID) -> None:
+    """Waits until auth's notifications consumer has taken the event."""
+    from auth_service.db import Inbox
+
+    group = f"{auth.app.state.settings.consumer_group}-notifications"
+
+    async def taken() -> bool:
+        async with auth.app.state.runtime.sessionmaker() as session:
+            return await session.get(Inbox, (group, event_id)) is not None
+
+    assert await eventually(taken, timeout=30, every=0.1)
 
 
 async def test_verification_before_the_registration_still_credits_once(
@@ -434,7 +457,9 @@ async def test_open_sign_up_is_verified_at_once_without_a_trial(
     assert registered.status_code == 202
     assert "trial" not in claims(token)
     assert (profile.json()["email_verified"], profile.json()["trial"]) == (True, False)
-    assert [message for message in read_maildir(maildir) if message["To"] == email] == []
+    # No confirmation link (a welcome may come: auth's notifications greet a ready account).
+    mailed = [message.get_content() for message in read_maildir(maildir) if message["To"] == email]
+    assert [text for text in mailed if LINK.search(text)] == []
 
 
 async def test_the_verification_routes_are_public_at_the_gateway() -> None:

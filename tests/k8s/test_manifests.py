@@ -66,9 +66,13 @@ OUT_OF_BAND_SECRETS = {
     "auth-smtp": {"url"},
     "auth-totp-key": {"keys"},
     "internal-token": {"token"},
+    "auth-unsubscribe": {"secret"},
 }
 # What such a Secret holds where its settings check the form (a placeholder would not pass).
-SECRET_SAMPLES = {"auth-totp-key": Fernet.generate_key().decode()}
+SECRET_SAMPLES = {
+    "auth-totp-key": Fernet.generate_key().decode(),
+    "auth-unsubscribe": "an unsubscribe-link signing secret of 32+ characters",
+}
 
 # Third-party infrastructure the platform runs itself rather than through an operator: Redis,
 # which holds the rate-limit counters. Its pods are labelled app.kubernetes.io/component:

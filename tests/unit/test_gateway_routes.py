@@ -43,6 +43,11 @@ from gateway.routes import is_public, resolve
         ("/v1/privacyx", None),
         ("/v1/public/unsubscribex", None),
         ("/v1/public/other", None),
+        ("/v1/public/mail-unsubscribe", "auth"),
+        ("/v1/public/mail-unsubscribex", None),
+        ("/v1/ops/breach-notices", "auth"),
+        ("/v1/ops/announcements", "auth"),
+        ("/v1/account/notification-preferences", "auth"),
         # Services' internal routes (billing's prices, auth's key exchange) stay internal.
         ("/internal/v1/prices", None),
         ("/internal/v1/privacy/export", None),
@@ -56,3 +61,10 @@ def test_an_unsubscribe_link_needs_no_login_but_its_token_request_does() -> None
     assert is_public("POST", "/v1/public/unsubscribe")
     assert not is_public("GET", "/v1/public/unsubscribe")
     assert not is_public("POST", "/v1/contacts/1/unsubscribe-token")
+
+
+def test_a_mail_unsubscribe_link_needs_no_login_but_mail_preferences_do() -> None:
+    assert is_public("GET", "/v1/public/mail-unsubscribe")
+    assert is_public("POST", "/v1/public/mail-unsubscribe")
+    assert not is_public("GET", "/v1/account/notification-preferences")
+    assert not is_public("POST", "/v1/ops/breach-notices")

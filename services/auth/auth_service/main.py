@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from auth_service.accounts.passwords import Passwords
@@ -13,6 +15,10 @@ from auth_service.keys.keyring import load_keyring
 from auth_service.keys.router import router as keys_router
 from auth_service.keys.signing import TokenIssuer
 from auth_service.mail.service import MailSender
+from auth_service.notifications.consumer import notifications_consumer
+from auth_service.notifications.ops_router import router as notifications_ops_router
+from auth_service.notifications.router import public_router as unsubscribe_router
+from auth_service.notifications.router import router as notification_preferences_router
 from auth_service.ops.router import router as ops_router
 from auth_service.password.router import router as password_router
 from auth_service.profile.router import router as profile_router
@@ -70,7 +76,13 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
-        consumer_specs=(auth_consumer(settings.consumer_group),),
+        consumer_specs=(
+            auth_consumer(settings.consumer_group),
+            notifications_consumer(
+                f"{settings.consumer_group}-notifications",
+                timedelta(hours=settings.notifications_max_age_hours),
+            ),
+        ),
     )
     routers = [
         accounts_router,
@@ -88,6 +100,9 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
         team_router,
         team_public_router,
         password_router,
+        notification_preferences_router,
+        unsubscribe_router,
+        notifications_ops_router,
     ]
     app = create_service_app("auth", runtime, routers)
     app.state.settings = settings
