@@ -47,6 +47,7 @@ BUILTIN_API_VERSIONS = {
 CUSTOM_KINDS = {
     "kafka.strimzi.io": {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"},
     "postgresql.cnpg.io": {"Cluster"},
+    "monitoring.coreos.com": {"ServiceMonitor", "PodMonitor", "PrometheusRule"},
 }
 
 # Services with their own database and Alembic migrations: name -> settings prefix.
@@ -909,3 +910,145 @@ def test_production_confirms_sign_ups_by_real_mail() -> None:
     dev = render(OVERLAYS_DIR / "dev")
     (dev_auth,) = [w for w in workloads(dev) if w["metadata"]["name"] == "auth"]
     assert manifest_env(containers(dev_auth)[0], dev)["AUTH_SIGNUP_POLICY"] == "open"
+
+
+# --- monitoring: what Prometheus scrapes and what it alerts on (issue 13 item 5) -----------
+
+METRICS_DOC = ROOT / "docs" / "metrics.md"
+# The alerts issue 13 names: SMSC unbound, consumer lag, outbox age, 5xx rate, receipts
+# unmatched, webhook failures.
+NAMED_ALERTS = {
+    "SmscUnbound",
+    "KafkaConsumerLagHigh",
+    "OutboxEventsStuck",
+    "HttpServerErrorRateHigh",
+    "DeliveryReceiptsUnmatched",
+    "WebhookDeliveriesFailing",
+}
+# Labels Prometheus adds to every scraped series, on top of the documented ones.
+TARGET_LABELS = {"namespace", "job", "pod", "instance", "container", "service", "endpoint"}
+PROMQL_WORDS = {
+    "sum", "max", "min", "avg", "count", "rate", "irate", "increase", "histogram_quantile",
+    "absent", "by", "without", "on", "ignoring", "and", "or", "unless", "bool",
+}  # fmt: skip
+
+
+@functools.cache
+def documented_series() -> dict[str, set[str]]:
+    """Series name -> its labels, from the table in docs/metrics.md (histograms' too)."""
+    series: dict[str, set[str]] = {}
+    for line in METRICS_DOC.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 4 or cells[1] not in {"counter", "gauge", "histogram"}:
+            continue
+        labels = {label.strip() for label in cells[2].split(",") if label.strip()}
+        suffixes = ["_bucket", "_sum", "_count"] if cells[1] == "histogram" else [""]
+        for name in re.findall(r"`([a-z_:][a-z0-9_:]*)`", cells[0]):
+            for suffix in suffixes:
+                series[name + suffix] = labels | ({"le"} if suffix == "_bucket" else set())
+    return series
+
+
+def alert_expression_problems(alert: str, expr: str) -> list[str]:
+    """Series the expression names that docs/metrics.md does not list, and label matchers on
+    labels those series do not carry."""
+    known = documented_series()
+    problems = []
+    for name, matchers in re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}", expr):
+        for label in re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)", matchers):
+            if name in known and label not in known[name] | TARGET_LABELS:
+                problems.append(f"{alert}: {name} has no label {label}")
+    # What is left once strings, matchers, ranges and grouping clauses are gone is series
+    # names, function names and numbers.
+    bare = re.sub(r'"[^"]*"|\{[^}]*\}|\[[^]]*\]', " ", expr)
+    grouping = re.findall(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)", bare)
+    for labels in grouping:
+        for label in re.findall(r"[a-zA-Z_]\w*", labels):
+            if label not in TARGET_LABELS | {lb for s in known.values() for lb in s}:
+                problems.append(f"{alert}: groups by unknown label {label}")
+    bare = re.sub(r"\b(?:by|without|on|ignoring)\s*\([^)]*\)", " ", bare)
+    for word in re.findall(r"\b[a-zA-Z_:][a-zA-Z0-9_:]*\b", bare):
+        if word not in PROMQL_WORDS and word not in known:
+            problems.append(f"{alert}: {word} is not a documented series")
+    return problems
+
+
+def alert_rules(docs: tuple[Doc, ...]) -> dict[str, Doc]:
+    return {
+        rule["alert"]: rule
+        for r in of_kind(docs, "PrometheusRule")
+        for group in r["spec"]["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+
+
+def test_production_alerts_on_what_breaks_sending() -> None:
+    rules = alert_rules(render(OVERLAYS_DIR / "production"))
+    assert set(rules) >= NAMED_ALERTS
+    problems = [
+        p for name, rule in rules.items() for p in alert_expression_problems(name, rule["expr"])
+    ]
+    assert not problems, "\n".join(problems)
+    for name, rule in rules.items():
+        # A blip is not a page: every alert waits before it fires.
+        assert re.fullmatch(r"\d+[smh]", rule.get("for", "")), name
+        assert rule["labels"]["severity"] in {"warning", "critical"}, name
+        assert rule["annotations"]["summary"], name
+
+
+def scrape_targets(docs: tuple[Doc, ...]) -> dict[str, list[tuple[str, str]]]:
+    """Deployment -> the (monitor, port name) pairs that scrape its pods."""
+    services = of_kind(docs, "Service")
+    deployments = of_kind(docs, "Deployment")
+    targets: dict[str, list[tuple[str, str]]] = {d["metadata"]["name"]: [] for d in deployments}
+    for monitor in of_kind(docs, "ServiceMonitor"):
+        for svc in services:
+            if not label_selector_matches(
+                monitor["spec"]["selector"],
+                svc["metadata"].get("labels", {}) | svc["spec"]["selector"],
+            ):
+                continue
+            for endpoint in monitor["spec"]["endpoints"]:
+                (svc_port,) = [p for p in svc["spec"]["ports"] if p["name"] == endpoint["port"]]
+                for d in deployments:
+                    if selects(svc["spec"]["selector"], pod_labels(d)):
+                        targets[d["metadata"]["name"]].append(
+                            (ident(monitor), svc_port["targetPort"])
+                        )
+    for monitor in of_kind(docs, "PodMonitor"):
+        for d in deployments:
+            if label_selector_matches(monitor["spec"]["selector"], pod_labels(d)):
+                for endpoint in monitor["spec"]["podMetricsEndpoints"]:
+                    targets[d["metadata"]["name"]].append((ident(monitor), endpoint["port"]))
+    return targets
+
+
+def test_production_scrapes_every_process_once_where_it_serves_metrics() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    policies = of_kind(docs, "NetworkPolicy")
+    prometheus = {"app.kubernetes.io/name": "prometheus"}
+    for d in of_kind(docs, "Deployment"):
+        name = d["metadata"]["name"]
+        targets = scrape_targets(docs)[name]
+        if is_infrastructure(d):
+            assert not targets, f"{name} serves no /metrics"
+            continue
+        assert len(targets) == 1, f"{name} is scraped by {targets}"
+        (_, port_name) = targets[0]
+        ports = {p["name"]: p["containerPort"] for c in containers(d) for p in c.get("ports", [])}
+        assert port_name in ports, f"{name} declares no port {port_name}"
+        # Only the Prometheus in namespace `monitoring` gets in (an ipBlock-free namespace
+        # selector counts as a match in policy_allows).
+        assert policy_allows(policies, "Ingress", pod_labels(d), prometheus, ports[port_name]), name
+
+
+def test_checks_reject_an_alert_on_a_series_that_does_not_exist() -> None:
+    assert not alert_expression_problems(
+        "a", 'sum by (job) (rate(http_requests_total{status=~"5.."}[5m]))'
+    )
+    assert alert_expression_problems("a", "max(smpp_bind_upp) == 0")
+    assert alert_expression_problems("a", 'rate(webhook_attempts_total{status="dead"}[5m])')
+    assert alert_expression_problems("a", "max by (tenant) (kafka_consumer_lag_records)")
+    # A histogram's series are there under their suffixes.
+    assert not alert_expression_problems("a", "rate(webhook_attempt_duration_seconds_count[5m])")
