@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import kubernetes_validate
 import pytest
@@ -25,7 +25,8 @@ from cryptography.fernet import Fernet
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
-from shared.events import ALL_TOPICS, dead_letter_topic
+from shared.events import ALL_TOPICS, AnyEvent, dead_letter_topic
+from shared.kafka import KafkaClientSettings
 from shared.mail import MailSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -479,8 +480,9 @@ def test_every_process_starts_with_the_settings_it_is_given(
         if cls is None:
             continue
         names = env_names(cls)
-        # auth's process also reads MAIL_* (shared.mail, where its mail goes).
-        extras: list[type[BaseSettings]] = []
+        # Every process reads KAFKA_* (shared.kafka, how its clients authenticate); auth's also
+        # reads MAIL_* (shared.mail, where its mail goes).
+        extras: list[type[BaseSettings]] = [KafkaClientSettings]
         if cls.__module__ == "auth_service.config":
             extras.append(MailSettings)
         for extra in extras:
@@ -1070,3 +1072,193 @@ def test_the_grafana_dashboard_graphs_what_the_alerts_watch() -> None:
     graphed = {s for expr in exprs.values() for s in series(expr)}
     for name, rule in alert_rules(docs).items():
         assert series(rule["expr"]) <= graphed, f"{name}: its series are on no panel"
+
+
+# --- Kafka: one KafkaUser per service, whose ACLs are exactly what its code uses -----------
+
+EVENT_TOPICS = {model.__name__: model.topic for model in get_args(get_args(AnyEvent)[0])}
+SOURCE_ROOTS = {
+    **{name: ROOT / "services" / name / f"{name}_service" for name in SERVICES},
+    "gateway": ROOT / "gateway" / "gateway",
+}
+# Calls that name an event class without publishing one.
+NOT_PUBLISHING = {"isinstance", "issubclass", "cast", "TypeAdapter", "get_args"}
+KAFKA_CREDENTIALS = "kafka-credentials"
+CLUSTER_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"
+
+
+def call_name(node: ast.Call) -> str | None:
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return None
+
+
+def source_modules(app: str) -> Iterator[tuple[str, ast.Module]]:
+    root = SOURCE_ROOTS[app]
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        yield module, ast.parse(path.read_text())
+
+
+@functools.cache
+def produced_topics(app: str) -> frozenset[str]:
+    """The topics of the events the app's code builds (for its outbox or a producer): an event
+    class called, or handed to a function that builds it; audit records through
+    shared.audit."""
+    topics = set()
+    for _, tree in source_modules(app):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "shared.audit":
+                topics.add(EVENT_TOPICS["AuditRecorded"])
+            if not isinstance(node, ast.Call):
+                continue
+            name = call_name(node)
+            if name in EVENT_TOPICS:
+                topics.add(EVENT_TOPICS[name])
+            elif name not in NOT_PUBLISHING:
+                for arg in node.args:
+                    if isinstance(arg, ast.Name) and arg.id in EVENT_TOPICS:
+                        topics.add(EVENT_TOPICS[arg.id])
+    return frozenset(topics)
+
+
+@functools.cache
+def consumed_topics(app: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(topics read, consumer groups): the consumer groups of the service's runtime as its
+    create_app() wires them, and the topics the gateway follows without a group."""
+    topics: set[str] = set()
+    groups: set[str] = set()
+    if app in SERVICES:
+        main = importlib.import_module(f"{app}_service.main")
+        runtime = main.create_app().state.runtime
+        for spec in runtime.consumer_specs:
+            topics.update(spec.topics)
+            groups.add(spec.name)
+    for module_name, tree in source_modules(app):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and call_name(node) == "TopicFeed":
+                topic = node.args[1] if len(node.args) > 1 else None
+                topic = next((k.value for k in node.keywords if k.arg == "topic"), topic)
+                assert isinstance(topic, ast.Name), f"{module_name}: TopicFeed topic not a name"
+                topics.add(getattr(importlib.import_module(module_name), topic.id))
+    return frozenset(topics), frozenset(groups)
+
+
+def expected_acls(app: str) -> set[tuple[str, str, str]]:
+    """(resource type, name, operation) the app needs, and no more."""
+    read, groups = consumed_topics(app)
+    acls = {("topic", t, op) for t in produced_topics(app) for op in ("Describe", "Write")}
+    acls |= {("topic", t, op) for t in read for op in ("Describe", "Read")}
+    if groups:
+        # The inbox dead-letters what it gives up on to <topic>.dlq.
+        acls |= {("topic", dead_letter_topic(t), op) for t in read for op in ("Describe", "Write")}
+    acls |= {("group", g, "Read") for g in groups}
+    return acls
+
+
+def granted_acls(user: Doc) -> set[tuple[str, str, str]]:
+    return {
+        (acl["resource"]["type"], acl["resource"]["name"], op)
+        for acl in user["spec"]["authorization"]["acls"]
+        if acl["resource"].get("patternType", "literal") == "literal"
+        for op in acl["operations"]
+    }
+
+
+def kafka_user_of(workload: Doc) -> str | None:
+    """The KafkaUser whose Secret the workload mounts for its Kafka password."""
+    for volume in pod_spec(workload).get("volumes", []):
+        if volume["name"] == KAFKA_CREDENTIALS:
+            (user,) = [
+                s["secret"]["name"]
+                for s in volume["projected"]["sources"]
+                if s["secret"]["name"] != CLUSTER_CA_SECRET
+            ]
+            return str(user)
+    return None
+
+
+def test_every_service_authenticates_to_kafka_as_itself_over_tls(docs: tuple[Doc, ...]) -> None:
+    (kafka,) = of_kind(docs, "Kafka")
+    listeners = kafka["spec"]["kafka"]["listeners"]
+    # No way in without TLS and a password, and the ACLs are enforced.
+    assert all(lst["tls"] and lst["authentication"]["type"] == "scram-sha-512" for lst in listeners)
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+    assert "superUsers" not in kafka["spec"]["kafka"]["authorization"]
+    users = by_name(docs, "KafkaUser")
+    for w in of_kind(docs, "Deployment"):
+        if is_infrastructure(w):
+            continue
+        app = pod_labels(w)["app.kubernetes.io/name"]
+        (c,) = pod_spec(w)["containers"]
+        env = config_of(c, docs)
+        assert kafka_user_of(w) == app, ident(w)
+        assert users[app]["spec"]["authentication"]["type"] == "scram-sha-512"
+        assert env["KAFKA_SASL_USERNAME"] == app, ident(w)
+        settings = KafkaClientSettings(
+            **{
+                k.removeprefix("KAFKA_").lower(): v
+                for k, v in env.items()
+                if k.startswith("KAFKA_") and k != "KAFKA_BOOTSTRAP_SERVERS"
+            }
+        )
+        assert settings.security_protocol == "SASL_SSL", ident(w)
+        # The files the settings name are where the Secrets are mounted.
+        (mount,) = [m for m in c["volumeMounts"] if m["name"] == KAFKA_CREDENTIALS]
+        volume = next(v for v in pod_spec(w)["volumes"] if v["name"] == KAFKA_CREDENTIALS)
+        files = {
+            f"{mount['mountPath']}/{item['path']}": (s["secret"]["name"], item["key"])
+            for s in volume["projected"]["sources"]
+            for item in s["secret"]["items"]
+        }
+        assert files[str(settings.sasl_password_file)] == (app, "password"), ident(w)
+        assert files[str(settings.ssl_cafile)] == (CLUSTER_CA_SECRET, "ca.crt"), ident(w)
+        port = int(env["KAFKA_BOOTSTRAP_SERVERS"].rsplit(":", 1)[1])
+        assert port in {lst["port"] for lst in listeners}, ident(w)
+
+
+def test_each_kafka_user_may_use_exactly_its_services_topics(docs: tuple[Doc, ...]) -> None:
+    users = by_name(docs, "KafkaUser")
+    services = {*SERVICES, "gateway"}
+    problems = []
+    for app in sorted(services):
+        expected, granted = expected_acls(app), granted_acls(users[app])
+        for missing in sorted(expected - granted):
+            problems.append(f"{app} may not {missing}: its code needs it")
+        for extra in sorted(granted - expected):
+            problems.append(f"{app} may {extra}: its code does not need it")
+    assert not problems, "\n".join(problems)
+    # Any other user is an operator's tool, mounted in no pod.
+    mounted = {kafka_user_of(w) for w in workloads(docs)}
+    assert mounted - {None} == services
+    assert set(users) - services == {"dlq-redrive"}
+
+
+def test_checks_find_what_a_service_publishes_and_reads() -> None:
+    # Non-vacuous: the derivation sees the events that matter most.
+    assert "billing.charges" in produced_topics("billing")
+    assert "billing.charges" not in produced_topics("dispatch")
+    assert "billing.charges" in consumed_topics("dispatch")[0]
+    assert consumed_topics("gateway") == (
+        frozenset({"auth.api-keys", "auth.accounts"}),
+        frozenset(),
+    )
+    # A user allowed to publish charges without being billing is reported.
+    docs = copy.deepcopy(render(OVERLAYS_DIR / "production"))
+    dispatch = by_name(docs, "KafkaUser")["dispatch"]
+    dispatch["spec"]["authorization"]["acls"].append(
+        {"resource": {"type": "topic", "name": "billing.charges"}, "operations": ["Write"]}
+    )
+    assert ("topic", "billing.charges", "Write") in granted_acls(dispatch) - expected_acls(
+        "dispatch"
+    )
+
+
+def test_the_user_operator_reconciles_the_kafka_users(docs: tuple[Doc, ...]) -> None:
+    (kafka,) = of_kind(docs, "Kafka")
+    assert "userOperator" in kafka["spec"]["entityOperator"]
+    for user in of_kind(docs, "KafkaUser"):
+        assert user["metadata"]["labels"]["strimzi.io/cluster"] == KAFKA_CLUSTER, ident(user)
