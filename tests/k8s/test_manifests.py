@@ -1262,3 +1262,26 @@ def test_the_user_operator_reconciles_the_kafka_users(docs: tuple[Doc, ...]) -> 
     assert "userOperator" in kafka["spec"]["entityOperator"]
     for user in of_kind(docs, "KafkaUser"):
         assert user["metadata"]["labels"]["strimzi.io/cluster"] == KAFKA_CLUSTER, ident(user)
+
+
+def test_the_namespace_enforces_the_restricted_pod_security_standard(
+    docs: tuple[Doc, ...],
+) -> None:
+    (namespace,) = of_kind(docs, "Namespace")
+    labels = namespace["metadata"]["labels"]
+    for mode in ("enforce", "warn", "audit"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted", mode
+    # Only volume types the restricted standard allows.
+    allowed = {
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    }
+    for w in workloads(docs):
+        for volume in pod_spec(w).get("volumes", []):
+            assert set(volume) - {"name"} <= allowed, f"{ident(w)}: {volume['name']}"
