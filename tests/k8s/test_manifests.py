@@ -8,6 +8,7 @@ import ast
 import copy
 import functools
 import importlib
+import ipaddress
 import json
 import os
 import re
@@ -1285,3 +1286,27 @@ def test_the_namespace_enforces_the_restricted_pod_security_standard(
     for w in workloads(docs):
         for volume in pod_spec(w).get("volumes", []):
             assert set(volume) - {"name"} <= allowed, f"{ident(w)}: {volume['name']}"
+
+
+def test_production_lets_the_smpp_connector_reach_only_the_smsc() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    (worker,) = pod_spec(by_name(docs, "Deployment")["dispatch-smpp"])["containers"]
+    smpp_port = int(config_of(worker, docs)["SMPP_PORT"])
+    connector = pod_labels(by_name(docs, "Deployment")["dispatch-smpp"])
+    outside = []
+    for policy in of_kind(docs, "NetworkPolicy"):
+        spec = policy["spec"]
+        if "Egress" not in spec.get("policyTypes", []):
+            continue
+        if not label_selector_matches(spec["podSelector"], connector):
+            continue
+        for rule in spec.get("egress", []):
+            for peer in rule.get("to", []):
+                if "ipBlock" in peer:
+                    outside.append((policy["metadata"]["name"], peer["ipBlock"], rule["ports"]))
+    assert outside, "the connector cannot reach its SMSC"
+    for name, block, ports in outside:
+        network = ipaddress.ip_network(block["cidr"])
+        # An SMSC's range, not the internet.
+        assert network.prefixlen >= 16, f"{name}: {block['cidr']}"
+        assert [p["port"] for p in ports] == [smpp_port], name
