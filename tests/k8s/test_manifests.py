@@ -48,7 +48,7 @@ BUILTIN_API_VERSIONS = {
 # Operator-defined kinds: no schema here, so only their identity is checked.
 CUSTOM_KINDS = {
     "kafka.strimzi.io": {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"},
-    "postgresql.cnpg.io": {"Cluster"},
+    "postgresql.cnpg.io": {"Cluster", "ScheduledBackup"},
     "monitoring.coreos.com": {"ServiceMonitor", "PodMonitor", "PrometheusRule"},
 }
 
@@ -68,6 +68,8 @@ OUT_OF_BAND_SECRETS = {
     "smpp-credentials": {"password"},
     "auth-smtp": {"url"},
     "auth-totp-key": {"keys"},
+    # The object store of the databases' backups (k8s/base/postgres).
+    "postgres-backup-s3": {"ACCESS_KEY_ID", "ACCESS_SECRET_KEY"},
 }
 # What such a Secret holds where its settings check the form (a placeholder would not pass).
 SECRET_SAMPLES = {"auth-totp-key": Fernet.generate_key().decode()}
@@ -1310,3 +1312,32 @@ def test_production_lets_the_smpp_connector_reach_only_the_smsc() -> None:
         # An SMSC's range, not the internet.
         assert network.prefixlen >= 16, f"{name}: {block['cidr']}"
         assert [p["port"] for p in ports] == [smpp_port], name
+
+
+def test_production_backs_up_every_database_continuously_and_nightly() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    clusters = by_name(docs, "Cluster")
+    assert set(clusters) == {f"{name}-db" for name in SERVICES}
+    scheduled = [b["spec"]["cluster"]["name"] for b in of_kind(docs, "ScheduledBackup")]
+    destinations = []
+    for name, cluster in clusters.items():
+        backup = cluster["spec"]["backup"]
+        assert re.fullmatch(r"\d+[dwm]", backup["retentionPolicy"]), name
+        store = backup["barmanObjectStore"]
+        destinations.append(store["destinationPath"])
+        # Credentials from a Secret created out of band, never inline.
+        for ref in store["s3Credentials"].values():
+            assert ref["key"] in OUT_OF_BAND_SECRETS[ref["name"]], name
+        # One nightly base backup each; the WAL in between is archived continuously.
+        assert scheduled.count(name) == 1, name
+    # Each database in a path of its own: two clusters archiving into one would corrupt both.
+    assert len(set(destinations)) == len(destinations)
+    for b in of_kind(docs, "ScheduledBackup"):
+        assert len(b["spec"]["schedule"].split()) == 6, "CNPG schedules have a seconds field"
+        assert b["spec"]["method"] == "barmanObjectStore"
+
+
+def test_dev_archives_nothing() -> None:
+    docs = render(OVERLAYS_DIR / "dev")
+    assert not of_kind(docs, "ScheduledBackup")
+    assert not [c for c in of_kind(docs, "Cluster") if "backup" in c["spec"]]
