@@ -26,6 +26,7 @@ from cryptography.fernet import Fernet
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
+from shared.dlq.__main__ import _parser as dlq_parser
 from shared.events import ALL_TOPICS, AnyEvent, dead_letter_topic
 from shared.kafka import KafkaClientSettings
 from shared.mail import MailSettings
@@ -1341,3 +1342,60 @@ def test_dev_archives_nothing() -> None:
     docs = render(OVERLAYS_DIR / "dev")
     assert not of_kind(docs, "ScheduledBackup")
     assert not [c for c in of_kind(docs, "Cluster") if "backup" in c["spec"]]
+
+
+# --- operations: the one-off Jobs docs/operations.md runs ----------------------------------
+
+
+def test_the_dead_letter_job_runs_the_tool_as_its_own_kafka_user() -> None:
+    (job,) = list(yaml.safe_load_all((K8S / "ops" / "dlq-job.yaml").read_text()))
+    assert not schema_problems(job)
+    assert not pod_security_problems(job)
+    (c,) = pod_spec(job)["containers"]
+    env = {e["name"]: e["value"] for e in c["env"]}
+    # The arguments the runbook fills in are ones the tool takes.
+    argv = [env.get(a[2:-1], a) if a.startswith("$(") else a for a in c["args"][2:]]
+    for command in ("list", "redrive"):
+        argv[0] = command
+        assert dlq_parser().parse_args([*argv[:-1], "dispatch.messages.dlq"]).command == command
+    settings = KafkaClientSettings(
+        **{k.removeprefix("KAFKA_").lower(): v for k, v in env.items() if k.startswith("KAFKA_")}
+    )
+    assert settings.sasl_username == kafka_user_of(job) == "dlq-redrive"
+    production = render(OVERLAYS_DIR / "production")
+    assert "dlq-redrive" in by_name(production, "KafkaUser")
+    (kafka,) = of_kind(production, "Kafka")
+    broker = {"strimzi.io/cluster": KAFKA_CLUSTER, "strimzi.io/kind": "Kafka"}
+    port = int(env["KAFKA_BOOTSTRAP_SERVERS"].rsplit(":", 1)[1])
+    assert port in {lst["port"] for lst in kafka["spec"]["kafka"]["listeners"]}
+    policies = of_kind(production, "NetworkPolicy")
+    assert policy_allows(policies, "Egress", pod_labels(job), broker, port)
+
+
+def test_alerts_link_to_runbooks_that_exist() -> None:
+    text = (ROOT / "docs" / "operations.md").read_text()
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        for line in text.splitlines()
+        if line.startswith("## ")
+    }
+    # Issue 13 item 6: the runbooks an operator needs.
+    assert anchors >= {
+        "deploy",
+        "roll-back",
+        "rotate-the-signing-key",
+        "rotate-the-smpp-credentials",
+        "scale",
+        "drain-an-smsc-connection",
+        "replay-a-dead-letter-topic",
+        "restore-postgresql",
+        "respond-to-a-breach",
+    }
+    linked = list(alert_rules(render(OVERLAYS_DIR / "production")).values())
+    for rule in linked:
+        runbook = rule["annotations"].get("runbook")
+        if runbook:
+            page, _, anchor = runbook.partition("#")
+            assert page == "docs/operations.md", runbook
+            assert anchor in anchors, runbook
+    assert sum("runbook" in r["annotations"] for r in linked) >= 4
