@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-faults lint format bench clean
+.PHONY: dev test test-faults lint format bench clean lock
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ format: $(STAMP)
 ## Throughput and memory figures: N messages through the gateway to the simulator.
 bench: $(STAMP)
 	$(PY) bench/e2e.py $(BENCH_ARGS)
+
+## requirements.lock, the production image's dependencies pinned with hashes: run after
+## changing pyproject.toml's dependencies. pip-tools lives in .venv-tools, apart from .venv.
+lock:
+	test -x .venv-tools/bin/pip-compile || ($(PYTHON) -m venv .venv-tools \
+		&& .venv-tools/bin/pip install --quiet --disable-pip-version-check pip-tools)
+	.venv-tools/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
 clean:
 	rm -rf .var
