@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-faults lint format bench clean lock
+.PHONY: dev test test-faults lint format bench clean lock checkov
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 dev: $(STAMP)
 	$(PY) -m devstack
 
-## Lint, type-check, then run every test (PostgreSQL when reachable; required when CI=true).
-test: lint
+## Lint, type-check, check the manifests with checkov, then run every test (PostgreSQL when
+## reachable; required when CI=true). tests/k8s validates them with kubernetes-validate --strict.
+test: lint checkov
 	$(PY) -m pytest
 
 ## The fault-injection suite: the whole platform on a PostgreSQL of its own, under load, while
@@ -39,12 +40,31 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/e2e.py $(BENCH_ARGS)
 
+## Tools with dependencies that clash with the app's (checkov pins an old `packaging`), in a
+## virtualenv of their own. The first run installs them (a few minutes); later ones reuse it.
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+CHECKOV_VERSION := 3.3.30
+PIP_TOOLS_VERSION := 7.6.2
+
+$(TOOLS_STAMP): Makefile
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check \
+		checkov==$(CHECKOV_VERSION) pip-tools==$(PIP_TOOLS_VERSION)
+	touch $(TOOLS_STAMP)
+
+## checkov on every overlay as kubectl renders it; skips and their reasons: k8s/.checkov.yaml.
+checkov: $(STAMP) $(TOOLS_STAMP)
+	rm -rf .var/k8s-rendered && mkdir -p .var/k8s-rendered
+	for overlay in k8s/overlays/*/; do \
+		$(VENV)/bin/kubectl kustomize $$overlay > .var/k8s-rendered/$$(basename $$overlay).yaml || exit 1; \
+	done
+	$(TOOLS)/bin/checkov --config-file k8s/.checkov.yaml -d .var/k8s-rendered
+
 ## requirements.lock, the production image's dependencies pinned with hashes: run after
-## changing pyproject.toml's dependencies. pip-tools lives in .venv-tools, apart from .venv.
-lock:
-	test -x .venv-tools/bin/pip-compile || ($(PYTHON) -m venv .venv-tools \
-		&& .venv-tools/bin/pip install --quiet --disable-pip-version-check pip-tools)
-	.venv-tools/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+## changing pyproject.toml's dependencies.
+lock: $(TOOLS_STAMP)
+	$(TOOLS)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
 		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
 clean:
