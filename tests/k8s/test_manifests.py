@@ -86,6 +86,9 @@ RATE_LIMITED = {"gateway", "auth"}
 REDIS_URL = "redis://redis:6379/0"
 REDIS_PORT = 6379
 
+# libpq's variables, which asyncpg reads itself when the URL names no sslmode.
+READ_BY_THE_DRIVER = {"PGSSLMODE", "PGSSLROOTCERT"}
+
 Doc = dict[str, Any]
 
 
@@ -493,7 +496,7 @@ def test_every_process_starts_with_the_settings_it_is_given(
             names = {**env_names(extra), **names}
         for c in containers(w):
             env = manifest_env(c, docs)
-            unread = sorted(set(env) - set(names))
+            unread = sorted(set(env) - set(names) - READ_BY_THE_DRIVER)
             assert not unread, f"{ident(w)} sets variables {cls.__name__} never reads: {unread}"
             for var in os.environ:
                 if var.upper() in names:
@@ -1399,3 +1402,22 @@ def test_alerts_link_to_runbooks_that_exist() -> None:
             assert page == "docs/operations.md", runbook
             assert anchor in anchors, runbook
     assert sum("runbook" in r["annotations"] for r in linked) >= 4
+
+
+def test_every_database_client_verifies_the_server_over_tls(docs: tuple[Doc, ...]) -> None:
+    checked = 0
+    for w in workloads(docs):
+        for c in containers(w):
+            urls = [var for var in env_of(c) if var.endswith("_DATABASE_URL")]
+            if not urls:
+                continue
+            service = urls[0].removesuffix("_DATABASE_URL").lower()
+            env = config_of(c, docs)
+            assert env.get("PGSSLMODE") == "verify-full", ident(w)
+            mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+            directory, _, filename = env["PGSSLROOTCERT"].rpartition("/")
+            volume = next(v for v in pod_spec(w)["volumes"] if v["name"] == mounts[directory])
+            assert volume["secret"]["secretName"] == f"{service}-db-ca", ident(w)
+            assert volume["secret"]["items"] == [{"key": "ca.crt", "path": filename}], ident(w)
+            checked += 1
+    assert checked >= 2 * len(SERVICES)  # each service's server and its migration Job
