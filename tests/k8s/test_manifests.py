@@ -30,6 +30,7 @@ from shared.dlq.__main__ import _parser as dlq_parser
 from shared.events import ALL_TOPICS, AnyEvent, dead_letter_topic
 from shared.kafka import KafkaClientSettings
 from shared.mail import MailSettings
+from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -405,8 +406,18 @@ def test_the_smpp_worker_is_configured(docs: tuple[Doc, ...]) -> None:
     (worker,) = pod_spec(by_name(docs, "Deployment")["dispatch-smpp"])["containers"]
     smpp = config_of(worker, docs)
     assert {"SMPP_HOST", "SMPP_PORT", "SMPP_SYSTEM_ID", "DISPATCH_SMPP_WINDOW"} <= set(smpp)
-    password = env_of(worker)["SMPP_PASSWORD"]["valueFrom"]["secretKeyRef"]
-    assert password["name"] == "smpp-credentials"
+    # The password is a file from Secret smpp-credentials, not a variable.
+    assert "SMPP_PASSWORD" not in env_of(worker)
+    path = env_of(worker)["SMPP_PASSWORD_FILE"]["value"]
+    directory, _, filename = path.rpartition("/")
+    (mount,) = [m for m in worker["volumeMounts"] if m["mountPath"] == directory]
+    volume = next(
+        v
+        for v in pod_spec(by_name(docs, "Deployment")["dispatch-smpp"])["volumes"]
+        if v["name"] == mount["name"]
+    )
+    assert volume["secret"]["secretName"] == "smpp-credentials"
+    assert volume["secret"]["items"] == [{"key": "password", "path": filename}]
     # The worker's health server is what its probes reach.
     assert smpp["DISPATCH_SMPP_HEALTH_HOST"] == "0.0.0.0"
     assert {p["containerPort"] for p in worker["ports"]} == {int(smpp["DISPATCH_SMPP_HEALTH_PORT"])}
@@ -478,8 +489,27 @@ def service_link_env(docs: tuple[Doc, ...]) -> dict[str, str]:
     return env
 
 
+def mounted_secret_files(workload: Doc, container: Doc, root: Path) -> dict[str, Path]:
+    """The container's paths of the Secret files mounted in it -> a stand-in file under root
+    holding what that Secret would (a sample, as manifest_env does)."""
+    volumes = {v["name"]: v for v in pod_spec(workload).get("volumes", [])}
+    files = {}
+    for mount in container.get("volumeMounts", []):
+        volume = volumes[mount["name"]]
+        sources = [volume] if "secret" in volume else volume.get("projected", {}).get("sources", [])
+        for source in sources:
+            secret = source["secret"]
+            name = secret.get("secretName", secret.get("name"))
+            for item in secret.get("items", []):
+                stand_in = root / name / item["key"]
+                stand_in.parent.mkdir(parents=True, exist_ok=True)
+                stand_in.write_text(SECRET_SAMPLES.get(name, f"from Secret {name}") + "\n")
+                files[f"{mount['mountPath']}/{item['path']}"] = stand_in
+    return files
+
+
 def test_every_process_starts_with_the_settings_it_is_given(
-    docs: tuple[Doc, ...], monkeypatch: pytest.MonkeyPatch
+    docs: tuple[Doc, ...], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     checked = 0
     for w in workloads(docs):
@@ -496,8 +526,21 @@ def test_every_process_starts_with_the_settings_it_is_given(
             names = {**env_names(extra), **names}
         for c in containers(w):
             env = manifest_env(c, docs)
-            unread = sorted(set(env) - set(names) - READ_BY_THE_DRIVER)
+            # NAME_FILE: the setting NAME from a mounted Secret's file (shared.settings).
+            from_files = {
+                var: names[var.removesuffix("_FILE")]
+                for var in env
+                if var.endswith("_FILE")
+                and var.removesuffix("_FILE") in names
+                and var not in names
+                and issubclass(cls, ServiceSettings)
+            }
+            unread = sorted(set(env) - set(names) - READ_BY_THE_DRIVER - set(from_files))
             assert not unread, f"{ident(w)} sets variables {cls.__name__} never reads: {unread}"
+            files = mounted_secret_files(w, c, tmp_path / ident(w) / c["name"])
+            for var in from_files:
+                assert env[var] in files, f"{ident(w)}: {var}={env[var]} is no mounted Secret"
+                env[var] = str(files[env[var]])
             for var in os.environ:
                 if var.upper() in names:
                     monkeypatch.delenv(var)
@@ -513,6 +556,9 @@ def test_every_process_starts_with_the_settings_it_is_given(
                     extra()
             except ValueError as e:
                 pytest.fail(f"{ident(w)} would not start: {e}")
+            for var, field in from_files.items():
+                expected = Path(env[var]).read_text().strip()
+                assert str(getattr(settings, field)) == expected, f"{ident(w)}: {var} unread"
             # Whatever the code defaults to for a laptop must be overridden in the cluster.
             for field, value in settings.model_dump().items():
                 text = str(value)
