@@ -341,20 +341,26 @@ def test_every_service_but_the_gateway_has_a_migration_job(docs: tuple[Doc, ...]
         ]
         assert c.get("envFrom") == server.get("envFrom"), ident(job)
         assert c.get("env") == server.get("env"), ident(job)
-        assert f"{prefix}_DATABASE_URL" in env_of(c), ident(job)
+        assert f"{prefix}_DATABASE_URL_FILE" in env_of(c), ident(job)
 
 
 def test_databases_come_from_cloudnativepg_secrets(docs: tuple[Doc, ...]) -> None:
+    """Each database URL is a file from the Secret CloudNativePG writes for the service's own
+    cluster, never a variable (it holds the password)."""
     clusters = by_name(docs, "Cluster")
+    checked = 0
     for w in workloads(docs):
         for c in containers(w):
             for var, entry in env_of(c).items():
-                if not var.endswith("_DATABASE_URL"):
+                assert not var.endswith("_DATABASE_URL"), f"{ident(w)}: {var} in the environment"
+                if not var.endswith("_DATABASE_URL_FILE"):
                     continue
-                service = var.removesuffix("_DATABASE_URL").lower()
-                ref = entry.get("valueFrom", {}).get("secretKeyRef", {})
-                assert ref == {"name": f"{service}-db-app", "key": "uri"}, f"{ident(w)} {var}"
+                service = var.removesuffix("_DATABASE_URL_FILE").lower()
+                sources = mounted_secret_sources(w, c)
+                assert sources.get(entry["value"]) == (f"{service}-db-app", "uri"), ident(w)
                 assert f"{service}-db" in clusters, f"no CNPG Cluster {service}-db"
+                checked += 1
+    assert checked >= 2 * len(SERVICES)
 
 
 def test_referenced_objects_exist(docs: tuple[Doc, ...]) -> None:
@@ -489,9 +495,8 @@ def service_link_env(docs: tuple[Doc, ...]) -> dict[str, str]:
     return env
 
 
-def mounted_secret_files(workload: Doc, container: Doc, root: Path) -> dict[str, Path]:
-    """The container's paths of the Secret files mounted in it -> a stand-in file under root
-    holding what that Secret would (a sample, as manifest_env does)."""
+def mounted_secret_sources(workload: Doc, container: Doc) -> dict[str, tuple[str, str]]:
+    """The container's paths of mounted Secret files -> (Secret, key)."""
     volumes = {v["name"]: v for v in pod_spec(workload).get("volumes", [])}
     files = {}
     for mount in container.get("volumeMounts", []):
@@ -501,10 +506,26 @@ def mounted_secret_files(workload: Doc, container: Doc, root: Path) -> dict[str,
             secret = source["secret"]
             name = secret.get("secretName", secret.get("name"))
             for item in secret.get("items", []):
-                stand_in = root / name / item["key"]
-                stand_in.parent.mkdir(parents=True, exist_ok=True)
-                stand_in.write_text(SECRET_SAMPLES.get(name, f"from Secret {name}") + "\n")
-                files[f"{mount['mountPath']}/{item['path']}"] = stand_in
+                files[f"{mount['mountPath']}/{item['path']}"] = (name, item["key"])
+    return files
+
+
+def secret_sample(name: str, key: str) -> str:
+    """What a Secret's key would hold, where the settings check its form."""
+    if key == "uri":  # CloudNativePG's <cluster>-app
+        return f"postgresql://app:pw@{name.removesuffix('-app')}-rw:5432/app"
+    return SECRET_SAMPLES.get(name, f"from Secret {name}")
+
+
+def mounted_secret_files(workload: Doc, container: Doc, root: Path) -> dict[str, Path]:
+    """The container's paths of the Secret files mounted in it -> a stand-in file under root
+    holding what that Secret would (a sample)."""
+    files = {}
+    for path, (name, key) in mounted_secret_sources(workload, container).items():
+        stand_in = root / name / key
+        stand_in.parent.mkdir(parents=True, exist_ok=True)
+        stand_in.write_text(secret_sample(name, key) + "\n")
+        files[path] = stand_in
     return files
 
 
@@ -557,8 +578,9 @@ def test_every_process_starts_with_the_settings_it_is_given(
             except ValueError as e:
                 pytest.fail(f"{ident(w)} would not start: {e}")
             for var, field in from_files.items():
-                expected = Path(env[var]).read_text().strip()
-                assert str(getattr(settings, field)) == expected, f"{ident(w)}: {var} unread"
+                # (a database URL's scheme rewritten to postgresql+asyncpg)
+                expected = Path(env[var]).read_text().strip().split("://")[-1]
+                assert str(getattr(settings, field)).split("://")[-1] == expected, ident(w)
             # Whatever the code defaults to for a laptop must be overridden in the cluster.
             for field, value in settings.model_dump().items():
                 text = str(value)
@@ -1454,16 +1476,13 @@ def test_every_database_client_verifies_the_server_over_tls(docs: tuple[Doc, ...
     checked = 0
     for w in workloads(docs):
         for c in containers(w):
-            urls = [var for var in env_of(c) if var.endswith("_DATABASE_URL")]
+            urls = [var for var in env_of(c) if var.endswith("_DATABASE_URL_FILE")]
             if not urls:
                 continue
-            service = urls[0].removesuffix("_DATABASE_URL").lower()
+            service = urls[0].removesuffix("_DATABASE_URL_FILE").lower()
             env = config_of(c, docs)
             assert env.get("PGSSLMODE") == "verify-full", ident(w)
-            mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
-            directory, _, filename = env["PGSSLROOTCERT"].rpartition("/")
-            volume = next(v for v in pod_spec(w)["volumes"] if v["name"] == mounts[directory])
-            assert volume["secret"]["secretName"] == f"{service}-db-ca", ident(w)
-            assert volume["secret"]["items"] == [{"key": "ca.crt", "path": filename}], ident(w)
+            sources = mounted_secret_sources(w, c)
+            assert sources.get(env["PGSSLROOTCERT"]) == (f"{service}-db-ca", "ca.crt"), ident(w)
             checked += 1
     assert checked >= 2 * len(SERVICES)  # each service's server and its migration Job
