@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test test-faults lint format bench clean web-check web-api web-chromium
+.PHONY: dev test test-faults lint format bench clean lock checkov web-check web-api web-chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,9 +24,10 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 dev: $(STAMP) $(WEB_STAMP)
 	$(PY) -m devstack
 
-## Lint, type-check, then run every test (PostgreSQL when reachable; required when CI=true),
-## the web app's included (its Playwright suite drives Debian's Chromium).
-test: lint web-check web/dist/index.html web-chromium
+## Lint, type-check, check the manifests with checkov, check the web app, then run every test
+## (PostgreSQL when reachable; required when CI=true), the web app's Playwright suite in
+## Debian's Chromium included. tests/k8s validates manifests with kubernetes-validate --strict.
+test: lint checkov web-check web/dist/index.html web-chromium
 	$(PY) -m pytest
 
 ## The web app: its typed API client matches the gateway's OpenAPI, then lint, types, units.
@@ -69,6 +70,33 @@ format: $(STAMP)
 ## Throughput and memory figures: N messages through the gateway to the simulator.
 bench: $(STAMP)
 	$(PY) bench/e2e.py $(BENCH_ARGS)
+
+## Tools with dependencies that clash with the app's (checkov pins an old `packaging`), in a
+## virtualenv of their own. The first run installs them (a few minutes); later ones reuse it.
+TOOLS := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
+CHECKOV_VERSION := 3.3.30
+PIP_TOOLS_VERSION := 7.6.2
+
+$(TOOLS_STAMP): Makefile
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check \
+		checkov==$(CHECKOV_VERSION) pip-tools==$(PIP_TOOLS_VERSION)
+	touch $(TOOLS_STAMP)
+
+## checkov on every overlay as kubectl renders it; skips and their reasons: k8s/.checkov.yaml.
+checkov: $(STAMP) $(TOOLS_STAMP)
+	rm -rf .var/k8s-rendered && mkdir -p .var/k8s-rendered
+	for overlay in k8s/overlays/*/; do \
+		$(VENV)/bin/kubectl kustomize $$overlay > .var/k8s-rendered/$$(basename $$overlay).yaml || exit 1; \
+	done
+	$(TOOLS)/bin/checkov --config-file k8s/.checkov.yaml -d .var/k8s-rendered
+
+## requirements.lock, the production image's dependencies pinned with hashes: run after
+## changing pyproject.toml's dependencies.
+lock: $(TOOLS_STAMP)
+	$(TOOLS)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url \
+		--no-emit-find-links --output-file requirements.lock pyproject.toml
 
 clean:
 	rm -rf .var web/dist web/test-results
