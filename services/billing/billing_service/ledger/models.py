@@ -9,7 +9,8 @@ from billing_service.db import Base
 from shared.db import UtcDateTime
 from shared.events import utcnow
 
-EntryKind = Literal["starter_credit", "charge"]
+# top_up and invoice_payment: written only by payments.crediting.credit_account.
+EntryKind = Literal["starter_credit", "charge", "top_up", "invoice_payment"]
 
 
 class Balance(Base):
@@ -30,7 +31,9 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        CheckConstraint("kind IN ('starter_credit', 'charge')", name="kind"),
+        CheckConstraint(
+            "kind IN ('starter_credit', 'charge', 'top_up', 'invoice_payment')", name="kind"
+        ),
         # Serves the account's statement, newest first.
         Index("ix_ledger_entries_account_id_created_at", "account_id", "created_at"),
     )
