@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from shared.events import AccountRegistered, BillingAccountEvent, parse_event, utcnow
 from shared.kafka import new_producer
-from tests.integration.test_billing import Billing, publish
+from tests.integration.test_billing import Billing, accepted, publish
 from tests.integration.test_senders import assert_problem, token_as
 from tests.support.apps import AuthClient, running_app
 from tests.support.databases import Databases
@@ -450,3 +450,62 @@ async def test_invoice_numbers_have_no_gaps_under_concurrency(
     sequences = sorted(int(n.removeprefix(f"CH-{year}-")) for n in numbers)
     assert sequences == list(range(sequences[0], sequences[0] + 12)), numbers
     assert sequences[0] == 1, "the Swiss company's first invoices of the year"
+
+
+# --- monthly acts -------------------------------------------------------------------------
+
+
+async def test_monthly_act_lists_the_charges_once_with_vat(
+    billing: Billing, producer: AIOKafkaProducer, auth_service: AuthClient
+) -> None:
+    from billing_service.acts.service import Month, issue_acts
+
+    account_id, headers = await registered(billing, producer, auth_service)
+    _, idle = await registered(billing, producer, auth_service)
+    for segments in (1, 2):  # 0.05 + 0.10 at the flat price
+        await publish(producer, accepted(account_id, segments=segments))
+
+    async def spent() -> bool:
+        return await balance(billing, headers) == "0.05"
+
+    async with asyncio.timeout(WAIT_SECONDS):
+        while not await spent():
+            await asyncio.sleep(0.1)
+
+    this_month = Month.before(utcnow() + timedelta(days=32))
+    # The job as the 1st of next month runs it: an injected clock, no waiting for it.
+    next_month = this_month.end + timedelta(hours=3)
+    app_state = billing.app.state
+    sessionmaker = app_state.runtime.sessionmaker
+    issued = await issue_acts(sessionmaker, app_state.companies, lambda: next_month)
+    again = await issue_acts(sessionmaker, app_state.companies, lambda: next_month)
+    assert len(issued) == 1
+    assert again == [], "an act per account and month, once"
+
+    [act] = (await billing.client.get("/v1/billing/invoices", headers=headers)).json()["items"]
+    assert (act["document"], act["period"]) == ("act", this_month.period)
+    assert act["number"] == f"EU-A-{next_month.year}-000001"
+    # 0.15 net, VAT 21 % = 0.0315 -> 0.03.
+    assert (act["net"], act["vat"], act["total"]) == ("0.15", "0.03", "0.18")
+    assert act["lines"][0]["quantity"] == 2
+    text = pdf_text((await billing.client.get(act["pdf_url"], headers=headers)).content)
+    for expected in (act["number"], this_month.period, "0.18", "0.15", "0.03"):
+        assert expected in text, expected
+    assert (await billing.client.get("/v1/billing/invoices", headers=idle)).json()["items"] == []
+
+    ops_token = token_as(auth_service, headers["Authorization"][7:], "ops")
+    not_payable = await billing.client.post(
+        f"/v1/ops/invoices/{act['id']}/paid", headers=bearer(ops_token)
+    )
+    assert_problem(not_payable, 409, "not_payable")
+    assert await balance(billing, headers) == "0.05"
+
+
+async def test_acts_of_a_month_not_over_are_refused() -> None:
+    from billing_service.acts.service import Month, issue_acts
+    from billing_service.companies.config import DEFAULT_COMPANIES, Companies
+
+    companies = Companies({"eu": DEFAULT_COMPANIES[0]}, DEFAULT_COMPANIES[0])
+    current = Month(utcnow().year, utcnow().month)
+    with pytest.raises(ValueError, match="not over"):
+        await issue_acts(None, companies, utcnow, current)  # type: ignore[arg-type]
