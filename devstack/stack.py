@@ -220,6 +220,8 @@ class Stack:
             "AUTH_DEV_KEY_FILE": str(self.config.var_dir / "auth-signing-key.pem"),
             # Quotes ask billing for prices (its internal route).
             "DISPATCH_BILLING_URL": f"http://127.0.0.1:{self.ports['billing']}",
+            # Top-ups' checkout links and the test provider's webhook go through the gateway.
+            "BILLING_PUBLIC_URL": self.gateway_url,
             "SMPP_HOST": self.smpp_host,
             "SMPP_PORT": str(self.smpp_port),
             "SMPP_SYSTEM_ID": self.config.smpp_system_id,
