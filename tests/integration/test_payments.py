@@ -451,6 +451,31 @@ async def test_invoice_numbers_have_no_gaps_under_concurrency(
     assert sequences == list(range(sequences[0], sequences[0] + 12)), numbers
     assert sequences[0] == 1, "the Swiss company's first invoices of the year"
 
+    # Each account pages through its own three, newest first, none twice.
+    _, headers = accounts[0]
+    first = (
+        await billing.client.get("/v1/billing/invoices", params={"limit": 2}, headers=headers)
+    ).json()
+    rest = (
+        await billing.client.get(
+            "/v1/billing/invoices",
+            params={"limit": 2, "cursor": first["next_cursor"]},
+            headers=headers,
+        )
+    ).json()
+    pages = [item["number"] for item in first["items"] + rest["items"]]
+    assert len(set(pages)) == 3
+    assert rest["next_cursor"] is None
+    assert sorted(item["net"] for item in first["items"] + rest["items"]) == [
+        "10.00",
+        "20.00",
+        "30.00",
+    ]
+    made_up = await billing.client.get(
+        "/v1/billing/invoices", params={"cursor": "not-a-cursor"}, headers=headers
+    )
+    assert_problem(made_up, 422, "invalid_cursor")
+
 
 # --- monthly acts -------------------------------------------------------------------------
 

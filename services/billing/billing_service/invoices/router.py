@@ -1,4 +1,3 @@
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -64,17 +63,22 @@ async def issue_invoice(
     return InvoiceResponse.of(invoice)
 
 
-@router.get("", summary="The account's invoices and acts, newest first")
+@router.get(
+    "",
+    summary="The account's invoices and acts, newest first",
+    responses=_problems(422, "A cursor not from a previous page (`invalid_cursor`)"),
+)
 async def list_invoices(
     principal: Reader,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[datetime | None, Query(description="`next_before` of a page")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
 ) -> InvoiceList:
-    invoices = await service.list_invoices(session, principal.account_id, limit, before)
+    invoices, next_cursor = await service.list_invoices(
+        session, principal.account_id, limit, cursor
+    )
     return InvoiceList(
-        items=[InvoiceResponse.of(invoice) for invoice in invoices],
-        next_before=invoices[-1].issued_at if len(invoices) == limit else None,
+        items=[InvoiceResponse.of(invoice) for invoice in invoices], next_cursor=next_cursor
     )
 
 

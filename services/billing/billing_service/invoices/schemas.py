@@ -76,6 +76,6 @@ class InvoiceResponse(BaseModel):
 
 class InvoiceList(BaseModel):
     items: list[InvoiceResponse]
-    next_before: datetime | None = Field(
-        description="Pass as `before` for older documents; null on the last page"
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for older documents; null on the last page"
     )

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.companies.config import Companies, CompanyConfig
@@ -19,6 +19,7 @@ from billing_service.ledger.repository import LedgerRepository
 from billing_service.payments.amounts import check_currency, parse_amount
 from billing_service.payments.crediting import credit_account
 from billing_service.payments.service import AccountNotOpen
+from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound, ProblemError
 from shared.events import AuditRecorded, InvoiceIssued, PaymentReceived, utcnow
 from shared.outbox import add_event
@@ -133,13 +134,19 @@ async def issue_invoice(
 
 
 async def list_invoices(
-    session: AsyncSession, account_id: UUID, limit: int, before: datetime | None
-) -> list[Invoice]:
+    session: AsyncSession, account_id: UUID, limit: int, cursor: str | None
+) -> tuple[list[Invoice], str | None]:
+    """Newest first by (issued_at, id): keyset pages, stable while documents are issued."""
     statement = select(Invoice).where(Invoice.account_id == account_id)
-    if before is not None:
-        statement = statement.where(Invoice.issued_at < before)
-    statement = statement.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(limit)
-    return list((await session.scalars(statement)).all())
+    if cursor:
+        at, last_id = decode_cursor(cursor)
+        statement = statement.where(tuple_(Invoice.issued_at, Invoice.id) < tuple_(at, last_id))
+    statement = statement.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(limit + 1)
+    invoices = list((await session.scalars(statement)).all())
+    if len(invoices) <= limit:
+        return invoices, None
+    last = invoices[limit - 1]
+    return invoices[:limit], encode_cursor(last.issued_at, last.id)
 
 
 async def invoice_of(session: AsyncSession, account_id: UUID, invoice_id: UUID) -> Invoice:
