@@ -24,7 +24,7 @@ from shared.events import AccountRegistered, BillingAccountEvent, parse_event, u
 from shared.kafka import new_producer
 from tests.integration.test_billing import Billing, accepted, publish
 from tests.integration.test_senders import assert_problem, token_as
-from tests.support.apps import AuthClient, running_app
+from tests.support.apps import AuthClient, running_app, served_app
 from tests.support.databases import Databases
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -475,6 +475,62 @@ async def test_invoice_numbers_have_no_gaps_under_concurrency(
         "/v1/billing/invoices", params={"cursor": "not-a-cursor"}, headers=headers
     )
     assert_problem(made_up, 422, "invalid_cursor")
+
+
+async def test_the_test_providers_checkout_pays_through_its_webhook(
+    databases: Databases, broker: str, auth_service: AuthClient
+) -> None:
+    """The dev flow end to end over HTTP: the checkout page, its Pay button, and the signed
+    webhook the provider sends to billing's public URL."""
+    from billing_service.config import DEV_TEST_PROVIDER_SECRET, BillingSettings
+    from billing_service.ledger.service import open_account
+    from billing_service.main import create_app
+    from billing_service.payments.providers.test import SandboxProvider
+
+    settings = BillingSettings(
+        database_url=await databases.create("billing"),
+        kafka_bootstrap_servers=broker,
+        jwks_url=auth_service.jwks_url,
+        environment="test",
+        consumer_group=f"billing-checkout-{uuid4().hex[:8]}",
+    )
+    app = create_app(settings)
+    account_id = uuid4()
+    _, any_token = await auth_service.new_account()
+    headers = bearer(token_for(auth_service, any_token, account_id))
+    async with served_app(app) as url, httpx.AsyncClient(base_url=url, timeout=15) as http:
+        # Its public URL is known once it listens; make dev sets the gateway's.
+        app.state.payment_providers["test"] = SandboxProvider(DEV_TEST_PROVIDER_SECRET, url)
+        async with app.state.runtime.sessionmaker() as session, session.begin():
+            await open_account(session, app.state.pricing, account_id)
+
+        started = await http.post("/v1/billing/top-ups", json={"amount": "20.00"}, headers=headers)
+        assert started.status_code == 201, started.text
+        checkout_url = started.json()["checkout_url"]
+        assert checkout_url.startswith(f"{url}/v1/billing/providers/test/checkout?")
+        page = await http.get(checkout_url)
+        assert "Pay 24.20 EUR" in page.text
+        paid = await http.post(
+            "/v1/billing/providers/test/checkout",
+            data={"payment_id": started.json()["id"], "outcome": "succeeded"},
+        )
+        assert "the webhook answered 200" in paid.text, paid.text
+        shown = await http.get(f"/v1/billing/top-ups/{started.json()['id']}", headers=headers)
+        balance = await http.get("/v1/billing/balance", headers=headers)
+
+    assert shown.json()["status"] == "succeeded"
+    assert balance.json()["balance"] == "20.00"
+
+
+async def test_production_refuses_the_test_provider() -> None:
+    from pydantic import ValidationError
+
+    from billing_service.config import BillingSettings
+
+    with pytest.raises(ValidationError, match="BILLING_TEST_PROVIDER_ENABLED"):
+        BillingSettings(environment="production")
+    # Without it, production starts (this raises otherwise).
+    BillingSettings(environment="production", test_provider_enabled=False)
 
 
 # --- monthly acts -------------------------------------------------------------------------
