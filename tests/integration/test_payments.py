@@ -201,6 +201,27 @@ async def test_company_follows_registration_country_and_operators_change_it(
     assert_problem(missing, 404, "not_found")
 
 
+async def test_auth_registration_with_a_phone_picks_its_countrys_company(
+    billing: Billing, auth_service: AuthClient
+) -> None:
+    email = f"uk-{uuid4().hex[:8]}@example.com"
+    credentials = {"email": email, "password": "correct horse battery"}
+    async with httpx.AsyncClient(base_url=auth_service.base_url, timeout=10) as http:
+        registered = await http.post(
+            "/v1/auth/register",
+            json={**credentials, "company_name": "Brit Ltd", "phone": "+44 7700 900123"},
+        )
+        assert registered.status_code == 202, registered.text
+        login = (await http.post("/v1/auth/login", json=credentials)).json()
+    headers = bearer(login["access_token"])
+
+    async with asyncio.timeout(WAIT_SECONDS):
+        while await balance(billing, headers) != "0.20":  # billing handled the registration
+            await asyncio.sleep(0.1)
+    company = (await billing.client.get("/v1/billing/company", headers=headers)).json()
+    assert company["code"] == "uk"
+
+
 async def test_vat_is_per_line_rounded_half_up_to_the_cent() -> None:
     from billing_service.companies.vat import vat_units
 
