@@ -407,12 +407,25 @@ async def test_invoice_paid_by_operator_credits_once_and_prints_its_totals(
     ] == []
 
     assert await balance(billing, headers) == "0.20"
+    # The transfer's reference is the number: operators find the invoice by it.
+    found = await billing.client.get(
+        "/v1/ops/invoices", params={"number": invoice["number"]}, headers=ops
+    )
+    assert [(i["id"], i["account_id"], i["status"]) for i in found.json()["items"]] == [
+        (invoice["id"], str(account_id), "issued")
+    ]
+    peek = await billing.client.get("/v1/ops/invoices", headers=headers)
+    assert_problem(peek, 403, "forbidden")
     paid = await billing.client.post(f"/v1/ops/invoices/{invoice['id']}/paid", headers=ops)
     assert paid.status_code == 200, paid.text
     assert paid.json()["status"] == "paid"
     twice = await billing.client.post(f"/v1/ops/invoices/{invoice['id']}/paid", headers=ops)
     assert_problem(twice, 409, "invoice_already_paid")
     assert await balance(billing, headers) == "123.65"
+    unpaid = await billing.client.get(
+        "/v1/ops/invoices", params={"account_id": str(account_id), "status": "issued"}, headers=ops
+    )
+    assert unpaid.json()["items"] == []
     customer = await billing.client.post(f"/v1/ops/invoices/{invoice['id']}/paid", headers=headers)
     assert_problem(customer, 403, "forbidden")
 

@@ -1,4 +1,4 @@
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -7,7 +7,13 @@ from fastapi.responses import Response
 from billing_service.companies.router import CompaniesDep
 from billing_service.invoices import service
 from billing_service.invoices.pdf import render
-from billing_service.invoices.schemas import InvoiceCreate, InvoiceList, InvoiceResponse
+from billing_service.invoices.schemas import (
+    InvoiceCreate,
+    InvoiceList,
+    InvoiceResponse,
+    OpsInvoice,
+    OpsInvoiceList,
+)
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -97,6 +103,24 @@ async def invoice_pdf(invoice_id: UUID, principal: Reader, session: SessionDep) 
         render(invoice),
         media_type="application/pdf",
         headers={"content-disposition": f'attachment; filename="{invoice.number}.pdf"'},
+    )
+
+
+@ops_router.get("", summary="Find invoices by number (a transfer's reference), account, status")
+async def find_invoices(
+    _: OperatorDep,
+    session: SessionDep,
+    number: str | None = None,
+    account_id: UUID | None = None,
+    status: Annotated[Literal["issued", "paid"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> OpsInvoiceList:
+    invoices = await service.find_invoices(session, number, account_id, status, limit)
+    return OpsInvoiceList(
+        items=[
+            OpsInvoice(account_id=i.account_id, **InvoiceResponse.of(i).model_dump())
+            for i in invoices
+        ]
     )
 
 

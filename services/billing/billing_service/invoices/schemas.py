@@ -79,3 +79,11 @@ class InvoiceList(BaseModel):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for older documents; null on the last page"
     )
+
+
+class OpsInvoice(InvoiceResponse):
+    account_id: UUID
+
+
+class OpsInvoiceList(BaseModel):
+    items: list[OpsInvoice]

@@ -149,6 +149,25 @@ async def list_invoices(
     return invoices[:limit], encode_cursor(last.issued_at, last.id)
 
 
+async def find_invoices(
+    session: AsyncSession,
+    number: str | None,
+    account_id: UUID | None,
+    status: str | None,
+    limit: int,
+) -> list[Invoice]:
+    """For operators matching a bank transfer's reference (the number) to its invoice."""
+    statement = select(Invoice).where(Invoice.document == "invoice")
+    if number is not None:
+        statement = statement.where(Invoice.number == number)
+    if account_id is not None:
+        statement = statement.where(Invoice.account_id == account_id)
+    if status is not None:
+        statement = statement.where(Invoice.status == status)
+    statement = statement.order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(limit)
+    return list((await session.scalars(statement)).all())
+
+
 async def invoice_of(session: AsyncSession, account_id: UUID, invoice_id: UUID) -> Invoice:
     invoice = await session.get(Invoice, invoice_id)
     if invoice is None or invoice.account_id != account_id:
