@@ -12,7 +12,7 @@ from billing_service.payments.models import Payment
 from billing_service.payments.providers import Providers
 from billing_service.payments.providers.test import CHECKOUT_PATH, NAME, SandboxProvider
 from billing_service.payments.schemas import TopUpCreate, TopUpResponse, WebhookAck
-from shared.app import SessionDep
+from shared.app import RuntimeDep, SessionDep
 from shared.errors import AUTHENTICATED, NotFound, problem_responses
 from shared.roles import require
 from shared.security import Principal
@@ -146,11 +146,14 @@ async def sandbox_checkout_page(
 async def sandbox_checkout_submit(
     payment_id: Annotated[UUID, Form()],
     outcome: Annotated[str, Form(pattern="^(succeeded|failed)$")],
-    session: SessionDep,
+    runtime: RuntimeDep,
     providers: ProvidersDep,
 ) -> HTMLResponse:
     provider = _sandbox(providers)
-    payment = await session.get(Payment, payment_id)
+    # A session of its own, closed before the callback: on SQLite (make dev) an open
+    # transaction would hold the write lock the webhook's transaction waits for.
+    async with runtime.sessionmaker() as session:
+        payment = await session.get(Payment, payment_id)
     if payment is None or payment.provider != NAME:
         raise NotFound("Payment")
     body, headers = provider.signed_notice(
