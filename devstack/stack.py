@@ -228,6 +228,8 @@ class Stack:
             "CONTACTS_DISPATCH_URL": f"http://127.0.0.1:{self.ports['dispatch']}",
             "CONTACTS_DLR_URL": f"http://127.0.0.1:{self.ports['dlr']}",
             "INTERNAL_TOKEN": "devstack-internal-token",
+            # Top-ups' checkout links and the test provider's webhook go through the gateway.
+            "BILLING_PUBLIC_URL": self.gateway_url,
             "SMPP_HOST": self.smpp_host,
             "SMPP_PORT": str(self.smpp_port),
             "SMPP_SYSTEM_ID": self.config.smpp_system_id,

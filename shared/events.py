@@ -56,6 +56,9 @@ class AccountRegistered(Event):
     # A trial account sends a few messages a day to test destinations only, until an
     # operator or a first payment lifts it (`account.trial_ended`). Tokens carry it too.
     trial: bool = False
+    # ISO 3166 alpha-2 of the account's country when auth knows it: billing picks the
+    # contracting company by it (R15); None signs with the default company.
+    country: str | None = None
 
     @property
     def aggregate_id(self) -> str:
@@ -634,6 +637,18 @@ class CampaignAudienceChunk(Event):
         return str(self.campaign_id)
 
 
+class PaymentReceived(BillingAccountEvent):
+    """Money from the customer reached the balance (a provider's top-up or an invoice an
+    operator marked paid). auth lifts a trial on it (`account.trial_ended`, lifted_by
+    "payment"); notifications may thank the customer."""
+
+    type: Literal["billing.payment_received"] = "billing.payment_received"
+    payment_id: UUID  # the top-up's or the invoice's id
+    method: Literal["card", "bank_transfer"]
+    amount: str  # decimal string credited to the balance (VAT excluded)
+    currency: str
+
+
 AnyEvent = Annotated[
     AccountRegistered
     | AccountEmailVerified
@@ -664,7 +679,8 @@ AnyEvent = Annotated[
     | PrivacyErasureRequested
     | PrivacyErasureCompleted
     | CampaignAudienceRequested
-    | CampaignAudienceChunk,
+    | CampaignAudienceChunk
+    | PaymentReceived,
     Field(discriminator="type"),
 ]
 

@@ -208,6 +208,29 @@ async def test_a_mail_unsubscribe_link_works_through_the_gateway_without_login(
     assert anonymous.status_code == 401
 
 
+async def test_payment_webhook_needs_no_token_and_keeps_its_signature(
+    gateway: str, echo: tuple[FastAPI, str]
+) -> None:
+    signature = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": "1764633600",
+        "webhook-signature": "v1,c2lnbmF0dXJl",
+    }
+    async with client(gateway) as http:
+        answer = await http.post(
+            "/v1/billing/providers/test/webhook", content=b'{"type":"x"}', headers=signature
+        )
+        top_up = await http.post("/v1/billing/top-ups", json={"amount": "1.00"})
+
+    assert answer.status_code == 200, answer.text
+    [call] = calls_to(echo, "/v1/billing/providers/test/webhook")
+    # billing verifies the signature over these very bytes and headers.
+    assert call["body"] == '{"type":"x"}'
+    assert {name: call["headers"][name] for name in signature} == signature
+    assert_problem(top_up, 401, "unauthorized")
+    assert calls_to(echo, "/v1/billing/top-ups") == []
+
+
 async def test_no_token_is_401_and_the_upstream_never_hears_of_it(
     gateway: str, echo: tuple[FastAPI, str]
 ) -> None:

@@ -103,6 +103,12 @@ OPERATIONS = (
     Operation("billing", "PUT", "/v1/billing/low-balance-threshold", "billing:manage", body={}),
     Operation("billing", "GET", "/v1/billing/usage", "billing:read"),
     Operation("billing", "GET", "/v1/billing/usage.csv", "billing:read"),
+    Operation("billing", "GET", "/v1/billing/company", "billing:read"),
+    Operation("billing", "POST", "/v1/billing/top-ups", "billing:manage", body={}),
+    Operation("billing", "GET", "/v1/billing/top-ups/{payment_id}", "billing:read"),
+    Operation("billing", "POST", "/v1/billing/invoices", "billing:manage", body={}),
+    Operation("billing", "GET", "/v1/billing/invoices", "billing:read"),
+    Operation("billing", "GET", "/v1/billing/invoices/{invoice_id}.pdf", "billing:read"),
 )
 
 # (role, scopes): the people's roles, and API keys with narrow scopes, all of them, none.

@@ -417,6 +417,48 @@ async def test_an_operator_ends_a_trial_once_and_it_is_audited(
     assert [record["actor_type"] for record in trial_records] == ["operator"]
 
 
+async def test_a_first_card_payment_lifts_the_trial(
+    verified_auth: Auth, billing: Billing, auth_database: str
+) -> None:
+    email = new_email("payer")
+    assert (await verified_auth.register(email)).status_code == 202
+    owner = await verified_auth.login(email)
+    account_id = UUID(owner["account_id"])
+    await billing_has_opened(billing, account_id)
+    ops = await operator(verified_auth.client, auth_database)
+
+    async def on_trial() -> bool:
+        listed = await verified_auth.client.get(
+            "/v1/ops/accounts", params={"query": str(account_id)}, headers=bearer(ops)
+        )
+        trial: bool = listed.json()["items"][0]["trial"]
+        return trial
+
+    assert await on_trial()
+    top_up = await billing.client.post(
+        "/v1/billing/top-ups", json={"amount": "20.00"}, headers=bearer(owner["access_token"])
+    )
+    assert top_up.status_code == 201, top_up.text
+    sandbox = billing.app.state.payment_providers["test"]
+    body, headers = sandbox.signed_notice(UUID(top_up.json()["id"]), "succeeded", 242_000, "EUR")
+    paid = await billing.client.post(
+        "/v1/billing/providers/test/webhook", content=body, headers=headers
+    )
+    assert paid.status_code == 200, paid.text
+
+    async def lifted() -> bool:
+        return not await on_trial()
+
+    assert await eventually(lifted, timeout=30, every=0.2), "billing.payment_received unheard"
+    log = await verified_auth.client.get(
+        "/v1/account/audit-log", headers=bearer(owner["access_token"])
+    )
+    trial_records = [i for i in log.json()["items"] if i["action"] == "account.trial_ended"]
+    assert [(r["actor_type"], r["details"]) for r in trial_records] == [
+        ("system", {"lifted_by": "payment"})
+    ]
+
+
 async def test_refreshed_and_api_key_tokens_carry_the_trial(verified_auth: Auth) -> None:
     email = new_email("keys")
     assert (await verified_auth.register(email)).status_code == 202

@@ -33,6 +33,13 @@ from gateway.routes import is_public, resolve
         ("/v1/ops/tariffs", "billing"),
         ("/v1/ops/tariffs/0b5e/versions", "billing"),
         ("/v1/ops/penalties", "billing"),
+        ("/v1/ops/invoices/0b5e/paid", "billing"),
+        ("/v1/ops/accounts/0b5e/company", "billing"),
+        ("/v1/ops/accounts/0b5e/block", "auth"),
+        ("/v1/ops/accounts/company", "auth"),
+        ("/v1/ops/accounts/a/b/company", "auth"),
+        ("/v1/billing/invoices/0b5e.pdf", "billing"),
+        ("/v1/billing/providers/test/webhook", "billing"),
         ("/v1/inbound", "dlr"),
         ("/v1/inbound/1", "dlr"),
         ("/v1/inboundx", None),
@@ -68,3 +75,10 @@ def test_a_mail_unsubscribe_link_needs_no_login_but_mail_preferences_do() -> Non
     assert is_public("POST", "/v1/public/mail-unsubscribe")
     assert not is_public("GET", "/v1/account/notification-preferences")
     assert not is_public("POST", "/v1/ops/breach-notices")
+
+
+def test_payment_providers_call_back_without_a_login_but_nothing_else_of_billing() -> None:
+    assert is_public("POST", "/v1/billing/providers/test/webhook")
+    assert not is_public("GET", "/v1/billing/providers/test/webhook")
+    assert not is_public("POST", "/v1/billing/top-ups")
+    assert not is_public("POST", "/v1/billing/invoices")

@@ -39,6 +39,11 @@ NO_PERMISSION = frozenset(
         ("POST", "/v1/account/2fa/confirm"),
         ("DELETE", "/v1/account/2fa"),
         ("POST", "/v1/account/password"),
+        # A payment provider's callback: its signature is the credential.
+        ("POST", "/v1/billing/providers/{name}/webhook"),
+        # The test provider's checkout page (never in production): the payer has no token.
+        ("GET", "/v1/billing/providers/test/checkout"),
+        ("POST", "/v1/billing/providers/test/checkout"),
     }
 )
 # The platform's staff (role `ops`), checked by auth's own operator dependency.

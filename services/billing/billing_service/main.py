@@ -1,10 +1,19 @@
 from fastapi import FastAPI
 
+from billing_service.companies.config import Companies
+from billing_service.companies.router import ops_router as companies_ops_router
+from billing_service.companies.router import router as companies_router
 from billing_service.config import BillingSettings
 from billing_service.db import Inbox, Outbox
+from billing_service.invoices.router import ops_router as invoices_ops_router
+from billing_service.invoices.router import router as invoices_router
 from billing_service.ledger.consumer import billing_consumer
 from billing_service.ledger.money import Pricing
 from billing_service.ledger.router import router as ledger_router
+from billing_service.payments.providers import Providers
+from billing_service.payments.providers.test import SandboxProvider
+from billing_service.payments.router import provider_router
+from billing_service.payments.router import router as payments_router
 from billing_service.penalties.router import ops_router as penalties_ops_router
 from billing_service.prices.router import internal_router as prices_router
 from billing_service.tariffs.cache import TariffCache
@@ -23,6 +32,13 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
         currency=pricing.currency,
         refresh_seconds=settings.tariff_refresh_seconds,
     )
+    companies = Companies.load(
+        settings.companies, settings.companies_file, settings.default_company, settings.currency
+    )
+    providers: Providers = {}
+    if settings.test_provider_enabled:
+        sandbox = SandboxProvider(settings.test_provider_secret, settings.public_url)
+        providers[sandbox.name] = sandbox
     runtime = ServiceRuntime(
         settings=settings,
         outbox_model=Outbox,
@@ -31,6 +47,7 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
             billing_consumer(
                 pricing,
                 tariffs,
+                companies,
                 settings.consumer_group,
                 refund_undelivered=settings.refund_undelivered,
             ),
@@ -46,8 +63,16 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
             tariffs_ops_router,
             penalties_ops_router,
             prices_router,
+            companies_router,
+            companies_ops_router,
+            payments_router,
+            provider_router,
+            invoices_router,
+            invoices_ops_router,
         ],
     )
     app.state.pricing = pricing
     app.state.tariffs = tariffs
+    app.state.companies = companies
+    app.state.payment_providers = providers
     return app

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.batches.service import charge_batch
+from billing_service.companies.config import Companies
+from billing_service.companies.service import assign_at_registration
 from billing_service.ledger import service
 from billing_service.ledger.money import Pricing
 from billing_service.tariffs.cache import TariffCache
@@ -27,11 +29,13 @@ UNDELIVERED = frozenset({"undelivered", "expired", "rejected"})
 def billing_consumer(
     pricing: Pricing,
     tariffs: TariffCache,
+    companies: Companies,
     group: str = "billing",
     *,
     refund_undelivered: bool = False,
 ) -> ConsumerSpec:
     async def on_account_registered(session: AsyncSession, event: AccountRegistered) -> None:
+        await assign_at_registration(session, companies, event.account_id, event.country)
         # Sign-up policy `verified` publishes email_verified=False: the credit then waits
         # for account.email_verified, which may also have come first (another key).
         if event.email_verified:
