@@ -215,9 +215,8 @@ async def test_undelivered_after_submission_stays_charged_unless_configured(
     assert await billing.balance(token) == "0.90"
 
     # BILLING_REFUND_UNDELIVERED=true: the same report refunds the part.
-    spec = billing_consumer(
-        billing.app.state.pricing, billing.app.state.tariffs, refund_undelivered=True
-    )
+    state = billing.app.state
+    spec = billing_consumer(state.pricing, state.tariffs, state.companies, refund_undelivered=True)
     assert report.topic in spec.topics
     async with billing.sessionmaker() as session, session.begin():
         await spec.handlers["message.part_status_reported"](session, report)  # type: ignore[operator]
