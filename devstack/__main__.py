@@ -5,7 +5,10 @@ running one (see devstack/control.py).
 """
 
 import argparse
+import os
+import shutil
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -13,6 +16,24 @@ from pathlib import Path
 from devstack.control import COMMANDS, ControlServer, send
 
 VAR_DIR = Path(__file__).resolve().parents[1] / ".var"
+WEB_DIR = VAR_DIR.parent / "web"
+
+
+def start_web_app(gateway_url: str) -> tuple[subprocess.Popen[bytes] | None, str | None]:
+    """The personal account's dev server (Vite), proxying the API to the gateway; none when
+    the web app is not installed (`make dev` installs it) or Node.js is missing."""
+    npx = shutil.which("npx")
+    if npx is None or not (WEB_DIR / "node_modules").is_dir():
+        return None, None
+    port = os.environ.get("WEB_PORT", "5173")
+    process = subprocess.Popen(
+        [npx, "vite", "--port", port, "--strictPort"],
+        cwd=WEB_DIR,
+        env={**os.environ, "GATEWAY_URL": gateway_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return process, f"http://127.0.0.1:{port}"
 
 
 def run(var_dir: Path) -> int:
@@ -25,7 +46,10 @@ def run(var_dir: Path) -> int:
     stack.start()
     control = ControlServer(stack, var_dir)
     control.start()
+    web, web_url = start_web_app(stack.gateway_url)
     print()
+    if web_url:
+        print(f"  web app   {web_url}")
     print(f"  gateway   {stack.gateway_url}")
     print(f"  API docs  {stack.gateway_url}/docs")
     print(f"  Kafka     {stack.kafka}" + ("" if config.kafka_bootstrap_servers else " (Tansu)"))
@@ -49,6 +73,9 @@ def run(var_dir: Path) -> int:
             time.sleep(0.5)
     finally:
         print("stopping ...")
+        if web is not None:
+            web.terminate()
+            web.wait(timeout=10)
         control.stop()
         stack.stop()
     return 0

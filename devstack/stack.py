@@ -211,6 +211,9 @@ class Stack:
             # wins, to try the `verified` flow locally.
             "AUTH_SIGNUP_POLICY": "open",
             "MAIL_MAILDIR": str(self.config.var_dir / "mail"),
+            # Marketing mail's unsubscribe link, at this gateway (docs/notifications.md).
+            "AUTH_UNSUBSCRIBE_URL": f"http://127.0.0.1:{self.gateway_port}"
+            "/v1/public/mail-unsubscribe?token={token}",
             # Text lines for a terminal; production logs JSON (LOG_FORMAT=json, the default).
             "LOG_FORMAT": "text",
             **os.environ,
@@ -220,6 +223,13 @@ class Stack:
             "AUTH_DEV_KEY_FILE": str(self.config.var_dir / "auth-signing-key.pem"),
             # Quotes ask billing for prices (its internal route).
             "DISPATCH_BILLING_URL": f"http://127.0.0.1:{self.ports['billing']}",
+            # Privacy exports gather dispatch's and dlr's parts from their internal routes,
+            # which want this token (production's comes from a Secret).
+            "CONTACTS_DISPATCH_URL": f"http://127.0.0.1:{self.ports['dispatch']}",
+            "CONTACTS_DLR_URL": f"http://127.0.0.1:{self.ports['dlr']}",
+            "INTERNAL_TOKEN": "devstack-internal-token",
+            # Top-ups' checkout links and the test provider's webhook go through the gateway.
+            "BILLING_PUBLIC_URL": self.gateway_url,
             "SMPP_HOST": self.smpp_host,
             "SMPP_PORT": str(self.smpp_port),
             "SMPP_SYSTEM_ID": self.config.smpp_system_id,

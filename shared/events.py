@@ -56,6 +56,9 @@ class AccountRegistered(Event):
     # A trial account sends a few messages a day to test destinations only, until an
     # operator or a first payment lifts it (`account.trial_ended`). Tokens carry it too.
     trial: bool = False
+    # ISO 3166 alpha-2 of the account's country when auth knows it: billing picks the
+    # contracting company by it (R15); None signs with the default company.
+    country: str | None = None
 
     @property
     def aggregate_id(self) -> str:
@@ -233,6 +236,15 @@ class MessagePartSubmitted(MessageEvent):
     # Which SMSC link the part went out on: SMSC ids are unique only within one SMSC, so
     # receipts are matched within the link that sent the part.
     smsc: str = "default"
+
+
+class MessagePartFailed(MessageEvent):
+    """The SMSC refused one part for good before taking it (a permanent submit_sm error):
+    it never left the platform, so billing refunds its share of the charge (issue 10)."""
+
+    type: Literal["message.part_failed"] = "message.part_failed"
+    part_index: int = Field(ge=1)
+    error_code: str = Field(max_length=32)
 
 
 class ContentPolicyTripped(Event):
@@ -489,6 +501,25 @@ class WebhookEndpointDisabled(Event):
         return str(self.endpoint_id)
 
 
+class SenderNameDecided(Event):
+    """An operator approved or rejected an account's sender name request: dispatch decides,
+    notifications tells the account (with the reason of a rejection)."""
+
+    # Account-level news from dispatch, beside content_policy.tripped.
+    topic: ClassVar[str] = "dispatch.accounts"
+    aggregate_type: ClassVar[str] = "sender_name"
+    type: Literal["sender_name.decided"] = "sender_name.decided"
+    account_id: UUID
+    sender_id: UUID
+    name: str
+    decision: Literal["approved", "rejected"]
+    reason: str | None = None
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.sender_id)
+
+
 class BillingAccountEvent(Event):
     """Money news about one account, for whoever tells the customer (notifications) or acts
     on it (auth suspends): billing's own topic, keyed by account so each is in order."""
@@ -524,6 +555,100 @@ class InvoiceIssued(BillingAccountEvent):
     due_date: date | None = None
 
 
+ErasingService = Literal["contacts", "dispatch", "dlr"]
+
+
+class PrivacyEvent(Event):
+    """Data-subject erasure (R17, issue 11 item 5), keyed by the erasure request."""
+
+    topic: ClassVar[str] = "privacy.erasures"
+    aggregate_type: ClassVar[str] = "privacy_erasure"
+    account_id: UUID
+    erasure_id: UUID
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.erasure_id)
+
+
+class PrivacyErasureRequested(PrivacyEvent):
+    """The account asked to erase everything about one number: each service holding
+    recipients' data erases or redacts its rows and answers `privacy.erasure_completed`. It
+    carries the number, so its topic keeps events one day only (docs/privacy-rights.md)."""
+
+    type: Literal["privacy.erasure_requested"] = "privacy.erasure_requested"
+    phone: str = Field(pattern=r"^\+[1-9][0-9]{6,14}$")  # E.164
+
+
+class PrivacyErasureCompleted(PrivacyEvent):
+    """One service erased the number and vacuumed what held it; no number in it."""
+
+    type: Literal["privacy.erasure_completed"] = "privacy.erasure_completed"
+    service: ErasingService
+    rows: int = Field(ge=0)
+
+
+class CampaignAudienceRequested(Event):
+    """Dispatch asks contacts for a campaign's audience: the members of `group_ids` who
+    have consent for `purpose` and have not withdrawn it. Contacts answers with
+    `campaign.audience_chunk` events; dispatch owns the campaign, contacts the people."""
+
+    topic: ClassVar[str] = "dispatch.campaigns"
+    aggregate_type: ClassVar[str] = "campaign"
+    type: Literal["campaign.audience_requested"] = "campaign.audience_requested"
+    account_id: UUID
+    campaign_id: UUID
+    group_ids: list[UUID] = Field(min_length=1, max_length=100)
+    purpose: ConsentPurpose
+    # The contact fields the text names ({{name}}, custom keys): only these are sent back,
+    # so chunks carry no more personal data than the text needs (and stay small).
+    fields: list[str] = Field(default_factory=list, max_length=100)
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.campaign_id)
+
+
+class AudienceRecipient(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    phone: str = Field(pattern=r"^\+[1-9][0-9]{6,14}$")  # E.164
+    # What a campaign's text may name (`{{name}}`, custom fields by key), as text.
+    fields: dict[str, str] = Field(default_factory=dict)
+
+
+class CampaignAudienceChunk(Event):
+    """One page of a campaign's audience, in order (`chunk_no` from 0); `last` ends it. A
+    chunk is at most a few thousand recipients, so no transaction on either side is the size
+    of the campaign; dispatch stores each chunk once (by campaign and chunk_no)."""
+
+    topic: ClassVar[str] = "contacts.campaign-audience"
+    aggregate_type: ClassVar[str] = "campaign"
+    type: Literal["campaign.audience_chunk"] = "campaign.audience_chunk"
+    account_id: UUID
+    campaign_id: UUID
+    chunk_no: int = Field(ge=0)
+    recipients: list[AudienceRecipient] = Field(max_length=5000)
+    last: bool
+
+    @property
+    def aggregate_id(self) -> str:
+        # One campaign's chunks on one partition, in order.
+        return str(self.campaign_id)
+
+
+class PaymentReceived(BillingAccountEvent):
+    """Money from the customer reached the balance (a provider's top-up or an invoice an
+    operator marked paid). auth lifts a trial on it (`account.trial_ended`, lifted_by
+    "payment"); notifications may thank the customer."""
+
+    type: Literal["billing.payment_received"] = "billing.payment_received"
+    payment_id: UUID  # the top-up's or the invoice's id
+    method: Literal["card", "bank_transfer"]
+    amount: str  # decimal string credited to the balance (VAT excluded)
+    currency: str
+
+
 AnyEvent = Annotated[
     AccountRegistered
     | AccountEmailVerified
@@ -535,6 +660,7 @@ AnyEvent = Annotated[
     | ApiKeyRevoked
     | MessageAccepted
     | MessagePartSubmitted
+    | MessagePartFailed
     | ChargeAuthorized
     | ChargeDeclined
     | BatchAccepted
@@ -547,8 +673,14 @@ AnyEvent = Annotated[
     | InboundMessageReceived
     | RecipientConsentChanged
     | WebhookEndpointDisabled
+    | SenderNameDecided
     | BalanceLow
-    | InvoiceIssued,
+    | InvoiceIssued
+    | PrivacyErasureRequested
+    | PrivacyErasureCompleted
+    | CampaignAudienceRequested
+    | CampaignAudienceChunk
+    | PaymentReceived,
     Field(discriminator="type"),
 ]
 
@@ -572,6 +704,9 @@ ALL_TOPICS: tuple[str, ...] = (
     MessagePartStatusReported.topic,
     RecipientConsentChanged.topic,
     BillingAccountEvent.topic,
+    PrivacyEvent.topic,
+    CampaignAudienceRequested.topic,
+    CampaignAudienceChunk.topic,
 )
 
 

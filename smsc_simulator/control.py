@@ -7,7 +7,9 @@ connection), so the SMPP side and the API see the same state without locks:
     GET  /stats             counters
     GET  /faults            the active fault state
     POST /faults            apply a fault (JSON body, see faults.FaultRequest)
-    POST /mo                a handset's SMS to the ESME: {"source", "destination", "text"}
+    POST /mo                a handset's SMS to the ESME: {"source", "destination", "text",
+                            "concatenation": null|"udh8"|"udh16"|"sar", "reference",
+                            "skip_parts": [n, ...], "reverse": bool} -> {"sent", "parts"}
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import BaseModel, Field, ValidationError
 
 from .faults import FaultError, FaultRequest
+from .messages import Concatenation
 
 if TYPE_CHECKING:
     from .server import SmscSimulator
@@ -36,7 +39,12 @@ READ_TIMEOUT = 10.0
 class MobileOriginated(BaseModel):
     source: str = Field(min_length=1, max_length=21)
     destination: str = Field(min_length=1, max_length=21)
-    text: str = Field(min_length=1, max_length=160)
+    text: str = Field(min_length=1, max_length=1600)
+    # None: one deliver_sm (a long text in message_payload); else parts with a UDH or SAR TLVs.
+    concatenation: Concatenation | None = None
+    reference: int = Field(default=1, ge=0, le=0xFFFF)
+    skip_parts: frozenset[int] = frozenset()  # parts (1-based) the network "lost"
+    reverse: bool = False  # parts arrive last first
 
 
 class HttpError(Exception):
@@ -109,12 +117,20 @@ class ControlServer:
         if (method, url.path) == ("POST", "/mo"):
             try:
                 mo = MobileOriginated.model_validate_json(body or b"{}")
-                await self.sim.inject_mo(mo.source, mo.destination, mo.text)
+                parts = await self.sim.inject_mo(
+                    mo.source,
+                    mo.destination,
+                    mo.text,
+                    mo.concatenation,
+                    mo.reference,
+                    mo.skip_parts,
+                    mo.reverse,
+                )
             except ValidationError as exc:
                 raise HttpError(HTTPStatus.UNPROCESSABLE_ENTITY, str(exc)) from exc
             except RuntimeError as exc:  # nobody bound to receive it
                 raise HttpError(HTTPStatus.CONFLICT, str(exc)) from exc
-            return {"sent": True}
+            return {"sent": True, "parts": parts}
         if url.path in ("/submits", "/stats", "/faults", "/mo"):
             raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} not allowed on {url.path}")
         raise HttpError(HTTPStatus.NOT_FOUND, f"no such resource {url.path}")

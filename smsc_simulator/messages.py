@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from smpplib.command import Command
 
@@ -140,11 +140,15 @@ def receipt_fields(
     return fields
 
 
-def mo_fields(source: str, destination: str, text: str) -> dict[str, Any]:
+def _mo_body(text: str) -> tuple[bytes, int]:
     try:
-        body, coding = text.encode("latin-1"), DC_DEFAULT
+        return text.encode("latin-1"), DC_DEFAULT
     except UnicodeEncodeError:
-        body, coding = text.encode("utf-16-be"), DC_UCS2
+        return text.encode("utf-16-be"), DC_UCS2
+
+
+def mo_fields(source: str, destination: str, text: str) -> dict[str, Any]:
+    body, coding = _mo_body(text)
     fields: dict[str, Any] = {
         "source_addr": source,
         "destination_addr": destination,
@@ -154,3 +158,45 @@ def mo_fields(source: str, destination: str, text: str) -> dict[str, Any]:
     # short_message tops out at 254 octets; longer bodies go in the message_payload TLV.
     fields["message_payload" if len(body) > MAX_SHORT_MESSAGE else "short_message"] = body
     return fields
+
+
+# How a handset's long SMS reaches an ESME in parts: a User Data Header in the body with an
+# 8-bit (IEI 0x00) or 16-bit (IEI 0x08) reference, or SMPP's sar_* TLVs (SMPP 3.4, 5.3.2.22-24).
+Concatenation = Literal["udh8", "udh16", "sar"]
+# Octets of body per part, 140 in all less the header; UCS-2 parts stay whole characters.
+_PART_OCTETS: dict[Concatenation, int] = {"udh8": 134, "udh16": 133, "sar": 140}
+
+
+def mo_part_fields(
+    source: str, destination: str, text: str, concatenation: Concatenation, reference: int
+) -> list[dict[str, Any]]:
+    """The deliver_sm fields of each part of a concatenated MO, in order."""
+    body, coding = _mo_body(text)
+    size = _PART_OCTETS[concatenation]
+    size -= size % 2 if coding == DC_UCS2 else 0
+    chunks = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
+    total = len(chunks)
+    parts = []
+    for number, chunk in enumerate(chunks, 1):
+        fields: dict[str, Any] = {
+            "source_addr": source,
+            "destination_addr": destination,
+            "esm_class": 0,
+            "data_coding": coding,
+        }
+        if concatenation == "udh8":
+            header = bytes([5, 0x00, 3, reference & 0xFF, total, number])
+            fields |= {"esm_class": ESM_UDHI, "short_message": header + chunk}
+        elif concatenation == "udh16":
+            ref = reference & 0xFFFF
+            header = bytes([6, 0x08, 4, ref >> 8, ref & 0xFF, total, number])
+            fields |= {"esm_class": ESM_UDHI, "short_message": header + chunk}
+        else:
+            fields |= {
+                "short_message": chunk,
+                "sar_msg_ref_num": reference & 0xFFFF,
+                "sar_total_segments": total,
+                "sar_segment_seqnum": number,
+            }
+        parts.append(fields)
+    return parts

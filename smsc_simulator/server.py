@@ -17,7 +17,7 @@ from .config import SimulatorConfig
 from .control import ControlServer
 from .faults import FaultRequest, Faults
 from .journal import Journal, SubmitRecord
-from .messages import SubmittedMessage, mo_fields, record_submit
+from .messages import Concatenation, SubmittedMessage, mo_fields, mo_part_fields, record_submit
 from .receipts import ReceiptDesk
 from .session import Session
 
@@ -135,12 +135,31 @@ class SmscSimulator:
             "generic_nacks": journal.generic_nacks,
         }
 
-    async def inject_mo(self, source: str, destination: str, text: str) -> None:
+    async def inject_mo(
+        self,
+        source: str,
+        destination: str,
+        text: str,
+        concatenation: Concatenation | None = None,
+        reference: int = 1,
+        skip_parts: frozenset[int] = frozenset(),
+        reverse: bool = False,
+    ) -> int:
+        """Sends a handset's SMS to a bound receiver, whole or in parts (`skip_parts`, by
+        1-based number, are never sent: a part the network lost); the number of parts."""
         target = next((s for s in self._sessions if s.can_receive), None)
         if target is None:
             raise RuntimeError("no receiver or transceiver session is bound")
-        target.send(encode("deliver_sm", target.counter, **mo_fields(source, destination, text)))
+        if concatenation is None:
+            parts = [mo_fields(source, destination, text)]
+        else:
+            parts = mo_part_fields(source, destination, text, concatenation, reference)
+        numbered = list(enumerate(parts, 1))
+        for number, fields in reversed(numbered) if reverse else numbered:
+            if number not in skip_parts:
+                target.send(encode("deliver_sm", target.counter, **fields))
         await target.writer.drain()
+        return len(parts)
 
     async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         sock = writer.get_extra_info("socket")

@@ -50,6 +50,7 @@ async def auth_service(
     """The real auth service on a real port."""
     from auth_service.config import AuthSettings
     from auth_service.main import create_app
+    from shared.mail import MaildirMailer
 
     settings = AuthSettings(
         database_url=await databases.create("auth"),
@@ -67,5 +68,9 @@ async def auth_service(
         # Its own group: auth apps of single modules consume into databases of their own.
         consumer_group="auth-session",
     )
-    async with served_app(create_app(settings)) as base_url:
+    # Its mail (a welcome for every account the run makes) into a Maildir of the run's own,
+    # never into the working tree's .var/mail.
+    maildir = tmp_path_factory.mktemp("auth-mail") / "Maildir"
+    mailer = MaildirMailer(maildir, "smsgw <no-reply@example.com>")
+    async with served_app(create_app(settings, mailer=mailer)) as base_url:
         yield AuthClient(base_url, settings.dev_key_file)

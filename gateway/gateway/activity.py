@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.config import GatewaySettings
 from gateway.routes import resolve
 from shared.events import ActivityRecorded, serialise_event
+from shared.kafka import client_options
 from shared.security import Principal
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,11 @@ class ActivityRecorder:
             # One leader's ack is enough for an access log; linger gathers many requests
             # into one produce request.
             producer = AIOKafkaProducer(
-                bootstrap_servers=self._bootstrap, acks=1, linger_ms=50, request_timeout_ms=10_000
+                bootstrap_servers=self._bootstrap,
+                **client_options(),
+                acks=1,
+                linger_ms=50,
+                request_timeout_ms=10_000,
             )
             try:
                 await producer.start()

@@ -9,8 +9,16 @@ class Route:
     service: str
     # "/v1/messages" must also match "/v1/messages/{id}" but never "/v1/messagesfoo".
     exact_or_below: bool = False
+    # One operation below a prefix another service owns: "/v1/ops/accounts/{id}/company"
+    # is billing's while the rest of "/v1/ops/accounts/" is auth's. One segment between.
+    suffix: str = ""
 
     def matches(self, path: str) -> bool:
+        if self.suffix:
+            if not (path.startswith(self.prefix) and path.endswith(self.suffix)):
+                return False
+            middle = path[len(self.prefix) : len(path) - len(self.suffix)]
+            return bool(middle) and "/" not in middle
         if self.exact_or_below:
             return path == self.prefix or path.startswith(self.prefix + "/")
         return path.startswith(self.prefix)
@@ -27,19 +35,30 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/ops/content-reviews", "dispatch", exact_or_below=True),
     Route("/v1/ops/bulk-permissions", "dispatch", exact_or_below=True),
     Route("/v1/ops/smsc", "dispatch", exact_or_below=True),
+    Route("/v1/ops/destinations", "dispatch", exact_or_below=True),
     Route("/v1/ops/numbers", "dlr", exact_or_below=True),
     Route("/v1/ops/inbound", "dlr", exact_or_below=True),
     Route("/v1/ops/tariffs", "billing", exact_or_below=True),
+    Route("/v1/ops/penalties", "billing", exact_or_below=True),
+    Route("/v1/ops/invoices", "billing", exact_or_below=True),
+    # The account's contracting company is billing's, the account itself auth's.
+    Route("/v1/ops/accounts/", "billing", suffix="/company"),
     Route("/.well-known/jwks.json", "auth", exact_or_below=True),
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/senders", "dispatch", exact_or_below=True),
     Route("/v1/templates", "dispatch", exact_or_below=True),
+    # Campaigns live in dispatch, which sends them; contacts lists their audience over Kafka.
+    Route("/v1/campaigns", "dispatch", exact_or_below=True),
     Route("/v1/keywords", "dispatch", exact_or_below=True),
     Route("/v1/sending-window", "dispatch", exact_or_below=True),
     Route("/v1/billing/", "billing"),
     Route("/v1/contacts", "contacts", exact_or_below=True),
+    # Data-subject rights (R17): contacts orchestrates them across the services.
+    Route("/v1/privacy", "contacts", exact_or_below=True),
     # A marketing message's unsubscribe link: contacts records the opt-out.
     Route("/v1/public/unsubscribe", "contacts", exact_or_below=True),
+    # A marketing e-mail's unsubscribe link: auth keeps its users' mail preferences.
+    Route("/v1/public/mail-unsubscribe", "auth", exact_or_below=True),
     Route("/v1/api-keys", "auth", exact_or_below=True),
     # Webhooks live in dlr, which owns the statuses and inbound SMS they announce. No API key
     # may manage them (scopes.required_scope has no entry, so it answers None).
@@ -61,6 +80,15 @@ PUBLIC: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/v1/auth/invitations/accept"),
         # The recipient following an unsubscribe link has no account; the token is the key.
         ("POST", "/v1/public/unsubscribe"),
+        # A user following a marketing mail's link, maybe logged out: the signed token is
+        # the key. GET for the link itself, POST for mail clients' one-click (RFC 8058).
+        ("GET", "/v1/public/mail-unsubscribe"),
+        ("POST", "/v1/public/mail-unsubscribe"),
+        # Payment providers call back without a token: billing checks their signature.
+        ("POST", "/v1/billing/providers/test/webhook"),
+        # The test provider's checkout (dev and tests; billing refuses it in production).
+        ("GET", "/v1/billing/providers/test/checkout"),
+        ("POST", "/v1/billing/providers/test/checkout"),
         ("GET", "/.well-known/jwks.json"),
         ("HEAD", "/.well-known/jwks.json"),
     }

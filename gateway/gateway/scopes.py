@@ -40,6 +40,9 @@ def required_scope(method: str, path: str) -> str | None:
     if _at_or_below(path, "/v1/templates"):
         # Keeping a text to send is as much as sending it.
         return "messages:read" if read else "messages:send"
+    if _at_or_below(path, "/v1/campaigns"):
+        # A campaign is a batch send spread over time; following one is reading messages.
+        return "messages:read" if read else "messages:send"
     if _at_or_below(path, "/v1/inbound"):
         return "messages:read" if read else None
     if _at_or_below(path, "/v1/contacts"):

@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 
 from shared.events import AnyEvent, parse_event
+from shared.kafka import client_options
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class TopicFeed:
     async def _follow(self) -> None:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self._bootstrap,
+            **client_options(),
             group_id=None,
             enable_auto_commit=False,
             auto_offset_reset="earliest",

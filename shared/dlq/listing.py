@@ -18,6 +18,7 @@ from shared.dlq import (
     header,
 )
 from shared.dlq.redrive import DEFAULT_GROUP, caught_up
+from shared.kafka import client_options
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,10 @@ async def list_dead_letters(
     # In the re-drive group to read its offsets, but assigned, not subscribed: it never
     # joins the group, so it can't take partitions from a re-drive that is running.
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False
+        bootstrap_servers=bootstrap_servers,
+        **client_options(),
+        group_id=group,
+        enable_auto_commit=False,
     )
     await consumer.start()
     try:

@@ -37,6 +37,8 @@ class Mail:
     to: str
     subject: str
     text: str
+    # Extra header fields, e.g. List-Unsubscribe (RFC 2369/8058) on marketing mail.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Mailer(Protocol):
@@ -50,6 +52,8 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].rstrip(">"))
+    for name, value in mail.headers:
+        message[name] = value
     message.set_content(mail.text)
     return message
 
@@ -92,8 +96,12 @@ class SmtpMailer:
         else:
             client = smtplib.SMTP(self._host, self._port, timeout=self._timeout)
         with client:
+            # The server lists its extensions only in answer to EHLO: without asking first,
+            # has_extn() is always false and credentials would go in the clear.
+            client.ehlo()
             if not self._tls and client.has_extn("starttls"):
                 client.starttls()
+                client.ehlo()
             if self._user is not None:
                 client.login(self._user, self._password or "")
             client.send_message(message)

@@ -33,6 +33,10 @@ Permission = Literal[
     "account:manage",  # profile, sender names, webhooks
     "account:close",
     "audit:read",
+    # Data-subject rights (R17): export or erase a recipient's personal data.
+    "privacy:manage",
+    # The whole account's data in one archive (R17, issue 11 item 6): its owners only.
+    "account:export",
 ]
 Role = Literal["owner", "admin", "developer", "billing", "viewer"]
 
@@ -46,8 +50,9 @@ KEY_SCOPES: Final = frozenset(get_args(ApiKeyScope)) - {"*"}
 
 ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "owner": ALL_PERMISSIONS,
-    # Everything but ending the account: that stays with its owners.
-    "admin": ALL_PERMISSIONS - {"account:close"},
+    # Everything but ending the account and taking all of it away: those stay with its
+    # owners.
+    "admin": ALL_PERMISSIONS - {"account:close", "account:export"},
     "developer": frozenset(
         {
             "messages:send",

@@ -40,6 +40,9 @@ async def stack(
         extra_env={
             "BILLING_STARTER_CREDIT": str(STARTER_CREDIT),
             "BILLING_PRICE_PER_PART": str(PRICE_PER_PART),
+            # A long MO with a part lost is given up on (and kept, incomplete) in seconds.
+            "DLR_MO_REASSEMBLY_WINDOW_SECONDS": "3",
+            "DLR_SWEEP_INTERVAL_SECONDS": "1",
         },
     )
     platform = Stack(config)
@@ -208,3 +211,50 @@ async def test_a_stop_reply_blocks_the_next_marketing_message(stack: Stack) -> N
         transactional = {**marketing, "purpose": "transactional", "text": "Your order shipped"}
         shipped = await client.post("/v1/messages", headers=shop, json=transactional)
         assert shipped.status_code == 202, shipped.text
+
+
+async def test_long_replies_in_every_concatenation_form_are_reassembled(stack: Stack) -> None:
+    handset, our_number = "+447700900777", "+447700900888"
+    long_text = "".join(f"line {i:02d}; " for i in range(40))  # 360 characters: three parts
+    assert stack.smsc_control_url is not None
+    async with (
+        httpx.AsyncClient(base_url=stack.gateway_url, timeout=15) as client,
+        httpx.AsyncClient(base_url=stack.smsc_control_url, timeout=5) as smsc,
+    ):
+        shop = await _signed_up(client, "long-replies@example.com")
+        first = await client.post(
+            "/v1/messages",
+            headers=shop,
+            json={"to": handset, "text": "How was your stay?", "sender": our_number},
+        )
+        assert first.status_code == 202, first.text
+        await _wait_for_status(client, first.json()["id"], shop, "delivered")
+
+        reply = {"source": handset.lstrip("+"), "destination": our_number.lstrip("+")}
+        forms = (
+            {"concatenation": "udh8", "reference": 17},
+            {"concatenation": "udh16", "reference": 4242, "reverse": True},  # last part first
+            {"concatenation": "sar", "reference": 99},
+        )
+        for form in forms:
+            posted = await smsc.post("/mo", json={**reply, "text": long_text, **form})
+            assert posted.json() == {"sent": True, "parts": 3}, posted.text
+        lost = {**reply, "text": "Cyrillic too: " + "ы" * 80, "concatenation": "udh8"}
+        posted = await smsc.post("/mo", json={**lost, "reference": 18, "skip_parts": [2]})
+        assert posted.json() == {"sent": True, "parts": 2}, posted.text
+
+        inbound: list[dict[str, Any]] = []
+        async with asyncio.timeout(60):
+            while len(inbound) < 4:
+                listed = await client.get("/v1/inbound", headers=shop)
+                assert listed.status_code == 200, listed.text
+                inbound = listed.json()["items"]
+                await asyncio.sleep(0.3)
+
+    whole = [m for m in inbound if not m["incomplete"]]
+    assert [(m["text"], m["parts"], m["malformed"]) for m in whole] == [(long_text, 3, False)] * 3
+    [partial] = [m for m in inbound if m["incomplete"]]
+    # Only the first part came: the text is what arrived, flagged, not dropped.
+    assert partial["parts"] == 2
+    assert partial["text"].startswith("Cyrillic too: ы")
+    assert len(partial["text"]) < len(lost["text"])

@@ -243,7 +243,7 @@ class Checker:
     async def _check_billing(self, findings: Findings, messages: dict[str, asyncpg.Record]) -> None:
         charges = await self._fetch(
             "billing",
-            "SELECT account_id, message_id::text, amount_units FROM ledger_entries"
+            "SELECT account_id, message_id::text, amount_units FROM ledger_transactions"
             " WHERE kind = 'charge' AND account_id = ANY($1::uuid[])",
             self._accounts,
         )

@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy import text
 
-from auth_service.activity.pruning import ActivityPruner
 from auth_service.config import AuthSettings
+from auth_service.retention.service import retention_job
 from gateway.main import create_app as gateway_app
 from shared.db import create_engine
 from shared.events import AuditRecorded, ContentPolicyTripped, serialise_event, utcnow
@@ -290,9 +290,13 @@ async def test_activity_past_the_retention_is_purged(auth_app: AuthApp, auth_dat
                         ),
                         {"id": uuid4(), "a": account_id, "at": at, "p": f"/v1/{path}"},
                     )
-            # The app's own pruner may get there first (it runs at start-up too): either way
-            # the old row must be gone once this round is over.
-            await ActivityPruner(app.state.runtime.sessionmaker, app.state.settings).run_once()
+            # The app's own retention job may get there first (it runs at start-up too):
+            # either way the old row must be gone once this round is over.
+            await retention_job(
+                app.state.runtime.sessionmaker,
+                batch_size=1000,
+                activity_retention_days=app.state.settings.activity_retention_days,
+            ).run_once()
             async with engine.connect() as connection:
                 left = await connection.scalars(
                     text("SELECT path FROM activity_log WHERE account_id = :a"), {"a": account_id}

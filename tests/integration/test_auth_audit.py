@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from auth_service.audit.models import AuditRecord
-from auth_service.audit.pruning import AuditPruner
+from auth_service.retention.service import retention_job
 from auth_service.twofactor.totp import secret_key, totp
 from gateway.routes import is_public, resolve
 from shared.db import create_engine, session_scope
@@ -454,8 +454,12 @@ async def test_the_purge_removes_only_records_past_the_retention(
             a=UUID(young["account_id"]),
         )
         old_total = len(await stored_rows(auth_database, old["account_id"]))
-        pruner = AuditPruner(app.state.runtime.sessionmaker, app.state.settings, batch=1)
-        purged = await pruner.run_once()
+        job = retention_job(
+            app.state.runtime.sessionmaker,
+            batch_size=1,
+            audit_retention_days=app.state.settings.audit_retention_days,
+        )
+        purged = (await job.run_once())["audit_log"]
 
     assert old_total == 2
     # Other tests' records are young; with a batch of 1, the purge went batch after batch.

@@ -179,7 +179,7 @@ async def test_an_oversize_file_is_refused(service: Service, auth_service: AuthC
 async def test_files_are_deleted_after_the_retention(
     service: Service, auth_service: AuthClient
 ) -> None:
-    from contacts_service.imports.service import delete_expired_files
+    from contacts_service.retention.service import retention_job
     from shared.db import create_engine, create_sessionmaker
     from shared.events import utcnow
 
@@ -195,14 +195,15 @@ async def test_files_are_deleted_after_the_retention(
     engine = create_engine(service.database_url)
     try:
         sessions = create_sessionmaker(engine)
-        await delete_expired_files(
-            sessions, str(service.directory), 60, now=lambda: utcnow() + timedelta(days=59)
-        )
+        # The retention job, its clock moved on: 59 days keep the files, 61 delete them.
+        await retention_job(
+            sessions, str(service.directory), 500, clock=lambda: utcnow() + timedelta(days=59)
+        ).run_once()
         assert upload_file.exists()
         assert report_file.exists()
-        await delete_expired_files(
-            sessions, str(service.directory), 60, now=lambda: utcnow() + timedelta(days=61)
-        )
+        await retention_job(
+            sessions, str(service.directory), 500, clock=lambda: utcnow() + timedelta(days=61)
+        ).run_once()
     finally:
         await engine.dispose()
 

@@ -11,6 +11,7 @@ import pytest
 
 from dispatch_service.config import DispatchSettings
 from dispatch_service.main import create_app
+from tests.integration.test_senders import token_as
 from tests.support.apps import AuthClient, running_app
 from tests.support.databases import Databases
 
@@ -103,3 +104,113 @@ async def test_both_refusals_are_documented_on_intake(client: httpx.AsyncClient)
         description = paths[path]["post"]["responses"]["403"]["description"]
         assert "destination_blocked" in description
         assert "country_not_allowed" in description
+
+
+# --- what operators enable per account -----------------------------------------------------
+
+
+@pytest.fixture
+async def ops(auth_service: AuthClient) -> str:
+    _, token = await auth_service.new_account("Platform operators")
+    return token_as(auth_service, token, "ops")
+
+
+async def _enable(
+    client: httpx.AsyncClient, ops: str, account_id: object, **body: Any
+) -> httpx.Response:
+    return await client.put(f"/v1/ops/destinations/{account_id}", json=body, headers=_auth(ops))
+
+
+async def _send(client: httpx.AsyncClient, token: str, to: str) -> httpx.Response:
+    return await client.post("/v1/messages", json={"to": to, "text": "Hi"}, headers=_auth(token))
+
+
+async def test_an_operator_enables_a_category_and_a_country_for_one_account(
+    client: httpx.AsyncClient, auth_service: AuthClient, ops: str
+) -> None:
+    account_id, token = await auth_service.new_account()
+    _, neighbour = await auth_service.new_account()
+
+    enabled = await _enable(
+        client,
+        ops,
+        account_id,
+        allowed_categories=["satellite"],
+        allowed_countries=["fr"],
+        note="shipping fleet contract",
+    )
+
+    assert enabled.status_code == 200, enabled.text
+    shown = enabled.json()
+    assert (shown["allowed_categories"], shown["allowed_countries"]) == (["satellite"], ["FR"])
+    assert shown["default_countries"] == ["GB"]
+    assert "international_premium" in shown["categories_available"]
+    assert (await _send(client, token, SATELLITE)).status_code == 202
+    assert (await _send(client, token, FRANCE)).status_code == 202
+    # Only what was enabled, and only for that account.
+    _problem(await _send(client, token, PREMIUM), "destination_blocked")
+    _problem(await _send(client, neighbour, SATELLITE), "destination_blocked")
+    _problem(await _send(client, neighbour, FRANCE), "country_not_allowed")
+    # A batch is screened with the same exceptions.
+    batch = await client.post(
+        "/v1/messages/batch",
+        json={"text": "Hi", "to": [SATELLITE, FRANCE, PREMIUM]},
+        headers=_auth(token),
+    )
+    assert batch.status_code == 202, batch.text
+    assert [entry["index"] for entry in batch.json()["rejected"]] == [2]
+
+
+async def test_the_set_is_replaced_so_disabling_refuses_again(
+    client: httpx.AsyncClient, auth_service: AuthClient, ops: str
+) -> None:
+    account_id, token = await auth_service.new_account()
+    await _enable(client, ops, account_id, allowed_countries=["FR"])
+    assert (await _send(client, token, FRANCE)).status_code == 202
+
+    disabled = await _enable(client, ops, account_id, allowed_countries=[])
+
+    assert disabled.status_code == 200, disabled.text
+    _problem(await _send(client, token, FRANCE), "country_not_allowed")
+    shown = await client.get(f"/v1/ops/destinations/{account_id}", headers=_auth(ops))
+    assert shown.json()["allowed_countries"] == []
+    assert shown.json()["changed_by"] is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"allowed_countries": ["XX"]}, "unknown_country"),
+        ({"allowed_categories": ["casino"]}, "unknown_category"),
+        ({"allowed_countries": ["France"]}, "validation_error"),
+        ({"allowed_categories": ["Satellite!"]}, "validation_error"),
+    ],
+)
+async def test_unknown_or_malformed_entries_are_refused_and_change_nothing(
+    client: httpx.AsyncClient, auth_service: AuthClient, ops: str, body: Any, code: str
+) -> None:
+    account_id, token = await auth_service.new_account()
+    await _enable(client, ops, account_id, allowed_categories=["satellite"])
+
+    response = await _enable(client, ops, account_id, **body)
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == code
+    assert (await _send(client, token, SATELLITE)).status_code == 202
+
+
+async def test_customers_cannot_enable_destinations(
+    client: httpx.AsyncClient, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+
+    for method in ("GET", "PUT"):
+        response = await client.request(
+            method,
+            f"/v1/ops/destinations/{account_id}",
+            json={"allowed_countries": ["FR"]},
+            headers=_auth(token),
+        )
+        assert response.status_code == 403, response.text
+    _problem(await _send(client, token, FRANCE), "country_not_allowed")

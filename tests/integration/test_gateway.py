@@ -179,6 +179,58 @@ async def test_register_login_and_jwks_need_no_token(gateway: str) -> None:
     assert sent.status_code == 200  # the token auth just issued opens the private routes
 
 
+async def test_a_mail_unsubscribe_link_works_through_the_gateway_without_login(
+    gateway: str,
+) -> None:
+    """The link in a marketing mail (R20): public at the gateway, its signed token the key."""
+    from auth_service.config import AuthSettings
+    from auth_service.notifications.unsubscribe import token_for
+
+    credentials = {"email": f"gw-{uuid.uuid4().hex[:8]}@example.com", "password": "long enough pw"}
+    prefs = "/v1/account/notification-preferences"
+    async with client(gateway) as http:
+        await http.post("/v1/auth/register", json={**credentials, "company_name": "Unsub Ltd"})
+        access = (await http.post("/v1/auth/login", json=credentials)).json()["access_token"]
+        mine = {"Authorization": f"Bearer {access}"}
+        user_id = uuid.UUID(jwt.decode(access, options={"verify_signature": False})["sub"])
+        # The session's auth runs with the development secret, as `make dev` does.
+        token = token_for(user_id, AuthSettings().unsubscribe_signing_secret)
+        assert (await http.get(prefs, headers=mine)).json() == {"marketing": True}
+
+        followed = await http.get("/v1/public/mail-unsubscribe", params={"token": token})
+        forged = await http.get("/v1/public/mail-unsubscribe", params={"token": token + "x"})
+        after = await http.get(prefs, headers=mine)
+        anonymous = await http.get(prefs)
+
+    assert followed.status_code == 200, followed.text
+    assert after.json() == {"marketing": False}
+    assert_problem(forged, 422, "invalid_unsubscribe_token")
+    assert anonymous.status_code == 401
+
+
+async def test_payment_webhook_needs_no_token_and_keeps_its_signature(
+    gateway: str, echo: tuple[FastAPI, str]
+) -> None:
+    signature = {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": "1764633600",
+        "webhook-signature": "v1,c2lnbmF0dXJl",
+    }
+    async with client(gateway) as http:
+        answer = await http.post(
+            "/v1/billing/providers/test/webhook", content=b'{"type":"x"}', headers=signature
+        )
+        top_up = await http.post("/v1/billing/top-ups", json={"amount": "1.00"})
+
+    assert answer.status_code == 200, answer.text
+    [call] = calls_to(echo, "/v1/billing/providers/test/webhook")
+    # billing verifies the signature over these very bytes and headers.
+    assert call["body"] == '{"type":"x"}'
+    assert {name: call["headers"][name] for name in signature} == signature
+    assert_problem(top_up, 401, "unauthorized")
+    assert calls_to(echo, "/v1/billing/top-ups") == []
+
+
 async def test_no_token_is_401_and_the_upstream_never_hears_of_it(
     gateway: str, echo: tuple[FastAPI, str]
 ) -> None:

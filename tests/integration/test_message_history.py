@@ -2,10 +2,12 @@
 verdict, the SMPP connector's submit responses over real TCP, receipts. Read the way
 GET /v1/messages/{id} answers."""
 
+import asyncio
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from aiokafka import AIOKafkaConsumer
 from smpplib import consts
 from smpplib.command import Command
 
@@ -13,7 +15,7 @@ from dispatch_service.messages import handlers, service
 from dispatch_service.messages.models import Message
 from dispatch_service.messages.schemas import MessageDetail
 from shared.errors import NotFound
-from shared.events import MessagePartStatusReported, utcnow
+from shared.events import MessagePartFailed, MessagePartStatusReported, parse_event, utcnow
 from shared.runtime import ServiceRuntime
 from tests.integration.connector_support import (
     connector_settings,
@@ -92,6 +94,26 @@ async def test_a_delivered_part_shows_pending_queued_sent_delivered_in_order(
     assert times[3] == part["done_at"] == answer["done_at"]
 
 
+async def first_part_failed(broker: str, message_id: UUID) -> MessagePartFailed:
+    consumer = AIOKafkaConsumer(
+        MessagePartFailed.topic,
+        bootstrap_servers=broker,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        event = parse_event(record.value)
+                        if isinstance(event, MessagePartFailed) and event.message_id == message_id:
+                            return event
+    finally:
+        await consumer.stop()
+
+
 async def test_a_submit_the_smsc_refuses_shows_its_error_code(
     databases: Databases, broker: str
 ) -> None:
@@ -113,6 +135,14 @@ async def test_a_submit_the_smsc_refuses_shows_its_error_code(
                 with pytest.raises(NotFound):
                     await service.get_message(session, uuid4(), message_id)
 
+            # Billing refunds a part that never left: dispatch says so on its topic.
+            failed = await first_part_failed(broker, message_id)
+
+    assert (failed.account_id, failed.part_index, failed.error_code) == (
+        account_id,
+        1,
+        "smpp_0x0b",
+    )
     [part] = answer["parts"]
     assert (part["status"], part["error_code"], part["smsc"]) == ("failed", "smpp_0x0b", LINK)
     assert [(c["status"], c["error_code"]) for c in part["history"]] == [

@@ -59,11 +59,23 @@ OPERATIONS = (
     Operation("dispatch", "GET", "/v1/templates/{template_id}", "messages:read"),
     Operation("dispatch", "PATCH", "/v1/templates/{template_id}", "messages:send", body={}),
     Operation("dispatch", "DELETE", "/v1/templates/{template_id}", "messages:send"),
+    Operation("dispatch", "POST", "/v1/campaigns", "messages:send", body={}),
+    Operation("dispatch", "GET", "/v1/campaigns", "messages:read"),
+    Operation("dispatch", "GET", "/v1/campaigns/{campaign_id}", "messages:read"),
+    Operation("dispatch", "POST", "/v1/campaigns/{campaign_id}/start", "messages:send"),
+    Operation("dispatch", "POST", "/v1/campaigns/{campaign_id}/pause", "messages:send"),
+    Operation("dispatch", "POST", "/v1/campaigns/{campaign_id}/resume", "messages:send"),
+    Operation("dispatch", "POST", "/v1/campaigns/{campaign_id}/cancel", "messages:send"),
     Operation("contacts", "POST", "/v1/contacts/fields", "contacts:write", body={}),
     Operation("contacts", "GET", "/v1/contacts/fields", "contacts:read"),
     Operation("contacts", "POST", "/v1/contacts/imports", "contacts:write"),
     Operation("contacts", "GET", "/v1/contacts/imports/{import_id}", "contacts:read"),
     Operation("contacts", "GET", "/v1/contacts/imports/{import_id}/errors.csv", "contacts:read"),
+    Operation("contacts", "POST", "/v1/privacy/exports", "privacy:manage", body={}),
+    Operation("contacts", "GET", "/v1/privacy/exports/{export_id}", "privacy:manage"),
+    Operation("contacts", "GET", "/v1/privacy/exports/{export_id}/download", "privacy:manage"),
+    Operation("contacts", "POST", "/v1/privacy/erasures", "privacy:manage", body={}),
+    Operation("contacts", "GET", "/v1/privacy/erasures/{erasure_id}", "privacy:manage"),
     Operation("contacts", "DELETE", "/v1/contacts/fields/{key}", "contacts:write"),
     Operation("contacts", "POST", "/v1/contacts/groups", "contacts:write", body={}),
     Operation("contacts", "GET", "/v1/contacts/groups", "contacts:read"),
@@ -87,6 +99,16 @@ OPERATIONS = (
     Operation("billing", "GET", "/v1/billing/balance", "billing:read"),
     Operation("billing", "GET", "/v1/billing/transactions", "billing:read"),
     Operation("billing", "GET", "/v1/billing/tariff", "billing:read"),
+    Operation("billing", "GET", "/v1/billing/low-balance-threshold", "billing:read"),
+    Operation("billing", "PUT", "/v1/billing/low-balance-threshold", "billing:manage", body={}),
+    Operation("billing", "GET", "/v1/billing/usage", "billing:read"),
+    Operation("billing", "GET", "/v1/billing/usage.csv", "billing:read"),
+    Operation("billing", "GET", "/v1/billing/company", "billing:read"),
+    Operation("billing", "POST", "/v1/billing/top-ups", "billing:manage", body={}),
+    Operation("billing", "GET", "/v1/billing/top-ups/{payment_id}", "billing:read"),
+    Operation("billing", "POST", "/v1/billing/invoices", "billing:manage", body={}),
+    Operation("billing", "GET", "/v1/billing/invoices", "billing:read"),
+    Operation("billing", "GET", "/v1/billing/invoices/{invoice_id}.pdf", "billing:read"),
 )
 
 # (role, scopes): the people's roles, and API keys with narrow scopes, all of them, none.
@@ -124,7 +146,10 @@ class Services:
 
 @pytest.fixture(scope="module")
 async def services(
-    databases: Databases, broker: str, auth_service: AuthClient
+    databases: Databases,
+    broker: str,
+    auth_service: AuthClient,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Services]:
     from billing_service.config import BillingSettings
     from billing_service.main import create_app as billing_app
@@ -150,7 +175,11 @@ async def services(
             )
         ),
         "contacts": contacts_app(
-            ContactsSettings(database_url=await databases.create("contacts"), **common)
+            ContactsSettings(
+                database_url=await databases.create("contacts"),
+                export_dir=str(tmp_path_factory.mktemp("exports")),
+                **common,
+            )
         ),
         "billing": billing_app(
             BillingSettings(
@@ -210,3 +239,22 @@ async def test_the_matrix_covers_every_operation_that_checks_a_permission(
                     declared.add((service, method.upper(), path, spec[EXTENSION]))
 
     assert declared == {(op.service, op.method, op.path, op.permission) for op in OPERATIONS}
+
+
+@pytest.mark.parametrize(("role", "scope"), CALLERS)
+async def test_only_an_owner_exports_the_whole_account(
+    services: Services, role: str, scope: str
+) -> None:
+    # The operation needs `privacy:manage`; the whole account (`all`) `account:export` too.
+    token = services.token(role, scope)
+    response = await services.clients["contacts"].post(
+        "/v1/privacy/exports", json={"all": True}, headers={"Authorization": f"Bearer {token}"}
+    )
+
+    caller = Principal(uuid4(), "caller", role, frozenset(scope.split()))
+    if allowed(caller, "privacy:manage") and allowed(caller, "account:export"):
+        assert response.status_code == 202, response.text
+    else:
+        assert response.status_code == 403, response.text
+        needed = "privacy:manage" if not allowed(caller, "privacy:manage") else "account:export"
+        assert response.json()["permission"] == needed

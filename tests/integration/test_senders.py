@@ -465,3 +465,61 @@ async def test_unknown_sender_ids(dispatch: Dispatch, ops: str) -> None:
     assert_problem(await dispatch.decide(ops, str(uuid4()), "approve"), 404, "not_found")
     assert_problem(await dispatch.decide(ops, str(uuid4()), "reject", "x"), 404, "not_found")
     assert_problem(await dispatch.decide(ops, "not-an-id", "approve"), 422, "validation_error")
+
+
+async def test_decisions_are_announced_for_the_account(
+    dispatch: Dispatch, auth_service: AuthClient, ops: str, broker: str
+) -> None:
+    """Each approval or rejection is published once (auth's notifications mail it)."""
+    from aiokafka import AIOKafkaConsumer
+
+    from shared.events import SenderNameDecided, parse_event
+
+    account_id, token = await auth_service.new_account()
+    approved_name, rejected_name = unique_name(), unique_name()
+    approved_id = await dispatch.requested(token, approved_name)
+    rejected_id = await dispatch.requested(token, rejected_name)
+    assert (await dispatch.decide(ops, approved_id, "approve")).status_code == 200
+    answer = await dispatch.decide(ops, rejected_id, "reject", "No trademark shown")
+    assert answer.status_code == 200
+    # A decision refused changes nothing, and announces nothing.
+    assert (await dispatch.decide(ops, rejected_id, "approve")).status_code == 409
+
+    consumer = AIOKafkaConsumer(
+        SenderNameDecided.topic,
+        bootstrap_servers=broker,
+        group_id=None,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    seen: list[tuple[str, str, str, str | None]] = []
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while len(seen) < 2:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        event = parse_event(record.value)
+                        if isinstance(event, SenderNameDecided) and str(event.sender_id) in (
+                            approved_id,
+                            rejected_id,
+                        ):
+                            assert event.account_id == account_id
+                            seen.append(
+                                (str(event.sender_id), event.name, event.decision, event.reason)
+                            )
+            await asyncio.sleep(1)  # anything more would be a second announcement
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    event = parse_event(record.value)
+                    assert not (
+                        isinstance(event, SenderNameDecided)
+                        and str(event.sender_id) in (approved_id, rejected_id)
+                    ), event
+    finally:
+        await consumer.stop()
+    assert sorted(seen) == sorted(
+        [
+            (approved_id, approved_name, "approved", None),
+            (rejected_id, rejected_name, "rejected", "No trademark shown"),
+        ]
+    )

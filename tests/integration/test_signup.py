@@ -121,6 +121,8 @@ async def verified_auth(
         signup_policy="verified",
         # The tests send mail when they look for it; the periodic sender stays out of it.
         mail_send_interval_seconds=3600,
+        # Its own groups: other auth apps of the run consume into other databases.
+        consumer_group=f"auth-signup-{uuid4().hex[:8]}",
     )
     app = create_app(settings, mailer=MaildirMailer(maildir, "smsgw <no-reply@example.com>"))
     async with served_app(app) as url, httpx.AsyncClient(base_url=url, timeout=15) as client:
@@ -252,6 +254,27 @@ async def test_credit_waits_for_the_mailed_link_and_comes_once(
         "/v1/account/audit-log", headers=bearer(tokens["access_token"])
     )
     assert "account.email_verified" in [item["action"] for item in log.json()["items"]]
+
+    # Welcomed once the address is proven, and once only, however often it is told.
+    await notifications_handled(verified_auth, again.event_id)
+    await notifications_handled(verified_auth, late.event_id)
+    subjects = [subject for subject, _ in await verified_auth.mail_to(email)]
+    assert [subject for subject in subjects if subject.startswith("Welcome")] == [
+        "Welcome to SMS Gateway, Acme"
+    ]
+
+
+async def notifications_handled(auth: Auth, event_id: UUID) -> None:
+    """Waits until auth's notifications consumer has taken the event."""
+    from auth_service.db import Inbox
+
+    group = f"{auth.app.state.settings.consumer_group}-notifications"
+
+    async def taken() -> bool:
+        async with auth.app.state.runtime.sessionmaker() as session:
+            return await session.get(Inbox, (group, event_id)) is not None
+
+    assert await eventually(taken, timeout=30, every=0.1)
 
 
 async def test_verification_before_the_registration_still_credits_once(
@@ -394,6 +417,48 @@ async def test_an_operator_ends_a_trial_once_and_it_is_audited(
     assert [record["actor_type"] for record in trial_records] == ["operator"]
 
 
+async def test_a_first_card_payment_lifts_the_trial(
+    verified_auth: Auth, billing: Billing, auth_database: str
+) -> None:
+    email = new_email("payer")
+    assert (await verified_auth.register(email)).status_code == 202
+    owner = await verified_auth.login(email)
+    account_id = UUID(owner["account_id"])
+    await billing_has_opened(billing, account_id)
+    ops = await operator(verified_auth.client, auth_database)
+
+    async def on_trial() -> bool:
+        listed = await verified_auth.client.get(
+            "/v1/ops/accounts", params={"query": str(account_id)}, headers=bearer(ops)
+        )
+        trial: bool = listed.json()["items"][0]["trial"]
+        return trial
+
+    assert await on_trial()
+    top_up = await billing.client.post(
+        "/v1/billing/top-ups", json={"amount": "20.00"}, headers=bearer(owner["access_token"])
+    )
+    assert top_up.status_code == 201, top_up.text
+    sandbox = billing.app.state.payment_providers["test"]
+    body, headers = sandbox.signed_notice(UUID(top_up.json()["id"]), "succeeded", 242_000, "EUR")
+    paid = await billing.client.post(
+        "/v1/billing/providers/test/webhook", content=body, headers=headers
+    )
+    assert paid.status_code == 200, paid.text
+
+    async def lifted() -> bool:
+        return not await on_trial()
+
+    assert await eventually(lifted, timeout=30, every=0.2), "billing.payment_received unheard"
+    log = await verified_auth.client.get(
+        "/v1/account/audit-log", headers=bearer(owner["access_token"])
+    )
+    trial_records = [i for i in log.json()["items"] if i["action"] == "account.trial_ended"]
+    assert [(r["actor_type"], r["details"]) for r in trial_records] == [
+        ("system", {"lifted_by": "payment"})
+    ]
+
+
 async def test_refreshed_and_api_key_tokens_carry_the_trial(verified_auth: Auth) -> None:
     email = new_email("keys")
     assert (await verified_auth.register(email)).status_code == 202
@@ -434,7 +499,9 @@ async def test_open_sign_up_is_verified_at_once_without_a_trial(
     assert registered.status_code == 202
     assert "trial" not in claims(token)
     assert (profile.json()["email_verified"], profile.json()["trial"]) == (True, False)
-    assert [message for message in read_maildir(maildir) if message["To"] == email] == []
+    # No confirmation link (a welcome may come: auth's notifications greet a ready account).
+    mailed = [message.get_content() for message in read_maildir(maildir) if message["To"] == email]
+    assert [text for text in mailed if LINK.search(text)] == []
 
 
 async def test_the_verification_routes_are_public_at_the_gateway() -> None:

@@ -31,9 +31,9 @@ from sqlalchemy import select
 from devstack.ports import free_port
 from dlr_service.config import DlrSettings
 from dlr_service.main import create_app
+from dlr_service.retention.service import retention_job
 from dlr_service.webhooks import enqueue, sender
 from dlr_service.webhooks.models import MessageCallback, WebhookDelivery
-from dlr_service.webhooks.retention import prune_events
 from dlr_service.webhooks.ssrf import UrlGuard
 from dlr_service.webhooks.worker import WebhookWorker
 from shared.events import (
@@ -885,7 +885,8 @@ async def test_events_past_their_retention_go_with_their_attempts(
                 )
             )
 
-    await prune_events(runtime.sessionmaker, timedelta(days=30), batch_size=1)
+    # dlr's retention job, by the policy's 30 days.
+    await retention_job(runtime.sessionmaker, batch_size=1).run_once()
 
     (kept,) = await attempts(api, headers, endpoint["id"])
     (delivery,) = await deliveries(runtime, endpoint["id"])

@@ -8,6 +8,7 @@ import ast
 import copy
 import functools
 import importlib
+import ipaddress
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import kubernetes_validate
 import pytest
@@ -25,8 +26,11 @@ from cryptography.fernet import Fernet
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
-from shared.events import ALL_TOPICS, dead_letter_topic
+from shared.dlq.__main__ import _parser as dlq_parser
+from shared.events import ALL_TOPICS, AnyEvent, dead_letter_topic
+from shared.kafka import KafkaClientSettings
 from shared.mail import MailSettings
+from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -46,7 +50,8 @@ BUILTIN_API_VERSIONS = {
 # Operator-defined kinds: no schema here, so only their identity is checked.
 CUSTOM_KINDS = {
     "kafka.strimzi.io": {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"},
-    "postgresql.cnpg.io": {"Cluster"},
+    "postgresql.cnpg.io": {"Cluster", "ScheduledBackup"},
+    "monitoring.coreos.com": {"ServiceMonitor", "PodMonitor", "PrometheusRule"},
 }
 
 # Services with their own database and Alembic migrations: name -> settings prefix.
@@ -65,9 +70,16 @@ OUT_OF_BAND_SECRETS = {
     "smpp-credentials": {"password"},
     "auth-smtp": {"url"},
     "auth-totp-key": {"keys"},
+    "internal-token": {"token"},
+    "auth-unsubscribe": {"secret"},
+    # The object store of the databases' backups (k8s/base/postgres).
+    "postgres-backup-s3": {"ACCESS_KEY_ID", "ACCESS_SECRET_KEY"},
 }
 # What such a Secret holds where its settings check the form (a placeholder would not pass).
-SECRET_SAMPLES = {"auth-totp-key": Fernet.generate_key().decode()}
+SECRET_SAMPLES = {
+    "auth-totp-key": Fernet.generate_key().decode(),
+    "auth-unsubscribe": "an unsubscribe-link signing secret of 32+ characters",
+}
 
 # Third-party infrastructure the platform runs itself rather than through an operator: Redis,
 # which holds the rate-limit counters. Its pods are labelled app.kubernetes.io/component:
@@ -79,6 +91,9 @@ INFRASTRUCTURE = {"redis"}
 RATE_LIMITED = {"gateway", "auth"}
 REDIS_URL = "redis://redis:6379/0"
 REDIS_PORT = 6379
+
+# libpq's variables, which asyncpg reads itself when the URL names no sslmode.
+READ_BY_THE_DRIVER = {"PGSSLMODE", "PGSSLROOTCERT"}
 
 Doc = dict[str, Any]
 
@@ -331,20 +346,26 @@ def test_every_service_but_the_gateway_has_a_migration_job(docs: tuple[Doc, ...]
         ]
         assert c.get("envFrom") == server.get("envFrom"), ident(job)
         assert c.get("env") == server.get("env"), ident(job)
-        assert f"{prefix}_DATABASE_URL" in env_of(c), ident(job)
+        assert f"{prefix}_DATABASE_URL_FILE" in env_of(c), ident(job)
 
 
 def test_databases_come_from_cloudnativepg_secrets(docs: tuple[Doc, ...]) -> None:
+    """Each database URL is a file from the Secret CloudNativePG writes for the service's own
+    cluster, never a variable (it holds the password)."""
     clusters = by_name(docs, "Cluster")
+    checked = 0
     for w in workloads(docs):
         for c in containers(w):
             for var, entry in env_of(c).items():
-                if not var.endswith("_DATABASE_URL"):
+                assert not var.endswith("_DATABASE_URL"), f"{ident(w)}: {var} in the environment"
+                if not var.endswith("_DATABASE_URL_FILE"):
                     continue
-                service = var.removesuffix("_DATABASE_URL").lower()
-                ref = entry.get("valueFrom", {}).get("secretKeyRef", {})
-                assert ref == {"name": f"{service}-db-app", "key": "uri"}, f"{ident(w)} {var}"
+                service = var.removesuffix("_DATABASE_URL_FILE").lower()
+                sources = mounted_secret_sources(w, c)
+                assert sources.get(entry["value"]) == (f"{service}-db-app", "uri"), ident(w)
                 assert f"{service}-db" in clusters, f"no CNPG Cluster {service}-db"
+                checked += 1
+    assert checked >= 2 * len(SERVICES)
 
 
 def test_referenced_objects_exist(docs: tuple[Doc, ...]) -> None:
@@ -396,8 +417,18 @@ def test_the_smpp_worker_is_configured(docs: tuple[Doc, ...]) -> None:
     (worker,) = pod_spec(by_name(docs, "Deployment")["dispatch-smpp"])["containers"]
     smpp = config_of(worker, docs)
     assert {"SMPP_HOST", "SMPP_PORT", "SMPP_SYSTEM_ID", "DISPATCH_SMPP_WINDOW"} <= set(smpp)
-    password = env_of(worker)["SMPP_PASSWORD"]["valueFrom"]["secretKeyRef"]
-    assert password["name"] == "smpp-credentials"
+    # The password is a file from Secret smpp-credentials, not a variable.
+    assert "SMPP_PASSWORD" not in env_of(worker)
+    path = env_of(worker)["SMPP_PASSWORD_FILE"]["value"]
+    directory, _, filename = path.rpartition("/")
+    (mount,) = [m for m in worker["volumeMounts"] if m["mountPath"] == directory]
+    volume = next(
+        v
+        for v in pod_spec(by_name(docs, "Deployment")["dispatch-smpp"])["volumes"]
+        if v["name"] == mount["name"]
+    )
+    assert volume["secret"]["secretName"] == "smpp-credentials"
+    assert volume["secret"]["items"] == [{"key": "password", "path": filename}]
     # The worker's health server is what its probes reach.
     assert smpp["DISPATCH_SMPP_HEALTH_HOST"] == "0.0.0.0"
     assert {p["containerPort"] for p in worker["ports"]} == {int(smpp["DISPATCH_SMPP_HEALTH_PORT"])}
@@ -469,8 +500,42 @@ def service_link_env(docs: tuple[Doc, ...]) -> dict[str, str]:
     return env
 
 
+def mounted_secret_sources(workload: Doc, container: Doc) -> dict[str, tuple[str, str]]:
+    """The container's paths of mounted Secret files -> (Secret, key)."""
+    volumes = {v["name"]: v for v in pod_spec(workload).get("volumes", [])}
+    files = {}
+    for mount in container.get("volumeMounts", []):
+        volume = volumes[mount["name"]]
+        sources = [volume] if "secret" in volume else volume.get("projected", {}).get("sources", [])
+        for source in sources:
+            secret = source["secret"]
+            name = secret.get("secretName", secret.get("name"))
+            for item in secret.get("items", []):
+                files[f"{mount['mountPath']}/{item['path']}"] = (name, item["key"])
+    return files
+
+
+def secret_sample(name: str, key: str) -> str:
+    """What a Secret's key would hold, where the settings check its form."""
+    if key == "uri":  # CloudNativePG's <cluster>-app
+        return f"postgresql://app:pw@{name.removesuffix('-app')}-rw:5432/app"
+    return SECRET_SAMPLES.get(name, f"from Secret {name}")
+
+
+def mounted_secret_files(workload: Doc, container: Doc, root: Path) -> dict[str, Path]:
+    """The container's paths of the Secret files mounted in it -> a stand-in file under root
+    holding what that Secret would (a sample)."""
+    files = {}
+    for path, (name, key) in mounted_secret_sources(workload, container).items():
+        stand_in = root / name / key
+        stand_in.parent.mkdir(parents=True, exist_ok=True)
+        stand_in.write_text(secret_sample(name, key) + "\n")
+        files[path] = stand_in
+    return files
+
+
 def test_every_process_starts_with_the_settings_it_is_given(
-    docs: tuple[Doc, ...], monkeypatch: pytest.MonkeyPatch
+    docs: tuple[Doc, ...], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     checked = 0
     for w in workloads(docs):
@@ -478,16 +543,30 @@ def test_every_process_starts_with_the_settings_it_is_given(
         if cls is None:
             continue
         names = env_names(cls)
-        # auth's process also reads MAIL_* (shared.mail, where its mail goes).
-        extras: list[type[BaseSettings]] = []
+        # Every process reads KAFKA_* (shared.kafka, how its clients authenticate); auth's also
+        # reads MAIL_* (shared.mail, where its mail goes).
+        extras: list[type[BaseSettings]] = [KafkaClientSettings]
         if cls.__module__ == "auth_service.config":
             extras.append(MailSettings)
         for extra in extras:
             names = {**env_names(extra), **names}
         for c in containers(w):
             env = manifest_env(c, docs)
-            unread = sorted(set(env) - set(names))
+            # NAME_FILE: the setting NAME from a mounted Secret's file (shared.settings).
+            from_files = {
+                var: names[var.removesuffix("_FILE")]
+                for var in env
+                if var.endswith("_FILE")
+                and var.removesuffix("_FILE") in names
+                and var not in names
+                and issubclass(cls, ServiceSettings)
+            }
+            unread = sorted(set(env) - set(names) - READ_BY_THE_DRIVER - set(from_files))
             assert not unread, f"{ident(w)} sets variables {cls.__name__} never reads: {unread}"
+            files = mounted_secret_files(w, c, tmp_path / ident(w) / c["name"])
+            for var in from_files:
+                assert env[var] in files, f"{ident(w)}: {var}={env[var]} is no mounted Secret"
+                env[var] = str(files[env[var]])
             for var in os.environ:
                 if var.upper() in names:
                     monkeypatch.delenv(var)
@@ -503,6 +582,10 @@ def test_every_process_starts_with_the_settings_it_is_given(
                     extra()
             except ValueError as e:
                 pytest.fail(f"{ident(w)} would not start: {e}")
+            for var, field in from_files.items():
+                # (a database URL's scheme rewritten to postgresql+asyncpg)
+                expected = Path(env[var]).read_text().strip().split("://")[-1]
+                assert str(getattr(settings, field)).split("://")[-1] == expected, ident(w)
             # Whatever the code defaults to for a laptop must be overridden in the cluster.
             for field, value in settings.model_dump().items():
                 text = str(value)
@@ -909,3 +992,502 @@ def test_production_confirms_sign_ups_by_real_mail() -> None:
     dev = render(OVERLAYS_DIR / "dev")
     (dev_auth,) = [w for w in workloads(dev) if w["metadata"]["name"] == "auth"]
     assert manifest_env(containers(dev_auth)[0], dev)["AUTH_SIGNUP_POLICY"] == "open"
+
+
+# --- monitoring: what Prometheus scrapes and what it alerts on (issue 13 item 5) -----------
+
+METRICS_DOC = ROOT / "docs" / "metrics.md"
+# The alerts issue 13 names: SMSC unbound, consumer lag, outbox age, 5xx rate, receipts
+# unmatched, webhook failures.
+NAMED_ALERTS = {
+    "SmscUnbound",
+    "KafkaConsumerLagHigh",
+    "OutboxEventsStuck",
+    "HttpServerErrorRateHigh",
+    "DeliveryReceiptsUnmatched",
+    "WebhookDeliveriesFailing",
+}
+# Labels Prometheus adds to every scraped series, on top of the documented ones.
+TARGET_LABELS = {"namespace", "job", "pod", "instance", "container", "service", "endpoint"}
+PROMQL_WORDS = {
+    "sum", "max", "min", "avg", "count", "rate", "irate", "increase", "histogram_quantile",
+    "absent", "by", "without", "on", "ignoring", "and", "or", "unless", "bool",
+}  # fmt: skip
+
+
+@functools.cache
+def documented_series() -> dict[str, set[str]]:
+    """Series name -> its labels, from the table in docs/metrics.md (histograms' too)."""
+    series: dict[str, set[str]] = {}
+    for line in METRICS_DOC.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 4 or cells[1] not in {"counter", "gauge", "histogram"}:
+            continue
+        labels = {label.strip() for label in cells[2].split(",") if label.strip()}
+        suffixes = ["_bucket", "_sum", "_count"] if cells[1] == "histogram" else [""]
+        for name in re.findall(r"`([a-z_:][a-z0-9_:]*)`", cells[0]):
+            for suffix in suffixes:
+                series[name + suffix] = labels | ({"le"} if suffix == "_bucket" else set())
+    return series
+
+
+def alert_expression_problems(alert: str, expr: str) -> list[str]:
+    """Series the expression names that docs/metrics.md does not list, and label matchers on
+    labels those series do not carry."""
+    known = documented_series()
+    problems = []
+    for name, matchers in re.findall(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}", expr):
+        for label in re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)", matchers):
+            if name in known and label not in known[name] | TARGET_LABELS:
+                problems.append(f"{alert}: {name} has no label {label}")
+    # What is left once strings, matchers, ranges and grouping clauses are gone is series
+    # names, function names and numbers.
+    bare = re.sub(r'"[^"]*"|\{[^}]*\}|\[[^]]*\]', " ", expr)
+    grouping = re.findall(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)", bare)
+    for labels in grouping:
+        for label in re.findall(r"[a-zA-Z_]\w*", labels):
+            if label not in TARGET_LABELS | {lb for s in known.values() for lb in s}:
+                problems.append(f"{alert}: groups by unknown label {label}")
+    bare = re.sub(r"\b(?:by|without|on|ignoring)\s*\([^)]*\)", " ", bare)
+    for word in re.findall(r"\b[a-zA-Z_:][a-zA-Z0-9_:]*\b", bare):
+        if word not in PROMQL_WORDS and word not in known:
+            problems.append(f"{alert}: {word} is not a documented series")
+    return problems
+
+
+def alert_rules(docs: tuple[Doc, ...]) -> dict[str, Doc]:
+    return {
+        rule["alert"]: rule
+        for r in of_kind(docs, "PrometheusRule")
+        for group in r["spec"]["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
+    }
+
+
+def test_production_alerts_on_what_breaks_sending() -> None:
+    rules = alert_rules(render(OVERLAYS_DIR / "production"))
+    assert set(rules) >= NAMED_ALERTS
+    problems = [
+        p for name, rule in rules.items() for p in alert_expression_problems(name, rule["expr"])
+    ]
+    assert not problems, "\n".join(problems)
+    for name, rule in rules.items():
+        # A blip is not a page: every alert waits before it fires.
+        assert re.fullmatch(r"\d+[smh]", rule.get("for", "")), name
+        assert rule["labels"]["severity"] in {"warning", "critical"}, name
+        assert rule["annotations"]["summary"], name
+
+
+def scrape_targets(docs: tuple[Doc, ...]) -> dict[str, list[tuple[str, str]]]:
+    """Deployment -> the (monitor, port name) pairs that scrape its pods."""
+    services = of_kind(docs, "Service")
+    deployments = of_kind(docs, "Deployment")
+    targets: dict[str, list[tuple[str, str]]] = {d["metadata"]["name"]: [] for d in deployments}
+    for monitor in of_kind(docs, "ServiceMonitor"):
+        for svc in services:
+            if not label_selector_matches(
+                monitor["spec"]["selector"],
+                svc["metadata"].get("labels", {}) | svc["spec"]["selector"],
+            ):
+                continue
+            for endpoint in monitor["spec"]["endpoints"]:
+                (svc_port,) = [p for p in svc["spec"]["ports"] if p["name"] == endpoint["port"]]
+                for d in deployments:
+                    if selects(svc["spec"]["selector"], pod_labels(d)):
+                        targets[d["metadata"]["name"]].append(
+                            (ident(monitor), svc_port["targetPort"])
+                        )
+    for monitor in of_kind(docs, "PodMonitor"):
+        for d in deployments:
+            if label_selector_matches(monitor["spec"]["selector"], pod_labels(d)):
+                for endpoint in monitor["spec"]["podMetricsEndpoints"]:
+                    targets[d["metadata"]["name"]].append((ident(monitor), endpoint["port"]))
+    return targets
+
+
+def test_production_scrapes_every_process_once_where_it_serves_metrics() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    policies = of_kind(docs, "NetworkPolicy")
+    prometheus = {"app.kubernetes.io/name": "prometheus"}
+    for d in of_kind(docs, "Deployment"):
+        name = d["metadata"]["name"]
+        targets = scrape_targets(docs)[name]
+        if is_infrastructure(d):
+            assert not targets, f"{name} serves no /metrics"
+            continue
+        assert len(targets) == 1, f"{name} is scraped by {targets}"
+        (_, port_name) = targets[0]
+        ports = {p["name"]: p["containerPort"] for c in containers(d) for p in c.get("ports", [])}
+        assert port_name in ports, f"{name} declares no port {port_name}"
+        # Only the Prometheus in namespace `monitoring` gets in (an ipBlock-free namespace
+        # selector counts as a match in policy_allows).
+        assert policy_allows(policies, "Ingress", pod_labels(d), prometheus, ports[port_name]), name
+
+
+def test_checks_reject_an_alert_on_a_series_that_does_not_exist() -> None:
+    assert not alert_expression_problems(
+        "a", 'sum by (job) (rate(http_requests_total{status=~"5.."}[5m]))'
+    )
+    assert alert_expression_problems("a", "max(smpp_bind_upp) == 0")
+    assert alert_expression_problems("a", 'rate(webhook_attempts_total{status="dead"}[5m])')
+    assert alert_expression_problems("a", "max by (tenant) (kafka_consumer_lag_records)")
+    # A histogram's series are there under their suffixes.
+    assert not alert_expression_problems("a", "rate(webhook_attempt_duration_seconds_count[5m])")
+
+
+def test_the_grafana_dashboard_graphs_what_the_alerts_watch() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    config_map = by_name(docs, "ConfigMap")["grafana-dashboard-smsgw"]
+    assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
+    (dashboard,) = [json.loads(text) for text in config_map["data"].values()]
+    exprs = {p["title"]: t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])}
+    problems = [p for title, expr in exprs.items() for p in alert_expression_problems(title, expr)]
+    assert not problems, "\n".join(problems)
+
+    def series(expr: str) -> set[str]:
+        names = set(re.findall(r"\b([a-z_]+)(?=\s*[{\[)])", expr)) & set(documented_series())
+        return {re.sub(r"_(bucket|sum|count)$", "", n) for n in names}
+
+    graphed = {s for expr in exprs.values() for s in series(expr)}
+    for name, rule in alert_rules(docs).items():
+        assert series(rule["expr"]) <= graphed, f"{name}: its series are on no panel"
+
+
+# --- Kafka: one KafkaUser per service, whose ACLs are exactly what its code uses -----------
+
+EVENT_TOPICS = {model.__name__: model.topic for model in get_args(get_args(AnyEvent)[0])}
+SOURCE_ROOTS = {
+    **{name: ROOT / "services" / name / f"{name}_service" for name in SERVICES},
+    "gateway": ROOT / "gateway" / "gateway",
+}
+# Calls that name an event class without publishing one.
+NOT_PUBLISHING = {"isinstance", "issubclass", "cast", "TypeAdapter", "get_args"}
+KAFKA_CREDENTIALS = "kafka-credentials"
+CLUSTER_CA_SECRET = f"{KAFKA_CLUSTER}-cluster-ca-cert"
+
+
+def call_name(node: ast.Call) -> str | None:
+    if isinstance(node.func, ast.Name):
+        return node.func.id
+    if isinstance(node.func, ast.Attribute):
+        return node.func.attr
+    return None
+
+
+def source_modules(app: str) -> Iterator[tuple[str, ast.Module]]:
+    root = SOURCE_ROOTS[app]
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        yield module, ast.parse(path.read_text())
+
+
+@functools.cache
+def produced_topics(app: str) -> frozenset[str]:
+    """The topics of the events the app's code builds (for its outbox or a producer): an event
+    class called, or handed to a function that builds it; audit records through
+    shared.audit."""
+    topics = set()
+    for _, tree in source_modules(app):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "shared.audit":
+                topics.add(EVENT_TOPICS["AuditRecorded"])
+            if not isinstance(node, ast.Call):
+                continue
+            name = call_name(node)
+            if name in EVENT_TOPICS:
+                topics.add(EVENT_TOPICS[name])
+            elif name not in NOT_PUBLISHING:
+                for arg in node.args:
+                    if isinstance(arg, ast.Name) and arg.id in EVENT_TOPICS:
+                        topics.add(EVENT_TOPICS[arg.id])
+    return frozenset(topics)
+
+
+@functools.cache
+def consumed_topics(app: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(topics read, consumer groups): the consumer groups of the service's runtime as its
+    create_app() wires them, and the topics the gateway follows without a group."""
+    topics: set[str] = set()
+    groups: set[str] = set()
+    if app in SERVICES:
+        main = importlib.import_module(f"{app}_service.main")
+        runtime = main.create_app().state.runtime
+        for spec in runtime.consumer_specs:
+            topics.update(spec.topics)
+            groups.add(spec.name)
+    for module_name, tree in source_modules(app):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and call_name(node) == "TopicFeed":
+                topic = node.args[1] if len(node.args) > 1 else None
+                topic = next((k.value for k in node.keywords if k.arg == "topic"), topic)
+                assert isinstance(topic, ast.Name), f"{module_name}: TopicFeed topic not a name"
+                topics.add(getattr(importlib.import_module(module_name), topic.id))
+    return frozenset(topics), frozenset(groups)
+
+
+def expected_acls(app: str) -> set[tuple[str, str, str]]:
+    """(resource type, name, operation) the app needs, and no more."""
+    read, groups = consumed_topics(app)
+    acls = {("topic", t, op) for t in produced_topics(app) for op in ("Describe", "Write")}
+    acls |= {("topic", t, op) for t in read for op in ("Describe", "Read")}
+    if groups:
+        # The inbox dead-letters what it gives up on to <topic>.dlq.
+        acls |= {("topic", dead_letter_topic(t), op) for t in read for op in ("Describe", "Write")}
+    acls |= {("group", g, "Read") for g in groups}
+    return acls
+
+
+def granted_acls(user: Doc) -> set[tuple[str, str, str]]:
+    return {
+        (acl["resource"]["type"], acl["resource"]["name"], op)
+        for acl in user["spec"]["authorization"]["acls"]
+        if acl["resource"].get("patternType", "literal") == "literal"
+        for op in acl["operations"]
+    }
+
+
+def kafka_user_of(workload: Doc) -> str | None:
+    """The KafkaUser whose Secret the workload mounts for its Kafka password."""
+    for volume in pod_spec(workload).get("volumes", []):
+        if volume["name"] == KAFKA_CREDENTIALS:
+            (user,) = [
+                s["secret"]["name"]
+                for s in volume["projected"]["sources"]
+                if s["secret"]["name"] != CLUSTER_CA_SECRET
+            ]
+            return str(user)
+    return None
+
+
+def test_every_service_authenticates_to_kafka_as_itself_over_tls(docs: tuple[Doc, ...]) -> None:
+    (kafka,) = of_kind(docs, "Kafka")
+    listeners = kafka["spec"]["kafka"]["listeners"]
+    # No way in without TLS and a password, and the ACLs are enforced.
+    assert all(lst["tls"] and lst["authentication"]["type"] == "scram-sha-512" for lst in listeners)
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
+    assert "superUsers" not in kafka["spec"]["kafka"]["authorization"]
+    users = by_name(docs, "KafkaUser")
+    for w in of_kind(docs, "Deployment"):
+        if is_infrastructure(w):
+            continue
+        app = pod_labels(w)["app.kubernetes.io/name"]
+        (c,) = pod_spec(w)["containers"]
+        env = config_of(c, docs)
+        assert kafka_user_of(w) == app, ident(w)
+        assert users[app]["spec"]["authentication"]["type"] == "scram-sha-512"
+        assert env["KAFKA_SASL_USERNAME"] == app, ident(w)
+        settings = KafkaClientSettings(
+            **{
+                k.removeprefix("KAFKA_").lower(): v
+                for k, v in env.items()
+                if k.startswith("KAFKA_") and k != "KAFKA_BOOTSTRAP_SERVERS"
+            }
+        )
+        assert settings.security_protocol == "SASL_SSL", ident(w)
+        # The files the settings name are where the Secrets are mounted.
+        (mount,) = [m for m in c["volumeMounts"] if m["name"] == KAFKA_CREDENTIALS]
+        volume = next(v for v in pod_spec(w)["volumes"] if v["name"] == KAFKA_CREDENTIALS)
+        files = {
+            f"{mount['mountPath']}/{item['path']}": (s["secret"]["name"], item["key"])
+            for s in volume["projected"]["sources"]
+            for item in s["secret"]["items"]
+        }
+        assert files[str(settings.sasl_password_file)] == (app, "password"), ident(w)
+        assert files[str(settings.ssl_cafile)] == (CLUSTER_CA_SECRET, "ca.crt"), ident(w)
+        port = int(env["KAFKA_BOOTSTRAP_SERVERS"].rsplit(":", 1)[1])
+        assert port in {lst["port"] for lst in listeners}, ident(w)
+
+
+def test_each_kafka_user_may_use_exactly_its_services_topics(docs: tuple[Doc, ...]) -> None:
+    users = by_name(docs, "KafkaUser")
+    services = {*SERVICES, "gateway"}
+    problems = []
+    for app in sorted(services):
+        expected, granted = expected_acls(app), granted_acls(users[app])
+        for missing in sorted(expected - granted):
+            problems.append(f"{app} may not {missing}: its code needs it")
+        for extra in sorted(granted - expected):
+            problems.append(f"{app} may {extra}: its code does not need it")
+    assert not problems, "\n".join(problems)
+    # Any other user is an operator's tool, mounted in no pod.
+    mounted = {kafka_user_of(w) for w in workloads(docs)}
+    assert mounted - {None} == services
+    assert set(users) - services == {"dlq-redrive"}
+
+
+def test_checks_find_what_a_service_publishes_and_reads() -> None:
+    # Non-vacuous: the derivation sees the events that matter most.
+    assert "billing.charges" in produced_topics("billing")
+    assert "billing.charges" not in produced_topics("dispatch")
+    assert "billing.charges" in consumed_topics("dispatch")[0]
+    assert consumed_topics("gateway") == (
+        frozenset({"auth.api-keys", "auth.accounts"}),
+        frozenset(),
+    )
+    # A user allowed to publish charges without being billing is reported.
+    docs = copy.deepcopy(render(OVERLAYS_DIR / "production"))
+    dispatch = by_name(docs, "KafkaUser")["dispatch"]
+    dispatch["spec"]["authorization"]["acls"].append(
+        {"resource": {"type": "topic", "name": "billing.charges"}, "operations": ["Write"]}
+    )
+    assert ("topic", "billing.charges", "Write") in granted_acls(dispatch) - expected_acls(
+        "dispatch"
+    )
+
+
+def test_the_user_operator_reconciles_the_kafka_users(docs: tuple[Doc, ...]) -> None:
+    (kafka,) = of_kind(docs, "Kafka")
+    assert "userOperator" in kafka["spec"]["entityOperator"]
+    for user in of_kind(docs, "KafkaUser"):
+        assert user["metadata"]["labels"]["strimzi.io/cluster"] == KAFKA_CLUSTER, ident(user)
+
+
+def test_the_namespace_enforces_the_restricted_pod_security_standard(
+    docs: tuple[Doc, ...],
+) -> None:
+    (namespace,) = of_kind(docs, "Namespace")
+    labels = namespace["metadata"]["labels"]
+    for mode in ("enforce", "warn", "audit"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted", mode
+    # Only volume types the restricted standard allows.
+    allowed = {
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    }
+    for w in workloads(docs):
+        for volume in pod_spec(w).get("volumes", []):
+            assert set(volume) - {"name"} <= allowed, f"{ident(w)}: {volume['name']}"
+
+
+def test_production_lets_the_smpp_connector_reach_only_the_smsc() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    (worker,) = pod_spec(by_name(docs, "Deployment")["dispatch-smpp"])["containers"]
+    smpp_port = int(config_of(worker, docs)["SMPP_PORT"])
+    connector = pod_labels(by_name(docs, "Deployment")["dispatch-smpp"])
+    outside = []
+    for policy in of_kind(docs, "NetworkPolicy"):
+        spec = policy["spec"]
+        if "Egress" not in spec.get("policyTypes", []):
+            continue
+        if not label_selector_matches(spec["podSelector"], connector):
+            continue
+        for rule in spec.get("egress", []):
+            for peer in rule.get("to", []):
+                if "ipBlock" in peer:
+                    outside.append((policy["metadata"]["name"], peer["ipBlock"], rule["ports"]))
+    assert outside, "the connector cannot reach its SMSC"
+    for name, block, ports in outside:
+        network = ipaddress.ip_network(block["cidr"])
+        # An SMSC's range, not the internet.
+        assert network.prefixlen >= 16, f"{name}: {block['cidr']}"
+        assert [p["port"] for p in ports] == [smpp_port], name
+
+
+def test_production_backs_up_every_database_continuously_and_nightly() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    clusters = by_name(docs, "Cluster")
+    assert set(clusters) == {f"{name}-db" for name in SERVICES}
+    scheduled = [b["spec"]["cluster"]["name"] for b in of_kind(docs, "ScheduledBackup")]
+    destinations = []
+    for name, cluster in clusters.items():
+        backup = cluster["spec"]["backup"]
+        assert re.fullmatch(r"\d+[dwm]", backup["retentionPolicy"]), name
+        store = backup["barmanObjectStore"]
+        destinations.append(store["destinationPath"])
+        # Credentials from a Secret created out of band, never inline.
+        for ref in store["s3Credentials"].values():
+            assert ref["key"] in OUT_OF_BAND_SECRETS[ref["name"]], name
+        # One nightly base backup each; the WAL in between is archived continuously.
+        assert scheduled.count(name) == 1, name
+    # Each database in a path of its own: two clusters archiving into one would corrupt both.
+    assert len(set(destinations)) == len(destinations)
+    for b in of_kind(docs, "ScheduledBackup"):
+        assert len(b["spec"]["schedule"].split()) == 6, "CNPG schedules have a seconds field"
+        assert b["spec"]["method"] == "barmanObjectStore"
+
+
+def test_dev_archives_nothing() -> None:
+    docs = render(OVERLAYS_DIR / "dev")
+    assert not of_kind(docs, "ScheduledBackup")
+    assert not [c for c in of_kind(docs, "Cluster") if "backup" in c["spec"]]
+
+
+# --- operations: the one-off Jobs docs/operations.md runs ----------------------------------
+
+
+def test_the_dead_letter_job_runs_the_tool_as_its_own_kafka_user() -> None:
+    (job,) = list(yaml.safe_load_all((K8S / "ops" / "dlq-job.yaml").read_text()))
+    assert not schema_problems(job)
+    assert not pod_security_problems(job)
+    (c,) = pod_spec(job)["containers"]
+    env = {e["name"]: e["value"] for e in c["env"]}
+    # The arguments the runbook fills in are ones the tool takes.
+    argv = [env.get(a[2:-1], a) if a.startswith("$(") else a for a in c["args"][2:]]
+    for command in ("list", "redrive"):
+        argv[0] = command
+        assert dlq_parser().parse_args([*argv[:-1], "dispatch.messages.dlq"]).command == command
+    settings = KafkaClientSettings(
+        **{k.removeprefix("KAFKA_").lower(): v for k, v in env.items() if k.startswith("KAFKA_")}
+    )
+    assert settings.sasl_username == kafka_user_of(job) == "dlq-redrive"
+    production = render(OVERLAYS_DIR / "production")
+    assert "dlq-redrive" in by_name(production, "KafkaUser")
+    (kafka,) = of_kind(production, "Kafka")
+    broker = {"strimzi.io/cluster": KAFKA_CLUSTER, "strimzi.io/kind": "Kafka"}
+    port = int(env["KAFKA_BOOTSTRAP_SERVERS"].rsplit(":", 1)[1])
+    assert port in {lst["port"] for lst in kafka["spec"]["kafka"]["listeners"]}
+    policies = of_kind(production, "NetworkPolicy")
+    assert policy_allows(policies, "Egress", pod_labels(job), broker, port)
+
+
+def test_alerts_link_to_runbooks_that_exist() -> None:
+    text = (ROOT / "docs" / "operations.md").read_text()
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        for line in text.splitlines()
+        if line.startswith("## ")
+    }
+    # Issue 13 item 6: the runbooks an operator needs.
+    assert anchors >= {
+        "deploy",
+        "roll-back",
+        "rotate-the-signing-key",
+        "rotate-the-smpp-credentials",
+        "scale",
+        "drain-an-smsc-connection",
+        "replay-a-dead-letter-topic",
+        "restore-postgresql",
+        "respond-to-a-breach",
+    }
+    linked = list(alert_rules(render(OVERLAYS_DIR / "production")).values())
+    for rule in linked:
+        runbook = rule["annotations"].get("runbook")
+        if runbook:
+            page, _, anchor = runbook.partition("#")
+            assert page == "docs/operations.md", runbook
+            assert anchor in anchors, runbook
+    assert sum("runbook" in r["annotations"] for r in linked) >= 4
+
+
+def test_every_database_client_verifies_the_server_over_tls(docs: tuple[Doc, ...]) -> None:
+    checked = 0
+    for w in workloads(docs):
+        for c in containers(w):
+            urls = [var for var in env_of(c) if var.endswith("_DATABASE_URL_FILE")]
+            if not urls:
+                continue
+            service = urls[0].removesuffix("_DATABASE_URL_FILE").lower()
+            env = config_of(c, docs)
+            assert env.get("PGSSLMODE") == "verify-full", ident(w)
+            sources = mounted_secret_sources(w, c)
+            assert sources.get(env["PGSSLROOTCERT"]) == (f"{service}-db-ca", "ca.crt"), ident(w)
+            checked += 1
+    assert checked >= 2 * len(SERVICES)  # each service's server and its migration Job

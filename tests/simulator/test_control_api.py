@@ -137,6 +137,43 @@ async def test_a_posted_mo_reaches_the_bound_esme_as_a_deliver_sm(
     assert (await api.post("/mo", json={"source": "1"})).status_code == 422
 
 
+@pytest.mark.parametrize("concatenation", ["udh8", "udh16", "sar"])
+async def test_a_long_mo_arrives_in_concatenated_parts(
+    api: httpx.AsyncClient, esme: Connect, concatenation: str
+) -> None:
+    client: Esme = await esme()
+    text = "".join(f"{i:03d}-" for i in range(75))  # 300 characters: three parts
+    mo = {
+        "source": "447700900123",
+        "destination": "447700900999",
+        "text": text,
+        "concatenation": concatenation,
+        "reference": 300,
+        "skip_parts": [2],
+    }
+
+    posted = await api.post("/mo", json=mo)
+
+    assert posted.json() == {"sent": True, "parts": 3}
+    parts = [await client.read() for _ in range(2)]  # part 2 was "lost"
+    bodies = []
+    for number, deliver in zip((1, 3), parts, strict=True):
+        if concatenation == "sar":
+            assert (deliver.sar_msg_ref_num, deliver.sar_total_segments) == (300, 3)
+            assert deliver.sar_segment_seqnum == number
+            bodies.append(deliver.short_message)
+            continue
+        assert deliver.esm_class & 0x40  # UDHI
+        udh = deliver.short_message[: deliver.short_message[0] + 1]
+        if concatenation == "udh8":  # reference 300 does not fit a byte: it wraps
+            assert udh == bytes([5, 0x00, 3, 300 & 0xFF, 3, number])
+        else:
+            assert udh == bytes([6, 0x08, 4, 300 >> 8, 300 & 0xFF, 3, number])
+        bodies.append(deliver.short_message[len(udh) :])
+    size = len(bodies[0])
+    assert bodies == [text[:size].encode(), text[2 * size :].encode()]
+
+
 async def test_unknown_path_and_method(api: httpx.AsyncClient) -> None:
     assert (await api.get("/nothing")).status_code == 404
     assert (await api.delete("/faults")).status_code == 405

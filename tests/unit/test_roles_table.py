@@ -29,6 +29,9 @@ NO_PERMISSION = frozenset(
         ("POST", "/v1/auth/verify-email"),
         # The recipient's, by the token of a marketing message's unsubscribe link.
         ("POST", "/v1/public/unsubscribe"),
+        # A user's, by the signed token of a marketing e-mail's unsubscribe link.
+        ("GET", "/v1/public/mail-unsubscribe"),
+        ("POST", "/v1/public/mail-unsubscribe"),
         # Public and answered alike for every address (no enumeration), limited per IP.
         ("POST", "/v1/auth/verify-email/resend"),
         # A person's own credentials, whatever the role; never an API key's.
@@ -36,6 +39,11 @@ NO_PERMISSION = frozenset(
         ("POST", "/v1/account/2fa/confirm"),
         ("DELETE", "/v1/account/2fa"),
         ("POST", "/v1/account/password"),
+        # A payment provider's callback: its signature is the credential.
+        ("POST", "/v1/billing/providers/{name}/webhook"),
+        # The test provider's checkout page (never in production): the payer has no token.
+        ("GET", "/v1/billing/providers/test/checkout"),
+        ("POST", "/v1/billing/providers/test/checkout"),
     }
 )
 # The platform's staff (role `ops`), checked by auth's own operator dependency.

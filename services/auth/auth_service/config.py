@@ -8,7 +8,11 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.client_address import IpNetwork, parse_networks
+from shared.retention import DataKind, rule
 from shared.settings import ServiceSettings
+
+# Anyone can read this one: it signs unsubscribe links only outside production.
+_DEV_UNSUBSCRIBE_SECRET = "development-only-unsubscribe-secret-not-for-production"
 
 
 class AuthSettings(ServiceSettings):
@@ -39,13 +43,15 @@ class AuthSettings(ServiceSettings):
     login_lockout_window_seconds: float = Field(default=900.0, gt=0)
     # How often failed logins past the window and expired refresh tokens are deleted.
     session_prune_interval_seconds: float = Field(default=600.0, gt=0)
-    # Audit records older than this are purged, a batch at a time, every interval.
-    audit_retention_days: int = Field(default=730, ge=1)
-    audit_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # Audit records older than this are purged by the retention job (auth_service/retention);
+    # the retention policy's period (shared/retention.py) unless set.
+    audit_retention_days: int = Field(default=rule(DataKind.AUDIT_LOG).days, ge=1)
     # The gateway's activity log (IP, user agent, path, status) is personal data kept a
-    # month at most (issue 7, item 8); purged every interval like the audit records.
-    activity_retention_days: int = Field(default=30, ge=1, le=31)
-    activity_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # month at most (issue 7, item 8); purged like the audit records.
+    activity_retention_days: int = Field(default=rule(DataKind.ACTIVITY_LOG).days, ge=1, le=31)
+    # The retention job runs this often, this many rows per transaction.
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    retention_batch_size: int = Field(default=1000, ge=1)
     # The consumer group (and inbox name) of the audit records and activity auth consumes.
     consumer_group: str = "auth"
     # How often queued mail (verification links, invitations) is sent (auth_service/mail);
@@ -54,6 +60,16 @@ class AuthSettings(ServiceSettings):
     # The link in an invitation mail (auth_service/team): `{token}` is replaced by the
     # invitation's one-time token; the page posts it to /v1/auth/invitations/accept.
     invitation_url: str = "http://localhost:5173/accept-invitation?token={token}"
+    # Notifications (auth_service/notifications): the consumer group is
+    # `<consumer_group>-notifications`. A marketing mail's unsubscribe link, through the
+    # gateway: `{token}` is replaced by a token signed with `unsubscribe_secret` (HS256), which
+    # production must set (unset elsewhere: a fixed development secret).
+    unsubscribe_url: str = "http://127.0.0.1:8000/v1/public/mail-unsubscribe?token={token}"
+    # Events older than this are not mailed: a new group reads compacted topics from their
+    # beginning, and news days late (or years) is no news. Also how long an outage of the
+    # notifications consumer may last before what happened meanwhile goes unmailed.
+    notifications_max_age_hours: float = Field(default=48.0, gt=0)
+    unsubscribe_secret: str | None = Field(default=None, min_length=32)
     # Who may sign up (issue 7: toll fraud). `verified`: an account starts on trial and gets
     # its starter credit only once the registering e-mail followed its one-time link.
     # `open`: verified at once, no trial (make dev, benchmarks); never in production.
@@ -92,7 +108,11 @@ class AuthSettings(ServiceSettings):
     # address, so a client that reaches auth directly cannot choose its key. Comma-separated.
     trusted_proxies: str = "127.0.0.1/32,::1/128"
 
-    @field_validator("invitation_url", "email_verification_url")
+    @property
+    def unsubscribe_signing_secret(self) -> str:
+        return self.unsubscribe_secret or _DEV_UNSUBSCRIBE_SECRET
+
+    @field_validator("invitation_url", "email_verification_url", "unsubscribe_url")
     @classmethod
     def _has_token(cls, value: str) -> str:
         if "{token}" not in value:
@@ -131,4 +151,6 @@ class AuthSettings(ServiceSettings):
             raise ValueError("AUTH_PRIVATE_KEY_PEM must be set in production")
         if self.environment == "production" and not self.totp_encryption_keys:
             raise ValueError("AUTH_TOTP_ENCRYPTION_KEYS must be set in production")
+        if self.environment == "production" and not self.unsubscribe_secret:
+            raise ValueError("AUTH_UNSUBSCRIBE_SECRET must be set in production")
         return self

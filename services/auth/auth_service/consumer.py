@@ -1,10 +1,12 @@
 """What auth consumes: the audit records of the other services, the gateway's activity,
-and dispatch's content-policy verdicts (which suspend an account)."""
+dispatch's content-policy verdicts (which suspend an account) and billing's payments (a
+first one lifts a trial)."""
 
 from auth_service.activity.service import record_events as record_activity
 from auth_service.audit.consumer import record_events as record_audit
 from auth_service.states.content_policy import suspend_for_review
-from shared.events import ActivityRecorded, AuditRecorded, ContentPolicyTripped
+from auth_service.verification.service import end_trial_on_payment
+from shared.events import ActivityRecorded, AuditRecorded, ContentPolicyTripped, PaymentReceived
 from shared.inbox import Batched
 from shared.runtime import ConsumerSpec
 
@@ -12,10 +14,16 @@ from shared.runtime import ConsumerSpec
 def auth_consumer(group: str) -> ConsumerSpec:
     return ConsumerSpec(
         group,
-        (AuditRecorded.topic, ActivityRecorded.topic, ContentPolicyTripped.topic),
+        (
+            AuditRecorded.topic,
+            ActivityRecorded.topic,
+            ContentPolicyTripped.topic,
+            PaymentReceived.topic,
+        ),
         {
             "audit.recorded": Batched(record_audit),
             "activity.recorded": Batched(record_activity),
             "content_policy.tripped": Batched(suspend_for_review),
+            "billing.payment_received": Batched(end_trial_on_payment),
         },
     )

@@ -1,12 +1,12 @@
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from auth_service.accounts.passwords import Passwords
 from auth_service.accounts.router import router as accounts_router
-from auth_service.activity.pruning import ActivityPruner
 from auth_service.activity.router import router as activity_router
 from auth_service.api_keys.router import internal_router as api_keys_internal_router
 from auth_service.api_keys.router import router as api_keys_router
-from auth_service.audit.pruning import AuditPruner
 from auth_service.audit.router import router as audit_router
 from auth_service.config import AuthSettings
 from auth_service.consumer import auth_consumer
@@ -15,9 +15,14 @@ from auth_service.keys.keyring import load_keyring
 from auth_service.keys.router import router as keys_router
 from auth_service.keys.signing import TokenIssuer
 from auth_service.mail.service import MailSender
+from auth_service.notifications.consumer import notifications_consumer
+from auth_service.notifications.ops_router import router as notifications_ops_router
+from auth_service.notifications.router import public_router as unsubscribe_router
+from auth_service.notifications.router import router as notification_preferences_router
 from auth_service.ops.router import router as ops_router
 from auth_service.password.router import router as password_router
 from auth_service.profile.router import router as profile_router
+from auth_service.retention.service import retention_job
 from auth_service.sessions.local_verifier import local_verifier
 from auth_service.sessions.pruning import SessionPruner
 from auth_service.sessions.router import router as sessions_router
@@ -34,8 +39,9 @@ from shared.runtime import ServiceRuntime
 
 
 class AuthRuntime(ServiceRuntime):
-    """The kit's runtime plus the pruning of failed logins, expired refresh tokens, and
-    audit and activity records past their retention, and the sending of queued mail."""
+    """The kit's runtime plus the pruning of failed logins and expired refresh tokens, the
+    sending of queued mail and the retention job (audit and activity logs, unused
+    accounts)."""
 
     mailer: Mailer
     mail: MailSender
@@ -52,19 +58,15 @@ class AuthRuntime(ServiceRuntime):
         self.start_periodic(
             PeriodicJob("mail-sender", settings.mail_send_interval_seconds, self.mail.run_once)
         )
-        audit_pruner = AuditPruner(self.sessionmaker, settings)
-        self.start_periodic(
-            PeriodicJob(
-                "audit-pruner", settings.audit_prune_interval_seconds, audit_pruner.run_once
-            )
+        # The audit and activity logs past their periods, and unused accounts (R5).
+        retention = retention_job(
+            self.sessionmaker,
+            settings.retention_batch_size,
+            audit_retention_days=settings.audit_retention_days,
+            activity_retention_days=settings.activity_retention_days,
         )
-        activity_pruner = ActivityPruner(self.sessionmaker, settings)
         self.start_periodic(
-            PeriodicJob(
-                "activity-pruner",
-                settings.activity_prune_interval_seconds,
-                activity_pruner.run_once,
-            )
+            PeriodicJob("retention", settings.retention_interval_seconds, retention.run_once)
         )
 
 
@@ -74,7 +76,13 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
-        consumer_specs=(auth_consumer(settings.consumer_group),),
+        consumer_specs=(
+            auth_consumer(settings.consumer_group),
+            notifications_consumer(
+                f"{settings.consumer_group}-notifications",
+                timedelta(hours=settings.notifications_max_age_hours),
+            ),
+        ),
     )
     routers = [
         accounts_router,
@@ -92,6 +100,9 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
         team_router,
         team_public_router,
         password_router,
+        notification_preferences_router,
+        unsubscribe_router,
+        notifications_ops_router,
     ]
     app = create_service_app("auth", runtime, routers)
     app.state.settings = settings

@@ -6,6 +6,7 @@ from auth_service.api_keys.models import ApiKey
 from auth_service.audit.models import AuditRecord
 from auth_service.db import Base, Inbox, Outbox
 from auth_service.mail.models import OutgoingMail
+from auth_service.notifications.models import BreachNotice, MailPreference, Notification
 from auth_service.sessions.models import LoginFailure, RefreshToken
 from auth_service.team.models import Invitation
 from auth_service.verification.models import EmailVerificationToken
@@ -14,12 +15,15 @@ __all__ = [
     "Account",
     "ActivityRecord",
     "ApiKey",
+    "BreachNotice",
     "AuditRecord",
     "Base",
     "EmailVerificationToken",
     "Inbox",
     "Invitation",
     "LoginFailure",
+    "MailPreference",
+    "Notification",
     "OutgoingMail",
     "Outbox",
     "RefreshToken",

@@ -1,9 +1,14 @@
 from decimal import Decimal
+from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from billing_service.companies.config import CompanyConfig
 from shared.settings import VerifyingServiceSettings
+
+# A dev-only secret (Standard Webhooks: whsec_ + base64): production refuses the test provider.
+DEV_TEST_PROVIDER_SECRET = "whsec_c21zZ3ctdGVzdC1wcm92aWRlci1kZXYtc2VjcmV0"
 
 
 class BillingSettings(VerifyingServiceSettings):
@@ -18,5 +23,28 @@ class BillingSettings(VerifyingServiceSettings):
     # How long a process prices from its in-memory copy of the tariffs before reading them
     # again: a new version reaches every charging process within this many seconds.
     tariff_refresh_seconds: float = Field(default=5.0, gt=0)
+    # Refund parts that the operator's network reported undelivered, expired or rejected after
+    # the SMSC took them. Off by default: operators charge us for those. Parts the SMSC
+    # refused before taking them (message.part_failed) are refunded either way.
+    refund_undelivered: bool = False
     # Kafka group id and inbox consumer name; only tests sharing one broker change it.
     consumer_group: str = "billing"
+    # Contracting companies (R15): a YAML or JSON file with a list of companies, else
+    # BILLING_COMPANIES (a JSON list), else one built-in company (companies/config.py).
+    companies_file: Path | None = None
+    companies: list[CompanyConfig] = Field(default_factory=list)
+    # The company of accounts whose country no company serves; None: the first configured.
+    default_company: str | None = None
+    # Where customers and providers reach billing: the gateway. Checkout and webhook URLs.
+    public_url: str = "http://127.0.0.1:8000"
+    # The test payment provider (dev and tests): a checkout page billing serves itself.
+    test_provider_enabled: bool = True
+    test_provider_secret: str = DEV_TEST_PROVIDER_SECRET
+    invoice_due_days: int = Field(default=14, ge=0, le=365)
+
+    @model_validator(mode="after")
+    def _no_test_provider_in_production(self) -> "BillingSettings":
+        # Its checkout pays with nothing: anyone reaching it could credit any balance.
+        if self.environment == "production" and self.test_provider_enabled:
+            raise ValueError("BILLING_TEST_PROVIDER_ENABLED must be false in production")
+        return self

@@ -132,6 +132,10 @@ class DispatchSettings(VerifyingServiceSettings):
     # Countries (ISO alpha-2, comma-separated) every account may send to, plus those an
     # operator enabled for it. Empty: every country (dev, tests, bench).
     default_allowed_countries: Annotated[frozenset[str], NoDecode] = frozenset()
+    # Each process reloads the destinations operators enabled per account at most this often
+    # (one query over the few accounts that have any); the process that made a change
+    # applies it at once.
+    destinations_refresh_seconds: float = Field(default=5.0, ge=0)
 
     # A trial account (its token's `trial` claim) may have this many messages accepted per
     # UTC day, each to a number starting with one of these E.164 prefixes (comma-separated
@@ -145,14 +149,31 @@ class DispatchSettings(VerifyingServiceSettings):
     schedule_poll_seconds: float = Field(default=1.0, gt=0)
     schedule_batch_size: int = Field(default=500, ge=1)
 
+    # The retention job (dispatch_service/retention, periods in shared/retention.py) runs
+    # this often, redacting or deleting this many messages per transaction.
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    retention_batch_size: int = Field(default=500, ge=1)
+
     # A batch with more recipients than this needs an operator to enable mass mailing for
     # the account (R10: after the contract is signed); 0 lets any size through.
     bulk_recipients_threshold: int = Field(default=100, ge=0)
+
+    # Campaigns: recipients released per round (one batch and one transaction, at most a
+    # batch's 1,000), how often running campaigns are looked for, and the line appended to a
+    # marketing text that has no opt-out of its own (R11, SG 3.5).
+    campaign_release_batch_size: int = Field(default=500, ge=1, le=1000)
+    campaign_poll_seconds: float = Field(default=1.0, gt=0)
+    campaign_opt_out_line: str = Field(
+        default="Reply STOP to opt out", min_length=1, max_length=100
+    )
 
     # Quotes ask billing's internal price route here (http://billing:8000 in the cluster);
     # None, unreachable or slower than the timeout: quotes answer without prices.
     billing_url: str | None = None
     billing_timeout_seconds: float = Field(default=2.0, gt=0)
+
+    # Erased numbers (R17): how often committed erasures are vacuumed and reported complete.
+    erasure_poll_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("default_sender")
     @classmethod

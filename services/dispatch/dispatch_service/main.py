@@ -2,14 +2,20 @@ from fastapi import FastAPI
 
 from dispatch_service.batches.router import router as batches_router
 from dispatch_service.bulk.ops_router import router as ops_bulk_router
+from dispatch_service.campaigns.releaser import CampaignReleaser
+from dispatch_service.campaigns.router import router as campaigns_router
 from dispatch_service.config import DispatchSettings
 from dispatch_service.content.router import router as content_router
-from dispatch_service.db import Inbox, Outbox
+from dispatch_service.db import ErasedNumber, Inbox, Outbox
+from dispatch_service.destinations.ops_router import router as ops_destinations_router
 from dispatch_service.expiry.sweeper import ReceiptSweeper
 from dispatch_service.help_replies.router import router as help_router
 from dispatch_service.messages.handlers import TOPICS, handlers
 from dispatch_service.messages.router import router as messages_router
+from dispatch_service.privacy.erasure import TABLES
+from dispatch_service.privacy.router import internal_router as privacy_router
 from dispatch_service.quotes.router import router as quotes_router
+from dispatch_service.retention.service import retention_job
 from dispatch_service.scheduling.releaser import ScheduledReleaser
 from dispatch_service.scheduling.router import router as scheduling_router
 from dispatch_service.senders.ops_router import router as ops_senders_router
@@ -17,14 +23,15 @@ from dispatch_service.senders.router import router as senders_router
 from dispatch_service.smsc.router import router as ops_smsc_router
 from dispatch_service.templates.router import router as templates_router
 from dispatch_service.windows.router import router as windows_router
+from shared import erasure
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
 from shared.runtime import ConsumerSpec, ServiceRuntime
 
 
 class DispatchRuntime(ServiceRuntime):
-    """The kit's runtime plus the receipt deadline's sweeper and the scheduled messages'
-    releaser, which need the database."""
+    """The kit's runtime plus the receipt deadline's sweeper, the scheduled messages'
+    releaser, the campaigns' releaser and the retention job, which need the database."""
 
     async def start(self) -> None:
         await super().start()
@@ -37,6 +44,23 @@ class DispatchRuntime(ServiceRuntime):
         releaser = ScheduledReleaser(self.sessionmaker, settings.schedule_batch_size)
         self.start_periodic(
             PeriodicJob("scheduled-releaser", settings.schedule_poll_seconds, releaser.release)
+        )
+        retention = retention_job(self.sessionmaker, settings.retention_batch_size)
+        self.start_periodic(
+            PeriodicJob("retention", settings.retention_interval_seconds, retention.run_once)
+        )
+
+        async def complete_erasures() -> int:
+            return await erasure.complete_pending(
+                self.sessionmaker, self.engine, ErasedNumber, Outbox, "dispatch", TABLES
+            )
+
+        self.start_periodic(
+            PeriodicJob("privacy-erasures", settings.erasure_poll_seconds, complete_erasures)
+        )
+        campaigns = CampaignReleaser(self.sessionmaker, settings)
+        self.start_periodic(
+            PeriodicJob("campaign-releaser", settings.campaign_poll_seconds, campaigns.release)
         )
 
 
@@ -56,13 +80,16 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
             quotes_router,
             messages_router,
             scheduling_router,
+            campaigns_router,
             senders_router,
             ops_senders_router,
             ops_bulk_router,
             ops_smsc_router,
+            ops_destinations_router,
             content_router,
             templates_router,
             help_router,
             windows_router,
+            privacy_router,
         ],
     )

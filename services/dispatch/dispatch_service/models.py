@@ -3,6 +3,7 @@
 from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.batches.models import Batch
 from dispatch_service.bulk.models import BulkPermissionRow
+from dispatch_service.campaigns.models import Campaign, CampaignChunk, CampaignRecipient
 from dispatch_service.consent.models import RecipientConsentRow
 from dispatch_service.content.models import (
     ContentHit,
@@ -10,7 +11,8 @@ from dispatch_service.content.models import (
     ContentRule,
     ContentSuspension,
 )
-from dispatch_service.db import Base, Inbox, Outbox
+from dispatch_service.db import Base, ErasedNumber, Inbox, Outbox
+from dispatch_service.destinations.models import DestinationExceptionRow
 from dispatch_service.help_replies.models import HelpText
 from dispatch_service.history.models import MessagePartEvent
 from dispatch_service.messages.models import ConcatReference, Message, MessagePart
@@ -25,10 +27,15 @@ from dispatch_service.windows.models import SendingWindow
 __all__ = [
     "AccountStateRow",
     "Base",
+    "ErasedNumber",
     "Batch",
     "BulkPermissionRow",
+    "Campaign",
+    "CampaignChunk",
+    "CampaignRecipient",
     "ConcatReference",
     "DefaultSenderRow",
+    "DestinationExceptionRow",
     "ContentHit",
     "ContentReview",
     "ContentRule",

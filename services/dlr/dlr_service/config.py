@@ -5,6 +5,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from dlr_service.consent.keywords import normalise
+from shared.retention import DataKind, rule
 from shared.settings import VerifyingServiceSettings
 
 
@@ -28,6 +29,8 @@ class DlrSettings(VerifyingServiceSettings):
     # receipt (another system sharing the SMSC account, say) for ever.
     pending_receipt_hours: float = 24.0
     sweep_interval_seconds: float = 60.0
+    # Erased numbers (R17): how often committed erasures are vacuumed and reported complete.
+    erasure_poll_seconds: float = 5.0
     sweep_batch_size: int = 500
     # A mobile-originated SMS seen again within this time (same link, addresses and payload
     # bytes, UDH concat reference included) is the SMSC redelivering it after a lost or late
@@ -75,9 +78,13 @@ class DlrSettings(VerifyingServiceSettings):
     webhook_concurrency: int = Field(default=64, ge=1)
     webhook_endpoint_concurrency: int = Field(default=4, ge=1)
     webhook_poll_interval_seconds: float = Field(default=0.5, gt=0)
-    # Events, with their deliveries and attempts, are kept this long (replays reach as far).
-    webhook_retention_days: float = Field(default=30.0, gt=0)
-    webhook_prune_interval_seconds: float = Field(default=3600.0, gt=0)
+    # Events, with their deliveries and attempts, are kept this long (replays reach as far):
+    # the retention policy's period (shared/retention.py) unless set.
+    webhook_retention_days: float = Field(default=float(rule(DataKind.WEBHOOK_ATTEMPTS).days), gt=0)
+    # The retention job (dlr_service/retention: webhook logs, closed accounts' inbound SMS)
+    # runs this often, this many rows per transaction.
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    retention_batch_size: int = Field(default=500, ge=1)
     # The worker's /healthz and /readyz for the kubelet; 0 = none (make dev).
     webhook_health_host: str = "127.0.0.1"
     webhook_health_port: int = 0

@@ -6,14 +6,25 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.config import DlrSettings
+from dlr_service.db import ErasedNumber
 from dlr_service.inbound.ownership import record_sends
 from dlr_service.inbound.service import record_inbound
+from dlr_service.privacy.erasure import on_erasure_requested
 from dlr_service.receipts.matching import MatchWindow
 from dlr_service.receipts.parsing import is_receipt
 from dlr_service.receipts.service import record_parts_submitted, record_receipts
+from dlr_service.retention.handlers import on_account_states_changed
 from dlr_service.webhooks import callbacks
 from shared import tracing
-from shared.events import BatchAccepted, DeliverSmReceived, MessageAccepted, MessagePartSubmitted
+from shared.erasure import not_erased
+from shared.events import (
+    AccountStateChanged,
+    BatchAccepted,
+    DeliverSmReceived,
+    MessageAccepted,
+    MessagePartSubmitted,
+    PrivacyEvent,
+)
 from shared.inbox import Batched
 from shared.runtime import ConsumerSpec
 
@@ -38,6 +49,8 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
     async def on_accepted(
         session: AsyncSession, events: Sequence[MessageAccepted | BatchAccepted]
     ) -> None:
+        # A send from before its number was erased would store the number again.
+        events = await not_erased(session, ErasedNumber, events, _single_number)
         await record_sends(session, events)
         await callbacks.record(session, events)
 
@@ -46,12 +59,25 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
     # Submitted parts first, so a receipt fetched together with its part matches at once.
     return ConsumerSpec(
         name="dlr",
-        topics=(MessagePartSubmitted.topic, DeliverSmReceived.topic),
+        # auth.accounts: closures start the retention clock (dlr_service/retention).
+        topics=(
+            MessagePartSubmitted.topic,
+            DeliverSmReceived.topic,
+            AccountStateChanged.topic,
+            PrivacyEvent.topic,
+        ),
         handlers={
             "smpp.deliver_sm_received": Batched(on_deliver_sm),
             "message.part_submitted": Batched(on_parts_submitted),
             # Same topic as the parts (dispatch.messages).
             "message.accepted": Batched(on_accepted),
             "batch.accepted": Batched(on_accepted),
+            "account.state_changed": Batched(on_account_states_changed),
+            "privacy.erasure_requested": on_erasure_requested,
         },
     )
+
+
+def _single_number(event: MessageAccepted | BatchAccepted) -> str | None:
+    # A batch's numbers are many; its entries are not filtered (docs/privacy-rights.md).
+    return event.to if isinstance(event, MessageAccepted) else None

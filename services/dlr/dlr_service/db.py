@@ -1,8 +1,9 @@
-"""The service's declarative base, its outbox and its inbox."""
+"""The service's declarative base, its outbox, its inbox and its erasure markers."""
 
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import new_metadata
+from shared.erasure import ErasedNumberMixin
 from shared.inbox import InboxMixin
 from shared.outbox import OutboxMixin
 
@@ -17,3 +18,7 @@ class Outbox(OutboxMixin, Base):
 
 class Inbox(InboxMixin, Base):
     pass
+
+
+class ErasedNumber(ErasedNumberMixin, Base):
+    """Numbers erased here (R17), by digest: events from before an erasure are not applied."""

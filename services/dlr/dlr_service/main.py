@@ -1,19 +1,21 @@
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from fastapi import FastAPI
 
 from dlr_service.config import DlrSettings
 from dlr_service.consumer import consumer_spec
-from dlr_service.db import Inbox, Outbox
+from dlr_service.db import ErasedNumber, Inbox, Outbox
 from dlr_service.inbound.ops_router import router as ops_inbound_router
 from dlr_service.inbound.router import router as inbound_router
 from dlr_service.inbound.sweeper import IncompleteMoSweeper
 from dlr_service.numbers.router import router as numbers_router
+from dlr_service.privacy.erasure import TABLES
+from dlr_service.privacy.router import internal_router as privacy_router
 from dlr_service.receipts.sweeper import PendingReceiptSweeper
-from dlr_service.webhooks.retention import prune_events
+from dlr_service.retention.service import retention_job
 from dlr_service.webhooks.router import router as webhooks_router
 from dlr_service.webhooks.ssrf import UrlGuard
+from shared import erasure
 from shared.app import create_service_app
 from shared.periodic import PeriodicJob
 from shared.runtime import ServiceRuntime
@@ -22,7 +24,7 @@ from shared.runtime import ServiceRuntime
 @dataclass
 class DlrRuntime(ServiceRuntime):
     """The kit's runtime plus the pending-receipt sweeper, the incomplete-MO sweeper and the
-    webhook pruner, which need the database."""
+    retention job (webhook logs, closed accounts' inbound SMS), which need the database."""
 
     sweeper: PendingReceiptSweeper = field(init=False)
     mo_sweeper: IncompleteMoSweeper = field(init=False)
@@ -47,13 +49,22 @@ class DlrRuntime(ServiceRuntime):
                 "incomplete-mo-sweeper", settings.sweep_interval_seconds, self.mo_sweeper.sweep
             )
         )
-        retention = timedelta(days=settings.webhook_retention_days)
+        retention = retention_job(
+            self.sessionmaker,
+            settings.retention_batch_size,
+            webhook_retention_days=settings.webhook_retention_days,
+        )
         self.start_periodic(
-            PeriodicJob(
-                "webhook-pruner",
-                settings.webhook_prune_interval_seconds,
-                lambda: prune_events(self.sessionmaker, retention, settings.sweep_batch_size),
+            PeriodicJob("retention", settings.retention_interval_seconds, retention.run_once)
+        )
+
+        async def complete_erasures() -> int:
+            return await erasure.complete_pending(
+                self.sessionmaker, self.engine, ErasedNumber, Outbox, "dlr", TABLES
             )
+
+        self.start_periodic(
+            PeriodicJob("privacy-erasures", settings.erasure_poll_seconds, complete_erasures)
         )
 
 
@@ -70,7 +81,13 @@ def create_app(settings: DlrSettings | None = None, guard: UrlGuard | None = Non
     app = create_service_app(
         "dlr",
         runtime,
-        routers=[webhooks_router, inbound_router, ops_inbound_router, numbers_router],
+        routers=[
+            webhooks_router,
+            inbound_router,
+            ops_inbound_router,
+            numbers_router,
+            privacy_router,
+        ],
     )
     app.state.webhook_guard = guard or UrlGuard(settings.webhooks_allow_loopback)
     return app

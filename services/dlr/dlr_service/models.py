@@ -1,6 +1,6 @@
 """Every mapped table of the service, imported in one place for Alembic and the tests."""
 
-from dlr_service.db import Base, Inbox, Outbox
+from dlr_service.db import Base, ErasedNumber, Inbox, Outbox
 from dlr_service.inbound.models import InboundMessage, LastSend
 from dlr_service.numbers.models import AssignedNumber
 from dlr_service.receipts.models import (
@@ -9,6 +9,7 @@ from dlr_service.receipts.models import (
     ReceiptRecord,
     SubmittedPart,
 )
+from dlr_service.retention.models import AccountStateRow
 from dlr_service.webhooks.models import (
     MessageSequence,
     WebhookAttempt,
@@ -18,8 +19,10 @@ from dlr_service.webhooks.models import (
 )
 
 __all__ = [
+    "AccountStateRow",
     "AssignedNumber",
     "Base",
+    "ErasedNumber",
     "Inbox",
     "MessageSequence",
     "InboundMessage",

@@ -30,6 +30,12 @@ class Account(Base):
     # Sending capped (dispatch reads the tokens' `trial` claim) until an operator lifts it.
     trial: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When one of its people last logged in or refreshed a session (at most a write a day);
+    # null: never since this was recorded, so `created_at` counts. With its API keys'
+    # last_used_at it decides an account unused for 3 years (R5, auth_service/retention).
+    last_active_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the owner was mailed that the unused account will be closed; cleared by use.
+    inactivity_notice_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @property
     def email_verified(self) -> bool:

@@ -12,6 +12,7 @@ from auth_service.audit.service import Action, Actor, Origin
 from auth_service.config import AuthSettings
 from auth_service.db import Outbox
 from auth_service.keys.signing import TokenIssuer
+from auth_service.profile.phones import phone_country
 from auth_service.sessions.refusals import RecordedRefusal
 from auth_service.sessions.service import Lockout, start_session
 from auth_service.states.service import reopen_on_login
@@ -78,6 +79,7 @@ async def register(
             company_name=account.company_name,
             email_verified=account.email_verified,
             trial=account.trial,
+            country=phone_country(account.phone),
         ),
     )
     if must_verify:

@@ -1,8 +1,7 @@
-"""Storing what the gateway reports, reading an account's log page by page, and purging
-records past the retention."""
+"""Storing what the gateway reports and reading an account's log page by page; records past
+the retention are purged by auth_service/retention."""
 
 from collections.abc import Sequence
-from datetime import timedelta
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +10,7 @@ from auth_service.activity.models import ActivityRecord
 from auth_service.activity.repository import ActivityLog
 from auth_service.audit.service import cursor_after
 from shared.cursor import decode_cursor
-from shared.events import ActivityRecorded, utcnow
+from shared.events import ActivityRecorded
 
 
 async def record_events(session: AsyncSession, events: Sequence[ActivityRecorded]) -> None:
@@ -44,9 +43,3 @@ async def page(
     if len(records) <= limit:
         return records, None
     return records[:limit], cursor_after(records[limit - 1])
-
-
-async def purge_batch(session: AsyncSession, retention_days: int, batch: int) -> int:
-    """Deletes up to `batch` records older than the retention; returns how many."""
-    before = utcnow() - timedelta(days=retention_days)
-    return await ActivityLog(session).delete_before(before, batch)

@@ -1,8 +1,8 @@
-"""Writing a record beside the action it records, reading an account's log page by page,
-and purging records past the retention."""
+"""Writing a record beside the action it records and reading an account's log page by page;
+records past the retention are purged by auth_service/retention."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal, Protocol
 from uuid import UUID
 
@@ -143,8 +143,3 @@ async def page(
     if len(records) <= limit:
         return records, None
     return records[:limit], cursor_after(records[limit - 1])
-
-
-async def purge_batch(session: AsyncSession, retention_days: int, batch: int) -> int:
-    """Deletes up to `batch` records older than the retention; returns how many."""
-    return await AuditLog(session).delete_before(utcnow() - timedelta(days=retention_days), batch)

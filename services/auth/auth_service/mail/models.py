@@ -21,8 +21,13 @@ class OutgoingMail(Base):
     subject: Mapped[str] = mapped_column(String(200))
     # Erased (NULL) once sent: it may carry a one-time token.
     body: Mapped[str | None] = mapped_column(Text)
+    # Extra header fields as a JSON list of [name, value]; erased with the body (an
+    # unsubscribe link is the recipient's own).
+    headers: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # After a failure, not tried again before this (backing off); NULL: as soon as it can.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The last failure, for operators; never the body.
     last_error: Mapped[str | None] = mapped_column(String(500))

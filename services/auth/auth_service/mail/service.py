@@ -1,9 +1,11 @@
 """Queueing a mail beside what caused it, and sending what is queued."""
 
+import json
 import logging
 from datetime import timedelta
+from uuid import UUID, uuid4
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth_service.mail.models import OutgoingMail
@@ -13,15 +15,28 @@ from shared.mail import Mail, Mailer
 
 log = logging.getLogger(__name__)
 
-# A mail that failed this often is left for operators (last_error says why).
+# A mail that failed this often is left for operators (last_error says why). Retries back
+# off from RETRY_FIRST, doubling up to RETRY_MAX: 20 attempts span about half a day, so an
+# SMTP server down for hours delays mail (a breach notice's among it) but loses none.
 MAX_ATTEMPTS = 20
+RETRY_FIRST = timedelta(seconds=10)
+RETRY_MAX = timedelta(hours=1)
 # Sent mail (bodies erased) is kept this long as the record that it went out.
 SENT_KEPT = timedelta(days=30)
 
 
-def queue(session: AsyncSession, mail: Mail) -> None:
-    """Adds the mail to `session`'s transaction; the sender picks it up after the commit."""
-    session.add(OutgoingMail(recipient=mail.to, subject=mail.subject, body=mail.text))
+def queue(session: AsyncSession, mail: Mail, mail_id: UUID | None = None) -> None:
+    """Adds the mail to `session`'s transaction; the sender picks it up after the commit.
+    `mail_id`: for whoever keeps a reference to it (notifications count what went out)."""
+    session.add(
+        OutgoingMail(
+            id=mail_id or uuid4(),
+            recipient=mail.to,
+            subject=mail.subject,
+            body=mail.text,
+            headers=json.dumps(mail.headers) if mail.headers else None,
+        )
+    )
 
 
 class MailSender:
@@ -37,26 +52,33 @@ class MailSender:
 
     async def run_once(self) -> int:
         """Sends what is queued; returns how many went out."""
-        sent = 0
+        sent, now = 0, utcnow()
         async for session in session_scope(self._sessionmaker):
             pending = (
                 await session.scalars(
                     select(OutgoingMail)
-                    .where(OutgoingMail.sent_at.is_(None), OutgoingMail.attempts < MAX_ATTEMPTS)
+                    .where(
+                        OutgoingMail.sent_at.is_(None),
+                        OutgoingMail.attempts < MAX_ATTEMPTS,
+                        or_(
+                            OutgoingMail.next_attempt_at.is_(None),
+                            OutgoingMail.next_attempt_at <= now,
+                        ),
+                    )
                     .order_by(OutgoingMail.created_at)
                     .limit(self._batch)
                 )
             ).all()
-            jobs = [(row.id, Mail(row.recipient, row.subject, row.body or "")) for row in pending]
-        for mail_id, mail in jobs:
-            sent += await self._send(mail_id, mail)
+            jobs = [(row.id, row.attempts, _mail(row)) for row in pending]
+        for mail_id, attempts, mail in jobs:
+            sent += await self._send(mail_id, attempts, mail)
         async for session in session_scope(self._sessionmaker):
             await session.execute(
                 delete(OutgoingMail).where(OutgoingMail.sent_at < utcnow() - SENT_KEPT)
             )
         return sent
 
-    async def _send(self, mail_id: object, mail: Mail) -> int:
+    async def _send(self, mail_id: object, attempts: int, mail: Mail) -> int:
         # Two replicas may pick the same mail; the recipient may then get it twice, which
         # a verification link or an invitation survives (its token works once).
         try:
@@ -67,13 +89,29 @@ class MailSender:
                 await session.execute(
                     update(OutgoingMail)
                     .where(OutgoingMail.id == mail_id)
-                    .values(attempts=OutgoingMail.attempts + 1, last_error=repr(exc)[:500])
+                    .values(
+                        attempts=OutgoingMail.attempts + 1,
+                        last_error=repr(exc)[:500],
+                        next_attempt_at=utcnow() + retry_delay(attempts + 1),
+                    )
                 )
             return 0
         async for session in session_scope(self._sessionmaker):
             await session.execute(
                 update(OutgoingMail)
                 .where(OutgoingMail.id == mail_id)
-                .values(sent_at=utcnow(), body=None, attempts=OutgoingMail.attempts + 1)
+                .values(
+                    sent_at=utcnow(), body=None, headers=None, attempts=OutgoingMail.attempts + 1
+                )
             )
         return 1
+
+
+def _mail(row: OutgoingMail) -> Mail:
+    headers = tuple((name, value) for name, value in json.loads(row.headers or "[]"))
+    return Mail(row.recipient, row.subject, row.body or "", headers)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long after its `failures`-th failure a mail waits before the next try."""
+    return min(RETRY_FIRST * 2 ** min(failures - 1, 20), RETRY_MAX)

@@ -26,3 +26,17 @@ def parse_phone(raw: str) -> str:
     if phonenumbers.is_possible_number_with_reason(number) != ValidationResult.IS_POSSIBLE:
         raise ValueError("not a possible number for its country")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def phone_country(e164: str | None) -> str | None:
+    """The ISO 3166 alpha-2 country of a stored (E.164) phone, when its number tells one:
+    billing picks the account's contracting company by it (R15)."""
+    if not e164:
+        return None
+    number = phonenumbers.parse(e164, None)
+    # A possible number outside allocated ranges (the reserved test ranges) tells no region
+    # by itself; its country code's main country does.
+    region = phonenumbers.region_code_for_number(number)
+    if not region and number.country_code:
+        region = phonenumbers.region_code_for_country_code(number.country_code)
+    return region if region and region != "ZZ" else None

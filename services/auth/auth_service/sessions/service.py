@@ -2,7 +2,7 @@
 rotated token used again revokes the family; logout revokes it too. And the lockout of an
 e-mail after too many failed logins."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,20 @@ class RefreshTokenReused(RecordedRefusal):
         )
 
 
+# An account's use is recorded at most this often: a write per refresh would contend on
+# the account's row for nothing the 3-year clock can tell apart.
+ACTIVITY_RESOLUTION = timedelta(days=1)
+
+
+def touch(account: Account, now: datetime | None = None) -> None:
+    """The account is in use: its inactivity clock (and any notice) starts over."""
+    now = now or utcnow()
+    seen = account.last_active_at
+    if seen is None or now - seen >= ACTIVITY_RESOLUTION or account.inactivity_notice_at:
+        account.last_active_at = now
+        account.inactivity_notice_at = None
+
+
 async def start_session(
     session: AsyncSession,
     issuer: TokenIssuer,
@@ -62,6 +76,8 @@ async def start_session(
     )
     # Read at every login and refresh, so that a lifted trial shows in the next token.
     account = await session.get(Account, user.account_id)
+    if account is not None:
+        touch(account)
     access_token, expires_in = issuer.issue(
         user_id=user.id,
         account_id=user.account_id,

@@ -6,6 +6,7 @@ link publishes. Each change writes its event and audit record in the caller's tr
 """
 
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from uuid import UUID, uuid4
 
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from auth_service.accounts.models import Account, User
 from auth_service.accounts.repository import AccountRepository
 from auth_service.audit import service as audit
-from auth_service.audit.service import Actor, Origin
+from auth_service.audit.service import SYSTEM, Actor, Origin
 from auth_service.config import AuthSettings
 from auth_service.db import Outbox
 from auth_service.mail.service import queue
@@ -25,7 +26,7 @@ from auth_service.verification import mails
 from auth_service.verification.models import EmailVerificationToken
 from auth_service.verification.repository import VerificationTokens
 from shared.errors import NotFound, ProblemError
-from shared.events import AccountEmailVerified, AccountTrialEnded, utcnow
+from shared.events import AccountEmailVerified, AccountTrialEnded, PaymentReceived, utcnow
 from shared.outbox import add_event
 from shared.security import Principal
 
@@ -141,3 +142,25 @@ async def end_trial(
         object_id=account.id,
     )
     return account
+
+
+async def end_trial_on_payment(session: AsyncSession, events: Sequence[PaymentReceived]) -> None:
+    """billing credited money the customer paid: a first payment lifts the trial (R1). In
+    the inbox consumer's transaction; an account no longer on trial (a later payment, an
+    operator was first, a replay) changes nothing."""
+    for event in events:
+        account = await account_for_update(session, event.account_id)
+        if account is None or not account.trial:
+            continue
+        account.trial = False
+        add_event(session, Outbox, AccountTrialEnded(account_id=account.id, lifted_by="payment"))
+        await audit.record(
+            session,
+            Origin(ip=None, user_agent=None),
+            account_id=account.id,
+            actor=SYSTEM,
+            action="account.trial_ended",
+            object_type="account",
+            object_id=account.id,
+            details={"lifted_by": "payment"},
+        )

@@ -7,10 +7,10 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.db import Outbox
-from billing_service.ledger import metrics
+from billing_service.ledger import metrics, postings
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.repository import LedgerRepository
-from billing_service.ledger.service import open_account
+from billing_service.ledger.service import after_debit, open_account
 from billing_service.tariffs.cache import TariffCache
 from shared.events import BatchAccepted, BatchCharge, BatchChargeAuthorized, BatchChargeDeclined
 from shared.metrics.staged import count_after_commit
@@ -27,13 +27,22 @@ async def charge_batch(
     repository = LedgerRepository(session)
     book = await tariffs.book(session)
     costs: dict[UUID, int] = {}
+    drafts: dict[UUID, postings.Draft] = {}
     unpriced: list[str] = []
     for message in event.messages:
         price = book.price_of(event.account_id, message.to, event.occurred_at)
         if price is None:
             unpriced.append(message.to or str(message.message_id))
-        else:
-            costs[message.message_id] = message.segments * price.units
+            continue
+        costs[message.message_id] = cost = message.segments * price.units
+        drafts[message.message_id] = postings.charge(
+            event.account_id,
+            message.message_id,
+            cost,
+            parts=message.segments,
+            country=postings.country_of(message.to),
+            sender=message.sender,
+        )
     if unpriced:
         # All or none, like the money: a batch with any unpriced destination is declined
         # whole, before anything is claimed.
@@ -42,7 +51,8 @@ async def charge_batch(
     # Claim every charge before paying: the per-message keys make a second event for the
     # batch find the claims and stop, and on PostgreSQL a concurrent one waits for this
     # transaction instead of charging twice (the inbox drops plain redeliveries already).
-    claimed = await repository.add_charges(event.account_id, costs)
+    claimed_ids = await repository.claim(list(drafts.values()))
+    claimed = {m: d for m, d in drafts.items() if d.id in claimed_ids}
     if not claimed:
         log.info("batch %s is charged already; event %s ignored", event.batch_id, event.event_id)
         return
@@ -55,12 +65,14 @@ async def charge_batch(
             len(costs),
         )
     total = sum(costs[message_id] for message_id in claimed)
-    currency = await repository.debit(event.account_id, total)
+    state = await repository.debit(event.account_id, total)
     # In the batch's order, so dispatch and a reader of the topic see it as sent.
     message_ids = [
         message.message_id for message in event.messages if message.message_id in claimed
     ]
-    if currency is not None:
+    if state is not None:
+        await repository.add_legs([d for d in claimed.values() if d.amount_units])
+        await after_debit(session, event.account_id, state)
         charges = [
             BatchCharge(message_id=message_id, amount=format_units(costs[message_id]))
             for message_id in message_ids
@@ -72,16 +84,16 @@ async def charge_batch(
                 account_id=event.account_id,
                 batch_id=event.batch_id,
                 charges=charges,
-                currency=currency,
+                currency=state.currency,
             ),
         )
         return
     # Declined: take every claim back so the ledger is exactly as it was.
-    await repository.remove_entries(list(claimed.values()))
+    await repository.remove([draft.id for draft in claimed.values()])
     count_after_commit(session, metrics.DECLINED.labels("insufficient_funds"), len(message_ids))
     current = await repository.balance(event.account_id)
     assert current is not None, "open_account ran in this transaction"
-    amount, balance_currency = current
+    amount, balance_currency = current.amount_units, current.currency
     add_event(
         session,
         Outbox,

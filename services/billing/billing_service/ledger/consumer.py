@@ -1,23 +1,41 @@
 """What billing listens to: accounts with a verified e-mail get starter credit, accepted
-messages and batches get charged."""
+messages and batches get charged, parts the platform could not send get refunded."""
 
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.batches.service import charge_batch
+from billing_service.companies.config import Companies
+from billing_service.companies.service import assign_at_registration
 from billing_service.ledger import service
 from billing_service.ledger.money import Pricing
 from billing_service.tariffs.cache import TariffCache
-from shared.events import AccountEmailVerified, AccountRegistered, BatchAccepted, MessageAccepted
-from shared.inbox import Batched
+from shared.events import (
+    AccountEmailVerified,
+    AccountRegistered,
+    BatchAccepted,
+    MessageAccepted,
+    MessagePartFailed,
+    MessagePartStatusReported,
+)
+from shared.inbox import Batched, Handler
 from shared.runtime import ConsumerSpec
+
+# Receipt outcomes after the SMSC took the part: refunded only with BILLING_REFUND_UNDELIVERED.
+UNDELIVERED = frozenset({"undelivered", "expired", "rejected"})
 
 
 def billing_consumer(
-    pricing: Pricing, tariffs: TariffCache, group: str = "billing"
+    pricing: Pricing,
+    tariffs: TariffCache,
+    companies: Companies,
+    group: str = "billing",
+    *,
+    refund_undelivered: bool = False,
 ) -> ConsumerSpec:
     async def on_account_registered(session: AsyncSession, event: AccountRegistered) -> None:
+        await assign_at_registration(session, companies, event.account_id, event.country)
         # Sign-up policy `verified` publishes email_verified=False: the credit then waits
         # for account.email_verified, which may also have come first (another key).
         if event.email_verified:
@@ -36,13 +54,23 @@ def billing_consumer(
     async def on_batch_accepted(session: AsyncSession, event: BatchAccepted) -> None:
         await charge_batch(session, pricing, tariffs, event)
 
-    return ConsumerSpec(
-        name=group,
-        topics=(AccountRegistered.topic, MessageAccepted.topic),
-        handlers={
-            "account.registered": on_account_registered,
-            "account.email_verified": on_email_verified,
-            "message.accepted": Batched(on_messages_accepted),
-            "batch.accepted": on_batch_accepted,
-        },
-    )
+    async def on_part_failed(session: AsyncSession, event: MessagePartFailed) -> None:
+        await service.refund_part(session, event.message_id, event.part_index)
+
+    async def on_part_status(session: AsyncSession, event: MessagePartStatusReported) -> None:
+        if event.status in UNDELIVERED:
+            await service.refund_part(session, event.message_id, event.part_index)
+
+    handlers: dict[str, Handler] = {
+        "account.registered": on_account_registered,
+        "account.email_verified": on_email_verified,
+        "message.accepted": Batched(on_messages_accepted),
+        "batch.accepted": on_batch_accepted,
+        "message.part_failed": on_part_failed,
+    }
+    topics: tuple[str, ...] = (AccountRegistered.topic, MessageAccepted.topic)
+    if refund_undelivered:
+        # Only then: every receipt would otherwise cost billing an inbox row for nothing.
+        handlers["message.part_status_reported"] = on_part_status
+        topics += (MessagePartStatusReported.topic,)
+    return ConsumerSpec(name=group, topics=topics, handlers=handlers)

@@ -1,125 +1,166 @@
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing_service.ledger.models import Balance, EntryKind, LedgerEntry
+from billing_service.ledger.models import Balance, LedgerPosting, LedgerTransaction
+from billing_service.ledger.postings import ChargeRecord, Draft, charge_key
 from shared.db import upsert_insert
 from shared.events import utcnow
 
 
-def charge_key(message_id: UUID) -> str:
-    """The ledger's idempotency key of a message's charge, however it was charged (alone or
-    in a batch): a message can't be paid for twice."""
-    return f"charge:{message_id}"
+@dataclass(frozen=True, slots=True)
+class BalanceState:
+    """A balance as an UPDATE left it, with what the low-balance check needs."""
+
+    amount_units: int
+    currency: str
+    low_threshold_units: int | None
+    last_credit_units: int
+    low_flagged: bool
+
+    @property
+    def threshold_units(self) -> int:
+        """The customer's own threshold, else 10 % of the last credit (R5)."""
+        if self.low_threshold_units is not None:
+            return self.low_threshold_units
+        return self.last_credit_units // 10
+
+
+_STATE = (
+    Balance.amount_units,
+    Balance.currency,
+    Balance.low_threshold_units,
+    Balance.last_credit_units,
+    Balance.low_flagged,
+)
 
 
 class LedgerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def _insert(self, model: type[Balance] | type[LedgerEntry]) -> Any:
-        return upsert_insert(self._session, model)
-
     async def create_balance(self, account_id: UUID, amount_units: int, currency: str) -> bool:
         """Open the balance unless it exists; True if this call opened it."""
         statement = (
-            self._insert(Balance)
+            upsert_insert(self._session, Balance)
             .values(
                 account_id=account_id,
                 amount_units=amount_units,
                 currency=currency,
                 updated_at=utcnow(),
+                last_credit_units=0,
+                low_flagged=False,
             )
             .on_conflict_do_nothing(index_elements=[Balance.account_id])
         )
         result = cast(CursorResult[Any], await self._session.execute(statement))
         return bool(result.rowcount)
 
-    async def add_entry(
-        self,
-        *,
-        account_id: UUID,
-        kind: EntryKind,
-        amount_units: int,
-        idempotency_key: str,
-        message_id: UUID | None = None,
-    ) -> UUID | None:
-        """Write the entry unless one with this key exists; its id if this call wrote it."""
-        statement = (
-            self._insert(LedgerEntry)
-            .values(
-                id=uuid4(),
-                account_id=account_id,
-                message_id=message_id,
-                kind=kind,
-                amount_units=amount_units,
-                idempotency_key=idempotency_key,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=[LedgerEntry.idempotency_key])
-            .returning(LedgerEntry.id)
-        )
-        entry_id: UUID | None = (await self._session.execute(statement)).scalar_one_or_none()
-        return entry_id
-
-    async def add_charges(self, account_id: UUID, costs: Mapping[UUID, int]) -> dict[UUID, UUID]:
-        """`add_entry` for many messages' charges in one statement: message id → entry id
-        for each charge this call wrote (a message charged before keeps its entry)."""
+    async def claim(self, drafts: Sequence[Draft]) -> set[UUID]:
+        """Write the transactions whose keys are new, in one statement; the ids of those this
+        call wrote. A key used before (a replay) keeps its first transaction, and on
+        PostgreSQL a concurrent claim of the same key waits for this transaction to end."""
+        if not drafts:
+            return set()
         now = utcnow()
-        table = LedgerEntry.__table__
+        table = LedgerTransaction.__table__
         # Executemany on the table: a multi-row VALUES would compile anew for every count.
         statement = (
             upsert_insert(self._session, table)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(table.c.message_id, table.c.id)
+            .returning(table.c.id)
         )
         rows = [
             {
-                "id": uuid4(),
-                "account_id": account_id,
-                "message_id": message_id,
-                "kind": "charge",
-                "amount_units": -cost,
-                "idempotency_key": charge_key(message_id),
+                "id": draft.id,
+                "account_id": draft.account_id,
+                "kind": draft.kind,
+                "amount_units": draft.amount_units,
+                "idempotency_key": draft.idempotency_key,
+                "message_id": draft.message_id,
+                "parts": draft.parts,
+                "country": draft.country,
+                "sender": draft.sender,
+                "memo": draft.memo,
                 "created_at": now,
             }
-            for message_id, cost in costs.items()
+            for draft in drafts
         ]
-        if not rows:
-            return {}
-        written = (await self._session.execute(statement, rows)).all()
-        return {message_id: entry_id for message_id, entry_id in written if message_id is not None}
+        return set((await self._session.scalars(statement, rows)).all())
 
-    async def remove_entry(self, entry_id: UUID) -> None:
-        await self.remove_entries([entry_id])
+    async def add_legs(self, drafts: Sequence[Draft]) -> None:
+        """The postings of claimed transactions, all in one statement."""
+        rows = [
+            {
+                "transaction_id": draft.id,
+                "line": line,
+                "book": leg.book,
+                "account_id": leg.account_id,
+                "amount_units": leg.amount_units,
+            }
+            for draft in drafts
+            for line, leg in enumerate(draft.legs, start=1)
+        ]
+        if rows:
+            await self._session.execute(insert(LedgerPosting), rows)
 
-    async def remove_entries(self, entry_ids: Collection[UUID]) -> None:
-        await self._session.execute(delete(LedgerEntry).where(LedgerEntry.id.in_(entry_ids)))
+    async def remove(self, transaction_ids: Collection[UUID]) -> None:
+        """Take claims back (declined charges): as if never claimed."""
+        if not transaction_ids:
+            return
+        ids = list(transaction_ids)
+        await self._session.execute(
+            delete(LedgerPosting).where(LedgerPosting.transaction_id.in_(ids))
+        )
+        await self._session.execute(delete(LedgerTransaction).where(LedgerTransaction.id.in_(ids)))
 
-    async def credit(self, account_id: UUID, amount_units: int) -> None:
-        """Raise the balance, in one statement so a concurrent debit can't lose it."""
+    async def credit(
+        self, account_id: UUID, amount_units: int, *, remember: bool = False
+    ) -> BalanceState | None:
+        """Raise the balance, in one statement so a concurrent debit can't lose it.
+        `remember`: a top-up, whose size sets the default low-balance threshold."""
+        values: dict[str, Any] = {
+            "amount_units": Balance.amount_units + amount_units,
+            "updated_at": utcnow(),
+        }
+        if remember:
+            values["last_credit_units"] = amount_units
+        return await self._update(Balance.account_id == account_id, values)
+
+    async def debit(self, account_id: UUID, amount_units: int) -> BalanceState | None:
+        """Take the amount if the balance covers it, in one statement so concurrent charges
+        can't both spend the same money; the balance after, or None if it didn't cover."""
+        return await self._update(
+            and_(Balance.account_id == account_id, Balance.amount_units >= amount_units),
+            {"amount_units": Balance.amount_units - amount_units, "updated_at": utcnow()},
+        )
+
+    async def _update(self, where: Any, values: dict[str, Any]) -> BalanceState | None:
+        statement = (
+            update(Balance)
+            .where(where)
+            .values(**values)
+            .returning(*_STATE)
+            .execution_options(synchronize_session=False)
+        )
+        row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else BalanceState(*row)
+
+    async def set_low_flag(self, account_id: UUID, flagged: bool) -> None:
         await self._session.execute(
             update(Balance)
             .where(Balance.account_id == account_id)
-            .values(amount_units=Balance.amount_units + amount_units, updated_at=utcnow())
+            .values(low_flagged=flagged)
             .execution_options(synchronize_session=False)
         )
 
-    async def debit(self, account_id: UUID, amount_units: int) -> str | None:
-        """Take the amount if the balance covers it, in one statement so concurrent charges
-        can't both spend the same money; the balance's currency if it did, else None."""
-        statement = (
-            update(Balance)
-            .where(Balance.account_id == account_id, Balance.amount_units >= amount_units)
-            .values(amount_units=Balance.amount_units - amount_units, updated_at=utcnow())
-            .returning(Balance.currency)
-            .execution_options(synchronize_session=False)
-        )
-        currency: str | None = (await self._session.execute(statement)).scalar_one_or_none()
-        return currency
+    async def set_low_threshold(self, account_id: UUID, units: int | None) -> BalanceState | None:
+        return await self._update(Balance.account_id == account_id, {"low_threshold_units": units})
 
     async def lock_balance(self, account_id: UUID) -> tuple[int, str] | None:
         """The balance, locked until the transaction ends: charges decided from it in
@@ -132,23 +173,57 @@ class LedgerRepository:
         row = (await self._session.execute(statement)).one_or_none()
         return None if row is None else (row.amount_units, row.currency)
 
-    async def balance(self, account_id: UUID) -> tuple[int, str] | None:
+    async def balance(self, account_id: UUID) -> BalanceState | None:
         # Columns rather than the entity: the identity map would hand back a row loaded
         # earlier in this transaction, stale after a debit that bypassed the ORM.
         row = (
-            await self._session.execute(
-                select(Balance.amount_units, Balance.currency).where(
-                    Balance.account_id == account_id
+            await self._session.execute(select(*_STATE).where(Balance.account_id == account_id))
+        ).one_or_none()
+        return None if row is None else BalanceState(*row)
+
+    async def charge_of(self, message_id: UUID) -> ChargeRecord | None:
+        statement = select(LedgerTransaction).where(
+            LedgerTransaction.idempotency_key == charge_key(message_id)
+        )
+        charged = (await self._session.scalars(statement)).one_or_none()
+        if charged is None or not charged.parts:
+            return None
+        return ChargeRecord(
+            account_id=charged.account_id,
+            message_id=message_id,
+            cost_units=-charged.amount_units,
+            parts=charged.parts,
+            country=charged.country,
+            sender=charged.sender,
+        )
+
+    async def page(
+        self,
+        account_id: UUID,
+        *,
+        limit: int,
+        after: tuple[datetime, UUID] | None,
+        kinds: Collection[str],
+        since: datetime | None,
+        until: datetime | None,
+    ) -> list[LedgerTransaction]:
+        """One page of the account's transactions, newest first, after a cursor position."""
+        statement = select(LedgerTransaction).where(LedgerTransaction.account_id == account_id)
+        if kinds:
+            statement = statement.where(LedgerTransaction.kind.in_(list(kinds)))
+        if since is not None:
+            statement = statement.where(LedgerTransaction.created_at >= since)
+        if until is not None:
+            statement = statement.where(LedgerTransaction.created_at < until)
+        if after is not None:
+            at, row_id = after
+            statement = statement.where(
+                or_(
+                    LedgerTransaction.created_at < at,
+                    and_(LedgerTransaction.created_at == at, LedgerTransaction.id < row_id),
                 )
             )
-        ).one_or_none()
-        return None if row is None else (row.amount_units, row.currency)
-
-    async def entries(self, account_id: UUID, limit: int) -> list[LedgerEntry]:
-        statement = (
-            select(LedgerEntry)
-            .where(LedgerEntry.account_id == account_id)
-            .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
-            .limit(limit)
-        )
+        statement = statement.order_by(
+            LedgerTransaction.created_at.desc(), LedgerTransaction.id.desc()
+        ).limit(limit)
         return list((await self._session.scalars(statement)).all())

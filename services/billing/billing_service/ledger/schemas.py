@@ -1,9 +1,10 @@
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from billing_service.ledger.models import EntryKind
+from billing_service.ledger.models import TransactionKind
 
 
 class BalanceResponse(BaseModel):
@@ -13,11 +14,35 @@ class BalanceResponse(BaseModel):
 
 class TransactionResponse(BaseModel):
     id: UUID
-    kind: EntryKind
+    kind: TransactionKind
     amount: str = Field(description="Signed decimal string: charges are negative")
     message_id: UUID | None
+    parts: int | None = Field(default=None, description="Charges and refunds: SMS parts")
+    country: str | None = Field(default=None, description="Charges and refunds: ISO country")
+    sender: str | None = None
+    memo: str | None = Field(default=None, description="Why an operator moved the money")
     created_at: datetime
 
 
 class TransactionList(BaseModel):
     items: list[TransactionResponse]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last one"
+    )
+
+
+class LowBalanceThreshold(BaseModel):
+    amount: Decimal | None = Field(
+        ge=0,
+        decimal_places=4,
+        max_digits=18,
+        description="Decimal in the balance's currency; null: 10 % of the last top-up",
+        examples=["5.00"],
+    )
+
+
+class LowBalanceResponse(BaseModel):
+    threshold: str = Field(description="In force now (0.00: none yet)", examples=["1.00"])
+    custom: bool = Field(description="False: the default, 10 % of the last top-up")
+    below: bool = Field(description="The balance is below it (BalanceLow was sent)")
+    currency: str

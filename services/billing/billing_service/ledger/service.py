@@ -1,21 +1,31 @@
-"""Balances and charges. Called from the consumer's transaction or the request's session;
-nothing here commits."""
+"""Balances, charges, refunds and credits, posted to the double-entry ledger. Called from
+the consumer's transaction or the request's session; nothing here commits."""
 
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import cast
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing_service.config import BillingSettings
 from billing_service.db import Outbox
-from billing_service.ledger import metrics
-from billing_service.ledger.models import LedgerEntry
+from billing_service.ledger import metrics, postings
+from billing_service.ledger.models import (
+    CREDIT_KINDS,
+    BookAccount,
+    LedgerTransaction,
+    TransactionKind,
+)
 from billing_service.ledger.money import Pricing, format_units
-from billing_service.ledger.repository import LedgerRepository
+from billing_service.ledger.postings import Draft
+from billing_service.ledger.repository import BalanceState, LedgerRepository
 from billing_service.tariffs.book import TariffBook
 from billing_service.tariffs.cache import TariffCache
-from shared.events import ChargeAuthorized, ChargeDeclined, MessageAccepted
+from shared.events import BalanceLow, ChargeAuthorized, ChargeDeclined, MessageAccepted
 from shared.inbox import PoisonEvent
 from shared.metrics.staged import count_after_commit
 from shared.outbox import add_event
@@ -31,20 +41,131 @@ async def open_account(session: AsyncSession, pricing: Pricing, account_id: UUID
 
 async def grant_starter_credit(session: AsyncSession, pricing: Pricing, account_id: UUID) -> None:
     """The free starter credit (R1), once the account's e-mail is verified (issue 7): the
-    ledger entry's key is the gate, so `account.registered` (verified) and
-    `account.email_verified`, on different partitions and redelivered, grant it once."""
+    transaction's key is the gate, so `account.registered` (verified) and
+    `account.email_verified`, on different partitions and redelivered, grant it once. It
+    comes out of the platform's promotions account and counts as the first top-up."""
     await open_account(session, pricing, account_id)
     if not pricing.starter_credit_units:
         return
-    repository = LedgerRepository(session)
-    granted = await repository.add_entry(
+    draft = Draft(
         account_id=account_id,
         kind="starter_credit",
         amount_units=pricing.starter_credit_units,
-        idempotency_key=f"starter:{account_id}",
+        idempotency_key=postings.starter_key(account_id),
+        counter_book="promotions",
     )
-    if granted is not None:
-        await repository.credit(account_id, pricing.starter_credit_units)
+    await _post_credit(session, draft, remember=True)
+
+
+@cache
+def _default_currency() -> str:
+    # post_credit's signature (shared with payments) carries no settings; read once.
+    return BillingSettings().currency
+
+
+async def post_credit(
+    session: AsyncSession,
+    *,
+    account_id: UUID,
+    amount_units: int,
+    kind: str,
+    idempotency_key: str,
+    counter_account: str = "payment_clearing",
+) -> bool:
+    """Money into the customer's balance from a payment (`top_up`, `invoice_payment`) or an
+    operator (`manual_adjustment`), moved out of `counter_account`. True when posted, False
+    when `idempotency_key` was used before (a replayed webhook): nothing moves twice.
+
+    Raises ValueError for an amount that is not positive, a kind that is not a credit or an
+    unknown counter account: the caller's bug, never a customer's input."""
+    if amount_units <= 0:
+        raise ValueError(f"a credit is positive, not {amount_units}")
+    if kind not in CREDIT_KINDS:
+        raise ValueError(f"{kind!r} is not one of {sorted(CREDIT_KINDS)}")
+    if counter_account not in {"payment_clearing", "promotions", "refunds_payable", "revenue"}:
+        raise ValueError(f"{counter_account!r} can't fund a credit")
+    # Paying may come before billing heard of the account (topics are not ordered).
+    await LedgerRepository(session).create_balance(account_id, 0, _default_currency())
+    draft = Draft(
+        account_id=account_id,
+        kind=cast(TransactionKind, kind),  # checked against CREDIT_KINDS above
+        amount_units=amount_units,
+        idempotency_key=idempotency_key,
+        counter_book=cast(BookAccount, counter_account),  # checked above
+    )
+    return await _post_credit(session, draft, remember=kind != "manual_adjustment")
+
+
+async def _post_credit(session: AsyncSession, draft: Draft, *, remember: bool) -> bool:
+    repository = LedgerRepository(session)
+    if not await repository.claim([draft]):
+        return False
+    await repository.add_legs([draft])
+    state = await repository.credit(draft.account_id, draft.amount_units, remember=remember)
+    assert state is not None, "the balance was opened in this transaction"
+    await _check_low(session, draft.account_id, state)
+    return True
+
+
+async def refund_part(session: AsyncSession, message_id: UUID, part_index: int) -> bool:
+    """Give back one part's share of a message's charge (a part the platform could not send):
+    True when refunded, False when it was before, or when the message was never charged."""
+    repository = LedgerRepository(session)
+    charged = await repository.charge_of(message_id)
+    if charged is None:
+        log.info("message %s has no charge to refund", message_id)
+        return False
+    if not 1 <= part_index <= charged.parts:
+        raise PoisonEvent(f"message {message_id} has no part {part_index}")
+    draft = postings.refund_of(charged, part_index)
+    if not draft.amount_units:
+        return False  # a free message: nothing to give back
+    return await _post_credit(session, draft, remember=False)
+
+
+async def set_low_threshold(
+    session: AsyncSession, pricing: Pricing, account_id: UUID, units: int | None
+) -> BalanceState:
+    """The customer's own threshold (None: back to 10 % of the last top-up), applied at
+    once: a threshold set above the balance is a crossing too."""
+    await open_account(session, pricing, account_id)
+    state = await LedgerRepository(session).set_low_threshold(account_id, units)
+    assert state is not None, "opened above"
+    return await _check_low(session, account_id, state)
+
+
+async def _check_low(session: AsyncSession, account_id: UUID, state: BalanceState) -> BalanceState:
+    """Say BalanceLow once when the balance goes below the threshold, and get ready to say
+    it again once it is back at or above it (R5)."""
+    threshold = state.threshold_units
+    below = threshold > 0 and state.amount_units < threshold
+    if below == state.low_flagged:
+        return state
+    await LedgerRepository(session).set_low_flag(account_id, below)
+    if below:
+        add_event(
+            session,
+            Outbox,
+            BalanceLow(
+                account_id=account_id,
+                balance=format_units(state.amount_units),
+                threshold=format_units(threshold),
+                currency=state.currency,
+            ),
+        )
+    return BalanceState(
+        state.amount_units,
+        state.currency,
+        state.low_threshold_units,
+        state.last_credit_units,
+        below,
+    )
+
+
+async def after_debit(session: AsyncSession, account_id: UUID, state: BalanceState) -> None:
+    """What a charge's debit may set off: for the charging paths (messages, batches)."""
+    if not state.low_flagged:
+        await _check_low(session, account_id, state)
 
 
 async def charge_messages(
@@ -82,16 +203,25 @@ async def _charge_account(
     # Priced by the tariff in force when dispatch accepted the message, however late the
     # event is charged. None: no price to that destination (declined `no_tariff`).
     costs: dict[UUID, int | None] = {}
+    drafts: dict[UUID, Draft] = {}
     for event in events:
         price = book.price_of(account_id, event.to, event.occurred_at)
-        costs[event.message_id] = None if price is None else event.segments * price.units
+        cost = None if price is None else event.segments * price.units
+        costs[event.message_id] = cost
+        drafts[event.message_id] = postings.charge(
+            account_id,
+            event.message_id,
+            cost or 0,
+            parts=event.segments,
+            country=event.country_code or postings.country_of(event.to),
+            sender=event.sender,
+        )
     causes = {event.message_id: event for event in events}  # each charge joins its trace
     # Claim the charges before paying: the unique keys make a second event for a message
     # (not only a redelivery, which the inbox drops) find the claim and stop, and on
     # PostgreSQL a concurrent claim waits for this transaction instead of charging twice.
-    claimed = await repository.add_charges(
-        account_id, {message_id: cost or 0 for message_id, cost in costs.items()}
-    )
+    claimed_ids = await repository.claim(list(drafts.values()))
+    claimed = {m: d for m, d in drafts.items() if d.id in claimed_ids}
     for event in events:
         if event.message_id not in claimed:
             log.info(
@@ -102,18 +232,20 @@ async def _charge_account(
     current = await repository.lock_balance(account_id)
     assert current is not None, "open_account ran in this transaction"
     left, currency = current
-    spent, declined = 0, []
+    spent, declined, paid = 0, [], []
     for message_id, cost in costs.items():
         if message_id not in claimed:
             continue
         if cost is None:
-            declined.append(claimed[message_id])
+            declined.append(claimed[message_id].id)
             add_event(session, Outbox, _unpriced(account_id, message_id), cause=causes[message_id])
             count_after_commit(session, metrics.DECLINED.labels("no_tariff"))
             continue
         if cost <= left:
             left -= cost
             spent += cost
+            if cost:
+                paid.append(claimed[message_id])
             add_event(
                 session,
                 Outbox,
@@ -126,15 +258,20 @@ async def _charge_account(
                 cause=causes[message_id],
             )
             continue
-        declined.append(claimed[message_id])
+        declined.append(claimed[message_id].id)
         declined_event = _declined(account_id, message_id, left, cost, currency)
         add_event(session, Outbox, declined_event, cause=causes[message_id])
         count_after_commit(session, metrics.DECLINED.labels("insufficient_funds"))
-    if spent and await repository.debit(account_id, spent) is None:
-        raise RuntimeError(f"balance of {account_id} changed under its lock")
     if declined:
         # Take the declined claims back so a decline leaves the ledger as it was.
-        await repository.remove_entries(declined)
+        await repository.remove(declined)
+    # The legs of every paid charge in one statement, then one debit for them all.
+    await repository.add_legs(paid)
+    if spent:
+        state = await repository.debit(account_id, spent)
+        if state is None:
+            raise RuntimeError(f"balance of {account_id} changed under its lock")
+        await after_debit(session, account_id, state)
 
 
 def _unpriced(account_id: UUID, message_id: UUID) -> ChargeDeclined:
@@ -165,8 +302,23 @@ async def balance_of(session: AsyncSession, pricing: Pricing, account_id: UUID) 
     depends on a verification billing may not have seen). Read-only: a GET never opens a
     balance."""
     current = await LedgerRepository(session).balance(account_id)
-    return current or (0, pricing.currency)
+    return (current.amount_units, current.currency) if current else (0, pricing.currency)
 
 
-async def statement(session: AsyncSession, account_id: UUID, limit: int) -> list[LedgerEntry]:
-    return await LedgerRepository(session).entries(account_id, limit)
+async def low_balance_of(session: AsyncSession, account_id: UUID) -> BalanceState | None:
+    return await LedgerRepository(session).balance(account_id)
+
+
+async def page(
+    session: AsyncSession,
+    account_id: UUID,
+    *,
+    limit: int,
+    after: tuple[datetime, UUID] | None,
+    kinds: Sequence[str],
+    since: datetime | None,
+    until: datetime | None,
+) -> list[LedgerTransaction]:
+    return await LedgerRepository(session).page(
+        account_id, limit=limit, after=after, kinds=kinds, since=since, until=until
+    )

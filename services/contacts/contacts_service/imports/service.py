@@ -5,10 +5,9 @@ Skipped rows are written to an error report by row number and reason, not their 
 import csv
 import json
 import logging
-import os
 import zipfile
-from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -380,26 +379,24 @@ def _append_errors(path: Path, errors: list[tuple[int, str]]) -> None:
         writer.writerows(errors)
 
 
-async def delete_expired_files(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    directory: str,
-    retention_days: int,
-    now: Callable[[], datetime] = utcnow,
+async def expire_files(
+    session: AsyncSession, directory: str, cutoff: datetime, limit: int | None, at: datetime
 ) -> int:
-    """R18: the upload and its error report go `retention_days` after the import finished."""
-    cutoff = now() - timedelta(days=retention_days)
-    async with sessionmaker() as session, session.begin():
-        jobs = list(
-            await session.scalars(
-                select(ContactImport).where(
-                    ContactImport.finished_at < cutoff, ContactImport.files_deleted_at.is_(None)
-                )
-            )
+    """Removes the files of up to `limit` imports finished before `cutoff`; returns how many."""
+    jobs = list(
+        await session.scalars(
+            select(ContactImport)
+            .where(ContactImport.finished_at < cutoff, ContactImport.files_deleted_at.is_(None))
+            .limit(limit)
         )
-        for job in jobs:
-            paths = [upload_path(directory, job.id, suffix) for suffix in SUFFIXES]
-            for path in [*paths, errors_path(directory, job.id)]:
-                if path.exists():
-                    os.remove(path)
-            job.files_deleted_at = now()
+    )
+    for job in jobs:
+        remove_files(directory, job.id)
+        job.files_deleted_at = at
     return len(jobs)
+
+
+def remove_files(directory: str, import_id: UUID) -> None:
+    paths = [upload_path(directory, import_id, suffix) for suffix in SUFFIXES]
+    for path in [*paths, errors_path(directory, import_id)]:
+        path.unlink(missing_ok=True)

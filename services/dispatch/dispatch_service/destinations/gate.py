@@ -1,17 +1,23 @@
 """The destination gate each dispatch process keeps: refuses at intake a number in a
 high-risk range whose category is not enabled for the account, or in a country outside its
-allow-list. Per-account exceptions are not stored yet (operator routes to come): every
-account gets the shipped ranges and DISPATCH_DEFAULT_ALLOWED_COUNTRIES."""
+allow-list (DISPATCH_DEFAULT_ALLOWED_COUNTRIES plus what an operator enabled for it,
+/v1/ops/destinations). The exceptions are reloaded every DISPATCH_DESTINATIONS_REFRESH_SECONDS,
+so a check costs no query."""
 
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.config import DispatchSettings
-from dispatch_service.destinations.policy import NO_EXCEPTIONS, Refusal, check
+from dispatch_service.destinations import repository
+from dispatch_service.destinations.policy import NO_EXCEPTIONS, Exceptions, Refusal, check
 from dispatch_service.destinations.ranges import HighRiskRanges
 from dispatch_service.messages.phone import PhoneNumber
+from dispatch_service.reloading import Reloading
+from shared.app import SessionDep
 from shared.errors import ProblemError, problem_response_doc
 
 
@@ -45,16 +51,28 @@ DESTINATION_REFUSED_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 class DestinationGate:
     def __init__(self, settings: DispatchSettings) -> None:
-        self._ranges = HighRiskRanges.load(settings.high_risk_ranges_file)
-        self._countries = settings.default_allowed_countries
+        self.ranges = HighRiskRanges.load(settings.high_risk_ranges_file)
+        self.default_countries = settings.default_allowed_countries
+        self._max_age = settings.destinations_refresh_seconds
+        self.exceptions: Reloading[dict[UUID, Exceptions]] = Reloading(
+            repository.all_exceptions, {}
+        )
+
+    async def refresh(self, session: AsyncSession) -> None:
+        await self.exceptions.refresh(session, self._max_age)
+
+    def reload_after_commit(self, session: AsyncSession) -> None:
+        """The request's session changes exceptions: once it commits, this process loads
+        them again (before the commit, a load would still see the old)."""
+        event.listen(session.sync_session, "after_commit", lambda _: self.exceptions.invalidate())
 
     def refusal(self, account_id: UUID, phone: PhoneNumber) -> Refusal | None:
         return check(
             phone.e164,
             phone.region,
-            ranges=self._ranges,
-            default_countries=self._countries,
-            exceptions=NO_EXCEPTIONS,
+            ranges=self.ranges,
+            default_countries=self.default_countries,
+            exceptions=self.exceptions.value.get(account_id, NO_EXCEPTIONS),
         )
 
     def check(self, account_id: UUID, phone: PhoneNumber) -> None:
@@ -63,7 +81,7 @@ class DestinationGate:
             raise DestinationRefused(refusal, phone.e164)
 
 
-async def _destination_gate(request: Request) -> DestinationGate:
+def destination_gate(request: Request) -> DestinationGate:
     # One per app (so per process), made on first use.
     state = request.app.state
     gate: DestinationGate | None = getattr(state, "destination_gate", None)
@@ -74,4 +92,10 @@ async def _destination_gate(request: Request) -> DestinationGate:
     return gate
 
 
-DestinationGateDep = Annotated[DestinationGate, Depends(_destination_gate)]
+async def _fresh_destination_gate(request: Request, session: SessionDep) -> DestinationGate:
+    gate = destination_gate(request)
+    await gate.refresh(session)
+    return gate
+
+
+DestinationGateDep = Annotated[DestinationGate, Depends(_fresh_destination_gate)]

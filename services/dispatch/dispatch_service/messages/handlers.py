@@ -18,19 +18,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.accounts.handlers import on_account_states_changed
 from dispatch_service.batches import repository as set_based
 from dispatch_service.batches.handlers import on_batch_charge_authorized, on_batch_charge_declined
+from dispatch_service.campaigns.service import on_audience_chunk
 from dispatch_service.config import DispatchSettings
 from dispatch_service.consent.service import on_consents_changed
+from dispatch_service.db import ErasedNumber
 from dispatch_service.help_replies.service import answer_help
 from dispatch_service.messages import repository
+from dispatch_service.privacy.erasure import on_erasure_requested
 from dispatch_service.replies.service import on_inbound_received
 from dispatch_service.tariffs.handlers import on_tariffs_published
+from shared.erasure import not_erased
 from shared.events import (
     AccountStateChanged,
+    CampaignAudienceChunk,
     ChargeAuthorized,
     ChargeDeclined,
     ChargeEvent,
     InboundMessageReceived,
     MessagePartStatusReported,
+    PrivacyEvent,
     RecipientConsentChanged,
     TariffPublished,
     utcnow,
@@ -93,6 +99,15 @@ async def on_part_statuses_reported(
             log.warning("ignoring receipt for unknown part %s of %s", event.part_index, message.id)
 
 
+async def on_unerased_consents_changed(
+    session: AsyncSession, events: Sequence[RecipientConsentChanged]
+) -> None:
+    """A consent change from before its number was erased would store the number again."""
+    await on_consents_changed(
+        session, await not_erased(session, ErasedNumber, events, lambda event: event.phone)
+    )
+
+
 def handlers(settings: DispatchSettings) -> Mapping[str, Handler]:
     """The consumer wiring, shared by the HTTP process and anything else that applies
     these events."""
@@ -108,9 +123,12 @@ def handlers(settings: DispatchSettings) -> Mapping[str, Handler]:
         "batch.charge_declined": on_batch_charge_declined,
         "message.part_status_reported": Batched(on_part_statuses_reported),
         "account.state_changed": Batched(on_account_states_changed),
-        "recipient.consent_changed": Batched(on_consents_changed),
+        "recipient.consent_changed": Batched(on_unerased_consents_changed),
+        "privacy.erasure_requested": on_erasure_requested,
         "inbound.received": Batched(on_inbound),
         "tariff.published": Batched(on_tariffs_published),
+        # A campaign's audience, a chunk at a time from contacts.
+        "campaign.audience_chunk": on_audience_chunk,
     }
 
 
@@ -120,4 +138,6 @@ TOPICS: tuple[str, ...] = (
     AccountStateChanged.topic,
     RecipientConsentChanged.topic,
     TariffPublished.topic,
+    PrivacyEvent.topic,
+    CampaignAudienceChunk.topic,
 )

@@ -1,16 +1,19 @@
 """The operators' side of sender names: the queue, and approve, reject or revoke."""
 
 from collections.abc import Sequence
+from typing import Literal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dispatch_service.db import Outbox
 from dispatch_service.senders import repository
 from dispatch_service.senders.models import SenderNameRow
 from dispatch_service.senders.problems import InvalidSenderTransition, SenderNameTaken
 from dispatch_service.senders.service import record
 from shared.errors import NotFound
-from shared.events import utcnow
+from shared.events import SenderNameDecided, utcnow
+from shared.outbox import add_event
 from shared.security import Principal
 
 
@@ -37,6 +40,7 @@ async def approve(session: AsyncSession, operator: Principal, sender_id: UUID) -
         raise InvalidSenderTransition(row.state, "approved")
     await session.refresh(row)
     record(session, operator, row, "sender_name.approved")
+    _announce(session, row, "approved")
     return row
 
 
@@ -46,6 +50,7 @@ async def reject(
     row = await _pending(session, sender_id, "rejected")
     await _decide(session, operator, row, ("pending",), "rejected", reason)
     record(session, operator, row, "sender_name.rejected")
+    _announce(session, row, "rejected", reason)
     return row
 
 
@@ -59,6 +64,26 @@ async def revoke(
     await repository.clear_default(session, row.id)
     record(session, operator, row, "sender_name.revoked")
     return row
+
+
+def _announce(
+    session: AsyncSession,
+    row: SenderNameRow,
+    decision: Literal["approved", "rejected"],
+    reason: str | None = None,
+) -> None:
+    """Tells the account (auth's notifications mail it), in the decision's transaction."""
+    add_event(
+        session,
+        Outbox,
+        SenderNameDecided(
+            account_id=row.account_id,
+            sender_id=row.id,
+            name=row.name,
+            decision=decision,
+            reason=reason,
+        ),
+    )
 
 
 async def _found(session: AsyncSession, sender_id: UUID) -> SenderNameRow:

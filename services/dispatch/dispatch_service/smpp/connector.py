@@ -41,7 +41,7 @@ from dispatch_service.smpp.wire import text_field
 from dispatch_service.smsc import repository as health
 from dispatch_service.smsc.routing import Router
 from shared import tracing
-from shared.events import DeliverSmReceived, MessagePartSubmitted
+from shared.events import DeliverSmReceived, MessagePartFailed, MessagePartSubmitted
 from shared.outage import is_database_outage
 from shared.outbox import add_event
 from shared.runtime import ServiceRuntime
@@ -517,14 +517,28 @@ class Connector:
             part, resp = outcome.part, outcome.response
             message = messages[part.message_id]
             message.part(part.part_index).answered_attempts += 1
-            message.record_part(
+            error_code = f"smpp_{resp.status:#04x}"
+            moved = message.record_part(
                 part.part_index,
                 "failed",
                 now,
-                error_code=f"smpp_{resp.status:#04x}",
+                error_code=error_code,
                 reason=resp.get_status_desc(),
                 smsc=outcome.link,
             )
+            if moved:
+                # Only when the part's status moved: a repeated answer refunds nothing twice
+                # (billing's refund key holds that line as well).
+                add_event(
+                    db,
+                    Outbox,
+                    MessagePartFailed(
+                        account_id=part.account_id,
+                        message_id=part.message_id,
+                        part_index=part.part_index,
+                        error_code=error_code,
+                    ),
+                )
 
     async def _on_deliver(self, link: str, session: SmppSession, pdu: Command) -> None:
         # The session comes with the PDU: right after bind, before `open` has returned,

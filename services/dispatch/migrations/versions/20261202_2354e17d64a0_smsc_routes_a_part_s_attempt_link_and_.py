@@ -1,7 +1,7 @@
 """smsc routes: a part's attempt link and the links' health
 
 Revision ID: 2354e17d64a0
-Revises: 5d1e2f3a4b6c
+Revises: d97980eaade7
 Create Date: 2026-12-02 01:05:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "2354e17d64a0"
-down_revision: str | None = "5d1e2f3a4b6c"
+down_revision: str | None = "d97980eaade7"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

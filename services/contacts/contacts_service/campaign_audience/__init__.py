@@ -1,0 +1,1 @@
+"""Campaign audiences (issue 11 item 4): who of the groups may receive a campaign."""

@@ -1,0 +1,62 @@
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ExportState = Literal["pending", "running", "ready", "failed", "expired"]
+
+
+class ExportCreate(BaseModel):
+    """Exactly one of `phone`, `contact_id` or `all`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str | None = Field(default=None, examples=["+447700900123"])
+    contact_id: UUID | None = None
+    all: Literal[True] | None = Field(
+        default=None, description="The whole account's data; needs `account:export`"
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "ExportCreate":
+        given = [key for key in ("phone", "contact_id", "all") if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of phone, contact_id or all")
+        return self
+
+
+class ExportResponse(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: UUID
+    scope: Literal["phone", "contact", "all"]
+    phone: str | None
+    contact_id: UUID | None
+    state: ExportState
+    rows: int = Field(description="Rows in the archive, once ready")
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+    expires_at: datetime | None = Field(description="The download goes away then")
+
+
+class ErasureCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(examples=["+447700900123"], description="The number to erase")
+
+
+class ErasurePartResponse(BaseModel):
+    service: str
+    completed: bool
+    rows: int | None = Field(description="Rows erased or redacted; null until completed")
+    completed_at: datetime | None
+
+
+class ErasureResponse(BaseModel):
+    id: UUID
+    state: Literal["pending", "completed"]
+    created_at: datetime
+    completed_at: datetime | None
+    services: list[ErasurePartResponse]

@@ -1,0 +1,335 @@
+"""Erasure of a recipient's number (R17, issue 11 item 5) against PostgreSQL and the broker:
+contacts publishes the request, contacts, dispatch and dlr each erase or redact what they
+hold and report; afterwards no table or outbox of any of them, and no export archive, holds
+the number, and events about it from before the erasure, replayed, do not bring it back."""
+
+import asyncio
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from contacts_service.config import ContactsSettings
+from contacts_service.main import create_app as create_contacts
+from contacts_service.models import Base as ContactsBase
+from dispatch_service.config import DispatchSettings
+from dispatch_service.main import create_app as create_dispatch
+from dispatch_service.models import Base as DispatchBase
+from dispatch_service.models import Message
+from dlr_service.config import DlrSettings
+from dlr_service.main import create_app as create_dlr
+from dlr_service.models import Base as DlrBase
+from dlr_service.models import InboundMessage, LastSend
+from shared.events import (
+    Event,
+    MessageAccepted,
+    RecipientConsentChanged,
+    serialise_event,
+    utcnow,
+)
+from shared.kafka import new_producer
+from tests.integration.contacts_support import add_contact, bearer
+from tests.support.apps import AuthClient, running_app, served_app
+from tests.support.databases import Databases
+from tests.support.inbox import eventually
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+TOKEN = "test-internal-token"
+NUMBER = "+447700900321"
+OTHER_NUMBER = "+447700900654"
+
+
+@dataclass
+class Platform:
+    contacts: httpx.AsyncClient
+    apps: dict[str, FastAPI]
+    bases: dict[str, Any]
+    export_dir: Path
+    producer: AIOKafkaProducer
+
+    async def rows_naming(self, number: str) -> list[str]:
+        """Every row of every table of the three services that holds the number."""
+        found = []
+        for name, app in self.apps.items():
+            async with app.state.runtime.sessionmaker() as session:
+                for table in self.bases[name].metadata.sorted_tables:
+                    for row in (await session.execute(select(table))).all():
+                        if any(number in str(value) for value in row):
+                            found.append(f"{name}.{table.name}: {row}")
+        return found
+
+    def files_naming(self, number: str) -> list[Path]:
+        """Export archives (read inside: they are compressed) and anything else there."""
+        return [
+            path
+            for path in self.export_dir.rglob("*")
+            if path.is_file() and number.encode() in _contents(path)
+        ]
+
+    async def publish(self, event: Event) -> None:
+        """As the service owning the event's topic would."""
+        await self.producer.send_and_wait(
+            event.topic,
+            value=serialise_event(event),
+            key=event.aggregate_id.encode(),
+            headers=[("event_type", event.type.encode())],  # type: ignore[attr-defined]
+        )
+
+    async def handled(self, service: str, event_id: UUID) -> bool:
+        runtime = self.apps[service].state.runtime
+        inbox = self.bases[service].metadata.tables["inbox"]
+        async with runtime.sessionmaker() as session:
+            statement = select(inbox.c.event_id).where(inbox.c.event_id == event_id)
+            return await session.scalar(statement) is not None
+
+
+@pytest.fixture(scope="module")
+async def platform(
+    databases: Databases,
+    broker: str,
+    auth_service: AuthClient,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Platform]:
+    group = uuid4().hex[:8]
+    common: dict[str, Any] = {
+        "kafka_bootstrap_servers": broker,
+        "jwks_url": auth_service.jwks_url,
+        "environment": "test",
+        "internal_token": TOKEN,
+        "erasure_poll_seconds": 0.2,
+    }
+    dispatch = create_dispatch(
+        DispatchSettings(
+            database_url=await databases.create("dispatch"),
+            consumer_group=f"dispatch-erasure-{group}",
+            **common,
+        )
+    )
+    dlr = create_dlr(DlrSettings(database_url=await databases.create("dlr"), **common))
+    export_dir = tmp_path_factory.mktemp("exports")
+    producer = new_producer(broker)
+    await producer.start()
+    try:
+        async with served_app(dispatch) as dispatch_url, served_app(dlr) as dlr_url:
+            contacts = create_contacts(
+                ContactsSettings(
+                    database_url=await databases.create("contacts"),
+                    consumer_group=f"contacts-erasure-{group}",
+                    export_dir=str(export_dir),
+                    export_poll_seconds=0.2,
+                    dispatch_url=dispatch_url,
+                    dlr_url=dlr_url,
+                    **common,
+                )
+            )
+            async with running_app(contacts) as client:
+                yield Platform(
+                    client,
+                    {"contacts": contacts, "dispatch": dispatch, "dlr": dlr},
+                    {"contacts": ContactsBase, "dispatch": DispatchBase, "dlr": DlrBase},
+                    export_dir,
+                    producer,
+                )
+    finally:
+        await producer.stop()
+
+
+async def _message(
+    platform: Platform, account_id: UUID, to: str, text: str, status: str = "delivered"
+) -> UUID:
+    message = Message(
+        id=uuid4(),
+        account_id=account_id,
+        to_number=to,
+        sender="Acme",
+        text=text,
+        encoding="gsm7",
+        segments=1,
+        concat_reference=0,
+        status=status,
+        send_at=utcnow() + timedelta(days=1) if status == "scheduled" else None,
+    )
+    async with platform.apps["dispatch"].state.runtime.sessionmaker() as session:
+        async with session.begin():
+            session.add(message)
+    return message.id
+
+
+async def _reply(platform: Platform, account_id: UUID, from_number: str, text: str) -> None:
+    now = utcnow()
+    async with platform.apps["dlr"].state.runtime.sessionmaker() as session:
+        async with session.begin():
+            session.add(
+                InboundMessage(
+                    id=uuid4(),
+                    account_id=account_id,
+                    from_number=from_number,
+                    to_number="+447700900000",
+                    text=text,
+                    received_at=now,
+                )
+            )
+            session.add(
+                LastSend(
+                    sender="Acme", recipient=from_number, account_id=account_id, last_sent_at=now
+                )
+            )
+
+
+async def _completed(client: httpx.AsyncClient, token: str, phone: str) -> dict[str, Any]:
+    created = await client.post(
+        "/v1/privacy/erasures", json={"phone": phone}, headers=bearer(token)
+    )
+    assert created.status_code == 202, created.text
+    assert created.json()["state"] == "pending"
+    url = created.headers["Location"]
+    async with asyncio.timeout(60):
+        while (erasure := (await client.get(url, headers=bearer(token))).json())[
+            "state"
+        ] != "completed":
+            await asyncio.sleep(0.2)
+    return erasure
+
+
+async def _export(client: httpx.AsyncClient, token: str, phone: str) -> None:
+    created = await client.post("/v1/privacy/exports", json={"phone": phone}, headers=bearer(token))
+    url = created.headers["Location"]
+    async with asyncio.timeout(30):
+        while (await client.get(url, headers=bearer(token))).json()["state"] != "ready":
+            await asyncio.sleep(0.1)
+
+
+async def test_after_an_erasure_no_table_outbox_or_archive_holds_the_number(
+    platform: Platform, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    other_account, other_token = await auth_service.new_account()
+    contact = await add_contact(platform.contacts, token, NUMBER, name="Ada")
+    consent = await platform.contacts.post(
+        f"/v1/contacts/{contact.json()['id']}/consent",
+        json={"purpose": "marketing", "granted": False},
+        headers=bearer(token),
+    )
+    assert consent.status_code == 201, consent.text
+    erased_message = await _message(platform, account_id, NUMBER, "Your code is 1234")
+    scheduled = await _message(platform, account_id, NUMBER, "See you tomorrow", "scheduled")
+    await _reply(platform, account_id, NUMBER, "thanks, Ada here")
+    # The same number at another account, and another number here: both untouched.
+    await add_contact(platform.contacts, other_token, NUMBER)
+    await _message(platform, other_account, NUMBER, "other tenant's text")
+    await _message(platform, account_id, OTHER_NUMBER, "someone else's text")
+    await _export(platform.contacts, token, NUMBER)
+    # The opt-out reached dispatch's projection: dispatch holds the number too.
+    assert await eventually(
+        lambda: _holds(platform, "dispatch", "recipient_consents", NUMBER), timeout=30
+    )
+    assert platform.files_naming(NUMBER)
+
+    erasure = await _completed(platform.contacts, token, NUMBER)
+
+    assert [(part["service"], part["completed"]) for part in erasure["services"]] == [
+        ("contacts", True),
+        ("dispatch", True),
+        ("dlr", True),
+    ]
+    assert all(part["rows"] > 0 for part in erasure["services"]), erasure
+    remaining = await platform.rows_naming(NUMBER)
+    # What is left names the number only for the other account.
+    assert all(str(other_account) in row for row in remaining), remaining
+    assert len(remaining) == 2, remaining  # the other account's contact and message
+    assert platform.files_naming(NUMBER) == []
+    async with platform.apps["dispatch"].state.runtime.sessionmaker() as session:
+        message = await session.get(Message, erased_message)
+        assert message is not None
+        assert (message.to_number, message.text) == ("redacted", "[redacted]")
+        # Not left to go out to a redacted number.
+        assert (await session.get(Message, scheduled)).status == "canceled"  # type: ignore[union-attr]
+        others = await session.scalars(
+            select(Message.text).where(Message.to_number == OTHER_NUMBER)
+        )
+        assert list(others) == ["someone else's text"]
+    # Another account does not see the request.
+    response = await platform.contacts.get(
+        f"/v1/privacy/erasures/{erasure['id']}", headers=bearer(other_token)
+    )
+    assert response.status_code == 404
+
+
+async def test_events_from_before_the_erasure_replayed_do_not_bring_the_number_back(
+    platform: Platform, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    before = utcnow() - timedelta(minutes=5)
+    await _completed(platform.contacts, token, NUMBER)
+
+    stop = RecipientConsentChanged(
+        account_id=account_id,
+        phone=NUMBER,
+        opted_out=True,
+        source="keyword",
+        occurred_at=before,
+    )
+    accepted = MessageAccepted(
+        account_id=account_id,
+        message_id=uuid4(),
+        to=NUMBER,
+        sender="Acme",
+        encoding="gsm7",
+        segments=1,
+        occurred_at=before,
+    )
+    await platform.publish(stop)
+    await platform.publish(accepted)
+
+    assert await eventually(lambda: platform.handled("contacts", stop.event_id))
+    assert await eventually(lambda: platform.handled("dispatch", stop.event_id))
+    assert await eventually(lambda: platform.handled("dlr", accepted.event_id))
+    remaining = await platform.rows_naming(NUMBER)
+    assert not [row for row in remaining if str(account_id) in row], remaining
+
+
+async def test_a_number_nobody_holds_completes_with_zero_rows(
+    platform: Platform, auth_service: AuthClient
+) -> None:
+    _, token = await auth_service.new_account()
+
+    erasure = await _completed(platform.contacts, token, "+44 7700 900777")
+
+    assert [part["rows"] for part in erasure["services"]] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("body", [{}, {"phone": "07700 900123"}, {"phone": NUMBER, "x": 1}])
+async def test_a_bad_request_is_refused_and_erases_nothing(
+    platform: Platform, auth_service: AuthClient, body: dict[str, Any]
+) -> None:
+    _, token = await auth_service.new_account()
+
+    response = await platform.contacts.post(
+        "/v1/privacy/erasures", json=body, headers=bearer(token)
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def _holds(platform: Platform, service: str, table: str, number: str) -> bool:
+    async with platform.apps[service].state.runtime.sessionmaker() as session:
+        rows = (await session.execute(select(platform.bases[service].metadata.tables[table]))).all()
+    return any(number in str(value) for row in rows for value in row)
+
+
+def _contents(path: Path) -> bytes:
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return b"".join(archive.read(name) for name in archive.namelist())
+    return path.read_bytes()

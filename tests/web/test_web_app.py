@@ -1,0 +1,66 @@
+"""The personal account in a real Chromium against the whole platform: the devstack is started
+here (as in tests/e2e), the web app's production build is served by `vite preview` proxying
+the API to its gateway, and Playwright drives Debian's Chromium through web/e2e. Screenshots
+at 360 px and 1280 px land in web/test-results/."""
+
+import asyncio
+import os
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from devstack.ports import free_port
+from devstack.stack import ROOT, SERVICES, Stack, StackConfig
+from tests.support.databases import Databases
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+WEB = ROOT / "web"
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    databases: Databases, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    var_dir = Path(tmp_path_factory.mktemp("web-stack"))
+    urls = {name: await databases.create(name) for name in SERVICES}
+    platform = Stack(
+        StackConfig(var_dir=var_dir, gateway_port=0, database_urls=urls, logs_to_files=True)
+    )
+    await asyncio.to_thread(platform.start, 120)
+    try:
+        yield platform
+    finally:
+        await asyncio.to_thread(platform.stop)
+
+
+def _npx() -> str:
+    npx = shutil.which("npx")
+    assert npx is not None, "Node.js 20 and npm are needed: make test installs the web app"
+    return npx
+
+
+async def test_the_customer_journey_in_chromium(stack: Stack) -> None:
+    assert (WEB / "node_modules").is_dir(), "run `make web-install` (make test does)"
+    assert (WEB / "dist" / "index.html").is_file(), "run `make web-build` (make test does)"
+    env = {
+        **os.environ,
+        "GATEWAY_URL": stack.gateway_url,
+        "WEB_PORT": str(free_port()),
+        "CI": "1",
+    }
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [_npx(), "playwright", "test"],
+        cwd=WEB,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    shots = {p.name for p in (WEB / "test-results").glob("*.png")}
+    assert {"dashboard-360.png", "send-1280.png"} <= shots

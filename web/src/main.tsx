@@ -1,0 +1,42 @@
+import "@mantine/core/styles.css";
+import "./i18n";
+import { MantineProvider } from "@mantine/core";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { createBrowserRouter, RouterProvider } from "react-router-dom";
+import { Shell } from "./App";
+import { Dashboard } from "./pages/Dashboard";
+import { Login } from "./pages/Login";
+import { MessageDetail } from "./pages/MessageDetail";
+import { Messages } from "./pages/Messages";
+import { Send } from "./pages/Send";
+import { SignUp } from "./pages/SignUp";
+
+const router = createBrowserRouter([
+  { path: "/login", element: <Login /> },
+  { path: "/signup", element: <SignUp /> },
+  {
+    element: <Shell />,
+    children: [
+      { path: "/", element: <Dashboard /> },
+      { path: "/send", element: <Send /> },
+      { path: "/messages", element: <Messages /> },
+      { path: "/messages/:messageId", element: <MessageDetail /> },
+    ],
+  },
+]);
+
+const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 1000 } } });
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <MantineProvider>
+        <QueryClientProvider client={queryClient}>
+          <RouterProvider router={router} />
+        </QueryClientProvider>
+      </MantineProvider>
+    </StrictMode>,
+  );
+}

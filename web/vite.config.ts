@@ -1,0 +1,24 @@
+/// <reference types="vitest/config" />
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vite";
+
+// The app talks to the gateway's public API only. In development and in the end-to-end tests
+// the dev/preview server proxies the API paths to the gateway, so the browser sees one origin
+// (no CORS to configure); in production the static build is served next to the gateway.
+const gateway = process.env.GATEWAY_URL ?? "http://127.0.0.1:8000";
+const proxy = {
+  "/v1": { target: gateway, changeOrigin: true },
+  "/.well-known": { target: gateway, changeOrigin: true },
+};
+
+export default defineConfig({
+  plugins: [react()],
+  server: { proxy, host: "127.0.0.1" },
+  preview: { proxy, host: "127.0.0.1" },
+  test: {
+    environment: "jsdom",
+    setupFiles: ["./src/test-setup.ts"],
+    include: ["src/**/*.test.{ts,tsx}"],
+    css: false,
+  },
+});
