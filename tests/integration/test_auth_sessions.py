@@ -493,6 +493,7 @@ def test_production_refuses_to_start_without_a_totp_key() -> None:
         environment="production",
         private_key_pem=signing_key,
         totp_encryption_keys=Fernet.generate_key().decode(),
+        unsubscribe_secret="u" * 32,  # production needs it too (notifications' links)
     )
     with pytest.raises(ValueError, match="32 bytes"):
         AuthSettings(environment="test", totp_encryption_keys="not-a-key")
