@@ -1701,6 +1701,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ops/smsc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SMSC connections with their health, and the routes over them
+         * @description Every configured connection with what the SMPP connector last reported (every few seconds): binds bound, submits in flight, parts waiting for it, its circuit breaker and last error. No credentials.
+         */
+        get: operations["list_links_v1_ops_smsc_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ops/tariffs": {
         parameters: {
             query?: never;
@@ -4640,6 +4660,18 @@ export interface components {
              */
             role: "owner" | "admin" | "developer" | "billing" | "viewer";
         };
+        /** RouteHop */
+        RouteHop: {
+            /** Connection */
+            connection: string;
+            /** Rank */
+            rank?: number | null;
+            /**
+             * Weight
+             * @default 1
+             */
+            weight?: number;
+        };
         /**
          * SendBatchRequest
          * @description One text to many recipients (`to` and `text`), or a list of `messages`. `sender`,
@@ -4842,6 +4874,73 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** SmscLinkHealth */
+        SmscLinkHealth: {
+            /**
+             * Binds
+             * @description Binds configured
+             */
+            binds: number;
+            /** Bound Binds */
+            bound_binds?: number | null;
+            /**
+             * Circuit
+             * @description closed | open | half_open
+             */
+            circuit?: string | null;
+            /** Failures In A Row */
+            failures_in_a_row?: number | null;
+            /** Host */
+            host: string;
+            /**
+             * In Flight
+             * @description submit_sm written, not yet answered
+             */
+            in_flight?: number | null;
+            /** Last Error */
+            last_error?: string | null;
+            /** Last Error At */
+            last_error_at?: string | null;
+            /** Name */
+            name: string;
+            /** Port */
+            port: number;
+            /**
+             * Queued
+             * @description Parts claimed for it, not yet written
+             */
+            queued?: number | null;
+            /**
+             * Reported At
+             * @description When the connector last reported
+             */
+            reported_at?: string | null;
+            /**
+             * State
+             * @description `up`: bound, circuit closed; `degraded`: bound with a circuit open or half-open, or only some binds bound; `down`: no bind bound; `unknown`: the connector has not reported lately (not running, or it cannot reach the database)
+             * @enum {string}
+             */
+            state: "up" | "degraded" | "down" | "unknown";
+            /** Tls */
+            tls: boolean;
+        };
+        /** SmscOverview */
+        SmscOverview: {
+            /** Connections */
+            connections: components["schemas"]["SmscLinkHealth"][];
+            /** Routes */
+            routes: components["schemas"]["SmscRouteView"][];
+        };
+        /** SmscRouteView */
+        SmscRouteView: {
+            /** Connections */
+            connections: components["schemas"]["RouteHop"][];
+            /**
+             * Destinations
+             * @description An E.164 prefix, a country, or `default`
+             */
+            destinations: string;
         };
         /** StateReason */
         StateReason: {
@@ -20720,6 +20819,124 @@ export interface operations {
             };
             /** @description `invalid_state_transition` (`state` is the current one) or, on approval, `sender_name_taken` (approved for another company meanwhile) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this account or API key (or, without a valid token, this address): `rate_limited`; retry after `Retry-After` seconds. Every answer carries `RateLimit-*`. */
+            429: {
+                headers: {
+                    /** @description Requests allowed at once (the burst) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the full burst is available again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until a request is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; nothing personal is logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway answered badly */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service or its dependency is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_links_v1_ops_smsc_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmscOverview"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller is not a platform operator (`forbidden`); or the account's state forbids it: `account_blocked`, `account_closed` (the detail gives the reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body did not arrive in time */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
