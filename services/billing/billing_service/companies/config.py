@@ -80,7 +80,11 @@ class Companies:
             raw = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
             companies = [CompanyConfig.model_validate(item) for item in raw]
         if not companies:
-            companies = list(DEFAULT_COMPANIES)
+            # The built-in company stands in for a real one (make dev, tests): it bills in
+            # whatever currency the balances are kept in.
+            companies = [
+                c.model_copy(update={"currency": balance_currency}) for c in DEFAULT_COMPANIES
+            ]
         by_code: dict[str, CompanyConfig] = {}
         for company in companies:
             if company.code in by_code:
