@@ -16568,6 +16568,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such resource for this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body did not arrive in time */
             408: {
                 headers: {
@@ -19065,6 +19074,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such resource for this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body did not arrive in time */
             408: {
                 headers: {
@@ -19191,6 +19209,15 @@ export interface operations {
             };
             /** @description The caller is not a platform operator (`forbidden`); or the account's state forbids it: `account_blocked`, `account_closed` (the detail gives the reason) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this account */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -50,7 +50,10 @@ async def account_company(
     "/{account_id}/company",
     summary="Move an account to another contracting company",
     description="Documents issued before keep the company they were issued by.",
-    responses=_problems(422, "Invalid input (`validation_error`), unknown `unknown_company`"),
+    responses={
+        **problem_responses(404),
+        **_problems(422, "Invalid input (`validation_error`), unknown `unknown_company`"),
+    },
 )
 async def change_company(
     account_id: UUID,

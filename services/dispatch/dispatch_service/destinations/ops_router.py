@@ -16,7 +16,7 @@ from shared.roles.operators import NOT_AN_OPERATOR_RESPONSE, OperatorDep
 router = APIRouter(
     prefix="/v1/ops/destinations",
     tags=["ops"],
-    responses={**problem_responses(*AUTHENTICATED), **NOT_AN_OPERATOR_RESPONSE},
+    responses={**problem_responses(*AUTHENTICATED, 404), **NOT_AN_OPERATOR_RESPONSE},
 )
 
 
