@@ -502,6 +502,29 @@ async def test_usage_equals_the_ledger_to_the_cent(
     assert (await billing.get(stranger, "/v1/billing/usage"))["rows"] == []
 
 
+async def test_a_non_geographic_number_is_charged_without_a_country(
+    billing: Billing, auth_service: AuthClient
+) -> None:
+    """+800 freephone has no country; a batch (whose events carry no country) still charges
+    and reports it, rather than failing the whole consumer batch on a three-letter region."""
+    from shared.events import BatchAccepted, BatchedMessage
+
+    account_id, token = await auth_service.new_account()
+    await billing.credit(account_id, "1.00")
+    batch = BatchAccepted(
+        account_id=account_id,
+        batch_id=uuid4(),
+        messages=[BatchedMessage(message_id=uuid4(), segments=2, to="+80012345678", sender="Acme")],
+    )
+    await billing.process(batch)
+
+    assert await billing.balance(token) == "0.90"
+    by_country = await billing.get(token, "/v1/billing/usage", group_by="country")
+    assert [(r["key"], r["parts"], r["amount"]) for r in by_country["rows"]] == [
+        ("", 2, "0.10")
+    ]
+
+
 @pytest.mark.parametrize(
     ("params", "code"),
     [

@@ -120,6 +120,9 @@ class ChargeRecord:
     sender: str | None
 
 
+_NO_REGION = {"001", "ZZ"}
+
+
 def country_of(number: str | None) -> str | None:
     """The ISO country of an E.164 number, for the usage report when the event doesn't say
     (batches): the library's metadata, not a table of our own."""
@@ -134,4 +137,6 @@ def country_of(number: str | None) -> str | None:
     region = phonenumbers.region_code_for_number(
         parsed
     ) or phonenumbers.region_code_for_country_code(parsed.country_code or 0)
-    return region if region and region != "ZZ" else None
+    # "001" is the library's region for non-geographic codes (+800, +882): no country at all,
+    # and three characters that the report's two-letter column would refuse.
+    return region if region and region not in _NO_REGION else None
