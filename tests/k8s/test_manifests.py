@@ -23,14 +23,14 @@ import kubernetes_validate
 import pytest
 import yaml
 from cryptography.fernet import Fernet
-from pydantic import AliasChoices
+from pydantic import AliasChoices, SecretStr
 from pydantic_settings import BaseSettings
 
 from shared.dlq.__main__ import _parser as dlq_parser
 from shared.events import ALL_TOPICS, AnyEvent, dead_letter_topic
+from shared.file_settings import FileSettings
 from shared.kafka import KafkaClientSettings
 from shared.mail import MailSettings
-from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -552,14 +552,20 @@ def test_every_process_starts_with_the_settings_it_is_given(
             names = {**env_names(extra), **names}
         for c in containers(w):
             env = manifest_env(c, docs)
-            # NAME_FILE: the setting NAME from a mounted Secret's file (shared.settings).
+            # NAME_FILE: the setting NAME from a mounted Secret's file (shared.file_settings),
+            # for the class that reads NAME.
+            readers = {
+                var: reader
+                for reader in (cls, *extras)
+                if issubclass(reader, FileSettings)
+                for var in env_names(reader)
+            }
             from_files = {
                 var: names[var.removesuffix("_FILE")]
                 for var in env
                 if var.endswith("_FILE")
-                and var.removesuffix("_FILE") in names
+                and var.removesuffix("_FILE") in readers
                 and var not in names
-                and issubclass(cls, ServiceSettings)
             }
             unread = sorted(set(env) - set(names) - READ_BY_THE_DRIVER - set(from_files))
             assert not unread, f"{ident(w)} sets variables {cls.__name__} never reads: {unread}"
@@ -577,15 +583,17 @@ def test_every_process_starts_with_the_settings_it_is_given(
                     if var not in env:  # the container's own variables win
                         monkeypatch.setenv(var, value)
             try:
-                settings = cls()
-                for extra in extras:
-                    extra()
+                loaded = {reader: reader() for reader in (cls, *extras)}
             except ValueError as e:
                 pytest.fail(f"{ident(w)} would not start: {e}")
+            settings = loaded[cls]
             for var, field in from_files.items():
+                value = getattr(loaded[readers[var.removesuffix("_FILE")]], field)
+                if isinstance(value, SecretStr):
+                    value = value.get_secret_value()
                 # (a database URL's scheme rewritten to postgresql+asyncpg)
                 expected = Path(env[var]).read_text().strip().split("://")[-1]
-                assert str(getattr(settings, field)).split("://")[-1] == expected, ident(w)
+                assert str(value).split("://")[-1] == expected, f"{ident(w)}: {var}"
             # Whatever the code defaults to for a laptop must be overridden in the cluster.
             for field, value in settings.model_dump().items():
                 text = str(value)
@@ -623,6 +631,45 @@ def test_every_topic_the_platform_uses_exists(docs: tuple[Doc, ...]) -> None:
         # every write.
         assert min_isr <= t["spec"]["replicas"] <= brokers, name
         assert t["spec"]["partitions"] >= 1, name
+
+
+def secret_env_problems(workload: Doc) -> list[str]:
+    """A Secret's value in a container's environment: in `kubectl describe pod`, in every
+    child process and crash dump (checkov CKV_K8S_35). Secrets are mounted as files and read
+    through <NAME>_FILE (shared.file_settings)."""
+    problems = []
+    for c in containers(workload):
+        for entry in c.get("env", []):
+            if "secretKeyRef" in entry.get("valueFrom", {}):
+                problems.append(f"{ident(workload)}/{c['name']}: {entry['name']} from a Secret")
+        for source in c.get("envFrom", []):
+            if "secretRef" in source:
+                problems.append(f"{ident(workload)}/{c['name']}: envFrom a Secret")
+    return problems
+
+
+def test_secrets_reach_the_processes_as_files_only(docs: tuple[Doc, ...]) -> None:
+    problems = [p for w in workloads(docs) for p in secret_env_problems(w)]
+    assert not problems, "\n".join(problems)
+    # What the Secrets created out of band hold is mounted where the settings look for it.
+    generated = {f"{name}-app": {"uri"} for name in by_name(docs, "Cluster")}
+    generated |= {f"{name}-ca": {"ca.crt"} for name in by_name(docs, "Cluster")}
+    generated |= {name: {"password"} for name in by_name(docs, "KafkaUser")}
+    generated |= {CLUSTER_CA_SECRET: {"ca.crt"}}
+    known = {**OUT_OF_BAND_SECRETS, **generated}
+    for w in workloads(docs):
+        for c in containers(w):
+            for path, (name, key) in mounted_secret_sources(w, c).items():
+                assert key in known.get(name, set()), f"{ident(w)}: {path} from {name}/{key}"
+
+
+def test_checks_reject_a_secret_in_the_environment(deployment: Doc) -> None:
+    assert not secret_env_problems(deployment)
+    pod_spec(deployment)["containers"][0]["env"].append(
+        {"name": "X", "valueFrom": {"secretKeyRef": {"name": "auth-smtp", "key": "url"}}}
+    )
+    pod_spec(deployment)["containers"][0]["envFrom"].append({"secretRef": {"name": "auth-smtp"}})
+    assert len(secret_env_problems(deployment)) == 2
 
 
 def test_no_secret_values_in_the_rendered_output(docs: tuple[Doc, ...]) -> None:
@@ -986,7 +1033,10 @@ def test_production_confirms_sign_ups_by_real_mail() -> None:
     (container,) = containers(auth)
     env = manifest_env(container, production)
     assert env["AUTH_SIGNUP_POLICY"] == "verified"
-    assert env["MAIL_SMTP_URL"] == "from Secret auth-smtp"
+    # The SMTP URL holds the password: a mounted file, never a variable.
+    assert "MAIL_SMTP_URL" not in env
+    smtp_url = mounted_secret_sources(auth, container)[env["MAIL_SMTP_URL_FILE"]]
+    assert smtp_url == ("auth-smtp", "url")
     assert "{token}" in env["AUTH_EMAIL_VERIFICATION_URL"]
 
     dev = render(OVERLAYS_DIR / "dev")
