@@ -88,6 +88,10 @@ SECRET_SAMPLES = {
 # and /readyz, two or more replicas in production, commands that start the platform's code) do
 # not apply to these names, and only to these names; their own tests are further down.
 INFRASTRUCTURE = {"redis"}
+# The customers' web app (issue 12): its static build in an unprivileged nginx (web/Dockerfile,
+# image smsgw-web), labelled app.kubernetes.io/component: web. Not a Python service either: no
+# settings, Kafka user or /metrics; its own tests are in test_web_image.py.
+STATIC_SITES = {"web"}
 # The services whose rate limits count in Redis, and where they find it.
 RATE_LIMITED = {"gateway", "auth"}
 REDIS_URL = "redis://redis:6379/0"
@@ -181,6 +185,13 @@ def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
 def pod_labels(workload: Doc) -> dict[str, str]:
     labels: dict[str, str] = workload["spec"]["template"]["metadata"]["labels"]
     return labels
+
+
+def is_static_site(workload: Doc) -> bool:
+    return (
+        pod_labels(workload).get("app.kubernetes.io/component") == "web"
+        and workload["metadata"]["name"] in STATIC_SITES
+    )
 
 
 def is_infrastructure(workload: Doc) -> bool:
@@ -403,7 +414,7 @@ def test_services_route_to_a_declared_port(docs: tuple[Doc, ...]) -> None:
         names = {p.get("name") for c in containers(backends[0]) for p in c.get("ports", [])}
         for port in svc["spec"]["ports"]:
             assert port["targetPort"] in names, ident(svc)
-    assert set(by_name(docs, "Service")) == set(HTTP_SERVICES) | INFRASTRUCTURE
+    assert set(by_name(docs, "Service")) == set(HTTP_SERVICES) | INFRASTRUCTURE | STATIC_SITES
 
 
 def test_the_gateway_routes_to_the_services(docs: tuple[Doc, ...]) -> None:
@@ -755,11 +766,13 @@ def test_production_denies_traffic_by_default() -> None:
         assert selects(deny["podSelector"]["matchLabels"], labels), ident(w)
     (ingress,) = of_kind(docs, "Ingress")
     backends = {
-        path["backend"]["service"]["name"]
+        path["path"]: path["backend"]["service"]["name"]
         for rule in ingress["spec"]["rules"]
         for path in rule["http"]["paths"]
     }
-    assert backends == {"gateway"}
+    assert set(backends.values()) == {"gateway", *STATIC_SITES}
+    # The web app's host sends its API paths to the gateway (the app calls its own origin).
+    assert backends["/v1"] == backends["/.well-known"] == "gateway"
 
 
 # --- Redis: the rate-limit counters every replica shares -----------------------------------
@@ -866,6 +879,8 @@ def test_only_third_party_images_are_exempt_as_infrastructure(docs: tuple[Doc, .
         images = {image_name(c["image"]) for c in containers(w)}
         if is_infrastructure(w):
             assert "smsgw" not in images, f"{ident(w)} runs the platform's code"
+        elif is_static_site(w):
+            assert images == {"smsgw-web"}, ident(w)
         else:
             assert images == {"smsgw"}, ident(w)
 
@@ -915,6 +930,20 @@ def test_production_lets_only_the_gateway_and_auth_reach_redis() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_production_lets_anyone_reach_the_web_app_and_it_reach_nothing() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    policies = of_kind(docs, "NetworkPolicy")
+    web = pod_labels(by_name(docs, "Deployment")["web"])
+    (port,) = [p["containerPort"] for c in containers(by_name(docs, "Deployment")["web"])
+               for p in c["ports"]]  # fmt: skip
+    assert policy_allows(policies, "Ingress", web, OTHER_PODS["unlabelled pod"], port)
+    # Static files: not even DNS, the broker or the services.
+    peers = {**OTHER_PODS, **{ident(w): pod_labels(w) for w in workloads(docs)}}
+    for name, labels in peers.items():
+        for peer_port in (53, 5432, 8000, 9093, REDIS_PORT):
+            assert not policy_allows(policies, "Egress", web, labels, peer_port), (name, peer_port)
+
+
 # --- the commands point at code that exists -----------------------------------------------
 
 
@@ -943,8 +972,8 @@ def base_commands() -> list[Any]:
     for path in sorted((K8S / "base").glob("*/*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             if isinstance(doc, dict) and doc.get("kind") in ("Deployment", "Job"):
-                if is_infrastructure(doc):
-                    continue  # a third-party image: none of the platform's code to find
+                if is_infrastructure(doc) or is_static_site(doc):
+                    continue  # nginx or Redis: none of the platform's Python to find
                 for c in pod_spec(doc)["containers"]:
                     argv = c["command"] + c.get("args", [])
                     commands.append(
@@ -1170,7 +1199,7 @@ def test_production_scrapes_every_process_once_where_it_serves_metrics() -> None
     for d in of_kind(docs, "Deployment"):
         name = d["metadata"]["name"]
         targets = scrape_targets(docs)[name]
-        if is_infrastructure(d):
+        if is_infrastructure(d) or is_static_site(d):
             assert not targets, f"{name} serves no /metrics"
             continue
         assert len(targets) == 1, f"{name} is scraped by {targets}"
@@ -1327,7 +1356,7 @@ def test_every_service_authenticates_to_kafka_as_itself_over_tls(docs: tuple[Doc
     assert "superUsers" not in kafka["spec"]["kafka"]["authorization"]
     users = by_name(docs, "KafkaUser")
     for w in of_kind(docs, "Deployment"):
-        if is_infrastructure(w):
+        if is_infrastructure(w) or is_static_site(w):
             continue
         app = pod_labels(w)["app.kubernetes.io/name"]
         (c,) = pod_spec(w)["containers"]
