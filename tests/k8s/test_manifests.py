@@ -1227,15 +1227,16 @@ def test_the_grafana_dashboard_graphs_what_the_alerts_watch() -> None:
     config_map = by_name(docs, "ConfigMap")["grafana-dashboard-smsgw"]
     assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
     (dashboard,) = [json.loads(text) for text in config_map["data"].values()]
-    exprs = {p["title"]: t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])}
-    problems = [p for title, expr in exprs.items() for p in alert_expression_problems(title, expr)]
+    # Every target of every panel (a panel may graph several series).
+    exprs = [(p["title"], t["expr"]) for p in dashboard["panels"] for t in p.get("targets", [])]
+    problems = [p for title, expr in exprs for p in alert_expression_problems(title, expr)]
     assert not problems, "\n".join(problems)
 
     def series(expr: str) -> set[str]:
         names = set(re.findall(r"\b([a-z_]+)(?=\s*[{\[)])", expr)) & set(documented_series())
         return {re.sub(r"_(bucket|sum|count)$", "", n) for n in names}
 
-    graphed = {s for expr in exprs.values() for s in series(expr)}
+    graphed = {s for _, expr in exprs for s in series(expr)}
     for name, rule in alert_rules(docs).items():
         assert series(rule["expr"]) <= graphed, f"{name}: its series are on no panel"
 
