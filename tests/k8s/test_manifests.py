@@ -1211,6 +1211,57 @@ def test_production_scrapes_every_process_once_where_it_serves_metrics() -> None
         assert policy_allows(policies, "Ingress", pod_labels(d), prometheus, ports[port_name]), name
 
 
+def scrape_annotation_problems(docs: tuple[Doc, ...]) -> list[str]:
+    """Every app pod tells a Prometheus without the Operator where its /metrics is: a port it
+    declares (k8s/base/monitoring). Redis and the web app's nginx serve none, and say so."""
+    problems = []
+    for d in of_kind(docs, "Deployment"):
+        notes = d["spec"]["template"]["metadata"].get("annotations", {})
+        if is_infrastructure(d) or is_static_site(d):
+            if notes.get("prometheus.io/scrape") == "true":
+                problems.append(f"{ident(d)} serves no /metrics")
+            continue
+        ports = {p["containerPort"] for c in containers(d) for p in c.get("ports", [])}
+        if notes.get("prometheus.io/scrape") != "true":
+            problems.append(f"{ident(d)}: not marked for scraping")
+        elif int(notes.get("prometheus.io/port", 0)) not in ports:
+            problems.append(
+                f"{ident(d)}: scrape port {notes.get('prometheus.io/port')} not declared"
+            )
+        elif notes.get("prometheus.io/path") != "/metrics":
+            problems.append(f"{ident(d)}: scrape path is not /metrics")
+    return problems
+
+
+def test_every_overlay_can_be_monitored_without_the_operator(docs: tuple[Doc, ...]) -> None:
+    """Monitoring in the base (issue 13): the dashboard and the scrape annotations need no CRD,
+    so dev has them too; the Operator's objects stay an opt-in component."""
+    problems = scrape_annotation_problems(docs)
+    assert not problems, "\n".join(problems)
+    dashboard = by_name(docs, "ConfigMap")["grafana-dashboard-smsgw"]
+    assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+
+
+def test_the_annotations_and_the_monitors_scrape_the_same_port() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    targets = scrape_targets(docs)
+    for d in of_kind(docs, "Deployment"):
+        if is_infrastructure(d) or is_static_site(d):
+            continue
+        ((_, port_name),) = targets[d["metadata"]["name"]]
+        ports = {p["name"]: p["containerPort"] for c in containers(d) for p in c.get("ports", [])}
+        notes = d["spec"]["template"]["metadata"]["annotations"]
+        assert int(notes["prometheus.io/port"]) == ports[port_name], ident(d)
+
+
+def test_checks_reject_a_pod_without_scrape_annotations() -> None:
+    docs = copy.deepcopy(render(OVERLAYS_DIR / "dev"))
+    gateway = by_name(docs, "Deployment")["gateway"]
+    gateway["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] = "1234"
+    del by_name(docs, "Deployment")["auth"]["spec"]["template"]["metadata"]["annotations"]
+    assert len(scrape_annotation_problems(docs)) == 2
+
+
 def test_checks_reject_an_alert_on_a_series_that_does_not_exist() -> None:
     assert not alert_expression_problems(
         "a", 'sum by (job) (rate(http_requests_total{status=~"5.."}[5m]))'
