@@ -301,6 +301,12 @@ def test_production_routes_the_apps_host_to_the_app_and_its_api_to_the_gateway()
     assert routes[(host, "/v1")] == routes[(host, "/.well-known")] == "gateway"
     tls_hosts = {h for t in ingress["spec"]["tls"] for h in t["hosts"]}
     assert host in tls_hosts
+    # Two replicas, sized for nginx (the base's), not for the Python services.
+    (web,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "web"]
+    assert web["spec"]["replicas"] == 2
+    (served,) = web["spec"]["template"]["spec"]["containers"]
+    (base,) = kustomize_web()["spec"]["template"]["spec"]["containers"]
+    assert served["resources"] == base["resources"]
     # Auth's mail links point at the app's host.
     (auth_config,) = [
         d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "auth-config"
