@@ -42,6 +42,17 @@ def pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
     return dict(doc["spec"]["template"]["spec"])
 
 
+def pod_template_labels(doc: dict[str, Any]) -> dict[str, str]:
+    if doc["kind"] == "Pod":
+        return dict(doc["metadata"].get("labels", {}))
+    template = (
+        doc["spec"]["jobTemplate"]["spec"]["template"]
+        if doc["kind"] == "CronJob"
+        else doc["spec"]["template"]
+    )
+    return dict(template["metadata"].get("labels", {}))
+
+
 def images(docs: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(Kind/name/container, image) of every container the documents would run."""
     found = []

@@ -114,6 +114,17 @@ def test_the_api_server_refuses_unpinned_images_in_production(
     (namespace,) = [d for d in production if d["kind"] == "Namespace"]
     selector = binding["spec"]["matchResources"]["namespaceSelector"]["matchLabels"]
     assert selector == {"kubernetes.io/metadata.name": namespace["metadata"]["name"]}
+    # Only the platform's objects, every one of them: the operators' pods (Kafka, PostgreSQL)
+    # run images their operator picks and must not be refused.
+    objects = binding["spec"]["matchResources"]["objectSelector"]["matchLabels"]
+    assert objects == {"app.kubernetes.io/part-of": "smsgw"}
+    for where, _ in release.images(production):
+        kind, name, _ = where.split("/")
+        (workload,) = [d for d in production if d["kind"] == kind and d["metadata"]["name"] == name]
+        assert workload["metadata"]["labels"].items() >= objects.items(), where
+        assert release.pod_template_labels(workload).items() >= objects.items(), where
+    dlq_job = yaml.safe_load((K8S / "ops" / "dlq-job.yaml").read_text())
+    assert dlq_job["metadata"]["labels"].items() >= objects.items()
     resources = {r for rule in policy["spec"]["matchConstraints"]["resourceRules"]
                  for r in rule["resources"]}  # fmt: skip
     assert resources >= {"deployments", "jobs", "pods"}
