@@ -1,5 +1,9 @@
 # One image for every service; each Kubernetes Deployment picks its process with command/args.
-FROM python:3.11-slim
+# The base image by digest, never by what its tag means on the day of the build: the release
+# pipeline passes --build-arg PYTHON_DIGEST=sha256:<digest of python:3.11-slim> (docs/deploy.md,
+# "Image digests"). Without it the reference ends in "@" and the build stops at once.
+ARG PYTHON_DIGEST
+FROM python:3.11-slim@${PYTHON_DIGEST}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

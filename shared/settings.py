@@ -1,78 +1,22 @@
 """Typed settings base: one Settings class per service, each with its own env prefix."""
 
-import os
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic.fields import FieldInfo
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
+from pydantic_settings import SettingsConfigDict
 
 from shared.client_address import IpNetwork, parse_networks
+from shared.file_settings import FileSettings
 from shared.logging import LogFormat
 
 Environment = Literal["development", "test", "production"]
 
 
-class FileVariablesSource(PydanticBaseSettingsSource):
-    """`<NAME>_FILE=/path`: the setting read from variable NAME takes the file's content instead
-    (one trailing newline dropped). In the cluster a Secret is mounted as files, so a password
-    is in no process environment, `kubectl describe pod` or crash dump. NAME itself, when set
-    too, wins: the file is the fallback, never a silent override."""
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        aliased = field.validation_alias is not None
-        for name in self._names(field_name, field):
-            path = os.environ.get(f"{name.upper()}_FILE")
-            if path:
-                # Keyed as the model validates it: by the alias if it has one.
-                key = name if aliased else field_name
-                return Path(path).read_text().removesuffix("\n"), key, False
-        return None, field_name, False
-
-    def _names(self, field_name: str, field: FieldInfo) -> list[str]:
-        alias = field.validation_alias
-        if isinstance(alias, AliasChoices):
-            return [c for c in alias.choices if isinstance(c, str)]
-        if isinstance(alias, str):
-            return [alias]
-        return [f"{self.config.get('env_prefix', '')}{field_name}"]
-
-    def __call__(self) -> dict[str, Any]:
-        values: dict[str, Any] = {}
-        for field_name, field in self.settings_cls.model_fields.items():
-            value, key, _ = self.get_field_value(field, field_name)
-            if value is not None:
-                values[key] = value
-        return values
-
-
-class ServiceSettings(BaseSettings):
+class ServiceSettings(FileSettings):
     """Fields every service has. Subclasses set `model_config` with their own `env_prefix`.
-    Every setting may come from a file instead, `<NAME>_FILE` (FileVariablesSource)."""
+    Every setting may come from a file instead, `<NAME>_FILE` (shared.file_settings)."""
 
     model_config = SettingsConfigDict(extra="ignore")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (
-            init_settings,
-            env_settings,
-            FileVariablesSource(settings_cls),
-            dotenv_settings,
-            file_secret_settings,
-        )
 
     environment: Environment = "development"
     database_url: str = "sqlite+aiosqlite:///./.var/service.db"

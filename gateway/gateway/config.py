@@ -3,15 +3,19 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.body_limit import DEFAULT_MAX_BODY_BYTES
+from shared.file_settings import FileSettings
 from shared.logging import LogFormat
 
 Network = IPv4Network | IPv6Network
 
 
-class GatewaySettings(BaseSettings):
+class GatewaySettings(FileSettings):
+    """Every setting may come from a file instead, `<NAME>_FILE` (shared.file_settings): in
+    the cluster a Redis URL with a password, say, from a mounted Secret."""
+
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     port: int = 8000  # read by launchers (devstack, uvicorn command lines), not by the app

@@ -19,13 +19,16 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from shared.file_settings import FileSettings
 
 
-class MailSettings(BaseSettings):
+class MailSettings(FileSettings):
     model_config = SettingsConfigDict(env_prefix="MAIL_", extra="ignore")
 
     # smtp://user:password@host:587 (STARTTLS) or smtps://...:465 (TLS from the start).
+    # It holds the password: in the cluster MAIL_SMTP_URL_FILE names a mounted Secret's file.
     smtp_url: str | None = None
     maildir: Path = Path(".var/mail")
     sender: str = "SMS Gateway <no-reply@smsgw.local>"

@@ -423,6 +423,27 @@ async def test_a_bad_preference_changes_nothing(platform: Platform) -> None:
     assert (await platform.client.get(prefs, headers=mine)).json() == {"marketing": False}
 
 
+MAIL_SERIES = (
+    "mail_sent_total",
+    "mail_send_failures_total",
+    "mail_retries_total",
+    "mail_given_up_total",
+    "mail_queue_pending",
+    "mail_queue_oldest_age_seconds",
+    "mail_queue_given_up",
+)
+
+
+def sample(name: str, **labels: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def delta(before: dict[str, float], name: str) -> float:
+    return sample(name) - before[name]
+
+
 class DownMailer:
     """An SMTP server that is down: counts the tries."""
 
@@ -439,11 +460,15 @@ async def test_mail_that_failed_waits_then_goes_and_the_notice_shows_it(
 ) -> None:
     from sqlalchemy import update
 
+    from auth_service.mail import metrics as mail_metrics
     from auth_service.mail.models import OutgoingMail
+    from auth_service.mail.service import MAX_ATTEMPTS
 
     affected = await customer(platform.client)
     sender = platform.app.state.runtime.mail
     await sender.run_once()  # what earlier tests left queued goes first
+    before = {name: sample(name) for name in MAIL_SERIES}
+    queued_before = sample("notifications_queued_total", kind="breach_notice")
     answer = await platform.client.post(
         "/v1/ops/breach-notices",
         json={
@@ -472,6 +497,15 @@ async def test_mail_that_failed_waits_then_goes_and_the_notice_shows_it(
     assert down.tries == 1
     assert await progress() == (0, 1)
     assert await sender.run_once() == 0  # still waiting, though the server is back
+    # What an operator's Prometheus sees of it: one notice queued, a failed attempt, a mail
+    # waiting (measured by the periodic job, run here by hand).
+    assert sample("notifications_queued_total", kind="breach_notice") == queued_before + 1
+    assert delta(before, "mail_send_failures_total") == down.tries
+    assert delta(before, "mail_sent_total") == 0
+    await mail_metrics.measure(platform.app.state.runtime.sessionmaker, MAX_ATTEMPTS)
+    waiting = sample("mail_queue_pending")
+    assert waiting >= 1
+    assert sample("mail_queue_oldest_age_seconds") > 0
 
     async with platform.app.state.runtime.sessionmaker() as session:
         await session.execute(
@@ -483,6 +517,59 @@ async def test_mail_that_failed_waits_then_goes_and_the_notice_shows_it(
     (text,) = await platform.mail_arrives(affected["email"], "data breach")
     assert "phone numbers in clear" in text
     assert await progress() == (1, 0)
+    # The second attempt was a retry, and it went out.
+    assert delta(before, "mail_retries_total") == down.tries
+    assert delta(before, "mail_sent_total") >= 1
+    assert delta(before, "mail_given_up_total") == 0
+    await mail_metrics.measure(platform.app.state.runtime.sessionmaker, MAX_ATTEMPTS)
+    assert sample("mail_queue_pending") < waiting
+    # Served on auth's /metrics, with no recipient, account or notice in any label.
+    scraped = (await platform.client.get("/metrics")).text
+    assert 'notifications_queued_total{kind="breach_notice"}' in scraped
+    for series in MAIL_SERIES:
+        assert re.search(rf"^{series} \d", scraped, re.M), series
+    assert affected["email"] not in scraped
+    assert affected["account_id"] not in scraped
+    assert notice_id not in scraped
+
+
+async def test_a_mail_that_fails_its_last_attempt_is_counted_as_given_up(
+    platform: Platform,
+) -> None:
+    from sqlalchemy import update
+
+    from auth_service.mail import metrics as mail_metrics
+    from auth_service.mail.models import OutgoingMail
+    from auth_service.mail.service import MAX_ATTEMPTS, queue
+
+    sender = platform.app.state.runtime.mail
+    await sender.run_once()  # nothing of earlier tests' left to fail with this one
+    before = {name: sample(name) for name in MAIL_SERIES}
+    address = new_email("given-up")
+    async with platform.app.state.runtime.sessionmaker() as session:
+        queue(session, Mail(address, "Last try", "text"))
+        await session.commit()
+    async with platform.app.state.runtime.sessionmaker() as session:
+        await session.execute(
+            update(OutgoingMail)
+            .where(OutgoingMail.recipient == address)
+            .values(attempts=MAX_ATTEMPTS - 1)
+        )
+        await session.commit()
+    working, down = sender.mailer, DownMailer()
+    sender.mailer = down
+    try:
+        await sender.run_once()
+    finally:
+        sender.mailer = working
+    assert down.tries == 1
+    assert delta(before, "mail_given_up_total") == 1
+    assert delta(before, "mail_retries_total") == 1
+    await mail_metrics.measure(platform.app.state.runtime.sessionmaker, MAX_ATTEMPTS)
+    assert sample("mail_queue_given_up") >= 1
+    # Never tried again, even with the server back.
+    assert await sender.run_once() == 0
+    assert not await platform.mail_to(address)
 
 
 async def test_news_too_old_to_be_news_is_not_mailed(platform: Platform) -> None:

@@ -86,3 +86,37 @@ def test_the_image_installs_exactly_the_lock_and_only_the_platform_code() -> Non
     for entry in pythonpath[1].split(":"):
         top = entry.removeprefix("/app").strip("/").split("/")[0]
         assert not top or top in {c.strip("./").split("/")[0] for c in copied}, entry
+
+
+def unpinned_bases(dockerfile: str) -> list[str]:
+    """FROM lines whose image is not pinned by a digest: a literal sha256, or a build argument
+    declared without a default (the build stops when it is not given)."""
+    required = {
+        m[1] for m in re.finditer(r"^ARG\s+(\w+)\s*$", dockerfile.split("\nFROM", 1)[0], re.M)
+    }
+    stages = set(re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)", dockerfile, re.M | re.I))
+    problems = []
+    for image in re.findall(r"^FROM\s+(?:--platform=\S+\s+)?(\S+)", dockerfile, re.M):
+        if image in stages:
+            continue  # an earlier stage of the same build
+        digest = image.partition("@")[2]
+        if re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+            continue
+        argument = re.fullmatch(r"\$\{?(\w+)\}?", digest)
+        if argument and argument[1] in required:
+            continue
+        problems.append(image)
+    return problems
+
+
+def test_every_base_image_is_pinned_by_digest() -> None:
+    dockerfiles = [DOCKERFILE, *sorted((ROOT / "web").glob("Dockerfile*"))]
+    for dockerfile in dockerfiles:
+        assert not unpinned_bases(dockerfile.read_text()), dockerfile
+
+
+def test_checks_reject_a_base_image_by_tag() -> None:
+    assert unpinned_bases("FROM python:3.11-slim\n") == ["python:3.11-slim"]
+    assert unpinned_bases("ARG D=sha256:abc\nFROM python:3.11-slim@${D}\n")
+    assert not unpinned_bases("ARG D\nFROM python:3.11-slim@${D}\n")
+    assert not unpinned_bases(f"FROM python@sha256:{'a' * 64} AS build\nFROM build\n")

@@ -23,14 +23,14 @@ import kubernetes_validate
 import pytest
 import yaml
 from cryptography.fernet import Fernet
-from pydantic import AliasChoices
+from pydantic import AliasChoices, SecretStr
 from pydantic_settings import BaseSettings
 
 from shared.dlq.__main__ import _parser as dlq_parser
 from shared.events import ALL_TOPICS, AnyEvent, dead_letter_topic
+from shared.file_settings import FileSettings
 from shared.kafka import KafkaClientSettings
 from shared.mail import MailSettings
-from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
@@ -46,6 +46,7 @@ BUILTIN_API_VERSIONS = {
     "autoscaling/v2",
     "policy/v1",
     "networking.k8s.io/v1",
+    "admissionregistration.k8s.io/v1",
 }
 # Operator-defined kinds: no schema here, so only their identity is checked.
 CUSTOM_KINDS = {
@@ -87,6 +88,10 @@ SECRET_SAMPLES = {
 # and /readyz, two or more replicas in production, commands that start the platform's code) do
 # not apply to these names, and only to these names; their own tests are further down.
 INFRASTRUCTURE = {"redis"}
+# The customers' web app (issue 12): its static build in an unprivileged nginx (web/Dockerfile,
+# image smsgw-web), labelled app.kubernetes.io/component: web. Not a Python service either: no
+# settings, Kafka user or /metrics; its own tests are in test_web_image.py.
+STATIC_SITES = {"web"}
 # The services whose rate limits count in Redis, and where they find it.
 RATE_LIMITED = {"gateway", "auth"}
 REDIS_URL = "redis://redis:6379/0"
@@ -180,6 +185,13 @@ def selects(selector: dict[str, str], labels: dict[str, str]) -> bool:
 def pod_labels(workload: Doc) -> dict[str, str]:
     labels: dict[str, str] = workload["spec"]["template"]["metadata"]["labels"]
     return labels
+
+
+def is_static_site(workload: Doc) -> bool:
+    return (
+        pod_labels(workload).get("app.kubernetes.io/component") == "web"
+        and workload["metadata"]["name"] in STATIC_SITES
+    )
 
 
 def is_infrastructure(workload: Doc) -> bool:
@@ -402,7 +414,7 @@ def test_services_route_to_a_declared_port(docs: tuple[Doc, ...]) -> None:
         names = {p.get("name") for c in containers(backends[0]) for p in c.get("ports", [])}
         for port in svc["spec"]["ports"]:
             assert port["targetPort"] in names, ident(svc)
-    assert set(by_name(docs, "Service")) == set(HTTP_SERVICES) | INFRASTRUCTURE
+    assert set(by_name(docs, "Service")) == set(HTTP_SERVICES) | INFRASTRUCTURE | STATIC_SITES
 
 
 def test_the_gateway_routes_to_the_services(docs: tuple[Doc, ...]) -> None:
@@ -552,14 +564,20 @@ def test_every_process_starts_with_the_settings_it_is_given(
             names = {**env_names(extra), **names}
         for c in containers(w):
             env = manifest_env(c, docs)
-            # NAME_FILE: the setting NAME from a mounted Secret's file (shared.settings).
+            # NAME_FILE: the setting NAME from a mounted Secret's file (shared.file_settings),
+            # for the class that reads NAME.
+            readers = {
+                var: reader
+                for reader in (cls, *extras)
+                if issubclass(reader, FileSettings)
+                for var in env_names(reader)
+            }
             from_files = {
                 var: names[var.removesuffix("_FILE")]
                 for var in env
                 if var.endswith("_FILE")
-                and var.removesuffix("_FILE") in names
+                and var.removesuffix("_FILE") in readers
                 and var not in names
-                and issubclass(cls, ServiceSettings)
             }
             unread = sorted(set(env) - set(names) - READ_BY_THE_DRIVER - set(from_files))
             assert not unread, f"{ident(w)} sets variables {cls.__name__} never reads: {unread}"
@@ -577,15 +595,17 @@ def test_every_process_starts_with_the_settings_it_is_given(
                     if var not in env:  # the container's own variables win
                         monkeypatch.setenv(var, value)
             try:
-                settings = cls()
-                for extra in extras:
-                    extra()
+                loaded = {reader: reader() for reader in (cls, *extras)}
             except ValueError as e:
                 pytest.fail(f"{ident(w)} would not start: {e}")
+            settings = loaded[cls]
             for var, field in from_files.items():
+                value = getattr(loaded[readers[var.removesuffix("_FILE")]], field)
+                if isinstance(value, SecretStr):
+                    value = value.get_secret_value()
                 # (a database URL's scheme rewritten to postgresql+asyncpg)
                 expected = Path(env[var]).read_text().strip().split("://")[-1]
-                assert str(getattr(settings, field)).split("://")[-1] == expected, ident(w)
+                assert str(value).split("://")[-1] == expected, f"{ident(w)}: {var}"
             # Whatever the code defaults to for a laptop must be overridden in the cluster.
             for field, value in settings.model_dump().items():
                 text = str(value)
@@ -623,6 +643,45 @@ def test_every_topic_the_platform_uses_exists(docs: tuple[Doc, ...]) -> None:
         # every write.
         assert min_isr <= t["spec"]["replicas"] <= brokers, name
         assert t["spec"]["partitions"] >= 1, name
+
+
+def secret_env_problems(workload: Doc) -> list[str]:
+    """A Secret's value in a container's environment: in `kubectl describe pod`, in every
+    child process and crash dump (checkov CKV_K8S_35). Secrets are mounted as files and read
+    through <NAME>_FILE (shared.file_settings)."""
+    problems = []
+    for c in containers(workload):
+        for entry in c.get("env", []):
+            if "secretKeyRef" in entry.get("valueFrom", {}):
+                problems.append(f"{ident(workload)}/{c['name']}: {entry['name']} from a Secret")
+        for source in c.get("envFrom", []):
+            if "secretRef" in source:
+                problems.append(f"{ident(workload)}/{c['name']}: envFrom a Secret")
+    return problems
+
+
+def test_secrets_reach_the_processes_as_files_only(docs: tuple[Doc, ...]) -> None:
+    problems = [p for w in workloads(docs) for p in secret_env_problems(w)]
+    assert not problems, "\n".join(problems)
+    # What the Secrets created out of band hold is mounted where the settings look for it.
+    generated = {f"{name}-app": {"uri"} for name in by_name(docs, "Cluster")}
+    generated |= {f"{name}-ca": {"ca.crt"} for name in by_name(docs, "Cluster")}
+    generated |= {name: {"password"} for name in by_name(docs, "KafkaUser")}
+    generated |= {CLUSTER_CA_SECRET: {"ca.crt"}}
+    known = {**OUT_OF_BAND_SECRETS, **generated}
+    for w in workloads(docs):
+        for c in containers(w):
+            for path, (name, key) in mounted_secret_sources(w, c).items():
+                assert key in known.get(name, set()), f"{ident(w)}: {path} from {name}/{key}"
+
+
+def test_checks_reject_a_secret_in_the_environment(deployment: Doc) -> None:
+    assert not secret_env_problems(deployment)
+    pod_spec(deployment)["containers"][0]["env"].append(
+        {"name": "X", "valueFrom": {"secretKeyRef": {"name": "auth-smtp", "key": "url"}}}
+    )
+    pod_spec(deployment)["containers"][0]["envFrom"].append({"secretRef": {"name": "auth-smtp"}})
+    assert len(secret_env_problems(deployment)) == 2
 
 
 def test_no_secret_values_in_the_rendered_output(docs: tuple[Doc, ...]) -> None:
@@ -707,11 +766,13 @@ def test_production_denies_traffic_by_default() -> None:
         assert selects(deny["podSelector"]["matchLabels"], labels), ident(w)
     (ingress,) = of_kind(docs, "Ingress")
     backends = {
-        path["backend"]["service"]["name"]
+        path["path"]: path["backend"]["service"]["name"]
         for rule in ingress["spec"]["rules"]
         for path in rule["http"]["paths"]
     }
-    assert backends == {"gateway"}
+    assert set(backends.values()) == {"gateway", *STATIC_SITES}
+    # The web app's host sends its API paths to the gateway (the app calls its own origin).
+    assert backends["/v1"] == backends["/.well-known"] == "gateway"
 
 
 # --- Redis: the rate-limit counters every replica shares -----------------------------------
@@ -808,11 +869,18 @@ def redis_egress_problems(docs: tuple[Doc, ...]) -> list[str]:
     return [f"{ident(p)} opens Redis's egress" for p in selecting if p["spec"].get("egress")]
 
 
+def image_name(image: str) -> str:
+    """The repository's last part: smsgw of ghcr.io/smsgw/smsgw:latest or ...smsgw@sha256:..."""
+    return image.split("@")[0].rsplit("/", 1)[-1].split(":")[0]
+
+
 def test_only_third_party_images_are_exempt_as_infrastructure(docs: tuple[Doc, ...]) -> None:
     for w in workloads(docs):
-        images = {c["image"].split(":")[0].rsplit("/", 1)[-1] for c in containers(w)}
+        images = {image_name(c["image"]) for c in containers(w)}
         if is_infrastructure(w):
             assert "smsgw" not in images, f"{ident(w)} runs the platform's code"
+        elif is_static_site(w):
+            assert images == {"smsgw-web"}, ident(w)
         else:
             assert images == {"smsgw"}, ident(w)
 
@@ -823,7 +891,8 @@ def test_redis_runs_in_every_overlay(docs: tuple[Doc, ...]) -> None:
     # One Redis: two would each count alone, the very thing it is there to prevent.
     assert redis["spec"]["replicas"] == 1
     (c,) = pod_spec(redis)["containers"]
-    assert re.fullmatch(r"redis:7\.\d+\.\d+", c["image"]), f"not a pinned 7.x tag: {c['image']}"
+    # An exact 7.x tag, and in production its digest too (k8s/overlays/production/release).
+    assert re.fullmatch(r"redis:7\.\d+\.\d+(@sha256:[0-9a-f]{64})?", c["image"]), c["image"]
     # The official image's redis user, never root.
     assert pod_spec(redis)["securityContext"]["runAsUser"] == 999
     # Disposable counters: nothing written to disk.
@@ -861,6 +930,20 @@ def test_production_lets_only_the_gateway_and_auth_reach_redis() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_production_lets_anyone_reach_the_web_app_and_it_reach_nothing() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    policies = of_kind(docs, "NetworkPolicy")
+    web = pod_labels(by_name(docs, "Deployment")["web"])
+    (port,) = [p["containerPort"] for c in containers(by_name(docs, "Deployment")["web"])
+               for p in c["ports"]]  # fmt: skip
+    assert policy_allows(policies, "Ingress", web, OTHER_PODS["unlabelled pod"], port)
+    # Static files: not even DNS, the broker or the services.
+    peers = {**OTHER_PODS, **{ident(w): pod_labels(w) for w in workloads(docs)}}
+    for name, labels in peers.items():
+        for peer_port in (53, 5432, 8000, 9093, REDIS_PORT):
+            assert not policy_allows(policies, "Egress", web, labels, peer_port), (name, peer_port)
+
+
 # --- the commands point at code that exists -----------------------------------------------
 
 
@@ -889,8 +972,8 @@ def base_commands() -> list[Any]:
     for path in sorted((K8S / "base").glob("*/*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             if isinstance(doc, dict) and doc.get("kind") in ("Deployment", "Job"):
-                if is_infrastructure(doc):
-                    continue  # a third-party image: none of the platform's code to find
+                if is_infrastructure(doc) or is_static_site(doc):
+                    continue  # nginx or Redis: none of the platform's Python to find
                 for c in pod_spec(doc)["containers"]:
                     argv = c["command"] + c.get("args", [])
                     commands.append(
@@ -986,7 +1069,10 @@ def test_production_confirms_sign_ups_by_real_mail() -> None:
     (container,) = containers(auth)
     env = manifest_env(container, production)
     assert env["AUTH_SIGNUP_POLICY"] == "verified"
-    assert env["MAIL_SMTP_URL"] == "from Secret auth-smtp"
+    # The SMTP URL holds the password: a mounted file, never a variable.
+    assert "MAIL_SMTP_URL" not in env
+    smtp_url = mounted_secret_sources(auth, container)[env["MAIL_SMTP_URL_FILE"]]
+    assert smtp_url == ("auth-smtp", "url")
     assert "{token}" in env["AUTH_EMAIL_VERIFICATION_URL"]
 
     dev = render(OVERLAYS_DIR / "dev")
@@ -1113,7 +1199,7 @@ def test_production_scrapes_every_process_once_where_it_serves_metrics() -> None
     for d in of_kind(docs, "Deployment"):
         name = d["metadata"]["name"]
         targets = scrape_targets(docs)[name]
-        if is_infrastructure(d):
+        if is_infrastructure(d) or is_static_site(d):
             assert not targets, f"{name} serves no /metrics"
             continue
         assert len(targets) == 1, f"{name} is scraped by {targets}"
@@ -1123,6 +1209,57 @@ def test_production_scrapes_every_process_once_where_it_serves_metrics() -> None
         # Only the Prometheus in namespace `monitoring` gets in (an ipBlock-free namespace
         # selector counts as a match in policy_allows).
         assert policy_allows(policies, "Ingress", pod_labels(d), prometheus, ports[port_name]), name
+
+
+def scrape_annotation_problems(docs: tuple[Doc, ...]) -> list[str]:
+    """Every app pod tells a Prometheus without the Operator where its /metrics is: a port it
+    declares (k8s/base/monitoring). Redis and the web app's nginx serve none, and say so."""
+    problems = []
+    for d in of_kind(docs, "Deployment"):
+        notes = d["spec"]["template"]["metadata"].get("annotations", {})
+        if is_infrastructure(d) or is_static_site(d):
+            if notes.get("prometheus.io/scrape") == "true":
+                problems.append(f"{ident(d)} serves no /metrics")
+            continue
+        ports = {p["containerPort"] for c in containers(d) for p in c.get("ports", [])}
+        if notes.get("prometheus.io/scrape") != "true":
+            problems.append(f"{ident(d)}: not marked for scraping")
+        elif int(notes.get("prometheus.io/port", 0)) not in ports:
+            problems.append(
+                f"{ident(d)}: scrape port {notes.get('prometheus.io/port')} not declared"
+            )
+        elif notes.get("prometheus.io/path") != "/metrics":
+            problems.append(f"{ident(d)}: scrape path is not /metrics")
+    return problems
+
+
+def test_every_overlay_can_be_monitored_without_the_operator(docs: tuple[Doc, ...]) -> None:
+    """Monitoring in the base (issue 13): the dashboard and the scrape annotations need no CRD,
+    so dev has them too; the Operator's objects stay an opt-in component."""
+    problems = scrape_annotation_problems(docs)
+    assert not problems, "\n".join(problems)
+    dashboard = by_name(docs, "ConfigMap")["grafana-dashboard-smsgw"]
+    assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+
+
+def test_the_annotations_and_the_monitors_scrape_the_same_port() -> None:
+    docs = render(OVERLAYS_DIR / "production")
+    targets = scrape_targets(docs)
+    for d in of_kind(docs, "Deployment"):
+        if is_infrastructure(d) or is_static_site(d):
+            continue
+        ((_, port_name),) = targets[d["metadata"]["name"]]
+        ports = {p["name"]: p["containerPort"] for c in containers(d) for p in c.get("ports", [])}
+        notes = d["spec"]["template"]["metadata"]["annotations"]
+        assert int(notes["prometheus.io/port"]) == ports[port_name], ident(d)
+
+
+def test_checks_reject_a_pod_without_scrape_annotations() -> None:
+    docs = copy.deepcopy(render(OVERLAYS_DIR / "dev"))
+    gateway = by_name(docs, "Deployment")["gateway"]
+    gateway["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] = "1234"
+    del by_name(docs, "Deployment")["auth"]["spec"]["template"]["metadata"]["annotations"]
+    assert len(scrape_annotation_problems(docs)) == 2
 
 
 def test_checks_reject_an_alert_on_a_series_that_does_not_exist() -> None:
@@ -1141,15 +1278,16 @@ def test_the_grafana_dashboard_graphs_what_the_alerts_watch() -> None:
     config_map = by_name(docs, "ConfigMap")["grafana-dashboard-smsgw"]
     assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
     (dashboard,) = [json.loads(text) for text in config_map["data"].values()]
-    exprs = {p["title"]: t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])}
-    problems = [p for title, expr in exprs.items() for p in alert_expression_problems(title, expr)]
+    # Every target of every panel (a panel may graph several series).
+    exprs = [(p["title"], t["expr"]) for p in dashboard["panels"] for t in p.get("targets", [])]
+    problems = [p for title, expr in exprs for p in alert_expression_problems(title, expr)]
     assert not problems, "\n".join(problems)
 
     def series(expr: str) -> set[str]:
         names = set(re.findall(r"\b([a-z_]+)(?=\s*[{\[)])", expr)) & set(documented_series())
         return {re.sub(r"_(bucket|sum|count)$", "", n) for n in names}
 
-    graphed = {s for expr in exprs.values() for s in series(expr)}
+    graphed = {s for _, expr in exprs for s in series(expr)}
     for name, rule in alert_rules(docs).items():
         assert series(rule["expr"]) <= graphed, f"{name}: its series are on no panel"
 
@@ -1270,7 +1408,7 @@ def test_every_service_authenticates_to_kafka_as_itself_over_tls(docs: tuple[Doc
     assert "superUsers" not in kafka["spec"]["kafka"]["authorization"]
     users = by_name(docs, "KafkaUser")
     for w in of_kind(docs, "Deployment"):
-        if is_infrastructure(w):
+        if is_infrastructure(w) or is_static_site(w):
             continue
         app = pod_labels(w)["app.kubernetes.io/name"]
         (c,) = pod_spec(w)["containers"]

@@ -1,7 +1,7 @@
 """auth: accounts, credentials, and the only signer of access tokens."""
 
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from cryptography.fernet import Fernet
 from pydantic import AliasChoices, Field, field_validator, model_validator
@@ -17,6 +17,12 @@ _DEV_UNSUBSCRIBE_SECRET = "development-only-unsubscribe-secret-not-for-productio
 
 class AuthSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
+    # In the cluster every secret here is a file from a mounted Secret (AUTH_<NAME>_FILE,
+    # k8s/base/auth). The next and previous keys exist only around a rotation: their files
+    # may be missing (the kubelet leaves out a key an optional Secret source lacks).
+    optional_files: ClassVar[frozenset[str]] = frozenset(
+        {"next_private_key_pem", "previous_key_pem"}
+    )
 
     database_url: str = "sqlite+aiosqlite:///./.var/auth.db"
     # PEMs of the RS256 keys (docs/key-rotation.md). In production they come from a Secret:

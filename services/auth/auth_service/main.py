@@ -1,4 +1,5 @@
 from datetime import timedelta
+from functools import partial
 
 from fastapi import FastAPI
 
@@ -14,7 +15,8 @@ from auth_service.db import Inbox, Outbox
 from auth_service.keys.keyring import load_keyring
 from auth_service.keys.router import router as keys_router
 from auth_service.keys.signing import TokenIssuer
-from auth_service.mail.service import MailSender
+from auth_service.mail import metrics as mail_metrics
+from auth_service.mail.service import MAX_ATTEMPTS, MailSender
 from auth_service.notifications.consumer import notifications_consumer
 from auth_service.notifications.ops_router import router as notifications_ops_router
 from auth_service.notifications.router import public_router as unsubscribe_router
@@ -57,6 +59,10 @@ class AuthRuntime(ServiceRuntime):
         self.mail = MailSender(self.sessionmaker, self.mailer)
         self.start_periodic(
             PeriodicJob("mail-sender", settings.mail_send_interval_seconds, self.mail.run_once)
+        )
+        measure_mail = partial(mail_metrics.measure, self.sessionmaker, MAX_ATTEMPTS)
+        self.start_periodic(
+            PeriodicJob("mail-metrics", settings.metrics_interval_seconds, measure_mail)
         )
         # The audit and activity logs past their periods, and unused accounts (R5).
         retention = retention_job(

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from auth_service.mail import metrics
 from auth_service.mail.models import OutgoingMail
 from shared.db import session_scope
 from shared.events import utcnow
@@ -81,10 +82,15 @@ class MailSender:
     async def _send(self, mail_id: object, attempts: int, mail: Mail) -> int:
         # Two replicas may pick the same mail; the recipient may then get it twice, which
         # a verification link or an invitation survives (its token works once).
+        if attempts:
+            metrics.RETRIED.inc()
         try:
             await self.mailer.send(mail)
         except Exception as exc:  # the mail server's problem, whatever it raised
             log.warning("sending mail %s failed: %r", mail_id, exc)
+            metrics.FAILED.inc()
+            if attempts + 1 >= MAX_ATTEMPTS:
+                metrics.GIVEN_UP.inc()
             async for session in session_scope(self._sessionmaker):
                 await session.execute(
                     update(OutgoingMail)
@@ -104,6 +110,7 @@ class MailSender:
                     sent_at=utcnow(), body=None, headers=None, attempts=OutgoingMail.attempts + 1
                 )
             )
+        metrics.SENT.inc()
         return 1
 
 

@@ -8,12 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth_service.mail.service import queue
 from auth_service.notifications import mails, repository, unsubscribe
+from auth_service.notifications.metrics import QUEUED
 from auth_service.notifications.models import BreachNotice
 from auth_service.notifications.repository import Recipient
 from auth_service.notifications.schemas import AnnouncementIn, BreachNoticeIn
 from shared.errors import ProblemError
 from shared.events import utcnow
 from shared.mail import Mail
+from shared.metrics.staged import count_after_commit
 from shared.security import Principal
 
 # Article 33 GDPR: the supervisory authority within 72 hours of becoming aware; the
@@ -35,6 +37,9 @@ async def notify(
         if await repository.claim(session, key, recipient, kind, mail_id):
             queue(session, compose(recipient), mail_id)
             told += 1
+    if told:
+        # Once the transaction commits: a handler's batch retried must not count twice.
+        count_after_commit(session, QUEUED.labels(kind=kind), told)
     return told
 
 
