@@ -15,6 +15,7 @@ from contacts_service.consent.models import ConsentRecord
 from contacts_service.contacts.models import Contact
 from contacts_service.contacts.phones import to_e164
 from contacts_service.db import ErasedNumber, Outbox
+from contacts_service.imports.erasure import erase_from_imports
 from contacts_service.privacy.models import PrivacyErasure, PrivacyErasurePart, PrivacyExport
 from contacts_service.privacy.schemas import ErasurePartResponse, ErasureResponse
 from contacts_service.unsubscribe.models import UnsubscribeToken
@@ -91,7 +92,7 @@ async def report(session: AsyncSession, account_id: UUID, erasure_id: UUID) -> E
 
 
 async def _erase_here(
-    session: AsyncSession, event: PrivacyErasureRequested, export_dir: str
+    session: AsyncSession, event: PrivacyErasureRequested, export_dir: str, import_dir: str
 ) -> None:
     account_id, phone = event.account_id, event.phone
     # Tags, custom values and group memberships go with the contact (ON DELETE CASCADE).
@@ -136,6 +137,7 @@ async def _erase_here(
         + consents.rowcount  # type: ignore[attr-defined]
         + tokens.rowcount  # type: ignore[attr-defined]
         + len(exports)
+        + await erase_from_imports(session, import_dir, account_id, phone)
         + await scrub_outbox(session, Outbox, phone)
     )
     session.add(
@@ -183,9 +185,9 @@ async def _unerased_consents_changed(
     )
 
 
-def handlers(export_dir: str) -> Mapping[str, Handler]:
+def handlers(export_dir: str, import_dir: str) -> Mapping[str, Handler]:
     async def on_requested(session: AsyncSession, event: PrivacyErasureRequested) -> None:
-        await _erase_here(session, event, export_dir)
+        await _erase_here(session, event, export_dir, import_dir)
 
     return {
         "recipient.consent_changed": Batched(_unerased_consents_changed),

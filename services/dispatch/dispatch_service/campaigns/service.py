@@ -29,7 +29,7 @@ from dispatch_service.campaigns.schemas import (
 from dispatch_service.campaigns.text import with_opt_out_line
 from dispatch_service.config import DispatchSettings
 from dispatch_service.content.service import ContentGate
-from dispatch_service.db import Outbox
+from dispatch_service.db import ErasedNumber, Outbox
 from dispatch_service.scheduling.intake import due_time
 from dispatch_service.senders.intake import SenderGate
 from dispatch_service.templates import repository as templates
@@ -37,6 +37,7 @@ from dispatch_service.templates.intake import UnknownTemplate
 from dispatch_service.templates.render import placeholders
 from shared.audit import Auditor, Details
 from shared.cursor import decode_cursor, encode_cursor
+from shared.erasure import digest, erased_since
 from shared.errors import NotFound
 from shared.events import CampaignAudienceChunk, CampaignAudienceRequested, utcnow
 from shared.outbox import add_event
@@ -224,6 +225,10 @@ async def on_audience_chunk(session: AsyncSession, event: CampaignAudienceChunk)
         session, campaign.id, event.chunk_no, len(event.recipients), utcnow()
     ):
         return  # a redelivery past the inbox: stored already
+    # A chunk from before one of its numbers was erased (a replay, a late delivery) does
+    # not bring the number back: that recipient is left out.
+    erased = await erased_since(session, ErasedNumber, campaign.account_id, event.occurred_at)
+    audience = [r for r in event.recipients if digest(campaign.account_id, r.phone) not in erased]
     await repository.add_recipients(
         session,
         [
@@ -237,10 +242,10 @@ async def on_audience_chunk(session: AsyncSession, event: CampaignAudienceChunk)
                 "message_id": None,
                 "refusal": None,
             }
-            for position, recipient in enumerate(event.recipients)
+            for position, recipient in enumerate(audience)
         ],
     )
-    campaign.recipients += len(event.recipients)
+    campaign.recipients += len(audience)
     campaign.chunks_received += 1
     # Chunks of one campaign share a partition and come in order: the last is the last.
     if event.last:
