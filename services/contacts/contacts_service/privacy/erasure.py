@@ -4,7 +4,6 @@
 `privacy.erasure_completed`; the request is complete when all of them have."""
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from uuid import UUID
 
 from sqlalchemy import delete, select, update
@@ -18,6 +17,7 @@ from contacts_service.db import ErasedNumber, Outbox
 from contacts_service.imports.erasure import erase_from_imports
 from contacts_service.privacy.models import PrivacyErasure, PrivacyErasurePart, PrivacyExport
 from contacts_service.privacy.schemas import ErasurePartResponse, ErasureResponse
+from contacts_service.privacy.service import remove_files
 from contacts_service.unsubscribe.models import UnsubscribeToken
 from shared.erasure import digest, not_erased, scrub_outbox
 from shared.errors import NotFound
@@ -121,7 +121,7 @@ async def _erase_here(
         )
     )
     for export in exports:
-        (Path(export_dir) / f"{export.id}.zip").unlink(missing_ok=True)
+        remove_files(export_dir, export.id)
     await session.execute(
         update(PrivacyExport)
         .where(PrivacyExport.id.in_([export.id for export in exports]))
