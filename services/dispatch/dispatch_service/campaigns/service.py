@@ -85,6 +85,9 @@ async def create(
         audience_complete=False,
         chunks_received=0,
         recipients=0,
+        audience_generation=0,
+        audience_requests=1,
+        audience_progress_at=now,
         created_at=now,
         updated_at=now,
     )
@@ -208,7 +211,7 @@ async def cancel(session: AsyncSession, auditor: Auditor, campaign_id: UUID) -> 
     """Recipients not released yet are never sent; messages already handed to the batch
     path go on (cancel those one by one while they are scheduled)."""
     campaign = await _campaign(session, account_id, campaign_id, for_update=True)
-    if campaign.state in ("completed", "cancelled"):
+    if campaign.state in ("completed", "cancelled", "failed"):
         raise CampaignStateConflict("cancelled", campaign.state)
     now = utcnow()
     campaign.state, campaign.updated_at, campaign.finished_at = "cancelled", now, now
@@ -221,6 +224,8 @@ async def on_audience_chunk(session: AsyncSession, event: CampaignAudienceChunk)
     campaign = await repository.get(session, event.account_id, event.campaign_id, True)
     if campaign is None:
         return  # not ours (another account named in the event): nothing to attach it to
+    if event.generation != campaign.audience_generation or campaign.state == "failed":
+        return  # answers an earlier request (asked again since), or given up on
     if not await repository.add_chunk(
         session, campaign.id, event.chunk_no, len(event.recipients), utcnow()
     ):
@@ -250,4 +255,4 @@ async def on_audience_chunk(session: AsyncSession, event: CampaignAudienceChunk)
     # Chunks of one campaign share a partition and come in order: the last is the last.
     if event.last:
         campaign.audience_complete = True
-    campaign.updated_at = utcnow()
+    campaign.updated_at = campaign.audience_progress_at = utcnow()
