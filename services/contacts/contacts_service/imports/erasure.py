@@ -9,11 +9,13 @@ older than an erasure of their number are skipped (imports.service)."""
 
 import csv
 import os
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from uuid import UUID
 
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,7 +54,7 @@ async def erase_from_imports(
         for suffix in SUFFIXES:
             path = upload_path(directory, import_id, suffix)
             if path.exists():
-                changed += _rewrite_upload(path, phone)
+                changed += _erase_from_upload(path, phone)
         report = errors_path(directory, import_id)
         if report.exists():
             changed += _rewrite_report(report, phone)
@@ -67,6 +69,17 @@ def _blanked(
             yield True, [None if cell is None else "" for cell in row]
         else:
             yield False, row
+
+
+def _erase_from_upload(path: Path, phone: str) -> int:
+    try:
+        return _rewrite_upload(path, phone)
+    except (UnicodeDecodeError, csv.Error, zipfile.BadZipFile, InvalidFileException, KeyError):
+        # Not readable as what it claims to be (its import fails on it too): it may hold the
+        # number all the same, and an erasure must not wait on it, so it goes whole.
+        path.with_name(path.name + ".erasing").unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        return 1
 
 
 def _rewrite_upload(path: Path, phone: str) -> int:

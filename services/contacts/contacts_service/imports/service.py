@@ -372,6 +372,8 @@ async def _process(
         zipfile.BadZipFile,
         InvalidFileException,
         KeyError,
+        # An erasure deleted an upload it could not read (imports.erasure).
+        FileNotFoundError,
     ) as exc:
         async with sessionmaker() as session, session.begin():
             job = await session.get(ContactImport, import_id)
