@@ -144,7 +144,8 @@ POLICY: tuple[Rule, ...] = (
     Rule(
         DataKind.INBOUND_MESSAGES,
         "dlr",
-        "received (inbound) SMS and their parts",
+        "received (inbound) SMS and their parts, replies' owners, sent messages' numbers "
+        "(as digests)",
         Trigger.SINCE_CLOSED,
         120 * DAY,
         Action.DELETE,

@@ -297,6 +297,36 @@ async def _dlr_traces(platform: Platform, account_id: UUID, message_id: UUID) ->
             )
 
 
+async def _receipt_quoting_the_text(platform: Platform, account_id: UUID, message_id: UUID) -> UUID:
+    """A receipt that names no number but quotes the message (`text:`): dlr knows it is the
+    number's from dispatch's accepted message."""
+    accepted = MessageAccepted(
+        account_id=account_id,
+        message_id=message_id,
+        to=NUMBER,
+        sender="Acme",
+        encoding="gsm7",
+        segments=1,
+    )
+    await platform.publish(accepted)
+    assert await eventually(lambda: platform.handled("dlr", accepted.event_id))
+    receipt = ReceiptRecord(
+        account_id=account_id,
+        message_id=message_id,
+        part_index=1,
+        smsc_message_id="79",
+        state="DELIVERED",
+        status="delivered",
+        intermediate=False,
+        raw_text="id:79 sub:001 dlvrd:001 stat:DELIVRD err:000 text:Your code is 1234",
+        received_at=utcnow(),
+    )
+    async with platform.apps["dlr"].state.runtime.sessionmaker() as session:
+        async with session.begin():
+            session.add(receipt)
+    return receipt.id
+
+
 async def _campaign(platform: Platform, account_id: UUID, phones: list[str]) -> UUID:
     """A campaign whose audience came from contacts: its recipients wait to be released."""
     now = utcnow()
@@ -372,6 +402,7 @@ async def test_after_an_erasure_no_table_outbox_or_archive_holds_the_number(
     await _reply(platform, account_id, NUMBER, "thanks, Ada here")
     await _import(platform, token, [[NUMBER.replace("+44", "+44 "), "Ada"], [OTHER_NUMBER, "Bo"]])
     await _dlr_traces(platform, account_id, erased_message)
+    quoting = await _receipt_quoting_the_text(platform, account_id, erased_message)
     campaign = await _campaign(platform, account_id, [NUMBER, OTHER_NUMBER])
     # The same number at another account, and another number here: both untouched.
     await add_contact(platform.contacts, other_token, NUMBER)
@@ -417,6 +448,10 @@ async def test_after_an_erasure_no_table_outbox_or_archive_holds_the_number(
             ("redacted", "refused", {}),
             (OTHER_NUMBER, "pending", {"name": "Ada"}),
         ]
+    async with platform.apps["dlr"].state.runtime.sessionmaker() as session:
+        receipt = await session.get(ReceiptRecord, quoting)
+        assert receipt is not None
+        assert receipt.raw_text == "[redacted]"
     # Another account does not see the request.
     response = await platform.contacts.get(
         f"/v1/privacy/erasures/{erasure['id']}", headers=bearer(other_token)

@@ -9,6 +9,7 @@ from dlr_service.config import DlrSettings
 from dlr_service.db import ErasedNumber
 from dlr_service.inbound.ownership import record_sends
 from dlr_service.inbound.service import record_inbound
+from dlr_service.privacy import recipients
 from dlr_service.privacy.erasure import on_erasure_requested
 from dlr_service.receipts.matching import MatchWindow
 from dlr_service.receipts.parsing import is_receipt
@@ -52,6 +53,7 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
         # A send from before its number was erased would store the number again.
         events = await not_erased(session, ErasedNumber, events, _single_number)
         await record_sends(session, events)
+        await recipients.record(session, events)
         await callbacks.record(session, events)
 
     # Both topics in one group on purpose: a receipt and the submit response it refers to

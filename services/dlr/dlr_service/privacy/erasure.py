@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dlr_service.db import ErasedNumber, Outbox
 from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
 from dlr_service.numbers.models import AssignedNumber
+from dlr_service.privacy import recipients
 from dlr_service.receipts.models import PendingReceipt, ReceiptRecord
 from dlr_service.webhooks.models import WebhookAttempt, WebhookEvent
 from shared.erasure import (
@@ -29,6 +30,7 @@ TABLES = (
     "last_sends",
     "receipts",
     "pending_receipts",
+    "message_recipients",
     "webhook_events",
     "webhook_attempts",
     "outbox",
@@ -114,8 +116,18 @@ async def _erase_parts(session: AsyncSession, account_id: UUID, phone: str) -> i
 
 
 async def _erase_receipts(session: AsyncSession, account_id: UUID, phone: str) -> int:
-    """Receipts as the SMSC wrote them, where they name the number: the account's, and
-    those not matched to any message yet (nobody's: the number goes, the receipt stays)."""
+    """Receipts as the SMSC wrote them: those of the account's messages to the number lose
+    their raw text (it can quote the message); where others name the number (the account's,
+    and those not matched to any message yet: nobody's) the number goes, the receipt stays."""
+    quoted = await session.execute(
+        update(ReceiptRecord)
+        .where(
+            ReceiptRecord.account_id == account_id,
+            ReceiptRecord.message_id.in_(recipients.message_ids(account_id, phone)),
+        )
+        .values(raw_text=REDACTED_TEXT)
+    )
+    await recipients.forget(session, account_id, phone)
     matched = await session.execute(
         update(ReceiptRecord)
         .where(
@@ -129,7 +141,11 @@ async def _erase_receipts(session: AsyncSession, account_id: UUID, phone: str) -
         .where(_naming(PendingReceipt.raw_text, phone))
         .values(raw_text=_without(PendingReceipt.raw_text, phone))
     )
-    return matched.rowcount + waiting.rowcount  # type: ignore[attr-defined]
+    return (
+        quoted.rowcount  # type: ignore[attr-defined]
+        + matched.rowcount  # type: ignore[attr-defined]
+        + waiting.rowcount  # type: ignore[attr-defined]
+    )
 
 
 async def _erase_attempts(session: AsyncSession, account_id: UUID, phone: str) -> int:
