@@ -43,6 +43,8 @@ from dlr_service.models import (
 )
 from dlr_service.models import Base as DlrBase
 from shared.events import (
+    BatchAccepted,
+    BatchedMessage,
     Event,
     MessageAccepted,
     RecipientConsentChanged,
@@ -482,12 +484,25 @@ async def test_events_from_before_the_erasure_replayed_do_not_bring_the_number_b
         segments=1,
         occurred_at=before,
     )
+    # A batch naming the number beside another: only the other's send is kept.
+    batch = BatchAccepted(
+        account_id=account_id,
+        batch_id=uuid4(),
+        messages=[
+            BatchedMessage(message_id=uuid4(), segments=1, to=NUMBER, sender="Acme"),
+            BatchedMessage(message_id=uuid4(), segments=1, to=OTHER_NUMBER, sender="Acme"),
+        ],
+        occurred_at=before,
+    )
     await platform.publish(stop)
     await platform.publish(accepted)
+    await platform.publish(batch)
 
     assert await eventually(lambda: platform.handled("contacts", stop.event_id))
     assert await eventually(lambda: platform.handled("dispatch", stop.event_id))
     assert await eventually(lambda: platform.handled("dlr", accepted.event_id))
+    assert await eventually(lambda: platform.handled("dlr", batch.event_id))
+    assert await _holds(platform, "dlr", "last_sends", OTHER_NUMBER)
     remaining = await platform.rows_naming(NUMBER)
     assert not [row for row in remaining if str(account_id) in row], remaining
 
