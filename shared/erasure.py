@@ -69,8 +69,24 @@ async def erased_before(
     return found is not None
 
 
+async def erased_since(
+    session: AsyncSession, model: type[ErasedNumberMixin], account_id: UUID, occurred_at: datetime
+) -> set[str]:
+    """Digests of the account's numbers erased after `occurred_at`: for an event naming
+    many numbers (a campaign's audience chunk), one query instead of one per number."""
+    rows = await session.scalars(
+        select(model.number_digest).where(
+            model.account_id == account_id, model.erased_at >= occurred_at
+        )
+    )
+    return set(rows.all())
+
+
 def _redact(value: Any, phone: str) -> Any:
     if isinstance(value, dict):
+        if any(isinstance(item, str) and phone in item for item in value.values()):
+            # The person's other values beside the number (a campaign recipient's name).
+            value = {**value, **({"fields": {}} if "fields" in value else {})}
         return {
             key: REDACTED_TEXT if key == "text" and isinstance(item, str) else _redact(item, phone)
             for key, item in value.items()

@@ -603,6 +603,10 @@ class CampaignAudienceRequested(Event):
     # The contact fields the text names ({{name}}, custom keys): only these are sent back,
     # so chunks carry no more personal data than the text needs (and stay small).
     fields: list[str] = Field(default_factory=list, max_length=100)
+    # Dispatch asks again when no answer came in time; each asking is a new generation, and
+    # contacts pages the audience anew for it. Chunks carry the generation they answer, so
+    # a late chunk of an earlier one never mixes into the newer split.
+    generation: int = Field(default=0, ge=0)
 
     @property
     def aggregate_id(self) -> str:
@@ -630,6 +634,7 @@ class CampaignAudienceChunk(Event):
     chunk_no: int = Field(ge=0)
     recipients: list[AudienceRecipient] = Field(max_length=5000)
     last: bool
+    generation: int = Field(default=0, ge=0)  # of the request it answers
 
     @property
     def aggregate_id(self) -> str:

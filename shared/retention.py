@@ -38,6 +38,8 @@ class DataKind(StrEnum):
     CONTACTS = "contacts"
     MESSAGE_TEXTS = "message_texts"
     MESSAGES = "messages"
+    CAMPAIGN_TEXTS = "campaign_texts"
+    CAMPAIGNS = "campaigns"
     INBOUND_TEXTS = "inbound_texts"
     INBOUND_MESSAGES = "inbound_messages"
     WEBHOOK_ATTEMPTS = "webhook_attempts"
@@ -113,6 +115,24 @@ POLICY: tuple[Rule, ...] = (
         120 * DAY,
         Action.DELETE,
     ),
+    # A campaign's text and its recipients' personalisation values are messages' texts in
+    # waiting; its recipients' numbers are messages' numbers: the messages' periods.
+    Rule(
+        DataKind.CAMPAIGN_TEXTS,
+        "dispatch",
+        "campaign texts and their recipients' personalisation values",
+        Trigger.SINCE_CLOSED,
+        60 * DAY,
+        Action.REDACT,
+    ),
+    Rule(
+        DataKind.CAMPAIGNS,
+        "dispatch",
+        "campaigns, their recipients (numbers) and audience chunks",
+        Trigger.SINCE_CLOSED,
+        120 * DAY,
+        Action.DELETE,
+    ),
     Rule(
         DataKind.INBOUND_TEXTS,
         "dlr",
@@ -124,7 +144,8 @@ POLICY: tuple[Rule, ...] = (
     Rule(
         DataKind.INBOUND_MESSAGES,
         "dlr",
-        "received (inbound) SMS and their parts",
+        "received (inbound) SMS and their parts, replies' owners, sent messages' numbers "
+        "(as digests)",
         Trigger.SINCE_CLOSED,
         120 * DAY,
         Action.DELETE,

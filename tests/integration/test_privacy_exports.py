@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -20,6 +21,7 @@ from fastapi import FastAPI
 
 from contacts_service.config import ContactsSettings
 from contacts_service.main import create_app as create_contacts
+from contacts_service.privacy.models import PrivacyExport
 from dispatch_service.config import DispatchSettings
 from dispatch_service.main import create_app as create_dispatch
 from dispatch_service.models import Message
@@ -46,6 +48,8 @@ class Platform:
     dispatch: FastAPI
     dlr: FastAPI
     dispatch_url: str
+    contacts_app: FastAPI
+    export_dir: Path
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +70,13 @@ async def platform(
         )
     )
     dlr = create_dlr(DlrSettings(database_url=await databases.create("dlr"), **common))
+    export_dir = tmp_path_factory.mktemp("exports")
     async with served_app(dispatch) as dispatch_url, served_app(dlr) as dlr_url:
         contacts = create_contacts(
             ContactsSettings(
                 database_url=await databases.create("contacts"),
                 consumer_group=f"contacts-privacy-{uuid4().hex[:8]}",
-                export_dir=str(tmp_path_factory.mktemp("exports")),
+                export_dir=str(export_dir),
                 export_poll_seconds=0.2,
                 dispatch_url=dispatch_url,
                 dlr_url=dlr_url,
@@ -79,7 +84,7 @@ async def platform(
             )
         )
         async with running_app(contacts) as client:
-            yield Platform(client, dispatch, dlr, dispatch_url)
+            yield Platform(client, dispatch, dlr, dispatch_url, contacts, export_dir)
 
 
 async def _message(platform: Platform, account_id: UUID, to: str, text: str) -> UUID:
@@ -253,3 +258,81 @@ async def test_dispatchs_export_route_wants_the_internal_token(platform: Platfor
 
     assert (refused.status_code, wrong.status_code, allowed.status_code) == (401, 401, 200)
     assert allowed.content == b""
+
+
+async def _left_running(
+    platform: Platform, account_id: UUID, phone: str, attempts: int
+) -> tuple[UUID, list[Path]]:
+    """An export whose worker died mid-build: still `running`, its lease passed, and the
+    dead worker's spool and partial archive left in the export directory."""
+    export = PrivacyExport(
+        account_id=account_id,
+        requested_by="user:test",
+        scope="phone",
+        phone=phone,
+        state="running",
+        lease_owner=uuid4(),
+        lease_until=utcnow() - timedelta(minutes=1),
+        attempts=attempts,
+    )
+    async with platform.contacts_app.state.runtime.sessionmaker() as session:
+        async with session.begin():
+            session.add(export)
+    assert export.lease_owner is not None
+    spool = platform.export_dir / f"{export.id}.{export.lease_owner.hex}.parts"
+    spool.mkdir()
+    (spool / "contacts.jsonl").write_text(f'{{"phone": "{phone}"}}\n')
+    partial = platform.export_dir / f"{export.id}.{export.lease_owner.hex}.zip.partial"
+    partial.write_bytes(b"PK half an archive")
+    return export.id, [spool, partial]
+
+
+async def _settled(client: httpx.AsyncClient, token: str, export_id: UUID) -> dict[str, Any]:
+    url = f"/v1/privacy/exports/{export_id}"
+    async with asyncio.timeout(30):
+        while (export := (await client.get(url, headers=bearer(token))).json())["state"] in (
+            "pending",
+            "running",
+        ):
+            await asyncio.sleep(0.1)
+    return export
+
+
+async def test_an_export_left_running_by_a_dead_worker_is_resumed_into_one_archive(
+    platform: Platform, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    await add_contact(platform.contacts, token, NUMBER, name="Ada")
+    mine = await _message(platform, account_id, NUMBER, "Your code is 1234")
+    export_id, leftovers = await _left_running(platform, account_id, NUMBER, attempts=1)
+
+    export = await _settled(platform.contacts, token, export_id)
+
+    assert (export["state"], export["rows"]) == ("ready", 2), export
+    archive = await _archive(platform.contacts, token, str(export_id))
+    assert [row["phone"] for row in _json(archive, "contacts")] == [NUMBER]
+    assert [row["id"] for row in _json(archive, "messages")] == [str(mine)]
+    # One archive, and nothing of the dead worker's left beside it.
+    assert [path.name for path in platform.export_dir.glob(f"{export_id}*")] == [f"{export_id}.zip"]
+    assert not any(path.exists() for path in leftovers)
+    async with platform.contacts_app.state.runtime.sessionmaker() as session:
+        row = await session.get(PrivacyExport, export_id)
+        assert row is not None
+        assert row.attempts == 2
+
+
+async def test_an_export_whose_workers_keep_dying_fails_with_a_reason(
+    platform: Platform, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    export_id, _ = await _left_running(platform, account_id, NUMBER, attempts=3)
+
+    export = await _settled(platform.contacts, token, export_id)
+
+    assert export["state"] == "failed", export
+    assert export["error"] == "Building the export was interrupted 3 times; ask for a new one"
+    assert list(platform.export_dir.glob(f"{export_id}*")) == []
+    download = await platform.contacts.get(
+        f"/v1/privacy/exports/{export_id}/download", headers=bearer(token)
+    )
+    assert download.status_code == 409

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch_service.accounts.handlers import on_account_states_changed
+from dispatch_service.campaigns.models import Campaign, CampaignChunk, CampaignRecipient
 from dispatch_service.history.models import MessagePartEvent
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.replies.models import InboundAddress
@@ -29,6 +30,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 CLOSED_AT = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
+# What a round reports when it found nothing to do.
+NONE = {"message_texts": 0, "messages": 0, "campaign_texts": 0, "campaigns": 0}
 
 
 @pytest.fixture
@@ -130,19 +133,19 @@ async def test_closed_accounts_messages_are_redacted_then_deleted_by_the_clock(
         return await retention_job(sessions, batch_size=2, clock=lambda: moment).run_once()
 
     # One day short of 60: nothing yet.
-    assert await at(CLOSED_AT + 59 * DAY) == {"message_texts": 0, "messages": 0}
+    assert await at(CLOSED_AT + 59 * DAY) == NONE
     assert REDACTED_TEXT not in await texts(sessions, closed)
 
     # Past 60 days: the closed account's texts are gone, its rows and history stay.
-    assert await at(CLOSED_AT + 61 * DAY) == {"message_texts": 5, "messages": 0}
+    assert await at(CLOSED_AT + 61 * DAY) == {**NONE, "message_texts": 5}
     assert await texts(sessions, closed) == {REDACTED_TEXT}
     assert await count(sessions, Message, closed) == 5
     assert await count(sessions, MessagePartEvent, closed) == 10
     # A second round finds nothing more to redact.
-    assert await at(CLOSED_AT + 62 * DAY) == {"message_texts": 0, "messages": 0}
+    assert await at(CLOSED_AT + 62 * DAY) == NONE
 
     # Past 120 days: the rows go, with their parts and history, and the reply addresses.
-    assert await at(CLOSED_AT + 121 * DAY) == {"message_texts": 0, "messages": 10}
+    assert await at(CLOSED_AT + 121 * DAY) == {**NONE, "messages": 10}
     assert await count(sessions, Message, closed) == 0
     assert await count(sessions, InboundAddress, closed) == 0
     assert await count(sessions, MessagePartEvent, closed) == 0
@@ -161,6 +164,110 @@ async def test_closed_accounts_messages_are_redacted_then_deleted_by_the_clock(
         assert await count(sessions, InboundAddress, account_id) == 5
         assert REDACTED_TEXT not in await texts(sessions, account_id)
         assert len(await texts(sessions, account_id)) == 15
+
+
+async def add_campaign(
+    sessions: async_sessionmaker[AsyncSession], account_id: UUID, recipients: int
+) -> UUID:
+    campaign_id = uuid4()
+    async with sessions() as session, session.begin():
+        session.add(
+            Campaign(
+                id=campaign_id,
+                account_id=account_id,
+                name="Spring sale",
+                text="Hi {{name}}, 20% off this week. Reply STOP to opt out",
+                purpose="marketing",
+                group_ids=[],
+                state="completed",
+                audience_complete=True,
+                chunks_received=1,
+                recipients=recipients,
+                created_at=CLOSED_AT - 30 * DAY,
+                updated_at=CLOSED_AT - 30 * DAY,
+            )
+        )
+        await session.flush()
+        session.add(
+            CampaignChunk(
+                campaign_id=campaign_id,
+                chunk_no=0,
+                recipients=recipients,
+                received_at=CLOSED_AT - 30 * DAY,
+            )
+        )
+        session.add_all(
+            CampaignRecipient(
+                campaign_id=campaign_id,
+                chunk_no=0,
+                position=n,
+                phone=f"+4477009{n:05d}",
+                fields={"name": f"Person {n}"},
+                state="pending",
+            )
+            for n in range(recipients)
+        )
+    return campaign_id
+
+
+async def campaign_rows(
+    sessions: async_sessionmaker[AsyncSession], campaign_id: UUID
+) -> tuple[set[str], list[dict[str, str]], int]:
+    """The campaign's texts, its recipients' values, and its chunks."""
+    async with sessions() as session:
+        campaign_texts = set(
+            await session.scalars(select(Campaign.text).where(Campaign.id == campaign_id))
+        )
+        values = list(
+            await session.scalars(
+                select(CampaignRecipient.fields).where(CampaignRecipient.campaign_id == campaign_id)
+            )
+        )
+        chunks = await session.scalar(
+            select(func.count())
+            .select_from(CampaignChunk)
+            .where(CampaignChunk.campaign_id == campaign_id)
+        )
+        return campaign_texts, values, int(chunks or 0)
+
+
+async def test_closed_accounts_campaigns_are_redacted_then_deleted_by_the_clock(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    closed, other = uuid4(), uuid4()
+    gone = [await add_campaign(sessions, closed, 3) for _ in range(3)]
+    kept = await add_campaign(sessions, other, 3)
+    await change_state(sessions, closed, "closed", CLOSED_AT)
+
+    async def at(moment: datetime) -> dict[str, int]:
+        return await retention_job(sessions, batch_size=2, clock=lambda: moment).run_once()
+
+    assert await at(CLOSED_AT + 59 * DAY) == NONE
+    assert (await campaign_rows(sessions, gone[0]))[1][0] == {"name": "Person 0"}
+
+    # Past 60 days: texts and personalisation values go, the campaigns and counts stay.
+    assert await at(CLOSED_AT + 61 * DAY) == {**NONE, "campaign_texts": 3}
+    for campaign_id in gone:
+        assert await campaign_rows(sessions, campaign_id) == ({REDACTED_TEXT}, [{}] * 3, 1)
+    assert await at(CLOSED_AT + 62 * DAY) == NONE
+
+    # Past 120 days: the campaigns go, with their recipients' numbers and chunks.
+    assert await at(CLOSED_AT + 121 * DAY) == {**NONE, "campaigns": 3}
+    for campaign_id in gone:
+        assert await campaign_rows(sessions, campaign_id) == (set(), [], 0)
+    async with sessions() as session:
+        numbers = await session.scalar(
+            select(func.count())
+            .select_from(CampaignRecipient)
+            .where(CampaignRecipient.campaign_id.in_(gone))
+        )
+    assert numbers == 0
+
+    # The open account's campaign keeps everything.
+    texts_kept, values_kept, chunks_kept = await campaign_rows(sessions, kept)
+    assert REDACTED_TEXT not in texts_kept
+    assert values_kept == [{"name": f"Person {n}"} for n in range(3)]
+    assert chunks_kept == 1
 
 
 async def test_one_round_by_hand_from_the_command_line(databases: Databases) -> None:
@@ -188,4 +295,4 @@ async def test_one_round_by_hand_from_the_command_line(databases: Databases) -> 
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"message_texts": 2, "messages": 0}
+    assert json.loads(result.stdout) == {**NONE, "message_texts": 2}

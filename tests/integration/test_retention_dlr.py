@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
+from dlr_service.privacy.models import MessageRecipient
 from dlr_service.retention.handlers import on_account_states_changed
 from dlr_service.retention.service import retention_job
 from dlr_service.webhooks.models import WebhookEvent
 from shared.db import create_engine, create_sessionmaker
+from shared.erasure import digest
 from shared.events import AccountState, AccountStateChanged
 from shared.retention import REDACTED_TEXT
 from tests.support.databases import Databases
@@ -77,6 +79,14 @@ async def receive(sessions: async_sessionmaker[AsyncSession], account_id: UUID, 
                     last_sent_at=CLOSED_AT - 11 * DAY,
                 )
             )
+            session.add(
+                MessageRecipient(
+                    message_id=uuid4(),
+                    account_id=account_id,
+                    number_digest=digest(account_id, sender),
+                    accepted_at=CLOSED_AT - 11 * DAY,
+                )
+            )
 
 
 async def change_state(
@@ -113,6 +123,17 @@ async def inbound(
         )
 
 
+async def recipients(sessions: async_sessionmaker[AsyncSession], account_id: UUID) -> int:
+    """How many of the account's sent messages' numbers (digests) are kept."""
+    async with sessions() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(MessageRecipient)
+            .where(MessageRecipient.account_id == account_id)
+        )
+        return int(count or 0)
+
+
 async def test_closed_accounts_inbound_is_redacted_then_deleted_by_the_clock(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -135,9 +156,10 @@ async def test_closed_accounts_inbound_is_redacted_then_deleted_by_the_clock(
     assert await inbound(sessions, closed) == ({REDACTED_TEXT}, {None}, {REDACTED_TEXT}, 4)
     assert await at(CLOSED_AT + 62 * DAY) == nothing
 
-    # 4 messages (with their 8 parts) and 4 reply-ownership rows.
-    assert await at(CLOSED_AT + 121 * DAY) == {**nothing, "inbound_messages": 8}
+    # 4 messages (with their 8 parts), 4 reply-ownership rows, 4 sent messages' numbers.
+    assert await at(CLOSED_AT + 121 * DAY) == {**nothing, "inbound_messages": 12}
     assert await inbound(sessions, closed) == (set(), set(), set(), 0)
+    assert await recipients(sessions, closed) == 0
     async with sessions() as session:
         orphans = await session.scalar(
             select(func.count())
@@ -153,6 +175,7 @@ async def test_closed_accounts_inbound_is_redacted_then_deleted_by_the_clock(
         assert texts == {f"call me about {n}" for n in range(4)}
         assert raw == {None, "deadbeef"}
         assert sends == 4
+        assert await recipients(sessions, account_id) == 4
 
 
 async def test_webhook_events_go_30_days_after_they_happened(

@@ -33,6 +33,8 @@ def test_the_issue_periods_are_the_policy() -> None:
         DataKind.CONTACTS: 60,
         DataKind.MESSAGE_TEXTS: 60,
         DataKind.MESSAGES: 120,
+        DataKind.CAMPAIGN_TEXTS: 60,
+        DataKind.CAMPAIGNS: 120,
         DataKind.INBOUND_TEXTS: 60,
         DataKind.INBOUND_MESSAGES: 120,
         DataKind.WEBHOOK_ATTEMPTS: 30,

@@ -32,6 +32,11 @@ class ContactsSettings(VerifyingServiceSettings):
     export_retention_days: float = Field(default=7.0, gt=0)
     export_poll_seconds: float = Field(default=2.0, gt=0)
     export_part_timeout_seconds: float = Field(default=300.0, gt=0)
+    # A worker building an export holds it under a lease it renews every third of this; an
+    # export still `running` past its lease lost its worker and is claimed again, up to
+    # `export_max_attempts` claims in all, then `failed`.
+    export_lease_seconds: float = Field(default=60.0, gt=0)
+    export_max_attempts: int = Field(default=3, ge=1)
     dispatch_url: str | None = None
     dlr_url: str | None = None
     # Erased numbers (R17): how often committed erasures are vacuumed and reported complete.

@@ -105,7 +105,7 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
                 settings.consumer_group,
                 (*consent.TOPICS, *account_states.TOPICS, *audience.TOPICS, PrivacyEvent.topic),
                 {
-                    **erasure.handlers(settings.export_dir),
+                    **erasure.handlers(settings.export_dir, settings.import_dir),
                     **account_states.HANDLERS,
                     **audience.HANDLERS,
                 },

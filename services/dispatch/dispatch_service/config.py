@@ -166,6 +166,11 @@ class DispatchSettings(VerifyingServiceSettings):
     campaign_opt_out_line: str = Field(
         default="Reply STOP to opt out", min_length=1, max_length=100
     )
+    # A draft waiting for its audience this long with no chunk coming is asked for again
+    # (contacts down, its request dead-lettered); after this many requests in all it is
+    # `failed` with the reason in its failure_reason.
+    campaign_audience_timeout_seconds: float = Field(default=300.0, gt=0)
+    campaign_audience_max_requests: int = Field(default=3, ge=1)
 
     # Quotes ask billing's internal price route here (http://billing:8000 in the cluster);
     # None, unreachable or slower than the timeout: quotes answer without prices.

@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from dispatch_service.batches.router import router as batches_router
 from dispatch_service.bulk.ops_router import router as ops_bulk_router
+from dispatch_service.campaigns.audience import AudienceWatch
 from dispatch_service.campaigns.releaser import CampaignReleaser
 from dispatch_service.campaigns.router import router as campaigns_router
 from dispatch_service.config import DispatchSettings
@@ -62,6 +63,10 @@ class DispatchRuntime(ServiceRuntime):
         self.start_periodic(
             PeriodicJob("campaign-releaser", settings.campaign_poll_seconds, campaigns.release)
         )
+        # Looked at twice per timeout (at most every minute): overdue by at most half of it.
+        watch = AudienceWatch(self.sessionmaker, settings)
+        every = min(settings.campaign_audience_timeout_seconds / 2, 60.0)
+        self.start_periodic(PeriodicJob("campaign-audience-watch", every, watch.check))
 
 
 def create_app(settings: DispatchSettings | None = None) -> FastAPI:

@@ -9,6 +9,7 @@ from dlr_service.config import DlrSettings
 from dlr_service.db import ErasedNumber
 from dlr_service.inbound.ownership import record_sends
 from dlr_service.inbound.service import record_inbound
+from dlr_service.privacy import recipients
 from dlr_service.privacy.erasure import on_erasure_requested
 from dlr_service.receipts.matching import MatchWindow
 from dlr_service.receipts.parsing import is_receipt
@@ -16,7 +17,7 @@ from dlr_service.receipts.service import record_parts_submitted, record_receipts
 from dlr_service.retention.handlers import on_account_states_changed
 from dlr_service.webhooks import callbacks
 from shared import tracing
-from shared.erasure import not_erased
+from shared.erasure import digest, erased_since, not_erased
 from shared.events import (
     AccountStateChanged,
     BatchAccepted,
@@ -49,9 +50,12 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
     async def on_accepted(
         session: AsyncSession, events: Sequence[MessageAccepted | BatchAccepted]
     ) -> None:
-        # A send from before its number was erased would store the number again.
+        # A send from before its number was erased would store the number again; a batch's
+        # entries are filtered one by one.
         events = await not_erased(session, ErasedNumber, events, _single_number)
+        events = [await _without_erased_entries(session, event) for event in events]
         await record_sends(session, events)
+        await recipients.record(session, events)
         await callbacks.record(session, events)
 
     # Both topics in one group on purpose: a receipt and the submit response it refers to
@@ -78,6 +82,22 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
     )
 
 
+async def _without_erased_entries(
+    session: AsyncSession, event: MessageAccepted | BatchAccepted
+) -> MessageAccepted | BatchAccepted:
+    if isinstance(event, MessageAccepted):
+        return event
+    erased = await erased_since(session, ErasedNumber, event.account_id, event.occurred_at)
+    if not erased:
+        return event
+    kept = [
+        message
+        for message in event.messages
+        if message.to is None or digest(event.account_id, message.to) not in erased
+    ]
+    return event.model_copy(update={"messages": kept})
+
+
 def _single_number(event: MessageAccepted | BatchAccepted) -> str | None:
-    # A batch's numbers are many; its entries are not filtered (docs/privacy-rights.md).
+    # A batch's numbers are many: its entries are filtered by _without_erased_entries.
     return event.to if isinstance(event, MessageAccepted) else None

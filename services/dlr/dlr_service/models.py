@@ -3,6 +3,7 @@
 from dlr_service.db import Base, ErasedNumber, Inbox, Outbox
 from dlr_service.inbound.models import InboundMessage, LastSend
 from dlr_service.numbers.models import AssignedNumber
+from dlr_service.privacy.models import MessageRecipient
 from dlr_service.receipts.models import (
     PendingReceipt,
     PendingReceiptKey,
@@ -24,6 +25,7 @@ __all__ = [
     "Base",
     "ErasedNumber",
     "Inbox",
+    "MessageRecipient",
     "MessageSequence",
     "InboundMessage",
     "LastSend",

@@ -2762,6 +2762,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Failure Reason
+             * @description Why the campaign is `failed` (its audience never came)
+             */
+            failure_reason?: string | null;
             /** Finished At */
             finished_at: string | null;
             /** Group Ids */
@@ -2797,7 +2802,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "draft" | "scheduled" | "sending" | "paused" | "completed" | "cancelled";
+            state: "draft" | "scheduled" | "sending" | "paused" | "completed" | "cancelled" | "failed";
             /** Template Id */
             template_id: string | null;
             /**

@@ -14,10 +14,28 @@ from shared.db import is_postgres, upsert_insert
 
 
 async def add_job(session: AsyncSession, row: dict[str, Any]) -> None:
-    """A request seen again (a replay past the inbox) adds nothing."""
+    """A request seen again (a replay past the inbox) adds nothing; a newer generation of
+    it (dispatch asked again, having had no answer) starts the job over from the first
+    contact, whatever the older one had done."""
     table: Any = AudienceJob.__table__
-    statement = upsert_insert(session, table).on_conflict_do_nothing(
-        index_elements=[table.c.campaign_id]
+    insert = upsert_insert(session, table)
+    restarted = {
+        key: insert.excluded[key]
+        for key in (
+            "generation",
+            "group_ids",
+            "purpose",
+            "fields",
+            "after_contact_id",
+            "next_chunk",
+            "recipients",
+            "done",
+        )
+    }
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.campaign_id],
+        set_={**restarted, "finished_at": None},
+        where=table.c.generation < insert.excluded.generation,
     )
     await session.execute(statement, [row])
 

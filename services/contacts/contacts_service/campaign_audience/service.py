@@ -44,6 +44,7 @@ async def on_requested(session: AsyncSession, event: CampaignAudienceRequested) 
             "next_chunk": 0,
             "recipients": 0,
             "done": False,
+            "generation": event.generation,
             "created_at": utcnow(),
         },
     )
@@ -87,6 +88,7 @@ async def _next_chunk(session: AsyncSession, campaign_id: UUID, chunk_size: int)
             chunk_no=job.next_chunk,
             recipients=recipients,
             last=last,
+            generation=job.generation,
         ),
     )
     job.next_chunk += 1

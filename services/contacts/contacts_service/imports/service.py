@@ -22,9 +22,11 @@ from contacts_service.contacts.models import Contact, ContactTag
 from contacts_service.contacts.phones import country_of, to_e164
 from contacts_service.contacts.repository import ContactRepository
 from contacts_service.contacts.service import _set_values, check_birth_date
+from contacts_service.db import ErasedNumber
 from contacts_service.fields.service import checked_values
 from contacts_service.groups.models import ContactGroup, GroupMember
 from contacts_service.imports.models import ContactImport
+from shared.erasure import erased_before
 from shared.errors import NotFound, ProblemError
 from shared.events import utcnow
 
@@ -208,7 +210,11 @@ def _fields(row: dict[str, str], mapping: dict[str, str]) -> dict[str, Any]:
 
 
 async def _upsert(
-    session: AsyncSession, account_id: UUID, values: dict[str, Any], group_id: UUID | None
+    session: AsyncSession,
+    account_id: UUID,
+    values: dict[str, Any],
+    group_id: UUID | None,
+    uploaded_at: datetime,
 ) -> bool:
     """True: created; False: updated. RowSkipped with the reason otherwise."""
     if "phone" not in values:
@@ -227,6 +233,10 @@ async def _upsert(
         raise RowSkipped(exc.detail or exc.code) from exc
     except ValueError as exc:
         raise RowSkipped("birth_date is not a date (YYYY-MM-DD)") from exc
+    # An upload from before its number was erased would bring the person back (R17): the
+    # erasure blanked the row in the file, but a worker may have been reading it already.
+    if await erased_before(session, ErasedNumber, account_id, phone, uploaded_at):
+        raise RowSkipped("number erased")
     email = values.get("email")
     if email is not None and ("@" not in email or len(email) > 320):
         raise RowSkipped("email is not an address")
@@ -312,6 +322,7 @@ async def _process(
         assert job is not None
         start = job.rows_read
         account_id, mapping, group_id = job.account_id, job.mapping, job.group_id
+        uploaded_at = job.created_at
         suffix = suffix_of(job.file_name)
         job.state = "running"
         await session.commit()
@@ -340,7 +351,7 @@ async def _process(
                     try:
                         async with session.begin_nested():
                             created = await _upsert(
-                                session, account_id, _fields(row, mapping), group_id
+                                session, account_id, _fields(row, mapping), group_id, uploaded_at
                             )
                     except RowSkipped as exc:
                         job.skipped += 1
@@ -361,6 +372,8 @@ async def _process(
         zipfile.BadZipFile,
         InvalidFileException,
         KeyError,
+        # An erasure deleted an upload it could not read (imports.erasure).
+        FileNotFoundError,
     ) as exc:
         async with sessionmaker() as session, session.begin():
             job = await session.get(ContactImport, import_id)

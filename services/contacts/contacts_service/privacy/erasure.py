@@ -4,7 +4,6 @@
 `privacy.erasure_completed`; the request is complete when all of them have."""
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from uuid import UUID
 
 from sqlalchemy import delete, select, update
@@ -15,8 +14,10 @@ from contacts_service.consent.models import ConsentRecord
 from contacts_service.contacts.models import Contact
 from contacts_service.contacts.phones import to_e164
 from contacts_service.db import ErasedNumber, Outbox
+from contacts_service.imports.erasure import erase_from_imports
 from contacts_service.privacy.models import PrivacyErasure, PrivacyErasurePart, PrivacyExport
 from contacts_service.privacy.schemas import ErasurePartResponse, ErasureResponse
+from contacts_service.privacy.service import remove_files
 from contacts_service.unsubscribe.models import UnsubscribeToken
 from shared.erasure import digest, not_erased, scrub_outbox
 from shared.errors import NotFound
@@ -91,7 +92,7 @@ async def report(session: AsyncSession, account_id: UUID, erasure_id: UUID) -> E
 
 
 async def _erase_here(
-    session: AsyncSession, event: PrivacyErasureRequested, export_dir: str
+    session: AsyncSession, event: PrivacyErasureRequested, export_dir: str, import_dir: str
 ) -> None:
     account_id, phone = event.account_id, event.phone
     # Tags, custom values and group memberships go with the contact (ON DELETE CASCADE).
@@ -120,7 +121,7 @@ async def _erase_here(
         )
     )
     for export in exports:
-        (Path(export_dir) / f"{export.id}.zip").unlink(missing_ok=True)
+        remove_files(export_dir, export.id)
     await session.execute(
         update(PrivacyExport)
         .where(PrivacyExport.id.in_([export.id for export in exports]))
@@ -136,6 +137,7 @@ async def _erase_here(
         + consents.rowcount  # type: ignore[attr-defined]
         + tokens.rowcount  # type: ignore[attr-defined]
         + len(exports)
+        + await erase_from_imports(session, import_dir, account_id, phone)
         + await scrub_outbox(session, Outbox, phone)
     )
     session.add(
@@ -183,9 +185,9 @@ async def _unerased_consents_changed(
     )
 
 
-def handlers(export_dir: str) -> Mapping[str, Handler]:
+def handlers(export_dir: str, import_dir: str) -> Mapping[str, Handler]:
     async def on_requested(session: AsyncSession, event: PrivacyErasureRequested) -> None:
-        await _erase_here(session, event, export_dir)
+        await _erase_here(session, event, export_dir, import_dir)
 
     return {
         "recipient.consent_changed": Batched(_unerased_consents_changed),

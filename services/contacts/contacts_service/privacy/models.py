@@ -29,6 +29,12 @@ class PrivacyExport(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # After this the archive is deleted and the download answers 410.
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The worker building it (a token per claim) and until when it holds it: the worker
+    # extends the lease while it builds, so a running export whose lease passed lost its
+    # worker (a crash, a killed pod) and is claimed again; `attempts` counts the claims.
+    lease_owner: Mapped[UUID | None] = mapped_column(Uuid)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class PrivacyErasure(Base):

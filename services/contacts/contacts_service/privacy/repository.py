@@ -1,9 +1,9 @@
 """All of the privacy exports' SQL; every query names the account."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contacts_service.consent.models import ConsentRecord
@@ -21,23 +21,71 @@ async def get(session: AsyncSession, account_id: UUID, export_id: UUID) -> Priva
     )
 
 
-async def pending_ids(session: AsyncSession) -> list[UUID]:
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    # Pending, or running under a lease that passed: its worker is gone. A running row with
+    # no lease at all was claimed before leases existed, by a worker long gone.
+    return or_(
+        PrivacyExport.state == "pending",
+        and_(
+            PrivacyExport.state == "running",
+            or_(PrivacyExport.lease_until.is_(None), PrivacyExport.lease_until < now),
+        ),
+    )
+
+
+async def claimable_ids(session: AsyncSession, now: datetime) -> list[UUID]:
     rows = await session.scalars(
-        select(PrivacyExport.id)
-        .where(PrivacyExport.state == "pending")
-        .order_by(PrivacyExport.created_at)
+        select(PrivacyExport.id).where(_claimable(now)).order_by(PrivacyExport.created_at)
     )
     return list(rows.all())
 
 
-async def claim(session: AsyncSession, export_id: UUID) -> bool:
-    """Pending → running, by one worker only (replicas poll the same table)."""
+async def claim(
+    session: AsyncSession, export_id: UUID, owner: UUID, now: datetime, lease: timedelta
+) -> PrivacyExport | None:
+    """The export, now running under `owner`'s lease, if it was claimable: one worker only
+    (replicas poll the same table, and the row lock orders them)."""
+    statement = (
+        select(PrivacyExport)
+        .where(PrivacyExport.id == export_id, _claimable(now))
+        .with_for_update(skip_locked=True)
+    )
+    export: PrivacyExport | None = await session.scalar(statement)
+    if export is None:
+        return None
+    export.state, export.lease_owner, export.lease_until = "running", owner, now + lease
+    export.attempts += 1
+    return export
+
+
+async def extend_lease(
+    session: AsyncSession, export_id: UUID, owner: UUID, until: datetime
+) -> bool:
+    """False when the export is no longer this worker's (taken over, withdrawn, done)."""
     result = await session.execute(
         update(PrivacyExport)
-        .where(PrivacyExport.id == export_id, PrivacyExport.state == "pending")
-        .values(state="running")
+        .where(
+            PrivacyExport.id == export_id,
+            PrivacyExport.lease_owner == owner,
+            PrivacyExport.state == "running",
+        )
+        .values(lease_until=until)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def lock_own(session: AsyncSession, export_id: UUID, owner: UUID) -> PrivacyExport | None:
+    """The export, locked, if it is still running under this worker's claim."""
+    export: PrivacyExport | None = await session.scalar(
+        select(PrivacyExport)
+        .where(
+            PrivacyExport.id == export_id,
+            PrivacyExport.lease_owner == owner,
+            PrivacyExport.state == "running",
+        )
+        .with_for_update()
+    )
+    return export
 
 
 async def expired(session: AsyncSession, now: datetime) -> list[PrivacyExport]:

@@ -9,7 +9,7 @@ import shutil
 import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -89,31 +89,75 @@ async def download_path(
 async def process_pending(
     sessionmaker: async_sessionmaker[AsyncSession], settings: ContactsSettings
 ) -> int:
-    """Builds every pending export; returns how many it finished."""
+    """Builds every pending export, and every running one whose worker died (its lease
+    passed); returns how many it finished."""
+    lease = timedelta(seconds=settings.export_lease_seconds)
     async with sessionmaker() as session:
-        ids = await repository.pending_ids(session)
+        ids = await repository.claimable_ids(session, utcnow())
     done = 0
     for export_id in ids:
+        owner = uuid4()
         async with sessionmaker() as session, session.begin():
-            if not await repository.claim(session, export_id):
+            export = await repository.claim(session, export_id, owner, utcnow(), lease)
+            if export is None:
                 continue  # another replica has it
-        await _build(sessionmaker, settings, export_id)
+            gave_up = export.attempts > settings.export_max_attempts
+            if gave_up:
+                # Something in it kills its worker each time: failed, not retried forever.
+                export.state, export.finished_at = "failed", utcnow()
+                export.error = (
+                    f"Building the export was interrupted {export.attempts - 1} times; "
+                    "ask for a new one"
+                )
+        # A rebuild replaces any archive an earlier claim left.
+        remove_files(settings.export_dir, export_id, keep=owner)
+        if not gave_up:
+            await _build(sessionmaker, settings, export_id, owner, lease)
         done += 1
     return done
 
 
+def remove_files(directory: str, export_id: UUID, keep: UUID | None = None) -> None:
+    """The export's archive and what any claim of it left (a dead worker's spool and partial
+    archive: personal data too), but for claim `keep`'s own."""
+    for path in Path(directory).glob(f"{export_id}.*"):
+        if keep is not None and keep.hex in path.name:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+async def _keep_lease(
+    sessionmaker: async_sessionmaker[AsyncSession], export_id: UUID, owner: UUID, lease: timedelta
+) -> None:
+    while True:
+        await asyncio.sleep(lease.total_seconds() / 3)
+        async with sessionmaker() as session, session.begin():
+            if not await repository.extend_lease(session, export_id, owner, utcnow() + lease):
+                return  # withdrawn, or taken over: finishing will find it is not ours
+
+
 async def _build(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: ContactsSettings, export_id: UUID
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: ContactsSettings,
+    export_id: UUID,
+    owner: UUID,
+    lease: timedelta,
 ) -> None:
     async with sessionmaker() as session:
         export = await session.get(PrivacyExport, export_id)
         assert export is not None
         account_id, phone = export.account_id, export.phone
-    work = Path(settings.export_dir) / f"{export_id}.parts"
+    # Named by the claim: a worker presumed dead but still writing never shares a file with
+    # the one that took over.
+    work = Path(settings.export_dir) / f"{export_id}.{owner.hex}.parts"
     final = archive_path(settings.export_dir, export_id)
-    partial = final.with_suffix(".zip.partial")
+    partial = final.with_name(f"{export_id}.{owner.hex}.zip.partial")
     work.mkdir(parents=True, exist_ok=True)
     spool = parts.Spool(work)
+    heartbeat = asyncio.create_task(_keep_lease(sessionmaker, export_id, owner, lease))
     try:
         await parts.own_part(sessionmaker, account_id, phone, spool)
         if settings.internal_token is None:
@@ -126,20 +170,24 @@ async def _build(
             )
         # Compressing a large account takes a while: off the event loop that serves requests.
         await asyncio.to_thread(_write_archive, partial, spool.close())
-        partial.replace(final)
     except (parts.PartUnavailable, OSError, ValueError, KeyError) as exc:
         # ValueError, KeyError: a part's lines were not what this code reads.
         log.warning("privacy export %s failed: %r", export_id, exc)
-        await _finish(sessionmaker, export_id, "failed", 0, str(exc)[:500], None)
+        await _finish(sessionmaker, export_id, owner, "failed", 0, str(exc)[:500], None)
         partial.unlink(missing_ok=True)
         return
     finally:
+        heartbeat.cancel()
         spool.close()
         shutil.rmtree(work, ignore_errors=True)
     expires = utcnow() + timedelta(days=settings.export_retention_days)
-    if not await _finish(sessionmaker, export_id, "ready", spool.rows, None, expires):
-        # An erasure withdrew it while it was built: its rows may predate the erasure.
-        final.unlink(missing_ok=True)
+    published = await _finish(
+        sessionmaker, export_id, owner, "ready", spool.rows, None, expires, (partial, final)
+    )
+    if not published:
+        # Withdrawn by an erasure while it was built (its rows may predate the erasure), or
+        # taken over by another worker after this one's lease passed: not published.
+        partial.unlink(missing_ok=True)
 
 
 def _write_archive(path: Path, tables: dict[str, Path]) -> None:
@@ -151,20 +199,27 @@ def _write_archive(path: Path, tables: dict[str, Path]) -> None:
 async def _finish(
     sessionmaker: async_sessionmaker[AsyncSession],
     export_id: UUID,
+    owner: UUID,
     state: str,
     rows: int,
     error: str | None,
     expires: datetime | None,
+    archive: tuple[Path, Path] | None = None,
 ) -> bool:
-    """Records the outcome, unless the export is no longer running (an erasure withdrew
-    it meanwhile); returns whether it did."""
+    """Records the outcome if the export is still running under this claim; a ready archive
+    is renamed into place under the row's lock, so of two workers that built it only the
+    one holding the claim publishes an archive. Returns whether it did."""
     async with sessionmaker() as session, session.begin():
-        export = await session.get(PrivacyExport, export_id, with_for_update=True)
-        if export is None or export.state != "running":
+        export = await repository.lock_own(session, export_id, owner)
+        if export is None:
             return False
+        if archive is not None:
+            partial, final = archive
+            partial.replace(final)
         export.state, export.rows, export.error = state, rows, error
         export.finished_at = utcnow()
         export.expires_at = expires
+        export.lease_until = None
         return True
 
 

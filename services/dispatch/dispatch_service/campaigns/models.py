@@ -8,7 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dispatch_service.db import Base
 from shared.db import UtcDateTime
 
-CampaignState = Literal["draft", "scheduled", "sending", "paused", "completed", "cancelled"]
+CampaignState = Literal[
+    "draft", "scheduled", "sending", "paused", "completed", "cancelled", "failed"
+]
 RecipientState = Literal["pending", "released", "refused"]
 
 
@@ -46,6 +48,14 @@ class Campaign(Base):
     audience_complete: Mapped[bool] = mapped_column(Boolean, default=False)
     chunks_received: Mapped[int] = mapped_column(Integer, default=0)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
+    # Asking for the audience (campaigns.audience): the generation of the latest request
+    # (chunks of another are stale), how many were made, and when the audience last moved
+    # (a request or a chunk), from which the timeout counts.
+    audience_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audience_requests: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    audience_progress_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Why a campaign is `failed` (its audience never came).
+    failure_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, or_, select, tuple_, update
+from sqlalchemy import delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.campaigns.models import Campaign, CampaignChunk, CampaignRecipient
@@ -138,3 +138,42 @@ async def recipients_page(
         statement.order_by(CampaignRecipient.chunk_no, CampaignRecipient.position).limit(limit)
     )
     return rows.all()
+
+
+def _audience_overdue(cutoff: datetime) -> Any:
+    # A draft whose audience has not moved (no request, no chunk) since the cutoff.
+    return (
+        (Campaign.state == "draft")
+        & Campaign.audience_complete.is_(False)
+        & (func.coalesce(Campaign.audience_progress_at, Campaign.created_at) < cutoff)
+    )
+
+
+async def audience_overdue(session: AsyncSession, cutoff: datetime, limit: int) -> list[UUID]:
+    rows = await session.scalars(
+        select(Campaign.id)
+        .where(_audience_overdue(cutoff))
+        .order_by(Campaign.created_at)
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def lock_audience_overdue(
+    session: AsyncSession, campaign_id: UUID, cutoff: datetime
+) -> Campaign | None:
+    """The campaign, locked, if its audience is still overdue (a chunk that came meanwhile
+    moved it) and no other replica is dealing with it."""
+    statement = select(Campaign).where(Campaign.id == campaign_id, _audience_overdue(cutoff))
+    if is_postgres(session):
+        statement = statement.with_for_update(skip_locked=True)
+    campaign: Campaign | None = await session.scalar(statement)
+    return campaign
+
+
+async def forget_audience(session: AsyncSession, campaign_id: UUID) -> None:
+    """The chunks of an earlier request: the next request's answer replaces them whole."""
+    await session.execute(
+        delete(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign_id)
+    )
+    await session.execute(delete(CampaignChunk).where(CampaignChunk.campaign_id == campaign_id))

@@ -86,6 +86,9 @@ class CampaignResponse(BaseModel):
         description="false while contacts is still listing the groups' consented members"
     )
     recipients: int
+    failure_reason: str | None = Field(
+        default=None, description="Why the campaign is `failed` (its audience never came)"
+    )
     released: int = Field(description="Recipients handed to the batch path so far")
     counts: StatusCounts | None = None
     quote: CampaignQuote | None = Field(
@@ -109,6 +112,7 @@ class CampaignResponse(BaseModel):
             state=campaign.state,
             audience_complete=campaign.audience_complete,
             recipients=campaign.recipients,
+            failure_reason=campaign.failure_reason,
             released=released,
             created_at=campaign.created_at,
             started_at=campaign.started_at,

@@ -29,7 +29,7 @@ from dispatch_service.campaigns.schemas import (
 from dispatch_service.campaigns.text import with_opt_out_line
 from dispatch_service.config import DispatchSettings
 from dispatch_service.content.service import ContentGate
-from dispatch_service.db import Outbox
+from dispatch_service.db import ErasedNumber, Outbox
 from dispatch_service.scheduling.intake import due_time
 from dispatch_service.senders.intake import SenderGate
 from dispatch_service.templates import repository as templates
@@ -37,6 +37,7 @@ from dispatch_service.templates.intake import UnknownTemplate
 from dispatch_service.templates.render import placeholders
 from shared.audit import Auditor, Details
 from shared.cursor import decode_cursor, encode_cursor
+from shared.erasure import digest, erased_since
 from shared.errors import NotFound
 from shared.events import CampaignAudienceChunk, CampaignAudienceRequested, utcnow
 from shared.outbox import add_event
@@ -84,6 +85,9 @@ async def create(
         audience_complete=False,
         chunks_received=0,
         recipients=0,
+        audience_generation=0,
+        audience_requests=1,
+        audience_progress_at=now,
         created_at=now,
         updated_at=now,
     )
@@ -207,7 +211,7 @@ async def cancel(session: AsyncSession, auditor: Auditor, campaign_id: UUID) -> 
     """Recipients not released yet are never sent; messages already handed to the batch
     path go on (cancel those one by one while they are scheduled)."""
     campaign = await _campaign(session, account_id, campaign_id, for_update=True)
-    if campaign.state in ("completed", "cancelled"):
+    if campaign.state in ("completed", "cancelled", "failed"):
         raise CampaignStateConflict("cancelled", campaign.state)
     now = utcnow()
     campaign.state, campaign.updated_at, campaign.finished_at = "cancelled", now, now
@@ -220,10 +224,16 @@ async def on_audience_chunk(session: AsyncSession, event: CampaignAudienceChunk)
     campaign = await repository.get(session, event.account_id, event.campaign_id, True)
     if campaign is None:
         return  # not ours (another account named in the event): nothing to attach it to
+    if event.generation != campaign.audience_generation or campaign.state == "failed":
+        return  # answers an earlier request (asked again since), or given up on
     if not await repository.add_chunk(
         session, campaign.id, event.chunk_no, len(event.recipients), utcnow()
     ):
         return  # a redelivery past the inbox: stored already
+    # A chunk from before one of its numbers was erased (a replay, a late delivery) does
+    # not bring the number back: that recipient is left out.
+    erased = await erased_since(session, ErasedNumber, campaign.account_id, event.occurred_at)
+    audience = [r for r in event.recipients if digest(campaign.account_id, r.phone) not in erased]
     await repository.add_recipients(
         session,
         [
@@ -237,12 +247,12 @@ async def on_audience_chunk(session: AsyncSession, event: CampaignAudienceChunk)
                 "message_id": None,
                 "refusal": None,
             }
-            for position, recipient in enumerate(event.recipients)
+            for position, recipient in enumerate(audience)
         ],
     )
-    campaign.recipients += len(event.recipients)
+    campaign.recipients += len(audience)
     campaign.chunks_received += 1
     # Chunks of one campaign share a partition and come in order: the last is the last.
     if event.last:
         campaign.audience_complete = True
-    campaign.updated_at = utcnow()
+    campaign.updated_at = campaign.audience_progress_at = utcnow()

@@ -2,11 +2,12 @@
 prices (the account's statement still adds up) but lose their number and texts; its consent
 and its replies' addresses go; a scheduled message to it is canceled, not sent to no one."""
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from dispatch_service.batches.models import Batch
+from dispatch_service.campaigns.models import Campaign, CampaignRecipient
 from dispatch_service.consent.models import RecipientConsentRow
 from dispatch_service.content.models import ContentReview
 from dispatch_service.db import ErasedNumber, Outbox
@@ -23,6 +24,7 @@ TABLES = (
     "recipient_consents",
     "inbound_addresses",
     "batches",
+    "campaign_recipients",
     "outbox",
 )
 
@@ -78,9 +80,27 @@ async def on_erasure_requested(session: AsyncSession, event: PrivacyErasureReque
         .where(Batch.account_id == account_id, Batch.rejected.like(f"%{phone}%"))
         .values(rejected=func.replace(Batch.rejected, phone, REDACTED_NUMBER))
     )
+    # A campaign's recipient keeps its place and counts but loses the number and the
+    # contact's values; one not yet released is refused rather than sent to no one.
+    campaigns = select(Campaign.id).where(Campaign.account_id == account_id).scalar_subquery()
+    recipients = await session.execute(
+        update(CampaignRecipient)
+        .where(CampaignRecipient.campaign_id.in_(campaigns), CampaignRecipient.phone == phone)
+        .values(
+            phone=REDACTED_NUMBER,
+            fields={},
+            state=case(
+                (CampaignRecipient.state == "pending", "refused"), else_=CampaignRecipient.state
+            ),
+            refusal=case(
+                (CampaignRecipient.state == "pending", ERASED_CODE),
+                else_=CampaignRecipient.refusal,
+            ),
+        )
+    )
     rows = sum(
         result.rowcount  # type: ignore[attr-defined]
-        for result in (messages, parts, consents, replies, batches)
+        for result in (messages, parts, consents, replies, batches, recipients)
     ) + await scrub_outbox(session, Outbox, phone)
     session.add(
         ErasedNumber(

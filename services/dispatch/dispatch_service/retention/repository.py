@@ -8,6 +8,7 @@ from sqlalchemy import CursorResult, Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.accounts.models import AccountStateRow
+from dispatch_service.campaigns.models import Campaign, CampaignRecipient
 from dispatch_service.messages.models import Message, MessagePart
 from dispatch_service.replies.models import InboundAddress
 from shared.retention import REDACTED_TEXT
@@ -71,5 +72,45 @@ async def delete_inbound_addresses(session: AsyncSession, cutoff: datetime, limi
     result = cast(
         CursorResult[Any],
         await session.execute(delete(InboundAddress).where(InboundAddress.inbound_id.in_(ids))),
+    )
+    return result.rowcount
+
+
+async def redact_campaigns(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    """Redacts the texts of up to `limit` campaigns of accounts closed before `cutoff`, and
+    their recipients' personalisation values (what their messages would have said); the
+    campaign's counts and its recipients' states stay until the rows go."""
+    ids = list(
+        await session.scalars(
+            select(Campaign.id)
+            .where(
+                Campaign.account_id.in_(_closed_before(cutoff)),
+                Campaign.text != REDACTED_TEXT,
+            )
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not ids:
+        return 0
+    await session.execute(update(Campaign).where(Campaign.id.in_(ids)).values(text=REDACTED_TEXT))
+    await session.execute(
+        update(CampaignRecipient).where(CampaignRecipient.campaign_id.in_(ids)).values(fields={})
+    )
+    return len(ids)
+
+
+async def delete_campaigns(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    """Deletes up to `limit` campaigns of accounts closed before `cutoff`; their recipients
+    and audience chunks go by ON DELETE CASCADE (a campaign of 100,000 recipients is one
+    statement's cascade: bounded by the campaign size limit, not by the backlog)."""
+    ids = (
+        select(Campaign.id)
+        .where(Campaign.account_id.in_(_closed_before(cutoff)))
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = cast(
+        CursorResult[Any], await session.execute(delete(Campaign).where(Campaign.id.in_(ids)))
     )
     return result.rowcount

@@ -13,6 +13,8 @@ STEPS = (
     Step(DataKind.MESSAGE_TEXTS, repository.redact_texts),
     Step(DataKind.MESSAGES, repository.delete_messages),
     Step(DataKind.MESSAGES, repository.delete_inbound_addresses),
+    Step(DataKind.CAMPAIGN_TEXTS, repository.redact_campaigns),
+    Step(DataKind.CAMPAIGNS, repository.delete_campaigns),
 )
 
 

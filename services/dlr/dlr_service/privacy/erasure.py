@@ -3,13 +3,17 @@ their number and text; which account last wrote to it is forgotten; webhook even
 replays) lose the number and the texts beside it."""
 
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import Text, cast, delete, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.db import ErasedNumber, Outbox
-from dlr_service.inbound.models import InboundMessage, LastSend
-from dlr_service.webhooks.models import WebhookEvent
+from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
+from dlr_service.numbers.models import AssignedNumber
+from dlr_service.privacy import recipients
+from dlr_service.receipts.models import PendingReceipt, ReceiptRecord
+from dlr_service.webhooks.models import WebhookAttempt, WebhookEvent
 from shared.erasure import (
     REDACTED_NUMBER,
     REDACTED_TEXT,
@@ -20,11 +24,23 @@ from shared.erasure import (
 from shared.events import PrivacyErasureRequested, utcnow
 
 # What the vacuum after an erasure covers.
-TABLES = ("inbound_messages", "last_sends", "webhook_events", "outbox")
+TABLES = (
+    "inbound_messages",
+    "inbound_parts",
+    "last_sends",
+    "receipts",
+    "pending_receipts",
+    "message_recipients",
+    "webhook_events",
+    "webhook_attempts",
+    "outbox",
+)
 
 
 async def on_erasure_requested(session: AsyncSession, event: PrivacyErasureRequested) -> None:
     account_id, phone = event.account_id, event.phone
+    # Before the number's last sends go: they tell which waiting parts are this account's.
+    parts = await _erase_parts(session, account_id, phone)
     inbound = await session.execute(
         update(InboundMessage)
         .where(InboundMessage.account_id == account_id, InboundMessage.from_number == phone)
@@ -47,6 +63,9 @@ async def on_erasure_requested(session: AsyncSession, event: PrivacyErasureReque
     rows = (
         inbound.rowcount  # type: ignore[attr-defined]
         + sends.rowcount  # type: ignore[attr-defined]
+        + parts
+        + await _erase_receipts(session, account_id, phone)
+        + await _erase_attempts(session, account_id, phone)
         + len(webhook_events)
         + await scrub_outbox(session, Outbox, phone)
     )
@@ -59,3 +78,89 @@ async def on_erasure_requested(session: AsyncSession, event: PrivacyErasureReque
             erased_at=utcnow(),
         )
     )
+
+
+def _naming(column: Any, phone: str) -> Any:
+    # SMSCs write addresses with or without the +.
+    return column.like(f"%{phone[1:]}%")
+
+
+def _without(column: Any, phone: str) -> Any:
+    return func.replace(func.replace(column, phone, REDACTED_NUMBER), phone[1:], REDACTED_NUMBER)
+
+
+async def _erase_parts(session: AsyncSession, account_id: UUID, phone: str) -> int:
+    """The number's MO parts: those of the account's messages, and those still waiting for
+    the rest of their message at one of the account's numbers or at a sender it wrote to the
+    number from (whose the message will be: inbound.ownership). Another account's waiting
+    parts from the same number are its own."""
+    mine = select(InboundMessage.id).where(InboundMessage.account_id == account_id)
+    assigned = select(AssignedNumber.number).where(AssignedNumber.account_id == account_id)
+    replied = select(LastSend.sender).where(
+        LastSend.account_id == account_id, LastSend.recipient == phone
+    )
+    deleted = await session.execute(
+        delete(InboundPart).where(
+            InboundPart.from_number == phone,
+            or_(
+                InboundPart.inbound_id.in_(mine.scalar_subquery()),
+                InboundPart.inbound_id.is_(None)
+                & (
+                    InboundPart.to_number.in_(assigned.scalar_subquery())
+                    | InboundPart.to_number.in_(replied.scalar_subquery())
+                ),
+            ),
+        )
+    )
+    return deleted.rowcount  # type: ignore[attr-defined]
+
+
+async def _erase_receipts(session: AsyncSession, account_id: UUID, phone: str) -> int:
+    """Receipts as the SMSC wrote them: those of the account's messages to the number lose
+    their raw text (it can quote the message); where others name the number (the account's,
+    and those not matched to any message yet: nobody's) the number goes, the receipt stays."""
+    quoted = await session.execute(
+        update(ReceiptRecord)
+        .where(
+            ReceiptRecord.account_id == account_id,
+            ReceiptRecord.message_id.in_(recipients.message_ids(account_id, phone)),
+        )
+        .values(raw_text=REDACTED_TEXT)
+    )
+    await recipients.forget(session, account_id, phone)
+    matched = await session.execute(
+        update(ReceiptRecord)
+        .where(
+            or_(ReceiptRecord.account_id == account_id, ReceiptRecord.account_id.is_(None)),
+            _naming(ReceiptRecord.raw_text, phone),
+        )
+        .values(raw_text=_without(ReceiptRecord.raw_text, phone))
+    )
+    waiting = await session.execute(
+        update(PendingReceipt)
+        .where(_naming(PendingReceipt.raw_text, phone))
+        .values(raw_text=_without(PendingReceipt.raw_text, phone))
+    )
+    return (
+        quoted.rowcount  # type: ignore[attr-defined]
+        + matched.rowcount  # type: ignore[attr-defined]
+        + waiting.rowcount  # type: ignore[attr-defined]
+    )
+
+
+async def _erase_attempts(session: AsyncSession, account_id: UUID, phone: str) -> int:
+    """What the account's endpoints answered, where it quotes the number (an endpoint
+    echoing the payload): the attempt's outcome stays, the words go."""
+    events = select(WebhookEvent.id).where(WebhookEvent.account_id == account_id)
+    attempts = await session.execute(
+        update(WebhookAttempt)
+        .where(
+            WebhookAttempt.event_id.in_(events.scalar_subquery()),
+            or_(_naming(WebhookAttempt.response_body, phone), _naming(WebhookAttempt.error, phone)),
+        )
+        .values(
+            response_body=_without(WebhookAttempt.response_body, phone),
+            error=_without(WebhookAttempt.error, phone),
+        )
+    )
+    return attempts.rowcount  # type: ignore[attr-defined]
