@@ -25,6 +25,7 @@ from smsc_simulator import SimulatorConfig, SmscSimulator
 from smsc_simulator.faults import FaultRequest
 from tests.integration.connector_support import (
     connector_settings,
+    parts_of,
     queue_messages,
     running_connector,
     settled,
@@ -408,3 +409,59 @@ async def test_a_link_that_keeps_failing_is_skipped_then_probed_and_taken_back(
     assert set(_accepted(a)) == set(probe + later)
     assert {p.smsc for p in parts.values()} == {"a"}
     assert connector.links["a"].circuit.state == "closed"
+
+
+async def test_a_dead_routes_backlog_does_not_hold_up_a_healthy_route(
+    databases: Databases, broker: str
+) -> None:
+    healthy = SmscSimulator(SimulatorConfig(receipt_delay=0.05))
+    await healthy.start()
+    dead = SmscSimulator(SimulatorConfig())
+    await dead.start()
+    dead_port = dead.port
+    await dead.stop()  # nobody listens there until it "comes back" below
+    settings = connector_settings(
+        await databases.create("dispatch"),
+        broker,
+        healthy.port,
+        smsc_connections=[
+            _connection("dead", dead_port, window=1),
+            _connection("healthy", healthy.port, window=1),
+        ],
+        smsc_routes=[
+            {"prefix": "+33", "connections": _hops("dead")},
+            {"prefix": "+44", "connections": _hops("healthy")},
+        ],
+    )
+    back = SmscSimulator(SimulatorConfig(port=dead_port, receipt_delay=0.05))
+    try:
+        async with running_connector(settings) as (connector, runtime, _):
+            await _wait_bound(connector, "healthy")
+            # Many times what the connector keeps claimed (its queue target), all older
+            # than the healthy route's message.
+            unique = uuid4().int % 10**3
+            backlog = [f"+33612{unique:03d}{i:03d}" for i in range(480)]
+            assert len(backlog) > 10 * connector._queue_target
+            backlog_ids = await queue_messages(runtime, backlog)
+            urgent = _numbers("+447700", 1)
+            urgent_ids = await queue_messages(runtime, urgent)
+
+            sent = await wait_for_parts(runtime, urgent_ids, settled, timeout=20)
+            waiting = await parts_of(runtime, backlog_ids)
+
+            await back.start()
+            await _wait_bound(connector, "dead", timeout=40)
+            drained = await wait_for_parts(runtime, backlog_ids, settled, timeout=60)
+    finally:
+        await healthy.stop()
+        await back.stop()
+
+    assert {p.status for p in sent.values()} <= {"sent", "delivered"}
+    assert set(_accepted(healthy)) == set(urgent)
+    # The healthy message went while the whole backlog still waited for its link...
+    assert {p.status for p in waiting.values()} == {"queued"}
+    assert all(p.attempts == 0 for p in waiting.values())
+    # ...which, once back, got every part exactly once.
+    assert {p.status for p in drained.values()} <= {"sent", "delivered"}
+    assert sum(_submits(back).values()) == len(backlog)
+    assert {p.smsc for p in drained.values()} == {"dead"}

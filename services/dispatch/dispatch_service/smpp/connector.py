@@ -63,7 +63,8 @@ MAX_BATCH = 500
 # a transaction per trickle kept the event loop that writes submit_sm busy.
 BOOKKEEPING_LINGER_SECONDS = 0.02
 IDLE_POLL_MIN_SECONDS, IDLE_POLL_MAX_SECONDS = 0.02, 0.2
-# A part whose route has no usable link now is left in the database this long before it is
+# A part found to have no usable link on its route (one the claim could not filter out by
+# number prefix, see Router.dead_ranges) is left in the database this long before it is
 # claimed again (it counts no attempt meanwhile).
 NO_ROUTE_RETRY_SECONDS = 1.0
 # How often links are checked for parts to give back (a link dropped or its circuit opened).
@@ -267,7 +268,12 @@ class Connector:
     async def _claim(
         self, db: AsyncSession, *, limit: int
     ) -> tuple[list[tuple[repository.PartToSend, Link]], list[repository.PartToSend]]:
-        parts = await repository.claim_queued_parts(db, limit=limit, exclude=self._inflight)
+        # Destinations whose route has no usable link now stay in the database, however
+        # many: otherwise a dead route's backlog, being the oldest, would fill every claim.
+        dead = self._router.dead_ranges(lambda name: self.links[name].routable())
+        parts = await repository.claim_queued_parts(
+            db, limit=limit, exclude=self._inflight, skip=dead, links=self.links.keys()
+        )
         routed, unroutable = [], []
         by_link: dict[str, list[PartKey]] = {}
         for part in parts:
