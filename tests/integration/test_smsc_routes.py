@@ -6,6 +6,7 @@ and the operators' view of the links."""
 import asyncio
 import datetime
 import ipaddress
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from cryptography.x509.oid import NameOID
 from dispatch_service.config import DispatchSettings
 from dispatch_service.main import create_app
 from dispatch_service.smpp.connector import Connector
+from dispatch_service.smsc import service as smsc_service
 from smsc_simulator import SimulatorConfig, SmscSimulator
 from smsc_simulator.faults import FaultRequest
 from tests.integration.connector_support import (
@@ -465,3 +467,66 @@ async def test_a_dead_routes_backlog_does_not_hold_up_a_healthy_route(
     assert {p.status for p in drained.values()} <= {"sent", "delivered"}
     assert sum(_submits(back).values()) == len(backlog)
     assert {p.smsc for p in drained.values()} == {"dead"}
+
+
+def _write(path: Path, value: object) -> None:
+    # Written aside and renamed, as the kubelet swaps a mounted ConfigMap's files: a reader
+    # never sees half a file.
+    aside = path.with_suffix(".tmp")
+    aside.write_text(json.dumps(value))
+    aside.replace(path)
+
+
+async def test_changed_connections_and_routes_apply_without_a_restart_and_bad_ones_are_refused(
+    databases: Databases, broker: str, sims: list[SmscSimulator], tmp_path: Path
+) -> None:
+    a, b = sims
+    connections_file, routes_file = tmp_path / "connections.json", tmp_path / "routes.json"
+    _write(connections_file, [_connection("a", a.port)])
+    _write(routes_file, [{"prefix": "+44", "connections": _hops("a")}])
+    settings = connector_settings(
+        await databases.create("dispatch"),
+        broker,
+        a.port,
+        smsc_connections_file=str(connections_file),
+        smsc_routes_file=str(routes_file),
+        smsc_reload_seconds=0.1,
+    )
+    async with running_connector(settings) as (connector, runtime, _):
+        await _wait_bound(connector, "a")
+        before = _numbers("+447700", 3)
+        await wait_for_parts(runtime, await queue_messages(runtime, before), settled)
+
+        # A new connection, and +44 moved over to it.
+        _write(connections_file, [_connection("a", a.port), _connection("b", b.port)])
+        _write(routes_file, [{"prefix": "+44", "connections": _hops("b", "a")}])
+        async with asyncio.timeout(20):
+            while "b" not in connector.links:
+                await asyncio.sleep(0.05)
+        await _wait_bound(connector, "b")
+        moved = _numbers("+447700", 3)
+        await wait_for_parts(runtime, await queue_messages(runtime, moved), settled)
+        # The operators' view reads the files too (the HTTP process has no connector).
+        async with runtime.sessionmaker() as session:
+            view = await smsc_service.overview(session, settings)
+        assert [c.name for c in view.connections] == ["a", "b"]
+        assert [h.connection for h in view.routes[0].connections] == ["b", "a"]
+
+        # A route to a connection that does not exist: refused, nothing changes.
+        _write(routes_file, [{"prefix": "+44", "connections": _hops("nowhere")}])
+        await asyncio.sleep(0.5)  # several reload rounds
+        refused = _numbers("+447700", 3)
+        await wait_for_parts(runtime, await queue_messages(runtime, refused), settled)
+
+        # Connection a removed: it unbinds, b carries everything.
+        _write(connections_file, [_connection("b", b.port)])
+        _write(routes_file, [{"connections": _hops("b")}])
+        async with asyncio.timeout(20):
+            while "a" in connector.links or a.bound_sessions:
+                await asyncio.sleep(0.05)
+        after = _numbers("+33612", 3)
+        parts = await wait_for_parts(runtime, await queue_messages(runtime, after), settled)
+
+    assert set(_accepted(a)) == set(before)
+    assert set(_accepted(b)) == set(moved + refused + after)
+    assert {p.smsc for p in parts.values()} == {"b"}

@@ -1,15 +1,18 @@
 """Route choice and the circuit breaker, pure: longest prefix, country, default, ranks and
 weights, skipping unusable links, and a breaker that opens, probes once and closes."""
 
+import json
 import random
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from dispatch_service.config import DispatchSettings
 from dispatch_service.smsc.circuit import Circuit
-from dispatch_service.smsc.config import SmscConnection, SmscRoute
+from dispatch_service.smsc.config import RouteHop, SmscConnection, SmscRoute
+from dispatch_service.smsc.reload import reread, same_setup
 from dispatch_service.smsc.routing import Router
 
 
@@ -208,3 +211,54 @@ def test_a_number_in_a_dead_range_is_one_the_router_cannot_route() -> None:
                 skipped_somewhere += 1
                 assert router.choose(number, usable) is None, (number, down)
     assert skipped_somewhere >= 8
+
+
+def test_connections_and_routes_files_are_read_at_start_and_a_bad_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    connections, routes = tmp_path / "connections.json", tmp_path / "routes.json"
+    connections.write_text(json.dumps([c.model_dump(mode="json") for c in CONNECTIONS[:2]]))
+    routes.write_text(json.dumps([{"prefix": "+44", "connections": _hops("b")}]))
+
+    settings = DispatchSettings(smsc_connections_file=connections, smsc_routes_file=routes)
+    assert [c.name for c in settings.connections()] == ["a", "b"]
+    assert settings.smsc_routes[0].prefix == "+44"
+
+    routes.write_text(json.dumps([{"prefix": "+44", "connections": _hops("z")}]))
+    with pytest.raises(ValidationError, match="does not define"):
+        DispatchSettings(smsc_connections_file=connections, smsc_routes_file=routes)
+    # Read again while running: refused the same way, naming the fault.
+    with pytest.raises(ValueError, match="does not define"):
+        reread(settings)
+    routes.write_text("[{")
+    with pytest.raises(ValueError, match=str(routes)):
+        reread(settings)
+    routes.unlink()
+    with pytest.raises(ValueError, match="cannot read"):
+        reread(settings)
+
+
+def test_a_reread_without_files_or_changes_is_told_apart() -> None:
+    plain = DispatchSettings()
+    assert reread(plain) is None
+    assert same_setup(plain, plain.model_copy())
+    route = SmscRoute(connections=(RouteHop(connection="default"),))
+    moved = plain.model_copy(update={"smsc_routes": [route]})
+    assert not same_setup(plain, moved)
+
+
+def test_the_lists_come_from_files_named_in_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a pod mounts them: DISPATCH_SMSC_*_FILE, JSON like the variables themselves."""
+    connections, routes = tmp_path / "connections.json", tmp_path / "routes.json"
+    connections.write_text(json.dumps([c.model_dump(mode="json") for c in CONNECTIONS[:2]]))
+    routes.write_text(json.dumps([{"country": "FR", "connections": _hops("b", "a")}]) + "\n")
+    monkeypatch.setenv("DISPATCH_SMSC_CONNECTIONS_FILE", str(connections))
+    monkeypatch.setenv("DISPATCH_SMSC_ROUTES_FILE", str(routes))
+
+    settings = DispatchSettings()
+
+    assert settings.smsc_routes_file == routes
+    assert [c.name for c in settings.connections()] == ["a", "b"]
+    assert [h.connection for h in settings.smsc_routes[0].connections] == ["b", "a"]
