@@ -478,7 +478,11 @@ def _write(path: Path, value: object) -> None:
 
 
 async def test_changed_connections_and_routes_apply_without_a_restart_and_bad_ones_are_refused(
-    databases: Databases, broker: str, sims: list[SmscSimulator], tmp_path: Path
+    databases: Databases,
+    broker: str,
+    sims: list[SmscSimulator],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     a, b = sims
     connections_file, routes_file = tmp_path / "connections.json", tmp_path / "routes.json"
@@ -514,9 +518,33 @@ async def test_changed_connections_and_routes_apply_without_a_restart_and_bad_on
 
         # A route to a connection that does not exist: refused, nothing changes.
         _write(routes_file, [{"prefix": "+44", "connections": _hops("nowhere")}])
-        await asyncio.sleep(0.5)  # several reload rounds
+        async with asyncio.timeout(10):
+            while "'nowhere', which DISPATCH_SMSC_CONNECTIONS does not define" not in caplog.text:
+                await asyncio.sleep(0.05)
         refused = _numbers("+447700", 3)
         await wait_for_parts(runtime, await queue_messages(runtime, refused), settled)
+
+        # A CA file that exists but is no certificate: the link can't be made, refused.
+        junk = tmp_path / "junk.pem"
+        junk.write_text("not a certificate")
+        tls_b = _connection("b", b.port, tls=True, tls_ca_file=str(junk))
+        _write(connections_file, [_connection("a", a.port), tls_b])
+        _write(routes_file, [{"prefix": "+44", "connections": _hops("b", "a")}])
+        async with asyncio.timeout(10):
+            while "a connection can't be made" not in caplog.text:
+                await asyncio.sleep(0.05)
+        assert connector.links["b"].tls is None
+        assert connector.links["b"].is_bound
+
+        # b changed (a smaller window): it rebinds with it, under the same name.
+        _write(connections_file, [_connection("a", a.port), _connection("b", b.port, window=2)])
+        async with asyncio.timeout(20):
+            while connector.links["b"].connection.window != 2:
+                await asyncio.sleep(0.05)
+        await _wait_bound(connector, "b")
+        changed = _numbers("+447700", 3)
+        await wait_for_parts(runtime, await queue_messages(runtime, changed), settled)
+        assert b.bound_sessions == 1
 
         # Connection a removed: it unbinds, b carries everything.
         _write(connections_file, [_connection("b", b.port)])
@@ -528,5 +556,5 @@ async def test_changed_connections_and_routes_apply_without_a_restart_and_bad_on
         parts = await wait_for_parts(runtime, await queue_messages(runtime, after), settled)
 
     assert set(_accepted(a)) == set(before)
-    assert set(_accepted(b)) == set(moved + refused + after)
+    assert set(_accepted(b)) == set(moved + refused + changed + after)
     assert {p.smsc for p in parts.values()} == {"b"}

@@ -388,33 +388,34 @@ class Connector:
             await asyncio.sleep(self._settings.smsc_reload_seconds)
             try:
                 fresh = reread(self._settings)
+                if fresh is not None and not same_setup(fresh, self._settings):
+                    await self.apply(fresh)
             except ValueError as exc:
                 if str(exc) != refused:
                     log.error("SMSC configuration refused, keeping the running one: %s", exc)
                 refused = str(exc)
                 continue
             refused = None
-            if fresh is None or same_setup(fresh, self._settings):
-                continue
-            await self.apply(fresh)
 
     async def apply(self, fresh: DispatchSettings) -> None:
         """Runs `fresh`'s connections and routes from now on. Links whose connection is
         unchanged keep their binds; parts they hold that are not pinned to them are routed
         afresh under the new routes. Removed or changed connections are retired: they take
         no new part, get the answers they owe (so nothing they sent is sent elsewhere
-        unanswered), then unbind."""
-        wanted = {c.name: c for c in fresh.connections()}
-        retired: list[Link] = []
+        unanswered), then unbind; a changed one binds again with its new settings after.
+        Raises ValueError, changing nothing, when a connection's link can't be made."""
+        try:
+            # Made before anything changes: a TLS file that passed the checks may still not
+            # load (not PEM, say), and then nothing must change.
+            links = {
+                c.name: link
+                if (link := self.links.get(c.name)) and link.connection == c
+                else self._new_link(c)
+                for c in fresh.connections()
+            }
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"a connection can't be made: {exc!r}") from exc
         async with self._config_lock:
-            links: dict[str, Link] = {}
-            for name, connection in wanted.items():
-                link = self.links.get(name)
-                if link is None or link.connection != connection:
-                    link = self._new_link(connection)
-                    if self._tasks is not None:
-                        self._start_link(link)
-                links[name] = link
             retired = [old for name, old in self.links.items() if links.get(name) is not old]
             self.links = links
             self._router = Router(fresh.connections(), fresh.smsc_routes)
@@ -431,9 +432,22 @@ class Connector:
             len(fresh.smsc_routes),
             ", ".join(link.name for link in retired) or "none",
         )
-        self._bind_changed()
+        replacing = {link.name for link in retired}
+        fresh_links = [link for link in links.values() if link not in self._link_tasks]
+        # New names bind at once; a changed connection only once its old binds are gone,
+        # so that the two never both count as that link's binds (its metrics, its health).
+        self._start_links([link for link in fresh_links if link.name not in replacing])
         for link in retired:
             await self._retire(link)
+        self._start_links([link for link in fresh_links if link.name in replacing])
+        self._bind_changed()
+
+    def _start_links(self, links: list[Link]) -> None:
+        # Outside the task group (the link lock is being waited for) run() starts them.
+        if self._tasks is not None:
+            for link in links:
+                if self.links.get(link.name) is link:
+                    self._start_link(link)
 
     async def _retire(self, link: Link) -> None:
         tasks = self._link_tasks.pop(link, [])
