@@ -295,6 +295,19 @@ def test_dev_and_production_overlays_exist() -> None:
     assert {p.name for p in OVERLAYS} >= {"dev", "production"}
 
 
+def test_everything_lives_in_the_overlays_namespace(docs: tuple[Doc, ...]) -> None:
+    """An object an overlay adds through a component of its own (k8s/components/smsc-routes)
+    misses the namespace of an overlay it builds on, and would land in `default`."""
+    (namespace,) = of_kind(docs, "Namespace")
+    stray = [
+        ident(d)
+        for d in docs
+        if d["kind"] != "Namespace"
+        and d["metadata"].get("namespace") != namespace["metadata"]["name"]
+    ]
+    assert not stray, f"outside namespace {namespace['metadata']['name']}: {stray}"
+
+
 def test_builtin_kinds_match_the_kubernetes_schema(docs: tuple[Doc, ...]) -> None:
     problems = [p for doc in docs for p in schema_problems(doc)]
     assert not problems, "\n".join(problems)
