@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from cryptography import x509
@@ -20,9 +20,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from dispatch_service.config import DispatchSettings
+from dispatch_service.db import Outbox
 from dispatch_service.main import create_app
+from dispatch_service.messages import repository
 from dispatch_service.smpp.connector import Connector
 from dispatch_service.smsc import service as smsc_service
+from dispatch_service.smsc.routing import DeadRange
+from shared.runtime import ServiceRuntime
 from smsc_simulator import SimulatorConfig, SmscSimulator
 from smsc_simulator.faults import FaultRequest
 from tests.integration.connector_support import (
@@ -558,3 +562,34 @@ async def test_changed_connections_and_routes_apply_without_a_restart_and_bad_on
     assert set(_accepted(a)) == set(before)
     assert set(_accepted(b)) == set(moved + refused + changed + after)
     assert {p.smsc for p in parts.values()} == {"b"}
+
+
+async def test_the_claim_skips_a_dead_range_but_not_a_part_pinned_to_a_link(
+    databases: Databases, broker: str
+) -> None:
+    settings = connector_settings(await databases.create("dispatch"), broker, 2775)
+    runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
+    await runtime.start()
+    try:
+        dead = _numbers("+33712", 3)
+        live = _numbers("+447700", 1)
+        carved = _numbers("+33612", 1)  # a live route inside the dead one
+        ids = await queue_messages(runtime, dead + live + carved)
+        pinned = (ids[0], 1)
+        async with runtime.sessionmaker() as session, session.begin():
+            # Submitted over link "a", never answered: it may be there, so it stays a's.
+            await repository.record_submit_attempts(session, [pinned], "a")
+        skip = [DeadRange("+33", ("+33612",))]
+
+        async def claim(links: list[str]) -> set[UUID]:
+            async with runtime.sessionmaker() as session, session.begin():
+                parts = await repository.claim_queued_parts(
+                    session, limit=1000, skip=skip, links=links
+                )
+            return {p.message_id for p in parts} & set(ids)
+
+        assert await claim(["a"]) == {ids[0], ids[3], ids[4]}
+        # Pinned to a link no longer configured: routed like any other, so skipped too.
+        assert await claim(["b"]) == {ids[3], ids[4]}
+    finally:
+        await runtime.stop()
