@@ -56,7 +56,9 @@ class FileVariablesSource(PydanticBaseSettingsSource):
         for field_name, field in self.settings_cls.model_fields.items():
             value, key, _ = self.get_field_value(field, field_name)
             if value is not None:
-                values[key] = value
+                # A list or a model in a file is JSON, as in the variable itself (unless the
+                # field says NoDecode): without this it reached validation as a string.
+                values[key] = self.prepare_field_value(field_name, field, value, False)
         return values
 
 

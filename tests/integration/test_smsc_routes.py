@@ -6,11 +6,12 @@ and the operators' view of the links."""
 import asyncio
 import datetime
 import ipaddress
+import json
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from cryptography import x509
@@ -19,12 +20,18 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from dispatch_service.config import DispatchSettings
+from dispatch_service.db import Outbox
 from dispatch_service.main import create_app
+from dispatch_service.messages import repository
 from dispatch_service.smpp.connector import Connector
+from dispatch_service.smsc import service as smsc_service
+from dispatch_service.smsc.routing import DeadRange
+from shared.runtime import ServiceRuntime
 from smsc_simulator import SimulatorConfig, SmscSimulator
 from smsc_simulator.faults import FaultRequest
 from tests.integration.connector_support import (
     connector_settings,
+    parts_of,
     queue_messages,
     running_connector,
     settled,
@@ -408,3 +415,181 @@ async def test_a_link_that_keeps_failing_is_skipped_then_probed_and_taken_back(
     assert set(_accepted(a)) == set(probe + later)
     assert {p.smsc for p in parts.values()} == {"a"}
     assert connector.links["a"].circuit.state == "closed"
+
+
+async def test_a_dead_routes_backlog_does_not_hold_up_a_healthy_route(
+    databases: Databases, broker: str
+) -> None:
+    healthy = SmscSimulator(SimulatorConfig(receipt_delay=0.05))
+    await healthy.start()
+    dead = SmscSimulator(SimulatorConfig())
+    await dead.start()
+    dead_port = dead.port
+    await dead.stop()  # nobody listens there until it "comes back" below
+    settings = connector_settings(
+        await databases.create("dispatch"),
+        broker,
+        healthy.port,
+        smsc_connections=[
+            _connection("dead", dead_port, window=1),
+            _connection("healthy", healthy.port, window=1),
+        ],
+        smsc_routes=[
+            {"prefix": "+33", "connections": _hops("dead")},
+            {"prefix": "+44", "connections": _hops("healthy")},
+        ],
+    )
+    back = SmscSimulator(SimulatorConfig(port=dead_port, receipt_delay=0.05))
+    try:
+        async with running_connector(settings) as (connector, runtime, _):
+            await _wait_bound(connector, "healthy")
+            # Many times what the connector keeps claimed (its queue target), all older
+            # than the healthy route's message.
+            unique = uuid4().int % 10**3
+            backlog = [f"+33612{unique:03d}{i:03d}" for i in range(480)]
+            assert len(backlog) > 10 * connector._queue_target
+            backlog_ids = await queue_messages(runtime, backlog)
+            urgent = _numbers("+447700", 1)
+            urgent_ids = await queue_messages(runtime, urgent)
+
+            sent = await wait_for_parts(runtime, urgent_ids, settled, timeout=20)
+            waiting = await parts_of(runtime, backlog_ids)
+
+            await back.start()
+            await _wait_bound(connector, "dead", timeout=40)
+            drained = await wait_for_parts(runtime, backlog_ids, settled, timeout=60)
+    finally:
+        await healthy.stop()
+        await back.stop()
+
+    assert {p.status for p in sent.values()} <= {"sent", "delivered"}
+    assert set(_accepted(healthy)) == set(urgent)
+    # The healthy message went while the whole backlog still waited for its link...
+    assert {p.status for p in waiting.values()} == {"queued"}
+    assert all(p.attempts == 0 for p in waiting.values())
+    # ...which, once back, got every part exactly once.
+    assert {p.status for p in drained.values()} <= {"sent", "delivered"}
+    assert sum(_submits(back).values()) == len(backlog)
+    assert {p.smsc for p in drained.values()} == {"dead"}
+
+
+def _write(path: Path, value: object) -> None:
+    # Written aside and renamed, as the kubelet swaps a mounted ConfigMap's files: a reader
+    # never sees half a file.
+    aside = path.with_suffix(".tmp")
+    aside.write_text(json.dumps(value))
+    aside.replace(path)
+
+
+async def test_changed_connections_and_routes_apply_without_a_restart_and_bad_ones_are_refused(
+    databases: Databases,
+    broker: str,
+    sims: list[SmscSimulator],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    a, b = sims
+    connections_file, routes_file = tmp_path / "connections.json", tmp_path / "routes.json"
+    _write(connections_file, [_connection("a", a.port)])
+    _write(routes_file, [{"prefix": "+44", "connections": _hops("a")}])
+    settings = connector_settings(
+        await databases.create("dispatch"),
+        broker,
+        a.port,
+        smsc_connections_file=str(connections_file),
+        smsc_routes_file=str(routes_file),
+        smsc_reload_seconds=0.1,
+    )
+    async with running_connector(settings) as (connector, runtime, _):
+        await _wait_bound(connector, "a")
+        before = _numbers("+447700", 3)
+        await wait_for_parts(runtime, await queue_messages(runtime, before), settled)
+
+        # A new connection, and +44 moved over to it.
+        _write(connections_file, [_connection("a", a.port), _connection("b", b.port)])
+        _write(routes_file, [{"prefix": "+44", "connections": _hops("b", "a")}])
+        async with asyncio.timeout(20):
+            while "b" not in connector.links:
+                await asyncio.sleep(0.05)
+        await _wait_bound(connector, "b")
+        moved = _numbers("+447700", 3)
+        await wait_for_parts(runtime, await queue_messages(runtime, moved), settled)
+        # The operators' view reads the files too (the HTTP process has no connector).
+        async with runtime.sessionmaker() as session:
+            view = await smsc_service.overview(session, settings)
+        assert [c.name for c in view.connections] == ["a", "b"]
+        assert [h.connection for h in view.routes[0].connections] == ["b", "a"]
+
+        # A route to a connection that does not exist: refused, nothing changes.
+        _write(routes_file, [{"prefix": "+44", "connections": _hops("nowhere")}])
+        async with asyncio.timeout(10):
+            while "'nowhere', which DISPATCH_SMSC_CONNECTIONS does not define" not in caplog.text:
+                await asyncio.sleep(0.05)
+        refused = _numbers("+447700", 3)
+        await wait_for_parts(runtime, await queue_messages(runtime, refused), settled)
+
+        # A CA file that exists but is no certificate: the link can't be made, refused.
+        junk = tmp_path / "junk.pem"
+        junk.write_text("not a certificate")
+        tls_b = _connection("b", b.port, tls=True, tls_ca_file=str(junk))
+        _write(connections_file, [_connection("a", a.port), tls_b])
+        _write(routes_file, [{"prefix": "+44", "connections": _hops("b", "a")}])
+        async with asyncio.timeout(10):
+            while "a connection can't be made" not in caplog.text:
+                await asyncio.sleep(0.05)
+        assert connector.links["b"].tls is None
+        assert connector.links["b"].is_bound
+
+        # b changed (a smaller window): it rebinds with it, under the same name.
+        _write(connections_file, [_connection("a", a.port), _connection("b", b.port, window=2)])
+        async with asyncio.timeout(20):
+            while connector.links["b"].connection.window != 2:
+                await asyncio.sleep(0.05)
+        await _wait_bound(connector, "b")
+        changed = _numbers("+447700", 3)
+        await wait_for_parts(runtime, await queue_messages(runtime, changed), settled)
+        assert b.bound_sessions == 1
+
+        # Connection a removed: it unbinds, b carries everything.
+        _write(connections_file, [_connection("b", b.port)])
+        _write(routes_file, [{"connections": _hops("b")}])
+        async with asyncio.timeout(20):
+            while "a" in connector.links or a.bound_sessions:
+                await asyncio.sleep(0.05)
+        after = _numbers("+33612", 3)
+        parts = await wait_for_parts(runtime, await queue_messages(runtime, after), settled)
+
+    assert set(_accepted(a)) == set(before)
+    assert set(_accepted(b)) == set(moved + refused + changed + after)
+    assert {p.smsc for p in parts.values()} == {"b"}
+
+
+async def test_the_claim_skips_a_dead_range_but_not_a_part_pinned_to_a_link(
+    databases: Databases, broker: str
+) -> None:
+    settings = connector_settings(await databases.create("dispatch"), broker, 2775)
+    runtime = ServiceRuntime(settings=settings, outbox_model=Outbox)
+    await runtime.start()
+    try:
+        dead = _numbers("+33712", 3)
+        live = _numbers("+447700", 1)
+        carved = _numbers("+33612", 1)  # a live route inside the dead one
+        ids = await queue_messages(runtime, dead + live + carved)
+        pinned = (ids[0], 1)
+        async with runtime.sessionmaker() as session, session.begin():
+            # Submitted over link "a", never answered: it may be there, so it stays a's.
+            await repository.record_submit_attempts(session, [pinned], "a")
+        skip = [DeadRange("+33", ("+33612",))]
+
+        async def claim(links: list[str]) -> set[UUID]:
+            async with runtime.sessionmaker() as session, session.begin():
+                parts = await repository.claim_queued_parts(
+                    session, limit=1000, skip=skip, links=links
+                )
+            return {p.message_id for p in parts} & set(ids)
+
+        assert await claim(["a"]) == {ids[0], ids[3], ids[4]}
+        # Pinned to a link no longer configured: routed like any other, so skipped too.
+        assert await claim(["b"]) == {ids[3], ids[4]}
+    finally:
+        await runtime.stop()

@@ -75,11 +75,24 @@ OUT_OF_BAND_SECRETS = {
     "auth-unsubscribe": {"secret"},
     # The object store of the databases' backups (k8s/base/postgres).
     "postgres-backup-s3": {"ACCESS_KEY_ID", "ACCESS_SECRET_KEY"},
+    # Several SMSC connections (k8s/components/smsc-routes): the list with its passwords, and
+    # the TLS files it names.
+    "smsc-connections": {"connections.json"},
+    "smsc-tls": {"op-a-ca.crt", "client.crt", "client.key"},
 }
 # What such a Secret holds where its settings check the form (a placeholder would not pass).
 SECRET_SAMPLES = {
     "auth-totp-key": Fernet.generate_key().decode(),
     "auth-unsubscribe": "an unsubscribe-link signing secret of 32+ characters",
+    # The connections the example routes name (TLS with the system's CAs: the sample's
+    # certificate files do not exist here).
+    "smsc-connections": json.dumps(
+        [
+            {"name": n, "host": f"smpp.{n}.example", "port": 2775, "system_id": "acme"}
+            | {"password": f"{n}-password", "tls": True}
+            for n in ("op-a", "op-b")
+        ]
+    ),
 }
 
 # Third-party infrastructure the platform runs itself rather than through an operator: Redis,
@@ -292,6 +305,19 @@ def secret_problems(doc: Doc) -> list[str]:
 
 def test_dev_and_production_overlays_exist() -> None:
     assert {p.name for p in OVERLAYS} >= {"dev", "production"}
+
+
+def test_everything_lives_in_the_overlays_namespace(docs: tuple[Doc, ...]) -> None:
+    """An object an overlay adds through a component of its own (k8s/components/smsc-routes)
+    misses the namespace of an overlay it builds on, and would land in `default`."""
+    (namespace,) = of_kind(docs, "Namespace")
+    stray = [
+        ident(d)
+        for d in docs
+        if d["kind"] != "Namespace"
+        and d["metadata"].get("namespace") != namespace["metadata"]["name"]
+    ]
+    assert not stray, f"outside namespace {namespace['metadata']['name']}: {stray}"
 
 
 def test_builtin_kinds_match_the_kubernetes_schema(docs: tuple[Doc, ...]) -> None:
@@ -534,15 +560,28 @@ def secret_sample(name: str, key: str) -> str:
     return SECRET_SAMPLES.get(name, f"from Secret {name}")
 
 
-def mounted_secret_files(workload: Doc, container: Doc, root: Path) -> dict[str, Path]:
+def mounted_secret_files(
+    workload: Doc, container: Doc, root: Path, docs: tuple[Doc, ...] = ()
+) -> dict[str, Path]:
     """The container's paths of the Secret files mounted in it -> a stand-in file under root
-    holding what that Secret would (a sample)."""
+    holding what that Secret would (a sample); and of the ConfigMap files, with their data."""
     files = {}
     for path, (name, key) in mounted_secret_sources(workload, container).items():
         stand_in = root / name / key
         stand_in.parent.mkdir(parents=True, exist_ok=True)
         stand_in.write_text(secret_sample(name, key) + "\n")
         files[path] = stand_in
+    maps = by_name(docs, "ConfigMap")
+    volumes = {v["name"]: v for v in pod_spec(workload).get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        ref = volumes[mount["name"]].get("configMap")
+        if ref is None:
+            continue
+        for item in ref.get("items", []):
+            stand_in = root / "configmap" / ref["name"] / item["key"]
+            stand_in.parent.mkdir(parents=True, exist_ok=True)
+            stand_in.write_text(maps[ref["name"]]["data"][item["key"]])
+            files[f"{mount['mountPath']}/{item['path']}"] = stand_in
     return files
 
 
@@ -581,10 +620,13 @@ def test_every_process_starts_with_the_settings_it_is_given(
             }
             unread = sorted(set(env) - set(names) - READ_BY_THE_DRIVER - set(from_files))
             assert not unread, f"{ident(w)} sets variables {cls.__name__} never reads: {unread}"
-            files = mounted_secret_files(w, c, tmp_path / ident(w) / c["name"])
+            files = mounted_secret_files(w, c, tmp_path / ident(w) / c["name"], docs)
             for var in from_files:
                 assert env[var] in files, f"{ident(w)}: {var}={env[var]} is no mounted Secret"
-                env[var] = str(files[env[var]])
+            for var, value in env.items():
+                # A path setting naming a mounted file (a Secret's, a ConfigMap's) reads it.
+                if value in files:
+                    env[var] = str(files[value])
             for var in os.environ:
                 if var.upper() in names:
                     monkeypatch.delenv(var)

@@ -1,15 +1,18 @@
 """Route choice and the circuit breaker, pure: longest prefix, country, default, ranks and
 weights, skipping unusable links, and a breaker that opens, probes once and closes."""
 
+import json
 import random
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from dispatch_service.config import DispatchSettings
 from dispatch_service.smsc.circuit import Circuit
-from dispatch_service.smsc.config import SmscConnection, SmscRoute
+from dispatch_service.smsc.config import RouteHop, SmscConnection, SmscRoute
+from dispatch_service.smsc.reload import reread, same_setup
 from dispatch_service.smsc.routing import Router
 
 
@@ -152,3 +155,110 @@ def test_a_probe_that_never_returns_does_not_keep_the_link_half_open() -> None:
     clock.now = 10
 
     assert circuit.routable()
+
+
+def _dead(router: Router, down: set[str]) -> list[tuple[str, tuple[str, ...]]]:
+    return [(r.prefix, r.unless) for r in router.dead_ranges(lambda n: n not in down)]
+
+
+def test_a_dead_route_becomes_prefixes_to_skip_minus_the_live_routes_inside_it() -> None:
+    router = _router(
+        {"prefix": "+33", "connections": _hops("a")},
+        {"prefix": "+336", "connections": _hops("b")},
+        {"country": "FR", "connections": _hops("c")},
+        {"connections": _hops("d")},
+    )
+
+    # +33 dead: the country route (FR alone on +33, a little more specific) and +336 stay.
+    assert _dead(router, {"a"}) == [("+33", ("+33", "+336"))]
+    # FR dead: only +336 carves numbers out of it.
+    assert _dead(router, {"c"}) == [("+33", ("+336",))]
+    # Everything but the default route's link: only the default's numbers are skipped.
+    assert _dead(router, {"d"}) == [("+", ("+33", "+33", "+336"))]
+    assert _dead(router, set()) == []
+
+
+def test_a_country_sharing_its_calling_code_is_never_skipped_by_prefix() -> None:
+    router = _router({"country": "GB", "connections": _hops("a")}, {"connections": _hops("b")})
+
+    # +44 is GB's and also GG's, IM's and JE's, which go by the default route: the claim
+    # can't tell them apart by prefix, so the connector sets GB's parts aside itself.
+    assert _dead(router, {"a"}) == []
+    assert router.choose("+447700900123", lambda n: n != "a") is None
+    assert _dead(router, {"b"}) == [("+", ("+44",))]
+
+
+def test_a_number_in_a_dead_range_is_one_the_router_cannot_route() -> None:
+    router = _router(
+        {"prefix": "+4477", "connections": _hops("a")},
+        {"country": "FR", "connections": _hops("b", "c")},
+        {"prefix": "+33612", "connections": _hops("a")},
+        {"connections": _hops("d")},
+    )
+    numbers = ["+447700900123", "+447400123456", "+33612345678", "+33712345678", "+4915112345"]
+    skipped_somewhere = 0
+    for down in ({"a"}, {"b"}, {"b", "c"}, {"d"}, {"a", "d"}, {"a", "b", "c", "d"}):
+
+        def usable(name: str, down: set[str] = down) -> bool:
+            return name not in down
+
+        ranges = router.dead_ranges(usable)
+        for number in numbers:
+            if any(
+                number.startswith(r.prefix) and not any(number.startswith(u) for u in r.unless)
+                for r in ranges
+            ):
+                skipped_somewhere += 1
+                assert router.choose(number, usable) is None, (number, down)
+    assert skipped_somewhere >= 8
+
+
+def test_connections_and_routes_files_are_read_at_start_and_a_bad_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    connections, routes = tmp_path / "connections.json", tmp_path / "routes.json"
+    connections.write_text(json.dumps([c.model_dump(mode="json") for c in CONNECTIONS[:2]]))
+    routes.write_text(json.dumps([{"prefix": "+44", "connections": _hops("b")}]))
+
+    settings = DispatchSettings(smsc_connections_file=connections, smsc_routes_file=routes)
+    assert [c.name for c in settings.connections()] == ["a", "b"]
+    assert settings.smsc_routes[0].prefix == "+44"
+
+    routes.write_text(json.dumps([{"prefix": "+44", "connections": _hops("z")}]))
+    with pytest.raises(ValidationError, match="does not define"):
+        DispatchSettings(smsc_connections_file=connections, smsc_routes_file=routes)
+    # Read again while running: refused the same way, naming the fault.
+    with pytest.raises(ValueError, match="does not define"):
+        reread(settings)
+    routes.write_text("[{")
+    with pytest.raises(ValueError, match=str(routes)):
+        reread(settings)
+    routes.unlink()
+    with pytest.raises(ValueError, match="cannot read"):
+        reread(settings)
+
+
+def test_a_reread_without_files_or_changes_is_told_apart() -> None:
+    plain = DispatchSettings()
+    assert reread(plain) is None
+    assert same_setup(plain, plain.model_copy())
+    route = SmscRoute(connections=(RouteHop(connection="default"),))
+    moved = plain.model_copy(update={"smsc_routes": [route]})
+    assert not same_setup(plain, moved)
+
+
+def test_the_lists_come_from_files_named_in_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a pod mounts them: DISPATCH_SMSC_*_FILE, JSON like the variables themselves."""
+    connections, routes = tmp_path / "connections.json", tmp_path / "routes.json"
+    connections.write_text(json.dumps([c.model_dump(mode="json") for c in CONNECTIONS[:2]]))
+    routes.write_text(json.dumps([{"country": "FR", "connections": _hops("b", "a")}]) + "\n")
+    monkeypatch.setenv("DISPATCH_SMSC_CONNECTIONS_FILE", str(connections))
+    monkeypatch.setenv("DISPATCH_SMSC_ROUTES_FILE", str(routes))
+
+    settings = DispatchSettings()
+
+    assert settings.smsc_routes_file == routes
+    assert [c.name for c in settings.connections()] == ["a", "b"]
+    assert [h.connection for h in settings.smsc_routes[0].connections] == ["b", "a"]

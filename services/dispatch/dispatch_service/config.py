@@ -6,7 +6,13 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from dispatch_service.messages.phone import InvalidSender, parse_sender
-from dispatch_service.smsc.config import SmscConnection, SmscRoute, check_routes
+from dispatch_service.smsc.config import (
+    SmscConnection,
+    SmscRoute,
+    check_routes,
+    read_connections,
+    read_routes,
+)
 from shared.settings import VerifyingServiceSettings
 
 _DEFAULT_SMPP_PASSWORD = "secret"
@@ -71,6 +77,13 @@ class DispatchSettings(VerifyingServiceSettings):
     # smpp_link_name, and every destination goes over it.
     smsc_connections: list[SmscConnection] = []
     smsc_routes: list[SmscRoute] = []
+    # Files holding those lists (a Secret and a ConfigMap mounted in the pod: the `_FILE`
+    # convention, DISPATCH_SMSC_CONNECTIONS_FILE / DISPATCH_SMSC_ROUTES_FILE). When set,
+    # the file is the value, and the connector reads it again every smsc_reload_seconds
+    # and applies a change that passes the checks below without a restart (smsc/reload.py).
+    smsc_connections_file: Path | None = None
+    smsc_routes_file: Path | None = None
+    smsc_reload_seconds: float = Field(default=10.0, gt=0)
     # A link whose submits fail this many times in a row (no answer, generic_nack,
     # ESME_RSYSERR) is skipped for smsc_open_seconds; then one part probes it.
     smsc_failures_to_open: int = Field(default=5, ge=1)
@@ -229,9 +242,24 @@ class DispatchSettings(VerifyingServiceSettings):
         return value
 
     @model_validator(mode="after")
-    def _routes_name_connections(self) -> "DispatchSettings":
-        check_routes(self.connections(), self.smsc_routes)
+    def _smsc_files_and_checks(self) -> "DispatchSettings":
+        # Read here too, not only by the `_FILE` source, so that what the connector reloads
+        # is what it started with, however the path was given.
+        if self.smsc_connections_file is not None:
+            self.smsc_connections = read_connections(self.smsc_connections_file)
+        if self.smsc_routes_file is not None:
+            self.smsc_routes = read_routes(self.smsc_routes_file)
+        self.check_smsc()
         return self
+
+    def check_smsc(self) -> None:
+        """At start and at every reload: routes name connections that exist, and no
+        production connection keeps the development password."""
+        check_routes(self.connections(), self.smsc_routes)
+        if self.environment == "production" and any(
+            c.password == _DEFAULT_SMPP_PASSWORD for c in self.connections()
+        ):
+            raise ValueError("SMPP_PASSWORD (or each connection's password) must be set")
 
     def connections(self) -> list[SmscConnection]:
         """The SMSC links to bind: the configured list, or the one SMPP_* link."""
@@ -249,11 +277,3 @@ class DispatchSettings(VerifyingServiceSettings):
                 tps=self.smpp_tps,
             )
         ]
-
-    @model_validator(mode="after")
-    def _refuse_default_password_in_production(self) -> "DispatchSettings":
-        if self.environment == "production" and any(
-            c.password == _DEFAULT_SMPP_PASSWORD for c in self.connections()
-        ):
-            raise ValueError("SMPP_PASSWORD (or each connection's password) must be set")
-        return self

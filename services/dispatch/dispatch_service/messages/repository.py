@@ -7,7 +7,21 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Select, Table, case, insert, literal_column, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    case,
+    false,
+    insert,
+    literal_column,
+    not_,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -16,6 +30,7 @@ from dispatch_service.messages.models import ConcatReference, Message, MessagePa
 from dispatch_service.messages.status import MessageStatus
 from dispatch_service.sms.encoding import Encoding
 from dispatch_service.sms.udh import MAX_CONCAT_REFERENCE
+from dispatch_service.smsc.routing import DeadRange
 from shared.db import upsert_insert
 
 
@@ -267,12 +282,19 @@ async def lock(session: AsyncSession, message_id: UUID) -> Message | None:
 
 
 async def claim_queued_parts(
-    session: AsyncSession, limit: int, exclude: Set[tuple[UUID, int]] = frozenset()
+    session: AsyncSession,
+    limit: int,
+    exclude: Set[tuple[UUID, int]] = frozenset(),
+    skip: Sequence[DeadRange] = (),
+    links: Collection[str] = (),
 ) -> list[PartToSend]:
     """Queued parts to submit, oldest message first, parts in order.
 
-    `exclude` holds the parts the caller already has in flight. On PostgreSQL the rows stay
-    locked until the caller's transaction ends and other workers skip them.
+    `exclude` holds the parts the caller already has in flight. `skip`: destinations
+    whose route has no usable link now, left queued so that the oldest `limit` parts are
+    ones that can go; except parts pinned to one of `links` (the caller takes them to that
+    link whatever their route). On PostgreSQL the rows stay locked until the caller's
+    transaction ends and other workers skip them.
     """
     statement = (
         select(
@@ -302,8 +324,29 @@ async def claim_queued_parts(
     if exclude:
         in_flight = tuple_(MessagePart.message_id, MessagePart.part_index)
         statement = statement.where(in_flight.not_in(list(exclude)))
+    if skip:
+        pinned = and_(
+            MessagePart.attempts > MessagePart.answered_attempts,
+            MessagePart.attempt_smsc.in_(list(links)) if links else false(),
+        )
+        statement = statement.where(or_(not_(_in_ranges(skip)), pinned))
     rows = (await session.execute(statement)).all()
     return [PartToSend(**row._asdict()) for row in rows]
+
+
+def _in_ranges(ranges: Sequence[DeadRange]) -> ColumnElement[bool]:
+    # Numbers are "+" and digits, so a prefix holds no LIKE wildcard.
+    def starts(prefix: str) -> ColumnElement[bool]:
+        return Message.to_number.like(f"{prefix}%")
+
+    return or_(
+        *(
+            and_(starts(r.prefix), not_(or_(*map(starts, r.unless))))
+            if r.unless
+            else starts(r.prefix)
+            for r in ranges
+        )
+    )
 
 
 async def lock_many(session: AsyncSession, message_ids: Collection[UUID]) -> dict[UUID, Message]:

@@ -23,6 +23,9 @@ class Link:
     ) -> None:
         self.connection = connection
         self.name = connection.name
+        # First: a file that won't load must fail before the binds touch their link's
+        # metrics (a reload refused for it leaves the running link's gauges as they are).
+        self.tls = tls_context(connection) if connection.tls else None
         self.binds = [
             Bind(number, connection.tps, on_change, connection.name)
             for number in range(1, connection.binds + 1)
@@ -31,7 +34,6 @@ class Link:
         self.circuit = Circuit(failures_to_open, open_seconds)
         self.last_error: str | None = None
         self.last_error_at: datetime | None = None
-        self.tls = tls_context(connection) if connection.tls else None
         # Parts kept claimed in memory for it: enough to fill every window many times over,
         # but no more than about a second's worth at a contracted rate, because each was
         # counted as an attempt and would show as resent after a crash.

@@ -7,9 +7,9 @@ the single-link settings (`SMPP_HOST`, `SMPP_PORT`, ...) make the one connection
 
 import re
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 _NAME = r"^[A-Za-z0-9_.-]{1,64}$"
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -99,3 +99,26 @@ def check_routes(connections: list[SmscConnection], routes: list[SmscRoute]) -> 
                     f"DISPATCH_SMSC_ROUTES: route {route.key} names connection "
                     f"{hop.connection!r}, which DISPATCH_SMSC_CONNECTIONS does not define"
                 )
+
+
+T = TypeVar("T")
+_CONNECTIONS = TypeAdapter(list[SmscConnection])
+_ROUTES = TypeAdapter(list[SmscRoute])
+
+
+def read_connections(path: Path) -> list[SmscConnection]:
+    return _read(_CONNECTIONS, path)
+
+
+def read_routes(path: Path) -> list[SmscRoute]:
+    return _read(_ROUTES, path)
+
+
+def _read(adapter: TypeAdapter[T], path: Path) -> T:
+    try:
+        return adapter.validate_json(path.read_bytes())
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from exc
+    except ValidationError as exc:
+        # Which file, and what in it: the operator edited it, the process did not.
+        raise ValueError(f"{path}: {exc}") from exc

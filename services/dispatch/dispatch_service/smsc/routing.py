@@ -4,6 +4,9 @@ A route matches by the longest E.164 prefix; a country route counts as a little 
 specific than its bare calling code ("GB" beats "+44", "+447" beats "GB"), so an operator can
 carve a range out of a country. No match: the default route, or every connection in the
 order configured when no default route is given.
+
+`Router.dead_ranges` turns "these connections are unusable now" into number prefixes the
+claim query can skip, so a dead route's backlog never stands in front of a healthy one's.
 """
 
 import random
@@ -19,6 +22,26 @@ from dispatch_service.smsc.config import SmscConnection, SmscRoute
 class Tier:
     names: tuple[str, ...]
     weights: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DeadRange:
+    """Numbers that start with `prefix` and with none of `unless` have no usable
+    connection now."""
+
+    prefix: str
+    unless: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A route as number prefixes: `exact` when the route matches every number that starts
+    with `prefix` (a country does only when it is alone on its calling code)."""
+
+    prefix: str
+    specificity: float
+    exact: bool
+    tiers: tuple[Tier, ...]
 
 
 class Router:
@@ -67,6 +90,41 @@ class Router:
             if names:
                 return self._rng.choices(names, weights)[0]
         return None
+
+    def dead_ranges(self, usable: Callable[[str], bool]) -> list[DeadRange]:
+        """Ranges of numbers whose route certainly has no usable connection now (`choose`
+        would answer None), each as a prefix minus the more specific routes inside it that
+        may still be usable. Conservative: a number left out of every range may still be
+        unroutable (a country that shares its calling code, as GB does with GG, IM and JE,
+        can't be told by prefix), never the other way round."""
+        keys = self._keys()
+        dead = [k for k in keys if not any(usable(n) for t in k.tiers for n in t.names)]
+        live = [k for k in keys if k not in dead]
+        return [
+            DeadRange(
+                d.prefix,
+                tuple(
+                    sorted(
+                        k.prefix
+                        for k in live
+                        if k.specificity > d.specificity and k.prefix.startswith(d.prefix)
+                    )
+                ),
+            )
+            for d in dead
+            if d.exact
+        ]
+
+    def _keys(self) -> list[_Key]:
+        keys = [_Key(p, len(p), True, tiers) for p, tiers in self._by_prefix.items()]
+        for country, tiers in self._by_country.items():
+            code = phonenumbers.country_code_for_region(country)
+            if code:
+                exact = phonenumbers.region_codes_for_country_code(code) == (country,)
+                keys.append(_Key(f"+{code}", len(str(code)) + 1.5, exact, tiers))
+        # Every number is E.164, so "+" is where the default route starts.
+        keys.append(_Key("+", -1, True, self._default))
+        return keys
 
 
 def _tiers(route: SmscRoute) -> tuple[Tier, ...]:

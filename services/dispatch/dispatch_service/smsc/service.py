@@ -1,5 +1,6 @@
 """The ops view of the SMSC links: configuration joined with the connector's last report."""
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -7,13 +8,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch_service.config import DispatchSettings
 from dispatch_service.smsc import repository
 from dispatch_service.smsc.models import SmscHealthRow
+from dispatch_service.smsc.reload import reread
 from dispatch_service.smsc.schemas import LinkState, SmscLinkHealth, SmscOverview, SmscRouteView
+
+log = logging.getLogger(__name__)
 
 # A report older than this many intervals means the connector stopped reporting.
 STALE_AFTER_INTERVALS = 3
 
 
 async def overview(session: AsyncSession, settings: DispatchSettings) -> SmscOverview:
+    try:
+        # The files as they are now: what the connector runs within smsc_reload_seconds.
+        settings = reread(settings) or settings
+    except ValueError as exc:
+        # The connector refuses it too and keeps running what it had.
+        log.warning("SMSC configuration refused; showing the one read at start: %s", exc)
     reports = await repository.load(session)
     stale_before = datetime.now(UTC) - timedelta(
         seconds=settings.smsc_health_report_seconds * STALE_AFTER_INTERVALS + 1
