@@ -520,9 +520,7 @@ async def test_a_non_geographic_number_is_charged_without_a_country(
 
     assert await billing.balance(token) == "0.90"
     by_country = await billing.get(token, "/v1/billing/usage", group_by="country")
-    assert [(r["key"], r["parts"], r["amount"]) for r in by_country["rows"]] == [
-        ("", 2, "0.10")
-    ]
+    assert [(r["key"], r["parts"], r["amount"]) for r in by_country["rows"]] == [("", 2, "0.10")]
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from billing_service.ledger.models import (
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.postings import Draft
 from billing_service.ledger.repository import BalanceState, LedgerRepository
+from billing_service.messages import repository as messages
 from billing_service.tariffs.book import TariffBook
 from billing_service.tariffs.cache import TariffCache
 from shared.events import BalanceLow, ChargeAuthorized, ChargeDeclined, MessageAccepted
@@ -233,11 +234,13 @@ async def _charge_account(
     assert current is not None, "open_account ran in this transaction"
     left, currency = current
     spent, declined, paid = 0, [], []
+    declined_messages: list[UUID] = []
     for message_id, cost in costs.items():
         if message_id not in claimed:
             continue
         if cost is None:
             declined.append(claimed[message_id].id)
+            declined_messages.append(message_id)
             add_event(session, Outbox, _unpriced(account_id, message_id), cause=causes[message_id])
             count_after_commit(session, metrics.DECLINED.labels("no_tariff"))
             continue
@@ -259,12 +262,14 @@ async def _charge_account(
             )
             continue
         declined.append(claimed[message_id].id)
+        declined_messages.append(message_id)
         declined_event = _declined(account_id, message_id, left, cost, currency)
         add_event(session, Outbox, declined_event, cause=causes[message_id])
         count_after_commit(session, metrics.DECLINED.labels("insufficient_funds"))
     if declined:
         # Take the declined claims back so a decline leaves the ledger as it was.
         await repository.remove(declined)
+        await messages.mark_declined(session, declined_messages)
     # The legs of every paid charge in one statement, then one debit for them all.
     await repository.add_legs(paid)
     if spent:
