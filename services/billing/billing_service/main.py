@@ -15,6 +15,7 @@ from billing_service.payments.providers.test import SandboxProvider
 from billing_service.payments.router import provider_router
 from billing_service.payments.router import router as payments_router
 from billing_service.penalties.router import ops_router as penalties_ops_router
+from billing_service.postpaid.router import ops_router as postpaid_ops_router
 from billing_service.prices.router import internal_router as prices_router
 from billing_service.tariffs.cache import TariffCache
 from billing_service.tariffs.router import ops_router as tariffs_ops_router
@@ -65,6 +66,7 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
             prices_router,
             companies_router,
             companies_ops_router,
+            postpaid_ops_router,
             payments_router,
             provider_router,
             invoices_router,

@@ -65,8 +65,13 @@ class Balance(Base):
     of its `balance` postings, stored so a charge is one conditional UPDATE."""
 
     __tablename__ = "balances"
-    # The conditional debit never overdraws; the database holds the line if code ever does.
-    __table_args__ = (CheckConstraint("amount_units >= 0", name="amount_not_negative"),)
+    # The conditional debit never overdraws beyond the credit limit (0 unless postpaid); the
+    # database holds the line if code ever does.
+    __table_args__ = (
+        CheckConstraint("amount_units >= -credit_limit_units", name="within_credit_limit"),
+        CheckConstraint("credit_limit_units >= 0", name="credit_limit_not_negative"),
+        CheckConstraint("postpaid OR credit_limit_units = 0", name="credit_only_postpaid"),
+    )
 
     account_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     amount_units: Mapped[int] = mapped_column(BigInteger)
@@ -78,6 +83,10 @@ class Balance(Base):
     # Set when BalanceLow was emitted, cleared by a credit that lifts the balance above the
     # threshold again: one event per crossing, however many charges follow it.
     low_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Postpaid (issue 10 item 6, set by operators): the balance may go down to
+    # -credit_limit_units, and its invoices past due suspend sending (billing_service.postpaid).
+    postpaid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    credit_limit_units: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class LedgerTransaction(Base):

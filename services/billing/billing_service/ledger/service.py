@@ -230,9 +230,9 @@ async def _charge_account(
             )
     if not claimed:
         return
-    current = await repository.lock_balance(account_id)
+    current = await repository.lock_spendable(account_id)
     assert current is not None, "open_account ran in this transaction"
-    left, currency = current
+    balance, left, currency = current  # left: down to the credit limit when postpaid
     spent, declined, paid = 0, [], []
     declined_messages: list[UUID] = []
     for message_id, cost in costs.items():
@@ -263,7 +263,7 @@ async def _charge_account(
             continue
         declined.append(claimed[message_id].id)
         declined_messages.append(message_id)
-        declined_event = _declined(account_id, message_id, left, cost, currency)
+        declined_event = _declined(account_id, message_id, balance - spent, cost, currency)
         add_event(session, Outbox, declined_event, cause=causes[message_id])
         count_after_commit(session, metrics.DECLINED.labels("insufficient_funds"))
     if declined:
