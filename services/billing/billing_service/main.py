@@ -20,6 +20,8 @@ from billing_service.prices.router import internal_router as prices_router
 from billing_service.tariffs.cache import TariffCache
 from billing_service.tariffs.router import ops_router as tariffs_ops_router
 from billing_service.tariffs.router import router as tariffs_router
+from billing_service.terminations.router import ops_router as refunds_ops_router
+from billing_service.terminations.router import router as refund_request_router
 from billing_service.usage.router import router as usage_router
 from shared.app import create_service_app
 from shared.runtime import ServiceRuntime
@@ -71,6 +73,8 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
             provider_router,
             invoices_router,
             invoices_ops_router,
+            refund_request_router,
+            refunds_ops_router,
         ],
     )
     app.state.pricing = pricing

@@ -7,6 +7,7 @@ from billing_service.ledger.models import Balance, LedgerPosting, LedgerTransact
 from billing_service.messages.models import AcceptedMessage
 from billing_service.payments.models import Payment, WebhookDelivery
 from billing_service.tariffs.models import Tariff, TariffPrice, TariffVersion
+from billing_service.terminations.models import RefundRequest
 
 __all__ = [
     "AcceptedMessage",
@@ -14,6 +15,7 @@ __all__ = [
     "DocumentCounter",
     "Invoice",
     "Payment",
+    "RefundRequest",
     "WebhookDelivery",
     "Balance",
     "Base",

@@ -30,7 +30,8 @@ from shared.db import UtcDateTime
 from shared.events import utcnow
 
 # What moved the money. The first three come from events; the credits from payments (or an
-# operator); `penalty` is an operator's charge for a violation.
+# operator); `penalty` is an operator's charge for a violation; the last three a closed
+# account's refund.
 TransactionKind = Literal[
     "starter_credit",
     "charge",
@@ -39,6 +40,11 @@ TransactionKind = Literal[
     "invoice_payment",
     "manual_adjustment",
     "penalty",
+    # A closed account's refund (issue 10 item 7): its balance becomes refunds payable when
+    # the customer gives bank details, paid out to the bank or returned to the balance.
+    "termination_refund",
+    "refund_payout",
+    "refund_returned",
 ]
 TRANSACTION_KINDS: tuple[str, ...] = TransactionKind.__args__  # type: ignore[attr-defined]
 CREDIT_KINDS: frozenset[str] = frozenset({"top_up", "invoice_payment", "manual_adjustment"})

@@ -80,7 +80,7 @@ class LedgerRepository:
                 "id": draft.id,
                 "account_id": draft.account_id,
                 "kind": draft.kind,
-                "amount_units": draft.amount_units,
+                "amount_units": draft.balance_units,
                 "idempotency_key": draft.idempotency_key,
                 "message_id": draft.message_id,
                 "parts": draft.parts,
