@@ -12,6 +12,7 @@ from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.repository import LedgerRepository
 from billing_service.ledger.service import after_debit, open_account
 from billing_service.messages import repository as messages
+from billing_service.messages.repository import Heard
 from billing_service.tariffs.cache import TariffCache
 from shared.events import BatchAccepted, BatchCharge, BatchChargeAuthorized, BatchChargeDeclined
 from shared.metrics.staged import count_after_commit
@@ -25,6 +26,14 @@ async def charge_batch(
 ) -> None:
     """Reserve the price of every message of the batch, or of none, and say which."""
     await open_account(session, pricing, event.account_id)
+    # What dispatch accepted, apart from what it cost: the reconciliation compares the two.
+    await messages.record(
+        session,
+        [
+            Heard(m.message_id, event.account_id, m.segments, event.occurred_at)
+            for m in event.messages
+        ],
+    )
     repository = LedgerRepository(session)
     book = await tariffs.book(session)
     costs: dict[UUID, int] = {}

@@ -11,8 +11,6 @@ from billing_service.companies.config import Companies
 from billing_service.companies.service import assign_at_registration
 from billing_service.ledger import service
 from billing_service.ledger.money import Pricing
-from billing_service.messages import repository as messages
-from billing_service.messages.repository import Heard
 from billing_service.tariffs.cache import TariffCache
 from billing_service.terminations import service as terminations
 from shared.events import (
@@ -54,20 +52,9 @@ def billing_consumer(
     async def on_messages_accepted(
         session: AsyncSession, events: Sequence[MessageAccepted]
     ) -> None:
-        heard = [
-            Heard(e.message_id, e.account_id, e.segments, e.occurred_at)
-            for e in events
-            if e.segments >= 1  # charge_messages dead-letters the others
-        ]
-        await messages.record(session, heard)
         await service.charge_messages(session, pricing, tariffs, events)
 
     async def on_batch_accepted(session: AsyncSession, event: BatchAccepted) -> None:
-        heard = [
-            Heard(m.message_id, event.account_id, m.segments, event.occurred_at)
-            for m in event.messages
-        ]
-        await messages.record(session, heard)
         await charge_batch(session, pricing, tariffs, event)
 
     async def on_part_failed(session: AsyncSession, event: MessagePartFailed) -> None:

@@ -24,6 +24,7 @@ from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.postings import Draft
 from billing_service.ledger.repository import BalanceState, LedgerRepository
 from billing_service.messages import repository as messages
+from billing_service.messages.repository import Heard
 from billing_service.tariffs.book import TariffBook
 from billing_service.tariffs.cache import TariffCache
 from shared.events import BalanceLow, ChargeAuthorized, ChargeDeclined, MessageAccepted
@@ -182,6 +183,11 @@ async def charge_messages(
             # The whole run fails and the inbox retries it event by event: only this one
             # goes to the dead letters.
             raise PoisonEvent(f"message {event.message_id} has {event.segments} segments")
+    # What dispatch accepted, apart from what it cost: the reconciliation compares the two.
+    await messages.record(
+        session,
+        [Heard(e.message_id, e.account_id, e.segments, e.occurred_at) for e in events],
+    )
     by_account: dict[UUID, list[MessageAccepted]] = defaultdict(list)
     for event in events:
         by_account[event.account_id].append(event)
