@@ -12,7 +12,7 @@ from sqlalchemy import delete
 
 from shared.events import AccountRegistered, utcnow
 from shared.kafka import new_producer
-from tests.integration.test_billing import Billing, accepted, publish
+from tests.integration.test_billing import Billing, accepted, batch_accepted, publish
 from tests.support.apps import AuthClient, running_app
 from tests.support.databases import Databases
 
@@ -55,6 +55,14 @@ async def differences(billing: Billing, account_id: UUID) -> list[str]:
     return report.differences
 
 
+async def balance_units(billing: Billing, account_id: UUID) -> int | None:
+    from billing_service.ledger.repository import LedgerRepository
+
+    async with billing.app.state.runtime.sessionmaker() as session:
+        state = await LedgerRepository(session).balance(account_id)
+    return None if state is None else state.amount_units
+
+
 async def test_charges_and_accepted_messages_are_reconciled_both_ways(
     billing: Billing, producer: AIOKafkaProducer
 ) -> None:
@@ -68,9 +76,12 @@ async def test_charges_and_accepted_messages_are_reconciled_both_ways(
     await billing.wait_until_handled(registered.event_id)
     charged = accepted(account_id, 1)
     declined = accepted(account_id, 5)  # 0.25 > the 0.15 left: declined, never charged
-    for event in (charged, declined):
+    batch = batch_accepted(account_id, 1, 1)  # 0.10 of the 0.15 left
+    declined_batch = batch_accepted(account_id, 1, 1)  # 0.10 > 0.05: declined whole
+    for event in (charged, declined, batch, declined_batch):
         await publish(producer, event)
         await billing.wait_until_handled(event.event_id)
+    assert await balance_units(billing, account_id) == 500  # 0.20 - 0.05 - 0.10
     assert await differences(billing, account_id) == []
 
     sessionmaker = billing.app.state.runtime.sessionmaker
