@@ -65,7 +65,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def opened(billing: Billing, auth: AuthClient, ops: dict[str, str]) -> tuple[UUID, str]:
+async def opened(billing: Billing, auth: AuthClient) -> tuple[UUID, str]:
     """A real auth account that billing has opened (its starter credit granted)."""
     account_id, token = await auth.new_account("Postpaid Ltd")
     async with asyncio.timeout(WAIT_SECONDS):
@@ -104,7 +104,7 @@ async def test_a_postpaid_balance_goes_down_to_its_credit_limit_and_no_further(
 ) -> None:
     from billing_service.reconcile.service import reconcile
 
-    account_id, token = await opened(billing, auth_service, ops)
+    account_id, token = await opened(billing, auth_service)
     terms = f"/v1/ops/accounts/{account_id}/postpaid"
     assert (await billing.client.get(terms, headers=ops)).json()["postpaid"] is False
     # Prepaid: a message the balance can't cover is declined, as always.
@@ -158,9 +158,10 @@ async def test_an_overdue_postpaid_invoice_suspends_sending_until_it_is_paid(
     billing: Billing, producer: AIOKafkaProducer, auth_service: AuthClient, ops: dict[str, str]
 ) -> None:
     from billing_service.postpaid.service import report_overdue
+    from billing_service.reconcile.service import reconcile
 
-    account_id, token = await opened(billing, auth_service, ops)
-    _, prepaid_token = await opened(billing, auth_service, ops)
+    account_id, token = await opened(billing, auth_service)
+    _, prepaid_token = await opened(billing, auth_service)
     terms = f"/v1/ops/accounts/{account_id}/postpaid"
     assert (
         await billing.client.put(
@@ -197,3 +198,5 @@ async def test_an_overdue_postpaid_invoice_suspends_sending_until_it_is_paid(
     assert paid.status_code == 200, paid.text
     assert await state_becomes(auth_service, token, "active") is None
     assert (await billing.balance(token))["balance"] == "0.00"
+    async with sessionmaker() as session:
+        assert (await reconcile(session, [account_id])).differences == []
