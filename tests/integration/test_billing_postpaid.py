@@ -200,3 +200,51 @@ async def test_an_overdue_postpaid_invoice_suspends_sending_until_it_is_paid(
     assert (await billing.balance(token))["balance"] == "0.00"
     async with sessionmaker() as session:
         assert (await reconcile(session, [account_id])).differences == []
+
+
+async def test_what_a_postpaid_account_owes_is_invoiced_once(
+    billing: Billing, producer: AIOKafkaProducer, auth_service: AuthClient, ops: dict[str, str]
+) -> None:
+    from billing_service.postpaid.invoicing import invoice_debts
+    from billing_service.reconcile.service import reconcile
+
+    account_id, token = await opened(billing, auth_service)
+    assert (
+        await billing.client.put(
+            f"/v1/ops/accounts/{account_id}/postpaid",
+            json={"postpaid": True, "credit_limit": "5.00"},
+            headers=ops,
+        )
+    ).status_code == 200
+    sessionmaker = billing.app.state.runtime.sessionmaker
+    companies = billing.app.state.companies
+
+    async def invoices() -> list[dict[str, Any]]:
+        listed = await billing.client.get("/v1/billing/invoices", headers=bearer(token))
+        assert listed.status_code == 200, listed.text
+        items: list[dict[str, Any]] = listed.json()["items"]
+        return items
+
+    async def run() -> None:
+        await invoice_debts(sessionmaker, companies, utcnow, 14)
+
+    await run()
+    assert await invoices() == []  # owes nothing yet
+    await charge(billing, producer, account_id, 7)  # 0.35: -0.15
+    await run()
+    await run()  # the debt is invoiced already
+    (first,) = await invoices()
+    assert (first["net"], first["status"]) == ("0.15", "issued")
+    assert first["due_date"] == (utcnow().date() + timedelta(days=14)).isoformat()
+    await charge(billing, producer, account_id, 2)  # 0.10 more: -0.25
+    await run()
+    second, _ = await invoices()  # newest first
+    assert second["net"] == "0.10"
+    for invoice in (first, second):
+        paid = await billing.client.post(f"/v1/ops/invoices/{invoice['id']}/paid", headers=ops)
+        assert paid.status_code == 200, paid.text
+    assert (await billing.balance(token))["balance"] == "0.00"
+    await run()
+    assert len(await invoices()) == 2
+    async with sessionmaker() as session:
+        assert (await reconcile(session, [account_id])).differences == []

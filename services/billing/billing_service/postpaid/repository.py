@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.invoices.models import Invoice
@@ -76,3 +76,28 @@ async def still_overdue(session: AsyncSession, account_id: UUID) -> bool:
         Invoice.overdue_at.is_not(None),
     )
     return (await session.scalars(statement.limit(1))).first() is not None
+
+
+async def debts(session: AsyncSession) -> list[tuple[UUID, int, int]]:
+    """(account, what it owes, what its unpaid invoices already ask for) of every postpaid
+    account whose balance is below zero."""
+    open_invoices = (
+        select(
+            Invoice.account_id.label("account_id"),
+            func.sum(Invoice.net_units).label("invoiced"),
+        )
+        .where(Invoice.document == "invoice", Invoice.status == "issued")
+        .group_by(Invoice.account_id)
+        .subquery()
+    )
+    statement = (
+        select(
+            Balance.account_id,
+            -Balance.amount_units,
+            func.coalesce(open_invoices.c.invoiced, 0),
+        )
+        .outerjoin(open_invoices, open_invoices.c.account_id == Balance.account_id)
+        .where(Balance.postpaid.is_(True), Balance.amount_units < 0)
+        .order_by(Balance.account_id)
+    )
+    return [(row[0], int(row[1]), int(row[2])) for row in await session.execute(statement)]
