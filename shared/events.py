@@ -654,6 +654,26 @@ class PaymentReceived(BillingAccountEvent):
     currency: str
 
 
+class PaymentOverdue(BillingAccountEvent):
+    """A postpaid account's invoice is unpaid past its due date (issue 10 item 6): auth
+    suspends the account's sending (reason `invoice_overdue`) until billing says
+    `billing.payment_overdue_cleared`. Once per invoice."""
+
+    type: Literal["billing.payment_overdue"] = "billing.payment_overdue"
+    reason: Literal["invoice_overdue"] = "invoice_overdue"
+    invoice_id: UUID
+    number: str
+    due_date: date
+
+
+class PaymentOverdueCleared(BillingAccountEvent):
+    """The account has no overdue invoice left (the last one was marked paid): auth lifts a
+    suspension it made for `billing.payment_overdue`, and no other."""
+
+    type: Literal["billing.payment_overdue_cleared"] = "billing.payment_overdue_cleared"
+    invoice_id: UUID  # the invoice whose payment cleared it
+
+
 AnyEvent = Annotated[
     AccountRegistered
     | AccountEmailVerified
@@ -685,7 +705,9 @@ AnyEvent = Annotated[
     | PrivacyErasureCompleted
     | CampaignAudienceRequested
     | CampaignAudienceChunk
-    | PaymentReceived,
+    | PaymentReceived
+    | PaymentOverdue
+    | PaymentOverdueCleared,
     Field(discriminator="type"),
 ]
 

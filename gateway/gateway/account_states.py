@@ -40,6 +40,14 @@ BLOCKED_MAY: frozenset[tuple[str, str]] = frozenset(
         ("HEAD", "/v1/account"),
     }
 )
+# What a closed account may still do besides logging in (which reopens it): see and claim
+# the refund of its balance (issue 10 item 7, R14) with the token it closed with.
+CLOSED_MAY: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/v1/billing/refund-request"),
+        ("POST", "/v1/billing/refund-request/bank-details"),
+    }
+)
 _TITLES = {
     "suspended": "Account suspended",
     "blocked": "Account blocked",
@@ -78,7 +86,7 @@ def refused(state: AccountState, method: str, path: str) -> bool:
         return request in SENDING
     if state == "blocked":
         return request not in BLOCKED_MAY
-    return state == "closed"
+    return state == "closed" and request not in CLOSED_MAY
 
 
 class StateProjection:

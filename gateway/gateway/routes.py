@@ -43,6 +43,10 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/ops/invoices", "billing", exact_or_below=True),
     # The account's contracting company is billing's, the account itself auth's.
     Route("/v1/ops/accounts/", "billing", suffix="/company"),
+    # Its payment terms (postpaid, credit limit) too.
+    Route("/v1/ops/accounts/", "billing", suffix="/postpaid"),
+    # Termination refunds (issue 10 item 7).
+    Route("/v1/ops/refunds", "billing", exact_or_below=True),
     Route("/.well-known/jwks.json", "auth", exact_or_below=True),
     Route("/v1/messages", "dispatch", exact_or_below=True),
     Route("/v1/senders", "dispatch", exact_or_below=True),

@@ -34,6 +34,11 @@ from shared.events import AccountState, AccountStateChanged
         ("closed", "GET", "/v1/account", True),
         ("closed", "GET", "/v1/messages/123", True),
         ("closed", "POST", "/v1/messages", True),
+        # Its refund (issue 10 item 7): seen and claimed with the token it closed with.
+        ("closed", "GET", "/v1/billing/refund-request", False),
+        ("closed", "POST", "/v1/billing/refund-request/bank-details", False),
+        ("closed", "GET", "/v1/billing/balance", True),
+        ("blocked", "POST", "/v1/billing/refund-request/bank-details", True),
     ],
 )
 def test_each_state_refuses_what_it_should(

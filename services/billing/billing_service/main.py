@@ -15,10 +15,13 @@ from billing_service.payments.providers.test import SandboxProvider
 from billing_service.payments.router import provider_router
 from billing_service.payments.router import router as payments_router
 from billing_service.penalties.router import ops_router as penalties_ops_router
+from billing_service.postpaid.router import ops_router as postpaid_ops_router
 from billing_service.prices.router import internal_router as prices_router
 from billing_service.tariffs.cache import TariffCache
 from billing_service.tariffs.router import ops_router as tariffs_ops_router
 from billing_service.tariffs.router import router as tariffs_router
+from billing_service.terminations.router import ops_router as refunds_ops_router
+from billing_service.terminations.router import router as refund_request_router
 from billing_service.usage.router import router as usage_router
 from shared.app import create_service_app
 from shared.runtime import ServiceRuntime
@@ -65,10 +68,13 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
             prices_router,
             companies_router,
             companies_ops_router,
+            postpaid_ops_router,
             payments_router,
             provider_router,
             invoices_router,
             invoices_ops_router,
+            refund_request_router,
+            refunds_ops_router,
         ],
     )
     app.state.pricing = pricing

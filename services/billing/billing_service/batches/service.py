@@ -11,6 +11,8 @@ from billing_service.ledger import metrics, postings
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.repository import LedgerRepository
 from billing_service.ledger.service import after_debit, open_account
+from billing_service.messages import repository as messages
+from billing_service.messages.repository import Heard
 from billing_service.tariffs.cache import TariffCache
 from shared.events import BatchAccepted, BatchCharge, BatchChargeAuthorized, BatchChargeDeclined
 from shared.metrics.staged import count_after_commit
@@ -24,6 +26,14 @@ async def charge_batch(
 ) -> None:
     """Reserve the price of every message of the batch, or of none, and say which."""
     await open_account(session, pricing, event.account_id)
+    # What dispatch accepted, apart from what it cost: the reconciliation compares the two.
+    await messages.record(
+        session,
+        [
+            Heard(m.message_id, event.account_id, m.segments, event.occurred_at)
+            for m in event.messages
+        ],
+    )
     repository = LedgerRepository(session)
     book = await tariffs.book(session)
     costs: dict[UUID, int] = {}
@@ -47,6 +57,7 @@ async def charge_batch(
         # All or none, like the money: a batch with any unpriced destination is declined
         # whole, before anything is claimed.
         _decline_unpriced(session, event, unpriced)
+        await messages.mark_declined(session, [m.message_id for m in event.messages])
         return
     # Claim every charge before paying: the per-message keys make a second event for the
     # batch find the claims and stop, and on PostgreSQL a concurrent one waits for this
@@ -90,6 +101,7 @@ async def charge_batch(
         return
     # Declined: take every claim back so the ledger is exactly as it was.
     await repository.remove([draft.id for draft in claimed.values()])
+    await messages.mark_declined(session, message_ids)
     count_after_commit(session, metrics.DECLINED.labels("insufficient_funds"), len(message_ids))
     current = await repository.balance(event.account_id)
     assert current is not None, "open_account ran in this transaction"

@@ -22,6 +22,9 @@ class CompanyConfig(BaseModel):
     invoice_prefix: str = Field(pattern=r"^[A-Z0-9]{1,10}$")
     address: str = Field(min_length=1)
     bank_details: str = Field(min_length=1, description="Beneficiary, IBAN, BIC, bank")
+    # Days from an invoice's issue to its due date; None: BILLING_INVOICE_DUE_DAYS (14).
+    # A postpaid account's invoice unpaid after it suspends the account's sending.
+    payment_terms_days: int | None = Field(default=None, ge=1, le=365)
     # Accounts registering from these countries (ISO 3166 alpha-2) sign with this company.
     serves_countries: list[str] = Field(default_factory=list)
 

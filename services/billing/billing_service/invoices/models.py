@@ -49,6 +49,8 @@ class Invoice(Base):
         # One act per account and month (NULL periods, the invoices', never collide).
         UniqueConstraint("account_id", "document", "period"),
         Index("ix_invoices_account_id_issued_at", "account_id", "issued_at"),
+        # The overdue job's search (billing_service.postpaid).
+        Index("ix_invoices_status_due_date", "status", "due_date"),
     )
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
@@ -71,3 +73,6 @@ class Invoice(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     paid_by: Mapped[str | None] = mapped_column(String(160))
+    # When the overdue job first found it unpaid past its due date (a postpaid account's):
+    # it suspends once per invoice, and paying it lifts the suspension.
+    overdue_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

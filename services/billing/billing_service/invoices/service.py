@@ -19,6 +19,7 @@ from billing_service.ledger.repository import LedgerRepository
 from billing_service.payments.amounts import check_currency, parse_amount
 from billing_service.payments.crediting import credit_account
 from billing_service.payments.service import AccountNotOpen
+from billing_service.postpaid import service as postpaid
 from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound, ProblemError
 from shared.events import AuditRecorded, InvoiceIssued, PaymentReceived, utcnow
@@ -129,7 +130,8 @@ async def issue_invoice(
         "invoice",
         [line("Prepayment for SMS services", 1, amount_units, company)],
         issued_at=now,
-        due_date=(now + timedelta(days=due_days)).date(),
+        # The company's payment terms when it has its own (R15), else the service's.
+        due_date=(now + timedelta(days=company.payment_terms_days or due_days)).date(),
     )
 
 
@@ -199,6 +201,7 @@ async def mark_paid(session: AsyncSession, operator: Principal, invoice_id: UUID
     invoice.status = "paid"
     invoice.paid_at = utcnow()
     invoice.paid_by = f"operator:{operator.subject}"[:160]
+    await postpaid.after_invoice_paid(session, invoice)
     add_event(
         session,
         Outbox,

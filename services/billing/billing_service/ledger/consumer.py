@@ -1,5 +1,6 @@
 """What billing listens to: accounts with a verified e-mail get starter credit, accepted
-messages and batches get charged, parts the platform could not send get refunded."""
+messages and batches get charged, parts the platform could not send get refunded, closed
+accounts get a refund request (withdrawn if they reopen)."""
 
 from collections.abc import Sequence
 
@@ -11,9 +12,11 @@ from billing_service.companies.service import assign_at_registration
 from billing_service.ledger import service
 from billing_service.ledger.money import Pricing
 from billing_service.tariffs.cache import TariffCache
+from billing_service.terminations import service as terminations
 from shared.events import (
     AccountEmailVerified,
     AccountRegistered,
+    AccountStateChanged,
     BatchAccepted,
     MessageAccepted,
     MessagePartFailed,
@@ -57,6 +60,9 @@ def billing_consumer(
     async def on_part_failed(session: AsyncSession, event: MessagePartFailed) -> None:
         await service.refund_part(session, event.message_id, event.part_index)
 
+    async def on_state_changed(session: AsyncSession, event: AccountStateChanged) -> None:
+        await terminations.on_state_changed(session, event)
+
     async def on_part_status(session: AsyncSession, event: MessagePartStatusReported) -> None:
         if event.status in UNDELIVERED:
             await service.refund_part(session, event.message_id, event.part_index)
@@ -67,6 +73,8 @@ def billing_consumer(
         "message.accepted": Batched(on_messages_accepted),
         "batch.accepted": on_batch_accepted,
         "message.part_failed": on_part_failed,
+        # On auth.accounts, which billing reads already: in order with the registration.
+        "account.state_changed": on_state_changed,
     }
     topics: tuple[str, ...] = (AccountRegistered.topic, MessageAccepted.topic)
     if refund_undelivered:

@@ -30,7 +30,8 @@ from shared.db import UtcDateTime
 from shared.events import utcnow
 
 # What moved the money. The first three come from events; the credits from payments (or an
-# operator); `penalty` is an operator's charge for a violation.
+# operator); `penalty` is an operator's charge for a violation; the last three a closed
+# account's refund.
 TransactionKind = Literal[
     "starter_credit",
     "charge",
@@ -39,6 +40,11 @@ TransactionKind = Literal[
     "invoice_payment",
     "manual_adjustment",
     "penalty",
+    # A closed account's refund (issue 10 item 7): its balance becomes refunds payable when
+    # the customer gives bank details, paid out to the bank or returned to the balance.
+    "termination_refund",
+    "refund_payout",
+    "refund_returned",
 ]
 TRANSACTION_KINDS: tuple[str, ...] = TransactionKind.__args__  # type: ignore[attr-defined]
 CREDIT_KINDS: frozenset[str] = frozenset({"top_up", "invoice_payment", "manual_adjustment"})
@@ -65,8 +71,13 @@ class Balance(Base):
     of its `balance` postings, stored so a charge is one conditional UPDATE."""
 
     __tablename__ = "balances"
-    # The conditional debit never overdraws; the database holds the line if code ever does.
-    __table_args__ = (CheckConstraint("amount_units >= 0", name="amount_not_negative"),)
+    # The conditional debit never overdraws beyond the credit limit (0 unless postpaid); the
+    # database holds the line if code ever does.
+    __table_args__ = (
+        CheckConstraint("amount_units >= -credit_limit_units", name="within_credit_limit"),
+        CheckConstraint("credit_limit_units >= 0", name="credit_limit_not_negative"),
+        CheckConstraint("postpaid OR credit_limit_units = 0", name="credit_only_postpaid"),
+    )
 
     account_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     amount_units: Mapped[int] = mapped_column(BigInteger)
@@ -78,6 +89,10 @@ class Balance(Base):
     # Set when BalanceLow was emitted, cleared by a credit that lifts the balance above the
     # threshold again: one event per crossing, however many charges follow it.
     low_flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Postpaid (issue 10 item 6, set by operators): the balance may go down to
+    # -credit_limit_units, and its invoices past due suspend sending (billing_service.postpaid).
+    postpaid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    credit_limit_units: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class LedgerTransaction(Base):

@@ -35,13 +35,23 @@ class Draft:
     sender: str | None = None
     memo: str | None = None
     id: UUID = field(default_factory=uuid4)
+    # Where `amount_units` moves: the customer's balance, or (a refund paid out to the bank)
+    # one of the platform's books on the customer's behalf, its balance untouched.
+    source_book: BookAccount = "balance"
+
+    @property
+    def balance_units(self) -> int:
+        """What the customer's balance moves by: the transaction's `amount_units`."""
+        return self.amount_units if self.source_book == "balance" else 0
 
     @property
     def legs(self) -> tuple[Leg, Leg]:
-        """Two legs: the customer's balance moves by `amount_units`, the counter account by
-        the opposite, so the sum is zero by construction (and checked all the same)."""
+        """Two legs: the source (the customer's balance) moves by `amount_units`, the
+        counter account by the opposite, so the sum is zero by construction (and checked
+        all the same)."""
+        owner = self.account_id if self.source_book == "balance" else None
         legs = (
-            Leg("balance", self.amount_units, self.account_id),
+            Leg(self.source_book, self.amount_units, owner),
             Leg(self.counter_book, -self.amount_units),
         )
         check_balanced(legs)

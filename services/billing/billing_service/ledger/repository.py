@@ -80,7 +80,7 @@ class LedgerRepository:
                 "id": draft.id,
                 "account_id": draft.account_id,
                 "kind": draft.kind,
-                "amount_units": draft.amount_units,
+                "amount_units": draft.balance_units,
                 "idempotency_key": draft.idempotency_key,
                 "message_id": draft.message_id,
                 "parts": draft.parts,
@@ -135,8 +135,10 @@ class LedgerRepository:
     async def debit(self, account_id: UUID, amount_units: int) -> BalanceState | None:
         """Take the amount if the balance covers it, in one statement so concurrent charges
         can't both spend the same money; the balance after, or None if it didn't cover."""
+        # Postpaid accounts may go down to minus their credit limit (0 for prepaid ones).
+        covered = Balance.amount_units + Balance.credit_limit_units >= amount_units
         return await self._update(
-            and_(Balance.account_id == account_id, Balance.amount_units >= amount_units),
+            and_(Balance.account_id == account_id, covered),
             {"amount_units": Balance.amount_units - amount_units, "updated_at": utcnow()},
         )
 
@@ -165,13 +167,21 @@ class LedgerRepository:
     async def lock_balance(self, account_id: UUID) -> tuple[int, str] | None:
         """The balance, locked until the transaction ends: charges decided from it in
         memory can't race another transaction's (SQLite: BEGIN IMMEDIATE already)."""
+        locked = await self.lock_spendable(account_id)
+        return None if locked is None else (locked[0], locked[2])
+
+    async def lock_spendable(self, account_id: UUID) -> tuple[int, int, str] | None:
+        """(balance, what may still be spent: the balance plus the credit limit, currency),
+        locked like lock_balance."""
         statement = (
-            select(Balance.amount_units, Balance.currency)
+            select(Balance.amount_units, Balance.credit_limit_units, Balance.currency)
             .where(Balance.account_id == account_id)
             .with_for_update()
         )
         row = (await self._session.execute(statement)).one_or_none()
-        return None if row is None else (row.amount_units, row.currency)
+        if row is None:
+            return None
+        return row.amount_units, row.amount_units + row.credit_limit_units, row.currency
 
     async def balance(self, account_id: UUID) -> BalanceState | None:
         # Columns rather than the entity: the identity map would hand back a row loaded

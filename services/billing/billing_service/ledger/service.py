@@ -23,6 +23,8 @@ from billing_service.ledger.models import (
 from billing_service.ledger.money import Pricing, format_units
 from billing_service.ledger.postings import Draft
 from billing_service.ledger.repository import BalanceState, LedgerRepository
+from billing_service.messages import repository as messages
+from billing_service.messages.repository import Heard
 from billing_service.tariffs.book import TariffBook
 from billing_service.tariffs.cache import TariffCache
 from shared.events import BalanceLow, ChargeAuthorized, ChargeDeclined, MessageAccepted
@@ -181,6 +183,11 @@ async def charge_messages(
             # The whole run fails and the inbox retries it event by event: only this one
             # goes to the dead letters.
             raise PoisonEvent(f"message {event.message_id} has {event.segments} segments")
+    # What dispatch accepted, apart from what it cost: the reconciliation compares the two.
+    await messages.record(
+        session,
+        [Heard(e.message_id, e.account_id, e.segments, e.occurred_at) for e in events],
+    )
     by_account: dict[UUID, list[MessageAccepted]] = defaultdict(list)
     for event in events:
         by_account[event.account_id].append(event)
@@ -229,15 +236,17 @@ async def _charge_account(
             )
     if not claimed:
         return
-    current = await repository.lock_balance(account_id)
+    current = await repository.lock_spendable(account_id)
     assert current is not None, "open_account ran in this transaction"
-    left, currency = current
+    balance, left, currency = current  # left: down to the credit limit when postpaid
     spent, declined, paid = 0, [], []
+    declined_messages: list[UUID] = []
     for message_id, cost in costs.items():
         if message_id not in claimed:
             continue
         if cost is None:
             declined.append(claimed[message_id].id)
+            declined_messages.append(message_id)
             add_event(session, Outbox, _unpriced(account_id, message_id), cause=causes[message_id])
             count_after_commit(session, metrics.DECLINED.labels("no_tariff"))
             continue
@@ -259,12 +268,14 @@ async def _charge_account(
             )
             continue
         declined.append(claimed[message_id].id)
-        declined_event = _declined(account_id, message_id, left, cost, currency)
+        declined_messages.append(message_id)
+        declined_event = _declined(account_id, message_id, balance - spent, cost, currency)
         add_event(session, Outbox, declined_event, cause=causes[message_id])
         count_after_commit(session, metrics.DECLINED.labels("insufficient_funds"))
     if declined:
         # Take the declined claims back so a decline leaves the ledger as it was.
         await repository.remove(declined)
+        await messages.mark_declined(session, declined_messages)
     # The legs of every paid charge in one statement, then one debit for them all.
     await repository.add_legs(paid)
     if spent:

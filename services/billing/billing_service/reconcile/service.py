@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.ledger.models import Balance, LedgerPosting, LedgerTransaction
 from billing_service.ledger.money import format_units
+from billing_service.messages.checks import message_differences
 
 
 @dataclass
@@ -31,11 +32,13 @@ class Report:
 
 async def reconcile(session: AsyncSession, account_ids: list[UUID] | None = None) -> Report:
     """Every account's stored balance against the sum of its balance postings, every
-    transaction's postings against zero, and every transaction's customer amount against its
-    balance leg. `account_ids` narrows it to some accounts (a test, a support case)."""
+    transaction's postings against zero, every transaction's customer amount against its
+    balance leg, and the charges against the messages dispatch accepted. `account_ids`
+    narrows it to some accounts (a test, a support case)."""
     report = Report()
     await _balances(session, report, account_ids)
     await _transactions(session, report, account_ids)
+    report.differences.extend(await message_differences(session, account_ids))
     return report
 
 
