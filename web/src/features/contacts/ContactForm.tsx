@@ -1,4 +1,13 @@
-import { Alert, Button, Group, SimpleGrid, Stack, TagsInput, TextInput } from "@mantine/core";
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Group,
+  SimpleGrid,
+  Stack,
+  TagsInput,
+  TextInput,
+} from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -27,6 +36,9 @@ export function ContactForm({
   const [address, setAddress] = useState(contact?.address ?? "");
   const [birthDate, setBirthDate] = useState(contact?.birth_date ?? "");
   const [tags, setTags] = useState<string[]>(contact?.tags ?? []);
+  // On creation only: the recipient agreed to messages (consented_at = now), and how.
+  const [consented, setConsented] = useState(false);
+  const [consentSource, setConsentSource] = useState("");
   const save = useMutation({
     mutationFn: () => {
       const fields = {
@@ -37,7 +49,12 @@ export function ContactForm({
         birth_date: birthDate || null,
         tags,
       };
-      if (!contact) return unwrap(api.POST("/v1/contacts", { body: { phone, ...fields } }));
+      if (!contact) {
+        const consent = consented
+          ? { consented_at: new Date().toISOString(), consent_source: consentSource || null }
+          : {};
+        return unwrap(api.POST("/v1/contacts", { body: { phone, ...fields, ...consent } }));
+      }
       return unwrap(
         api.PATCH("/v1/contacts/{contact_id}", {
           params: { path: { contact_id: contact.id } },
@@ -122,7 +139,28 @@ export function ContactForm({
           error={error("tags")}
           maxTags={20}
           clearable
+          clearButtonProps={{ "aria-label": t("close") }}
         />
+        {!contact && (
+          <Group align="flex-end">
+            <Checkbox
+              label={t("consentedNow")}
+              checked={consented}
+              onChange={(event) => setConsented(event.currentTarget.checked)}
+            />
+            {consented && (
+              <TextInput
+                size="xs"
+                label={t("consentSource")}
+                placeholder={t("consentSourceHint")}
+                value={consentSource}
+                onChange={(event) => setConsentSource(event.currentTarget.value)}
+                error={error("consent_source")}
+                maxLength={200}
+              />
+            )}
+          </Group>
+        )}
         <Group justify="flex-end">
           {onCancel && (
             <Button variant="default" onClick={onCancel}>

@@ -282,7 +282,13 @@ export function ContactsPage() {
           {t("more")}
         </Button>
       )}
-      <Modal opened={creating} onClose={() => setCreating(false)} title={t("new")} size="lg">
+      <Modal
+        opened={creating}
+        onClose={() => setCreating(false)}
+        title={t("new")}
+        size="lg"
+        closeButtonProps={{ "aria-label": t("close") }}
+      >
         <ContactForm
           onSaved={(saved) => navigate(`/contacts/${saved.id}`)}
           onCancel={() => setCreating(false)}

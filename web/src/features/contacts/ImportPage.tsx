@@ -229,6 +229,7 @@ export function ImportPage() {
             onChange={(chosen) => void choose(chosen)}
             error={fieldError(upload.error, "file")}
             clearable
+            clearButtonProps={{ "aria-label": t("close") }}
             required
           />
           {rows !== null && <Text size="sm">{t("import.rowsInFile", { count: rows })}</Text>}

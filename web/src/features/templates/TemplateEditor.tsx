@@ -52,7 +52,13 @@ export function TemplateEditor({
     },
   });
   return (
-    <Modal opened={opened} onClose={onClose} title={template ? t("edit") : t("new")} size="lg">
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={template ? t("edit") : t("new")}
+      size="lg"
+      closeButtonProps={{ "aria-label": t("close") }}
+    >
       <form
         onSubmit={(event) => {
           event.preventDefault();

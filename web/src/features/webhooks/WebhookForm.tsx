@@ -48,12 +48,18 @@ export function WebhookForm({
   // Only a new endpoint's answer carries its secret (WebhookCreated).
   const created = !webhook && save.data ? (save.data as Schemas["WebhookCreated"]) : null;
   return (
-    <Modal opened onClose={onClose} title={webhook ? t("edit") : t("new")} size="lg">
+    <Modal
+      opened
+      onClose={onClose}
+      title={webhook ? t("edit") : t("new")}
+      size="lg"
+      closeButtonProps={{ "aria-label": t("close") }}
+    >
       {created ? (
         <Stack>
           <SecretOnce secret={created.secret} />
           <Group justify="flex-end">
-            <Button onClick={onClose}>{t("cancel")}</Button>
+            <Button onClick={onClose}>{t("done")}</Button>
           </Group>
         </Stack>
       ) : (
