@@ -83,7 +83,19 @@ test("contacts: create, find by search and tag, group them, record an opt-out", 
   await noCriticalViolations(page);
   await screenshots(page, "contacts");
 
+  // The account's own field, filled in on a contact and kept.
+  await page.getByRole("link", { name: "Fields" }).click();
+  await page.getByLabel("Key").fill("loyalty_points");
+  await page.getByLabel("Type").selectOption("number");
+  await page.getByRole("button", { name: "Add field" }).click();
+  await expect(page.getByTestId("field-row")).toContainText("loyalty_points");
+  await page.getByRole("link", { name: "Back to contacts" }).click();
   await page.getByRole("link", { name: "+447700900222" }).click();
+  await page.getByLabel("loyalty_points").fill("42");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Saved")).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("loyalty_points")).toHaveValue("42");
   await expect(page.locator('[data-consent="marketing:none"]')).toBeVisible();
   await page.getByText("Opted out").click();
   await page.getByLabel("Evidence").fill("asked by phone, ticket 42");

@@ -13,7 +13,9 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type Schemas, unwrap } from "../../api/client";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
+import { type Inputs, toInputs, toValues } from "./custom";
 import { NS } from "./i18n";
+import { useFields } from "./queries";
 
 type Contact = Schemas["ContactResponse"];
 
@@ -39,6 +41,10 @@ export function ContactForm({
   // On creation only: the recipient agreed to messages (consented_at = now), and how.
   const [consented, setConsented] = useState(false);
   const [consentSource, setConsentSource] = useState("");
+  // The account's own fields: inputs start from the contact's values once the fields are known.
+  const fieldList = useFields().data?.items ?? [];
+  const [edited, setEdited] = useState<Inputs>({});
+  const customInputs = { ...toInputs(fieldList, contact?.custom ?? {}), ...edited };
   const save = useMutation({
     mutationFn: () => {
       const fields = {
@@ -48,6 +54,7 @@ export function ContactForm({
         address: address || null,
         birth_date: birthDate || null,
         tags,
+        custom: toValues(fieldList, customInputs, Boolean(contact)),
       };
       if (!contact) {
         const consent = consented
@@ -131,6 +138,36 @@ export function ContactForm({
             error={error("birth_date")}
           />
         </SimpleGrid>
+        {fieldList.length > 0 && (
+          <SimpleGrid cols={{ base: 1, sm: 2 }}>
+            {fieldList.map((field) => {
+              const value = customInputs[field.key];
+              const set = (next: string | boolean) =>
+                setEdited((previous) => ({ ...previous, [field.key]: next }));
+              if (field.type === "boolean")
+                return (
+                  <Checkbox
+                    key={field.key}
+                    label={field.key}
+                    checked={value === true}
+                    onChange={(event) => set(event.currentTarget.checked)}
+                    error={error(field.key)}
+                  />
+                );
+              return (
+                <TextInput
+                  key={field.key}
+                  label={field.key}
+                  type={field.type === "date" ? "date" : "text"}
+                  inputMode={field.type === "number" ? "decimal" : undefined}
+                  value={typeof value === "string" ? value : ""}
+                  onChange={(event) => set(event.currentTarget.value)}
+                  error={error(field.key)}
+                />
+              );
+            })}
+          </SimpleGrid>
+        )}
         <TagsInput
           label={t("tags")}
           description={t("tagsHint")}

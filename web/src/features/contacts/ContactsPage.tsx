@@ -155,6 +155,9 @@ export function ContactsPage() {
           <Button variant="default" component={Link} to="/contacts/groups">
             {t("groupsLink")}
           </Button>
+          <Button variant="default" component={Link} to="/contacts/fields">
+            {t("fieldsLink")}
+          </Button>
           <Button variant="default" component={Link} to="/contacts/import">
             {t("importLink")}
           </Button>
