@@ -102,6 +102,8 @@ test("contacts: create, find by search and tag, group them, record an opt-out", 
   await page.getByRole("button", { name: "Record" }).click();
   await expect(page.locator('[data-consent="marketing:withdrawn"]')).toBeVisible();
   await expect(page.getByTestId("consent-row")).toContainText("ticket 42");
+  await page.getByRole("button", { name: "Unsubscribe link token" }).click();
+  await expect(page.getByTestId("unsubscribe-token")).not.toBeEmpty();
   await noCriticalViolations(page);
   await screenshots(page, "contact");
 });
@@ -154,6 +156,11 @@ test("sender names: a requested name waits for review, shown as pending", async 
   await expect(row).toContainText("pending");
   await noCriticalViolations(page);
   await screenshots(page, "senders");
+  // The screen's own Russian catalogue, states included.
+  await page.getByLabel("Language").selectOption("ru");
+  await expect(page.getByRole("heading", { name: "Имена отправителя" })).toBeVisible();
+  await expect(row).toContainText("на проверке");
+  await page.getByLabel("Язык").selectOption("en");
 });
 
 test("templates: write one with a placeholder preview, then start a campaign with it", async ({

@@ -1,6 +1,8 @@
 import {
   Anchor,
   Button,
+  Code,
+  CopyButton,
   Group,
   Loader,
   NativeSelect,
@@ -159,6 +161,52 @@ function ConsentHistory({ contactId }: { contactId: string }) {
   );
 }
 
+/** The token the account puts in its marketing messages' unsubscribe links for this number. */
+function UnsubscribeToken({ contactId }: { contactId: string }) {
+  const { t } = useTranslation(NS);
+  const token = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/v1/contacts/{contact_id}/unsubscribe-token", {
+          params: { path: { contact_id: contactId } },
+        }),
+      ),
+  });
+  return (
+    <Stack gap="xs">
+      <Text size="sm" c="dimmed">
+        {t("unsubscribe.hint")}
+      </Text>
+      <ProblemAlert error={token.error} />
+      {token.data ? (
+        <Group gap="xs" wrap="nowrap">
+          <Code style={{ wordBreak: "break-all" }} data-testid="unsubscribe-token">
+            {token.data.token}
+          </Code>
+          <CopyButton value={token.data.token}>
+            {({ copied, copy }) => (
+              <Button size="xs" variant="light" onClick={copy}>
+                {copied ? t("unsubscribe.copied") : t("unsubscribe.copy")}
+              </Button>
+            )}
+          </CopyButton>
+        </Group>
+      ) : (
+        <Group>
+          <Button
+            size="xs"
+            variant="light"
+            loading={token.isPending}
+            onClick={() => token.mutate()}
+          >
+            {t("unsubscribe.get")}
+          </Button>
+        </Group>
+      )}
+    </Stack>
+  );
+}
+
 export function ContactDetail() {
   const { t } = useTranslation(NS);
   const { contactId = "" } = useParams();
@@ -209,6 +257,7 @@ export function ContactDetail() {
               </Group>
               <ConsentHistory contactId={contactId} />
               <RecordConsent contactId={contactId} />
+              <UnsubscribeToken contactId={contactId} />
             </Stack>
           </Paper>
           <Group>
