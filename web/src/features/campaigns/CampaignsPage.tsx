@@ -45,7 +45,7 @@ export function CampaignsPage() {
       {campaigns.isPending && <Loader aria-label="loading" />}
       {campaigns.isSuccess && items.length === 0 && <Text>{t("empty")}</Text>}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={320}>
+        <Table.ScrollContainer minWidth={600}>
           <Table striped>
             <Table.Thead>
               <Table.Tr>

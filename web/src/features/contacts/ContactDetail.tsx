@@ -132,7 +132,7 @@ function ConsentHistory({ contactId }: { contactId: string }) {
       <ProblemAlert error={history.error} />
       {history.isSuccess && items.length === 0 && <Text size="sm">{t("consentNone")}</Text>}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={320}>
+        <Table.ScrollContainer minWidth={600}>
           <Table>
             <Table.Thead>
               <Table.Tr>

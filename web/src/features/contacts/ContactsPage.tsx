@@ -207,7 +207,7 @@ export function ContactsPage() {
         <Text>{filtered ? t("noMatch") : t("empty")}</Text>
       )}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={320}>
+        <Table.ScrollContainer minWidth={600}>
           <Table striped>
             <Table.Thead>
               <Table.Tr>

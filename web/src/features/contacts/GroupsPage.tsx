@@ -163,7 +163,7 @@ export function GroupsPage() {
       {groups.isPending && <Loader aria-label="loading" />}
       {groups.isSuccess && items.length === 0 && <Text>{t("groups.empty")}</Text>}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={320}>
+        <Table.ScrollContainer minWidth={600}>
           <Table striped>
             <Table.Thead>
               <Table.Tr>

@@ -173,7 +173,7 @@ export function SendersPage() {
       {senders.isPending && <Loader aria-label="loading" />}
       {senders.isSuccess && items.length === 0 && <Text>{t("empty")}</Text>}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={320}>
+        <Table.ScrollContainer minWidth={600}>
           <Table striped>
             <Table.Thead>
               <Table.Tr>

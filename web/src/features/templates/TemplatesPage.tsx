@@ -48,7 +48,7 @@ export function TemplatesPage() {
         <Text>{t("empty", { example: "{{first_name}}" })}</Text>
       )}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={320}>
+        <Table.ScrollContainer minWidth={600}>
           <Table striped>
             <Table.Thead>
               <Table.Tr>

@@ -130,7 +130,7 @@ export function WebhookAttempts() {
       {attempts.isPending && <Loader aria-label="loading" />}
       {attempts.isSuccess && items.length === 0 && <Text>{t("attempts.empty")}</Text>}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={320}>
+        <Table.ScrollContainer minWidth={600}>
           <Table striped>
             <Table.Thead>
               <Table.Tr>

@@ -123,7 +123,7 @@ export function WebhooksPage() {
       {webhooks.isPending && <Loader aria-label="loading" />}
       {webhooks.isSuccess && items.length === 0 && <Text>{t("empty")}</Text>}
       {items.length > 0 && (
-        <Table.ScrollContainer minWidth={320}>
+        <Table.ScrollContainer minWidth={600}>
           <Table striped>
             <Table.Thead>
               <Table.Tr>
