@@ -64,3 +64,6 @@ async def test_the_customer_journey_in_chromium(stack: Stack) -> None:
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     shots = {p.name for p in (WEB / "test-results").glob("*.png")}
     assert {"dashboard-360.png", "send-1280.png"} <= shots
+    # The workspace screens' flows (web/e2e/workspace.spec.ts) reached their last screens.
+    assert {"contact-360.png", "import-1280.png", "campaign-1280.png", "senders-360.png"} <= shots
+    assert {"templates-1280.png", "webhook-attempts-360.png"} <= shots

@@ -38,6 +38,11 @@ export function Shell() {
     { to: "/", label: t("app.nav.dashboard") },
     { to: "/send", label: t("app.nav.send") },
     { to: "/messages", label: t("app.nav.messages") },
+    { to: "/contacts", label: t("app.nav.contacts") },
+    { to: "/campaigns", label: t("app.nav.campaigns") },
+    { to: "/senders", label: t("app.nav.senders") },
+    { to: "/templates", label: t("app.nav.templates") },
+    { to: "/webhooks", label: t("app.nav.webhooks") },
   ];
   const logOut = async () => {
     const refresh_token = session.refreshToken;

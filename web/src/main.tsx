@@ -6,6 +6,11 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { createBrowserRouter, RouterProvider } from "react-router-dom";
 import { Shell } from "./App";
+import { campaignsRoutes } from "./features/campaigns/routes";
+import { contactsRoutes } from "./features/contacts/routes";
+import { sendersRoutes } from "./features/senders/routes";
+import { templatesRoutes } from "./features/templates/routes";
+import { webhooksRoutes } from "./features/webhooks/routes";
 import { Dashboard } from "./pages/Dashboard";
 import { Login } from "./pages/Login";
 import { MessageDetail } from "./pages/MessageDetail";
@@ -23,6 +28,11 @@ const router = createBrowserRouter([
       { path: "/send", element: <Send /> },
       { path: "/messages", element: <Messages /> },
       { path: "/messages/:messageId", element: <MessageDetail /> },
+      ...contactsRoutes,
+      ...campaignsRoutes,
+      ...sendersRoutes,
+      ...templatesRoutes,
+      ...webhooksRoutes,
     ],
   },
 ]);
