@@ -42,6 +42,8 @@ class DataKind(StrEnum):
     CAMPAIGNS = "campaigns"
     INBOUND_TEXTS = "inbound_texts"
     INBOUND_MESSAGES = "inbound_messages"
+    RECEIPT_TEXTS = "receipt_texts"
+    RECEIPTS = "receipts"
     WEBHOOK_ATTEMPTS = "webhook_attempts"
     ACTIVITY_LOG = "activity_log"
     AUDIT_LOG = "audit_log"
@@ -146,6 +148,24 @@ POLICY: tuple[Rule, ...] = (
         "dlr",
         "received (inbound) SMS and their parts, replies' owners, sent messages' numbers "
         "(as digests)",
+        Trigger.SINCE_CLOSED,
+        120 * DAY,
+        Action.DELETE,
+    ),
+    # A receipt's raw text may quote the message's first words (SMPP appendix B `text:`)
+    # and names the part it reports on: the messages' periods.
+    Rule(
+        DataKind.RECEIPT_TEXTS,
+        "dlr",
+        "raw texts of delivery receipts (they may quote the message)",
+        Trigger.SINCE_CLOSED,
+        60 * DAY,
+        Action.REDACT,
+    ),
+    Rule(
+        DataKind.RECEIPTS,
+        "dlr",
+        "delivery receipts and the record of which SMSC id each sent part got",
         Trigger.SINCE_CLOSED,
         120 * DAY,
         Action.DELETE,

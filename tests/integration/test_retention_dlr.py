@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
 from dlr_service.privacy.models import MessageRecipient
+from dlr_service.receipts.models import ReceiptRecord, SubmittedPart
 from dlr_service.retention.handlers import on_account_states_changed
 from dlr_service.retention.service import retention_job
 from dlr_service.webhooks.models import WebhookEvent
@@ -79,9 +80,34 @@ async def receive(sessions: async_sessionmaker[AsyncSession], account_id: UUID, 
                     last_sent_at=CLOSED_AT - 11 * DAY,
                 )
             )
+            message_id = uuid4()
+            session.add(
+                SubmittedPart(
+                    smsc="default",
+                    smsc_key=message_id.hex,
+                    smsc_message_id=message_id.hex,
+                    account_id=account_id,
+                    message_id=message_id,
+                    part_index=1,
+                    submitted_at=CLOSED_AT - 11 * DAY,
+                )
+            )
+            session.add(
+                ReceiptRecord(
+                    account_id=account_id,
+                    message_id=message_id,
+                    part_index=1,
+                    smsc_message_id=message_id.hex,
+                    state="DELIVERED",
+                    status="delivered",
+                    intermediate=False,
+                    raw_text=f"id:{message_id.hex} stat:DELIVRD text:call me about {n}",
+                    received_at=CLOSED_AT - 11 * DAY,
+                )
+            )
             session.add(
                 MessageRecipient(
-                    message_id=uuid4(),
+                    message_id=message_id,
                     account_id=account_id,
                     number_digest=digest(account_id, sender),
                     accepted_at=CLOSED_AT - 11 * DAY,
@@ -134,6 +160,22 @@ async def recipients(sessions: async_sessionmaker[AsyncSession], account_id: UUI
         return int(count or 0)
 
 
+async def receipts(
+    sessions: async_sessionmaker[AsyncSession], account_id: UUID
+) -> tuple[set[str], int]:
+    """The account's receipts' raw texts, and how many of its parts' SMSC ids are kept."""
+    async with sessions() as session:
+        texts = await session.scalars(
+            select(ReceiptRecord.raw_text).where(ReceiptRecord.account_id == account_id)
+        )
+        submitted = await session.scalar(
+            select(func.count())
+            .select_from(SubmittedPart)
+            .where(SubmittedPart.account_id == account_id)
+        )
+        return set(texts), int(submitted or 0)
+
+
 async def test_closed_accounts_inbound_is_redacted_then_deleted_by_the_clock(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -148,17 +190,26 @@ async def test_closed_accounts_inbound_is_redacted_then_deleted_by_the_clock(
         job = retention_job(sessions, batch_size=3, clock=lambda: moment)
         return await job.run_once()
 
-    nothing = {"inbound_texts": 0, "inbound_messages": 0, "webhook_attempts": 0}
+    nothing = {
+        "inbound_texts": 0,
+        "inbound_messages": 0,
+        "receipt_texts": 0,
+        "receipts": 0,
+        "webhook_attempts": 0,
+    }
     assert await at(CLOSED_AT + 59 * DAY) == nothing
     assert (await inbound(sessions, closed))[0] == {f"call me about {n}" for n in range(4)}
 
-    assert await at(CLOSED_AT + 61 * DAY) == {**nothing, "inbound_texts": 4}
+    assert await at(CLOSED_AT + 61 * DAY) == {**nothing, "inbound_texts": 4, "receipt_texts": 4}
     assert await inbound(sessions, closed) == ({REDACTED_TEXT}, {None}, {REDACTED_TEXT}, 4)
+    assert await receipts(sessions, closed) == ({REDACTED_TEXT}, 4)
     assert await at(CLOSED_AT + 62 * DAY) == nothing
 
     # 4 messages (with their 8 parts), 4 reply-ownership rows, 4 sent messages' numbers.
-    assert await at(CLOSED_AT + 121 * DAY) == {**nothing, "inbound_messages": 12}
+    # 4 receipts and the 4 parts' SMSC ids.
+    assert await at(CLOSED_AT + 121 * DAY) == {**nothing, "inbound_messages": 12, "receipts": 8}
     assert await inbound(sessions, closed) == (set(), set(), set(), 0)
+    assert await receipts(sessions, closed) == (set(), 0)
     assert await recipients(sessions, closed) == 0
     async with sessions() as session:
         orphans = await session.scalar(
@@ -176,6 +227,10 @@ async def test_closed_accounts_inbound_is_redacted_then_deleted_by_the_clock(
         assert raw == {None, "deadbeef"}
         assert sends == 4
         assert await recipients(sessions, account_id) == 4
+        kept, submitted = await receipts(sessions, account_id)
+        assert len(kept) == 4
+        assert REDACTED_TEXT not in kept
+        assert submitted == 4
 
 
 async def test_webhook_events_go_30_days_after_they_happened(

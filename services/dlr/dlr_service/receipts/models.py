@@ -65,7 +65,11 @@ class ReceiptRecord(Base):
     """History of receipts, matched ones with their part; intermediate ones included."""
 
     __tablename__ = "receipts"
-    __table_args__ = (Index("ix_receipts_message_id_part_index", "message_id", "part_index"),)
+    __table_args__ = (
+        Index("ix_receipts_message_id_part_index", "message_id", "part_index"),
+        # The retention job's sweep of closed accounts' receipts (receipts.retention).
+        Index("ix_receipts_account_id", "account_id"),
+    )
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
     match_status: Mapped[str] = mapped_column(String(16), server_default="matched")

@@ -12,7 +12,7 @@ from dlr_service.retention.models import AccountStateRow
 from shared.retention import REDACTED_TEXT
 
 
-def _closed_before(cutoff: datetime) -> Select[UUID]:
+def closed_before(cutoff: datetime) -> Select[UUID]:
     # A reopened account's row says active again: its clock stops.
     return select(AccountStateRow.account_id).where(
         AccountStateRow.state == "closed", AccountStateRow.changed_at < cutoff
@@ -26,7 +26,7 @@ async def redact_texts(session: AsyncSession, cutoff: datetime, limit: int) -> i
         await session.scalars(
             select(InboundMessage.id)
             .where(
-                InboundMessage.account_id.in_(_closed_before(cutoff)),
+                InboundMessage.account_id.in_(closed_before(cutoff)),
                 or_(InboundMessage.text != REDACTED_TEXT, InboundMessage.raw_hex.is_not(None)),
             )
             .limit(limit)
@@ -51,7 +51,7 @@ async def delete_messages(session: AsyncSession, cutoff: datetime, limit: int) -
     ids = list(
         await session.scalars(
             select(InboundMessage.id)
-            .where(InboundMessage.account_id.in_(_closed_before(cutoff)))
+            .where(InboundMessage.account_id.in_(closed_before(cutoff)))
             .limit(limit)
         )
     )
@@ -67,7 +67,7 @@ async def delete_last_sends(session: AsyncSession, cutoff: datetime, limit: int)
     replies): with the account's messages gone there is nothing to reply to."""
     chosen = (
         select(LastSend.sender, LastSend.recipient)
-        .where(LastSend.account_id.in_(_closed_before(cutoff)))
+        .where(LastSend.account_id.in_(closed_before(cutoff)))
         .limit(limit)
     )
     key = tuple_(LastSend.sender, LastSend.recipient)

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dlr_service.privacy import recipients
+from dlr_service.receipts import retention as receipts
 from dlr_service.retention import repository
 from dlr_service.webhooks.retention import delete_callbacks, delete_events
 from shared.events import utcnow
@@ -17,6 +18,9 @@ STEPS = (
     Step(DataKind.INBOUND_MESSAGES, repository.delete_last_sends),
     # Which number each sent message went to (a digest) goes as long after.
     Step(DataKind.INBOUND_MESSAGES, recipients.delete_closed),
+    Step(DataKind.RECEIPT_TEXTS, receipts.redact_texts),
+    Step(DataKind.RECEIPTS, receipts.delete_receipts),
+    Step(DataKind.RECEIPTS, receipts.delete_submitted_parts),
     Step(DataKind.WEBHOOK_ATTEMPTS, delete_events),
     # A send's callback URL goes after as long; not counted as events.
     Step(DataKind.WEBHOOK_ATTEMPTS, delete_callbacks),
