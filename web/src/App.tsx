@@ -34,11 +34,15 @@ export function Shell() {
   const navigate = useNavigate();
   const [opened, { toggle, close }] = useDisclosure();
   if (!loggedIn) return <Navigate to="/login" replace />;
+  // Operators (role `ops`) see only their console; customers never see it.
+  const operator = session.claims().role === "ops";
+  if (operator && location.pathname === "/") return <Navigate to="/ops/senders" replace />;
   const links = [
     { to: "/", label: t("app.nav.dashboard") },
     { to: "/send", label: t("app.nav.send") },
     { to: "/messages", label: t("app.nav.messages") },
-  ];
+    { to: "/api-keys", label: t("app.nav.apiKeys") },
+  ].filter((link) => link.to.startsWith("/ops/") === operator);
   const logOut = async () => {
     const refresh_token = session.refreshToken;
     if (refresh_token) await api.POST("/v1/auth/logout", { body: { refresh_token } });

@@ -6,6 +6,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { createBrowserRouter, RouterProvider } from "react-router-dom";
 import { Shell } from "./App";
+import { ApiKeys } from "./features/apikeys/ApiKeys";
 import { Dashboard } from "./pages/Dashboard";
 import { Login } from "./pages/Login";
 import { MessageDetail } from "./pages/MessageDetail";
@@ -23,6 +24,7 @@ const router = createBrowserRouter([
       { path: "/send", element: <Send /> },
       { path: "/messages", element: <Messages /> },
       { path: "/messages/:messageId", element: <MessageDetail /> },
+      { path: "/api-keys", element: <ApiKeys /> },
     ],
   },
 ]);
