@@ -42,6 +42,11 @@ export function Shell() {
     { to: "/send", label: t("app.nav.send") },
     { to: "/messages", label: t("app.nav.messages") },
     { to: "/api-keys", label: t("app.nav.apiKeys") },
+    { to: "/ops/senders", label: t("app.nav.opsSenders") },
+    { to: "/ops/smsc", label: t("app.nav.opsSmsc") },
+    { to: "/ops/accounts", label: t("app.nav.opsAccounts") },
+    { to: "/ops/content-rules", label: t("app.nav.opsContent") },
+    { to: "/ops/tariffs", label: t("app.nav.opsTariffs") },
   ].filter((link) => link.to.startsWith("/ops/") === operator);
   const logOut = async () => {
     const refresh_token = session.refreshToken;

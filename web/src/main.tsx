@@ -7,6 +7,11 @@ import { createRoot } from "react-dom/client";
 import { createBrowserRouter, RouterProvider } from "react-router-dom";
 import { Shell } from "./App";
 import { ApiKeys } from "./features/apikeys/ApiKeys";
+import { OpsAccounts } from "./features/ops/Accounts";
+import { OpsContentRules } from "./features/ops/ContentRules";
+import { OpsSenders } from "./features/ops/Senders";
+import { OpsSmsc } from "./features/ops/Smsc";
+import { OpsTariffs } from "./features/ops/Tariffs";
 import { Dashboard } from "./pages/Dashboard";
 import { Login } from "./pages/Login";
 import { MessageDetail } from "./pages/MessageDetail";
@@ -25,6 +30,11 @@ const router = createBrowserRouter([
       { path: "/messages", element: <Messages /> },
       { path: "/messages/:messageId", element: <MessageDetail /> },
       { path: "/api-keys", element: <ApiKeys /> },
+      { path: "/ops/senders", element: <OpsSenders /> },
+      { path: "/ops/smsc", element: <OpsSmsc /> },
+      { path: "/ops/accounts", element: <OpsAccounts /> },
+      { path: "/ops/content-rules", element: <OpsContentRules /> },
+      { path: "/ops/tariffs", element: <OpsTariffs /> },
     ],
   },
 ]);
