@@ -41,6 +41,7 @@ export function Shell() {
     { to: "/", label: t("app.nav.dashboard") },
     { to: "/send", label: t("app.nav.send") },
     { to: "/messages", label: t("app.nav.messages") },
+    { to: "/billing", label: t("app.nav.billing") },
     { to: "/api-keys", label: t("app.nav.apiKeys") },
     { to: "/ops/senders", label: t("app.nav.opsSenders") },
     { to: "/ops/smsc", label: t("app.nav.opsSmsc") },

@@ -7,6 +7,7 @@ import { createRoot } from "react-dom/client";
 import { createBrowserRouter, RouterProvider } from "react-router-dom";
 import { Shell } from "./App";
 import { ApiKeys } from "./features/apikeys/ApiKeys";
+import { Billing } from "./features/billing/Billing";
 import { OpsAccounts } from "./features/ops/Accounts";
 import { OpsContentRules } from "./features/ops/ContentRules";
 import { OpsSenders } from "./features/ops/Senders";
@@ -30,6 +31,7 @@ const router = createBrowserRouter([
       { path: "/messages", element: <Messages /> },
       { path: "/messages/:messageId", element: <MessageDetail /> },
       { path: "/api-keys", element: <ApiKeys /> },
+      { path: "/billing", element: <Billing /> },
       { path: "/ops/senders", element: <OpsSenders /> },
       { path: "/ops/smsc", element: <OpsSmsc /> },
       { path: "/ops/accounts", element: <OpsAccounts /> },
