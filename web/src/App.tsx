@@ -43,6 +43,7 @@ export function Shell() {
     { to: "/messages", label: t("app.nav.messages") },
     { to: "/billing", label: t("app.nav.billing") },
     { to: "/api-keys", label: t("app.nav.apiKeys") },
+    { to: "/team", label: t("app.nav.team") },
     { to: "/ops/senders", label: t("app.nav.opsSenders") },
     { to: "/ops/smsc", label: t("app.nav.opsSmsc") },
     { to: "/ops/accounts", label: t("app.nav.opsAccounts") },
