@@ -44,6 +44,7 @@ export function Shell() {
     { to: "/billing", label: t("app.nav.billing") },
     { to: "/api-keys", label: t("app.nav.apiKeys") },
     { to: "/team", label: t("app.nav.team") },
+    { to: "/privacy", label: t("app.nav.privacy") },
     { to: "/ops/senders", label: t("app.nav.opsSenders") },
     { to: "/ops/smsc", label: t("app.nav.opsSmsc") },
     { to: "/ops/accounts", label: t("app.nav.opsAccounts") },

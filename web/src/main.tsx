@@ -13,6 +13,7 @@ import { OpsContentRules } from "./features/ops/ContentRules";
 import { OpsSenders } from "./features/ops/Senders";
 import { OpsSmsc } from "./features/ops/Smsc";
 import { OpsTariffs } from "./features/ops/Tariffs";
+import { Privacy } from "./features/privacy/Privacy";
 import { Team } from "./features/team/Team";
 import { Dashboard } from "./pages/Dashboard";
 import { Login } from "./pages/Login";
@@ -34,6 +35,7 @@ const router = createBrowserRouter([
       { path: "/api-keys", element: <ApiKeys /> },
       { path: "/billing", element: <Billing /> },
       { path: "/team", element: <Team /> },
+      { path: "/privacy", element: <Privacy /> },
       { path: "/ops/senders", element: <OpsSenders /> },
       { path: "/ops/smsc", element: <OpsSmsc /> },
       { path: "/ops/accounts", element: <OpsAccounts /> },
