@@ -32,6 +32,11 @@ export const SCOPES: Scope[] = [
   "billing:read",
 ];
 
+/** i18next reads ":" as a namespace separator, so the catalogue's keys spell scopes with "_". */
+export function scopeKey(scope: string): string {
+  return scope === "*" ? "all" : scope.replace(":", "_");
+}
+
 function CreateKey() {
   const { t } = useTranslation(NS);
   const queryClient = useQueryClient();
@@ -73,7 +78,7 @@ function CreateKey() {
           >
             <Group mt="xs">
               {SCOPES.map((scope) => (
-                <Checkbox key={scope} value={scope} label={t(`scope.${scope}`)} />
+                <Checkbox key={scope} value={scope} label={t(`scope.${scopeKey(scope)}`)} />
               ))}
             </Group>
           </Checkbox.Group>
