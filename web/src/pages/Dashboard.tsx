@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import { ProblemAlert } from "../components/ProblemAlert";
+import { AccountStateBanner } from "../features/account-state/AccountStateBanner";
 import { UsageChart } from "../features/billing/UsageChart";
 import { MessageTable } from "./Messages";
 
@@ -23,6 +24,7 @@ export function Dashboard() {
       <Title order={1} size="h2">
         {t("dashboard.title")}
       </Title>
+      <AccountStateBanner />
       <ProblemAlert error={balance.error} />
       <SimpleGrid cols={{ base: 1, sm: 3 }}>
         <Card withBorder>
