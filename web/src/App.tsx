@@ -50,6 +50,7 @@ export function Shell() {
     { to: "/ops/accounts", label: t("app.nav.opsAccounts") },
     { to: "/ops/content-rules", label: t("app.nav.opsContent") },
     { to: "/ops/tariffs", label: t("app.nav.opsTariffs") },
+    { to: "/ops/invoices", label: t("app.nav.opsInvoices") },
   ].filter((link) => link.to.startsWith("/ops/") === operator);
   const logOut = async () => {
     const refresh_token = session.refreshToken;

@@ -10,6 +10,7 @@ import { ApiKeys } from "./features/apikeys/ApiKeys";
 import { Billing } from "./features/billing/Billing";
 import { OpsAccounts } from "./features/ops/Accounts";
 import { OpsContentRules } from "./features/ops/ContentRules";
+import { OpsInvoices } from "./features/ops/Invoices";
 import { OpsSenders } from "./features/ops/Senders";
 import { OpsSmsc } from "./features/ops/Smsc";
 import { OpsTariffs } from "./features/ops/Tariffs";
@@ -41,6 +42,7 @@ const router = createBrowserRouter([
       { path: "/ops/accounts", element: <OpsAccounts /> },
       { path: "/ops/content-rules", element: <OpsContentRules /> },
       { path: "/ops/tariffs", element: <OpsTariffs /> },
+      { path: "/ops/invoices", element: <OpsInvoices /> },
     ],
   },
 ]);
