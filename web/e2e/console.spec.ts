@@ -74,7 +74,11 @@ test("billing, team and privacy screens show the account's own data", async ({ p
   await screenshots(page, "team");
 
   await page.getByRole("link", { name: "Privacy" }).first().click();
-  await page.getByLabel("Phone number").fill("+447700900123");
+  // The export's field comes first; the erasure's below it has the same label.
+  await page
+    .getByRole("textbox", { name: "Phone number", exact: true })
+    .first()
+    .fill("+447700900123");
   await page.getByRole("button", { name: "Request export" }).click();
   await expect(page.getByTestId("privacy-export")).toHaveAttribute("data-state", "ready", {
     timeout: 60_000,
@@ -100,7 +104,7 @@ test("an operator approves a pending sender name, sees the SMSC links, and block
   await logIn(page, operator ?? "", operatorPassword ?? "");
   // An operator lands on the console, and sees no customer screen.
   await expect(page.getByRole("heading", { name: "Sender names to review" })).toBeVisible();
-  await expect(page.getByRole("link", { name: "Send" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Send", exact: true })).toHaveCount(0);
   const pending = page.getByTestId("ops-sender-row").filter({ hasText: name });
   await expect(pending).toContainText(customer.company);
   await noCriticalViolations(page);

@@ -19,6 +19,10 @@ const calls = vi.hoisted(() => {
     const body = request.method === "POST" ? await request.json() : undefined;
     log.push({ method: request.method, path, body });
     if (request.method === "GET") return json(200, { items: keys });
+    if (request.method === "DELETE") {
+      keys.splice(0, keys.length);
+      return new Response(null, { status: 204 });
+    }
     if (request.method === "POST" && body.name === "taken")
       return json(422, {
         status: 422,
@@ -78,5 +82,18 @@ describe("API keys", () => {
     await user.click(within(dialog).getByRole("button", { name: "I have saved it" }));
     expect(await screen.findByTestId("api-key-row")).toHaveTextContent("CRM");
     expect(screen.queryByText("sk_live_abSECRET")).not.toBeInTheDocument();
+  });
+
+  it("revokes a key after asking, the API's empty 204 counting as done", async () => {
+    const user = userEvent.setup();
+    renderScreen();
+    const row = await screen.findByTestId("api-key-row");
+    await user.click(within(row).getByRole("button", { name: "Revoke" }));
+    const dialog = await screen.findByRole("dialog");
+    expect(dialog).toHaveTextContent("Revoke the key “CRM”?");
+    await user.click(within(dialog).getByRole("button", { name: "Revoke" }));
+    expect(await screen.findByText("No API keys yet")).toBeInTheDocument();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(calls.at(-2)).toMatchObject({ method: "DELETE", path: "/v1/api-keys/k1" });
   });
 });
