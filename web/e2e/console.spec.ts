@@ -139,6 +139,19 @@ test("an operator approves a pending sender name, sees the SMSC links, and block
   await noCriticalViolations(page);
   await screenshots(page, "ops-smsc");
 
+  // A content rule made and deleted again (a random word, so no other test's text hits it).
+  await page.getByRole("link", { name: "Content rules" }).click();
+  const word = `zzword${Math.random().toString(36).slice(2, 8)}`;
+  await page.getByLabel("Pattern").fill(word);
+  await page.getByRole("button", { name: "Add rule" }).click();
+  const rule = page.getByRole("row").filter({ hasText: word });
+  await expect(rule).toHaveCount(1);
+  await expect(page.getByText("Held for review (shortened links)")).toBeVisible();
+  await noCriticalViolations(page);
+  await screenshots(page, "ops-content");
+  await rule.getByRole("button", { name: "Delete" }).click();
+  await expect(rule).toHaveCount(0);
+
   await page.getByRole("link", { name: "Accounts" }).click();
   await page.getByLabel("Search by id, company or e-mail").fill(customer.email);
   const account = page.getByTestId("ops-account-row").filter({ hasText: customer.company });

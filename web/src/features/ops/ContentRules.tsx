@@ -16,6 +16,7 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas, unwrap } from "../../api/client";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
+import { HeldForReview } from "./Reviews";
 
 type Rule = Schemas["ContentRuleResponse"];
 const CATEGORIES: Rule["category"][] = [
@@ -243,6 +244,7 @@ export function OpsContentRules() {
           </Table>
         </Table.ScrollContainer>
       )}
+      <HeldForReview />
       <Hits />
     </Stack>
   );
