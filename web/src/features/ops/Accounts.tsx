@@ -11,7 +11,12 @@ import {
   Title,
 } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
-import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQueryClient,
+} from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type Schemas, unwrap } from "../../api/client";
@@ -168,6 +173,9 @@ export function OpsAccounts() {
         }),
       ),
     getNextPageParam: (page) => page.next_cursor ?? undefined,
+    // While a new search loads, the rows found so far stay: an open reason dialog in one of
+    // them must not vanish under the operator's hands.
+    placeholderData: keepPreviousData,
   });
   const items = accounts.data?.pages.flatMap((page) => page.items) ?? [];
   const toggle = (id: string, on: boolean) =>
