@@ -1,4 +1,5 @@
 import { Badge, Button, Group, SegmentedControl, Stack, Table, Text, Title } from "@mantine/core";
+import { useMediaQuery } from "@mantine/hooks";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -82,6 +83,8 @@ function Decide({ sender }: { sender: Sender }) {
 export function OpsSenders() {
   const { t, i18n } = useTranslation(NS);
   const [state, setState] = useState<State>("pending");
+  // Five states do not fit side by side on a phone.
+  const narrow = useMediaQuery("(max-width: 48em)");
   const senders = useInfiniteQuery({
     queryKey: ["ops", "senders", state],
     initialPageParam: 0,
@@ -106,6 +109,7 @@ export function OpsSenders() {
         value={state}
         onChange={(value) => setState(value as State)}
         data={STATES.map((value) => ({ value, label: t(`senders.states.${value}`) }))}
+        orientation={narrow ? "vertical" : "horizontal"}
         style={{ alignSelf: "flex-start", maxWidth: "100%" }}
       />
       <ProblemAlert error={senders.error} />

@@ -10,6 +10,7 @@ import {
   TextInput,
   Title,
 } from "@mantine/core";
+import { useMediaQuery } from "@mantine/hooks";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -86,6 +87,8 @@ function ExportCard({ id, onForget }: { id: string; onForget: () => void }) {
 export function Exports() {
   const { t } = useTranslation(NS);
   const { account_id, role } = session.claims();
+  // The choices do not fit side by side on a phone.
+  const narrow = useMediaQuery("(max-width: 48em)");
   const remembered = rememberedIds("exports", account_id);
   const [ids, setIds] = useState(remembered.read);
   const [scope, setScope] = useState<Scope>("phone");
@@ -129,6 +132,7 @@ export function Exports() {
               value={scope}
               onChange={(next) => setScope(next as Scope)}
               data={scopes.map((s) => ({ value: s, label: t(`exports.scopes.${s}`) }))}
+              orientation={narrow ? "vertical" : "horizontal"}
               style={{ alignSelf: "flex-start", maxWidth: "100%" }}
             />
             <Group align="flex-end">
