@@ -8,6 +8,10 @@ const WIDTHS = [360, 1280] as const;
 export async function screenshots(page: Page, name: string): Promise<void> {
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 900 });
+    // The navigation slides away below 768 px: shoot once its transition has ended.
+    await page.waitForFunction(() =>
+      document.getAnimations().every((animation) => animation.playState !== "running"),
+    );
     await page.screenshot({ path: `test-results/${name}-${width}.png`, fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 900 });
