@@ -7,6 +7,7 @@ import asyncio
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -43,6 +44,30 @@ def _npx() -> str:
     return npx
 
 
+OPERATOR_PASSWORD = "an operator's long password"
+
+
+def _create_operator(stack: Stack) -> str:
+    """A platform operator made the only way there is, auth's CLI (the password on stdin),
+    for the console's flows (web/e2e/console.spec.ts); returns the e-mail."""
+    email = f"ops-{os.urandom(4).hex()}@example.com"
+    result = subprocess.run(
+        [sys.executable, "-m", "auth_service.ops", "create-operator", email],
+        input=OPERATOR_PASSWORD + "\n",
+        env={
+            **os.environ,
+            "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'services' / 'auth'}",
+            "AUTH_DATABASE_URL": stack.database_url("auth"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return email
+
+
 async def test_the_customer_journey_in_chromium(stack: Stack) -> None:
     assert (WEB / "node_modules").is_dir(), "run `make web-install` (make test does)"
     assert (WEB / "dist" / "index.html").is_file(), "run `make web-build` (make test does)"
@@ -51,6 +76,8 @@ async def test_the_customer_journey_in_chromium(stack: Stack) -> None:
         "GATEWAY_URL": stack.gateway_url,
         "WEB_PORT": str(free_port()),
         "CI": "1",
+        "OPS_EMAIL": await asyncio.to_thread(_create_operator, stack),
+        "OPS_PASSWORD": OPERATOR_PASSWORD,
     }
     result = await asyncio.to_thread(
         subprocess.run,
@@ -67,3 +94,5 @@ async def test_the_customer_journey_in_chromium(stack: Stack) -> None:
     # The workspace screens' flows (web/e2e/workspace.spec.ts) reached their last screens.
     assert {"contact-360.png", "import-1280.png", "campaign-1280.png", "senders-360.png"} <= shots
     assert {"templates-1280.png", "webhook-attempts-360.png"} <= shots
+    # The part B screens and the console (web/e2e/console.spec.ts).
+    assert {"api-keys-360.png", "billing-1280.png", "ops-senders-360.png"} <= shots

@@ -34,6 +34,9 @@ export function Shell() {
   const navigate = useNavigate();
   const [opened, { toggle, close }] = useDisclosure();
   if (!loggedIn) return <Navigate to="/login" replace />;
+  // Operators (role `ops`) see only their console; customers never see it.
+  const operator = session.claims().role === "ops";
+  if (operator && location.pathname === "/") return <Navigate to="/ops/senders" replace />;
   const links = [
     { to: "/", label: t("app.nav.dashboard") },
     { to: "/send", label: t("app.nav.send") },
@@ -43,7 +46,17 @@ export function Shell() {
     { to: "/senders", label: t("app.nav.senders") },
     { to: "/templates", label: t("app.nav.templates") },
     { to: "/webhooks", label: t("app.nav.webhooks") },
-  ];
+    { to: "/billing", label: t("app.nav.billing") },
+    { to: "/api-keys", label: t("app.nav.apiKeys") },
+    { to: "/team", label: t("app.nav.team") },
+    { to: "/privacy", label: t("app.nav.privacy") },
+    { to: "/ops/senders", label: t("app.nav.opsSenders") },
+    { to: "/ops/smsc", label: t("app.nav.opsSmsc") },
+    { to: "/ops/accounts", label: t("app.nav.opsAccounts") },
+    { to: "/ops/content-rules", label: t("app.nav.opsContent") },
+    { to: "/ops/tariffs", label: t("app.nav.opsTariffs") },
+    { to: "/ops/invoices", label: t("app.nav.opsInvoices") },
+  ].filter((link) => link.to.startsWith("/ops/") === operator);
   const logOut = async () => {
     const refresh_token = session.refreshToken;
     if (refresh_token) await api.POST("/v1/auth/logout", { body: { refresh_token } });

@@ -11,6 +11,16 @@ import { contactsRoutes } from "./features/contacts/routes";
 import { sendersRoutes } from "./features/senders/routes";
 import { templatesRoutes } from "./features/templates/routes";
 import { webhooksRoutes } from "./features/webhooks/routes";
+import { ApiKeys } from "./features/apikeys/ApiKeys";
+import { Billing } from "./features/billing/Billing";
+import { OpsAccounts } from "./features/ops/Accounts";
+import { OpsContentRules } from "./features/ops/ContentRules";
+import { OpsInvoices } from "./features/ops/Invoices";
+import { OpsSenders } from "./features/ops/Senders";
+import { OpsSmsc } from "./features/ops/Smsc";
+import { OpsTariffs } from "./features/ops/Tariffs";
+import { Privacy } from "./features/privacy/Privacy";
+import { Team } from "./features/team/Team";
 import { Dashboard } from "./pages/Dashboard";
 import { Login } from "./pages/Login";
 import { MessageDetail } from "./pages/MessageDetail";
@@ -33,6 +43,16 @@ const router = createBrowserRouter([
       ...sendersRoutes,
       ...templatesRoutes,
       ...webhooksRoutes,
+      { path: "/api-keys", element: <ApiKeys /> },
+      { path: "/billing", element: <Billing /> },
+      { path: "/team", element: <Team /> },
+      { path: "/privacy", element: <Privacy /> },
+      { path: "/ops/senders", element: <OpsSenders /> },
+      { path: "/ops/smsc", element: <OpsSmsc /> },
+      { path: "/ops/accounts", element: <OpsAccounts /> },
+      { path: "/ops/content-rules", element: <OpsContentRules /> },
+      { path: "/ops/tariffs", element: <OpsTariffs /> },
+      { path: "/ops/invoices", element: <OpsInvoices /> },
     ],
   },
 ]);

@@ -36,6 +36,8 @@ export async function unwrap<T>(
   call: Promise<{ data?: T; error?: unknown; response: Response }>,
 ): Promise<T> {
   const { data, error, response } = await call;
+  // A 204 (a revoke, a delete) has no body: success all the same, with nothing to return.
+  if (response.ok && error === undefined) return data as T;
   if (error !== undefined || data === undefined) {
     const problem = (error ?? {}) as Partial<Problem>;
     throw new ProblemError({

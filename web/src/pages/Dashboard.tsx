@@ -3,6 +3,8 @@ import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import { ProblemAlert } from "../components/ProblemAlert";
+import { AccountStateBanner } from "../features/account-state/AccountStateBanner";
+import { UsageChart } from "../features/billing/UsageChart";
 import { MessageTable } from "./Messages";
 
 export function Dashboard() {
@@ -12,11 +14,17 @@ export function Dashboard() {
     queryFn: () => unwrap(api.GET("/v1/billing/balance")),
     refetchInterval: 3000,
   });
+  const usage = useQuery({
+    queryKey: ["usage", "day", "", ""],
+    queryFn: () => unwrap(api.GET("/v1/billing/usage", { params: { query: { group_by: "day" } } })),
+    refetchInterval: 30_000,
+  });
   return (
     <Stack>
       <Title order={1} size="h2">
         {t("dashboard.title")}
       </Title>
+      <AccountStateBanner />
       <ProblemAlert error={balance.error} />
       <SimpleGrid cols={{ base: 1, sm: 3 }}>
         <Card withBorder>
@@ -31,6 +39,9 @@ export function Dashboard() {
           </Group>
         </Card>
       </SimpleGrid>
+      {/* No per-status message counts exist in the API; the month's usage by day (messages
+          charged, parts refunded as undelivered) is the closest honest figure. */}
+      {usage.data && <UsageChart rows={usage.data.rows} />}
       <Title order={2} size="h3">
         {t("dashboard.recent")}
       </Title>

@@ -1,19 +1,25 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { Anchor, Button, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
+import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
 import { z } from "zod";
-import { api, unwrap } from "../api/client";
+import { api, ProblemError, unwrap } from "../api/client";
 import { session } from "../auth/session";
 import { ProblemAlert } from "../components/ProblemAlert";
 
-const schema = z.object({ email: z.string().email(), password: z.string().min(1) });
+const schema = z.object({
+  email: z.string().email(),
+  password: z.string().min(1),
+  otp: z.string().optional(),
+});
 type Form = z.infer<typeof schema>;
 
-export async function logIn(email: string, password: string): Promise<void> {
-  const tokens = await unwrap(api.POST("/v1/auth/login", { body: { email, password } }));
+export async function logIn(email: string, password: string, otp?: string): Promise<void> {
+  const body = { email, password, ...(otp ? { otp } : {}) };
+  const tokens = await unwrap(api.POST("/v1/auth/login", { body }));
   session.start(tokens.access_token, tokens.refresh_token, tokens.expires_in);
 }
 
@@ -22,9 +28,14 @@ export function Login() {
   const navigate = useNavigate();
   const form = useForm<Form>({ resolver: zodResolver(schema) });
   const login = useMutation({
-    mutationFn: (values: Form) => logIn(values.email, values.password),
+    mutationFn: (values: Form) => logIn(values.email, values.password, values.otp),
     onSuccess: () => navigate("/"),
   });
+  // With two-factor login on, the first attempt is refused `otp_required`: then the code is
+  // asked for, and stays asked for while it is wrong.
+  const code = login.error instanceof ProblemError ? login.error.problem.code : undefined;
+  const [needsOtp, setNeedsOtp] = useState(false);
+  if (!needsOtp && (code === "otp_required" || code === "invalid_otp")) setNeedsOtp(true);
   return (
     <Paper maw={420} mx="auto" mt="xl" p="lg" withBorder>
       <form onSubmit={form.handleSubmit((values) => login.mutate(values))}>
@@ -46,6 +57,14 @@ export function Login() {
             error={form.formState.errors.password?.message}
             {...form.register("password")}
           />
+          {needsOtp && (
+            <TextInput
+              label={t("auth.otp")}
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              {...form.register("otp")}
+            />
+          )}
           <Button type="submit" loading={login.isPending}>
             {t("auth.login")}
           </Button>

@@ -1,0 +1,18 @@
+import { Stack, Title } from "@mantine/core";
+import { useTranslation } from "react-i18next";
+import { NS } from "./i18n";
+import { Members } from "./Members";
+import { Security } from "./Security";
+
+export function Team() {
+  const { t } = useTranslation(NS);
+  return (
+    <Stack>
+      <Title order={1} size="h2">
+        {t("title")}
+      </Title>
+      <Security />
+      <Members />
+    </Stack>
+  );
+}
