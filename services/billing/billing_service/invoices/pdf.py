@@ -88,8 +88,6 @@ def render(invoice: Invoice) -> bytes:
         pdf.multi_cell(
             0,
             6,
-            str(
-                f"Pay by bank transfer to: {company['bank_details']}\nReference: {invoice.number}"
-            ),
+            str(f"Pay by bank transfer to: {company['bank_details']}\nReference: {invoice.number}"),
         )
     return bytes(pdf.output())

@@ -117,6 +117,11 @@ export function CampaignDetail() {
               {t(`states.${data.state}`)}
             </Badge>
           </Group>
+          {data.failure_reason && (
+            <Text c="red" data-testid="campaign-failure">
+              {t("failureReason")}: {data.failure_reason}
+            </Text>
+          )}
           <Text style={{ whiteSpace: "pre-wrap" }}>{data.text}</Text>
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <Text size="sm">

@@ -14,6 +14,7 @@ export const STATE_COLORS: Record<Campaign["state"], string> = {
   paused: "yellow",
   completed: "green",
   cancelled: "red",
+  failed: "red",
 };
 
 export function CampaignsPage() {

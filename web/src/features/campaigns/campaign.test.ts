@@ -12,6 +12,7 @@ describe("actionsFor", () => {
   it("offers nothing once it has ended", () => {
     expect(actionsFor("completed")).toEqual([]);
     expect(actionsFor("cancelled")).toEqual([]);
+    expect(actionsFor("failed")).toEqual([]);
   });
 });
 

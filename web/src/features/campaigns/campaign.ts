@@ -18,7 +18,8 @@ export function actionsFor(state: Campaign["state"]): Action[] {
   }
 }
 
-export const isLive = (state: Campaign["state"]) => state !== "completed" && state !== "cancelled";
+export const isLive = (state: Campaign["state"]) =>
+  state !== "completed" && state !== "cancelled" && state !== "failed";
 
 /** Share of the recipients handed to sending so far, 0-100. */
 export function releasedPercent(campaign: Pick<Campaign, "recipients" | "released">): number {
