@@ -41,6 +41,11 @@ class BillingSettings(VerifyingServiceSettings):
     test_provider_enabled: bool = True
     test_provider_secret: str = DEV_TEST_PROVIDER_SECRET
     invoice_due_days: int = Field(default=14, ge=0, le=365)
+    # How often the service looks for postpaid invoices past their due date (each suspends
+    # its account's sending), and for the last closed month's acts not issued yet (a read of
+    # that month's charges each time, hence less often).
+    overdue_check_seconds: float = Field(default=3600.0, gt=0)
+    acts_check_seconds: float = Field(default=21600.0, gt=0)
 
     @model_validator(mode="after")
     def _no_test_provider_in_production(self) -> "BillingSettings":

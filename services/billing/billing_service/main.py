@@ -7,6 +7,7 @@ from billing_service.config import BillingSettings
 from billing_service.db import Inbox, Outbox
 from billing_service.invoices.router import ops_router as invoices_ops_router
 from billing_service.invoices.router import router as invoices_router
+from billing_service.jobs.runtime import BillingRuntime
 from billing_service.ledger.consumer import billing_consumer
 from billing_service.ledger.money import Pricing
 from billing_service.ledger.router import router as ledger_router
@@ -24,7 +25,6 @@ from billing_service.terminations.router import ops_router as refunds_ops_router
 from billing_service.terminations.router import router as refund_request_router
 from billing_service.usage.router import router as usage_router
 from shared.app import create_service_app
-from shared.runtime import ServiceRuntime
 
 
 def create_app(settings: BillingSettings | None = None) -> FastAPI:
@@ -42,7 +42,7 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
     if settings.test_provider_enabled:
         sandbox = SandboxProvider(settings.test_provider_secret, settings.public_url)
         providers[sandbox.name] = sandbox
-    runtime = ServiceRuntime(
+    runtime = BillingRuntime(
         settings=settings,
         outbox_model=Outbox,
         inbox_model=Inbox,
@@ -56,6 +56,7 @@ def create_app(settings: BillingSettings | None = None) -> FastAPI:
             ),
         ),
     )
+    runtime.companies = companies
     app = create_service_app(
         "billing",
         runtime,
