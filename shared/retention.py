@@ -44,6 +44,7 @@ class DataKind(StrEnum):
     INBOUND_MESSAGES = "inbound_messages"
     RECEIPT_TEXTS = "receipt_texts"
     RECEIPTS = "receipts"
+    UNMATCHED_RECEIPTS = "unmatched_receipts"
     WEBHOOK_ATTEMPTS = "webhook_attempts"
     ACTIVITY_LOG = "activity_log"
     AUDIT_LOG = "audit_log"
@@ -168,6 +169,16 @@ POLICY: tuple[Rule, ...] = (
         "delivery receipts and the record of which SMSC id each sent part got",
         Trigger.SINCE_CLOSED,
         120 * DAY,
+        Action.DELETE,
+    ),
+    # A receipt whose part never turned up belongs to no account, so no closure starts its
+    # clock; it is kept as long as it can help an operator find a lost part.
+    Rule(
+        DataKind.UNMATCHED_RECEIPTS,
+        "dlr",
+        "delivery receipts matched to no sent part (they may quote a message)",
+        Trigger.SINCE_CREATED,
+        30 * DAY,
         Action.DELETE,
     ),
     Rule(

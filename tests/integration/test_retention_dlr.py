@@ -195,6 +195,7 @@ async def test_closed_accounts_inbound_is_redacted_then_deleted_by_the_clock(
         "inbound_messages": 0,
         "receipt_texts": 0,
         "receipts": 0,
+        "unmatched_receipts": 0,
         "webhook_attempts": 0,
     }
     assert await at(CLOSED_AT + 59 * DAY) == nothing
@@ -252,3 +253,31 @@ async def test_webhook_events_go_30_days_after_they_happened(
     async with sessions() as session:
         left = list(await session.scalars(select(WebhookEvent.occurred_at)))
     assert left == [now - 29 * DAY]
+
+
+async def test_receipts_matched_to_no_part_go_30_days_after_they_came(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    async with sessions() as session, session.begin():
+        for age in (29, 31, 45):
+            session.add(
+                ReceiptRecord(
+                    match_status="unmatched",
+                    smsc_message_id=uuid4().hex,
+                    state="DELIVERED",
+                    status="delivered",
+                    intermediate=False,
+                    raw_text=f"id:x stat:DELIVRD text:aged {age}",
+                    received_at=now - age * DAY,
+                )
+            )
+    done = await retention_job(sessions, batch_size=1, clock=lambda: now).run_once()
+    assert done["unmatched_receipts"] == 2
+    async with sessions() as session:
+        left = list(
+            await session.scalars(
+                select(ReceiptRecord.raw_text).where(ReceiptRecord.account_id.is_(None))
+            )
+        )
+    assert left == ["id:x stat:DELIVRD text:aged 29"]

@@ -39,6 +39,7 @@ def test_the_issue_periods_are_the_policy() -> None:
         DataKind.INBOUND_MESSAGES: 120,
         DataKind.RECEIPT_TEXTS: 60,
         DataKind.RECEIPTS: 120,
+        DataKind.UNMATCHED_RECEIPTS: 30,
         DataKind.WEBHOOK_ATTEMPTS: 30,
         DataKind.ACTIVITY_LOG: 30,
         DataKind.AUDIT_LOG: 730,

@@ -43,6 +43,22 @@ async def delete_receipts(session: AsyncSession, cutoff: datetime, limit: int) -
     return len(ids)
 
 
+async def delete_unmatched(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    """Up to `limit` receipts applied to no part (unmatched, ambiguous, without an id)
+    received before `cutoff`."""
+    ids = list(
+        await session.scalars(
+            select(ReceiptRecord.id)
+            .where(ReceiptRecord.account_id.is_(None), ReceiptRecord.received_at < cutoff)
+            .limit(limit)
+        )
+    )
+    if not ids:
+        return 0
+    await session.execute(delete(ReceiptRecord).where(ReceiptRecord.id.in_(ids)))
+    return len(ids)
+
+
 async def delete_submitted_parts(session: AsyncSession, cutoff: datetime, limit: int) -> int:
     """Which SMSC id each of the closed accounts' parts got: with the messages gone, a late
     receipt has nothing left to be matched to."""

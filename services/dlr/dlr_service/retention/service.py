@@ -21,6 +21,7 @@ STEPS = (
     Step(DataKind.RECEIPT_TEXTS, receipts.redact_texts),
     Step(DataKind.RECEIPTS, receipts.delete_receipts),
     Step(DataKind.RECEIPTS, receipts.delete_submitted_parts),
+    Step(DataKind.UNMATCHED_RECEIPTS, receipts.delete_unmatched),
     Step(DataKind.WEBHOOK_ATTEMPTS, delete_events),
     # A send's callback URL goes after as long; not counted as events.
     Step(DataKind.WEBHOOK_ATTEMPTS, delete_callbacks),
