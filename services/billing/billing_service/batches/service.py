@@ -82,6 +82,7 @@ async def charge_batch(
         message.message_id for message in event.messages if message.message_id in claimed
     ]
     if state is not None:
+        await messages.mark_charged(session, message_ids)
         await repository.add_legs([d for d in claimed.values() if d.amount_units])
         await after_debit(session, event.account_id, state)
         charges = [

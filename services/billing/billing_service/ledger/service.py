@@ -241,6 +241,7 @@ async def _charge_account(
     balance, left, currency = current  # left: down to the credit limit when postpaid
     spent, declined, paid = 0, [], []
     declined_messages: list[UUID] = []
+    authorized: list[UUID] = []
     for message_id, cost in costs.items():
         if message_id not in claimed:
             continue
@@ -255,6 +256,7 @@ async def _charge_account(
             spent += cost
             if cost:
                 paid.append(claimed[message_id])
+            authorized.append(message_id)
             add_event(
                 session,
                 Outbox,
@@ -276,6 +278,7 @@ async def _charge_account(
         # Take the declined claims back so a decline leaves the ledger as it was.
         await repository.remove(declined)
         await messages.mark_declined(session, declined_messages)
+    await messages.mark_charged(session, authorized)
     # The legs of every paid charge in one statement, then one debit for them all.
     await repository.add_legs(paid)
     if spent:

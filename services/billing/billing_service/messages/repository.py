@@ -40,11 +40,21 @@ async def record(session: AsyncSession, messages: Sequence[Heard]) -> None:
 
 
 async def mark_declined(session: AsyncSession, message_ids: Collection[UUID]) -> None:
+    await _set_declined(session, message_ids, True)
+
+
+async def mark_charged(session: AsyncSession, message_ids: Collection[UUID]) -> None:
+    """A decline leaves no charge behind, so a later event for the message may be paid after
+    all (after a top-up): then it is charged, no longer declined."""
+    await _set_declined(session, message_ids, False)
+
+
+async def _set_declined(session: AsyncSession, message_ids: Collection[UUID], value: bool) -> None:
     if not message_ids:
         return
     await session.execute(
         update(AcceptedMessage)
-        .where(AcceptedMessage.message_id.in_(list(message_ids)))
-        .values(declined=True)
+        .where(AcceptedMessage.message_id.in_(list(message_ids)), AcceptedMessage.declined != value)
+        .values(declined=value)
         .execution_options(synchronize_session=False)
     )
