@@ -109,6 +109,10 @@ OPERATIONS = (
     Operation("billing", "POST", "/v1/billing/invoices", "billing:manage", body={}),
     Operation("billing", "GET", "/v1/billing/invoices", "billing:read"),
     Operation("billing", "GET", "/v1/billing/invoices/{invoice_id}.pdf", "billing:read"),
+    Operation("billing", "GET", "/v1/billing/refund-request", "billing:read"),
+    Operation(
+        "billing", "POST", "/v1/billing/refund-request/bank-details", "billing:manage", body={}
+    ),
 )
 
 # (role, scopes): the people's roles, and API keys with narrow scopes, all of them, none.
