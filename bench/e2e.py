@@ -8,6 +8,8 @@ after another on the same platform, each waiting until its messages are delivere
                          open loop: R single messages per second for S seconds each
     --batch B            bulk: --messages N in POST /v1/messages/batch requests of B
     --gateway-cost N     the same GET straight to billing and through the gateway
+    --idle S             no traffic for S seconds: the CPU the platform spends on its own
+                         (pollers, relays, consumers' fetches), which every message shares
 
 Every mode that sends prints CPU ms per delivered message (per process and in total) and
 the submit_sm/s the SMSC simulator received (also counted from the last intake answer on:
@@ -178,6 +180,19 @@ async def batch(stack: Stack, watcher: Watcher, token: str, args: argparse.Names
     )
 
 
+async def idle(stack: Stack, watcher: Watcher, token: str, args: argparse.Namespace) -> None:
+    before, started = watcher.cpu(), time.monotonic()
+    await asyncio.sleep(args.idle)
+    after, seconds = watcher.cpu(), time.monotonic() - started
+    used = {name: after.get(name, 0.0) - before.get(name, 0.0) for name in after}
+    say(
+        f"idle: no traffic for {seconds:.0f}s",
+        f"CPU ms/s idle       {sum(used.values()) * 1000 / seconds:8.1f}   total",
+        "  per process       "
+        + ", ".join(f"{name} {used[name] * 1000 / seconds:.1f}" for name in sorted(used)),
+    )
+
+
 async def gateway(stack: Stack, watcher: Watcher, token: str, args: argparse.Namespace) -> None:
     direct_url = f"http://127.0.0.1:{stack.ports['billing']}"
     count = args.gateway_cost
@@ -206,7 +221,9 @@ async def run(args: argparse.Namespace) -> None:
         async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=60) as client:
             token = await login(client)
         watching = asyncio.create_task(watcher.run(stop))
-        if args.closed or not (args.rate or args.batch or args.gateway_cost):
+        if args.idle:
+            steps.append(lambda: idle(stack, watcher, token, args))
+        if args.closed or not (args.rate or args.batch or args.gateway_cost or args.idle):
             steps.append(lambda: closed(stack, watcher, token, args))
         steps += [functools.partial(open_rate, stack, watcher, token, args, r) for r in args.rate]
         if args.batch:
@@ -250,6 +267,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=0, help="batch mode: recipients per request")
     parser.add_argument("--batch-concurrency", type=int, default=2)
     parser.add_argument("--gateway-cost", type=int, default=0, metavar="N", help="requests/leg")
+    parser.add_argument("--idle", type=float, default=0, metavar="S", help="seconds of no traffic")
     parser.add_argument("--window", type=int, default=10, help="outstanding submit_sm")
     parser.add_argument(
         "--binds",

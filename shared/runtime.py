@@ -28,11 +28,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ConsumerSpec:
     """One consumer group: its name is the Kafka group id and the inbox consumer name.
-    Within a fetched batch, records of earlier `topics` are handled first."""
+    Within a fetched batch, records of earlier `topics` are handled first. A `background`
+    group is off the message path: it fetches at the background pace (fewer, larger
+    batches) rather than the message path's."""
 
     name: str
     topics: tuple[str, ...]
     handlers: Mapping[str, Handler]
+    background: bool = False
 
 
 @dataclass
@@ -95,7 +98,11 @@ class ServiceRuntime:
             spec.name,
             *spec.topics,
             session_timeout_ms=self.settings.consumer_session_timeout_ms,
-            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
+            fetch_max_wait_ms=(
+                self.settings.consumer_background_fetch_max_wait_ms
+                if spec.background
+                else self.settings.consumer_fetch_max_wait_ms
+            ),
         )
         await kafka_consumer.start()
         consumer = InboxConsumer(

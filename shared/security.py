@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 ALGORITHMS = ("RS256",)
 # Clock skew between pods: a token auth just issued must not look issued in the future.
 LEEWAY_SECONDS = 5.0
+# A verified token is remembered this long (never past its `exp`): a client sending many
+# requests with one token pays the signature check and claim parsing once per interval
+# instead of on every request, at the gateway and again at the service. Short, so a
+# signing key withdrawn from the JWKS stops being honoured within it.
+VERIFIED_TTL_SECONDS = 30.0
+VERIFIED_MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -167,12 +173,41 @@ class TokenVerifier:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
+        # token -> (principal, kid, the key it was checked with, monotonic time until which
+        # it needs no new check)
+        self._verified: dict[str, tuple[Principal, str, jwt.PyJWK, float]] = {}
 
     @property
     def keys(self) -> JwksCache:
         return self._keys
 
     async def verify(self, token: str) -> Principal:
+        remembered = self._verified.pop(token, None)
+        if remembered is not None:
+            principal, kid, key, until = remembered
+            # Still the key the JWKS serves under that kid (asking also keeps the key
+            # cache's own refresh schedule): a rotation or retirement takes effect as it
+            # would without the memory.
+            if time.monotonic() < until and await self._keys.key_for(kid) is key:
+                self._verified[token] = remembered
+                return principal
+        principal, kid, key, expires_at = await self._verify(token)
+        self._remember(token, (principal, kid, key), expires_at)
+        return principal
+
+    def _remember(
+        self, token: str, verified: tuple[Principal, str, jwt.PyJWK], expires_at: float
+    ) -> None:
+        if len(self._verified) >= VERIFIED_MAX_ENTRIES:
+            # Crude but bounded: that many distinct tokens within the interval is a burst
+            # of logins or an attack; either way they are simply verified again.
+            self._verified.clear()
+        seconds_left = expires_at - time.time()
+        until = time.monotonic() + min(VERIFIED_TTL_SECONDS, seconds_left)
+        self._verified[token] = (*verified, until)
+
+    async def _verify(self, token: str) -> tuple[Principal, str, jwt.PyJWK, float]:
+        """The token's principal and its `exp` (epoch seconds), or Unauthorized."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -201,7 +236,7 @@ class TokenVerifier:
         ):
             raise Unauthorized("Token claims are malformed")
         try:
-            return Principal(
+            principal = Principal(
                 account_id=UUID(account_id),
                 subject=subject,
                 role=role,
@@ -210,6 +245,8 @@ class TokenVerifier:
             )
         except ValueError as exc:
             raise Unauthorized("Token claims are malformed") from exc
+        # `exp` is required and numeric (PyJWT checked both); not later than it is honoured.
+        return principal, kid, key, float(claims["exp"])
 
     def _decode(self, token: str, key: jwt.PyJWK) -> dict[str, Any]:
         try:

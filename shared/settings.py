@@ -30,7 +30,13 @@ class ServiceSettings(FileSettings):
     topic_partitions: int = 3
     consumer_batch_size: int = 500
     consumer_session_timeout_ms: int = 6_000
-    consumer_fetch_max_wait_ms: int = 25
+    # How long the broker may hold a fetch that finds nothing new. Tansu holds every fetch
+    # this long even when records are waiting, so a consumer on the message path asks every
+    # 25 ms; one off it (audit and activity records, consent, notifications) asks twice a
+    # second: each idle fetch costs the broker and the consumer CPU that messages then lack
+    # (docs/performance.md, "The platform's idle cost").
+    consumer_fetch_max_wait_ms: int = Field(default=25, gt=0)
+    consumer_background_fetch_max_wait_ms: int = Field(default=500, gt=0)
     outbox_batch_size: int = 500
     # Inbox ids are kept this long to drop redeliveries: an event redelivered later than this
     # (a consumer that far behind) would be handled again, so keep it at least the topics'

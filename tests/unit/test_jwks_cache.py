@@ -3,6 +3,7 @@ clock the test moves and a JWKS the test edits, so no test waits for a timer."""
 
 import asyncio
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from shared import security
 from shared.errors import ProblemError
 from shared.security import JwksCache, Principal, TokenVerifier
 
@@ -232,3 +234,29 @@ async def test_a_slow_refresh_holds_up_no_token_whose_key_is_known(
     auth.answering.set()
     assert isinstance(await refreshing, Principal)
     assert auth.fetches == 2
+
+
+async def test_a_remembered_token_is_refused_once_it_expires(
+    verifier: TokenVerifier, auth: Auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verified tokens are remembered for a while (the gateway and every service check each
+    request's token), but never past their expiry."""
+    key = auth.new_key("real")
+    short = token(key, "real", exp=datetime.now(UTC) + timedelta(seconds=10))
+    assert isinstance(await verifier.verify(short), Principal)
+    assert isinstance(await verifier.verify(short), Principal)
+
+    # 20 s on: within the memory's interval, past the expiry and PyJWT's leeway.
+    assert security.VERIFIED_TTL_SECONDS > 20 > 10 + security.LEEWAY_SECONDS
+    later = time.monotonic() + 20
+    monkeypatch.setattr(security.time, "monotonic", lambda: later)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _TwentySecondsOn)
+    problem = await refused(verifier, short)
+    assert (problem.status, problem.code, problem.detail) == (401, "unauthorized", "Token expired")
+
+
+class _TwentySecondsOn(datetime):
+    @classmethod
+    def now(cls, tz: Any = None) -> "_TwentySecondsOn":
+        moment = datetime.now(tz) + timedelta(seconds=20)
+        return cls.fromtimestamp(moment.timestamp(), tz)

@@ -30,4 +30,7 @@ def auth_consumer(group: str) -> ConsumerSpec:
             "billing.payment_overdue": Batched(suspend_for_overdue),
             "billing.payment_overdue_cleared": Batched(lift_when_paid),
         },
+        # Records and account decisions, none on a message's way: half a second is soon
+        # enough, and the gateway's activity records arrive in fewer, larger batches.
+        background=True,
     )

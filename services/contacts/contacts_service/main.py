@@ -109,6 +109,7 @@ def create_app(settings: ContactsSettings | None = None) -> FastAPI:
                     **account_states.HANDLERS,
                     **audience.HANDLERS,
                 },
+                background=True,
             ),
         ),
     )

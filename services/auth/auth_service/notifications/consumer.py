@@ -150,4 +150,5 @@ def notifications_consumer(group: str, max_age: timedelta) -> ConsumerSpec:
             WebhookEndpointDisabled.topic,
         ),
         {event_type: fresh_only(handle, max_age) for event_type, handle in handlers.items()},
+        background=True,
     )
