@@ -189,14 +189,35 @@ async def not_erased(
     number_of: Callable[[_E], str | None],
 ) -> list[_E]:
     """The events to apply: those whose number was not erased after they happened (a replay
-    of an event from before an erasure would put the number back)."""
-    kept = []
-    for event in events:
+    of an event from before an erasure would put the number back).
+
+    One indexed query for the whole batch (its numbers' erasures, almost always none), not
+    one per event: dlr runs this on every accepted message."""
+    digests: dict[int, str] = {}
+    for position, event in enumerate(events):
         number = number_of(event)
-        if (
-            number is None
-            or event.account_id is None
-            or not await erased_before(session, model, event.account_id, number, event.occurred_at)
-        ):
+        if number is not None and event.account_id is not None:
+            digests[position] = digest(event.account_id, number)
+    if not digests:
+        return list(events)
+    oldest = min(events[position].occurred_at for position in digests)
+    rows = await session.execute(
+        select(model.number_digest, model.account_id, model.erased_at).where(
+            model.number_digest.in_(set(digests.values())), model.erased_at >= oldest
+        )
+    )
+    # (digest, account) -> the latest time that number was erased
+    last_erased: dict[tuple[str, UUID], datetime] = {}
+    for number_digest, account_id, erased_at in rows:
+        key = (number_digest, account_id)
+        last_erased[key] = max(erased_at, last_erased.get(key, erased_at))
+    kept = []
+    for position, event in enumerate(events):
+        erasure = (
+            last_erased.get((digests[position], event.account_id))
+            if position in digests and event.account_id is not None
+            else None
+        )
+        if erasure is None or erasure < event.occurred_at:
             kept.append(event)
     return kept

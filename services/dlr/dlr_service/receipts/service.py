@@ -161,6 +161,9 @@ async def _resolve(
     reported = await repository.reported_statuses(
         {(f.match.part.message_id, f.match.part.part_index) for f in found if f.match.part}
     )
+    await webhooks.prefetch_callbacks(
+        session, {f.match.part.message_id for f in found if f.match.part}
+    )
     for item in found:
         match, receipt = item.match, item.receipt
         if match.part is None:

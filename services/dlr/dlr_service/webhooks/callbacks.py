@@ -7,7 +7,7 @@ managed through /v1/webhooks, and signed with the account's one callback secret
 (CallbackSecret), which the account reads and rotates at /v1/webhooks/callback-secret.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -44,12 +44,33 @@ async def record(session: AsyncSession, events: Sequence[MessageAccepted | Batch
         await session.execute(statement.on_conflict_do_nothing(index_elements=["message_id"]))
 
 
+# session.info key: message id -> its callback row or None, for the messages of a handler's
+# batch (prefetch); the session is the handler's own, so nothing read here goes stale.
+_PREFETCHED = "message_callbacks"
+
+
+async def prefetch(session: AsyncSession, message_ids: Collection[UUID]) -> None:
+    """Read the callbacks of a batch's messages in one query, so that `endpoint_for` asks
+    the database nothing for the many messages sent without a callback_url."""
+    if not message_ids:
+        return
+    rows = await session.scalars(
+        select(MessageCallback).where(MessageCallback.message_id.in_(message_ids))
+    )
+    known: dict[UUID, MessageCallback | None] = session.info.setdefault(_PREFETCHED, {})
+    known.update(dict.fromkeys(message_ids))
+    known.update({row.message_id: row for row in rows})
+
+
 async def endpoint_for(
     session: AsyncSession, account_id: UUID, message_id: UUID
 ) -> WebhookEndpoint | None:
     """The per-message endpoint a status of this message also goes to, if it was sent with a
     callback_url; made (with the account's callback secret) the first time a URL is used."""
-    callback = await session.get(MessageCallback, message_id)
+    known: dict[UUID, MessageCallback | None] = session.info.get(_PREFETCHED, {})
+    callback = (
+        known[message_id] if message_id in known else await session.get(MessageCallback, message_id)
+    )
     if callback is None or callback.account_id != account_id:
         return None
     endpoint: WebhookEndpoint | None = await session.scalar(

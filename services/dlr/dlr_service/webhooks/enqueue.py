@@ -3,7 +3,7 @@ status or the inbound SMS: the event and what is owed to each endpoint commit to
 it, or not at all, so nothing is lost between the two and nothing is queued twice (the inbox
 drops the redelivered Kafka record before the handler runs)."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,6 +14,11 @@ from dlr_service.webhooks import callbacks
 from dlr_service.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from dlr_service.webhooks.repository import EndpointRepository, EventRepository
 from shared.events import InboundMessageReceived, MessagePartStatusReported, utcnow
+
+
+async def prefetch_callbacks(session: AsyncSession, message_ids: Collection[UUID]) -> None:
+    """Before a batch's status_reported calls: their messages' callback_urls in one query."""
+    await callbacks.prefetch(session, message_ids)
 
 
 async def status_reported(session: AsyncSession, report: MessagePartStatusReported) -> None:
