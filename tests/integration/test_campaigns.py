@@ -44,6 +44,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 # More recipients than this need mass mailing enabled (R10); the tests below stay under it
 # except the one about the permission.
 BULK_THRESHOLD = 3
+# dispatch shows it to billing's internal prices route for campaign quotes.
+INTERNAL_TOKEN = "campaigns-internal-token"
 
 
 @dataclass
@@ -105,6 +107,7 @@ async def stack(
             price_per_part=Decimal("0.0475"),
             currency="GBP",
             environment="test",
+            internal_token=INTERNAL_TOKEN,
         )
     )
     billing.state.runtime.consumer_specs = ()
@@ -124,6 +127,7 @@ async def stack(
             DispatchSettings(
                 database_url=dispatch_db,
                 billing_url=billing_url,
+                internal_token=INTERNAL_TOKEN,
                 kafka_bootstrap_servers=broker,
                 jwks_url=auth_service.jwks_url,
                 environment="test",

@@ -35,6 +35,7 @@ from shared.events import (
     parse_event,
     utcnow,
 )
+from shared.internal import INTERNAL_TOKEN_HEADER
 from shared.kafka import new_producer
 from tests.integration.test_billing import Billing, ChargeFeed, publish
 from tests.integration.test_senders import assert_problem, token_as
@@ -57,6 +58,7 @@ async def billing(
         jwks_url=auth_service.jwks_url,
         starter_credit=Decimal("0.20"),
         environment="test",
+        internal_token=INTERNAL_TOKEN,
     )
     app = create_app(settings)
     async with running_app(app) as client:
@@ -84,6 +86,7 @@ async def charges(billing: Billing, broker: str) -> AsyncIterator[ChargeFeed]:
 
 RUSSIA, OPERATOR, UK = "+79031234567", "+79161234567", "+447700900123"
 UNPRICED = "+998901234567"
+INTERNAL_TOKEN = "tariffs-internal-token"
 # Everything but 998, at the catch-all price; longer prefixes above win over these.
 ELSEWHERE = {
     **dict.fromkeys("12345678", "0.05"),
@@ -478,10 +481,14 @@ async def test_quotes_get_per_destination_prices_and_no_tariff(
     billing: Billing, public: dict[str, Any], auth_service: AuthClient
 ) -> None:
     account_id, _ = await auth_service.new_account()
+    query = {"account_id": str(account_id), "destinations": [OPERATOR, UNPRICED]}
 
+    # An account's price plan is told only to the platform's own services.
+    for headers in ({}, {INTERNAL_TOKEN_HEADER: "guess"}):
+        refused = await billing.client.post("/internal/v1/prices", json=query, headers=headers)
+        assert_problem(refused, 401, "unauthorized")
     response = await billing.client.post(
-        "/internal/v1/prices",
-        json={"account_id": str(account_id), "destinations": [OPERATOR, UNPRICED]},
+        "/internal/v1/prices", json=query, headers={INTERNAL_TOKEN_HEADER: INTERNAL_TOKEN}
     )
 
     assert response.status_code == 200, response.text

@@ -22,6 +22,8 @@ from tests.support.databases import Databases
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 TO = "+447700900123"
+# dispatch shows it to billing's internal prices route for quotes.
+INTERNAL_TOKEN = "templates-internal-token"
 
 
 @dataclass
@@ -76,6 +78,7 @@ async def stack(
         price_per_part=Decimal("0.0475"),
         currency="GBP",
         environment="test",
+        internal_token=INTERNAL_TOKEN,
     )
     dispatch_db = await databases.create("dispatch")
 
@@ -87,6 +90,7 @@ async def stack(
             environment="test",
             billing_url=billing_url,
             billing_timeout_seconds=2,
+            internal_token=INTERNAL_TOKEN,
         )
         return _quiet(create_app(settings))
 

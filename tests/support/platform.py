@@ -38,6 +38,8 @@ async def public_platform(
         "kafka_bootstrap_servers": broker,
         "jwks_url": auth.jwks_url,
         "environment": "test",
+        # dispatch's quotes ask billing's internal prices route, which wants it.
+        "internal_token": "platform-internal-token",
     }
     async with AsyncExitStack() as stack:
         contacts = await stack.enter_async_context(

@@ -7,13 +7,15 @@ from pydantic import BaseModel, Field
 from billing_service.ledger.money import format_units
 from billing_service.tariffs.cache import TariffCache
 from shared.app import SessionDep
+from shared.errors import problem_responses
 from shared.events import utcnow
+from shared.internal import InternalCaller
 
 MAX_DESTINATIONS = 1000  # a batch's size
 
 # Not routed by the gateway (gateway/routes.py knows no /internal/ prefix): only services
-# inside the cluster reach it. It answers without a token; now that it tells an account's own
-# prices, this is the place to require a service credential.
+# inside the cluster reach it, and only with the internal token (shared/internal.py): it tells
+# an account's own price plan, which is no business of whatever else reaches the pod.
 internal_router = APIRouter(prefix="/internal/v1", tags=["internal"])
 
 
@@ -34,8 +36,14 @@ class PriceList(BaseModel):
     priced_at: datetime
 
 
-@internal_router.post("/prices", summary="The price of one SMS part to each destination")
-async def prices(body: PriceQuery, request: Request, session: SessionDep) -> PriceList:
+@internal_router.post(
+    "/prices",
+    summary="The price of one SMS part to each destination",
+    responses=problem_responses(401, 422),
+)
+async def prices(
+    body: PriceQuery, request: Request, session: SessionDep, _: InternalCaller
+) -> PriceList:
     tariffs: TariffCache = request.app.state.tariffs
     book = await tariffs.book(session)
     now = utcnow()

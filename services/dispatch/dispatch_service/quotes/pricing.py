@@ -8,6 +8,7 @@ from uuid import UUID
 import httpx
 
 from dispatch_service.config import DispatchSettings
+from shared.internal import INTERNAL_TOKEN_HEADER
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,15 @@ async def prices_for(
     if settings.billing_url is None:
         raise PricesUnavailable("no billing URL is configured")
     body = {"account_id": str(account_id), "destinations": list(dict.fromkeys(destinations))}
+    token = settings.internal_token
+    headers = {INTERNAL_TOKEN_HEADER: token.get_secret_value()} if token is not None else {}
     # A client per quote: quotes are rare next to sends, and a quote must not wait on a
     # pool another slow request holds.
     try:
         async with httpx.AsyncClient(timeout=settings.billing_timeout_seconds) as client:
-            response = await client.post(f"{settings.billing_url}/internal/v1/prices", json=body)
+            response = await client.post(
+                f"{settings.billing_url}/internal/v1/prices", json=body, headers=headers
+            )
             response.raise_for_status()
             # A destination without a price (`no_tariff`) is left out: its message is quoted
             # without one, as a send to it would be refused.
