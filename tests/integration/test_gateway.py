@@ -198,11 +198,16 @@ async def test_a_mail_unsubscribe_link_works_through_the_gateway_without_login(
         assert (await http.get(prefs, headers=mine)).json() == {"marketing": True}
 
         followed = await http.get("/v1/public/mail-unsubscribe", params={"token": token})
+        still = await http.get(prefs, headers=mine)
+        pressed = await http.post("/v1/public/mail-unsubscribe", params={"token": token})
         forged = await http.get("/v1/public/mail-unsubscribe", params={"token": token + "x"})
         after = await http.get(prefs, headers=mine)
         anonymous = await http.get(prefs)
 
+    # The link's page asks; its button (a POST, as is RFC 8058's one-click) unsubscribes.
     assert followed.status_code == 200, followed.text
+    assert still.json() == {"marketing": True}
+    assert pressed.status_code == 200, pressed.text
     assert after.json() == {"marketing": False}
     assert_problem(forged, 422, "invalid_unsubscribe_token")
     assert anonymous.status_code == 401

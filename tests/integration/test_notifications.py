@@ -8,6 +8,7 @@ left out: each test sends what is queued when it looks, so that a mail still que
 seen as such (a breach notice's pending count).
 """
 
+import html
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -365,9 +366,23 @@ async def test_the_unsubscribe_link_stops_marketing_but_not_service_mail(
     assert link is not None, text
 
     # The link goes through the gateway; here its path and query reach auth as they would.
+    # Following it only asks (mail scanners fetch every link of a mail): nothing changes
+    # until the page's button is pressed.
     url = httpx.URL(link.group(1))
     followed = await platform.client.get(url.path, params=url.params)
     assert followed.status_code == 200, followed.text
+    assert followed.headers["content-type"].startswith("text/html")
+    assert (await platform.client.get(prefs, headers=mine)).json() == {"marketing": True}
+    form = re.search(r'<form method="post" action="([^"]+)"', followed.text)
+    assert form is not None, followed.text
+    target = url.join(html.unescape(form.group(1)))
+    pressed = await platform.client.post(
+        target.path,
+        params=target.params,
+        content=b"",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert pressed.status_code == 200, pressed.text
     assert (await platform.client.get(prefs, headers=mine)).json() == {"marketing": False}
 
     more = {"subject": "New: templates", "text": "Templates are here."}

@@ -1,9 +1,12 @@
 """The customer's side: their own mail preferences, and the unsubscribe link's target."""
 
+import html
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
 
 from auth_service.deps import SettingsDep
 from auth_service.notifications import repository, unsubscribe
@@ -68,20 +71,31 @@ Token = Annotated[str, Query(min_length=1, max_length=1000)]
 @public_router.get(
     "",
     summary="Follow a marketing mail's unsubscribe link",
-    description="No login: the signed token names the user. Turns their product news off; "
-    "following it again changes nothing more.",
-    responses=_INVALID_TOKEN,
+    description="No login: the signed token names the user. Changes nothing: answers a page "
+    "that asks, whose button POSTs here. Mail scanners and link previews fetch every link in a "
+    "mail, so a GET that unsubscribed would unsubscribe people who never clicked.",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **_INVALID_TOKEN},
 )
-async def unsubscribe_by_link(
-    token: Token, session: SessionDep, settings: SettingsDep
-) -> dict[str, bool]:
-    return await _unsubscribe(token, session, settings)
+async def unsubscribe_page(token: Token, settings: SettingsDep) -> HTMLResponse:
+    unsubscribe.user_of(token, settings.unsubscribe_signing_secret)  # a forged link: 422
+    action = html.escape(f"?{urlencode({'token': token})}", quote=True)
+    return HTMLResponse(
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width">'
+        "<title>Unsubscribe from product news</title></head><body>"
+        "<h1>Unsubscribe from product news?</h1>"
+        "<p>Mail about your account itself (invoices, security, suspensions) still comes.</p>"
+        f'<form method="post" action="{action}">'
+        '<button type="submit">Unsubscribe</button></form></body></html>',
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
 
 
 @public_router.post(
     "",
-    summary="One-click unsubscribe (RFC 8058)",
-    description="The same as following the link, for mail clients' one-click button.",
+    summary="Unsubscribe: the page's button, and mail clients' one-click (RFC 8058)",
+    description="Turns the user's product news off; doing it again changes nothing more.",
     responses=_INVALID_TOKEN,
 )
 async def unsubscribe_one_click(
