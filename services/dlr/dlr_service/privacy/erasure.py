@@ -127,7 +127,7 @@ async def _erase_receipts(session: AsyncSession, account_id: UUID, phone: str) -
         )
         .values(raw_text=REDACTED_TEXT)
     )
-    await recipients.forget(session, account_id, phone)
+    await recipients.forget(session, account_id, phone, utcnow())
     matched = await session.execute(
         update(ReceiptRecord)
         .where(

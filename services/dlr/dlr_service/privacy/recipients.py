@@ -1,12 +1,12 @@
 """Which number each accepted message went to, by digest (privacy.models.MessageRecipient):
 recorded as dispatch's accepted messages arrive, read by an erasure, dropped by retention."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.privacy.models import MessageRecipient
@@ -32,13 +32,17 @@ async def record(session: AsyncSession, events: Sequence[MessageAccepted | Batch
                     "number_digest": digest(event.account_id, to),
                     "accepted_at": event.occurred_at,
                 }
+    await _insert(session, list(rows.values()))
+
+
+async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     table: Any = MessageRecipient.__table__
     statement = upsert_insert(session, table).on_conflict_do_nothing(
         index_elements=[table.c.message_id]
     )
-    await session.execute(statement, list(rows.values()))
+    await session.execute(statement, rows)
 
 
 def message_ids(account_id: UUID, phone: str) -> Any:
@@ -53,17 +57,33 @@ def message_ids(account_id: UUID, phone: str) -> Any:
     )
 
 
-async def forget(session: AsyncSession, account_id: UUID, phone: str) -> int:
+async def forget(session: AsyncSession, account_id: UUID, phone: str, at: datetime) -> int:
+    """The number's messages lose its digest but stay known as erased: a receipt of one of
+    them, replayed or late, is then stored redacted (erased)."""
     result = cast(
         CursorResult[Any],
         await session.execute(
-            delete(MessageRecipient).where(
+            update(MessageRecipient)
+            .where(
                 MessageRecipient.account_id == account_id,
                 MessageRecipient.number_digest == digest(account_id, phone),
             )
+            .values(number_digest=None, erased_at=at)
         ),
     )
     return result.rowcount
+
+
+async def erased(session: AsyncSession, message_ids: Collection[UUID]) -> set[UUID]:
+    """Those of the messages whose number was erased."""
+    if not message_ids:
+        return set()
+    rows = await session.scalars(
+        select(MessageRecipient.message_id).where(
+            MessageRecipient.message_id.in_(message_ids), MessageRecipient.erased_at.is_not(None)
+        )
+    )
+    return set(rows.all())
 
 
 async def delete_closed(session: AsyncSession, cutoff: datetime, limit: int) -> int:
