@@ -2,7 +2,9 @@
 receipts come from the simulator through dispatch's connector and the broker to dlr; after
 dlr erased the number, the same events replayed (dlr's inbox has forgotten them, as after
 its retention, or a dead letter is re-driven) bring back neither the number nor a text, and
-do not opt the number out again; the person writing after the erasure is new data, kept."""
+do not opt the number out again; the person writing after the erasure is new data, kept.
+Receipts that matched no message but carry the SMSC id of one of the number's messages
+lose their text with the erasure."""
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
@@ -26,6 +28,8 @@ from dlr_service.main import create_app as create_dlr
 from dlr_service.models import AssignedNumber, InboundMessage, LastSend, ReceiptRecord
 from dlr_service.models import Base as DlrBase
 from dlr_service.privacy.models import MessageRecipient
+from dlr_service.receipts.ids import normalise
+from dlr_service.receipts.models import PendingReceipt, PendingReceiptKey, SubmittedPart
 from shared.events import (
     ChargeAuthorized,
     DeliverSmReceived,
@@ -311,3 +315,63 @@ async def _at_least(count: Any, expected: int) -> bool:
 async def _count(rows: Any, expected: int) -> bool:
     found = await rows
     return (found if isinstance(found, int) else len(found)) == expected
+
+
+async def test_an_erasure_redacts_unmatched_receipts_carrying_its_messages_smsc_ids(
+    platform: Platform,
+) -> None:
+    account_id, handset = uuid4(), fresh_number()
+    message_id = await _send(platform, account_id, handset, "Your code is 5678")
+    assert await eventually(lambda: _count(_recipients(platform, message_id), 1))
+    smsc_id = await _smsc_id(platform, message_id)
+    # The same id as an SMSC may write it, in receipts that matched nothing (outside the
+    # window, or before the part was known), quoting the text and no number.
+    quoting = "id:{} stat:DELIVRD err:000 text:Your code is 5678"
+    written = "000" + smsc_id.upper()
+    unmatched = _unmatched(written, quoting.format(written))
+    pending = PendingReceipt(
+        smsc="default",
+        smsc_message_id=written,
+        state="DELIVERED",
+        raw_text=quoting.format(written),
+        received_at=utcnow(),
+    )
+    unrelated = _unmatched("ffff" + smsc_id, quoting.format("someone else's"))
+    async with platform.dlr_runtime.sessionmaker() as session, session.begin():
+        session.add_all([unmatched, pending, unrelated])
+        await session.flush()
+        session.add(PendingReceiptKey(pending_receipt_id=pending.id, smsc_key=normalise(smsc_id)))
+
+    await platform.erase(account_id, handset)
+
+    async with platform.dlr_runtime.sessionmaker() as session:
+        assert (await session.get(ReceiptRecord, unmatched.id)).raw_text == "[redacted]"  # type: ignore[union-attr]
+        assert (await session.get(PendingReceipt, pending.id)).raw_text == "[redacted]"  # type: ignore[union-attr]
+        kept = await session.get(ReceiptRecord, unrelated.id)
+        assert kept is not None
+        assert kept.raw_text == quoting.format("someone else's")
+
+
+def _unmatched(smsc_message_id: str, raw_text: str) -> ReceiptRecord:
+    return ReceiptRecord(
+        match_status="unmatched",
+        smsc="default",
+        smsc_message_id=smsc_message_id,
+        state="DELIVERED",
+        status="delivered",
+        intermediate=False,
+        raw_text=raw_text,
+        received_at=utcnow(),
+    )
+
+
+async def _smsc_id(platform: Platform, message_id: UUID) -> str:
+    """The id the SMSC gave the message's part, once dlr has it."""
+    statement = select(SubmittedPart.smsc_message_id).where(SubmittedPart.message_id == message_id)
+    async with asyncio.timeout(30):
+        while True:
+            async with platform.dlr_runtime.sessionmaker() as session:
+                found: str | None = await session.scalar(statement)
+            if found is not None:
+                return found
+            await asyncio.sleep(0.1)
