@@ -317,6 +317,32 @@ class BatchAccepted(Event):
         return str(self.batch_id)
 
 
+class BackfilledRecipient(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    message_id: UUID
+    to: str
+    accepted_at: datetime
+
+
+class MessageRecipientsBackfilled(Event):
+    """Whom messages went to, for messages accepted before dlr recorded that from
+    `message.accepted` (its `message_recipients`, by which an erasure finds the number's
+    receipts): dispatch's `python -m dispatch_service.privacy --backfill-recipients` sends
+    its messages a page per account; dlr records the ones it lacks. Carries numbers, like
+    `message.accepted`."""
+
+    topic: ClassVar[str] = "dispatch.messages"
+    aggregate_type: ClassVar[str] = "account"
+    type: Literal["message.recipients_backfilled"] = "message.recipients_backfilled"
+    account_id: UUID
+    messages: list[BackfilledRecipient] = Field(min_length=1)
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.account_id)
+
+
 class BatchCharge(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -689,6 +715,7 @@ AnyEvent = Annotated[
     | ChargeAuthorized
     | ChargeDeclined
     | BatchAccepted
+    | MessageRecipientsBackfilled
     | BatchChargeAuthorized
     | BatchChargeDeclined
     | TariffPublished

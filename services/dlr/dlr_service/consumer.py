@@ -24,6 +24,7 @@ from shared.events import (
     DeliverSmReceived,
     MessageAccepted,
     MessagePartSubmitted,
+    MessageRecipientsBackfilled,
     PrivacyEvent,
 )
 from shared.inbox import Batched
@@ -58,6 +59,11 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
         await recipients.record(session, events)
         await callbacks.record(session, events)
 
+    async def on_recipients_backfilled(
+        session: AsyncSession, events: Sequence[MessageRecipientsBackfilled]
+    ) -> None:
+        await recipients.backfill(session, events)
+
     # Both topics in one group on purpose: a receipt and the submit response it refers to
     # then meet in one consumer, and the per-key locks in the repository cover replicas.
     # Submitted parts first, so a receipt fetched together with its part matches at once.
@@ -76,6 +82,7 @@ def consumer_spec(settings: DlrSettings) -> ConsumerSpec:
             # Same topic as the parts (dispatch.messages).
             "message.accepted": Batched(on_accepted),
             "batch.accepted": Batched(on_accepted),
+            "message.recipients_backfilled": Batched(on_recipients_backfilled),
             "account.state_changed": Batched(on_account_states_changed),
             "privacy.erasure_requested": on_erasure_requested,
         },

@@ -3566,6 +3566,11 @@ export interface components {
         };
         /** ExportResponse */
         ExportResponse: {
+            /**
+             * Attempts
+             * @description How many times a worker started building it: more than 1 when a worker died mid-build and another resumed it; the export fails after `CONTACTS_EXPORT_MAX_ATTEMPTS`
+             */
+            attempts: number;
             /** Contact Id */
             contact_id: string | null;
             /**
@@ -3573,7 +3578,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Error */
+            /**
+             * Error
+             * @description Why it failed, when `state` is `failed` (a service that did not answer, or workers interrupted too often); null otherwise
+             * @example Building the export was interrupted 3 times; ask for a new one
+             */
             error: string | null;
             /**
              * Expires At

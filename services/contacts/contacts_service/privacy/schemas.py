@@ -35,7 +35,16 @@ class ExportResponse(BaseModel):
     contact_id: UUID | None
     state: ExportState
     rows: int = Field(description="Rows in the archive, once ready")
-    error: str | None
+    error: str | None = Field(
+        description="Why it failed, when `state` is `failed` (a service that did not answer, "
+        "or workers interrupted too often); null otherwise",
+        examples=["Building the export was interrupted 3 times; ask for a new one"],
+    )
+    attempts: int = Field(
+        description="How many times a worker started building it: more than 1 when a worker "
+        "died mid-build and another resumed it; the export fails after "
+        "`CONTACTS_EXPORT_MAX_ATTEMPTS`"
+    )
     created_at: datetime
     finished_at: datetime | None
     expires_at: datetime | None = Field(description="The download goes away then")

@@ -104,9 +104,11 @@ async def process_pending(
             gave_up = export.attempts > settings.export_max_attempts
             if gave_up:
                 # Something in it kills its worker each time: failed, not retried forever.
+                # This claim builds nothing: `attempts` stays the number of builds started.
+                export.attempts -= 1
                 export.state, export.finished_at = "failed", utcnow()
                 export.error = (
-                    f"Building the export was interrupted {export.attempts - 1} times; "
+                    f"Building the export was interrupted {export.attempts} times; "
                     "ask for a new one"
                 )
         # A rebuild replaces any archive an earlier claim left.

@@ -137,6 +137,10 @@ class PartRepository:
         )
         return (await self._session.scalars(statement)).all()
 
+    async def delete_of(self, inbound_id: UUID) -> None:
+        """The parts assembled into a message that is not kept after all."""
+        await self._session.execute(delete(InboundPart).where(InboundPart.inbound_id == inbound_id))
+
     async def assembled(self, part_ids: Sequence[UUID], inbound_id: UUID) -> None:
         await self._session.execute(
             update(InboundPart).where(InboundPart.id.in_(part_ids)).values(inbound_id=inbound_id)

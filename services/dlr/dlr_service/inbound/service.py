@@ -19,6 +19,7 @@ from dlr_service.inbound.repository import (
     Unowned,
 )
 from dlr_service.numbers.addresses import canonical
+from dlr_service.privacy import replays
 from dlr_service.webhooks import enqueue as webhooks
 from shared.cursor import decode_cursor, encode_cursor
 from shared.errors import NotFound
@@ -74,6 +75,8 @@ async def _record_part(
     session: AsyncSession, event: DeliverSmReceived, part: Part, settings: DlrSettings
 ) -> None:
     from_number, to_number = canonical(event.source_addr), canonical(event.destination_addr)
+    if await _from_before_erasure(session, from_number, to_number, event.received_at, settings):
+        return
     key: ConcatKey = (event.smsc, from_number, to_number, part.reference, part.total)
     parts = PartRepository(session)
     await parts.lock(key)
@@ -102,6 +105,22 @@ async def _record_part(
     waiting = await parts.waiting(key)
     if len({row.seq for row in waiting}) == part.total:
         await _assemble(session, waiting, settings, incomplete=False)
+
+
+async def _from_before_erasure(
+    session: AsyncSession,
+    from_number: str,
+    to_number: str,
+    received_at: datetime,
+    settings: DlrSettings,
+) -> bool:
+    """A part from before its number's erasure is dropped at once rather than kept waiting
+    for the rest of its message (holding the number) until _store drops the message."""
+    account_id = await owner(session, from_number, to_number, received_at, settings.mo_reply_window)
+    if await replays.erased_since(session, account_id, from_number, received_at):
+        log.info("dropping an MO part from before its number's erasure")
+        return True
+    return False
 
 
 async def _is_copy(
@@ -163,6 +182,13 @@ async def _store(session: AsyncSession, message: InboundMessage, settings: DlrSe
         message.received_at,
         settings.mo_reply_window,
     )
+    if await replays.erased_since(
+        session, message.account_id, message.from_number, message.received_at
+    ):
+        log.info("dropping an MO from before its number's erasure (%s)", message.id)
+        # The parts it was made of (a long MO) go with it.
+        await PartRepository(session).delete_of(message.id)
+        return
     found = None
     if message.account_id is not None and not (message.malformed or message.incomplete):
         found = keywords(settings).match(message.text)

@@ -2,6 +2,7 @@
 their number and text; which account last wrote to it is forgotten; webhook events (kept for
 replays) lose the number and the texts beside it."""
 
+from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +13,13 @@ from dlr_service.db import ErasedNumber, Outbox
 from dlr_service.inbound.models import InboundMessage, InboundPart, LastSend
 from dlr_service.numbers.models import AssignedNumber
 from dlr_service.privacy import recipients
-from dlr_service.receipts.models import PendingReceipt, ReceiptRecord
+from dlr_service.receipts.ids import candidates
+from dlr_service.receipts.models import (
+    PendingReceipt,
+    PendingReceiptKey,
+    ReceiptRecord,
+    SubmittedPart,
+)
 from dlr_service.webhooks.models import WebhookAttempt, WebhookEvent
 from shared.erasure import (
     REDACTED_NUMBER,
@@ -22,6 +29,9 @@ from shared.erasure import (
     scrub_outbox,
 )
 from shared.events import PrivacyErasureRequested, utcnow
+
+# Ids per IN list: a number's messages can be many.
+_IN_CHUNK = 1000
 
 # What the vacuum after an erasure covers.
 TABLES = (
@@ -127,7 +137,8 @@ async def _erase_receipts(session: AsyncSession, account_id: UUID, phone: str) -
         )
         .values(raw_text=REDACTED_TEXT)
     )
-    await recipients.forget(session, account_id, phone)
+    unmatched = await _erase_unmatched(session, account_id, phone)
+    await recipients.forget(session, account_id, phone, utcnow())
     matched = await session.execute(
         update(ReceiptRecord)
         .where(
@@ -143,9 +154,64 @@ async def _erase_receipts(session: AsyncSession, account_id: UUID, phone: str) -
     )
     return (
         quoted.rowcount  # type: ignore[attr-defined]
+        + unmatched
         + matched.rowcount  # type: ignore[attr-defined]
         + waiting.rowcount  # type: ignore[attr-defined]
     )
+
+
+async def _erase_unmatched(session: AsyncSession, account_id: UUID, phone: str) -> int:
+    """Receipts matched to no part (unmatched, ambiguous, still pending) under the SMSC id
+    of a part of the account's messages to the number: their text can quote the message
+    though they name no number. Found by the id in any form a receipt may write it
+    (receipts.ids); one of another message that happens to share the id loses its text
+    too, which errs on the side of the erasure."""
+    parts = (
+        await session.execute(
+            select(SubmittedPart.smsc, SubmittedPart.smsc_key).where(
+                SubmittedPart.account_id == account_id,
+                SubmittedPart.message_id.in_(recipients.message_ids(account_id, phone)),
+            )
+        )
+    ).all()
+    keys: dict[str, set[str]] = defaultdict(set)
+    for smsc, key in parts:
+        keys[smsc].add(key)
+    rows = 0
+    for smsc, part_keys in keys.items():
+        # A receipt id matches a part's key when the key is one of its candidates, and the
+        # relation is symmetric: the receipt's normalised id is one of the key's.
+        forms = sorted({form for key in part_keys for form in candidates(key)})
+        for start in range(0, len(forms), _IN_CHUNK):
+            chunk = forms[start : start + _IN_CHUNK]
+            records = await session.execute(
+                update(ReceiptRecord)
+                .where(
+                    ReceiptRecord.account_id.is_(None),
+                    ReceiptRecord.smsc == smsc,
+                    _normalised(ReceiptRecord.smsc_message_id).in_(chunk),
+                )
+                .values(raw_text=REDACTED_TEXT)
+            )
+            pending = await session.execute(
+                update(PendingReceipt)
+                .where(
+                    PendingReceipt.smsc == smsc,
+                    PendingReceipt.id.in_(
+                        select(PendingReceiptKey.pending_receipt_id).where(
+                            PendingReceiptKey.smsc_key.in_(chunk)
+                        )
+                    ),
+                )
+                .values(raw_text=REDACTED_TEXT)
+            )
+            rows += records.rowcount + pending.rowcount  # type: ignore[attr-defined]
+    return rows
+
+
+def _normalised(column: Any) -> Any:
+    """receipts.ids.normalise in SQL (but for an id of zeros only, which no SMSC gives)."""
+    return func.ltrim(func.lower(func.trim(column)), "0")
 
 
 async def _erase_attempts(session: AsyncSession, account_id: UUID, phone: str) -> int:

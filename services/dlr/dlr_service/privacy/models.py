@@ -21,5 +21,8 @@ class MessageRecipient(Base):
 
     message_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     account_id: Mapped[UUID] = mapped_column(Uuid)
-    number_digest: Mapped[str] = mapped_column(String(64))
+    # Null once the number was erased: the row then only says the message was erased, so
+    # that its receipts, replayed or late, are stored redacted (receipts.service).
+    number_digest: Mapped[str | None] = mapped_column(String(64))
     accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

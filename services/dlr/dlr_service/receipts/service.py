@@ -17,6 +17,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dlr_service.db import Outbox
+from dlr_service.privacy import recipients
 from dlr_service.receipts import metrics
 from dlr_service.receipts.ids import candidates, normalise
 from dlr_service.receipts.matching import Match, MatchWindow, choose
@@ -25,6 +26,7 @@ from dlr_service.receipts.parsing import Receipt, parse_receipt
 from dlr_service.receipts.repository import ReceiptRepository
 from dlr_service.receipts.states import MessageState, is_news
 from dlr_service.webhooks import enqueue as webhooks
+from shared.erasure import REDACTED_TEXT
 from shared.events import DeliverSmReceived, MessagePartStatusReported, MessagePartSubmitted
 from shared.metrics.staged import count_after_commit
 from shared.outbox import add_event
@@ -164,6 +166,12 @@ async def _resolve(
     await webhooks.prefetch_callbacks(
         session, {f.match.part.message_id for f in found if f.match.part}
     )
+    # A receipt of a message whose number was erased (replayed, or late) keeps its status
+    # but not the SMSC's text, which can quote the message.
+    erased = await recipients.erased(
+        session,
+        {part.message_id for f in found for part in (f.match.part, *f.match.ambiguous) if part},
+    )
     for item in found:
         match, receipt = item.match, item.receipt
         if match.part is None:
@@ -175,10 +183,12 @@ async def _resolve(
             )
             record = _record(receipt, item.smsc, item.received_at, "ambiguous")
             record.candidates = [_candidate(part) for part in match.ambiguous]
+            if any(part.message_id in erased for part in match.ambiguous):
+                record.raw_text = REDACTED_TEXT
             await repository.add_record(record)
             continue
         before = reported[(match.part.message_id, match.part.part_index)]
-        await _apply(session, repository, match.part, item, before)
+        await _apply(session, repository, match.part, item, before, match.part.message_id in erased)
         if receipt.status is not None:
             before.add(receipt.status)
 
@@ -189,10 +199,13 @@ async def _apply(
     part: SubmittedPart,
     item: _Found,
     before: set[str],
+    erased: bool,
 ) -> None:
     """Record a matched receipt and, if it is news for the part, report it to dispatch."""
     receipt, status = item.receipt, item.receipt.status
     record = _record(receipt, item.smsc, item.received_at, "matched")
+    if erased:
+        record.raw_text = REDACTED_TEXT
     record.account_id, record.message_id = part.account_id, part.message_id
     record.part_index = part.part_index
     await repository.add_record(record)

@@ -60,6 +60,8 @@ function ExportCard({ id, onForget }: { id: string; onForget: () => void }) {
           <Text size="sm" c="dimmed">
             {t("created")}: {new Date(data.created_at).toLocaleString(i18n.language)}
             {data.state === "ready" && ` · ${t("exports.rows", { count: data.rows })}`}
+            {/* A worker died mid-build and another took over: say so, it explains a wait. */}
+            {data.attempts > 1 && ` · ${t("exports.attempts", { count: data.attempts })}`}
             {data.expires_at &&
               ` · ${t("exports.expires", { date: new Date(data.expires_at).toLocaleString(i18n.language) })}`}
           </Text>
