@@ -15,6 +15,19 @@ export default defineConfig({
   plugins: [react()],
   server: { proxy, host: "127.0.0.1" },
   preview: { proxy, host: "127.0.0.1" },
+  build: {
+    rolldownOptions: {
+      output: {
+        // Screens are split by their lazy routes (src/main.tsx). React itself goes into its own
+        // chunk: every page needs it, it changes only with an upgrade, so browsers keep it
+        // cached across our releases. (Mantine stays split by use: a group would pull every
+        // component any screen uses into the first load.)
+        codeSplitting: {
+          groups: [{ name: "react", test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ }],
+        },
+      },
+    },
+  },
   test: {
     environment: "jsdom",
     setupFiles: ["./src/test-setup.ts"],
