@@ -1,4 +1,3 @@
-import { expect, test } from "@playwright/test";
 import {
   logIn,
   logOut,
@@ -7,6 +6,7 @@ import {
   registerCustomer,
   screenshots,
 } from "./account-helpers";
+import { expect, test } from "./fixtures";
 import { totp } from "./totp";
 
 test("an API key: its secret shown once works, the key is listed, then revoked and refused", async ({

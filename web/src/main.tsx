@@ -5,6 +5,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { createBrowserRouter, RouterProvider } from "react-router-dom";
+import { config as zodConfig } from "zod/v4/core";
 import { Shell } from "./App";
 import { campaignsRoutes } from "./features/campaigns/routes";
 import { contactsRoutes } from "./features/contacts/routes";
@@ -12,6 +13,11 @@ import { opsRoutes } from "./features/ops/routes";
 import { sendersRoutes } from "./features/senders/routes";
 import { templatesRoutes } from "./features/templates/routes";
 import { webhooksRoutes } from "./features/webhooks/routes";
+
+// Production's Content-Security-Policy allows no eval: without this, zod probes for it with a
+// `new Function` whose refusal the browser reports as a violation (web/e2e/fixtures.ts fails
+// on it); its schemas work the same without the compiled fast path.
+zodConfig({ jitless: true });
 
 // Every screen is its own chunk, fetched when its route is first visited (the router's lazy
 // routes): the first load carries the shell only, and a customer never fetches the console.
