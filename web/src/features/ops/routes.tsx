@@ -24,4 +24,32 @@ export const opsRoutes: RouteObject[] = [
     path: "/ops/invoices",
     lazy: () => import("./Invoices").then((m) => ({ Component: m.OpsInvoices })),
   },
+  {
+    path: "/ops/refunds",
+    lazy: () => import("./Refunds").then((m) => ({ Component: m.OpsRefunds })),
+  },
+  {
+    path: "/ops/penalties",
+    lazy: () => import("./Penalties").then((m) => ({ Component: m.OpsPenalties })),
+  },
+  {
+    path: "/ops/breach-notices",
+    lazy: () => import("./BreachNotices").then((m) => ({ Component: m.OpsBreachNotices })),
+  },
+  {
+    path: "/ops/numbers",
+    lazy: () => import("./Numbers").then((m) => ({ Component: m.OpsNumbers })),
+  },
+  {
+    path: "/ops/announcements",
+    lazy: () => import("./Announcements").then((m) => ({ Component: m.OpsAnnouncements })),
+  },
+  {
+    path: "/ops/destinations",
+    lazy: () => import("./Destinations").then((m) => ({ Component: m.OpsDestinations })),
+  },
+  {
+    path: "/ops/inbound",
+    lazy: () => import("./Inbound").then((m) => ({ Component: m.OpsInbound })),
+  },
 ];
