@@ -198,47 +198,54 @@ export function OpsTariffs() {
                 {t("tariffs.schedule")}
               </Button>
             </Group>
-            <Table.ScrollContainer minWidth={560}>
-              <Table mt="xs">
-                <Table.Thead>
-                  <Table.Tr>
-                    <Table.Th>{t("tariffs.effective")}</Table.Th>
-                    <Table.Th>{t("tariffs.versionState")}</Table.Th>
-                    <Table.Th>{t("tariffs.prices")}</Table.Th>
-                    <Table.Th>{t("tariffs.by")}</Table.Th>
-                  </Table.Tr>
-                </Table.Thead>
-                <Table.Tbody>
-                  {tariff.versions.map((version) => {
-                    const state = states[version.id] ?? "past";
-                    return (
-                      <Table.Tr
-                        key={version.id}
-                        data-testid="ops-tariff-version"
-                        data-state={state}
-                      >
-                        <Table.Td>{when(version.effective_from)}</Table.Td>
-                        <Table.Td>
-                          <Badge color={STATE_COLORS[state]} variant="light">
-                            {t(`tariffs.versionStates.${state}`)}
-                          </Badge>
-                        </Table.Td>
-                        <Table.Td>
-                          <Button
-                            size="compact-xs"
-                            variant="subtle"
-                            onClick={() => setViewing({ tariff, version })}
-                          >
-                            {t("tariffs.pricesCount", { count: version.prices })}
-                          </Button>
-                        </Table.Td>
-                        <Table.Td>{version.created_by}</Table.Td>
-                      </Table.Tr>
-                    );
-                  })}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            {tariff.versions.length === 0 && (
+              <Text size="sm" c="dimmed" mt="xs">
+                {t("tariffs.noVersions")}
+              </Text>
+            )}
+            {tariff.versions.length > 0 && (
+              <Table.ScrollContainer minWidth={560}>
+                <Table mt="xs">
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>{t("tariffs.effective")}</Table.Th>
+                      <Table.Th>{t("tariffs.versionState")}</Table.Th>
+                      <Table.Th>{t("tariffs.prices")}</Table.Th>
+                      <Table.Th>{t("tariffs.by")}</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {tariff.versions.map((version) => {
+                      const state = states[version.id] ?? "past";
+                      return (
+                        <Table.Tr
+                          key={version.id}
+                          data-testid="ops-tariff-version"
+                          data-state={state}
+                        >
+                          <Table.Td>{when(version.effective_from)}</Table.Td>
+                          <Table.Td>
+                            <Badge color={STATE_COLORS[state]} variant="light">
+                              {t(`tariffs.versionStates.${state}`)}
+                            </Badge>
+                          </Table.Td>
+                          <Table.Td>
+                            <Button
+                              size="compact-xs"
+                              variant="subtle"
+                              onClick={() => setViewing({ tariff, version })}
+                            >
+                              {t("tariffs.pricesCount", { count: version.prices })}
+                            </Button>
+                          </Table.Td>
+                          <Table.Td>{version.created_by}</Table.Td>
+                        </Table.Tr>
+                      );
+                    })}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            )}
           </Card>
         );
       })}
