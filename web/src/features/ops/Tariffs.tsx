@@ -29,7 +29,8 @@ export function versionStates(
 ): Record<string, "scheduled" | "current" | "past"> {
   const started = versions.filter((v) => Date.parse(v.effective_from) <= now);
   const current = started.reduce<Version | undefined>(
-    (latest, v) => (!latest || v.effective_from > latest.effective_from ? v : latest),
+    (latest, v) =>
+      !latest || Date.parse(v.effective_from) > Date.parse(latest.effective_from) ? v : latest,
     undefined,
   );
   return Object.fromEntries(
