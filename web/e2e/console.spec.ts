@@ -324,8 +324,12 @@ test("an operator sends a breach notice, assigns a number, mails customers, open
   await expect(page.getByTestId("ops-announcement-result")).toContainText(/Queued for \d+ user/);
   await noCriticalViolations(page);
 
-  await page.getByRole("link", { name: "Destinations" }).click();
-  await page.getByLabel("Account id").fill(accountId);
+  // From the account's row: the destinations screen opens with the account filled in.
+  await page.getByRole("link", { name: "Accounts" }).click();
+  await page.getByLabel("Search by id, company or e-mail").fill(customer.email);
+  await expect(page.getByTestId("ops-account-row")).toHaveCount(1);
+  await page.getByTestId("ops-account-row").getByRole("link", { name: "Destinations" }).click();
+  await expect(page.getByLabel("Account id")).toHaveValue(accountId);
   await page.getByLabel("satellite").check();
   const countries = page.getByRole("combobox", { name: "Further countries it may send to" });
   await countries.fill("fr");

@@ -13,6 +13,7 @@ import {
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSearchParams } from "react-router-dom";
 import { api, type Schemas, unwrap } from "../../api/client";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
@@ -126,7 +127,9 @@ function Editor({ current }: { current: Exceptions }) {
  * is saved at once; what is not ticked or listed is not allowed. */
 export function OpsDestinations() {
   const { t } = useTranslation(NS);
-  const [account, setAccount] = useState("");
+  // Opened from an account's row (Accounts): that account, filled in.
+  const [params] = useSearchParams();
+  const [account, setAccount] = useState(params.get("account") ?? "");
   const accountId = account.trim();
   const exceptions = useQuery({
     queryKey: ["ops", "destinations", accountId],

@@ -13,6 +13,7 @@ import { useDebouncedValue } from "@mantine/hooks";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSearchParams } from "react-router-dom";
 import { api, unwrap } from "../../api/client";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
@@ -26,7 +27,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * changed the sender's consent. */
 export function OpsInbound() {
   const { t, i18n } = useTranslation(NS);
-  const [account, setAccount] = useState("");
+  // Opened from an account's row (Accounts): that account, filled in.
+  const [params] = useSearchParams();
+  const [account, setAccount] = useState(params.get("account") ?? "");
   const [number, setNumber] = useState("");
   const [unowned, setUnowned] = useState(false);
   const [debouncedAccount] = useDebouncedValue(account.trim(), 300);

@@ -3,6 +3,7 @@ import { useDebouncedValue } from "@mantine/hooks";
 import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSearchParams } from "react-router-dom";
 import { api, unwrap } from "../../api/client";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
@@ -15,10 +16,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function OpsNumbers() {
   const { t, i18n } = useTranslation(NS);
   const queryClient = useQueryClient();
-  const [filter, setFilter] = useState("");
+  // Opened from an account's row (Accounts): its numbers, and the form to assign it one.
+  const [params] = useSearchParams();
+  const [filter, setFilter] = useState(params.get("account") ?? "");
   const [debounced] = useDebouncedValue(filter.trim(), 300);
   const [number, setNumber] = useState("");
-  const [account, setAccount] = useState("");
+  const [account, setAccount] = useState(params.get("account") ?? "");
   // Only a whole id filters: a half-typed one would be a 422 on every key stroke.
   const accountId = UUID.test(debounced) ? debounced : undefined;
   const numbers = useInfiniteQuery({

@@ -2,6 +2,7 @@ import { Alert, Button, Group, Stack, Text, Textarea, TextInput, Title } from "@
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useSearchParams } from "react-router-dom";
 import { api, unwrap } from "../../api/client";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
@@ -11,7 +12,9 @@ import { NS } from "./i18n";
  * written to the account's audit log with the reason. */
 export function OpsPenalties() {
   const { t } = useTranslation(NS);
-  const [account, setAccount] = useState("");
+  // Opened from an account's row (Accounts): that account, filled in.
+  const [params] = useSearchParams();
+  const [account, setAccount] = useState(params.get("account") ?? "");
   const [amount, setAmount] = useState("");
   const [caseId, setCaseId] = useState("");
   const [reason, setReason] = useState("");
