@@ -192,7 +192,7 @@ function localTime(hours: number): string {
   return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
 }
 
-test("an operator posts a penalty, schedules a tariff version from a CSV, and pays a closed account's refund", async ({
+test("an operator posts a penalty, schedules a tariff version from a CSV, pays a closed account's refund and rejects another's", async ({
   page,
 }) => {
   const operator = process.env.OPS_EMAIL;
@@ -277,6 +277,25 @@ test("an operator posts a penalty, schedules a tariff version from a CSV, and pa
   await expect(refund).toHaveCount(0);
   await page.getByText("paid", { exact: true }).first().click();
   await expect(refund.locator("[data-state]")).toHaveAttribute("data-state", "paid");
+
+  // Another closed account gave no bank details: its refund is refused with a reason.
+  const other = await registerCustomer(page, "refund-rejected");
+  const otherAccount = accountOf(other.token);
+  const asOther = { Authorization: `Bearer ${other.token}` };
+  expect((await page.request.post("/v1/account/close", { headers: asOther })).status()).toBe(204);
+  await page.getByText("awaiting details", { exact: true }).first().click();
+  const waiting = page.locator(`[data-testid="ops-refund-row"][data-account="${otherAccount}"]`);
+  await expect(async () => {
+    await page.reload();
+    await page.getByText("awaiting details", { exact: true }).first().click();
+    await expect(waiting).toHaveCount(1, { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  await waiting.getByRole("button", { name: "Reject" }).click();
+  await page.getByRole("dialog").getByLabel("Reason").fill("Balance was promotional credit only");
+  await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+  await expect(waiting).toHaveCount(0);
+  await page.getByText("rejected", { exact: true }).first().click();
+  await expect(waiting).toContainText("Balance was promotional credit only");
 });
 
 test("an operator sends a breach notice, assigns a number, mails customers, opens destinations and traces inbound SMS", async ({
