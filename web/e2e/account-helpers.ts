@@ -20,7 +20,9 @@ export async function screenshots(page: Page, name: string): Promise<void> {
 export async function noCriticalViolations(page: Page): Promise<void> {
   const results = await new AxeBuilder({ page }).analyze();
   const critical = results.violations.filter((v) => v.impact === "critical");
-  expect(critical.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  // Which elements, too: "a button has no name" alone does not say which one.
+  const where = (v: (typeof critical)[number]) => v.nodes.map((n) => n.target.join(" ")).join(", ");
+  expect(critical.map((v) => `${v.id}: ${v.help} (${where(v)})`)).toEqual([]);
 }
 
 export interface Customer {

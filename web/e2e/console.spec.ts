@@ -1,4 +1,3 @@
-import { expect, test } from "@playwright/test";
 import {
   logIn,
   logOut,
@@ -7,6 +6,7 @@ import {
   registerCustomer,
   screenshots,
 } from "./account-helpers";
+import { expect, test } from "./fixtures";
 import { totp } from "./totp";
 
 test("an API key: its secret shown once works, the key is listed, then revoked and refused", async ({
@@ -177,4 +177,199 @@ test("an operator adds a content rule, sees the review queue, and deletes the ru
   await screenshots(page, "ops-content");
   await rule.getByRole("button", { name: "Delete" }).click();
   await expect(rule).toHaveCount(0);
+});
+
+/** The account id in a customer's access token (the console addresses accounts by id). */
+function accountOf(token: string): string {
+  const claims = token.split(".")[1] ?? "";
+  return JSON.parse(Buffer.from(claims, "base64url").toString()).account_id;
+}
+
+/** A `datetime-local` value `hours` from now, in the browser's (and this process's) zone. */
+function localTime(hours: number): string {
+  const at = new Date(Date.now() + hours * 3_600_000);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+}
+
+test("an operator posts a penalty, schedules a tariff version from a CSV, pays a closed account's refund and rejects another's", async ({
+  page,
+}) => {
+  const operator = process.env.OPS_EMAIL;
+  const operatorPassword = process.env.OPS_PASSWORD;
+  test.skip(!operator || !operatorPassword, "tests/web makes the operator with auth's CLI");
+  const customer = await registerCustomer(page, "refund");
+  const accountId = accountOf(customer.token);
+  await logIn(page, operator ?? "", operatorPassword ?? "");
+  await expect(page.getByRole("heading", { name: "Sender names to review" })).toBeVisible();
+
+  // A penalty comes off the starter credit, once per case.
+  await page.getByRole("link", { name: "Penalties" }).click();
+  const caseId = `case-${Date.now()}`;
+  const fillPenalty = async () => {
+    await page.getByLabel("Account id").fill(accountId);
+    await page.getByLabel("Amount").fill("0.05");
+    await page.getByLabel("Case id").fill(caseId);
+    await page.getByLabel("Reason").fill("Spam complaints, case review");
+    await page.getByRole("button", { name: "Post penalty" }).click();
+  };
+  await fillPenalty();
+  await expect(page.getByTestId("ops-penalty-result")).toContainText("0.05");
+  await noCriticalViolations(page);
+  await screenshots(page, "ops-penalties");
+  await fillPenalty();
+  await expect(page.getByRole("alert")).toContainText("penalty_exists");
+
+  // The account's own price plan, then prices scheduled a day ahead from a CSV file.
+  await page.getByRole("link", { name: "Tariffs" }).click();
+  const plan = `Plan ${Date.now()}`;
+  await page.getByLabel("Name").fill(plan);
+  await page.getByRole("textbox", { name: "Account" }).fill(accountId);
+  await page.getByRole("button", { name: "Create tariff" }).click();
+  const tariff = page.getByTestId("ops-tariff").filter({ hasText: plan });
+  await expect(tariff).toHaveCount(1);
+  await tariff.getByRole("button", { name: "Schedule a new version" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Effective from").fill(localTime(24));
+  await dialog.locator('input[type="file"]').setInputFiles({
+    name: "prices.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("prefix,price_per_part\n44,0.0450\n49,0.0510\n"),
+  });
+  await expect(dialog.getByText("2 prefixes to price")).toBeVisible();
+  await noCriticalViolations(page);
+  await dialog.getByRole("button", { name: "Schedule a new version" }).click();
+  await expect(dialog).toHaveCount(0);
+  const version = tariff.locator('[data-testid="ops-tariff-version"][data-state="scheduled"]');
+  await expect(version).toHaveCount(1);
+  await version.getByRole("button", { name: "2 prefixes" }).click();
+  await expect(page.getByTestId("ops-tariff-prices")).toContainText("0.051");
+  await noCriticalViolations(page);
+  await screenshots(page, "ops-tariffs");
+  await page.keyboard.press("Escape");
+
+  // The customer closes the account and gives the bank details the refund goes to.
+  const asCustomer = { Authorization: `Bearer ${customer.token}` };
+  const closed = await page.request.post("/v1/account/close", { headers: asCustomer });
+  expect(closed.status(), await closed.text()).toBe(204);
+  await expect
+    .poll(
+      async () =>
+        (await page.request.get("/v1/billing/refund-request", { headers: asCustomer })).status(),
+      {
+        timeout: 30_000,
+      },
+    )
+    .toBe(200);
+  const details = await page.request.post("/v1/billing/refund-request/bank-details", {
+    headers: asCustomer,
+    data: { holder: "Refund Ltd", iban: "NL91 ABNA 0417 1643 00", bic: "ABNANL2A" },
+  });
+  expect(details.status(), await details.text()).toBe(200);
+
+  await page.getByRole("link", { name: "Refunds" }).click();
+  const refund = page.locator(`[data-testid="ops-refund-row"][data-account="${accountId}"]`);
+  await expect(refund).toContainText("Refund Ltd");
+  await expect(refund).toContainText("NL91");
+  await noCriticalViolations(page);
+  await screenshots(page, "ops-refunds");
+  await refund.getByRole("button", { name: "Mark paid" }).click();
+  await expect(refund).toHaveCount(0);
+  await page.getByText("paid", { exact: true }).first().click();
+  await expect(refund.locator("[data-state]")).toHaveAttribute("data-state", "paid");
+
+  // Another closed account gave no bank details: its refund is refused with a reason.
+  const other = await registerCustomer(page, "refund-rejected");
+  const otherAccount = accountOf(other.token);
+  const asOther = { Authorization: `Bearer ${other.token}` };
+  expect((await page.request.post("/v1/account/close", { headers: asOther })).status()).toBe(204);
+  await page.getByText("awaiting details", { exact: true }).first().click();
+  const waiting = page.locator(`[data-testid="ops-refund-row"][data-account="${otherAccount}"]`);
+  await expect(async () => {
+    await page.reload();
+    await page.getByText("awaiting details", { exact: true }).first().click();
+    await expect(waiting).toHaveCount(1, { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  await waiting.getByRole("button", { name: "Reject" }).click();
+  await page.getByRole("dialog").getByLabel("Reason").fill("Balance was promotional credit only");
+  await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+  await expect(waiting).toHaveCount(0);
+  await page.getByText("rejected", { exact: true }).first().click();
+  await expect(waiting).toContainText("Balance was promotional credit only");
+});
+
+test("an operator sends a breach notice, assigns a number, mails customers, opens destinations and traces inbound SMS", async ({
+  page,
+}) => {
+  const operator = process.env.OPS_EMAIL;
+  const operatorPassword = process.env.OPS_PASSWORD;
+  test.skip(!operator || !operatorPassword, "tests/web makes the operator with auth's CLI");
+  const customer = await registerCustomer(page, "notice");
+  const accountId = accountOf(customer.token);
+  await logIn(page, operator ?? "", operatorPassword ?? "");
+  await expect(page.getByRole("heading", { name: "Sender names to review" })).toBeVisible();
+
+  await page.getByRole("link", { name: "Breach notices" }).click();
+  const what = `Test breach ${Date.now()}: contact names exposed; rotate your API keys.`;
+  await page.getByLabel("What happened").fill(what);
+  await page.getByLabel("Detected at").fill(localTime(-1));
+  await page.getByLabel("Affected account ids").fill(accountId);
+  await page.getByRole("button", { name: "Send notice" }).click();
+  const notice = page.getByTestId("ops-breach-row").filter({ hasText: what });
+  await expect(notice).toContainText("1 account");
+  // Its owner's mail goes out well within the 72 hours.
+  await expect(notice).toHaveAttribute("data-state", "done", { timeout: 60_000 });
+  await expect(notice).toContainText("1 of 1 sent");
+  await noCriticalViolations(page);
+  await screenshots(page, "ops-breach-notices");
+
+  await page.getByRole("link", { name: "Numbers" }).click();
+  const number = `+44770090${String(Date.now()).slice(-4)}`;
+  await page.getByRole("textbox", { name: "Number", exact: true }).fill(number);
+  await page.getByRole("textbox", { name: "Account id", exact: true }).fill(accountId);
+  await page.getByRole("button", { name: "Assign", exact: true }).click();
+  const assigned = page.getByTestId("ops-number-row").filter({ hasText: number });
+  await expect(assigned).toContainText(accountId);
+  await noCriticalViolations(page);
+  await screenshots(page, "ops-numbers");
+  await assigned.getByRole("button", { name: "Unassign" }).click();
+  await expect(assigned).toHaveCount(0);
+
+  await page.getByRole("link", { name: "Announcements" }).click();
+  await page.getByLabel("Subject").fill("Planned maintenance");
+  await page.getByLabel("Text").fill("The API answers slowly on Sunday 02:00-03:00 UTC.");
+  await page.getByLabel("Service announcement").check();
+  await page.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(page.getByTestId("ops-announcement-result")).toContainText(/Queued for \d+ user/);
+  await noCriticalViolations(page);
+
+  // From the account's row: the destinations screen opens with the account filled in.
+  await page.getByRole("link", { name: "Accounts" }).click();
+  await page.getByLabel("Search by id, company or e-mail").fill(customer.email);
+  await expect(page.getByTestId("ops-account-row")).toHaveCount(1);
+  await page.getByTestId("ops-account-row").getByRole("link", { name: "Destinations" }).click();
+  await expect(page.getByLabel("Account id")).toHaveValue(accountId);
+  await page.getByLabel("satellite").check();
+  const countries = page.getByRole("combobox", { name: "Further countries it may send to" });
+  await countries.fill("fr");
+  await countries.press("Enter");
+  await page.getByLabel("Note").fill("contract 2026/114");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByTestId("ops-destinations-changed")).toContainText("Changed");
+  await noCriticalViolations(page);
+  await screenshots(page, "ops-destinations");
+  // Saved: the account's set as the API now answers it.
+  await page.reload();
+  await page.getByLabel("Account id").fill(accountId);
+  await expect(page.getByLabel("satellite")).toBeChecked();
+  await expect(page.getByLabel("international_premium")).not.toBeChecked();
+  await expect(page.getByText("FR", { exact: true })).toBeVisible();
+
+  await page.getByRole("link", { name: "Inbound SMS" }).click();
+  await page.getByLabel("Only those no account owns").check();
+  await expect(
+    page.getByText("No inbound SMS").or(page.getByTestId("ops-inbound-row").first()),
+  ).toBeVisible();
+  await noCriticalViolations(page);
+  await screenshots(page, "ops-inbound");
 });

@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page, test } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 
 const CYRILLIC_TWO_PARTS =
   "Привет! Ваш код подтверждения 4821. Никому его не сообщайте, даже сотрудникам банка.";

@@ -1,7 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Page, test } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 
 // The customer's workspace screens: contacts and imports, groups and consent, sender names,
 // templates used by a campaign, webhooks. Each test signs up its own account, so tests do not

@@ -56,6 +56,13 @@ export function Shell() {
     { to: "/ops/content-rules", label: t("app.nav.opsContent") },
     { to: "/ops/tariffs", label: t("app.nav.opsTariffs") },
     { to: "/ops/invoices", label: t("app.nav.opsInvoices") },
+    { to: "/ops/refunds", label: t("app.nav.opsRefunds") },
+    { to: "/ops/penalties", label: t("app.nav.opsPenalties") },
+    { to: "/ops/breach-notices", label: t("app.nav.opsBreachNotices") },
+    { to: "/ops/numbers", label: t("app.nav.opsNumbers") },
+    { to: "/ops/announcements", label: t("app.nav.opsAnnouncements") },
+    { to: "/ops/destinations", label: t("app.nav.opsDestinations") },
+    { to: "/ops/inbound", label: t("app.nav.opsInbound") },
   ].filter((link) => link.to.startsWith("/ops/") === operator);
   const logOut = async () => {
     const refresh_token = session.refreshToken;

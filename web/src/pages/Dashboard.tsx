@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { AccountStateBanner } from "../features/account-state/AccountStateBanner";
-import { UsageChart } from "../features/billing/UsageChart";
+import { LazyUsageChart } from "../features/billing/LazyUsageChart";
 import { MessageTable } from "./Messages";
 
 export function Dashboard() {
@@ -41,7 +41,7 @@ export function Dashboard() {
       </SimpleGrid>
       {/* No per-status message counts exist in the API; the month's usage by day (messages
           charged, parts refunded as undelivered) is the closest honest figure. */}
-      {usage.data && <UsageChart rows={usage.data.rows} />}
+      {usage.data && <LazyUsageChart rows={usage.data.rows} />}
       <Title order={2} size="h3">
         {t("dashboard.recent")}
       </Title>

@@ -6,8 +6,8 @@ import { api, type Schemas, unwrap } from "../../api/client";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { saveBlob } from "../files/download";
 import { NS } from "./i18n";
+import { LazyUsageChart } from "./LazyUsageChart";
 import { dayRange, rangeFileName } from "./range";
-import { UsageChart } from "./UsageChart";
 
 type GroupBy = Schemas["UsageReport"]["group_by"];
 
@@ -68,7 +68,7 @@ export function Usage() {
       </Group>
       <ProblemAlert error={usage.error ?? csv.error} />
       {usage.isLoading && <Text c="dimmed">{t("loading")}</Text>}
-      {report && groupBy === "day" && <UsageChart rows={report.rows} />}
+      {report && groupBy === "day" && <LazyUsageChart rows={report.rows} />}
       {report && report.rows.length === 0 && <Text>{t("usage.empty")}</Text>}
       {report && report.rows.length > 0 && (
         <Table.ScrollContainer minWidth={480}>

@@ -1,10 +1,17 @@
 import type { RouteObject } from "react-router-dom";
-import { CampaignCreate } from "./CampaignCreate";
-import { CampaignDetail } from "./CampaignDetail";
-import { CampaignsPage } from "./CampaignsPage";
 
+// Each screen is its own chunk, fetched when the route is first visited.
 export const campaignsRoutes: RouteObject[] = [
-  { path: "/campaigns", element: <CampaignsPage /> },
-  { path: "/campaigns/new", element: <CampaignCreate /> },
-  { path: "/campaigns/:campaignId", element: <CampaignDetail /> },
+  {
+    path: "/campaigns",
+    lazy: () => import("./CampaignsPage").then((m) => ({ Component: m.CampaignsPage })),
+  },
+  {
+    path: "/campaigns/new",
+    lazy: () => import("./CampaignCreate").then((m) => ({ Component: m.CampaignCreate })),
+  },
+  {
+    path: "/campaigns/:campaignId",
+    lazy: () => import("./CampaignDetail").then((m) => ({ Component: m.CampaignDetail })),
+  },
 ];

@@ -1,14 +1,25 @@
 import type { RouteObject } from "react-router-dom";
-import { ContactDetail } from "./ContactDetail";
-import { ContactsPage } from "./ContactsPage";
-import { FieldsPage } from "./FieldsPage";
-import { GroupsPage } from "./GroupsPage";
-import { ImportPage } from "./ImportPage";
 
+// Each screen is its own chunk, fetched when the route is first visited.
 export const contactsRoutes: RouteObject[] = [
-  { path: "/contacts", element: <ContactsPage /> },
-  { path: "/contacts/groups", element: <GroupsPage /> },
-  { path: "/contacts/import", element: <ImportPage /> },
-  { path: "/contacts/fields", element: <FieldsPage /> },
-  { path: "/contacts/:contactId", element: <ContactDetail /> },
+  {
+    path: "/contacts",
+    lazy: () => import("./ContactsPage").then((m) => ({ Component: m.ContactsPage })),
+  },
+  {
+    path: "/contacts/groups",
+    lazy: () => import("./GroupsPage").then((m) => ({ Component: m.GroupsPage })),
+  },
+  {
+    path: "/contacts/import",
+    lazy: () => import("./ImportPage").then((m) => ({ Component: m.ImportPage })),
+  },
+  {
+    path: "/contacts/fields",
+    lazy: () => import("./FieldsPage").then((m) => ({ Component: m.FieldsPage })),
+  },
+  {
+    path: "/contacts/:contactId",
+    lazy: () => import("./ContactDetail").then((m) => ({ Component: m.ContactDetail })),
+  },
 ];

@@ -1,5 +1,6 @@
 import {
   Alert,
+  Anchor,
   Badge,
   Button,
   Checkbox,
@@ -19,6 +20,7 @@ import {
 } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router-dom";
 import { api, type Schemas, unwrap } from "../../api/client";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
@@ -106,6 +108,21 @@ function Actions({ account }: { account: Account }) {
         onConfirm={(reason) => asking && change.mutate({ action: asking, reason })}
       />
     </Stack>
+  );
+}
+
+/** The console's other screens about one account, opened with it filled in. */
+function AccountLinks({ accountId }: { accountId: string }) {
+  const { t } = useTranslation(NS);
+  const screens = ["destinations", "penalties", "numbers", "inbound"] as const;
+  return (
+    <Group gap="xs">
+      {screens.map((screen) => (
+        <Anchor key={screen} component={Link} to={`/ops/${screen}?account=${accountId}`} size="xs">
+          {t(`accounts.links.${screen}`)}
+        </Anchor>
+      ))}
+    </Group>
   );
 }
 
@@ -224,6 +241,7 @@ export function OpsAccounts() {
                     <Text size="xs" c="dimmed">
                       {account.id}
                     </Text>
+                    <AccountLinks accountId={account.id} />
                   </Table.Td>
                   <Table.Td>
                     {account.contact_email ?? "—"}

@@ -17,7 +17,12 @@ export function ReasonModal(props: {
   const { t } = useTranslation(NS);
   const [reason, setReason] = useState("");
   return (
-    <Modal opened={props.opened} onClose={props.onClose} title={props.title}>
+    <Modal
+      opened={props.opened}
+      onClose={props.onClose}
+      title={props.title}
+      closeButtonProps={{ "aria-label": t("close") }}
+    >
       <form
         onSubmit={(event) => {
           event.preventDefault();

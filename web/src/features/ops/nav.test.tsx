@@ -34,6 +34,8 @@ describe("the navigation", () => {
     renderShell("ops", "/ops/senders");
     expect(screen.getByRole("link", { name: "Sender review" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "SMSC health" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Refunds" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Breach notices" })).toBeInTheDocument();
     expect(screen.queryByRole("link", { name: "Send" })).not.toBeInTheDocument();
     expect(screen.queryByRole("link", { name: "API keys" })).not.toBeInTheDocument();
   });
@@ -44,5 +46,6 @@ describe("the navigation", () => {
     expect(screen.getByRole("link", { name: "Billing" })).toBeInTheDocument();
     expect(screen.queryByRole("link", { name: "Sender review" })).not.toBeInTheDocument();
     expect(screen.queryByRole("link", { name: "Accounts" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Refunds" })).not.toBeInTheDocument();
   });
 });

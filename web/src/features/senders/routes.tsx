@@ -1,4 +1,9 @@
 import type { RouteObject } from "react-router-dom";
-import { SendersPage } from "./SendersPage";
 
-export const sendersRoutes: RouteObject[] = [{ path: "/senders", element: <SendersPage /> }];
+// Its own chunk, fetched when the route is first visited.
+export const sendersRoutes: RouteObject[] = [
+  {
+    path: "/senders",
+    lazy: () => import("./SendersPage").then((m) => ({ Component: m.SendersPage })),
+  },
+];

@@ -12,13 +12,13 @@ import {
   Title,
 } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { QRCodeSVG } from "qrcode.react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../../api/client";
 import { session } from "../../auth/session";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
+import { LazyQRCode } from "./LazyQRCode";
 
 const PROFILE = ["account-profile"];
 
@@ -52,7 +52,7 @@ function Enrol() {
     >
       <Stack>
         <Text size="sm">{t("security.scan")}</Text>
-        <QRCodeSVG
+        <LazyQRCode
           value={start.data.otpauth_uri}
           size={180}
           title={t("security.qr")}

@@ -1,4 +1,9 @@
 import type { RouteObject } from "react-router-dom";
-import { TemplatesPage } from "./TemplatesPage";
 
-export const templatesRoutes: RouteObject[] = [{ path: "/templates", element: <TemplatesPage /> }];
+// Its own chunk, fetched when the route is first visited.
+export const templatesRoutes: RouteObject[] = [
+  {
+    path: "/templates",
+    lazy: () => import("./TemplatesPage").then((m) => ({ Component: m.TemplatesPage })),
+  },
+];

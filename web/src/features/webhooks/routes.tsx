@@ -1,8 +1,13 @@
 import type { RouteObject } from "react-router-dom";
-import { WebhookAttempts } from "./WebhookAttempts";
-import { WebhooksPage } from "./WebhooksPage";
 
+// Each screen is its own chunk, fetched when the route is first visited.
 export const webhooksRoutes: RouteObject[] = [
-  { path: "/webhooks", element: <WebhooksPage /> },
-  { path: "/webhooks/:webhookId", element: <WebhookAttempts /> },
+  {
+    path: "/webhooks",
+    lazy: () => import("./WebhooksPage").then((m) => ({ Component: m.WebhooksPage })),
+  },
+  {
+    path: "/webhooks/:webhookId",
+    lazy: () => import("./WebhookAttempts").then((m) => ({ Component: m.WebhookAttempts })),
+  },
 ];
