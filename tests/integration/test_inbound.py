@@ -671,7 +671,10 @@ async def test_operators_see_the_mos_nobody_owns(
     )
     assert listed.status_code == 200, listed.text
     (item,) = listed.json()["items"]
-    assert (item["id"], item["text"], item["account_id"]) == (str(message.id), text, None)
+    assert (item["id"], item["from"], item["account_id"]) == (str(message.id), handset, None)
+    # Operators never see what people wrote (issue 12): no text, not even as raw bytes.
+    assert text not in listed.text
+    assert not {"text", "raw_hex"} & item.keys()
     one = await api.get(f"/v1/ops/inbound/{message.id}", headers=ops)
     assert one.json() == item
     assert_problem(
