@@ -135,8 +135,17 @@ async def test_a_postpaid_balance_goes_down_to_its_credit_limit_and_no_further(
         "currency": "EUR",
     }
 
+    # The customer sees its limit and what it can still spend.
+    assert await billing.balance(token) == {
+        "balance": "0.20",
+        "credit_limit": "0.30",
+        "available": "0.50",
+        "currency": "EUR",
+    }
+
     await charge(billing, producer, account_id, 8)  # 0.40: down to -0.20
     assert (await billing.balance(token))["balance"] == "-0.20"
+    assert (await billing.balance(token))["available"] == "0.10"
     await charge(billing, producer, account_id, 3)  # 0.15 more would pass -0.30: declined
     assert (await billing.balance(token))["balance"] == "-0.20"
     await charge(billing, producer, account_id, 2)  # exactly to the limit

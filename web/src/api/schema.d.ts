@@ -428,7 +428,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the account can still spend */
+        /**
+         * What the account can still spend
+         * @description `balance` goes below zero only on a postpaid account, down to minus its `credit_limit`; `available` is what messages can still be charged: the two together.
+         */
         get: operations["balance_v1_billing_balance_get"];
         put?: never;
         post?: never;
@@ -2629,11 +2632,23 @@ export interface components {
         /** BalanceResponse */
         BalanceResponse: {
             /**
+             * Available
+             * @description What can still be spent: the balance plus the credit limit
+             * @example 9.95
+             */
+            available: string;
+            /**
              * Balance
              * @description Decimal string, 2 to 4 fraction digits
              * @example 9.95
              */
             balance: string;
+            /**
+             * Credit Limit
+             * @description How far below zero a postpaid balance may go; 0.00 when prepaid
+             * @example 0.00
+             */
+            credit_limit: string;
             /**
              * Currency
              * @example EUR
