@@ -46,6 +46,14 @@ class BillingSettings(VerifyingServiceSettings):
     # that month's charges each time, hence less often).
     overdue_check_seconds: float = Field(default=3600.0, gt=0)
     acts_check_seconds: float = Field(default=21600.0, gt=0)
+    # How often the service looks for postpaid debts not invoiced for the last closed month
+    # (one invoice per account and month: later rounds of the month find it issued).
+    debt_invoices_check_seconds: float = Field(default=21600.0, gt=0)
+    # How often each replica reconciles the books (a full read; a replica skips a round
+    # while another is at it), and how far back the charges are compared with the messages
+    # dispatch accepted.
+    reconcile_seconds: float = Field(default=86400.0, gt=0)
+    reconcile_messages_days: int = Field(default=90, ge=1)
 
     @model_validator(mode="after")
     def _no_test_provider_in_production(self) -> "BillingSettings":

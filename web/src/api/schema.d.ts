@@ -3916,7 +3916,7 @@ export interface components {
             pdf_url: string;
             /**
              * Period
-             * @description An act's month, YYYY-MM
+             * @description An act's month, or the month a postpaid debt invoice is for, YYYY-MM
              */
             period: string | null;
             /**
@@ -4403,7 +4403,7 @@ export interface components {
             pdf_url: string;
             /**
              * Period
-             * @description An act's month, YYYY-MM
+             * @description An act's month, or the month a postpaid debt invoice is for, YYYY-MM
              */
             period: string | null;
             /**
