@@ -4,7 +4,8 @@ Every replica runs them; each is safe to run twice at once: overdue invoices are
 SKIP LOCKED and reported once each; an account's act for a month, and its postpaid debt
 invoice for a month, are unique, so a second replica's attempt fails its transaction and the
 next round finds it issued; the reconciliation only reads, and an advisory lock keeps two
-replicas from scanning the books at the same time."""
+replicas from scanning the books at the same time; the retention job's batches delete or
+blank what is past its period, which a second replica finds done."""
 
 from billing_service.acts.service import issue_acts
 from billing_service.companies.config import Companies
@@ -12,6 +13,7 @@ from billing_service.config import BillingSettings
 from billing_service.postpaid.invoicing import invoice_debts
 from billing_service.postpaid.service import report_overdue
 from billing_service.reconcile.scheduled import reconcile_round
+from billing_service.retention.service import retention_job
 from shared.events import utcnow
 from shared.periodic import PeriodicJob
 from shared.runtime import ServiceRuntime
@@ -36,6 +38,15 @@ class BillingRuntime(ServiceRuntime):
             )
         )
         self.start_periodic(PeriodicJob("reconcile", settings.reconcile_seconds, self.reconcile))
+        retention = retention_job(
+            self.sessionmaker,
+            settings.retention_batch_size,
+            accepted_messages_days=settings.accepted_messages_days,
+            refund_details_days=settings.refund_details_days,
+        )
+        self.start_periodic(
+            PeriodicJob("retention", settings.retention_interval_seconds, retention.run_once)
+        )
 
     async def report_overdue(self) -> int:
         return await report_overdue(self.sessionmaker, utcnow)
