@@ -1555,7 +1555,7 @@ export interface paths {
         get: operations["show_v1_ops_destinations__account_id__get"];
         /**
          * Enable high-risk categories and countries for an account
-         * @description Replaces the account's whole set: premium-rate, satellite or shared-cost categories of the high-risk ranges list, and countries beyond `DISPATCH_DEFAULT_ALLOWED_COUNTRIES`. Takes effect at once in this process and within `DISPATCH_DESTINATIONS_REFRESH_SECONDS` in the others; recorded in the account's audit log with what was enabled and disabled.
+         * @description Replaces the account's whole set: premium-rate, satellite or shared-cost categories of the high-risk ranges list, and countries beyond the account's `default_countries` (`DISPATCH_DEFAULT_ALLOWED_COUNTRIES`, and with `DISPATCH_ALLOW_LIST_BY_COMPANY` its contracting company's countries). Takes effect at once in this process and within `DISPATCH_DESTINATIONS_REFRESH_SECONDS` in the others; recorded in the account's audit log with what was enabled and disabled.
          */
         put: operations["decide_v1_ops_destinations__account_id__put"];
         post?: never;
@@ -3462,7 +3462,10 @@ export interface components {
             changed_at: string | null;
             /** Changed By */
             changed_by: string | null;
-            /** Default Countries */
+            /**
+             * Default Countries
+             * @description Countries the account may send to before any enabled for it: the platform's default list and its contracting company's countries (empty when neither applies: every country)
+             */
             default_countries: string[];
             /** Note */
             note: string | null;
