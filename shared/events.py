@@ -700,6 +700,16 @@ class PaymentOverdueCleared(BillingAccountEvent):
     invoice_id: UUID  # the invoice whose payment cleared it
 
 
+class CompanyAssigned(BillingAccountEvent):
+    """The contracting company an account signs with (at registration, or an operator's
+    change) and the countries it covers: its own `country` and `serves_countries`. Dispatch
+    makes them the account's default country allow-list (issue 10 item 1: toll fraud)."""
+
+    type: Literal["billing.company_assigned"] = "billing.company_assigned"
+    company: str
+    countries: list[str]  # ISO 3166 alpha-2, sorted
+
+
 AnyEvent = Annotated[
     AccountRegistered
     | AccountEmailVerified
@@ -734,7 +744,8 @@ AnyEvent = Annotated[
     | CampaignAudienceChunk
     | PaymentReceived
     | PaymentOverdue
-    | PaymentOverdueCleared,
+    | PaymentOverdueCleared
+    | CompanyAssigned,
     Field(discriminator="type"),
 ]
 

@@ -49,6 +49,8 @@ class DataKind(StrEnum):
     ACTIVITY_LOG = "activity_log"
     AUDIT_LOG = "audit_log"
     INACTIVE_ACCOUNTS = "inactive_accounts"
+    ACCEPTED_MESSAGES = "accepted_messages"
+    REFUND_BANK_DETAILS = "refund_bank_details"
 
 
 class Trigger(StrEnum):
@@ -60,6 +62,7 @@ class Trigger(StrEnum):
     SINCE_CLOSED = "since account closed or deletion asked"
     SINCE_CREATED = "since created"
     SINCE_LAST_LOGIN = "since last login"
+    SINCE_REFUND_DECIDED = "since the refund was paid, rejected or withdrawn"
 
 
 class Action(StrEnum):
@@ -213,6 +216,28 @@ POLICY: tuple[Rule, ...] = (
         3 * 365 * DAY,
         Action.DELETE,
         notice=30 * DAY,
+    ),
+    # What dispatch accepted, as billing heard of it: only for the reconciliation, which
+    # compares the charges of the last BILLING_RECONCILE_MESSAGES_DAYS (90) with it. The
+    # charges themselves are accounting records and stay in the ledger.
+    Rule(
+        DataKind.ACCEPTED_MESSAGES,
+        "billing",
+        "billing's record of accepted messages (message id, account, parts)",
+        Trigger.SINCE_CREATED,
+        120 * DAY,
+        Action.DELETE,
+    ),
+    # The transfer itself is an accounting record (amount, date, the ledger's entries, the
+    # bank's statement) and stays; where it went is needed only while the payment can be
+    # queried, returned or recalled: a SEPA recall may come up to 13 months later.
+    Rule(
+        DataKind.REFUND_BANK_DETAILS,
+        "billing",
+        "bank details (holder, IBAN, BIC) a closed account gave for its refund",
+        Trigger.SINCE_REFUND_DECIDED,
+        400 * DAY,
+        Action.REDACT,
     ),
 )
 

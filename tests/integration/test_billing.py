@@ -46,6 +46,11 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 WAIT_SECONDS = 30
 
 
+def prepaid(balance: str) -> dict[str, str]:
+    """A prepaid account's balance: no credit, so all of it and nothing more is available."""
+    return {"balance": balance, "credit_limit": "0.00", "available": balance, "currency": "EUR"}
+
+
 @dataclass
 class Billing:
     client: httpx.AsyncClient
@@ -188,7 +193,7 @@ async def test_new_account_gets_starter_credit(billing: Billing, auth_service: A
     assert [(e["kind"], e["amount"], e["message_id"]) for e in entries] == [
         ("starter_credit", "0.20", None)
     ]
-    assert await billing.balance(token) == {"balance": "0.20", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.20")
 
 
 async def test_two_part_message_costs_two_parts(
@@ -202,7 +207,7 @@ async def test_two_part_message_costs_two_parts(
 
     assert isinstance(charge, ChargeAuthorized)
     assert (charge.account_id, charge.amount, charge.currency) == (account_id, "0.10", "EUR")
-    assert await billing.balance(token) == {"balance": "0.10", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.10")
     entries = await billing.transactions(token)
     assert [(e["kind"], e["amount"], e["message_id"]) for e in entries] == [
         ("charge", "-0.10", str(message.message_id)),
@@ -228,7 +233,7 @@ async def test_a_message_is_charged_once_however_often_it_arrives(
     await publish(producer, marker, key=message.aggregate_id)
     await charges.first(marker.message_id)
 
-    assert await billing.balance(token) == {"balance": "0.05", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.05")
     charged = [e for e in await billing.transactions(token) if e["kind"] == "charge"]
     assert sorted(e["message_id"] for e in charged) == sorted(
         [str(message.message_id), str(marker.message_id)]
@@ -249,12 +254,12 @@ async def test_message_the_balance_cannot_cover_is_declined(
     assert isinstance(declined, ChargeDeclined)
     assert declined.code == "insufficient_funds"
     assert declined.reason == "Balance 0.20 EUR does not cover 0.25 EUR"
-    assert await billing.balance(token) == {"balance": "0.20", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.20")
     assert [e["kind"] for e in await billing.transactions(token)] == ["starter_credit"]
 
     await publish(producer, exactly)
     assert isinstance(await charges.first(exactly.message_id), ChargeAuthorized)
-    assert await billing.balance(token) == {"balance": "0.00", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.00")
 
 
 async def test_charges_fetched_in_one_batch_are_decided_in_order_per_account(
@@ -295,8 +300,8 @@ async def test_charges_fetched_in_one_batch_are_decided_in_order_per_account(
     assert decided["three"].reason == "Balance 0.10 EUR does not cover 0.15 EUR"
     assert decided["one"].reason == "Balance 0.00 EUR does not cover 0.05 EUR"
     assert len(charges.seen[two.message_id]) == 1
-    assert await billing.balance(first_token) == {"balance": "0.00", "currency": "EUR"}
-    assert await billing.balance(second_token) == {"balance": "0.00", "currency": "EUR"}
+    assert await billing.balance(first_token) == prepaid("0.00")
+    assert await billing.balance(second_token) == prepaid("0.00")
     kinds = sorted(e["kind"] for e in await billing.transactions(first_token))
     assert kinds == ["charge", "charge", "starter_credit"]
 
@@ -372,7 +377,7 @@ async def test_a_batch_is_charged_in_one_step_with_each_message_its_share(
         (batch.messages[0].message_id, "0.05"),
         (batch.messages[1].message_id, "0.10"),
     ]
-    assert await billing.balance(token) == {"balance": "0.05", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.05")
     charged = [e for e in await billing.transactions(token) if e["kind"] == "charge"]
     assert sorted((e["message_id"], e["amount"]) for e in charged) == sorted(
         [(str(batch.messages[0].message_id), "-0.05"), (str(batch.messages[1].message_id), "-0.10")]
@@ -393,7 +398,7 @@ async def test_a_batch_the_balance_cannot_cover_is_declined_whole(
     assert declined.code == "insufficient_funds"
     assert declined.message_ids == [m.message_id for m in batch.messages]
     assert declined.reason == "Balance 0.20 EUR does not cover the batch's 0.25 EUR"
-    assert await billing.balance(token) == {"balance": "0.20", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.20")
     assert [e["kind"] for e in await billing.transactions(token)] == ["starter_credit"]
 
 
@@ -414,7 +419,7 @@ async def test_a_batch_is_charged_once_however_often_it_arrives(
     await publish(producer, marker, key=batch.aggregate_id)
     await charges.first(marker.message_id)
 
-    assert await billing.balance(token) == {"balance": "0.05", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.05")
     charged = [e for e in await billing.transactions(token) if e["kind"] == "charge"]
     assert len(charged) == 3
     assert len(charges.batches[batch.batch_id]) == 1

@@ -1,7 +1,8 @@
 """Billing's scheduled jobs run in the service itself (no CronJob to forget), against
 PostgreSQL, the broker and the real auth service: a postpaid invoice left unpaid past its due
-date suspends the account with nobody running a command, and last month's charges get their
-act on the service's own schedule."""
+date suspends the account with nobody running a command, last month's charges get their
+act, a postpaid debt its monthly invoice, and the books are reconciled, on the service's own
+schedule."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -45,6 +46,8 @@ async def billing(
         # is what the tests wait for.
         overdue_check_seconds=0.2,
         acts_check_seconds=0.2,
+        debt_invoices_check_seconds=0.2,
+        reconcile_seconds=0.3,
     )
     app = create_app(settings)
     async with running_app(app) as client:
@@ -128,3 +131,71 @@ async def test_last_months_charges_get_their_act_on_the_services_schedule(
     # Later rounds issue nothing more.
     await asyncio.sleep(1)
     assert len(await acts()) == 1
+
+
+async def test_a_postpaid_debt_is_invoiced_for_the_month_on_the_services_schedule(
+    billing: Billing, producer: AIOKafkaProducer, auth_service: AuthClient, ops: dict[str, str]
+) -> None:
+    from billing_service.acts.service import Month
+
+    account_id, token = await opened(billing, auth_service)
+    terms = await billing.client.put(
+        f"/v1/ops/accounts/{account_id}/postpaid",
+        json={"postpaid": True, "credit_limit": "5.00"},
+        headers=ops,
+    )
+    assert terms.status_code == 200, terms.text
+    await charge(billing, producer, account_id, 9)  # 0.45: -0.25
+
+    async def invoices() -> list[dict[str, Any]]:
+        listed = await billing.client.get("/v1/billing/invoices", headers=bearer(token))
+        assert listed.status_code == 200, listed.text
+        return [i for i in listed.json()["items"] if i["document"] == "invoice"]
+
+    async with asyncio.timeout(WAIT_SECONDS):
+        while not (found := await invoices()):
+            await asyncio.sleep(0.2)
+    [invoice] = found
+    assert (invoice["net"], invoice["period"]) == ("0.25", Month.before(utcnow()).period)
+    # The month has its invoice: more debt waits for the next month's.
+    await charge(billing, producer, account_id, 1)
+    await asyncio.sleep(1)
+    assert len(await invoices()) == 1
+
+
+async def reconciled_differences(billing: Billing, kind: str) -> float:
+    scraped = (await billing.client.get("/metrics")).text
+    for line in scraped.splitlines():
+        if line.startswith(f'billing_reconcile_differences{{kind="{kind}"}}'):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"no billing_reconcile_differences for {kind} in /metrics")
+
+
+async def test_the_books_are_reconciled_on_the_services_schedule(
+    billing: Billing, producer: AIOKafkaProducer, auth_service: AuthClient
+) -> None:
+    from billing_service.ledger.models import Balance
+
+    account_id, _ = await opened(billing, auth_service)
+    async with asyncio.timeout(WAIT_SECONDS):
+        while await reconciled_differences(billing, "balance_mismatch") != 0:
+            await asyncio.sleep(0.2)
+    # Money made from nothing: the stored balance raised without a transaction.
+    sessionmaker = billing.app.state.runtime.sessionmaker
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Balance).where(Balance.account_id == account_id).values(amount_units=9_999)
+        )
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while await reconciled_differences(billing, "balance_mismatch") != 1:
+                await asyncio.sleep(0.2)
+        assert await reconciled_differences(billing, "transaction_unbalanced") == 0
+    finally:
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Balance).where(Balance.account_id == account_id).values(amount_units=2_000)
+            )
+    async with asyncio.timeout(WAIT_SECONDS):
+        while await reconciled_differences(billing, "balance_mismatch") != 0:
+            await asyncio.sleep(0.2)

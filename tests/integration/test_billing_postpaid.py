@@ -5,7 +5,7 @@ auth (reason `invoice_overdue`), and marking it paid lifts that suspension."""
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -135,8 +135,17 @@ async def test_a_postpaid_balance_goes_down_to_its_credit_limit_and_no_further(
         "currency": "EUR",
     }
 
+    # The customer sees its limit and what it can still spend.
+    assert await billing.balance(token) == {
+        "balance": "0.20",
+        "credit_limit": "0.30",
+        "available": "0.50",
+        "currency": "EUR",
+    }
+
     await charge(billing, producer, account_id, 8)  # 0.40: down to -0.20
     assert (await billing.balance(token))["balance"] == "-0.20"
+    assert (await billing.balance(token))["available"] == "0.10"
     await charge(billing, producer, account_id, 3)  # 0.15 more would pass -0.30: declined
     assert (await billing.balance(token))["balance"] == "-0.20"
     await charge(billing, producer, account_id, 2)  # exactly to the limit
@@ -202,9 +211,10 @@ async def test_an_overdue_postpaid_invoice_suspends_sending_until_it_is_paid(
         assert (await reconcile(session, [account_id])).differences == []
 
 
-async def test_what_a_postpaid_account_owes_is_invoiced_once(
+async def test_what_a_postpaid_account_owes_is_invoiced_once_a_month(
     billing: Billing, producer: AIOKafkaProducer, auth_service: AuthClient, ops: dict[str, str]
 ) -> None:
+    from billing_service.acts.service import Month
     from billing_service.postpaid.invoicing import invoice_debts
     from billing_service.reconcile.service import reconcile
 
@@ -218,6 +228,9 @@ async def test_what_a_postpaid_account_owes_is_invoiced_once(
     ).status_code == 200
     sessionmaker = billing.app.state.runtime.sessionmaker
     companies = billing.app.state.companies
+    now = utcnow()
+    this_month = Month(now.year, now.month)
+    next_month = this_month.end + timedelta(days=1)
 
     async def invoices() -> list[dict[str, Any]]:
         listed = await billing.client.get("/v1/billing/invoices", headers=bearer(token))
@@ -225,26 +238,29 @@ async def test_what_a_postpaid_account_owes_is_invoiced_once(
         items: list[dict[str, Any]] = listed.json()["items"]
         return items
 
-    async def run() -> None:
-        await invoice_debts(sessionmaker, companies, utcnow, 14)
+    async def run(at: datetime) -> None:
+        await invoice_debts(sessionmaker, companies, lambda: at, 14)
 
-    await run()
+    await run(now)
     assert await invoices() == []  # owes nothing yet
     await charge(billing, producer, account_id, 7)  # 0.35: -0.15
-    await run()
-    await run()  # the debt is invoiced already
+    await run(now)
+    await run(now)  # the debt is invoiced already
     (first,) = await invoices()
     assert (first["net"], first["status"]) == ("0.15", "issued")
-    assert first["due_date"] == (utcnow().date() + timedelta(days=14)).isoformat()
+    assert first["period"] == Month.before(now).period
+    assert first["due_date"] == (now.date() + timedelta(days=14)).isoformat()
     await charge(billing, producer, account_id, 2)  # 0.10 more: -0.25
-    await run()
+    await run(now)  # the month's invoice is out: the rest waits for the next month
+    assert len(await invoices()) == 1
+    await run(next_month)
     second, _ = await invoices()  # newest first
-    assert second["net"] == "0.10"
+    assert (second["net"], second["period"]) == ("0.10", this_month.period)
     for invoice in (first, second):
         paid = await billing.client.post(f"/v1/ops/invoices/{invoice['id']}/paid", headers=ops)
         assert paid.status_code == 200, paid.text
     assert (await billing.balance(token))["balance"] == "0.00"
-    await run()
+    await run(Month(next_month.year, next_month.month).end + timedelta(days=1))
     assert len(await invoices()) == 2
     async with sessionmaker() as session:
         assert (await reconcile(session, [account_id])).differences == []

@@ -26,7 +26,14 @@ from shared.events import AccountEmailVerified, AccountRegistered, ChargeDecline
 from shared.mail import MaildirMailer, read_maildir
 from tests.integration.auth_support import AuthApp
 from tests.integration.test_auth_account_states import new_email, operator
-from tests.integration.test_billing import Billing, ChargeFeed, accepted, bearer, publish
+from tests.integration.test_billing import (
+    Billing,
+    ChargeFeed,
+    accepted,
+    bearer,
+    prepaid,
+    publish,
+)
 from tests.support.apps import served_app
 from tests.support.databases import Databases
 from tests.support.inbox import eventually
@@ -231,7 +238,7 @@ async def test_credit_waits_for_the_mailed_link_and_comes_once(
     declined = await charges.first(message.message_id)
     assert isinstance(declined, ChargeDeclined)
     assert declined.code == "insufficient_funds"
-    assert await billing.balance(tokens["access_token"]) == {"balance": "0.00", "currency": "EUR"}
+    assert await billing.balance(tokens["access_token"]) == prepaid("0.00")
 
     verified = await verified_auth.verify(link)
     assert verified.status_code == 200, verified.text
@@ -244,7 +251,7 @@ async def test_credit_waits_for_the_mailed_link_and_comes_once(
     await publish(producer, late)
     await handled(billing, again.event_id)
     await handled(billing, late.event_id)
-    assert await billing.balance(tokens["access_token"]) == {"balance": "0.20", "currency": "EUR"}
+    assert await billing.balance(tokens["access_token"]) == prepaid("0.20")
     kinds = [entry["kind"] for entry in await billing.transactions(tokens["access_token"])]
     assert kinds == ["starter_credit"]
 

@@ -37,7 +37,7 @@ from shared.events import (
 )
 from shared.internal import INTERNAL_TOKEN_HEADER
 from shared.kafka import new_producer
-from tests.integration.test_billing import Billing, ChargeFeed, publish
+from tests.integration.test_billing import Billing, ChargeFeed, prepaid, publish
 from tests.integration.test_senders import assert_problem, token_as
 from tests.support.apps import AuthClient, running_app
 from tests.support.databases import Databases
@@ -190,7 +190,7 @@ async def test_each_message_is_charged_by_the_longest_matching_prefix(
         ("authorized", "0.03"),
         ("authorized", "0.04"),
     ]
-    assert await billing.balance(token) == {"balance": "0.09", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.09")
 
 
 async def test_a_destination_without_a_price_is_declined_no_tariff(
@@ -205,7 +205,7 @@ async def test_a_destination_without_a_price_is_declined_no_tariff(
     await publish(producer, unpriced)
 
     assert await charged(charges, unpriced) == ("declined", "no_tariff")
-    assert await billing.balance(token) == {"balance": "0.20", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.20")
     assert [e["kind"] for e in await billing.transactions(token)] == ["starter_credit"]
 
 
@@ -339,7 +339,7 @@ async def test_a_batch_is_priced_per_destination_and_declined_whole_if_one_is_un
     authorized = await charges.first_of_batch(priced.batch_id)
     assert isinstance(authorized, BatchChargeAuthorized)
     assert [c.amount for c in authorized.charges] == ["0.02", "0.04"]
-    assert await billing.balance(token) == {"balance": "0.14", "currency": "EUR"}
+    assert await billing.balance(token) == prepaid("0.14")
 
 
 async def tariff_event(broker: str, version_id: UUID) -> TariffPublished:

@@ -1149,7 +1149,7 @@ NAMED_ALERTS = {
 TARGET_LABELS = {"namespace", "job", "pod", "instance", "container", "service", "endpoint"}
 PROMQL_WORDS = {
     "sum", "max", "min", "avg", "count", "rate", "irate", "increase", "histogram_quantile",
-    "absent", "by", "without", "on", "ignoring", "and", "or", "unless", "bool",
+    "absent", "time", "by", "without", "on", "ignoring", "and", "or", "unless", "bool",
 }  # fmt: skip
 
 

@@ -51,6 +51,38 @@ def test_country_allow_list_with_account_exceptions(ranges: HighRiskRanges) -> N
     assert _check(ranges, "+33612345678", gb, fr) is None
 
 
+def test_company_countries_always_apply_with_the_default_list_and_exceptions(
+    ranges: HighRiskRanges,
+) -> None:
+    def by_company(raw: str, company: frozenset[str], default: frozenset[str]) -> Refusal | None:
+        number = parse_phone_number(raw)
+        return check(
+            number.e164,
+            number.region,
+            ranges=ranges,
+            default_countries=default,
+            exceptions=Exceptions(allowed_countries=frozenset({"FR"})),
+            company_countries=company,
+        )
+
+    uk_company, nothing = frozenset({"GB", "IE"}), frozenset[str]()
+    assert by_company("+447700900123", uk_company, nothing) is None
+    assert by_company("+353851234567", uk_company, nothing) is None
+    assert by_company("+33612345678", uk_company, nothing) is None  # enabled
+    assert by_company("+31612345678", uk_company, nothing) == Refusal(
+        "country_not_allowed", country="NL"
+    )
+    assert by_company("+31612345678", uk_company, frozenset({"NL"})) is None  # the default
+    # No company known and no default list: only what was enabled, not every country.
+    assert by_company("+447700900123", nothing, nothing) == Refusal(
+        "country_not_allowed", country="GB"
+    )
+    # The high-risk ranges still come first.
+    assert by_company("+881631234567", uk_company, nothing) == Refusal(
+        "destination_blocked", category="satellite"
+    )
+
+
 def test_longest_prefix_wins_and_bad_lines_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "ranges.txt"
     path.write_text("+88 a  # wide\n+8816 b\n", encoding="utf-8")

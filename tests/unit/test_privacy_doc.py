@@ -44,6 +44,8 @@ def test_the_issue_periods_are_the_policy() -> None:
         DataKind.ACTIVITY_LOG: 30,
         DataKind.AUDIT_LOG: 730,
         DataKind.INACTIVE_ACCOUNTS: 3 * 365,
+        DataKind.ACCEPTED_MESSAGES: 120,
+        DataKind.REFUND_BANK_DETAILS: 400,
     }
 
 

@@ -5,6 +5,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from billing_service.companies.config import CompanyConfig
+from shared.retention import DataKind, rule
 from shared.settings import VerifyingServiceSettings
 
 # A dev-only secret (Standard Webhooks: whsec_ + base64): production refuses the test provider.
@@ -46,6 +47,29 @@ class BillingSettings(VerifyingServiceSettings):
     # that month's charges each time, hence less often).
     overdue_check_seconds: float = Field(default=3600.0, gt=0)
     acts_check_seconds: float = Field(default=21600.0, gt=0)
+    # How often the service looks for postpaid debts not invoiced for the last closed month
+    # (one invoice per account and month: later rounds of the month find it issued).
+    debt_invoices_check_seconds: float = Field(default=21600.0, gt=0)
+    # How often each replica reconciles the books (a full read; a replica skips a round
+    # while another is at it), and how far back the charges are compared with the messages
+    # dispatch accepted.
+    reconcile_seconds: float = Field(default=86400.0, gt=0)
+    reconcile_messages_days: int = Field(default=90, ge=1)
+    # The retention job (billing_service.retention): the periods are the policy's
+    # (shared/retention.py) unless set. Accepted messages must outlive the reconciliation's
+    # look-back or it would report old charges as never accepted.
+    accepted_messages_days: int = Field(default=rule(DataKind.ACCEPTED_MESSAGES).days, ge=1)
+    refund_details_days: int = Field(default=rule(DataKind.REFUND_BANK_DETAILS).days, ge=1)
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    retention_batch_size: int = Field(default=500, ge=1)
+
+    @model_validator(mode="after")
+    def _messages_outlive_the_reconciliation(self) -> "BillingSettings":
+        if self.accepted_messages_days <= self.reconcile_messages_days:
+            raise ValueError(
+                "BILLING_ACCEPTED_MESSAGES_DAYS must be more than BILLING_RECONCILE_MESSAGES_DAYS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _no_test_provider_in_production(self) -> "BillingSettings":

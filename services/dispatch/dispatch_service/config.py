@@ -145,6 +145,11 @@ class DispatchSettings(VerifyingServiceSettings):
     # Countries (ISO alpha-2, comma-separated) every account may send to, plus those an
     # operator enabled for it. Empty: every country (dev, tests, bench).
     default_allowed_countries: Annotated[frozenset[str], NoDecode] = frozenset()
+    # Each account may also send to its contracting company's country and the countries
+    # that company serves (billing's `billing.company_assigned`), and the allow-list then
+    # always applies: an account billing has not assigned yet gets the default list alone.
+    # Off where every country must work whatever the company (dev, tests, bench).
+    allow_list_by_company: bool = False
     # Each process reloads the destinations operators enabled per account at most this often
     # (one query over the few accounts that have any); the process that made a change
     # applies it at once.

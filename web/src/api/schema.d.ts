@@ -428,7 +428,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What the account can still spend */
+        /**
+         * What the account can still spend
+         * @description `balance` goes below zero only on a postpaid account, down to minus its `credit_limit`; `available` is what messages can still be charged: the two together.
+         */
         get: operations["balance_v1_billing_balance_get"];
         put?: never;
         post?: never;
@@ -1552,7 +1555,7 @@ export interface paths {
         get: operations["show_v1_ops_destinations__account_id__get"];
         /**
          * Enable high-risk categories and countries for an account
-         * @description Replaces the account's whole set: premium-rate, satellite or shared-cost categories of the high-risk ranges list, and countries beyond `DISPATCH_DEFAULT_ALLOWED_COUNTRIES`. Takes effect at once in this process and within `DISPATCH_DESTINATIONS_REFRESH_SECONDS` in the others; recorded in the account's audit log with what was enabled and disabled.
+         * @description Replaces the account's whole set: premium-rate, satellite or shared-cost categories of the high-risk ranges list, and countries beyond the account's `default_countries` (`DISPATCH_DEFAULT_ALLOWED_COUNTRIES`, and with `DISPATCH_ALLOW_LIST_BY_COMPANY` its contracting company's countries). Takes effect at once in this process and within `DISPATCH_DESTINATIONS_REFRESH_SECONDS` in the others; recorded in the account's audit log with what was enabled and disabled.
          */
         put: operations["decide_v1_ops_destinations__account_id__put"];
         post?: never;
@@ -2629,11 +2632,23 @@ export interface components {
         /** BalanceResponse */
         BalanceResponse: {
             /**
+             * Available
+             * @description What can still be spent: the balance plus the credit limit
+             * @example 9.95
+             */
+            available: string;
+            /**
              * Balance
              * @description Decimal string, 2 to 4 fraction digits
              * @example 9.95
              */
             balance: string;
+            /**
+             * Credit Limit
+             * @description How far below zero a postpaid balance may go; 0.00 when prepaid
+             * @example 0.00
+             */
+            credit_limit: string;
             /**
              * Currency
              * @example EUR
@@ -3447,7 +3462,10 @@ export interface components {
             changed_at: string | null;
             /** Changed By */
             changed_by: string | null;
-            /** Default Countries */
+            /**
+             * Default Countries
+             * @description Countries the account may send to before any enabled for it: the platform's default list and its contracting company's countries (empty when neither applies: every country)
+             */
             default_countries: string[];
             /** Note */
             note: string | null;
@@ -3910,7 +3928,7 @@ export interface components {
             pdf_url: string;
             /**
              * Period
-             * @description An act's month, YYYY-MM
+             * @description An act's month, or the month a postpaid debt invoice is for, YYYY-MM
              */
             period: string | null;
             /**
@@ -4397,7 +4415,7 @@ export interface components {
             pdf_url: string;
             /**
              * Period
-             * @description An act's month, YYYY-MM
+             * @description An act's month, or the month a postpaid debt invoice is for, YYYY-MM
              */
             period: string | null;
             /**

@@ -33,6 +33,12 @@ class CompanyConfig(BaseModel):
     def _upper(cls, value: list[str]) -> list[str]:
         return [country.upper() for country in value]
 
+    @property
+    def countries(self) -> list[str]:
+        """Where its customers may send by default (dispatch's allow-list): its own country
+        and the ones it serves."""
+        return sorted({self.country, *self.serves_countries})
+
 
 # `make dev` and tests run on this one; production configures its own.
 DEFAULT_COMPANIES = (

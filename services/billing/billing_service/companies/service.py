@@ -12,7 +12,7 @@ from billing_service.db import Outbox
 from billing_service.ledger.repository import LedgerRepository
 from shared.db import upsert_insert
 from shared.errors import NotFound, ProblemError
-from shared.events import AuditRecorded, utcnow
+from shared.events import AuditRecorded, CompanyAssigned, utcnow
 from shared.outbox import add_event
 from shared.security import Principal
 
@@ -39,7 +39,14 @@ async def assign_at_registration(
         )
         .on_conflict_do_nothing(index_elements=[AccountCompany.account_id])
     )
-    cast(CursorResult[Any], await session.execute(statement))
+    result = cast(CursorResult[Any], await session.execute(statement))
+    if result.rowcount:
+        company = await company_of(session, companies, account_id)
+        add_event(session, Outbox, assigned(account_id, company))
+
+
+def assigned(account_id: UUID, company: CompanyConfig) -> CompanyAssigned:
+    return CompanyAssigned(account_id=account_id, company=company.code, countries=company.countries)
 
 
 async def company_of(
@@ -80,6 +87,7 @@ async def set_company(
         )
     )
     await session.execute(statement)
+    add_event(session, Outbox, assigned(account_id, company))
     add_event(
         session,
         Outbox,

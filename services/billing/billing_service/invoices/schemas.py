@@ -33,7 +33,9 @@ class InvoiceResponse(BaseModel):
     number: str
     company: str = Field(description="The contracting company's legal name")
     status: InvoiceStatus
-    period: str | None = Field(description="An act's month, YYYY-MM")
+    period: str | None = Field(
+        description="An act's month, or the month a postpaid debt invoice is for, YYYY-MM"
+    )
     currency: str
     net: str
     vat: str

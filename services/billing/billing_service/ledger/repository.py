@@ -183,6 +183,14 @@ class LedgerRepository:
             return None
         return row.amount_units, row.amount_units + row.credit_limit_units, row.currency
 
+    async def spendable(self, account_id: UUID) -> tuple[int, int, str] | None:
+        """(balance, credit limit, currency), unlocked: what the customer is shown."""
+        statement = select(
+            Balance.amount_units, Balance.credit_limit_units, Balance.currency
+        ).where(Balance.account_id == account_id)
+        row = (await self._session.execute(statement)).one_or_none()
+        return None if row is None else (row.amount_units, row.credit_limit_units, row.currency)
+
     async def balance(self, account_id: UUID) -> BalanceState | None:
         # Columns rather than the entity: the identity map would hand back a row loaded
         # earlier in this transaction, stale after a debit that bypassed the ORM.

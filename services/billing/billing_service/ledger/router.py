@@ -44,10 +44,20 @@ class InvalidRange(ProblemError):
         super().__init__(422, "invalid_range", "Invalid date range", "`from` must be before `to`")
 
 
-@router.get("/balance", summary="What the account can still spend")
+@router.get(
+    "/balance",
+    summary="What the account can still spend",
+    description="`balance` goes below zero only on a postpaid account, down to minus its "
+    "`credit_limit`; `available` is what messages can still be charged: the two together.",
+)
 async def balance(principal: Reader, session: SessionDep, pricing: PricingDep) -> BalanceResponse:
-    amount, currency = await service.balance_of(session, pricing, principal.account_id)
-    return BalanceResponse(balance=format_units(amount), currency=currency)
+    current = await service.balance_of(session, pricing, principal.account_id)
+    return BalanceResponse(
+        balance=format_units(current.amount_units),
+        credit_limit=format_units(current.credit_limit_units),
+        available=format_units(current.available_units),
+        currency=current.currency,
+    )
 
 
 @router.get(

@@ -9,6 +9,14 @@ from billing_service.ledger.models import TransactionKind
 
 class BalanceResponse(BaseModel):
     balance: str = Field(description="Decimal string, 2 to 4 fraction digits", examples=["9.95"])
+    credit_limit: str = Field(
+        description="How far below zero a postpaid balance may go; 0.00 when prepaid",
+        examples=["0.00"],
+    )
+    available: str = Field(
+        description="What can still be spent: the balance plus the credit limit",
+        examples=["9.95"],
+    )
     currency: str = Field(examples=["EUR"])
 
 

@@ -4,6 +4,7 @@ the consumer's transaction or the request's session; nothing here commits."""
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import cast
@@ -311,12 +312,26 @@ def _declined(
     )
 
 
-async def balance_of(session: AsyncSession, pricing: Pricing, account_id: UUID) -> tuple[int, str]:
+@dataclass(frozen=True, slots=True)
+class Spendable:
+    """What the customer is shown: the balance, the credit limit a postpaid account may go
+    below zero by (0 when prepaid), and what it can still spend, the two together."""
+
+    amount_units: int
+    credit_limit_units: int
+    currency: str
+
+    @property
+    def available_units(self) -> int:
+        return self.amount_units + self.credit_limit_units
+
+
+async def balance_of(session: AsyncSession, pricing: Pricing, account_id: UUID) -> Spendable:
     """The account's balance; zero before billing has opened it (whether credit is coming
     depends on a verification billing may not have seen). Read-only: a GET never opens a
     balance."""
-    current = await LedgerRepository(session).balance(account_id)
-    return (current.amount_units, current.currency) if current else (0, pricing.currency)
+    current = await LedgerRepository(session).spendable(account_id)
+    return Spendable(*current) if current else Spendable(0, 0, pricing.currency)
 
 
 async def low_balance_of(session: AsyncSession, account_id: UUID) -> BalanceState | None:

@@ -21,6 +21,8 @@ class AcceptedMessage(Base):
     message_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
     account_id: Mapped[UUID] = mapped_column(Uuid, index=True)
     parts: Mapped[int] = mapped_column(Integer)
-    accepted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Kept BILLING_ACCEPTED_MESSAGES_DAYS (billing_service.retention), longer than the
+    # reconciliation looks back.
+    accepted_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     # Refused for money or a missing price: no charge is expected for it.
     declined: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -4,8 +4,9 @@
 - without options (daily): report postpaid invoices unpaid past their due date
   (`billing.payment_overdue`, which suspends the account's sending); a second run reports
   only what is new;
-- `--invoice-debts` (monthly): invoice each postpaid account what it owes beyond what its
-  unpaid invoices already ask for.
+- `--invoice-debts`: invoice each postpaid account what it owes beyond what its unpaid
+  invoices already ask for, once per month (the service does it on its own schedule,
+  BILLING_DEBT_INVOICES_CHECK_SECONDS; this runs the same round by hand).
 
 Events leave through the outbox, which the billing service relays."""
 

@@ -78,9 +78,14 @@ async def still_overdue(session: AsyncSession, account_id: UUID) -> bool:
     return (await session.scalars(statement.limit(1))).first() is not None
 
 
-async def debts(session: AsyncSession) -> list[tuple[UUID, int, int]]:
+async def debts(session: AsyncSession, period: str) -> list[tuple[UUID, int, int]]:
     """(account, what it owes, what its unpaid invoices already ask for) of every postpaid
-    account whose balance is below zero."""
+    account whose balance is below zero and that has no invoice for `period` yet."""
+    invoiced_for_period = select(Invoice.id).where(
+        Invoice.account_id == Balance.account_id,
+        Invoice.document == "invoice",
+        Invoice.period == period,
+    )
     open_invoices = (
         select(
             Invoice.account_id.label("account_id"),
@@ -98,6 +103,7 @@ async def debts(session: AsyncSession) -> list[tuple[UUID, int, int]]:
         )
         .outerjoin(open_invoices, open_invoices.c.account_id == Balance.account_id)
         .where(Balance.postpaid.is_(True), Balance.amount_units < 0)
+        .where(~invoiced_for_period.exists())
         .order_by(Balance.account_id)
     )
     return [(row[0], int(row[1]), int(row[2])) for row in await session.execute(statement)]

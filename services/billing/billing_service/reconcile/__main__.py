@@ -1,13 +1,17 @@
 """`python -m billing_service.reconcile`: check the books (BILLING_DATABASE_URL), print a
-report, exit 1 if anything differs so a CronJob's failure alerts someone. Read-only: it
+report, exit 1 if anything differs. The service runs it itself every BILLING_RECONCILE_SECONDS
+(reconcile/scheduled.py); this is for a support case or an operator's check. Read-only: it
 never corrects anything; a difference is a bug to look into, not to paper over."""
 
 import asyncio
 import sys
+from datetime import timedelta
 
 from billing_service.config import BillingSettings
+from billing_service.reconcile.scheduled import snapshot
 from billing_service.reconcile.service import reconcile
 from shared.db import create_engine, create_sessionmaker
+from shared.events import utcnow
 
 
 async def main(settings: BillingSettings | None = None) -> int:
@@ -15,7 +19,10 @@ async def main(settings: BillingSettings | None = None) -> int:
     engine = create_engine(settings.database_url)
     try:
         async with create_sessionmaker(engine)() as session:
-            report = await reconcile(session)
+            # The same snapshot as the service's own runs, after any running one.
+            await snapshot(session, wait=True)
+            since = utcnow() - timedelta(days=settings.reconcile_messages_days)
+            report = await reconcile(session, messages_since=since)
     finally:
         await engine.dispose()
     sys.stdout.write(report.render() + "\n")

@@ -1,7 +1,9 @@
 """The checks: each is one aggregate query, so a run reads every row once per check rather
 than account by account."""
 
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -9,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.ledger.models import Balance, LedgerPosting, LedgerTransaction
 from billing_service.ledger.money import format_units
-from billing_service.messages.checks import message_differences
+from billing_service.messages.checks import DifferenceKind, message_differences
 
 
 @dataclass
@@ -18,6 +20,12 @@ class Report:
     transactions: int = 0
     # Human-readable, one line a difference; empty: the books agree.
     differences: list[str] = field(default_factory=list)
+    # How many of each kind (the Prometheus gauge's figures).
+    kinds: Counter[str] = field(default_factory=Counter)
+
+    def add(self, kind: DifferenceKind, line: str) -> None:
+        self.differences.append(line)
+        self.kinds[kind] += 1
 
     @property
     def ok(self) -> bool:
@@ -30,15 +38,25 @@ class Report:
         return "\n".join([head, *self.differences])
 
 
-async def reconcile(session: AsyncSession, account_ids: list[UUID] | None = None) -> Report:
+async def reconcile(
+    session: AsyncSession,
+    account_ids: list[UUID] | None = None,
+    messages_since: datetime | None = None,
+) -> Report:
     """Every account's stored balance against the sum of its balance postings, every
     transaction's postings against zero, every transaction's customer amount against its
     balance leg, and the charges against the messages dispatch accepted. `account_ids`
-    narrows it to some accounts (a test, a support case)."""
+    narrows it to some accounts (a test, a support case); `messages_since` the message
+    checks to the charges and messages from then on (billing keeps the accepted messages
+    only BILLING_ACCEPTED_MESSAGES_DAYS: an older charge would find none).
+
+    The checks are several statements: on a live database run it in one REPEATABLE READ
+    transaction (`snapshot`) or a charge committed between two reads is a false difference."""
     report = Report()
     await _balances(session, report, account_ids)
     await _transactions(session, report, account_ids)
-    report.differences.extend(await message_differences(session, account_ids))
+    for kind, line in await message_differences(session, account_ids, messages_since):
+        report.add(kind, line)
     return report
 
 
@@ -64,14 +82,16 @@ async def _balances(session: AsyncSession, report: Report, account_ids: list[UUI
     for account_id in sorted(balances.keys() | sums.keys()):
         expected, actual = sums.get(account_id, 0), balances.get(account_id)
         if actual is None:
-            report.differences.append(
+            report.add(
+                "balance_missing",
                 f"account {account_id}: postings sum to {format_units(expected)} "
-                "but it has no balance"
+                "but it has no balance",
             )
         elif actual != expected:
-            report.differences.append(
+            report.add(
+                "balance_mismatch",
                 f"account {account_id}: balance {format_units(actual)} but postings sum to "
-                f"{format_units(expected)} (difference {format_units(actual - expected)})"
+                f"{format_units(expected)} (difference {format_units(actual - expected)})",
             )
 
 
@@ -99,12 +119,14 @@ async def _transactions(
         # SUM of BIGINT is NUMERIC on PostgreSQL: back to int before comparing or formatting.
         total, leg = int(row.total), int(row.balance_leg)
         if total != 0:
-            report.differences.append(
-                f"transaction {row.id}: postings sum to {format_units(total)}, not zero"
+            report.add(
+                "transaction_unbalanced",
+                f"transaction {row.id}: postings sum to {format_units(total)}, not zero",
             )
         if leg != row.amount_units:
-            report.differences.append(
+            report.add(
+                "amount_mismatch",
                 f"transaction {row.id}: amount {format_units(row.amount_units)} but its "
-                f"balance leg is {format_units(leg)}"
+                f"balance leg is {format_units(leg)}",
             )
     report.transactions = count

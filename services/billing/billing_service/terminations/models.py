@@ -18,8 +18,9 @@ OPEN_STATES: tuple[RefundState, ...] = ("awaiting_details", "requested")
 class RefundRequest(Base):
     """What billing owes a closed account, and where to send it.
 
-    The bank details are personal data: kept as long as the payment's accounting record
-    (docs/privacy.md), shown in full to operators only."""
+    The bank details are personal data, shown in full to operators only and blanked
+    BILLING_REFUND_DETAILS_DAYS after the request is decided (billing_service.retention,
+    docs/privacy.md); the amount, state and dates stay with the ledger's record."""
 
     __tablename__ = "refund_requests"
     __table_args__ = (
@@ -31,6 +32,8 @@ class RefundRequest(Base):
         Index("ix_refund_requests_account_id", "account_id"),
         # Operators' lists and the overdue report: by state, oldest due first.
         Index("ix_refund_requests_state_due_on", "state", "due_on"),
+        # The retention job: decided requests whose bank details are past their period.
+        Index("ix_refund_requests_decided_at", "decided_at"),
     )
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)

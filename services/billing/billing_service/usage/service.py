@@ -34,7 +34,7 @@ async def report(
         sum(f.refunded_parts for f in figures),
         sum(f.spent_units for f in figures),
     )
-    _, currency = await balance_of(session, pricing, account_id)
+    currency = (await balance_of(session, pricing, account_id)).currency
     return UsageReport(
         since=since, until=until, group_by=group_by, currency=currency, rows=rows, total=total
     )

@@ -105,6 +105,7 @@ async def send_batch(
     checked, opted_out = await _screen_consent(session, account_id, checked, request.purpose)
     rejected = sorted([*rejected, *opted_out], key=lambda entry: entry.index)
     if destinations is not None:
+        await destinations.load_account(session, account_id)
         checked, blocked = _screen_destinations(destinations, account_id, checked)
         rejected = sorted([*rejected, *blocked], key=lambda entry: entry.index)
     if tariffs is not None:

@@ -1,9 +1,11 @@
 """The destination gate each dispatch process keeps: refuses at intake a number in a
 high-risk range whose category is not enabled for the account, or in a country outside its
-allow-list (DISPATCH_DEFAULT_ALLOWED_COUNTRIES plus what an operator enabled for it,
-/v1/ops/destinations). The exceptions are reloaded every DISPATCH_DESTINATIONS_REFRESH_SECONDS,
-so a check costs no query."""
+allow-list (DISPATCH_DEFAULT_ALLOWED_COUNTRIES, with DISPATCH_ALLOW_LIST_BY_COMPANY its
+contracting company's countries, plus what an operator enabled for it, /v1/ops/destinations).
+The exceptions are reloaded every DISPATCH_DESTINATIONS_REFRESH_SECONDS, so a check costs no
+query; an account's company countries are read once per that interval too, when it sends."""
 
+import time
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -49,11 +51,18 @@ DESTINATION_REFUSED_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Accounts whose company countries a process keeps at most (the ones sending lately).
+_MAX_CACHED_ACCOUNTS = 50_000
+
+
 class DestinationGate:
     def __init__(self, settings: DispatchSettings) -> None:
         self.ranges = HighRiskRanges.load(settings.high_risk_ranges_file)
         self.default_countries = settings.default_allowed_countries
+        self.by_company = settings.allow_list_by_company
         self._max_age = settings.destinations_refresh_seconds
+        # account -> (when read, its company's countries or None: not assigned yet).
+        self._companies: dict[UUID, tuple[float, frozenset[str] | None]] = {}
         self.exceptions: Reloading[dict[UUID, Exceptions]] = Reloading(
             repository.all_exceptions, {}
         )
@@ -66,13 +75,41 @@ class DestinationGate:
         them again (before the commit, a load would still see the old)."""
         event.listen(session.sync_session, "after_commit", lambda _: self.exceptions.invalidate())
 
+    async def load_account(self, session: AsyncSession, account_id: UUID) -> None:
+        """Read the account's company countries unless read in the last refresh interval:
+        before `check` or `refusal` for the account, when the allow-list is by company."""
+        if not self.by_company:
+            return
+        now = time.monotonic()
+        cached = self._companies.get(account_id)
+        if cached is not None and now - cached[0] < self._max_age:
+            return
+        if len(self._companies) >= _MAX_CACHED_ACCOUNTS:
+            self._companies.clear()  # the accounts sending now read theirs again
+        countries = await repository.company_countries(session, account_id)
+        self._companies[account_id] = (now, countries)
+
+    async def defaults_for(self, session: AsyncSession, account_id: UUID) -> frozenset[str]:
+        """The countries the account may send to before any an operator enabled (for the
+        operators' view; empty without a company and a default list: every country)."""
+        if not self.by_company:
+            return self.default_countries
+        countries = await repository.company_countries(session, account_id)
+        return self.default_countries | (countries or frozenset())
+
     def refusal(self, account_id: UUID, phone: PhoneNumber) -> Refusal | None:
+        company: frozenset[str] | None = None
+        if self.by_company:
+            cached = self._companies.get(account_id)
+            # Not assigned (or not loaded): the default list alone, still applied.
+            company = (cached[1] if cached else None) or frozenset()
         return check(
             phone.e164,
             phone.region,
             ranges=self.ranges,
             default_countries=self.default_countries,
             exceptions=self.exceptions.value.get(account_id, NO_EXCEPTIONS),
+            company_countries=company,
         )
 
     def check(self, account_id: UUID, phone: PhoneNumber) -> None:

@@ -22,3 +22,18 @@ class DestinationExceptionRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     changed_by: Mapped[str] = mapped_column(Text)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AccountCompanyCountries(Base):
+    """The countries of the contracting company an account signs with, as billing last said
+    (`billing.company_assigned`): with DISPATCH_ALLOW_LIST_BY_COMPANY, the account's default
+    allow-list."""
+
+    __tablename__ = "account_company_countries"
+
+    account_id: Mapped[UUID] = mapped_column(Uuid, primary_key=True)
+    company: Mapped[str] = mapped_column(Text)
+    # Space-separated, sorted ISO 3166 alpha-2.
+    countries: Mapped[str] = mapped_column(Text)
+    # The event's time: an older one (a redelivery after a change) never overwrites.
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -29,15 +29,18 @@ async def show(
     account_id: UUID, _: OperatorDep, session: SessionDep, gate: DestinationGateDep
 ) -> DestinationExceptions:
     row = await repository.get(session, account_id)
-    return DestinationExceptions.of(account_id, row, gate.default_countries, gate.ranges.categories)
+    defaults = await gate.defaults_for(session, account_id)
+    return DestinationExceptions.of(account_id, row, defaults, gate.ranges.categories)
 
 
 @router.put(
     "/{account_id}",
     summary="Enable high-risk categories and countries for an account",
     description="Replaces the account's whole set: premium-rate, satellite or shared-cost "
-    "categories of the high-risk ranges list, and countries beyond "
-    "`DISPATCH_DEFAULT_ALLOWED_COUNTRIES`. Takes effect at once in this process and within "
+    "categories of the high-risk ranges list, and countries beyond the account's "
+    "`default_countries` (`DISPATCH_DEFAULT_ALLOWED_COUNTRIES`, and with "
+    "`DISPATCH_ALLOW_LIST_BY_COMPANY` its contracting company's countries). Takes effect "
+    "at once in this process and within "
     "`DISPATCH_DESTINATIONS_REFRESH_SECONDS` in the others; recorded in the account's audit "
     "log with what was enabled and disabled.",
     responses=UNKNOWN_DESTINATION_RESPONSE,
@@ -51,4 +54,5 @@ async def decide(
 ) -> DestinationExceptions:
     row = await service.decide(session, gate, operator, account_id, body)
     gate.reload_after_commit(session)
-    return DestinationExceptions.of(account_id, row, gate.default_countries, gate.ranges.categories)
+    defaults = await gate.defaults_for(session, account_id)
+    return DestinationExceptions.of(account_id, row, defaults, gate.ranges.categories)

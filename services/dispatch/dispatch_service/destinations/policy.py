@@ -30,14 +30,25 @@ def check(
     ranges: HighRiskRanges,
     default_countries: frozenset[str],
     exceptions: Exceptions,
+    company_countries: frozenset[str] | None = None,
 ) -> Refusal | None:
-    """None when the account may send to the number. An empty default list allows every
-    country (dev, tests); a non-empty one allows it plus the account's enabled countries.
-    A number with no country (non-geographic) is judged by the ranges alone."""
+    """None when the account may send to the number. With `company_countries` (the
+    account's contracting company's, DISPATCH_ALLOW_LIST_BY_COMPANY) the allow-list is
+    always applied: those, the default list and the account's enabled countries. Without
+    them, an empty default list allows every country (dev, tests) and a non-empty one allows
+    it plus the enabled countries. A number with no country (non-geographic) is judged by
+    the ranges alone."""
     hit = ranges.match(e164)
     if hit is not None and hit.category not in exceptions.allowed_categories:
         return Refusal("destination_blocked", category=hit.category)
-    if default_countries and region is not None:
-        if region not in default_countries and region not in exceptions.allowed_countries:
-            return Refusal("country_not_allowed", country=region)
+    if region is None:
+        return None
+    if company_countries is None:
+        if not default_countries:
+            return None
+        allowed = default_countries
+    else:
+        allowed = default_countries | company_countries
+    if region not in allowed and region not in exceptions.allowed_countries:
+        return Refusal("country_not_allowed", country=region)
     return None

@@ -1,12 +1,14 @@
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch_service.destinations.models import DestinationExceptionRow
+from dispatch_service.destinations.models import AccountCompanyCountries, DestinationExceptionRow
 from dispatch_service.destinations.policy import Exceptions
 from shared.db import upsert_insert
+from shared.events import CompanyAssigned
 
 
 def exceptions_of(row: DestinationExceptionRow | None) -> Exceptions:
@@ -49,3 +51,45 @@ async def put(
     await session.execute(
         insert.on_conflict_do_update(index_elements=[table.c.account_id], set_=values)
     )
+
+
+async def company_countries(session: AsyncSession, account_id: UUID) -> frozenset[str] | None:
+    """The account's company's countries; None before billing has said which company."""
+    countries = await session.scalar(
+        select(AccountCompanyCountries.countries).where(
+            AccountCompanyCountries.account_id == account_id
+        )
+    )
+    return None if countries is None else frozenset(countries.split())
+
+
+async def assign_companies(session: AsyncSession, events: Sequence[CompanyAssigned]) -> None:
+    """Each account's latest assignment, one statement; an older event changes nothing."""
+    latest: dict[UUID, CompanyAssigned] = {}
+    for event in events:
+        seen = latest.get(event.account_id)
+        if seen is None or event.occurred_at >= seen.occurred_at:
+            latest[event.account_id] = event
+    if not latest:
+        return
+    table = AccountCompanyCountries.__table__
+    insert = upsert_insert(session, table)
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.account_id],
+        set_={
+            "company": insert.excluded.company,
+            "countries": insert.excluded.countries,
+            "changed_at": insert.excluded.changed_at,
+        },
+        where=insert.excluded.changed_at >= table.c.changed_at,
+    )
+    rows = [
+        {
+            "account_id": e.account_id,
+            "company": e.company,
+            "countries": " ".join(sorted({c.upper() for c in e.countries})),
+            "changed_at": e.occurred_at,
+        }
+        for e in latest.values()
+    ]
+    await session.execute(statement, rows)

@@ -35,9 +35,14 @@ class DestinationExceptions(BaseModel):
     account_id: UUID
     allowed_categories: list[str]
     allowed_countries: list[str]
-    # What every account may send to: the countries from DISPATCH_DEFAULT_ALLOWED_COUNTRIES
-    # (empty: every country) and the categories any operator may enable.
-    default_countries: list[str]
+    # What this account may send to before any enabled: DISPATCH_DEFAULT_ALLOWED_COUNTRIES
+    # and, with DISPATCH_ALLOW_LIST_BY_COMPANY, its contracting company's countries (empty
+    # without either: every country); and the categories any operator may enable.
+    default_countries: list[str] = Field(
+        description="Countries the account may send to before any enabled for it: the "
+        "platform's default list and its contracting company's countries (empty when "
+        "neither applies: every country)"
+    )
     categories_available: list[str]
     note: str | None
     changed_by: str | None

@@ -22,6 +22,7 @@ from dispatch_service.campaigns.service import on_audience_chunk
 from dispatch_service.config import DispatchSettings
 from dispatch_service.consent.service import on_consents_changed
 from dispatch_service.db import ErasedNumber
+from dispatch_service.destinations.repository import assign_companies as on_companies_assigned
 from dispatch_service.help_replies.service import answer_help
 from dispatch_service.messages import repository
 from dispatch_service.privacy.erasure import on_erasure_requested
@@ -30,6 +31,7 @@ from dispatch_service.tariffs.handlers import on_tariffs_published
 from shared.erasure import not_erased
 from shared.events import (
     AccountStateChanged,
+    BillingAccountEvent,
     CampaignAudienceChunk,
     ChargeAuthorized,
     ChargeDeclined,
@@ -127,6 +129,8 @@ def handlers(settings: DispatchSettings) -> Mapping[str, Handler]:
         "privacy.erasure_requested": on_erasure_requested,
         "inbound.received": Batched(on_inbound),
         "tariff.published": Batched(on_tariffs_published),
+        # The account's contracting company: its countries are its default allow-list.
+        "billing.company_assigned": Batched(on_companies_assigned),
         # A campaign's audience, a chunk at a time from contacts.
         "campaign.audience_chunk": on_audience_chunk,
     }
@@ -138,6 +142,7 @@ TOPICS: tuple[str, ...] = (
     AccountStateChanged.topic,
     RecipientConsentChanged.topic,
     TariffPublished.topic,
+    BillingAccountEvent.topic,
     PrivacyEvent.topic,
     CampaignAudienceChunk.topic,
 )

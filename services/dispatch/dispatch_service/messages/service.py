@@ -129,6 +129,7 @@ async def send_message(
     await consent.check(session, account_id, message.to_number, request.purpose)
     if destinations is not None:
         # Toll fraud: a refusal rolls the message back with the request.
+        await destinations.load_account(session, account_id)
         destinations.check(account_id, phone)
     if trial:
         # After the replay check, so a replay is answered as one and counts nothing; a

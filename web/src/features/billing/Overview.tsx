@@ -163,6 +163,14 @@ export function Overview() {
             ? money(balance.data.balance, balance.data.currency, i18n.language)
             : t("loading")}
         </Text>
+        {balance.data && Number(balance.data.credit_limit) !== 0 && (
+          <Text size="sm" data-testid="billing-credit">
+            {t("credit", {
+              limit: money(balance.data.credit_limit, balance.data.currency, i18n.language),
+              available: money(balance.data.available, balance.data.currency, i18n.language),
+            })}
+          </Text>
+        )}
       </Card>
       <TopUp />
       <IssueInvoice />
