@@ -42,6 +42,7 @@ OPERATIONS = (
     Operation("dispatch", "POST", "/v1/messages/batch", "messages:send", body={}),
     Operation("dispatch", "POST", "/v1/messages/quote", "messages:send", body={}),
     Operation("dispatch", "GET", "/v1/messages", "messages:read"),
+    Operation("dispatch", "GET", "/v1/messages/stats", "messages:read"),
     Operation("dispatch", "GET", "/v1/messages/{message_id}", "messages:read"),
     Operation("dispatch", "POST", "/v1/messages/{message_id}/cancel", "messages:send"),
     Operation("dispatch", "POST", "/v1/senders", "account:manage", body={}),
