@@ -96,3 +96,5 @@ async def test_the_customer_journey_in_chromium(stack: Stack) -> None:
     assert {"templates-1280.png", "webhook-attempts-360.png"} <= shots
     # The part B screens and the console (web/e2e/console.spec.ts).
     assert {"api-keys-360.png", "billing-1280.png", "ops-senders-360.png"} <= shots
+    # Sessions, the XLSX's headers read in the browser, the per-status chart (issue 12).
+    assert {"sessions-360.png", "import-xlsx-1280.png", "dashboard-stats-1280.png"} <= shots

@@ -17,6 +17,7 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas, unwrap } from "../../api/client";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
+import { refetch } from "./refetch";
 
 function ErasureCard({ data }: { data: Schemas["ErasureResponse"] }) {
   const { t, i18n } = useTranslation(NS);
@@ -77,7 +78,7 @@ export function Erasures() {
     onSuccess: () => {
       setPhone("");
       setAgain("");
-      return queryClient.invalidateQueries({ queryKey: ERASURES });
+      return refetch(queryClient, ERASURES);
     },
   });
   return (

@@ -19,6 +19,7 @@ import { session } from "../../auth/session";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
 import { saveBlob } from "../files/download";
 import { NS } from "./i18n";
+import { refetch } from "./refetch";
 
 type Scope = "phone" | "contact" | "all";
 const COLORS = {
@@ -115,7 +116,7 @@ export function Exports() {
       ),
     onSuccess: () => {
       setValue("");
-      return queryClient.invalidateQueries({ queryKey: EXPORTS });
+      return refetch(queryClient, EXPORTS);
     },
   });
   // Exporting the whole account needs account:export, which only the owner has.
