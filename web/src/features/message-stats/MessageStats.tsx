@@ -96,9 +96,27 @@ export function MessageStats() {
               <YAxis allowDecimals={false} fontSize={12} />
               <Tooltip />
               <Legend />
-              <Bar dataKey="delivered" stackId="status" name={t("delivered")} fill="#40c057" />
-              <Bar dataKey="onTheWay" stackId="status" name={t("onTheWay")} fill="#228be6" />
-              <Bar dataKey="failed" stackId="status" name={t("failed")} fill="#fa5252" />
+              <Bar
+                dataKey="delivered"
+                stackId="status"
+                isAnimationActive={false}
+                name={t("delivered")}
+                fill="#40c057"
+              />
+              <Bar
+                dataKey="onTheWay"
+                stackId="status"
+                isAnimationActive={false}
+                name={t("onTheWay")}
+                fill="#228be6"
+              />
+              <Bar
+                dataKey="failed"
+                stackId="status"
+                isAnimationActive={false}
+                name={t("failed")}
+                fill="#fa5252"
+              />
             </BarChart>
           </ResponsiveContainer>
         </figure>

@@ -79,7 +79,7 @@ export function Sessions() {
                   data-current={item.current ? "true" : "false"}
                 >
                   <Table.Td title={item.user_agent ?? undefined}>
-                    <Group gap="xs" wrap="nowrap">
+                    <Stack gap={4} align="flex-start">
                       <Text size="sm">
                         {describeAgent(item.user_agent) ?? t("sessions.unknown")}
                       </Text>
@@ -88,7 +88,7 @@ export function Sessions() {
                           {t("sessions.current")}
                         </Badge>
                       )}
-                    </Group>
+                    </Stack>
                   </Table.Td>
                   <Table.Td>{item.ip ?? t("sessions.unknown")}</Table.Td>
                   <Table.Td>{when(item.last_used_at)}</Table.Td>
