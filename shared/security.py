@@ -46,6 +46,9 @@ class Principal:
     # A trial account (sign-up policy `verified`, until an operator or a first payment
     # lifts it): dispatch caps its sending and its destinations.
     trial: bool = False
+    # The login a person's token descends from (its `sid` claim); None for API keys' tokens
+    # and for tokens issued before auth set it.
+    session_id: UUID | None = None
 
 
 class JwksCache:
@@ -225,6 +228,7 @@ class TokenVerifier:
             claims.get("role"),
         )
         scope, trial = claims.get("scope", ""), claims.get("trial", False)
+        sid = claims.get("sid")
         # A validly signed token with claims of the wrong shape is still no identity; a
         # token without a role gets none rather than a default one.
         if not (
@@ -233,6 +237,7 @@ class TokenVerifier:
             and isinstance(role, str)
             and isinstance(scope, str)
             and isinstance(trial, bool)
+            and isinstance(sid, str | None)
         ):
             raise Unauthorized("Token claims are malformed")
         try:
@@ -242,6 +247,7 @@ class TokenVerifier:
                 role=role,
                 scopes=frozenset(scope.split()),
                 trial=trial,
+                session_id=UUID(sid) if sid is not None else None,
             )
         except ValueError as exc:
             raise Unauthorized("Token claims are malformed") from exc

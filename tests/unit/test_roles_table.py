@@ -39,6 +39,10 @@ NO_PERMISSION = frozenset(
         ("POST", "/v1/account/2fa/confirm"),
         ("DELETE", "/v1/account/2fa"),
         ("POST", "/v1/account/password"),
+        # A person's own sessions (logins), likewise.
+        ("GET", "/v1/auth/sessions"),
+        ("DELETE", "/v1/auth/sessions/{session_id}"),
+        ("POST", "/v1/auth/sessions/revoke-others"),
         # A payment provider's callback: its signature is the credential.
         ("POST", "/v1/billing/providers/{name}/webhook"),
         # The test provider's checkout page (never in production): the payer has no token.

@@ -98,3 +98,5 @@ async def test_the_customer_journey_in_chromium(stack: Stack) -> None:
     assert {"api-keys-360.png", "billing-1280.png", "ops-senders-360.png"} <= shots
     # The console's money and notice screens reached their last steps.
     assert {"ops-refunds-360.png", "ops-tariffs-1280.png", "ops-inbound-1280.png"} <= shots
+    # Sessions, the XLSX's headers read in the browser, the per-status chart (issue 12).
+    assert {"sessions-360.png", "import-xlsx-1280.png", "dashboard-stats-1280.png"} <= shots

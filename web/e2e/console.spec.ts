@@ -86,6 +86,20 @@ test("billing, team and privacy screens show the account's own data", async ({ p
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
 
+  // This browser's login and the test's own API login are live; the logged-out one is not.
+  await page.getByRole("link", { name: "Team & security" }).first().click();
+  const sessions = page.getByTestId("session-row");
+  await expect(sessions).toHaveCount(2);
+  await expect(page.locator('[data-testid="session-row"][data-current="true"]')).toContainText(
+    "this device",
+  );
+  await noCriticalViolations(page);
+  await screenshots(page, "sessions");
+  await page.getByRole("button", { name: "Sign out everywhere else" }).click();
+  await expect(page.getByText("1 other session ended")).toBeVisible();
+  await expect(sessions).toHaveCount(1);
+  await expect(sessions).toHaveAttribute("data-current", "true");
+
   await page.getByRole("link", { name: "Privacy" }).first().click();
   // The export's field comes first; the erasure's below it has the same label.
   await page
@@ -98,6 +112,10 @@ test("billing, team and privacy screens show the account's own data", async ({ p
   });
   await noCriticalViolations(page);
   await screenshots(page, "privacy");
+  // Listed by the API, not remembered by this browser: still there with its storage cleared.
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  await expect(page.getByTestId("privacy-export")).toContainText("+447700900123");
 });
 
 test("an operator approves a pending sender name, sees the SMSC links, and blocks an account whose users then read why", async ({

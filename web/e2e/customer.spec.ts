@@ -73,6 +73,11 @@ test("sign up, send a Cyrillic SMS counted as two segments, watch it delivered a
 
   await page.getByRole("link", { name: "Dashboard" }).first().click();
   await expect.poll(() => balance(page), { timeout: 30_000 }).toBeLessThan(before);
+  // Today's one message, delivered: on the per-status chart, and a 100 % delivery rate.
+  await expect(page.getByTestId("messages-today")).toHaveText("1");
+  await expect(page.getByTestId("delivery-rate")).toHaveText(/^100\s?%$/);
+  await expect(page.getByTestId("message-stats-chart")).toBeVisible();
+  await screenshots(page, "dashboard-stats");
   await page.getByRole("link", { name: "Messages" }).first().click();
   await expect(page.getByTestId("message-row")).toHaveCount(1);
   await noCriticalViolations(page);

@@ -138,6 +138,23 @@ test("contacts: import a CSV with its columns mapped, watch it finish, get the s
   await page.getByRole("button", { name: /skipped rows/ }).click();
   expect((await download).suggestedFilename()).toBe("people-skipped.csv");
   await screenshots(page, "import");
+
+  // Another file: an XLSX, whose headers the browser reads for the mapping too; below the
+  // form, the account's past imports (from the API, not this browser's memory).
+  await page.getByRole("button", { name: "Import another file" }).click();
+  await expect(page.locator('[data-testid="past-import"][data-state="done"]')).toContainText(
+    "people.csv",
+  );
+  await page
+    .locator('input[type="file"]')
+    .setInputFiles("src/features/contacts/fixtures/contacts.xlsx");
+  await expect(page.getByText("2 rows in the file").first()).toBeVisible();
+  await expect(page.getByLabel("Field: Телефон")).toHaveValue("phone");
+  await expect(page.getByLabel("Field: Full name")).toHaveValue("name");
+  await expect(page.getByLabel("Field: Birthday")).toHaveValue("birth_date");
+  await noCriticalViolations(page);
+  await screenshots(page, "import-xlsx");
+
   await page.getByRole("link", { name: "Back to contacts" }).click();
   await expect(page.getByTestId("contact-row")).toHaveCount(2);
 });

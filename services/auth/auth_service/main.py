@@ -15,6 +15,7 @@ from auth_service.db import Inbox, Outbox
 from auth_service.keys.keyring import load_keyring
 from auth_service.keys.router import router as keys_router
 from auth_service.keys.signing import TokenIssuer
+from auth_service.login_sessions.router import router as login_sessions_router
 from auth_service.mail import metrics as mail_metrics
 from auth_service.mail.service import MAX_ATTEMPTS, MailSender
 from auth_service.notifications.consumer import notifications_consumer
@@ -94,6 +95,7 @@ def create_app(settings: AuthSettings | None = None, mailer: Mailer | None = Non
         accounts_router,
         verification_router,
         sessions_router,
+        login_sessions_router,
         profile_router,
         states_router,
         ops_router,

@@ -22,6 +22,7 @@ from dispatch_service.scheduling.router import router as scheduling_router
 from dispatch_service.senders.ops_router import router as ops_senders_router
 from dispatch_service.senders.router import router as senders_router
 from dispatch_service.smsc.router import router as ops_smsc_router
+from dispatch_service.stats.router import router as stats_router
 from dispatch_service.templates.router import router as templates_router
 from dispatch_service.windows.router import router as windows_router
 from shared import erasure
@@ -83,6 +84,7 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         [
             batches_router,
             quotes_router,
+            stats_router,
             messages_router,
             scheduling_router,
             campaigns_router,

@@ -381,6 +381,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's active sessions (logins that can still refresh)
+         * @description Most recently used first, each with the device (User-Agent) and address of its latest login or refresh; `current` marks the one the caller's token belongs to.
+         */
+        get: operations["list_sessions_v1_auth_sessions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/sessions/revoke-others": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere else: end every session of the caller but the current one
+         * @description A token issued before sessions had ids belongs to none, so every session ends and this device logs in again when its access token expires.
+         */
+        post: operations["revoke_other_sessions_v1_auth_sessions_revoke_others_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of the caller's sessions
+         * @description Its refresh token stops working, so the device must log in again once its access token expires (at most 15 minutes by default). Ending the current session is allowed: it is a logout.
+         */
+        delete: operations["revoke_session_v1_auth_sessions__session_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/verify-email": {
         parameters: {
             query?: never;
@@ -933,7 +993,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The account's imports, newest first, with their state and counts */
+        get: operations["list_imports_v1_contacts_imports_get"];
         put?: never;
         /** Upload a CSV of contacts to import (processed in the background) */
         post: operations["create_import_v1_contacts_imports_post"];
@@ -1148,6 +1209,26 @@ export interface paths {
          * @description The body of `POST /v1/messages` or of `POST /v1/messages/batch`. Checked like a send as far as the text and the number go (template, encoding policy, number, sender format, length); a single message is refused with the send's problem, a batch lists bad entries in `rejected`. Nothing is stored. If billing does not answer, prices are null and `note` says why.
          */
         post: operations["quote_v1_messages_quote_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/messages/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's messages per day and status, for a chart
+         * @description Messages created in [`from`, `to`), counted by UTC day and by their status now (a message sent yesterday and delivered today counts as delivered, yesterday). Every day of the range is listed and every status in each day, zeros included. At most 92 days; `to` defaults to now and `from` to the start of the UTC day 29 days before `to`'s (30 days with today).
+         */
+        get: operations["message_stats_v1_messages_stats_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1918,7 +1999,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The account's erasures, newest first, with their progress per service
+         * @description The erased numbers are not listed: contacts keeps none of them.
+         */
+        get: operations["list_erasures_v1_privacy_erasures_get"];
         put?: never;
         /**
          * Erase a recipient's number everywhere (R17)
@@ -1955,7 +2040,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The account's exports, newest first, with their state
+         * @description Expired and failed ones too, until the retention job removes them.
+         */
+        get: operations["list_exports_v1_privacy_exports_get"];
         put?: never;
         /**
          * Export a recipient's personal data (or the whole account's) from every service
@@ -2571,7 +2660,7 @@ export interface components {
         AuditEntry: {
             /**
              * Action
-             * @description `account.registered`, `account.profile_changed`, `account.2fa_enabled`, `account.2fa_disabled`, `password.changed`, `login.succeeded`, `login.failed`, `login.locked`, `session.reuse_detected`, `session.logged_out`, `api_key.created`, `api_key.revoked`, the account's state changes (`account.suspended`, `account.blocked`, `account.reinstated`, `account.unblocked`, `account.closed`, `account.reopened`) and its team's (`user.invited`, `invitation.revoked`, `user.joined`, `user.role_changed`, `user.removed`), and the other services' dotted names (`contact.created`, `contact.updated`, `contact.listed`, `contact.deleted`, `sender_name.approved`, ...)
+             * @description `account.registered`, `account.profile_changed`, `account.2fa_enabled`, `account.2fa_disabled`, `password.changed`, `login.succeeded`, `login.failed`, `login.locked`, `session.reuse_detected`, `session.logged_out`, `session.revoked`, `api_key.created`, `api_key.revoked`, the account's state changes (`account.suspended`, `account.blocked`, `account.reinstated`, `account.unblocked`, `account.closed`, `account.reopened`) and its team's (`user.invited`, `invitation.revoked`, `user.joined`, `user.role_changed`, `user.removed`), and the other services' dotted names (`contact.created`, `contact.updated`, `contact.listed`, `contact.deleted`, `sender_name.approved`, ...)
              */
             action: string;
             /**
@@ -3437,6 +3526,24 @@ export interface components {
              */
             text?: string | null;
         };
+        /** DayCounts */
+        DayCounts: {
+            /**
+             * Counts
+             * @description Messages created that day, by their status now; every status is listed
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Day
+             * Format: date
+             * @description A UTC day; every day of the range is listed, empty or not
+             */
+            day: string;
+            /** Total */
+            total: number;
+        };
         /** DefaultSenderRequest */
         DefaultSenderRequest: {
             /**
@@ -3528,6 +3635,16 @@ export interface components {
              */
             phone: string;
         };
+        /** ErasureList */
+        ErasureList: {
+            /** Items */
+            items: components["schemas"]["ErasureResponse"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next, older page; null on the last page
+             */
+            next_cursor: string | null;
+        };
         /** ErasurePartResponse */
         ErasurePartResponse: {
             /** Completed */
@@ -3581,6 +3698,16 @@ export interface components {
              * @example +447700900123
              */
             phone?: string | null;
+        };
+        /** ExportList */
+        ExportList: {
+            /** Items */
+            items: components["schemas"]["ExportResponse"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next, older page; null on the last page
+             */
+            next_cursor: string | null;
         };
         /** ExportResponse */
         ExportResponse: {
@@ -3721,6 +3848,16 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** ImportList */
+        ImportList: {
+            /** Items */
+            items: components["schemas"]["ImportResponse"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next, older page; null on the last page
+             */
+            next_cursor: string | null;
         };
         /** ImportResponse */
         ImportResponse: {
@@ -3993,6 +4130,61 @@ export interface components {
              */
             token_type?: "bearer";
         };
+        /**
+         * LoginSession
+         * @description A login still able to refresh: the browser or script that holds its refresh token.
+         */
+        LoginSession: {
+            /**
+             * Created At
+             * Format: date-time
+             * @description When its login happened
+             */
+            created_at: string;
+            /**
+             * Current
+             * @description The login the caller's access token belongs to
+             */
+            current: boolean;
+            /**
+             * Expires At
+             * Format: date-time
+             * @description When it ends unless refreshed before
+             */
+            expires_at: string;
+            /**
+             * Id
+             * Format: uuid
+             * @description The login's id; DELETE /v1/auth/sessions/{id} ends it
+             */
+            id: string;
+            /**
+             * Ip
+             * @description The client address of its latest login or refresh, in full: the user's own, as the audit log shows it
+             */
+            ip: string | null;
+            /**
+             * Last Used At
+             * Format: date-time
+             * @description Its latest login or refresh
+             */
+            last_used_at: string;
+            /**
+             * User Agent
+             * @description The User-Agent of its latest login or refresh (cut to 256 characters)
+             */
+            user_agent: string | null;
+        };
+        /** LoginSessionPage */
+        LoginSessionPage: {
+            /** Items */
+            items: components["schemas"]["LoginSession"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null last
+             */
+            next_cursor: string | null;
+        };
         /** LowBalanceResponse */
         LowBalanceResponse: {
             /**
@@ -4174,6 +4366,26 @@ export interface components {
             updated_at: string;
             /** Validity Period */
             validity_period: number | null;
+        };
+        /** MessageStats */
+        MessageStats: {
+            /**
+             * From
+             * Format: date-time
+             */
+            from: string;
+            /**
+             * Group By
+             * @constant
+             */
+            group_by: "day";
+            /** Items */
+            items: components["schemas"]["DayCounts"][];
+            /**
+             * To
+             * Format: date-time
+             */
+            to: string;
         };
         /** NewContentRule */
         NewContentRule: {
@@ -4972,6 +5184,14 @@ export interface components {
              * @constant
              */
             status?: "received";
+        };
+        /** RevokedSessions */
+        RevokedSessions: {
+            /**
+             * Revoked
+             * @description How many other sessions were ended
+             */
+            revoked: number;
         };
         /** RoleChange */
         RoleChange: {
@@ -9053,6 +9273,372 @@ export interface operations {
                     /** @description Seconds until the full allowance is back */
                     "RateLimit-Reset"?: number;
                     /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; nothing personal is logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway answered badly */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service or its dependency is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_sessions_v1_auth_sessions_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginSessionPage"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: e.g. an API key without this operation's scope (`insufficient_scope`); or the account's state forbids it: `account_blocked`, `account_closed` (the detail gives the reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`), or a cursor that is not one this endpoint gave (`invalid_cursor`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this account or API key (or, without a valid token, this address): `rate_limited`; retry after `Retry-After` seconds. Every answer carries `RateLimit-*`. */
+            429: {
+                headers: {
+                    /** @description Requests allowed at once (the burst) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the full burst is available again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until a request is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; nothing personal is logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway answered badly */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service or its dependency is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_other_sessions_v1_auth_sessions_revoke_others_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedSessions"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: e.g. an API key without this operation's scope (`insufficient_scope`); or the account's state forbids it: `account_blocked`, `account_closed` (the detail gives the reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this account or API key (or, without a valid token, this address): `rate_limited`; retry after `Retry-After` seconds. Every answer carries `RateLimit-*`. */
+            429: {
+                headers: {
+                    /** @description Requests allowed at once (the burst) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the full burst is available again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until a request is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; nothing personal is logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway answered badly */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service or its dependency is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revoke_session_v1_auth_sessions__session_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: e.g. an API key without this operation's scope (`insufficient_scope`); or the account's state forbids it: `account_blocked`, `account_closed` (the detail gives the reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No active session of the caller has this id (`session_not_found`): it ended already, or it is someone else's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this account or API key (or, without a valid token, this address): `rate_limited`; retry after `Retry-After` seconds. Every answer carries `RateLimit-*`. */
+            429: {
+                headers: {
+                    /** @description Requests allowed at once (the burst) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the full burst is available again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until a request is allowed again */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -14154,6 +14740,128 @@ export interface operations {
             };
         };
     };
+    list_imports_v1_contacts_imports_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description A previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportList"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (the caller's role lacks `contacts:read`) or `insufficient_scope` (an API key without it); or the account's state forbids it: `account_blocked`, `account_closed` (the detail gives the reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`), or a cursor that is not one this endpoint gave (`invalid_cursor`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this account or API key (or, without a valid token, this address): `rate_limited`; retry after `Retry-After` seconds. Every answer carries `RateLimit-*`. */
+            429: {
+                headers: {
+                    /** @description Requests allowed at once (the burst) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the full burst is available again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until a request is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; nothing personal is logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway answered badly */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service or its dependency is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_import_v1_contacts_imports_post: {
         parameters: {
             query?: never;
@@ -16511,6 +17219,128 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this account or API key (or, without a valid token, this address): `rate_limited`; retry after `Retry-After` seconds. Every answer carries `RateLimit-*`. */
+            429: {
+                headers: {
+                    /** @description Requests allowed at once (the burst) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the full burst is available again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until a request is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; nothing personal is logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway answered badly */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service or its dependency is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    message_stats_v1_messages_stats_get: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                group_by?: "day";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageStats"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (the caller's role lacks `messages:read`) or `insufficient_scope` (an API key without it); or the account's state forbids it: `account_blocked`, `account_closed` (the detail gives the reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`: a time without its offset too), `from` not before `to` (`invalid_range`), or more than 92 days between them (`range_too_long`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -23018,6 +23848,128 @@ export interface operations {
             };
         };
     };
+    list_erasures_v1_privacy_erasures_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description A previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureList"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (the caller's role lacks `privacy:manage`) or `insufficient_scope` (an API key without it); or the account's state forbids it: `account_blocked`, `account_closed` (the detail gives the reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`), or a cursor that is not one this endpoint gave (`invalid_cursor`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this account or API key (or, without a valid token, this address): `rate_limited`; retry after `Retry-After` seconds. Every answer carries `RateLimit-*`. */
+            429: {
+                headers: {
+                    /** @description Requests allowed at once (the burst) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the full burst is available again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until a request is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; nothing personal is logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway answered badly */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service or its dependency is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_erasure_v1_privacy_erasures_post: {
         parameters: {
             query?: never;
@@ -23215,6 +24167,128 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` lists every problem */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this account or API key (or, without a valid token, this address): `rate_limited`; retry after `Retry-After` seconds. Every answer carries `RateLimit-*`. */
+            429: {
+                headers: {
+                    /** @description Requests allowed at once (the burst) */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left now */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the full burst is available again */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds until a request is allowed again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected failure; nothing personal is logged */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway answered badly */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service or its dependency is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service behind the gateway did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_exports_v1_privacy_exports_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description A previous page's `next_cursor` */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportList"];
+                };
+            };
+            /** @description Missing, invalid or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (the caller's role lacks `privacy:manage`) or `insufficient_scope` (an API key without it); or the account's state forbids it: `account_blocked`, `account_closed` (the detail gives the reason) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body did not arrive in time */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input (`validation_error`), or a cursor that is not one this endpoint gave (`invalid_cursor`) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { AccountStateBanner } from "../features/account-state/AccountStateBanner";
-import { LazyUsageChart } from "../features/billing/LazyUsageChart";
+import { MessageStats } from "../features/message-stats/MessageStats";
 import { MessageTable } from "./Messages";
 
 export function Dashboard() {
@@ -13,11 +13,6 @@ export function Dashboard() {
     queryKey: ["balance"],
     queryFn: () => unwrap(api.GET("/v1/billing/balance")),
     refetchInterval: 3000,
-  });
-  const usage = useQuery({
-    queryKey: ["usage", "day", "", ""],
-    queryFn: () => unwrap(api.GET("/v1/billing/usage", { params: { query: { group_by: "day" } } })),
-    refetchInterval: 30_000,
   });
   return (
     <Stack>
@@ -39,9 +34,8 @@ export function Dashboard() {
           </Group>
         </Card>
       </SimpleGrid>
-      {/* No per-status message counts exist in the API; the month's usage by day (messages
-          charged, parts refunded as undelivered) is the closest honest figure. */}
-      {usage.data && <LazyUsageChart rows={usage.data.rows} />}
+      {/* Messages per day and status (dispatch); money per day is on the billing screen. */}
+      <MessageStats />
       <Title order={2} size="h3">
         {t("dashboard.recent")}
       </Title>

@@ -126,7 +126,7 @@ async def login(
     await _audit_login(session, origin, user, "login.succeeded")
     # A blocked account logs in too: its users read the reason at GET /v1/account.
     reopened = await reopen_on_login(session, origin, user)
-    tokens = await start_session(session, issuer, settings, user)
+    tokens = await start_session(session, issuer, settings, user, origin)
     return LoginResponse(**tokens.model_dump(), account_reopened=reopened)
 
 

@@ -11,8 +11,8 @@ class AuditEntry(BaseModel):
     action: str = Field(
         description="`account.registered`, `account.profile_changed`, `account.2fa_enabled`, "
         "`account.2fa_disabled`, `password.changed`, `login.succeeded`, `login.failed`, "
-        "`login.locked`, `session.reuse_detected`, `session.logged_out`, `api_key.created`, "
-        "`api_key.revoked`, the account's state changes (`account.suspended`, "
+        "`login.locked`, `session.reuse_detected`, `session.logged_out`, `session.revoked`, "
+        "`api_key.created`, `api_key.revoked`, the account's state changes (`account.suspended`, "
         "`account.blocked`, `account.reinstated`, `account.unblocked`, `account.closed`, "
         "`account.reopened`) and its team's (`user.invited`, `invitation.revoked`, "
         "`user.joined`, `user.role_changed`, `user.removed`), and the other services' "

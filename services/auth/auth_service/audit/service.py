@@ -25,6 +25,8 @@ Action = Literal[
     "login.locked",
     "session.reuse_detected",
     "session.logged_out",
+    # A person ended one of their logins, or all but the current (auth_service/login_sessions).
+    "session.revoked",
     "api_key.created",
     "api_key.revoked",
     # The account's state (auth_service/states): by an operator, or by the owner.

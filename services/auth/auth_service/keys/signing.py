@@ -29,7 +29,13 @@ class TokenIssuer:
         self._jwks = {"keys": list(published.values())}
 
     def issue(
-        self, *, user_id: UUID, account_id: UUID, role: str, trial: bool = False
+        self,
+        *,
+        user_id: UUID,
+        account_id: UUID,
+        role: str,
+        trial: bool = False,
+        session_id: UUID | None = None,
     ) -> tuple[str, int]:
         now = datetime.now(UTC)
         ttl = self._settings.access_token_ttl_seconds
@@ -48,6 +54,10 @@ class TokenIssuer:
         if trial:
             # Only when true: a token without it (every one issued before) reads as no trial.
             claims["trial"] = True
+        if session_id is not None:
+            # The login it descends from (OpenID's `sid`): the list of sessions marks the
+            # caller's own, and "sign out everywhere else" keeps it.
+            claims["sid"] = str(session_id)
         token = jwt.encode(claims, self._private_key, algorithm="RS256", headers={"kid": self.kid})
         return token, ttl
 

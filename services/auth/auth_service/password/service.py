@@ -54,4 +54,4 @@ async def change(
         object_type="user",
         object_id=user.id,
     )
-    return await start_session(session, issuer, settings, user)
+    return await start_session(session, issuer, settings, user, origin)

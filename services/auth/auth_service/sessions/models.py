@@ -26,6 +26,12 @@ class RefreshToken(Base):
     rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Set on logout and on a replay, for every token of the family.
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Where the token was issued (the login, or the refresh that made it), for the user's
+    # list of sessions; NULL for tokens issued before it was kept.
+    user_agent: Mapped[str | None] = mapped_column(String(256))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    # The login's time, carried from token to token of the family.
+    session_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class LoginFailure(Base):

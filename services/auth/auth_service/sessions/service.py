@@ -3,7 +3,7 @@ rotated token used again revokes the family; logout revokes it too. And the lock
 e-mail after too many failed logins."""
 
 from datetime import datetime, timedelta
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,18 +60,26 @@ async def start_session(
     issuer: TokenIssuer,
     settings: AuthSettings,
     user: User,
-    family_id: UUID | None = None,
+    origin: Origin,
+    family: RefreshToken | None = None,
 ) -> TokenResponse:
-    """A new access token and a new refresh token: of a new family after a login, of the
-    same family after a refresh."""
+    """A new access token and a new refresh token: of a new family after a login, of
+    `family`'s (the token just rotated) after a refresh."""
     refresh_token = new_refresh_token()
     ttl = settings.refresh_token_ttl_seconds
+    now = utcnow()
+    family_id = family.family_id if family else uuid4()
+    started_at = (family.session_started_at or family.created_at) if family else now
     await RefreshTokens(session).add(
         RefreshToken(
             token_hash=hash_token(refresh_token),
-            family_id=family_id or uuid4(),
+            family_id=family_id,
             user_id=user.id,
-            expires_at=utcnow() + timedelta(seconds=ttl),
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl),
+            user_agent=origin.user_agent,
+            ip=origin.ip,
+            session_started_at=started_at,
         )
     )
     # Read at every login and refresh, so that a lifted trial shows in the next token.
@@ -83,6 +91,7 @@ async def start_session(
         account_id=user.account_id,
         role=user.role,
         trial=account is not None and account.trial,
+        session_id=family_id,
     )
     return TokenResponse(
         access_token=access_token,
@@ -120,7 +129,7 @@ async def refresh(
     user = await session.get(User, stored.user_id)
     if user is None:
         raise InvalidRefreshToken()
-    return await start_session(session, issuer, settings, user, family_id=stored.family_id)
+    return await start_session(session, issuer, settings, user, origin, family=stored)
 
 
 async def logout(session: AsyncSession, refresh_token: str, origin: Origin) -> None:

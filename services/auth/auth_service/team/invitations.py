@@ -174,7 +174,7 @@ async def accept(
         object_id=user.id,
         details={"role": user.role, "invitation": str(invitation.id)},
     )
-    tokens = await start_session(session, issuer, settings, user)
+    tokens = await start_session(session, issuer, settings, user, origin)
     return LoginResponse(**tokens.model_dump())
 
 

@@ -14,7 +14,11 @@ class ContactImport(Base):
     """One uploaded file of contacts and how far its processing got (pending, running, done)."""
 
     __tablename__ = "contact_imports"
-    __table_args__ = (Index("ix_contact_imports_state", "state"),)
+    __table_args__ = (
+        Index("ix_contact_imports_state", "state"),
+        # The account's imports, newest first (contacts_service/pages.py).
+        Index("ix_contact_imports_account_created", "account_id", "created_at", "id"),
+    )
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
     account_id: Mapped[UUID] = mapped_column(Uuid)

@@ -1,13 +1,15 @@
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 
 from contacts_service.config import ContactsSettings
 from contacts_service.imports import service
-from contacts_service.imports.schemas import ImportResponse
+from contacts_service.imports.models import ContactImport
+from contacts_service.imports.schemas import ImportList, ImportResponse
+from contacts_service.pages import newest_first
 from shared.app import SessionDep
 from shared.errors import AUTHENTICATED, problem_responses
 from shared.roles import require
@@ -57,6 +59,36 @@ async def create_import(
     )
     response.headers["Location"] = f"{router.prefix}/{job.id}"
     return ImportResponse.model_validate(job)
+
+
+_BAD_PAGE: dict[int | str, dict[str, Any]] = {
+    422: {
+        **problem_responses(422)[422],
+        "description": "Invalid input (`validation_error`), or a cursor that is not one this "
+        "endpoint gave (`invalid_cursor`)",
+    }
+}
+
+
+@router.get(
+    "",
+    summary="The account's imports, newest first, with their state and counts",
+    responses=_BAD_PAGE,
+)
+async def list_imports(
+    principal: Reader,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="A previous page's `next_cursor`")
+    ] = None,
+) -> ImportList:
+    jobs, next_cursor = await newest_first(
+        session, ContactImport, principal.account_id, cursor, limit
+    )
+    return ImportList(
+        items=[ImportResponse.model_validate(job) for job in jobs], next_cursor=next_cursor
+    )
 
 
 @router.get(

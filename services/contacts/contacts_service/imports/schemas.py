@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ImportResponse(BaseModel):
@@ -20,3 +20,10 @@ class ImportResponse(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     files_deleted_at: datetime | None
+
+
+class ImportList(BaseModel):
+    items: list[ImportResponse]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next, older page; null on the last page"
+    )

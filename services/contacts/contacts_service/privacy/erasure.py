@@ -68,12 +68,24 @@ async def report(session: AsyncSession, account_id: UUID, erasure_id: UUID) -> E
     )
     if erasure is None:
         raise NotFound("Erasure")
-    parts = {
-        part.service: part
+    [response] = await reports(session, [erasure])
+    return response
+
+
+async def reports(
+    session: AsyncSession, erasures: Sequence[PrivacyErasure]
+) -> list[ErasureResponse]:
+    """The erasures' progress per service, their parts read in one query."""
+    parts: dict[UUID, dict[str, PrivacyErasurePart]] = {erasure.id: {} for erasure in erasures}
+    if erasures:
         for part in await session.scalars(
-            select(PrivacyErasurePart).where(PrivacyErasurePart.erasure_id == erasure.id)
-        )
-    }
+            select(PrivacyErasurePart).where(PrivacyErasurePart.erasure_id.in_(list(parts)))
+        ):
+            parts[part.erasure_id][part.service] = part
+    return [_report(erasure, parts[erasure.id]) for erasure in erasures]
+
+
+def _report(erasure: PrivacyErasure, parts: Mapping[str, PrivacyErasurePart]) -> ErasureResponse:
     return ErasureResponse(
         id=erasure.id,
         state="completed" if erasure.state == "completed" else "pending",

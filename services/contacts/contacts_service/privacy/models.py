@@ -13,7 +13,11 @@ class PrivacyExport(Base):
     """One export request: pending → running → ready (→ expired) or failed."""
 
     __tablename__ = "privacy_exports"
-    __table_args__ = (Index("ix_privacy_exports_state", "state"),)
+    __table_args__ = (
+        Index("ix_privacy_exports_state", "state"),
+        # The account's exports, newest first (contacts_service/pages.py).
+        Index("ix_privacy_exports_account_created", "account_id", "created_at", "id"),
+    )
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
     account_id: Mapped[UUID] = mapped_column(Uuid)

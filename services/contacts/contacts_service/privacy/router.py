@@ -1,15 +1,19 @@
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import FileResponse
 
 from contacts_service.config import ContactsSettings
+from contacts_service.pages import newest_first
 from contacts_service.privacy import erasure, service
+from contacts_service.privacy.models import PrivacyErasure, PrivacyExport
 from contacts_service.privacy.schemas import (
     ErasureCreate,
+    ErasureList,
     ErasureResponse,
     ExportCreate,
+    ExportList,
     ExportResponse,
 )
 from shared.app import SessionDep
@@ -24,6 +28,15 @@ router = APIRouter(
 )
 
 Manager = Annotated[Principal, Depends(require("privacy:manage"))]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(max_length=200, description="A previous page's `next_cursor`")]
+_BAD_PAGE: dict[int | str, dict[str, Any]] = {
+    422: {
+        **problem_responses(422)[422],
+        "description": "Invalid input (`validation_error`), or a cursor that is not one this "
+        "endpoint gave (`invalid_cursor`)",
+    }
+}
 
 
 def _settings(request: Request) -> ContactsSettings:
@@ -47,6 +60,24 @@ async def create_export(
     export = await service.create(session, principal, body)
     response.headers["Location"] = f"{router.prefix}/{export.id}"
     return ExportResponse.model_validate(export)
+
+
+@router.get(
+    "",
+    summary="The account's exports, newest first, with their state",
+    description="Expired and failed ones too, until the retention job removes them.",
+    responses=_BAD_PAGE,
+)
+async def list_exports(
+    principal: Manager, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> ExportList:
+    exports, next_cursor = await newest_first(
+        session, PrivacyExport, principal.account_id, cursor, limit
+    )
+    return ExportList(
+        items=[ExportResponse.model_validate(export) for export in exports],
+        next_cursor=next_cursor,
+    )
 
 
 @router.get("/{export_id}", summary="An export's state", responses=problem_responses(404))
@@ -96,6 +127,21 @@ async def create_erasure(
     created = await erasure.request(session, principal, body.phone)
     response.headers["Location"] = f"{erasures_router.prefix}/{created.id}"
     return await erasure.report(session, principal.account_id, created.id)
+
+
+@erasures_router.get(
+    "",
+    summary="The account's erasures, newest first, with their progress per service",
+    description="The erased numbers are not listed: contacts keeps none of them.",
+    responses=_BAD_PAGE,
+)
+async def list_erasures(
+    principal: Manager, session: SessionDep, limit: Limit = 20, cursor: Cursor = None
+) -> ErasureList:
+    erasures, next_cursor = await newest_first(
+        session, PrivacyErasure, principal.account_id, cursor, limit
+    )
+    return ErasureList(items=await erasure.reports(session, erasures), next_cursor=next_cursor)
 
 
 @erasures_router.get(

@@ -69,3 +69,17 @@ class ErasureResponse(BaseModel):
     created_at: datetime
     completed_at: datetime | None
     services: list[ErasurePartResponse]
+
+
+class ExportList(BaseModel):
+    items: list[ExportResponse]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next, older page; null on the last page"
+    )
+
+
+class ErasureList(BaseModel):
+    items: list[ErasureResponse]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next, older page; null on the last page"
+    )

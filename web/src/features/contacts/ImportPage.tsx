@@ -18,20 +18,22 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
-import { api, ProblemError, type Schemas, unwrap } from "../../api/client";
+import { api, unwrap } from "../../api/client";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
+import { ErrorReport } from "./ErrorReport";
 import { NS } from "./i18n";
 import {
   CONTACT_FIELDS,
+  type CsvShape,
   finished,
   guessMapping,
   importPercent,
   mappingToSend,
   readCsv,
 } from "./importing";
+import { PastImports } from "./PastImports";
 import { useFields, useGroups } from "./queries";
-
-type Job = Schemas["ImportResponse"];
+import { readXlsx } from "./xlsx";
 
 function useFieldOptions() {
   const { t } = useTranslation(NS);
@@ -44,40 +46,6 @@ function useFieldOptions() {
       label: `custom.${f.key}`,
     })),
   ];
-}
-
-/** The skipped rows come from an authorised endpoint, so they are fetched, then saved. */
-function ErrorReport({ job }: { job: Job }) {
-  const { t } = useTranslation(NS);
-  const download = useMutation({
-    mutationFn: async () => {
-      const { data, response } = await api.GET("/v1/contacts/imports/{import_id}/errors.csv", {
-        params: { path: { import_id: job.id } },
-        parseAs: "blob",
-      });
-      if (!response.ok || !data)
-        throw new ProblemError({
-          status: response.status,
-          code: "errors_report_unavailable",
-          title: response.statusText,
-        });
-      const link = document.createElement("a");
-      link.href = URL.createObjectURL(data);
-      link.download = `${job.file_name.replace(/\.(csv|xlsx)$/i, "")}-skipped.csv`;
-      link.click();
-      URL.revokeObjectURL(link.href);
-    },
-  });
-  return (
-    <Stack gap="xs">
-      <ProblemAlert error={download.error} />
-      <Group>
-        <Button variant="light" onClick={() => download.mutate()} loading={download.isPending}>
-          {t("import.errors")}
-        </Button>
-      </Group>
-    </Stack>
-  );
 }
 
 function ImportProgress({ importId, totalRows }: { importId: string; totalRows: number | null }) {
@@ -145,11 +113,21 @@ export function ImportPage() {
     setMapping({});
     setColumns([]);
     setRows(null);
-    const isXlsx = chosen?.name.toLowerCase().endsWith(".xlsx") ?? false;
-    setXlsx(isXlsx);
-    if (!chosen || isXlsx) return;
-    const shape = readCsv(await chosen.text());
-    setColumns(shape.headers);
+    setXlsx(false);
+    if (!chosen) return;
+    let shape: CsvShape;
+    if (chosen.name.toLowerCase().endsWith(".xlsx")) {
+      try {
+        shape = await readXlsx(chosen);
+      } catch {
+        // Not readable here (damaged, or not really XLSX): its headers are typed instead,
+        // and the service says what it makes of the file.
+        setXlsx(true);
+        return;
+      }
+    } else shape = readCsv(await chosen.text());
+    // A column without a header cannot be named in the mapping.
+    setColumns(shape.headers.filter((header) => header !== ""));
     setRows(shape.rows);
     setMapping(
       guessMapping(
@@ -326,6 +304,7 @@ export function ImportPage() {
           </Group>
         </Stack>
       </form>
+      <PastImports />
     </Stack>
   );
 }

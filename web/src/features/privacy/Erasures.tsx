@@ -11,75 +11,74 @@ import {
   TextInput,
   Title,
 } from "@mantine/core";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, unwrap } from "../../api/client";
-import { session } from "../../auth/session";
+import { api, type Schemas, unwrap } from "../../api/client";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
-import { rememberedIds } from "./remembered";
+import { refetch } from "./refetch";
 
-function ErasureCard({ id, onForget }: { id: string; onForget: () => void }) {
+function ErasureCard({ data }: { data: Schemas["ErasureResponse"] }) {
   const { t, i18n } = useTranslation(NS);
-  const item = useQuery({
-    queryKey: ["privacy-erasure", id],
-    queryFn: () =>
-      unwrap(
-        api.GET("/v1/privacy/erasures/{erasure_id}", { params: { path: { erasure_id: id } } }),
-      ),
-    refetchInterval: (query) => (query.state.data?.state === "completed" ? false : 2000),
-  });
-  const data = item.data;
-  const done = data?.services.filter((part) => part.completed).length ?? 0;
-  const total = data?.services.length ?? 0;
+  const done = data.services.filter((part) => part.completed).length;
+  const total = data.services.length;
   return (
-    <Card withBorder data-testid="privacy-erasure" data-state={data?.state}>
-      <ProblemAlert error={item.error} />
-      {data && (
-        <Stack gap={4}>
-          <Group justify="space-between">
-            <Text size="sm">
-              {t("created")}: {new Date(data.created_at).toLocaleString(i18n.language)}
-            </Text>
-            <Badge color={data.state === "completed" ? "green" : "blue"}>
-              {t(`erasures.states.${data.state}`)}
-            </Badge>
-          </Group>
-          <Progress
-            value={total ? (100 * done) / total : 0}
-            aria-label={t("erasures.progress", { done, total })}
-          />
-          <Text size="xs" c="dimmed">
-            {t("erasures.progress", { done, total })}:{" "}
-            {data.services
-              .map((part) => `${part.service}${part.completed ? ` ✓ (${part.rows ?? 0})` : " …"}`)
-              .join(", ")}
+    <Card withBorder data-testid="privacy-erasure" data-state={data.state}>
+      <Stack gap={4}>
+        <Group justify="space-between">
+          <Text size="sm">
+            {t("created")}: {new Date(data.created_at).toLocaleString(i18n.language)}
           </Text>
-          <Group>
-            <Button size="xs" variant="subtle" onClick={onForget}>
-              {t("forget")}
-            </Button>
-          </Group>
-        </Stack>
-      )}
+          <Badge color={data.state === "completed" ? "green" : "blue"}>
+            {t(`erasures.states.${data.state}`)}
+          </Badge>
+        </Group>
+        <Progress
+          value={total ? (100 * done) / total : 0}
+          aria-label={t("erasures.progress", { done, total })}
+        />
+        <Text size="xs" c="dimmed">
+          {t("erasures.progress", { done, total })}:{" "}
+          {data.services
+            .map((part) => `${part.service}${part.completed ? ` ✓ (${part.rows ?? 0})` : " …"}`)
+            .join(", ")}
+        </Text>
+      </Stack>
     </Card>
   );
 }
 
+const ERASURES = ["privacy-erasures"];
+
+/** The account's erasures, newest first, polled while any is in progress. */
+function useErasures() {
+  return useInfiniteQuery({
+    queryKey: ERASURES,
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(api.GET("/v1/privacy/erasures", { params: { query: { cursor: pageParam } } })),
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    refetchInterval: (query) =>
+      query.state.data?.pages.some((page) => page.items.some((item) => item.state !== "completed"))
+        ? 2000
+        : false,
+  });
+}
+
 export function Erasures() {
   const { t } = useTranslation(NS);
-  const remembered = rememberedIds("erasures", session.claims().account_id);
-  const [ids, setIds] = useState(remembered.read);
+  const queryClient = useQueryClient();
+  const list = useErasures();
+  const items = list.data?.pages.flatMap((page) => page.items) ?? [];
   const [phone, setPhone] = useState("");
   const [again, setAgain] = useState("");
   const erase = useMutation({
     mutationFn: () => unwrap(api.POST("/v1/privacy/erasures", { body: { phone } })),
-    onSuccess: (created) => {
-      remembered.add(created.id);
-      setIds(remembered.read());
+    onSuccess: () => {
       setPhone("");
       setAgain("");
+      return refetch(queryClient, ERASURES);
     },
   });
   return (
@@ -124,17 +123,20 @@ export function Erasures() {
             </Group>
           </Stack>
         </form>
-        {ids.length === 0 && <Text c="dimmed">{t("erasures.empty")}</Text>}
-        {ids.map((id) => (
-          <ErasureCard
-            key={id}
-            id={id}
-            onForget={() => {
-              remembered.remove(id);
-              setIds(remembered.read());
-            }}
-          />
+        <ProblemAlert error={list.error} />
+        {list.isSuccess && items.length === 0 && <Text c="dimmed">{t("erasures.empty")}</Text>}
+        {items.map((item) => (
+          <ErasureCard key={item.id} data={item} />
         ))}
+        {list.hasNextPage && (
+          <Button
+            variant="light"
+            onClick={() => list.fetchNextPage()}
+            loading={list.isFetchingNextPage}
+          >
+            {t("more")}
+          </Button>
+        )}
       </Stack>
     </Paper>
   );

@@ -11,15 +11,15 @@ import {
   Title,
 } from "@mantine/core";
 import { useMediaQuery } from "@mantine/hooks";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, unwrap } from "../../api/client";
+import { api, type Schemas, unwrap } from "../../api/client";
 import { session } from "../../auth/session";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
 import { saveBlob } from "../files/download";
 import { NS } from "./i18n";
-import { rememberedIds } from "./remembered";
+import { refetch } from "./refetch";
 
 type Scope = "phone" | "contact" | "all";
 const COLORS = {
@@ -30,69 +30,78 @@ const COLORS = {
   expired: "orange",
 };
 
-function ExportCard({ id, onForget }: { id: string; onForget: () => void }) {
+function ExportCard({ data }: { data: Schemas["ExportResponse"] }) {
   const { t, i18n } = useTranslation(NS);
-  const path = { params: { path: { export_id: id } } };
-  const item = useQuery({
-    queryKey: ["privacy-export", id],
-    queryFn: () => unwrap(api.GET("/v1/privacy/exports/{export_id}", path)),
-    // Built in the background: polled until it is ready or failed.
-    refetchInterval: (query) =>
-      ["pending", "running"].includes(query.state.data?.state ?? "pending") ? 2000 : false,
-  });
   const download = useMutation({
     mutationFn: () =>
       saveBlob(
-        api.GET("/v1/privacy/exports/{export_id}/download", { ...path, parseAs: "blob" }),
-        `export-${id}.zip`,
+        api.GET("/v1/privacy/exports/{export_id}/download", {
+          params: { path: { export_id: data.id } },
+          parseAs: "blob",
+        }),
+        `export-${data.id}.zip`,
       ),
   });
-  const data = item.data;
   return (
-    <Card withBorder data-testid="privacy-export" data-state={data?.state}>
-      <ProblemAlert error={item.error ?? download.error} />
-      {data && (
-        <Stack gap={4}>
-          <Group justify="space-between">
-            <Text fw={600}>{data.phone ?? data.contact_id ?? t("exports.scopes.all")}</Text>
-            <Badge color={COLORS[data.state]}>{t(`exports.states.${data.state}`)}</Badge>
-          </Group>
-          <Text size="sm" c="dimmed">
-            {t("created")}: {new Date(data.created_at).toLocaleString(i18n.language)}
-            {data.state === "ready" && ` · ${t("exports.rows", { count: data.rows })}`}
-            {/* A worker died mid-build and another took over: say so, it explains a wait. */}
-            {data.attempts > 1 && ` · ${t("exports.attempts", { count: data.attempts })}`}
-            {data.expires_at &&
-              ` · ${t("exports.expires", { date: new Date(data.expires_at).toLocaleString(i18n.language) })}`}
+    <Card withBorder data-testid="privacy-export" data-state={data.state}>
+      <ProblemAlert error={download.error} />
+      <Stack gap={4}>
+        <Group justify="space-between">
+          <Text fw={600}>{data.phone ?? data.contact_id ?? t("exports.scopes.all")}</Text>
+          <Badge color={COLORS[data.state]}>{t(`exports.states.${data.state}`)}</Badge>
+        </Group>
+        <Text size="sm" c="dimmed">
+          {t("created")}: {new Date(data.created_at).toLocaleString(i18n.language)}
+          {data.state === "ready" && ` · ${t("exports.rows", { count: data.rows })}`}
+          {/* A worker died mid-build and another took over: say so, it explains a wait. */}
+          {data.attempts > 1 && ` · ${t("exports.attempts", { count: data.attempts })}`}
+          {data.expires_at &&
+            ` · ${t("exports.expires", { date: new Date(data.expires_at).toLocaleString(i18n.language) })}`}
+        </Text>
+        {data.error && (
+          <Text size="sm" c="red">
+            {data.error}
           </Text>
-          {data.error && (
-            <Text size="sm" c="red">
-              {data.error}
-            </Text>
-          )}
+        )}
+        {data.state === "ready" && (
           <Group>
-            {data.state === "ready" && (
-              <Button size="xs" loading={download.isPending} onClick={() => download.mutate()}>
-                {t("exports.download")}
-              </Button>
-            )}
-            <Button size="xs" variant="subtle" onClick={onForget}>
-              {t("forget")}
+            <Button size="xs" loading={download.isPending} onClick={() => download.mutate()}>
+              {t("exports.download")}
             </Button>
           </Group>
-        </Stack>
-      )}
+        )}
+      </Stack>
     </Card>
   );
 }
 
+const EXPORTS = ["privacy-exports"];
+
+/** The account's exports, newest first, polled while any is still being built. */
+function useExports() {
+  return useInfiniteQuery({
+    queryKey: EXPORTS,
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) =>
+      unwrap(api.GET("/v1/privacy/exports", { params: { query: { cursor: pageParam } } })),
+    getNextPageParam: (page) => page.next_cursor ?? undefined,
+    refetchInterval: (query) =>
+      query.state.data?.pages.some((page) =>
+        page.items.some((item) => ["pending", "running"].includes(item.state)),
+      )
+        ? 2000
+        : false,
+  });
+}
+
 export function Exports() {
   const { t } = useTranslation(NS);
-  const { account_id, role } = session.claims();
+  const { role } = session.claims();
+  const queryClient = useQueryClient();
+  const list = useExports();
+  const items = list.data?.pages.flatMap((page) => page.items) ?? [];
   // The choices do not fit side by side on a phone.
   const narrow = useMediaQuery("(max-width: 48em)");
-  const remembered = rememberedIds("exports", account_id);
-  const [ids, setIds] = useState(remembered.read);
   const [scope, setScope] = useState<Scope>("phone");
   const [value, setValue] = useState("");
   const request = useMutation({
@@ -107,10 +116,9 @@ export function Exports() {
                 : { contact_id: value },
         }),
       ),
-    onSuccess: (created) => {
-      remembered.add(created.id);
-      setIds(remembered.read());
+    onSuccess: () => {
       setValue("");
+      return refetch(queryClient, EXPORTS);
     },
   });
   // Exporting the whole account needs account:export, which only the owner has.
@@ -154,17 +162,20 @@ export function Exports() {
             </Group>
           </Stack>
         </form>
-        {ids.length === 0 && <Text c="dimmed">{t("exports.empty")}</Text>}
-        {ids.map((id) => (
-          <ExportCard
-            key={id}
-            id={id}
-            onForget={() => {
-              remembered.remove(id);
-              setIds(remembered.read());
-            }}
-          />
+        <ProblemAlert error={list.error} />
+        {list.isSuccess && items.length === 0 && <Text c="dimmed">{t("exports.empty")}</Text>}
+        {items.map((item) => (
+          <ExportCard key={item.id} data={item} />
         ))}
+        {list.hasNextPage && (
+          <Button
+            variant="light"
+            onClick={() => list.fetchNextPage()}
+            loading={list.isFetchingNextPage}
+          >
+            {t("more")}
+          </Button>
+        )}
       </Stack>
     </Paper>
   );

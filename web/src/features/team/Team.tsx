@@ -3,6 +3,7 @@ import { useTranslation } from "react-i18next";
 import { NS } from "./i18n";
 import { Members } from "./Members";
 import { Security } from "./Security";
+import { Sessions } from "./Sessions";
 
 export function Team() {
   const { t } = useTranslation(NS);
@@ -12,6 +13,7 @@ export function Team() {
         {t("title")}
       </Title>
       <Security />
+      <Sessions />
       <Members />
     </Stack>
   );
