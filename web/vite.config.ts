@@ -38,5 +38,8 @@ export default defineConfig({
     setupFiles: ["./src/test-setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    // Component tests render whole screens in jsdom; on two cores shared with a running
+    // platform (make test) the 5 s default timed out ApiKeys' test without anything wrong.
+    testTimeout: 20_000,
   },
 });

@@ -2100,13 +2100,13 @@ export interface paths {
         };
         /**
          * Follow a marketing mail's unsubscribe link
-         * @description No login: the signed token names the user. Turns their product news off; following it again changes nothing more.
+         * @description No login: the signed token names the user. Changes nothing: answers a page that asks, whose button POSTs here. Mail scanners and link previews fetch every link in a mail, so a GET that unsubscribed would unsubscribe people who never clicked.
          */
-        get: operations["unsubscribe_by_link_v1_public_mail_unsubscribe_get"];
+        get: operations["unsubscribe_page_v1_public_mail_unsubscribe_get"];
         put?: never;
         /**
-         * One-click unsubscribe (RFC 8058)
-         * @description The same as following the link, for mail clients' one-click button.
+         * Unsubscribe: the page's button, and mail clients' one-click (RFC 8058)
+         * @description Turns the user's product news off; doing it again changes nothing more.
          */
         post: operations["unsubscribe_one_click_v1_public_mail_unsubscribe_post"];
         delete?: never;
@@ -4523,7 +4523,10 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
-        /** OpsInboundResponse */
+        /**
+         * OpsInboundResponse
+         * @description Operators never see message texts (issue 12, R19): neither `text` nor `raw_hex`.
+         */
         OpsInboundResponse: {
             /**
              * Account Id
@@ -4562,11 +4565,6 @@ export interface components {
              */
             parts: number;
             /**
-             * Raw Hex
-             * @description The payload as it came, for malformed ones only
-             */
-            raw_hex: string | null;
-            /**
              * Received At
              * Format: date-time
              */
@@ -4576,8 +4574,6 @@ export interface components {
              * @description The SMSC link it arrived on
              */
             smsc: string;
-            /** Text */
-            text: string;
             /**
              * To
              * @example +447700900000
@@ -24768,7 +24764,7 @@ export interface operations {
             };
         };
     };
-    unsubscribe_by_link_v1_public_mail_unsubscribe_get: {
+    unsubscribe_page_v1_public_mail_unsubscribe_get: {
         parameters: {
             query: {
                 token: string;
@@ -24785,9 +24781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: boolean;
-                    };
+                    "text/html": string;
                 };
             };
             /** @description Request body did not arrive in time */
