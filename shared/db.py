@@ -4,7 +4,7 @@ One request-scoped session commits at the end of the request and rolls back on e
 services and routers never commit themselves.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,31 @@ def upsert_insert(session: AsyncSession, table: Any) -> Any:
     """An INSERT that supports ON CONFLICT: both dialects spell it the same way, but
     SQLAlchemy keeps it on each dialect's own insert()."""
     return (postgresql.insert if is_postgres(session) else sqlite.insert)(table)
+
+
+async def upsert_newest(
+    session: AsyncSession, table: Any, key: Sequence[str], rows: Iterable[dict[str, Any]]
+) -> None:
+    """Store the newest row per `key` among `rows` (each with a `changed_at`), unless the
+    stored one is newer: how a projection applies a run of "latest state" events, so a
+    replayed older event never overwrites a newer one. One statement for the whole run; of
+    equally new rows the last, as given, wins."""
+    newest: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        row_key = tuple(row[column] for column in key)
+        seen = newest.get(row_key)
+        if seen is None or row["changed_at"] >= seen["changed_at"]:
+            newest[row_key] = row
+    if not newest:
+        return
+    insert = upsert_insert(session, table)
+    first = next(iter(newest.values()))
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c[column] for column in key],
+        set_={column: insert.excluded[column] for column in first if column not in key},
+        where=insert.excluded.changed_at >= table.c.changed_at,
+    )
+    await session.execute(statement, list(newest.values()))
 
 
 async def session_scope(

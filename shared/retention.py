@@ -21,7 +21,7 @@ from typing import Literal
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import create_engine, create_sessionmaker, session_scope, upsert_insert
+from shared.db import create_engine, create_sessionmaker, session_scope, upsert_newest
 from shared.events import AccountStateChanged, utcnow
 
 log = logging.getLogger(__name__)
@@ -273,24 +273,15 @@ async def apply_account_states(
     """Keeps each account's latest state and since when in a service's own `table`
     (account_id, state, changed_at): a closure starts that service's retention clock.
     An older event (a replay) never overwrites a newer one; one statement per run."""
-    latest: dict[object, AccountStateChanged] = {}
-    for event in events:
-        seen = latest.get(event.account_id)
-        if seen is None or event.occurred_at >= seen.occurred_at:
-            latest[event.account_id] = event
-    if not latest:
-        return
-    insert = upsert_insert(session, table)
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c.account_id],
-        set_={"state": insert.excluded.state, "changed_at": insert.excluded.changed_at},
-        where=insert.excluded.changed_at >= table.c.changed_at,
+    await upsert_newest(
+        session,
+        table,
+        ["account_id"],
+        (
+            {"account_id": e.account_id, "state": e.state, "changed_at": e.occurred_at}
+            for e in events
+        ),
     )
-    rows = [
-        {"account_id": e.account_id, "state": e.state, "changed_at": e.occurred_at}
-        for e in latest.values()
-    ]
-    await session.execute(statement, rows)
 
 
 class RetentionJob:

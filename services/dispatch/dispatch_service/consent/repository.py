@@ -5,38 +5,27 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.consent.models import RecipientConsentRow
-from shared.db import upsert_insert
+from shared.db import upsert_newest
 from shared.events import RecipientConsentChanged
 
 
 async def apply(session: AsyncSession, events: Sequence[RecipientConsentChanged]) -> None:
     """Store each number's latest consent among `events`, unless the stored one is newer."""
-    latest: dict[tuple[UUID, str, str], RecipientConsentChanged] = {}
-    for event in events:
-        key = (event.account_id, event.phone, event.purpose)
-        seen = latest.get(key)
-        if seen is None or event.occurred_at >= seen.occurred_at:
-            latest[key] = event
-    if not latest:
-        return
-    table = RecipientConsentRow.__table__
-    insert = upsert_insert(session, table)
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c.account_id, table.c.phone, table.c.purpose],
-        set_={"opted_out": insert.excluded.opted_out, "changed_at": insert.excluded.changed_at},
-        where=insert.excluded.changed_at >= table.c.changed_at,
+    await upsert_newest(
+        session,
+        RecipientConsentRow.__table__,
+        ["account_id", "phone", "purpose"],
+        (
+            {
+                "account_id": e.account_id,
+                "phone": e.phone,
+                "purpose": e.purpose,
+                "opted_out": e.opted_out,
+                "changed_at": e.occurred_at,
+            }
+            for e in events
+        ),
     )
-    rows = [
-        {
-            "account_id": event.account_id,
-            "phone": event.phone,
-            "purpose": event.purpose,
-            "opted_out": event.opted_out,
-            "changed_at": event.occurred_at,
-        }
-        for event in latest.values()
-    ]
-    await session.execute(statement, rows)
 
 
 async def opted_out(

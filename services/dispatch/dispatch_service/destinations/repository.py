@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.destinations.models import AccountCompanyCountries, DestinationExceptionRow
 from dispatch_service.destinations.policy import Exceptions
-from shared.db import upsert_insert
+from shared.db import upsert_insert, upsert_newest
 from shared.events import CompanyAssigned
 
 
@@ -65,31 +65,17 @@ async def company_countries(session: AsyncSession, account_id: UUID) -> frozense
 
 async def assign_companies(session: AsyncSession, events: Sequence[CompanyAssigned]) -> None:
     """Each account's latest assignment, one statement; an older event changes nothing."""
-    latest: dict[UUID, CompanyAssigned] = {}
-    for event in events:
-        seen = latest.get(event.account_id)
-        if seen is None or event.occurred_at >= seen.occurred_at:
-            latest[event.account_id] = event
-    if not latest:
-        return
-    table = AccountCompanyCountries.__table__
-    insert = upsert_insert(session, table)
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c.account_id],
-        set_={
-            "company": insert.excluded.company,
-            "countries": insert.excluded.countries,
-            "changed_at": insert.excluded.changed_at,
-        },
-        where=insert.excluded.changed_at >= table.c.changed_at,
+    await upsert_newest(
+        session,
+        AccountCompanyCountries.__table__,
+        ["account_id"],
+        (
+            {
+                "account_id": e.account_id,
+                "company": e.company,
+                "countries": " ".join(sorted({c.upper() for c in e.countries})),
+                "changed_at": e.occurred_at,
+            }
+            for e in events
+        ),
     )
-    rows = [
-        {
-            "account_id": e.account_id,
-            "company": e.company,
-            "countries": " ".join(sorted({c.upper() for c in e.countries})),
-            "changed_at": e.occurred_at,
-        }
-        for e in latest.values()
-    ]
-    await session.execute(statement, rows)
