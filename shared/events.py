@@ -391,6 +391,9 @@ class TariffPublished(Event):
     version_id: UUID
     effective_from: datetime
     prefixes: list[str]
+    # The tariff's currency: an account is priced only by tariffs in its own (issue 10
+    # item 5). None: published before currencies were said, all in BILLING_CURRENCY.
+    currency: str | None = None
 
     @property
     def aggregate_id(self) -> str:
@@ -708,6 +711,9 @@ class CompanyAssigned(BillingAccountEvent):
     type: Literal["billing.company_assigned"] = "billing.company_assigned"
     company: str
     countries: list[str]  # ISO 3166 alpha-2, sorted
+    # The currency the account's balance is kept and priced in (the company's, issue 10
+    # item 5). None: said before currencies were.
+    currency: str | None = None
 
 
 AnyEvent = Annotated[
