@@ -567,12 +567,18 @@ async def test_reconcile_finds_an_injected_difference(
                 LedgerTransaction.account_id == account_id, LedgerTransaction.kind == "charge"
             )
         )
-        session.add(LedgerPosting(transaction_id=charge_id, line=3, book="revenue", amount_units=1))
+        # In another currency too: money never changes currency inside a transaction.
+        session.add(
+            LedgerPosting(
+                transaction_id=charge_id, line=3, book="revenue", amount_units=1, currency="USD"
+            )
+        )
     async with billing.sessionmaker() as session:
         found = await reconcile(session, [account_id])
     assert found.differences == [
         f"account {account_id}: balance 0.9999 but postings sum to 0.90 (difference 0.0999)",
         f"transaction {charge_id}: postings sum to 0.0001, not zero",
+        f"transaction {charge_id}: 1 legs in another currency than its own",
     ]
 
     settings = BillingSettings(database_url=billing.database_url)

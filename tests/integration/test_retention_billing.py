@@ -63,6 +63,7 @@ async def charged(
                     account_id=account_id,
                     kind="manual_adjustment",
                     amount_units=500,
+                    currency="EUR",
                     idempotency_key=f"test:{credit}",
                     created_at=at,
                 ),
@@ -71,6 +72,7 @@ async def charged(
                     account_id=account_id,
                     kind="charge",
                     amount_units=-500,
+                    currency="EUR",
                     idempotency_key=f"charge:{message_id}",
                     message_id=message_id,
                     parts=1,
@@ -90,9 +92,14 @@ async def charged(
                     book="balance",
                     account_id=account_id,
                     amount_units=500,
+                    currency="EUR",
                 ),
                 LedgerPosting(
-                    transaction_id=credit, line=2, book="payment_clearing", amount_units=-500
+                    transaction_id=credit,
+                    line=2,
+                    book="payment_clearing",
+                    amount_units=-500,
+                    currency="EUR",
                 ),
                 LedgerPosting(
                     transaction_id=charge,
@@ -100,8 +107,11 @@ async def charged(
                     book="balance",
                     account_id=account_id,
                     amount_units=-500,
+                    currency="EUR",
                 ),
-                LedgerPosting(transaction_id=charge, line=2, book="revenue", amount_units=500),
+                LedgerPosting(
+                    transaction_id=charge, line=2, book="revenue", amount_units=500, currency="EUR"
+                ),
             ]
         )
     return message_id

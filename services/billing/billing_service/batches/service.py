@@ -25,7 +25,7 @@ async def charge_batch(
     session: AsyncSession, pricing: Pricing, tariffs: TariffCache, event: BatchAccepted
 ) -> None:
     """Reserve the price of every message of the batch, or of none, and say which."""
-    await open_account(session, pricing, event.account_id)
+    currency = await open_account(session, pricing, event.account_id)
     # What dispatch accepted, apart from what it cost: the reconciliation compares the two.
     await messages.record(
         session,
@@ -40,7 +40,7 @@ async def charge_batch(
     drafts: dict[UUID, postings.Draft] = {}
     unpriced: list[str] = []
     for message in event.messages:
-        price = book.price_of(event.account_id, message.to, event.occurred_at)
+        price = book.price_of(event.account_id, message.to, event.occurred_at, currency)
         if price is None:
             unpriced.append(message.to or str(message.message_id))
             continue
@@ -49,6 +49,7 @@ async def charge_batch(
             event.account_id,
             message.message_id,
             cost,
+            currency=currency,
             parts=message.segments,
             country=postings.country_of(message.to),
             sender=message.sender,
@@ -81,6 +82,10 @@ async def charge_batch(
     message_ids = [
         message.message_id for message in event.messages if message.message_id in claimed
     ]
+    if state is not None and state.currency != currency:
+        # An operator moved the empty balance to another company's currency since the read:
+        # the event is retried, priced in the new one.
+        raise RuntimeError(f"balance of {event.account_id} changed currency while charging")
     if state is not None:
         await messages.mark_charged(session, message_ids)
         await repository.add_legs([d for d in claimed.values() if d.amount_units])

@@ -62,6 +62,11 @@ class Companies:
     by_code: dict[str, CompanyConfig]
     default: CompanyConfig
 
+    @property
+    def currencies(self) -> frozenset[str]:
+        """What balances can be kept in: each company's currency."""
+        return frozenset(company.currency for company in self.by_code.values())
+
     def get(self, code: str) -> CompanyConfig | None:
         return self.by_code.get(code)
 
@@ -98,13 +103,7 @@ class Companies:
         for company in companies:
             if company.code in by_code:
                 raise ValueError(f"company {company.code!r} is configured twice")
-            # Balances are kept in one currency today (BILLING_CURRENCY): a company invoicing
-            # in another would credit money the balance cannot hold without a conversion.
-            if company.currency != balance_currency:
-                raise ValueError(
-                    f"company {company.code!r} bills in {company.currency}, balances are "
-                    f"in {balance_currency}"
-                )
+            # Each company's customers keep their balances in its currency (issue 10 item 5).
             by_code[company.code] = company
         default = by_code.get(default_code) if default_code else companies[0]
         if default is None:

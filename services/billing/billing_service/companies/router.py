@@ -52,6 +52,11 @@ async def account_company(
     description="Documents issued before keep the company they were issued by.",
     responses={
         **problem_responses(404),
+        **_problems(
+            409,
+            "The company bills in another currency and the account's balance is not zero, "
+            "or an invoice or top-up of it is unpaid (`currency_change_with_balance`)",
+        ),
         **_problems(422, "Invalid input (`validation_error`), unknown `unknown_company`"),
     },
 )

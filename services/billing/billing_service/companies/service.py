@@ -1,5 +1,7 @@
-"""Which company each account signs with. Nothing here commits."""
+"""Which company each account signs with, and so the currency its balance is kept in.
+Nothing here commits."""
 
+import logging
 from typing import Any, cast
 from uuid import UUID
 
@@ -9,12 +11,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from billing_service.companies.config import Companies, CompanyConfig
 from billing_service.companies.models import AccountCompany
 from billing_service.db import Outbox
+from billing_service.invoices.models import Invoice
 from billing_service.ledger.repository import LedgerRepository
+from billing_service.ledger.service import open_account_in
+from billing_service.payments.models import Payment
 from shared.db import upsert_insert
 from shared.errors import NotFound, ProblemError
 from shared.events import AuditRecorded, CompanyAssigned, utcnow
 from shared.outbox import add_event
 from shared.security import Principal
+
+log = logging.getLogger(__name__)
+
+
+class CurrencyChangeWithBalance(ProblemError):
+    def __init__(self, held: str, wanted: str) -> None:
+        super().__init__(
+            409,
+            "currency_change_with_balance",
+            "Balance is not empty",
+            f"The account's money is kept in {held}; it can move to a company billing in "
+            f"{wanted} only with a zero balance and no invoice or top-up waiting to be paid "
+            "(nothing converts between currencies)",
+        )
 
 
 class UnknownCompany(ProblemError):
@@ -40,13 +59,35 @@ async def assign_at_registration(
         .on_conflict_do_nothing(index_elements=[AccountCompany.account_id])
     )
     result = cast(CursorResult[Any], await session.execute(statement))
+    company = await company_of(session, companies, account_id)
+    # The balance is kept in the company's currency from the start; one opened by a message
+    # or a payment that overtook the registration moves there while it is still empty.
+    if not await open_account_in(session, account_id, company.currency):
+        log.warning("account %s keeps its balance's currency: it holds money already", account_id)
     if result.rowcount:
-        company = await company_of(session, companies, account_id)
         add_event(session, Outbox, assigned(account_id, company))
 
 
 def assigned(account_id: UUID, company: CompanyConfig) -> CompanyAssigned:
-    return CompanyAssigned(account_id=account_id, company=company.code, countries=company.countries)
+    return CompanyAssigned(
+        account_id=account_id,
+        company=company.code,
+        countries=company.countries,
+        currency=company.currency,
+    )
+
+
+async def _money_on_its_way(session: AsyncSession, account_id: UUID) -> bool:
+    """A pending top-up or an unpaid invoice: paid later, it would credit the old currency."""
+    pending = select(Payment.id).where(
+        Payment.account_id == account_id, Payment.status == "pending"
+    )
+    unpaid = select(Invoice.id).where(
+        Invoice.account_id == account_id,
+        Invoice.document == "invoice",
+        Invoice.status == "issued",
+    )
+    return (await session.scalar(pending.union_all(unpaid).limit(1))) is not None
 
 
 async def company_of(
@@ -69,8 +110,15 @@ async def set_company(
     company = companies.get(code)
     if company is None:
         raise UnknownCompany(code)
-    if await LedgerRepository(session).balance(account_id) is None:
+    ledger = LedgerRepository(session)
+    # Locked: a charge or a credit waits for the change, and then finds the new currency.
+    locked = await ledger.lock_balance(account_id)
+    if locked is None:
         raise NotFound("Account")
+    if locked[1] != company.currency:
+        if locked[0] != 0 or await _money_on_its_way(session, account_id):
+            raise CurrencyChangeWithBalance(locked[1], company.currency)
+        await ledger.adopt_currency(account_id, company.currency)
     previous = await company_of(session, companies, account_id)
     assigned_by = f"operator:{operator.subject}"[:160]
     statement = (

@@ -195,6 +195,7 @@ async def mark_paid(session: AsyncSession, operator: Principal, invoice_id: UUID
         amount_units=invoice.net_units,
         kind="invoice_payment",
         idempotency_key=f"invoice:{invoice.id}",
+        currency=invoice.currency,
     )
     if not credited:
         raise InvoiceAlreadyPaid()

@@ -114,6 +114,9 @@ class LedgerTransaction(Base):
     account_id: Mapped[UUID] = mapped_column(Uuid)
     kind: Mapped[TransactionKind] = mapped_column(String(32))
     amount_units: Mapped[int] = mapped_column(BigInteger)
+    # Every leg of a transaction is in its currency (the customer's balance's when posted):
+    # money never changes currency inside the ledger, so each currency's books balance alone.
+    currency: Mapped[str] = mapped_column(String(3))
     # "starter:<account>", "charge:<message>", "refund:<message>:<part>", or the caller's
     # (a payment's). Unique: a replayed event or webhook finds it and posts nothing.
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
@@ -151,3 +154,5 @@ class LedgerPosting(Base):
     book: Mapped[BookAccount] = mapped_column(String(32))
     account_id: Mapped[UUID | None] = mapped_column(Uuid)
     amount_units: Mapped[int] = mapped_column(BigInteger)
+    # The transaction's: the platform's books (revenue, VAT payable...) are per currency.
+    currency: Mapped[str] = mapped_column(String(3))

@@ -1,7 +1,7 @@
 """A transaction before it is written: its legs, checked to balance before anything is
 stored. Every way money moves is spelled here, so the books' signs live in one place."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from uuid import UUID, uuid4
 
 import phonenumbers
@@ -29,6 +29,8 @@ class Draft:
     amount_units: int
     idempotency_key: str
     counter_book: BookAccount
+    # The balance's currency when posted; every leg is in it (ISO 4217).
+    currency: str
     message_id: UUID | None = None
     parts: int | None = None
     country: str | None = None
@@ -85,6 +87,7 @@ def charge(
     message_id: UUID,
     cost_units: int,
     *,
+    currency: str,
     parts: int,
     country: str | None,
     sender: str | None,
@@ -96,6 +99,7 @@ def charge(
         amount_units=-cost_units,
         idempotency_key=charge_key(message_id),
         counter_book="revenue",
+        currency=currency,
         message_id=message_id,
         parts=parts,
         country=country,
@@ -111,10 +115,21 @@ def refund_of(charged: "ChargeRecord", part_index: int) -> Draft:
         amount_units=charged.cost_units // charged.parts,
         idempotency_key=refund_key(charged.message_id, part_index),
         counter_book="revenue",
+        currency=charged.currency,
         message_id=charged.message_id,
         parts=1,
         country=charged.country,
         sender=charged.sender,
+    )
+
+
+def owed_refund(refund: Draft) -> Draft:
+    """A refund the balance can't take (it is kept in another currency now): from revenue to
+    refunds payable, on the customer's behalf, its balance untouched."""
+    return replace(
+        refund,
+        source_book="refunds_payable",
+        memo=f"Owed to you in {refund.currency}: your balance is now kept in another currency",
     )
 
 
@@ -125,6 +140,7 @@ class ChargeRecord:
     account_id: UUID
     message_id: UUID
     cost_units: int  # positive
+    currency: str  # the charge's: its refund goes back in it
     parts: int
     country: str | None
     sender: str | None

@@ -61,6 +61,35 @@ class LedgerRepository:
         result = cast(CursorResult[Any], await self._session.execute(statement))
         return bool(result.rowcount)
 
+    async def currency_of(self, account_id: UUID) -> str | None:
+        return await self._session.scalar(
+            select(Balance.currency).where(Balance.account_id == account_id)
+        )
+
+    async def adopt_currency(self, account_id: UUID, currency: str) -> bool:
+        """Keep the balance in `currency` from now on, if it holds nothing (a balance with
+        money in it keeps its currency: nothing converts). The low-balance threshold and
+        the last top-up were amounts of the old currency: they start again. True if the
+        balance is now in `currency`."""
+        statement = (
+            update(Balance)
+            .where(
+                Balance.account_id == account_id,
+                Balance.amount_units == 0,
+                Balance.currency != currency,
+            )
+            .values(
+                currency=currency,
+                low_threshold_units=None,
+                last_credit_units=0,
+                low_flagged=False,
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        await self._session.execute(statement)
+        return await self.currency_of(account_id) == currency
+
     async def claim(self, drafts: Sequence[Draft]) -> set[UUID]:
         """Write the transactions whose keys are new, in one statement; the ids of those this
         call wrote. A key used before (a replay) keeps its first transaction, and on
@@ -81,6 +110,7 @@ class LedgerRepository:
                 "account_id": draft.account_id,
                 "kind": draft.kind,
                 "amount_units": draft.balance_units,
+                "currency": draft.currency,
                 "idempotency_key": draft.idempotency_key,
                 "message_id": draft.message_id,
                 "parts": draft.parts,
@@ -102,6 +132,7 @@ class LedgerRepository:
                 "book": leg.book,
                 "account_id": leg.account_id,
                 "amount_units": leg.amount_units,
+                "currency": draft.currency,
             }
             for draft in drafts
             for line, leg in enumerate(draft.legs, start=1)
@@ -210,6 +241,7 @@ class LedgerRepository:
             account_id=charged.account_id,
             message_id=message_id,
             cost_units=-charged.amount_units,
+            currency=charged.currency,
             parts=charged.parts,
             country=charged.country,
             sender=charged.sender,

@@ -99,6 +99,7 @@ async def transactions(
                 id=row.id,
                 kind=row.kind,
                 amount=format_units(row.amount_units),
+                currency=row.currency,
                 message_id=row.message_id,
                 parts=row.parts,
                 country=row.country,

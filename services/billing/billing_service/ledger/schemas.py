@@ -24,6 +24,9 @@ class TransactionResponse(BaseModel):
     id: UUID
     kind: TransactionKind
     amount: str = Field(description="Signed decimal string: charges are negative")
+    currency: str = Field(
+        description="The balance's currency when it moved (ISO 4217)", examples=["EUR"]
+    )
     message_id: UUID | None
     parts: int | None = Field(default=None, description="Charges and refunds: SMS parts")
     country: str | None = Field(default=None, description="Charges and refunds: ISO country")

@@ -36,10 +36,36 @@ from shared.outbox import add_event
 log = logging.getLogger(__name__)
 
 
-async def open_account(session: AsyncSession, pricing: Pricing, account_id: UUID) -> None:
+async def open_account(session: AsyncSession, pricing: Pricing, account_id: UUID) -> str:
     """Give the account its balance, empty, unless it has one: anything may, in any order.
-    Opening is not what grants credit (an unverified account must not get any)."""
-    await LedgerRepository(session).create_balance(account_id, 0, pricing.currency)
+    Opening is not what grants credit (an unverified account must not get any). The
+    balance's currency: BILLING_CURRENCY until the registration assigns a company
+    (billing_service.companies), which moves the still-empty balance to the company's.
+
+    One read when the balance exists, which is every time but the first: the hot path."""
+    repository = LedgerRepository(session)
+    currency = await repository.currency_of(account_id)
+    if currency is None:
+        await repository.create_balance(account_id, 0, pricing.currency)
+        # Another transaction may have opened it first, in its own currency.
+        currency = await repository.currency_of(account_id)
+        assert currency is not None, "opened just now"
+    return currency
+
+
+async def currency_of(session: AsyncSession, pricing: Pricing, account_id: UUID) -> str:
+    """The currency the account is priced and charged in, without opening its balance."""
+    return await LedgerRepository(session).currency_of(account_id) or pricing.currency
+
+
+async def open_account_in(session: AsyncSession, account_id: UUID, currency: str) -> bool:
+    """Open the balance in `currency`, or move it there while it holds nothing (the company
+    was assigned after a message or a payment overtook the registration). False when the
+    balance keeps another currency because it holds money."""
+    repository = LedgerRepository(session)
+    if await repository.create_balance(account_id, 0, currency):
+        return True
+    return await repository.adopt_currency(account_id, currency)
 
 
 async def grant_starter_credit(session: AsyncSession, pricing: Pricing, account_id: UUID) -> None:
@@ -47,15 +73,17 @@ async def grant_starter_credit(session: AsyncSession, pricing: Pricing, account_
     transaction's key is the gate, so `account.registered` (verified) and
     `account.email_verified`, on different partitions and redelivered, grant it once. It
     comes out of the platform's promotions account and counts as the first top-up."""
-    await open_account(session, pricing, account_id)
+    currency = await open_account(session, pricing, account_id)
     if not pricing.starter_credit_units:
         return
+    # BILLING_STARTER_CREDIT is the same figure in every currency (docs/billing.md).
     draft = Draft(
         account_id=account_id,
         kind="starter_credit",
         amount_units=pricing.starter_credit_units,
         idempotency_key=postings.starter_key(account_id),
         counter_book="promotions",
+        currency=currency,
     )
     await _post_credit(session, draft, remember=True)
 
@@ -74,27 +102,36 @@ async def post_credit(
     kind: str,
     idempotency_key: str,
     counter_account: str = "payment_clearing",
+    currency: str | None = None,
 ) -> bool:
     """Money into the customer's balance from a payment (`top_up`, `invoice_payment`) or an
     operator (`manual_adjustment`), moved out of `counter_account`. True when posted, False
     when `idempotency_key` was used before (a replayed webhook): nothing moves twice.
 
     Raises ValueError for an amount that is not positive, a kind that is not a credit or an
-    unknown counter account: the caller's bug, never a customer's input."""
+    unknown counter account, or a `currency` (None: the balance's) other than the balance's:
+    the caller's bug, never a customer's input (a company change that would switch the
+    balance's currency waits for money on its way, billing_service.companies)."""
     if amount_units <= 0:
         raise ValueError(f"a credit is positive, not {amount_units}")
     if kind not in CREDIT_KINDS:
         raise ValueError(f"{kind!r} is not one of {sorted(CREDIT_KINDS)}")
     if counter_account not in {"payment_clearing", "promotions", "refunds_payable", "revenue"}:
         raise ValueError(f"{counter_account!r} can't fund a credit")
+    repository = LedgerRepository(session)
     # Paying may come before billing heard of the account (topics are not ordered).
-    await LedgerRepository(session).create_balance(account_id, 0, _default_currency())
+    await repository.create_balance(account_id, 0, currency or _default_currency())
+    held = await repository.currency_of(account_id)
+    assert held is not None, "opened above"
+    if currency is not None and currency != held:
+        raise ValueError(f"a credit in {currency} can't go into a balance kept in {held}")
     draft = Draft(
         account_id=account_id,
         kind=cast(TransactionKind, kind),  # checked against CREDIT_KINDS above
         amount_units=amount_units,
         idempotency_key=idempotency_key,
         counter_book=cast(BookAccount, counter_account),  # checked above
+        currency=held,
     )
     return await _post_credit(session, draft, remember=kind != "manual_adjustment")
 
@@ -123,6 +160,24 @@ async def refund_part(session: AsyncSession, message_id: UUID, part_index: int) 
     draft = postings.refund_of(charged, part_index)
     if not draft.amount_units:
         return False  # a free message: nothing to give back
+    locked = await repository.lock_balance(charged.account_id)
+    if locked is not None and locked[1] != charged.currency:
+        # The balance moved to another company's currency after the charge (only ever
+        # empty): the refund can't go into it, nothing converts. The platform owes it in the
+        # charge's currency instead, as refunds payable, paid out by bank like a closed
+        # account's (docs/billing.md).
+        log.warning(
+            "refund of message %s part %d in %s owed as refunds payable: the balance is in %s",
+            message_id,
+            part_index,
+            charged.currency,
+            locked[1],
+        )
+        owed = postings.owed_refund(draft)
+        if not await repository.claim([owed]):
+            return False
+        await repository.add_legs([owed])
+        return True
     return await _post_credit(session, draft, remember=False)
 
 
@@ -206,20 +261,22 @@ async def _charge_account(
 ) -> None:
     # Topics are not ordered with each other, so a message may overtake its account's
     # registration: it finds an empty balance (the credit comes with the verification).
-    await open_account(session, pricing, account_id)
+    # Priced in the balance's currency: the tariffs in any other can't be charged to it.
+    currency = await open_account(session, pricing, account_id)
     repository = LedgerRepository(session)
     # Priced by the tariff in force when dispatch accepted the message, however late the
     # event is charged. None: no price to that destination (declined `no_tariff`).
     costs: dict[UUID, int | None] = {}
     drafts: dict[UUID, Draft] = {}
     for event in events:
-        price = book.price_of(account_id, event.to, event.occurred_at)
+        price = book.price_of(account_id, event.to, event.occurred_at, currency)
         cost = None if price is None else event.segments * price.units
         costs[event.message_id] = cost
         drafts[event.message_id] = postings.charge(
             account_id,
             event.message_id,
             cost or 0,
+            currency=currency,
             parts=event.segments,
             country=event.country_code or postings.country_of(event.to),
             sender=event.sender,
@@ -239,7 +296,11 @@ async def _charge_account(
         return
     current = await repository.lock_spendable(account_id)
     assert current is not None, "open_account ran in this transaction"
-    balance, left, currency = current  # left: down to the credit limit when postpaid
+    balance, left, locked_currency = current  # left: down to the credit limit when postpaid
+    if locked_currency != currency:
+        # An operator moved the empty balance to another company's currency between the
+        # read and the lock: the whole run is retried, priced in the new one.
+        raise RuntimeError(f"balance of {account_id} changed currency while charging")
     spent, declined, paid = 0, [], []
     declined_messages: list[UUID] = []
     authorized: list[UUID] = []

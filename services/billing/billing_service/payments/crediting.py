@@ -22,6 +22,7 @@ async def credit_account(
     amount_units: int,
     kind: CreditKind,
     idempotency_key: str,
+    currency: str,
 ) -> bool:
     """Credit the balance in the caller's transaction, out of `payment_clearing` (a
     double-entry transaction); False when the key was used before (nothing credited again)."""
@@ -37,4 +38,5 @@ async def credit_account(
         amount_units=amount_units,
         kind=kind,
         idempotency_key=idempotency_key,
+        currency=currency,
     )

@@ -138,6 +138,7 @@ async def handle_webhook(
         amount_units=payment.amount_units,
         kind="top_up",
         idempotency_key=f"payment:{payment.id}",
+        currency=payment.currency,
     )
     add_event(
         session,

@@ -52,17 +52,18 @@ async def post_penalty(
     reason: str,
 ) -> tuple[UUID, BalanceState]:
     repository = LedgerRepository(session)
+    current = await repository.lock_balance(account_id)
+    if current is None:
+        raise NoBalance(account_id)
     draft = Draft(
         account_id=account_id,
         kind="penalty",
         amount_units=-amount_units,
         idempotency_key=f"penalty:{case_id}",
         counter_book="revenue",
+        currency=current[1],
         memo=reason,
     )
-    current = await repository.lock_balance(account_id)
-    if current is None:
-        raise NoBalance(account_id)
     if not await repository.claim([draft]):
         raise PenaltyExists(case_id)
     state = await repository.debit(account_id, amount_units)

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from billing_service.ledger.money import format_units
+from billing_service.ledger.service import currency_of
 from billing_service.tariffs.cache import TariffCache
 from shared.app import SessionDep
 from shared.errors import problem_responses
@@ -46,10 +47,11 @@ async def prices(
 ) -> PriceList:
     tariffs: TariffCache = request.app.state.tariffs
     book = await tariffs.book(session)
+    currency = await currency_of(session, request.app.state.pricing, body.account_id)
     now = utcnow()
     answer = []
     for number in dict.fromkeys(body.destinations):
-        price = book.price_of(body.account_id, number, now)
+        price = book.price_of(body.account_id, number, now, currency)
         answer.append(
             Price(destination=number, price_per_part=None, currency=None, note="no_tariff")
             if price is None

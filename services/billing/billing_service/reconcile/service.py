@@ -61,26 +61,42 @@ async def reconcile(
 
 
 async def _balances(session: AsyncSession, report: Report, account_ids: list[UUID] | None) -> None:
+    # Per currency: a balance that moved to another company's currency (only ever empty)
+    # keeps its old postings, which must still sum to zero.
     posted = (
         select(
             LedgerPosting.account_id.label("account_id"),
+            LedgerPosting.currency.label("currency"),
             func.sum(LedgerPosting.amount_units).label("units"),
         )
         .where(LedgerPosting.book == "balance")
-        .group_by(LedgerPosting.account_id)
+        .group_by(LedgerPosting.account_id, LedgerPosting.currency)
     )
     if account_ids is not None:
         posted = posted.where(LedgerPosting.account_id.in_(account_ids))
-    sums: dict[UUID, int] = {
-        row.account_id: int(row.units) for row in await session.execute(posted)
-    }
-    stored = select(Balance.account_id, Balance.amount_units)
+    sums: dict[UUID, dict[str, int]] = {}
+    for row in await session.execute(posted):
+        sums.setdefault(row.account_id, {})[row.currency] = int(row.units)
+    stored = select(Balance.account_id, Balance.amount_units, Balance.currency)
     if account_ids is not None:
         stored = stored.where(Balance.account_id.in_(account_ids))
-    balances = {row.account_id: row.amount_units for row in await session.execute(stored)}
+    balances = {
+        row.account_id: (row.amount_units, row.currency) for row in await session.execute(stored)
+    }
     report.accounts = len(balances)
     for account_id in sorted(balances.keys() | sums.keys()):
-        expected, actual = sums.get(account_id, 0), balances.get(account_id)
+        by_currency = sums.get(account_id, {})
+        held = balances.get(account_id)
+        for currency, units in sorted(by_currency.items()):
+            if units and (held is None or currency != held[1]):
+                report.add(
+                    "balance_mismatch",
+                    f"account {account_id}: postings in {currency} sum to "
+                    f"{format_units(units)} but its balance is kept in "
+                    f"{held[1] if held else 'no currency'}",
+                )
+        expected = by_currency.get(held[1], 0) if held else sum(by_currency.values())
+        actual = held[0] if held else None
         if actual is None:
             report.add(
                 "balance_missing",
@@ -101,12 +117,17 @@ async def _transactions(
     balance_leg = func.coalesce(
         func.sum(LedgerPosting.amount_units).filter(LedgerPosting.book == "balance"), 0
     )
+    # Every leg in the transaction's currency, so each currency's books balance alone.
+    foreign_legs = func.count(LedgerPosting.line).filter(
+        LedgerPosting.currency != LedgerTransaction.currency
+    )
     statement = (
         select(
             LedgerTransaction.id,
             LedgerTransaction.amount_units,
             func.coalesce(func.sum(LedgerPosting.amount_units), 0).label("total"),
             balance_leg.label("balance_leg"),
+            foreign_legs.label("foreign_legs"),
         )
         .outerjoin(LedgerPosting, LedgerPosting.transaction_id == LedgerTransaction.id)
         .group_by(LedgerTransaction.id, LedgerTransaction.amount_units)
@@ -122,6 +143,11 @@ async def _transactions(
             report.add(
                 "transaction_unbalanced",
                 f"transaction {row.id}: postings sum to {format_units(total)}, not zero",
+            )
+        if row.foreign_legs:
+            report.add(
+                "transaction_unbalanced",
+                f"transaction {row.id}: {row.foreign_legs} legs in another currency than its own",
             )
         if leg != row.amount_units:
             report.add(

@@ -9,6 +9,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -21,9 +22,18 @@ class Tariff(Base):
     """A price plan: the public default (account_id NULL) or one account's own."""
 
     __tablename__ = "tariffs"
-    # NULLs never collide, so this makes one plan per account; the one public default is
-    # the service's to keep (tariffs are created by operators, rarely).
-    __table_args__ = (Index("uq_tariffs_account_id", "account_id", unique=True),)
+    # NULLs never collide, so this makes one plan per account; the public tariffs are one
+    # per currency (issue 10 item 5: an account is priced in its company's currency).
+    __table_args__ = (
+        Index("uq_tariffs_account_id", "account_id", unique=True),
+        Index(
+            "uq_tariffs_public_currency",
+            "currency",
+            unique=True,
+            postgresql_where=text("account_id IS NULL"),
+            sqlite_where=text("account_id IS NULL"),
+        ),
+    )
 
     id: Mapped[UUID] = mapped_column(Uuid, primary_key=True, default=uuid4)
     name: Mapped[str] = mapped_column(String(100))

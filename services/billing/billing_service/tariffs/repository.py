@@ -20,9 +20,12 @@ class TariffRepository:
     async def get(self, tariff_id: UUID) -> Tariff | None:
         return await self._session.get(Tariff, tariff_id)
 
-    async def find(self, account_id: UUID | None) -> Tariff | None:
+    async def find(self, account_id: UUID | None, currency: str) -> Tariff | None:
+        """The public tariff of `currency`, or the account's plan (in whichever currency)."""
         condition = (
-            Tariff.account_id.is_(None) if account_id is None else Tariff.account_id == account_id
+            (Tariff.account_id.is_(None) & (Tariff.currency == currency))
+            if account_id is None
+            else Tariff.account_id == account_id
         )
         return (await self._session.scalars(select(Tariff).where(condition))).first()
 

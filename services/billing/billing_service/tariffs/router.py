@@ -6,7 +6,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from billing_service.companies.router import CompaniesDep
 from billing_service.ledger.money import Pricing
+from billing_service.ledger.service import currency_of
 from billing_service.tariffs import service
 from billing_service.tariffs.cache import TariffCache
 from billing_service.tariffs.pricelist import parse_csv, parse_rows
@@ -55,9 +57,10 @@ def _problems(status: int, description: str) -> dict[int | str, dict[str, Any]]:
 
 @router.get("/tariff", summary="The account's prices per destination now, and the next ones")
 async def account_tariff(
-    principal: Reader, session: SessionDep, tariffs: TariffsDep
+    principal: Reader, session: SessionDep, tariffs: TariffsDep, pricing: PricingDep
 ) -> AccountTariff:
-    return service.account_tariff(await tariffs.book(session), principal.account_id)
+    currency = await currency_of(session, pricing, principal.account_id)
+    return service.account_tariff(await tariffs.book(session), principal.account_id, currency)
 
 
 @ops_router.get("", summary="Every tariff, the public one first, with its versions")
@@ -69,18 +72,29 @@ async def list_tariffs(_: OperatorDep, session: SessionDep) -> TariffList:
     "",
     summary="Create the public tariff, or an account's own price plan",
     responses={
-        **_problems(409, "The public tariff or the account's plan exists (`tariff_exists`)"),
+        **_problems(
+            409,
+            "The public tariff in that currency, or the account's plan, exists (`tariff_exists`)",
+        ),
         **_problems(
             422,
-            "Invalid input (`validation_error`), or a currency other than the balances' "
-            "(`unsupported_currency`)",
+            "Invalid input (`validation_error`), a currency no contracting company bills in "
+            "(`unsupported_currency`), or an account's plan in a currency other than its "
+            "balance's (`currency_mismatch`)",
         ),
     },
 )
 async def create_tariff(
-    body: TariffCreate, _: OperatorDep, session: SessionDep, pricing: PricingDep
+    body: TariffCreate,
+    _: OperatorDep,
+    session: SessionDep,
+    pricing: PricingDep,
+    companies: CompaniesDep,
 ) -> TariffResponse:
-    return await service.create_tariff(session, pricing, body.name, body.account_id, body.currency)
+    currencies = {pricing.currency, *companies.currencies}
+    return await service.create_tariff(
+        session, currencies, body.name, body.account_id, body.currency
+    )
 
 
 def _inlined(schema: dict[str, Any]) -> dict[str, Any]:

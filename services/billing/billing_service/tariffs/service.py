@@ -1,12 +1,14 @@
 """Operators' tariffs and versions, and what a customer pays. Nothing here commits."""
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing_service.db import Outbox
-from billing_service.ledger.money import Pricing, format_units
+from billing_service.ledger.money import format_units
+from billing_service.ledger.repository import LedgerRepository
 from billing_service.tariffs.book import TariffBook, VersionPrices
 from billing_service.tariffs.models import Tariff, TariffVersion
 from billing_service.tariffs.repository import TariffRepository
@@ -26,20 +28,35 @@ _CLOCK_SLACK = timedelta(seconds=5)
 
 
 class TariffExists(ProblemError):
-    def __init__(self, account_id: UUID | None) -> None:
-        whose = "The public tariff" if account_id is None else f"Account {account_id}'s plan"
+    def __init__(self, account_id: UUID | None, currency: str) -> None:
+        whose = (
+            f"The public tariff in {currency}"
+            if account_id is None
+            else f"Account {account_id}'s plan"
+        )
         super().__init__(
             409, "tariff_exists", "Tariff exists", f"{whose} exists: add a version to it"
         )
 
 
 class UnsupportedCurrency(ProblemError):
-    def __init__(self, currency: str, balances: str) -> None:
+    def __init__(self, currency: str, used: list[str]) -> None:
         super().__init__(
             422,
             "unsupported_currency",
             "Unsupported currency",
-            f"Balances are kept in {balances}; a tariff in {currency} could not be charged",
+            f"No balance is kept in {currency} (the companies bill in {', '.join(used)}): "
+            "a tariff in it could not be charged",
+        )
+
+
+class PlanCurrencyMismatch(ProblemError):
+    def __init__(self, currency: str, balance: str) -> None:
+        super().__init__(
+            422,
+            "currency_mismatch",
+            "Currency not used by the account",
+            f"The account's balance is kept in {balance}; its plan can't be in {currency}",
         )
 
 
@@ -91,16 +108,26 @@ def _tariff(tariff: Tariff, versions: list[VersionSummary]) -> TariffResponse:
 
 
 async def create_tariff(
-    session: AsyncSession, pricing: Pricing, name: str, account_id: UUID | None, currency: str
+    session: AsyncSession,
+    currencies: Collection[str],
+    name: str,
+    account_id: UUID | None,
+    currency: str,
 ) -> TariffResponse:
-    if currency != pricing.currency:
-        raise UnsupportedCurrency(currency, pricing.currency)
+    """The public tariff of `currency` (one per currency), or an account's plan, in the
+    currency its balance is kept in. `currencies`: those balances can be kept in."""
+    if currency not in currencies:
+        raise UnsupportedCurrency(currency, sorted(currencies))
+    if account_id is not None:
+        held = await LedgerRepository(session).currency_of(account_id)
+        if held is not None and held != currency:
+            raise PlanCurrencyMismatch(currency, held)
     repository = TariffRepository(session)
-    if await repository.find(account_id) is not None:
-        raise TariffExists(account_id)
+    if await repository.find(account_id, currency) is not None:
+        raise TariffExists(account_id, currency)
     tariff = Tariff(name=name, account_id=account_id, currency=currency, created_at=utcnow())
     if not await repository.add(tariff):
-        raise TariffExists(account_id)
+        raise TariffExists(account_id, currency)
     return _tariff(tariff, [])
 
 
@@ -139,6 +166,7 @@ async def add_version(
             version_id=version.id,
             effective_from=effective_from,
             prefixes=sorted(prices),
+            currency=tariff.currency,
         ),
     )
     return _version(version.id, tariff_id, effective_from, prices)
@@ -167,14 +195,16 @@ def _version(
     )
 
 
-def account_tariff(book: TariffBook, account_id: UUID) -> AccountTariff:
+def account_tariff(book: TariffBook, account_id: UUID, currency: str) -> AccountTariff:
+    """`currency`: the account's balance's, the only one it is priced in."""
     now = utcnow()
-    current = book.version_for(account_id, now)
-    upcoming = book.next_for(account_id, now)
+    current = book.version_for(account_id, now, currency)
+    upcoming = book.next_for(account_id, now, currency)
+    flat = None if current else book.flat_for(currency)
     return AccountTariff(
-        currency=current.currency if current else book.flat.currency,
+        currency=currency,
         version=_shown(current),
-        default_price_per_part=None if current else format_units(book.flat.units),
+        default_price_per_part=format_units(flat.units) if flat else None,
         next_version=_shown(upcoming),
     )
 

@@ -129,12 +129,16 @@ async def _move_to_payable(session: AsyncSession, request: RefundRequest) -> Non
     request.amount_units = max(0, locked[0]) if locked else 0
     if not request.amount_units:
         return
+    assert locked is not None
+    # The money is owed in the currency it was paid in: the balance's, now.
+    request.currency = locked[1]
     draft = Draft(
         account_id=request.account_id,
         kind="termination_refund",
         amount_units=-request.amount_units,
         idempotency_key=f"termination:{request.id}",
         counter_book="refunds_payable",
+        currency=request.currency,
     )
     if not await ledger.claim([draft]):
         return
@@ -153,6 +157,7 @@ async def _return_to_balance(session: AsyncSession, request: RefundRequest) -> N
         amount_units=request.amount_units,
         idempotency_key=f"termination:{request.id}:returned",
         counter_book="refunds_payable",
+        currency=request.currency,
     )
     if not await ledger.claim([draft]):
         return
@@ -178,6 +183,7 @@ async def mark_paid(session: AsyncSession, operator: Principal, request_id: UUID
             amount_units=-request.amount_units,
             idempotency_key=f"termination:{request.id}:payout",
             counter_book="payment_clearing",
+            currency=request.currency,
         )
         ledger = LedgerRepository(session)
         if not await ledger.claim([payout]):

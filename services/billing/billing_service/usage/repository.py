@@ -32,10 +32,16 @@ def _key(session: AsyncSession, group_by: GroupBy) -> Any:
 
 
 async def usage(
-    session: AsyncSession, account_id: UUID, since: datetime, until: datetime, group_by: GroupBy
+    session: AsyncSession,
+    account_id: UUID,
+    since: datetime,
+    until: datetime,
+    group_by: GroupBy,
+    currency: str,
 ) -> list[UsageFigures]:
-    """Sums of the account's charges and refunds in [since, until), straight from the ledger:
-    the report is the ledger's own figures, not a copy that could drift from them."""
+    """Sums of the account's charges and refunds in `currency` in [since, until), straight
+    from the ledger: the report is the ledger's own figures, not a copy that could drift
+    from them (and sums of one currency: nothing converts)."""
     key = _key(session, group_by).label("key")
     is_charge = LedgerTransaction.kind == "charge"
     is_refund = LedgerTransaction.kind == "refund"
@@ -51,6 +57,7 @@ async def usage(
         .where(
             LedgerTransaction.account_id == account_id,
             LedgerTransaction.kind.in_(["charge", "refund"]),
+            LedgerTransaction.currency == currency,
             LedgerTransaction.created_at >= since,
             LedgerTransaction.created_at < until,
         )

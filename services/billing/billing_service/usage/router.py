@@ -27,9 +27,9 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
 }
 _DESCRIPTION = (
     "Messages, parts and money charged (less parts refunded) in [`from`, `to`), UTC, grouped "
-    "by day, destination country or sender. The figures are sums of the ledger's charge and "
-    "refund transactions, so they equal the statement to the cent. `from` defaults to the "
-    "start of the current month, `to` to now."
+    "by day, destination country or sender, in one currency. The figures are sums of the "
+    "ledger's charge and refund transactions, so they equal the statement to the cent. "
+    "`from` defaults to the start of the current month, `to` to now."
 )
 
 
@@ -50,12 +50,22 @@ async def _report(
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
     group_by: GroupBy = "day",
+    currency: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Z]{3}$",
+            description="Omitted: the balance's currency. An account that moved to a company "
+            "billing in another currency finds its earlier spending under the old one.",
+        ),
+    ] = None,
 ) -> UsageReport:
     until = until or utcnow()
     since = since or until.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     if since >= until:
         raise InvalidRange()
-    return await service.report(session, pricing, principal.account_id, since, until, group_by)
+    return await service.report(
+        session, pricing, principal.account_id, since, until, group_by, currency
+    )
 
 
 ReportDep = Annotated[UsageReport, Depends(_report)]

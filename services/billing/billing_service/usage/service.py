@@ -24,8 +24,10 @@ async def report(
     since: datetime,
     until: datetime,
     group_by: GroupBy,
+    currency: str | None = None,
 ) -> UsageReport:
-    figures = await repository.usage(session, account_id, since, until, group_by)
+    currency = currency or (await balance_of(session, pricing, account_id)).currency
+    figures = await repository.usage(session, account_id, since, until, group_by, currency)
     rows = [_row(f.key, f.messages, f.parts, f.refunded_parts, f.spent_units) for f in figures]
     total = _row(
         "total",
@@ -34,7 +36,6 @@ async def report(
         sum(f.refunded_parts for f in figures),
         sum(f.spent_units for f in figures),
     )
-    currency = (await balance_of(session, pricing, account_id)).currency
     return UsageReport(
         since=since, until=until, group_by=group_by, currency=currency, rows=rows, total=total
     )
