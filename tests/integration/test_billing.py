@@ -297,8 +297,11 @@ async def test_charges_fetched_in_one_batch_are_decided_in_order_per_account(
         "one": "ChargeDeclined",
         "elsewhere": "ChargeAuthorized",
     }
-    assert decided["three"].reason == "Balance 0.10 EUR does not cover 0.15 EUR"
-    assert decided["one"].reason == "Balance 0.00 EUR does not cover 0.05 EUR"
+    over, empty = decided["three"], decided["one"]
+    assert isinstance(over, ChargeDeclined)
+    assert isinstance(empty, ChargeDeclined)
+    assert over.reason == "Balance 0.10 EUR does not cover 0.15 EUR"
+    assert empty.reason == "Balance 0.00 EUR does not cover 0.05 EUR"
     assert len(charges.seen[two.message_id]) == 1
     assert await billing.balance(first_token) == prepaid("0.00")
     assert await billing.balance(second_token) == prepaid("0.00")
