@@ -100,3 +100,5 @@ async def test_the_customer_journey_in_chromium(stack: Stack) -> None:
     assert {"ops-refunds-360.png", "ops-tariffs-1280.png", "ops-inbound-1280.png"} <= shots
     # Sessions, the XLSX's headers read in the browser, the per-status chart (issue 12).
     assert {"sessions-360.png", "import-xlsx-1280.png", "dashboard-stats-1280.png"} <= shots
+    # The dashboard's low-balance warning, after a threshold set above the balance (issue 12).
+    assert "dashboard-low-balance-360.png" in shots

@@ -46,6 +46,27 @@ test("sign up, send a Cyrillic SMS counted as two segments, watch it delivered a
   const before = await balance(page);
   await noCriticalViolations(page);
   await screenshots(page, "dashboard");
+  // No warning at the starter credit's default threshold (10 % of it).
+  await expect(page.getByTestId("low-balance")).toHaveCount(0);
+
+  // A threshold above the balance, set on the billing screen: the dashboard warns at once
+  // (billing counts setting it as a crossing), with both amounts and the way to top up.
+  const threshold = (before + 1).toFixed(2);
+  await page.getByRole("link", { name: "Billing" }).first().click();
+  await page.getByLabel("Warn when the balance is below").fill(threshold);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toHaveText("Threshold saved");
+  await expect(page.getByTestId("low-balance-threshold")).toContainText(threshold);
+  await page.getByRole("link", { name: "Dashboard" }).first().click();
+  const warning = page.getByRole("alert").filter({ hasText: "low-balance threshold" });
+  await expect(warning).toBeVisible();
+  await expect(warning).toContainText(threshold);
+  await expect(warning).toContainText((await page.getByTestId("balance").textContent()) ?? "");
+  await noCriticalViolations(page);
+  await screenshots(page, "dashboard-low-balance");
+  await warning.getByRole("link", { name: "Top up the balance" }).click();
+  await expect(page.getByRole("heading", { name: "Top up by card" })).toBeVisible();
+  await page.getByRole("link", { name: "Dashboard" }).first().click();
 
   await page.getByRole("link", { name: "Send" }).first().click();
   await page.getByLabel("Recipient").fill("+447700900123");

@@ -8,11 +8,16 @@ const api = vi.hoisted(() => {
   const state = {
     balance: { balance: "0.00", credit_limit: "0.00", available: "0.00", currency: "EUR" },
   };
-  globalThis.fetch = async () =>
-    new Response(JSON.stringify(state.balance), {
+  // The overview also shows the low-balance threshold: none set, nothing below it.
+  const threshold = { threshold: "0.00", custom: false, below: false, currency: "EUR" };
+  globalThis.fetch = async (input: RequestInfo | URL) => {
+    const path = new URL((input as Request).url).pathname;
+    const body = path === "/v1/billing/low-balance-threshold" ? threshold : state.balance;
+    return new Response(JSON.stringify(body), {
       status: 200,
       headers: { "Content-Type": "application/json" },
     });
+  };
   return state;
 });
 

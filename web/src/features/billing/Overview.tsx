@@ -16,6 +16,7 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../../api/client";
 import { fieldError, ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
+import { LowBalanceThreshold } from "./LowBalanceThreshold";
 import { money } from "./range";
 
 export function useBalance() {
@@ -174,6 +175,7 @@ export function Overview() {
       </Card>
       <TopUp />
       <IssueInvoice />
+      <LowBalanceThreshold />
     </Stack>
   );
 }
