@@ -62,14 +62,14 @@ def test_an_account_is_gated_by_the_public_tariff_of_its_currency_only() -> None
 
 
 def test_a_version_from_before_currencies_applies_whatever_the_accounts_currency() -> None:
-    undated = Coverage([(None, version(JAN, "44"))])
+    no_currency = Coverage([(None, version(JAN, "44"))])
     account = uuid4()
 
     for currency in ("EUR", "USD", None):
-        assert not undated.priced(account, RUSSIA, FEB, currency)
-        assert undated.priced(account, UK, FEB, currency)
+        assert not no_currency.priced(account, RUSSIA, FEB, currency)
+        assert no_currency.priced(account, UK, FEB, currency)
     # Nothing depends on the currency yet: the gate need not read it.
-    assert not undated.needs_currency(account)
+    assert not no_currency.needs_currency(account)
 
     # A later version of one currency replaces it for that currency only.
     mixed = Coverage([(None, version(JAN, "44")), (None, version(FEB, "7", currency="USD"))])

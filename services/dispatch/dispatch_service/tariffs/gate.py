@@ -89,16 +89,16 @@ class Coverage:
                 public.setdefault(version.currency, []).append(version)
             else:
                 plans.setdefault(account_id, []).append(version)
-        undated = public.pop(None, [])
+        no_currency = public.pop(None, [])
         # One public tariff per currency; the versions from before currencies in each.
-        self.public = {c: _Timeline([*v, *undated]) for c, v in public.items()}
-        self._undated = _Timeline(undated)
+        self.public = {c: _Timeline([*v, *no_currency]) for c, v in public.items()}
+        self._no_currency = _Timeline(no_currency)
         # An account whose currency is not known (yet): the public tariff if there is only
         # one currency's, else none: which one billing prices it by is not known here.
         if len(self.public) > 1:
             self._unknown_currency = _NOTHING
         else:
-            self._unknown_currency = next(iter(self.public.values()), self._undated)
+            self._unknown_currency = next(iter(self.public.values()), self._no_currency)
         self.plans = {account_id: _Timeline(v) for account_id, v in plans.items()}
 
     def needs_currency(self, account_id: UUID) -> bool:
@@ -122,7 +122,7 @@ class Coverage:
             public = (
                 self._unknown_currency
                 if currency is None
-                else self.public.get(currency, self._undated)
+                else self.public.get(currency, self._no_currency)
             )
             version = public.in_force(at)
         if version is None:
