@@ -29,6 +29,7 @@ from shared.db import session_scope
 from shared.events import (
     ChargeAuthorized,
     ChargeDeclined,
+    CompanyAssigned,
     Event,
     MessageAccepted,
     MessagePartStatusReported,
@@ -985,6 +986,68 @@ async def test_a_destination_the_accounts_tariff_does_not_price_is_refused_no_ta
     # Another account, on the platform's flat price (no public tariff here), is not affected.
     _, other = await auth_service.new_account()
     await dispatch.accepted(other, to="+79161234567")
+
+
+async def test_an_account_is_gated_by_the_public_tariff_of_its_own_currency(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    usd_id, usd = await auth_service.new_account()
+    eur_id, eur = await auth_service.new_account()
+    _, unknown = await auth_service.new_account()
+
+    def public(currency: str, *prefixes: str) -> TariffPublished:
+        return TariffPublished(
+            account_id=None,
+            tariff_id=uuid4(),
+            version_id=uuid4(),
+            effective_from=utcnow(),
+            prefixes=list(prefixes),
+            currency=currency,
+        )
+
+    def assigned(account_id: UUID, currency: str) -> CompanyAssigned:
+        return CompanyAssigned(
+            account_id=account_id, company=f"acme-{currency}", countries=[], currency=currency
+        )
+
+    # Two public tariffs, so this module's other accounts (currency unknown) stay ungated.
+    await handle_in_one_batch(
+        dispatch,
+        public("EUR", "44", "7"),
+        public("USD", "44"),
+        assigned(usd_id, "USD"),
+        assigned(eur_id, "EUR"),
+    )
+
+    refused = await dispatch.send(usd, to="+79161234567", text="Hi")
+    assert_problem(refused, 422, "no_tariff")
+    await dispatch.accepted(usd, to="+447700900123")
+    await dispatch.accepted(eur, to="+79161234567")
+    # Which of the two billing would price it by is not known here: billing decides.
+    await dispatch.accepted(unknown, to="+79161234567")
+
+
+async def test_a_currency_said_again_of_a_version_stored_without_one_is_taken(
+    dispatch: Dispatch, auth_service: AuthClient
+) -> None:
+    account_id, token = await auth_service.new_account()
+    plan = TariffPublished(
+        account_id=account_id,
+        tariff_id=uuid4(),
+        version_id=uuid4(),
+        effective_from=utcnow(),
+        prefixes=["44"],
+    )
+    company = CompanyAssigned(account_id=account_id, company="acme", countries=[], currency="EUR")
+    await handle_in_one_batch(dispatch, plan, company)
+    # Said before currencies: the plan applies whatever the account's currency.
+    assert_problem(await dispatch.send(token, to="+79161234567", text="Hi"), 422, "no_tariff")
+
+    # Billing says it again with its currency (and a copy without, in the same batch): a
+    # plan in another currency than the account's is not what billing prices it by.
+    again = plan.model_copy(update={"event_id": uuid4(), "currency": "USD"})
+    await handle_in_one_batch(dispatch, again, plan.model_copy(update={"event_id": uuid4()}))
+    await dispatch.accepted(token, to="+79161234567")
 
 
 async def test_migrations_match_the_models(dispatch: Dispatch) -> None:

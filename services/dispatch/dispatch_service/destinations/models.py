@@ -1,7 +1,7 @@
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Text, Uuid
+from sqlalchemy import String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch_service.db import Base
@@ -27,7 +27,7 @@ class DestinationExceptionRow(Base):
 class AccountCompanyCountries(Base):
     """The countries of the contracting company an account signs with, as billing last said
     (`billing.company_assigned`): with DISPATCH_ALLOW_LIST_BY_COMPANY, the account's default
-    allow-list."""
+    allow-list. And the account's currency, by which the tariff gate picks its tariffs."""
 
     __tablename__ = "account_company_countries"
 
@@ -35,5 +35,7 @@ class AccountCompanyCountries(Base):
     company: Mapped[str] = mapped_column(Text)
     # Space-separated, sorted ISO 3166 alpha-2.
     countries: Mapped[str] = mapped_column(Text)
+    # ISO 4217, the account's balance currency; None: said before currencies were.
+    currency: Mapped[str | None] = mapped_column(String(3))
     # The event's time: an older one (a redelivery after a change) never overwrites.
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

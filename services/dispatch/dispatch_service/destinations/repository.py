@@ -63,6 +63,15 @@ async def company_countries(session: AsyncSession, account_id: UUID) -> frozense
     return None if countries is None else frozenset(countries.split())
 
 
+async def company_currency(session: AsyncSession, account_id: UUID) -> str | None:
+    """The account's currency; None before billing has said it (or which company)."""
+    return await session.scalar(
+        select(AccountCompanyCountries.currency).where(
+            AccountCompanyCountries.account_id == account_id
+        )
+    )
+
+
 async def assign_companies(session: AsyncSession, events: Sequence[CompanyAssigned]) -> None:
     """Each account's latest assignment, one statement; an older event changes nothing."""
     await upsert_newest(
@@ -74,6 +83,7 @@ async def assign_companies(session: AsyncSession, events: Sequence[CompanyAssign
                 "account_id": e.account_id,
                 "company": e.company,
                 "countries": " ".join(sorted({c.upper() for c in e.countries})),
+                "currency": e.currency.upper() if e.currency else None,
                 "changed_at": e.occurred_at,
             }
             for e in events
