@@ -732,7 +732,7 @@ export interface paths {
         };
         /**
          * What the account spent, by day, country or sender (R13)
-         * @description Messages, parts and money charged (less parts refunded) in [`from`, `to`), UTC, grouped by day, destination country or sender. The figures are sums of the ledger's charge and refund transactions, so they equal the statement to the cent. `from` defaults to the start of the current month, `to` to now.
+         * @description Messages, parts and money charged (less parts refunded) in [`from`, `to`), UTC, grouped by day, destination country or sender, in one currency. The figures are sums of the ledger's charge and refund transactions, so they equal the statement to the cent. `from` defaults to the start of the current month, `to` to now.
          */
         get: operations["usage_v1_billing_usage_get"];
         put?: never;
@@ -752,7 +752,7 @@ export interface paths {
         };
         /**
          * The usage report as CSV, for a spreadsheet
-         * @description Messages, parts and money charged (less parts refunded) in [`from`, `to`), UTC, grouped by day, destination country or sender. The figures are sums of the ledger's charge and refund transactions, so they equal the statement to the cent. `from` defaults to the start of the current month, `to` to now. Text cells that a spreadsheet would run as a formula are prefixed with `'`.
+         * @description Messages, parts and money charged (less parts refunded) in [`from`, `to`), UTC, grouped by day, destination country or sender, in one currency. The figures are sums of the ledger's charge and refund transactions, so they equal the statement to the cent. `from` defaults to the start of the current month, `to` to now. Text cells that a spreadsheet would run as a formula are prefixed with `'`.
          */
         get: operations["usage_csv_v1_billing_usage_csv_get"];
         put?: never;
@@ -5764,6 +5764,12 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Currency
+             * @description The balance's currency when it moved (ISO 4217)
+             * @example EUR
+             */
+            currency: string;
             /**
              * Id
              * Format: uuid
@@ -11964,6 +11970,8 @@ export interface operations {
                 from?: string | null;
                 to?: string | null;
                 group_by?: "day" | "country" | "sender";
+                /** @description Omitted: the balance's currency. An account that moved to a company billing in another currency finds its earlier spending under the old one. */
+                currency?: string | null;
             };
             header?: never;
             path?: never;
@@ -12086,6 +12094,8 @@ export interface operations {
                 from?: string | null;
                 to?: string | null;
                 group_by?: "day" | "country" | "sender";
+                /** @description Omitted: the balance's currency. An account that moved to a company billing in another currency finds its earlier spending under the old one. */
+                currency?: string | null;
             };
             header?: never;
             path?: never;
@@ -18009,6 +18019,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The company bills in another currency and the account's balance is not zero, or an invoice or top-up of it is unpaid (`currency_change_with_balance`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Request body too large */
             413: {
                 headers: {
@@ -23456,7 +23475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The public tariff or the account's plan exists (`tariff_exists`) */
+            /** @description The public tariff in that currency, or the account's plan, exists (`tariff_exists`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -23474,7 +23493,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input (`validation_error`), or a currency other than the balances' (`unsupported_currency`) */
+            /** @description Invalid input (`validation_error`), a currency no contracting company bills in (`unsupported_currency`), or an account's plan in a currency other than its balance's (`currency_mismatch`) */
             422: {
                 headers: {
                     [name: string]: unknown;

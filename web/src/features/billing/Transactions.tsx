@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { api, type Schemas, unwrap } from "../../api/client";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { NS } from "./i18n";
-import { dayRange } from "./range";
+import { dayRange, money } from "./range";
 
 type Kind = Schemas["TransactionResponse"]["kind"];
 const KINDS: Kind[] = [
@@ -86,7 +86,7 @@ export function Transactions() {
                   <Table.Td>{new Date(item.created_at).toLocaleString(i18n.language)}</Table.Td>
                   <Table.Td>{t(`transactions.kinds.${item.kind}`)}</Table.Td>
                   <Table.Td style={{ textAlign: "right", fontVariantNumeric: "tabular-nums" }}>
-                    {item.amount}
+                    {money(item.amount, item.currency, i18n.language)}
                   </Table.Td>
                   <Table.Td>
                     {[
