@@ -66,7 +66,10 @@ def test_a_version_scheduled_ahead_applies_only_from_its_time() -> None:
     prices = book((None, old), (None, new))
     account = uuid4()
 
-    assert units(prices.price_of(account, "+79161234567", march - timedelta(microseconds=1), "EUR")) == 300
+    assert (
+        units(prices.price_of(account, "+79161234567", march - timedelta(microseconds=1), "EUR"))
+        == 300
+    )
     assert units(prices.price_of(account, "+79161234567", march, "EUR")) == 350
     # A message accepted before the change keeps the old price however late it is charged.
     assert units(prices.price_of(account, "+79161234567", FEB, "EUR")) == 300
