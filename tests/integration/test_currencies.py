@@ -3,6 +3,7 @@ priced and credited in its contracting company's currency, money never changes c
 inside the ledger, and the books balance per currency (a property test over two accounts in
 two currencies that move between companies)."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any, Literal
@@ -403,3 +404,46 @@ async def test_each_currencys_books_balance_alone(
 @pytest.fixture(scope="module")
 async def ops_headers(ops: dict[str, str]) -> dict[str, str]:
     return ops
+
+
+async def _versions_said(broker: str, version_id: UUID) -> list[str | None]:
+    """The currency of every `tariff.published` for the version on the topic, in order."""
+    from aiokafka import AIOKafkaConsumer
+
+    from shared.events import TariffPublished, parse_event
+
+    consumer = AIOKafkaConsumer(
+        TariffPublished.topic, bootstrap_servers=broker, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    said: list[str | None] = []
+    try:
+        while batch := await consumer.getmany(timeout_ms=1500):
+            for records in batch.values():
+                for record in records:
+                    event = parse_event(record.value)
+                    if isinstance(event, TariffPublished) and event.version_id == version_id:
+                        said.append(event.currency)
+    finally:
+        await consumer.stop()
+    return said
+
+
+async def test_republishing_tells_dispatch_every_versions_currency(
+    billing: Billing, ops: dict[str, str], dollar_tariff: str
+) -> None:
+    from billing_service.config import BillingSettings
+    from billing_service.tariffs.__main__ import republish
+
+    listed = (await billing.client.get("/v1/ops/tariffs", headers=ops)).json()["items"]
+    (tariff,) = [t for t in listed if t["id"] == dollar_tariff]
+    version_id = UUID(tariff["versions"][0]["id"])
+    before = await _versions_said(billing.broker, version_id)
+
+    count = await republish(BillingSettings(database_url=billing.database_url))
+
+    assert count >= 1
+    async with asyncio.timeout(30):
+        while len(after := await _versions_said(billing.broker, version_id)) == len(before):
+            await asyncio.sleep(0.2)
+    assert after[len(before) :] == ["USD"]

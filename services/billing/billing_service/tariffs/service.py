@@ -157,19 +157,22 @@ async def add_version(
         tariff_id=tariff_id, effective_from=effective_from, created_at=now, created_by=created_by
     )
     await repository.add_version(version, prices)
-    add_event(
-        session,
-        Outbox,
-        TariffPublished(
-            account_id=tariff.account_id,
-            tariff_id=tariff_id,
-            version_id=version.id,
-            effective_from=effective_from,
-            prefixes=sorted(prices),
-            currency=tariff.currency,
-        ),
-    )
+    add_event(session, Outbox, published(version, tariff.account_id, tariff.currency, prices))
     return _version(version.id, tariff_id, effective_from, prices)
+
+
+def published(
+    version: TariffVersion, account_id: UUID | None, currency: str, prices: Collection[str]
+) -> TariffPublished:
+    """What dispatch is told of a version: its prefixes and currency, not its prices."""
+    return TariffPublished(
+        account_id=account_id,
+        tariff_id=version.tariff_id,
+        version_id=version.id,
+        effective_from=version.effective_from,
+        prefixes=sorted(prices),
+        currency=currency,
+    )
 
 
 async def get_version(session: AsyncSession, tariff_id: UUID, version_id: UUID) -> VersionResponse:
