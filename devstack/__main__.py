@@ -32,8 +32,22 @@ def start_web_app(gateway_url: str) -> tuple[subprocess.Popen[bytes] | None, str
         env={**os.environ, "GATEWAY_URL": gateway_url},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own process group: npx runs vite as a child that a signal to npx alone leaves
+        # running (holding the port for the next `make dev`); stop_web_app signals the group.
+        start_new_session=True,
     )
     return process, f"http://127.0.0.1:{port}"
+
+
+def stop_web_app(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass  # gone already
 
 
 def run(var_dir: Path) -> int:
@@ -74,8 +88,7 @@ def run(var_dir: Path) -> int:
     finally:
         print("stopping ...")
         if web is not None:
-            web.terminate()
-            web.wait(timeout=10)
+            stop_web_app(web)
         control.stop()
         stack.stop()
     return 0
