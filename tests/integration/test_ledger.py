@@ -246,6 +246,32 @@ async def test_post_credit_posts_once_per_key(billing: Billing, auth_service: Au
     assert await billing.balance(token) == "2.50"
 
 
+async def test_a_declined_message_is_never_charged_later(
+    billing: Billing, auth_service: AuthClient
+) -> None:
+    """Dispatch rejects a declined message for good: another event for it, after the
+    customer topped up, must not take money for a message that was never sent."""
+    from billing_service.ledger.service import charge_messages
+
+    account_id, token = await auth_service.new_account()
+    event = accepted(account_id, segments=2)  # 0.10, on an empty balance
+    async with billing.sessionmaker() as session, session.begin():
+        await charge_messages(
+            session, billing.app.state.pricing, billing.app.state.tariffs, [event]
+        )
+    await billing.credit(account_id, "1.00")
+
+    again = event.model_copy(update={"event_id": uuid4()})
+    async with billing.sessionmaker() as session, session.begin():
+        await charge_messages(
+            session, billing.app.state.pricing, billing.app.state.tariffs, [again]
+        )
+
+    assert await billing.balance(token) == "1.00"
+    statement = (await billing.get(token, "/v1/billing/transactions"))["items"]
+    assert [t["kind"] for t in statement] == ["top_up"]
+
+
 async def test_concurrent_charges_on_the_last_cent_never_overdraw_or_double(
     billing: Billing, auth_service: AuthClient
 ) -> None:
@@ -643,6 +669,7 @@ async def test_the_ledger_never_makes_loses_or_doubles_money(
     paid: set[UUID] = set()
     refunded: set[tuple[UUID, int]] = set()
     credit_keys: set[int] = set()
+    declined: set[UUID] = set()
     # Some money to start with, or most sequences would be only declines.
     ops = [("credit", 2_000, 3), *ops]
     for op in ops:
@@ -655,10 +682,15 @@ async def test_the_ledger_never_makes_loses_or_doubles_money(
                     event = charged[op[1] % len(charged)].model_copy(update={"event_id": uuid4()})
                 await charge_messages(session, pricing, tariffs, [event])
                 cost = event.segments * price
-                # A declined charge leaves no trace, so a later event may pay it after all.
-                if event.message_id not in paid and cost <= expected:
+                # A decline is final: dispatch rejected the message, so a later event for it
+                # (a new event id, not a redelivery) charges nothing.
+                if event.message_id in paid or event.message_id in declined:
+                    pass
+                elif cost <= expected:
                     expected -= cost
                     paid.add(event.message_id)
+                else:
+                    declined.add(event.message_id)
             elif op[0] == "refund" and charged:
                 event = charged[op[1] % len(charged)]
                 part = min(op[2], event.segments)

@@ -27,13 +27,18 @@ async def charge_batch(
     """Reserve the price of every message of the batch, or of none, and say which."""
     currency = await open_account(session, pricing, event.account_id)
     # What dispatch accepted, apart from what it cost: the reconciliation compares the two.
-    await messages.record(
+    declined_before = await messages.record(
         session,
         [
             Heard(m.message_id, event.account_id, m.segments, event.occurred_at)
             for m in event.messages
         ],
     )
+    if declined_before:
+        # The batch was declined (whole) before and dispatch rejected its messages: another
+        # event for it (not a redelivery, which the inbox drops) must not charge them now.
+        log.info("batch %s was declined; event %s ignored", event.batch_id, event.event_id)
+        return
     repository = LedgerRepository(session)
     book = await tariffs.book(session)
     costs: dict[UUID, int] = {}

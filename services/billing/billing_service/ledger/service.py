@@ -240,12 +240,17 @@ async def charge_messages(
             # goes to the dead letters.
             raise PoisonEvent(f"message {event.message_id} has {event.segments} segments")
     # What dispatch accepted, apart from what it cost: the reconciliation compares the two.
-    await messages.record(
+    declined_before = await messages.record(
         session,
         [Heard(e.message_id, e.account_id, e.segments, e.occurred_at) for e in events],
     )
     by_account: dict[UUID, list[MessageAccepted]] = defaultdict(list)
     for event in events:
+        if event.message_id in declined_before:
+            # Dispatch rejected it when it was declined: a later event for it (not a
+            # redelivery, which the inbox drops) must not charge a message never sent.
+            log.info("message %s was declined; event %s ignored", event.message_id, event.event_id)
+            continue
         by_account[event.account_id].append(event)
     book = await tariffs.book(session)
     for account_id, account_events in by_account.items():

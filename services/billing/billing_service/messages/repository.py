@@ -18,25 +18,32 @@ class Heard:
     accepted_at: datetime
 
 
-async def record(session: AsyncSession, messages: Sequence[Heard]) -> None:
-    """Remember the messages; one heard before keeps its first row (a replay)."""
+async def record(session: AsyncSession, messages: Sequence[Heard]) -> set[UUID]:
+    """Remember the messages; one heard before keeps its first row (a replay). Answers the
+    ones among them that were declined before: a decline is final (dispatch rejected the
+    message and told the customer so), so a second event for one must not charge it."""
     if not messages:
-        return
+        return set()
     table = AcceptedMessage.__table__
-    statement = upsert_insert(session, table).on_conflict_do_nothing(index_elements=["message_id"])
-    await session.execute(
-        statement,
-        [
-            {
-                "message_id": heard.message_id,
-                "account_id": heard.account_id,
-                "parts": heard.parts,
-                "accepted_at": heard.accepted_at,
-                "declined": False,
-            }
-            for heard in messages
-        ],
-    )
+    insert = upsert_insert(session, table)
+    # DO UPDATE of nothing, so that a row heard before is returned too, with its `declined`:
+    # the same one statement as before, no read of its own on the charging path.
+    statement = insert.on_conflict_do_update(
+        index_elements=["message_id"], set_={"declined": table.c.declined}
+    ).returning(table.c.message_id, table.c.declined)
+    # One row per message: an upsert may not touch a row twice in one statement.
+    rows = {
+        heard.message_id: {
+            "message_id": heard.message_id,
+            "account_id": heard.account_id,
+            "parts": heard.parts,
+            "accepted_at": heard.accepted_at,
+            "declined": False,
+        }
+        for heard in messages
+    }
+    result = await session.execute(statement, list(rows.values()))
+    return {message_id for message_id, declined in result.all() if declined}
 
 
 async def mark_declined(session: AsyncSession, message_ids: Collection[UUID]) -> None:
@@ -44,8 +51,8 @@ async def mark_declined(session: AsyncSession, message_ids: Collection[UUID]) ->
 
 
 async def mark_charged(session: AsyncSession, message_ids: Collection[UUID]) -> None:
-    """A decline leaves no charge behind, so a later event for the message may be paid after
-    all (after a top-up): then it is charged, no longer declined."""
+    """Charged: not declined (a row recorded before this version, or by a charge the
+    reconciliation should see as such)."""
     await _set_declined(session, message_ids, False)
 
 
