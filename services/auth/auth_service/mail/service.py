@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 from datetime import timedelta
 from uuid import UUID, uuid4
 
@@ -24,6 +25,16 @@ RETRY_FIRST = timedelta(seconds=10)
 RETRY_MAX = timedelta(hours=1)
 # Sent mail (bodies erased) is kept this long as the record that it went out.
 SENT_KEPT = timedelta(days=30)
+
+
+# An SMTP error names the addresses it refused (SMTPRecipientsRefused carries them all):
+# the error is kept and logged for operators, the addresses are personal data they don't need.
+_ADDRESS = re.compile(r"[^\s<>\"'(),;:]+@[^\s<>\"'(),;:]+")
+
+
+def described(exc: Exception) -> str:
+    """What a send failure was, without the e-mail addresses in it."""
+    return _ADDRESS.sub("<address>", repr(exc))
 
 
 def queue(session: AsyncSession, mail: Mail, mail_id: UUID | None = None) -> None:
@@ -87,7 +98,8 @@ class MailSender:
         try:
             await self.mailer.send(mail)
         except Exception as exc:  # the mail server's problem, whatever it raised
-            log.warning("sending mail %s failed: %r", mail_id, exc)
+            failure = described(exc)
+            log.warning("sending mail %s failed: %s", mail_id, failure)
             metrics.FAILED.inc()
             if attempts + 1 >= MAX_ATTEMPTS:
                 metrics.GIVEN_UP.inc()
@@ -97,7 +109,7 @@ class MailSender:
                     .where(OutgoingMail.id == mail_id)
                     .values(
                         attempts=OutgoingMail.attempts + 1,
-                        last_error=repr(exc)[:500],
+                        last_error=failure[:500],
                         next_attempt_at=utcnow() + retry_delay(attempts + 1),
                     )
                 )
