@@ -51,6 +51,7 @@ class DataKind(StrEnum):
     INACTIVE_ACCOUNTS = "inactive_accounts"
     ACCEPTED_MESSAGES = "accepted_messages"
     REFUND_BANK_DETAILS = "refund_bank_details"
+    CONCAT_REFERENCES = "concat_references"
 
 
 class Trigger(StrEnum):
@@ -63,6 +64,7 @@ class Trigger(StrEnum):
     SINCE_CREATED = "since created"
     SINCE_LAST_LOGIN = "since last login"
     SINCE_REFUND_DECIDED = "since the refund was paid, rejected or withdrawn"
+    SINCE_LAST_USED = "since last used"
 
 
 class Action(StrEnum):
@@ -238,6 +240,18 @@ POLICY: tuple[Rule, ...] = (
         Trigger.SINCE_REFUND_DECIDED,
         400 * DAY,
         Action.REDACT,
+    ),
+    # A number's counter of long-message references matters only while one of its long
+    # messages can still be in flight (an SMSC keeps a part up to 72 h, the receipt
+    # deadline): kept a week after its last use, the number is not kept for ever. A number
+    # messaged again later starts at a random reference, as a new one does.
+    Rule(
+        DataKind.CONCAT_REFERENCES,
+        "dispatch",
+        "the last long-message reference handed out to each destination number",
+        Trigger.SINCE_LAST_USED,
+        7 * DAY,
+        Action.DELETE,
     ),
 )
 

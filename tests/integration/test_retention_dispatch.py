@@ -31,7 +31,13 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 CLOSED_AT = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 # What a round reports when it found nothing to do.
-NONE = {"message_texts": 0, "messages": 0, "campaign_texts": 0, "campaigns": 0}
+NONE = {
+    "message_texts": 0,
+    "messages": 0,
+    "campaign_texts": 0,
+    "campaigns": 0,
+    "concat_references": 0,
+}
 
 
 @pytest.fixture
@@ -268,6 +274,32 @@ async def test_closed_accounts_campaigns_are_redacted_then_deleted_by_the_clock(
     assert REDACTED_TEXT not in texts_kept
     assert values_kept == [{"name": f"Person {n}"} for n in range(3)]
     assert chunks_kept == 1
+
+
+async def test_a_numbers_long_message_counter_goes_a_week_after_its_last_use(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dispatch_service.messages import repository
+    from dispatch_service.messages.models import ConcatReference
+
+    used = datetime.now(UTC)
+    async with sessions() as session, session.begin():
+        first = await repository.next_concat_reference(session, "+447700900001")
+        await repository.next_concat_references(session, {"+447700900002": 2})
+
+    async def at(moment: datetime) -> dict[str, int]:
+        return await retention_job(sessions, batch_size=1, clock=lambda: moment).run_once()
+
+    assert await at(used + 6 * DAY) == NONE
+    # One number gets another long message on day 5: its week starts over.
+    monkeypatch.setattr(repository, "utcnow", lambda: used + 5 * DAY)
+    async with sessions() as session, session.begin():
+        assert await repository.next_concat_reference(session, "+447700900001") == (first + 1) % 256
+    assert await at(used + 8 * DAY) == {**NONE, "concat_references": 1}
+    async with sessions() as session:
+        kept = set(await session.scalars(select(ConcatReference.to_number)))
+    assert kept == {"+447700900001"}
+    assert await at(used + 13 * DAY) == {**NONE, "concat_references": 1}
 
 
 async def test_one_round_by_hand_from_the_command_line(databases: Databases) -> None:

@@ -46,6 +46,7 @@ def test_the_issue_periods_are_the_policy() -> None:
         DataKind.INACTIVE_ACCOUNTS: 3 * 365,
         DataKind.ACCEPTED_MESSAGES: 120,
         DataKind.REFUND_BANK_DETAILS: 400,
+        DataKind.CONCAT_REFERENCES: 7,
     }
 
 

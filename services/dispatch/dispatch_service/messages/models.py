@@ -358,3 +358,6 @@ class ConcatReference(Base):
 
     to_number: Mapped[str] = mapped_column(String(16), primary_key=True)  # E.164
     last_reference: Mapped[int] = mapped_column(SmallInteger)
+    # The retention job deletes a number's row a week after its last long message
+    # (DataKind.CONCAT_REFERENCES): the counter is needed only while parts are in flight.
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

@@ -32,6 +32,7 @@ from dispatch_service.sms.encoding import Encoding
 from dispatch_service.sms.udh import MAX_CONCAT_REFERENCE
 from dispatch_service.smsc.routing import DeadRange
 from shared.db import upsert_insert
+from shared.events import utcnow
 
 
 class PartNotFound(LookupError):
@@ -209,10 +210,17 @@ async def next_concat_reference(session: AsyncSession, to_number: str) -> int:
         upsert_insert(session, ConcatReference)
         # The first long message to a number starts anywhere: a fixed start would repeat
         # the references of a database restored from scratch for messages still in flight.
-        .values(to_number=to_number, last_reference=secrets.randbelow(MAX_CONCAT_REFERENCE + 1))
+        .values(
+            to_number=to_number,
+            last_reference=secrets.randbelow(MAX_CONCAT_REFERENCE + 1),
+            used_at=utcnow(),
+        )
         .on_conflict_do_update(
             index_elements=[ConcatReference.to_number],
-            set_={"last_reference": (counter + 1) % (MAX_CONCAT_REFERENCE + 1)},
+            set_={
+                "last_reference": (counter + 1) % (MAX_CONCAT_REFERENCE + 1),
+                "used_at": utcnow(),
+            },
         )
         .returning(ConcatReference.last_reference)
     )
@@ -240,7 +248,11 @@ async def next_concat_references(
         upsert_insert(session, ConcatReference)
         .values(
             [
-                {"to_number": n, "last_reference": (secrets.randbelow(modulus) - 1) % modulus}
+                {
+                    "to_number": n,
+                    "last_reference": (secrets.randbelow(modulus) - 1) % modulus,
+                    "used_at": utcnow(),
+                }
                 for n in numbers
             ]
         )
@@ -259,7 +271,10 @@ async def next_concat_references(
     }
     await session.execute(
         update(ConcatReference),
-        [{"to_number": n, "last_reference": references[n][-1]} for n in numbers],
+        [
+            {"to_number": n, "last_reference": references[n][-1], "used_at": utcnow()}
+            for n in numbers
+        ],
     )
     return references
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch_service.accounts.models import AccountStateRow
 from dispatch_service.campaigns.models import Campaign, CampaignRecipient
-from dispatch_service.messages.models import Message, MessagePart
+from dispatch_service.messages.models import ConcatReference, Message, MessagePart
 from dispatch_service.replies.models import InboundAddress
 from shared.retention import REDACTED_TEXT
 
@@ -112,5 +112,24 @@ async def delete_campaigns(session: AsyncSession, cutoff: datetime, limit: int) 
     )
     result = cast(
         CursorResult[Any], await session.execute(delete(Campaign).where(Campaign.id.in_(ids)))
+    )
+    return result.rowcount
+
+
+async def delete_concat_references(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    """Up to `limit` numbers' long-message counters last used before `cutoff`."""
+    numbers = (
+        select(ConcatReference.to_number)
+        .where(ConcatReference.used_at < cutoff)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            delete(ConcatReference)
+            .where(ConcatReference.to_number.in_(numbers))
+            .execution_options(synchronize_session=False)
+        ),
     )
     return result.rowcount

@@ -15,6 +15,7 @@ STEPS = (
     Step(DataKind.MESSAGES, repository.delete_inbound_addresses),
     Step(DataKind.CAMPAIGN_TEXTS, repository.redact_campaigns),
     Step(DataKind.CAMPAIGNS, repository.delete_campaigns),
+    Step(DataKind.CONCAT_REFERENCES, repository.delete_concat_references),
 )
 
 
