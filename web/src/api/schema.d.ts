@@ -16985,9 +16985,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description `overloaded`: more requests than the service takes in at once; nothing was accepted, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17137,9 +17139,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description `overloaded`: more requests than the service takes in at once; nothing was accepted, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
