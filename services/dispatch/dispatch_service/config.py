@@ -109,13 +109,6 @@ class DispatchSettings(VerifyingServiceSettings):
     # pass these, instead of letting the backlog grow without bound; 0 or None: no limit.
     max_backlog: int | None = Field(default=100_000, ge=0)
     max_backlog_per_account: int | None = Field(default=20_000, ge=0)
-    # Admission (dispatch_service.admission): at most this many intake requests (single
-    # messages and batches) in a process at once; one that waits longer than
-    # intake_max_wait_seconds for its turn is refused 503 `overloaded` with
-    # Retry-After: intake_retry_after_seconds. 0 or None: no limit.
-    intake_max_in_flight: int | None = Field(default=32, ge=0)
-    intake_max_wait_seconds: float = Field(default=2.0, gt=0)
-    intake_retry_after_seconds: int = Field(default=1, ge=1)
     # Each process counts the backlog at most this often (one grouped query) and adds what
     # it accepted since; 0 counts on every request.
     backlog_refresh_seconds: float = Field(default=0.5, ge=0)

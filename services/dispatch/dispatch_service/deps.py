@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Response, status
 
 from dispatch_service.accounts.service import ACCOUNT_NOT_ACTIVE_RESPONSE
-from dispatch_service.admission.limiter import OVERLOADED_RESPONSE
 from dispatch_service.backlog.service import BACKLOG_FULL_RESPONSE
 from dispatch_service.config import DispatchSettings
 from dispatch_service.content.service import CONTENT_BLOCKED_RESPONSE
@@ -77,5 +76,4 @@ INTAKE_REFUSALS = merged_responses(
     TRIAL_RESPONSES,
     NO_TARIFF_RESPONSE,
     DESTINATION_REFUSED_RESPONSE,
-    OVERLOADED_RESPONSE,
 )

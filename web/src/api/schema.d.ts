@@ -16985,11 +16985,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `overloaded`: more requests than the service takes in at once; nothing was accepted, retry after `Retry-After` seconds */
+            /** @description A service or its dependency is unavailable; retry later */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17139,11 +17137,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `overloaded`: more requests than the service takes in at once; nothing was accepted, retry after `Retry-After` seconds */
+            /** @description A service or its dependency is unavailable; retry later */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -3,7 +3,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from dispatch_service.accounts.service import AccountStatesDep
-from dispatch_service.admission.limiter import IntakeSlot
 from dispatch_service.backlog.service import BacklogGateDep
 from dispatch_service.batches import service
 from dispatch_service.batches.schemas import BatchResponse, SendBatchRequest
@@ -54,8 +53,6 @@ Sender = Annotated[Principal, Depends(require("messages:send"))]
 )
 async def send_batch(
     body: SendBatchRequest,
-    # First: an overloaded process refuses before checking the token or opening a session.
-    _: IntakeSlot,
     session: SessionDep,
     principal: Sender,
     settings: SettingsDep,

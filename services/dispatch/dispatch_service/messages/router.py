@@ -5,7 +5,6 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import AwareDatetime
 
 from dispatch_service.accounts.service import AccountStatesDep
-from dispatch_service.admission.limiter import IntakeSlot
 from dispatch_service.backlog.service import BacklogGateDep
 from dispatch_service.consent.service import RECIPIENT_OPTED_OUT_RESPONSE
 from dispatch_service.content.service import ContentGateDep
@@ -71,8 +70,6 @@ CALLBACK_URL_FORBIDDEN_RESPONSE: dict[int | str, dict[str, Any]] = {
 )
 async def send_message(
     body: SendMessageRequest,
-    # First: an overloaded process refuses before checking the token or opening a session.
-    _: IntakeSlot,
     session: SessionDep,
     principal: Sender,
     settings: SettingsDep,
