@@ -79,8 +79,17 @@ def test_a_version_from_before_currencies_applies_whatever_the_accounts_currency
     assert mixed.priced(account, UK, FEB, "EUR")
 
 
-def test_an_account_of_unknown_currency_is_gated_by_the_only_public_tariff() -> None:
-    coverage = Coverage([(None, version(JAN, "44", currency="EUR"))])
+def test_an_account_of_unknown_currency_is_not_gated_by_another_currencys_tariff() -> None:
+    # The only public tariff is in dollars; an account dispatch knows no currency of may be
+    # in BILLING_CURRENCY, priced flat by billing: it must not be refused here.
+    coverage = Coverage([(None, version(JAN, "44", currency="USD"))])
+
+    assert coverage.priced(uuid4(), RUSSIA, FEB, None)
+    assert not coverage.priced(uuid4(), RUSSIA, FEB, "USD")
+
+
+def test_an_account_of_unknown_currency_is_gated_by_versions_from_before_currencies() -> None:
+    coverage = Coverage([(None, version(JAN, "44"))])
 
     assert not coverage.priced(uuid4(), RUSSIA, FEB, None)
     assert coverage.priced(uuid4(), UK, FEB, None)

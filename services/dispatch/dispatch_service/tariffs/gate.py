@@ -77,9 +77,6 @@ class _Timeline:
         return _Timeline(v for v in self.versions if v.currency in (None, currency))
 
 
-_NOTHING = _Timeline()
-
-
 class Coverage:
     def __init__(self, versions: Iterable[tuple[UUID | None, VersionPrefixes]] = ()) -> None:
         public: dict[str | None, list[VersionPrefixes]] = {}
@@ -93,12 +90,11 @@ class Coverage:
         # One public tariff per currency; the versions from before currencies in each.
         self.public = {c: _Timeline([*v, *no_currency]) for c, v in public.items()}
         self._no_currency = _Timeline(no_currency)
-        # An account whose currency is not known (yet): the public tariff if there is only
-        # one currency's, else none: which one billing prices it by is not known here.
-        if len(self.public) > 1:
-            self._unknown_currency = _NOTHING
-        else:
-            self._unknown_currency = next(iter(self.public.values()), self._no_currency)
+        # An account whose currency is not known (yet): only the versions from before
+        # currencies. Even one currency's public tariff may not be the account's: an account
+        # in BILLING_CURRENCY without a public tariff of its own is priced flat by billing,
+        # and refusing it by a dollar tariff would refuse what billing prices.
+        self._unknown_currency = self._no_currency
         self.plans = {account_id: _Timeline(v) for account_id, v in plans.items()}
 
     def needs_currency(self, account_id: UUID) -> bool:
