@@ -36,6 +36,12 @@ class GatewaySettings(FileSettings):
     upstream_timeout_seconds: float = 30
     connect_timeout_seconds: float = 3
     max_connections: int = 200
+    # Requests served at once by one process; past it, 503 `overloaded` with Retry-After
+    # at once (gateway.admission). Sized to what the platform serves, by Little's law: the
+    # queue it allows is max_in_flight / throughput seconds long (docs/performance.md).
+    # 0: no limit.
+    max_in_flight: int = Field(default=128, ge=0)
+    overload_retry_after_seconds: int = Field(default=1, ge=1)
     # Bodies above this are refused with 413 before they reach a service (Content-Length
     # up front, chunked bodies as they stream); the default is explained where it is set.
     max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=0)

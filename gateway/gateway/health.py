@@ -13,6 +13,9 @@ from fastapi.responses import JSONResponse
 from gateway.state import current
 
 router = APIRouter(tags=["health"], include_in_schema=False)
+# Answered whatever the load (gateway.admission): a busy replica taken out of the Service,
+# or restarted, would only pour its load onto the others.
+PROBE_PATHS = ("/healthz", "/readyz")
 
 
 @router.get("/healthz")

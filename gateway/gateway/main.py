@@ -5,6 +5,7 @@ from fastapi import FastAPI
 
 from gateway import docs, health
 from gateway.activity import ActivityLogMiddleware, open_activity_log
+from gateway.admission import InFlightLimitMiddleware
 from gateway.body_timeout import BodyTimeoutMiddleware
 from gateway.config import GatewaySettings
 from gateway.edge_headers import SecurityHeadersMiddleware, add_cors
@@ -67,6 +68,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RateLimitHeadersMiddleware)
+    # Outside every check that costs (token, rate limit, upstream), inside CORS so that a
+    # browser can read the refusal, and inside the activity log, which records it.
+    app.add_middleware(
+        InFlightLimitMiddleware,
+        max_in_flight=settings.max_in_flight,
+        retry_after_seconds=settings.overload_retry_after_seconds,
+        exempt_paths=health.PROBE_PATHS,
+    )
     add_cors(app, settings, _METHODS)
     app.add_middleware(SecurityHeadersMiddleware, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(RequestIdMiddleware)

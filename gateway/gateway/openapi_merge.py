@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from gateway.account_states import refused
+from gateway.admission import document_overload
 from gateway.rate_limits import rate_limited_headers_doc, rate_limited_response_doc
 from gateway.routes import is_public, resolve
 from shared.errors import PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME, problem_response_doc
@@ -19,7 +20,8 @@ HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "pa
 BEARER = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 # What the gateway itself answers on any operation, before or instead of the service:
 # a body too slow to arrive or over its limit, and a service that is down, too slow or
-# answers garbage; and 429 past the account's rate limit (documented with its headers).
+# answers garbage; 429 past the account's rate limit (documented with its headers); and 503
+# `overloaded` past the gateway's in-flight limit.
 GATEWAY_ERRORS = (408, 413, 502, 503, 504)
 ACCOUNT_STATES_REFUSED: tuple[AccountState, ...] = ("suspended", "blocked", "closed")
 # Any operation behind a token: the gateway refuses an API key without its scope.
@@ -149,3 +151,4 @@ def _document_gateway_errors(item: Json) -> None:
         # A service's own 429 (auth's login limit) keeps its words but gains the headers.
         limited = responses.setdefault("429", rate_limited_response_doc())
         limited["headers"] = {**rate_limited_headers_doc(), **limited.get("headers", {})}
+        document_overload(responses)

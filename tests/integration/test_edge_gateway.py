@@ -246,6 +246,9 @@ async def test_every_operation_documents_its_problem_responses(platform: Platfor
         if "{" in path:
             expected.add("404")
         assert expected <= set(responses), (method, path, sorted(responses))
+        # Past the gateway's in-flight limit: 503 `overloaded`, and when to come back.
+        assert "overloaded" in responses["503"]["description"], (method, path)
+        assert "Retry-After" in responses["503"]["headers"], (method, path)
         for status, response in responses.items():
             if int(status) < 400:
                 continue

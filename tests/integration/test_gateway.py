@@ -28,6 +28,7 @@ from gateway.config import GatewaySettings
 from gateway.main import create_app
 from shared.body_limit import DEFAULT_MAX_BODY_BYTES
 from tests.support.apps import AuthClient, served_app
+from tests.support.inbox import eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -536,6 +537,44 @@ async def test_slow_upstream_is_504(degraded_gateway: str, auth_service: AuthCli
 
     body = assert_problem(response, 504, "gateway_timeout")
     assert "dispatch" in body["detail"]
+
+
+async def test_past_its_in_flight_limit_the_gateway_refuses_at_once_and_probes_still_answer(
+    auth_service: AuthClient, echo: tuple[FastAPI, str]
+) -> None:
+    _, token = await auth_service.new_account()
+    headers = {"Authorization": f"Bearer {token}"}
+    run = uuid.uuid4().hex[:8]
+    settings = gateway_settings(auth_service.base_url, echo[1], max_in_flight=2)
+    async with (
+        bounded(served_app(create_app(settings), proxy_headers=False)) as crowded,
+        client(crowded) as http,
+    ):
+        slow = [
+            asyncio.create_task(http.get(f"/v1/messages/{run}-{i}?sleep=1.5", headers=headers))
+            for i in range(2)
+        ]
+
+        async def both_upstream() -> bool:
+            return all(calls_to(echo, f"/v1/messages/{run}-{i}") for i in range(2))
+
+        assert await eventually(both_upstream, timeout=10, every=0.02)
+        refused = await http.post(
+            "/v1/messages/refused", json={"to": "+447911000001"}, headers=headers
+        )
+        probes = [await http.get("/healthz"), await http.get("/readyz")]
+        served = await asyncio.gather(*slow)
+        after = await http.get("/v1/messages/after", headers=headers)
+
+    body = assert_problem(refused, 503, "overloaded")
+    assert refused.headers["Retry-After"] == "1"
+    assert body["instance"] == "/v1/messages/refused"
+    # Refused before anything else: the service never heard of it.
+    assert calls_to(echo, "/v1/messages/refused") == []
+    assert [probe.status_code for probe in probes] == [200, 200]
+    assert [response.status_code for response in served] == [200, 200]
+    # The limit is on requests at once, not a count: with the slow ones done, room again.
+    assert after.status_code == 200
 
 
 async def test_readiness_is_the_gateways_own_and_tells_nothing_of_the_services(

@@ -6259,9 +6259,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6377,9 +6379,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6508,9 +6512,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6635,9 +6641,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6775,9 +6783,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6915,9 +6925,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7036,9 +7048,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7157,9 +7171,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7282,9 +7298,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7409,9 +7427,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7527,9 +7547,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7658,9 +7680,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7789,9 +7813,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7907,9 +7933,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8047,9 +8075,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8183,9 +8213,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8334,9 +8366,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8452,9 +8486,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8583,9 +8619,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8710,9 +8748,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8832,9 +8872,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8954,9 +8996,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9065,9 +9109,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9187,9 +9233,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9300,9 +9348,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9421,9 +9471,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9539,9 +9591,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9666,9 +9720,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9779,9 +9835,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9892,9 +9950,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10010,9 +10070,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10128,9 +10190,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10250,9 +10314,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10390,9 +10456,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10519,9 +10587,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10637,9 +10707,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10768,9 +10840,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10879,9 +10953,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11001,9 +11077,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11148,9 +11226,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11275,9 +11355,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11424,9 +11506,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11542,9 +11626,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11691,9 +11777,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11820,9 +11908,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -11944,9 +12034,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12068,9 +12160,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12192,9 +12286,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12313,9 +12409,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12444,9 +12542,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12573,9 +12673,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12711,9 +12813,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12849,9 +12953,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -12987,9 +13093,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13125,9 +13233,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13252,9 +13362,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13392,9 +13504,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13510,9 +13624,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13650,9 +13766,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13777,9 +13895,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -13895,9 +14015,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14035,9 +14157,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14164,9 +14288,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14291,9 +14417,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14442,9 +14570,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14584,9 +14714,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14726,9 +14858,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14848,9 +14982,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -14997,9 +15133,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15126,9 +15264,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15253,9 +15393,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15382,9 +15524,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15509,9 +15653,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15660,9 +15806,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15791,9 +15939,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -15933,9 +16083,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16062,9 +16214,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16189,9 +16343,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16318,9 +16474,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16445,9 +16603,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16576,9 +16736,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16701,9 +16863,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16833,9 +16997,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -16985,9 +17151,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17137,9 +17305,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17268,9 +17438,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17390,9 +17562,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17519,9 +17693,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17657,9 +17833,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17779,9 +17957,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -17930,9 +18110,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18081,9 +18263,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18219,9 +18403,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18348,9 +18534,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18499,9 +18687,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18637,9 +18827,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18788,9 +18980,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -18926,9 +19120,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19057,9 +19253,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19177,9 +19375,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19308,9 +19508,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19437,9 +19639,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19579,9 +19783,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19700,9 +19906,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19827,9 +20035,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -19948,9 +20158,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20084,9 +20296,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20220,9 +20434,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20338,9 +20554,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20469,9 +20687,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20596,9 +20816,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20738,9 +20960,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -20867,9 +21091,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21009,9 +21235,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21137,9 +21365,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21266,9 +21496,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21389,9 +21621,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21527,9 +21761,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21650,9 +21886,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21790,9 +22028,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -21917,9 +22157,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22066,9 +22308,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22188,9 +22432,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22310,9 +22556,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22448,9 +22696,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22599,9 +22849,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22721,9 +22973,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -22859,9 +23113,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -23010,9 +23266,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -23161,9 +23419,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -23279,9 +23539,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -23397,9 +23659,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -23537,9 +23801,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -23713,9 +23979,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -23843,9 +24111,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -23965,9 +24235,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24096,9 +24368,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24225,9 +24499,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24347,9 +24623,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24487,9 +24765,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24616,9 +24896,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24763,9 +25045,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24865,9 +25149,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -24969,9 +25255,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25082,9 +25370,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25200,9 +25490,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25340,9 +25632,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25471,9 +25765,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25598,9 +25894,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25725,9 +26023,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25856,9 +26156,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -25981,9 +26283,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -26099,9 +26403,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -26239,9 +26545,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -26368,9 +26676,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -26495,9 +26805,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -26646,9 +26958,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -26764,9 +27078,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -26895,9 +27211,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -27013,9 +27331,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -27131,9 +27451,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -27260,9 +27582,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -27387,9 +27711,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -27529,9 +27855,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -27661,9 +27989,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -27791,9 +28121,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -27933,9 +28265,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -28062,9 +28396,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A service or its dependency is unavailable; retry later */
+            /** @description A service or its dependency is unavailable; retry later; or `overloaded`: the gateway is at capacity, retry after `Retry-After` seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (on `overloaded`) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
