@@ -108,6 +108,11 @@ def problem_response_doc(status: int) -> dict[str, Any]:
     }
 
 
+def integer_header_doc(description: str) -> dict[str, Any]:
+    """An OpenAPI response header holding a count or seconds (Retry-After, RateLimit-*)."""
+    return {"description": description, "schema": {"type": "integer", "minimum": 0}}
+
+
 class ProblemError(Exception):
     """A failure the client can act on. Raise it from services; the handler renders it."""
 

@@ -18,7 +18,7 @@ from typing import Any
 from prometheus_client import Counter, Gauge
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shared.errors import problem_response, problem_response_doc
+from shared.errors import integer_header_doc, problem_response, problem_response_doc
 
 IN_FLIGHT = Gauge("gateway_requests_in_flight", "Requests the gateway is serving now")
 SHED = Counter(
@@ -75,9 +75,6 @@ def document_overload(responses: dict[str, Any]) -> None:
         "retry after `Retry-After` seconds"
     )
     unavailable["headers"] = {
-        "Retry-After": {
-            "description": "Seconds to wait before retrying (on `overloaded`)",
-            "schema": {"type": "integer"},
-        },
+        "Retry-After": integer_header_doc("Seconds to wait before retrying (on `overloaded`)"),
         **unavailable.get("headers", {}),
     }

@@ -23,7 +23,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.config import GatewaySettings
-from shared.errors import problem_response_doc
+from shared.errors import integer_header_doc, problem_response_doc
 from shared.ratelimit import (
     Decision,
     RateLimited,
@@ -157,17 +157,13 @@ class RateLimitHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-def _header_doc(description: str) -> dict[str, Any]:
-    return {"description": description, "schema": {"type": "integer", "minimum": 0}}
-
-
 def rate_limited_headers_doc() -> dict[str, Any]:
     """The headers of a 429, for the merged OpenAPI."""
     return {
-        "Retry-After": _header_doc("Seconds until a request is allowed again"),
-        _HEADER_NAMES[0]: _header_doc("Requests allowed at once (the burst)"),
-        _HEADER_NAMES[1]: _header_doc("Requests left now"),
-        _HEADER_NAMES[2]: _header_doc("Seconds until the full burst is available again"),
+        "Retry-After": integer_header_doc("Seconds until a request is allowed again"),
+        _HEADER_NAMES[0]: integer_header_doc("Requests allowed at once (the burst)"),
+        _HEADER_NAMES[1]: integer_header_doc("Requests left now"),
+        _HEADER_NAMES[2]: integer_header_doc("Seconds until the full burst is available again"),
     }
 
 
